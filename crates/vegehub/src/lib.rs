@@ -1,0 +1,1 @@
+//! VegeHub client.
