@@ -1,0 +1,588 @@
+//! The CLI engine: bytes in, prompts found, commands run. It knows nothing
+//! about SSH or telnet — it drives any `AsyncRead + AsyncWrite` stream, so
+//! the tests drive it over `tokio::io::duplex` against a scripted device.
+//!
+//! Every read has a deadline and every read also watches the `kill` token,
+//! so a forced close interrupts a read that a silent peer would otherwise
+//! hold forever.
+
+use crate::error::{DeviceLabel, SessionError, Step, tail_lossy};
+use crate::profile::{self, Profile, Prompt};
+use device_parsers::Platform;
+use regex::Regex;
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::LazyLock;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use zeroize::Zeroize;
+
+/// Any byte stream a session can run over.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+pub type BoxIo = Box<dyn Io>;
+
+/// How long a peer may stay silent before we nudge it with a newline while
+/// looking for the first prompt (some devices print nothing until a key is
+/// pressed).
+const NUDGE_AFTER: Duration = Duration::from_millis(700);
+const MAX_NUDGES: u32 = 3;
+const READ_CHUNK: usize = 16 * 1024;
+
+/// The result of one command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub command: String,
+    /// What the device printed, echo and trailing prompt removed, `\n` line ends.
+    pub text: String,
+    /// The device printed one of the platform's error markers.
+    pub rejected: bool,
+    pub duration: Duration,
+}
+
+pub(crate) struct Cli {
+    io: BoxIo,
+    buf: Vec<u8>,
+    pub device: DeviceLabel,
+    pub prompt: Option<Prompt>,
+    pub profile: &'static Profile,
+    /// Line terminator for what we send: `\n` on an SSH pty, `\r\n` on telnet.
+    pub newline: &'static str,
+    /// The last prompt line seen, to know the mode (`>`, `#`, `(config)`).
+    pub last_prompt: String,
+    pub paging_disabled: bool,
+    pub kill: CancellationToken,
+    /// Set after a command failed half-way: the stream position is unknown
+    /// and further commands would read stale output.
+    pub broken: Option<SessionError>,
+}
+
+impl Cli {
+    pub fn new(
+        io: BoxIo,
+        device: DeviceLabel,
+        newline: &'static str,
+        kill: CancellationToken,
+    ) -> Cli {
+        Cli {
+            io,
+            buf: Vec::with_capacity(1024),
+            device,
+            prompt: None,
+            profile: profile::profile(None),
+            newline,
+            last_prompt: String::new(),
+            paging_disabled: false,
+            kill,
+            broken: None,
+        }
+    }
+
+    pub fn set_platform(&mut self, platform: Option<Platform>) {
+        self.profile = profile::profile(platform);
+    }
+
+    pub fn platform(&self) -> Option<Platform> {
+        self.profile.platform
+    }
+
+    fn timeout(&self, step: Step, after: Duration) -> SessionError {
+        SessionError::Timeout {
+            device: self.device.clone(),
+            step,
+            after,
+        }
+    }
+
+    pub async fn send(
+        &mut self,
+        data: &str,
+        step: &Step,
+        deadline: Instant,
+        budget: Duration,
+    ) -> Result<(), SessionError> {
+        let fut = async {
+            self.io.write_all(data.as_bytes()).await?;
+            self.io.flush().await
+        };
+        let r = tokio::select! {
+            biased;
+            _ = self.kill.cancelled() => return Err(SessionError::ShuttingDown { device: self.device.clone() }),
+            r = tokio::time::timeout_at(deadline, fut) => r,
+        };
+        match r {
+            Err(_) => Err(self.timeout(step.clone(), budget)),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(SessionError::Closed {
+                device: self.device.clone(),
+                step: step.clone(),
+            }),
+        }
+    }
+
+    pub async fn send_line(
+        &mut self,
+        line: &str,
+        step: &Step,
+        deadline: Instant,
+        budget: Duration,
+    ) -> Result<(), SessionError> {
+        let s = format!("{line}{}", self.newline);
+        self.send(&s, step, deadline, budget).await
+    }
+
+    /// Sends a secret followed by a newline without it ever being in a
+    /// `String` we own longer than the write.
+    pub async fn send_secret(
+        &mut self,
+        secret: &SecretString,
+        step: &Step,
+        deadline: Instant,
+        budget: Duration,
+    ) -> Result<(), SessionError> {
+        let mut s = String::with_capacity(secret.expose_secret().len() + 2);
+        s.push_str(secret.expose_secret());
+        s.push_str(self.newline);
+        let r = self.send(&s, step, deadline, budget).await;
+        s.zeroize();
+        r
+    }
+
+    /// Reads one chunk, or fails with the step's typed error.
+    /// `Ok(false)` means the read hit `soft` (a nudge point) before `deadline`.
+    async fn read_chunk(
+        &mut self,
+        step: &Step,
+        deadline: Instant,
+        soft: Option<Instant>,
+        budget: Duration,
+    ) -> Result<bool, SessionError> {
+        let until = match soft {
+            Some(s) if s < deadline => s,
+            _ => deadline,
+        };
+        let start = self.buf.len();
+        self.buf.resize(start + READ_CHUNK, 0);
+        let r = tokio::select! {
+            biased;
+            _ = self.kill.cancelled() => {
+                self.buf.truncate(start);
+                return Err(SessionError::ShuttingDown { device: self.device.clone() });
+            }
+            r = tokio::time::timeout_at(until, self.io.read(&mut self.buf[start..])) => r,
+        };
+        match r {
+            Err(_) => {
+                self.buf.truncate(start);
+                if until < deadline {
+                    Ok(false)
+                } else {
+                    Err(self.timeout(step.clone(), budget))
+                }
+            }
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                self.buf.truncate(start);
+                Err(SessionError::Closed {
+                    device: self.device.clone(),
+                    step: step.clone(),
+                })
+            }
+            Ok(Ok(n)) => {
+                self.buf.truncate(start + n);
+                Ok(true)
+            }
+        }
+    }
+
+    /// Drops whatever the device already sent and nobody asked for (extra
+    /// prompts after our nudges), without waiting for more.
+    pub async fn discard_ready(&mut self) {
+        self.buf.clear();
+        let mut tmp = [0u8; 4096];
+        // A zero timeout polls the read exactly once: no waiting.
+        while let Ok(Ok(n)) = tokio::time::timeout(Duration::ZERO, self.io.read(&mut tmp)).await {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+
+    pub fn last_line(&self) -> String {
+        last_line(&self.buf)
+    }
+
+    /// Waits for the banner/login stage: until the last line is a login,
+    /// password or shell prompt. Returns which.
+    pub async fn wait_login_stage(
+        &mut self,
+        step: Step,
+        budget: Duration,
+    ) -> Result<LoginStage, SessionError> {
+        let deadline = Instant::now() + budget;
+        let mut nudges = 0;
+        loop {
+            let line = self.last_line();
+            if profile::is_user_prompt(&line) {
+                return Ok(LoginStage::User);
+            }
+            if profile::is_password_prompt(&line) {
+                return Ok(LoginStage::Password);
+            }
+            if profile::is_prompt_candidate(&line) {
+                return Ok(LoginStage::Shell);
+            }
+            let soft =
+                (nudges < MAX_NUDGES && !self.buf.is_empty()).then(|| Instant::now() + NUDGE_AFTER);
+            if !self.read_chunk(&step, deadline, soft, budget).await? {
+                nudges += 1;
+                self.send(self.newline, &step, deadline, budget).await?;
+            }
+        }
+    }
+
+    /// Finds and confirms the CLI prompt (see `profile` for why two stages).
+    /// With `after_password`, a login prompt or failure text means the
+    /// credentials were refused.
+    pub async fn learn_prompt(
+        &mut self,
+        budget: Duration,
+        after_password: Option<&str>,
+    ) -> Result<(), SessionError> {
+        let step = Step::Prompt;
+        let deadline = Instant::now() + budget;
+        let mut nudges = 0;
+        let mut candidate_nudged: Option<String> = None;
+        loop {
+            let line = self.last_line();
+            if let Some(user) = after_password {
+                let text = String::from_utf8_lossy(&self.buf);
+                if profile::is_login_failure(&text)
+                    || profile::is_user_prompt(&line)
+                    || profile::is_password_prompt(&line)
+                {
+                    return Err(SessionError::AuthFailed {
+                        device: self.device.clone(),
+                        user: user.to_string(),
+                    });
+                }
+            }
+            if profile::is_prompt_candidate(&line) {
+                let cand = line.trim().to_string();
+                if complete_lines(&self.buf).any(|l| l.trim() == cand) {
+                    let prompt =
+                        Prompt::learn(&cand).ok_or_else(|| self.prompt_not_found(Step::Prompt))?;
+                    if self.device.name.is_none() {
+                        self.device.name = Some(prompt.hostname().to_string());
+                    }
+                    self.last_prompt = cand;
+                    self.prompt = Some(prompt);
+                    self.buf.clear();
+                    return Ok(());
+                }
+                if candidate_nudged.as_deref() != Some(cand.as_str()) {
+                    candidate_nudged = Some(cand);
+                    self.send(self.newline, &step, deadline, budget).await?;
+                    continue;
+                }
+            }
+            let soft = (nudges < MAX_NUDGES).then(|| Instant::now() + NUDGE_AFTER);
+            match self.read_chunk(&step, deadline, soft, budget).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    nudges += 1;
+                    self.send(self.newline, &step, deadline, budget).await?;
+                }
+                Err(SessionError::Timeout { .. }) => {
+                    if self.buf.is_empty() {
+                        return Err(self.timeout(step, budget));
+                    }
+                    return Err(self.prompt_not_found(step));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn prompt_not_found(&self, step: Step) -> SessionError {
+        SessionError::PromptNotFound {
+            device: self.device.clone(),
+            step,
+            last_bytes: tail_lossy(&self.buf, 200),
+        }
+    }
+
+    /// Runs one command: send, read until the learned prompt follows the
+    /// echo, answer `--More--` with a space, strip echo and prompt.
+    pub async fn run(&mut self, command: &str, budget: Duration) -> Result<Output, SessionError> {
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
+        let r = self.run_inner(command, budget).await;
+        if let Err(e) = &r {
+            self.broken = Some(e.clone());
+        }
+        r
+    }
+
+    async fn run_inner(&mut self, command: &str, budget: Duration) -> Result<Output, SessionError> {
+        let started = Instant::now();
+        let deadline = started + budget;
+        let step = Step::Command(command.to_string());
+        let prompt = self
+            .prompt
+            .clone()
+            .ok_or_else(|| self.prompt_not_found(step.clone()))?;
+        self.discard_ready().await;
+        self.send_line(command, &step, deadline, budget).await?;
+        let probe: String = command.trim().chars().take(24).collect();
+        let mut echo_at: Option<usize> = if probe.is_empty() { Some(0) } else { None };
+        let mut scanned = 0usize;
+        loop {
+            if echo_at.is_none() {
+                let from = scanned.saturating_sub(probe.len());
+                if let Some(i) = find(&self.buf[from..], probe.as_bytes()) {
+                    echo_at = Some(from + i);
+                }
+                scanned = self.buf.len();
+            }
+            if let Some(at) = echo_at {
+                let line = last_line(&self.buf[at..]);
+                let has_newline_after_echo = self.buf[at..].contains(&b'\n');
+                if has_newline_after_echo && prompt.matches(&line) {
+                    self.last_prompt = line.trim().to_string();
+                    break;
+                }
+                if profile::ends_with_more(&line) {
+                    self.send(" ", &step, deadline, budget).await?;
+                }
+            }
+            match self.read_chunk(&step, deadline, None, budget).await {
+                Ok(_) => {}
+                Err(SessionError::Timeout { .. }) if echo_at.is_none() && !self.buf.is_empty() => {
+                    // Bytes came back but never our command: not a CLI we understand.
+                    return Err(self.prompt_not_found(step));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let at = echo_at.unwrap_or(0);
+        let text = clean_output(&self.buf[at..], command);
+        self.buf.clear();
+        let rejected = self.profile.is_rejected(&text);
+        Ok(Output {
+            command: command.to_string(),
+            text,
+            rejected,
+            duration: started.elapsed(),
+        })
+    }
+
+    pub fn in_config_mode(&self) -> bool {
+        Prompt::is_config_mode(&self.last_prompt)
+    }
+
+    /// Raises a `>` prompt to `#` with `enable` and the secret.
+    pub async fn enable(
+        &mut self,
+        secret: &SecretString,
+        budget: Duration,
+    ) -> Result<(), SessionError> {
+        let step = Step::Enable;
+        let deadline = Instant::now() + budget;
+        let prompt = self
+            .prompt
+            .clone()
+            .ok_or_else(|| self.prompt_not_found(step.clone()))?;
+        self.discard_ready().await;
+        self.send_line("enable", &step, deadline, budget).await?;
+        let mut sent_secret = false;
+        loop {
+            let line = self.last_line();
+            if profile::is_password_prompt(&line) {
+                if sent_secret {
+                    return Err(SessionError::EnableFailed {
+                        device: self.device.clone(),
+                    });
+                }
+                sent_secret = true;
+                self.buf.clear();
+                self.send_secret(secret, &step, deadline, budget).await?;
+                continue;
+            }
+            if prompt.matches(&line) && self.buf.contains(&b'\n') {
+                self.last_prompt = line.trim().to_string();
+                self.buf.clear();
+                return if self.last_prompt.ends_with('#') {
+                    Ok(())
+                } else {
+                    Err(SessionError::EnableFailed {
+                        device: self.device.clone(),
+                    })
+                };
+            }
+            self.read_chunk(&step, deadline, None, budget).await?;
+        }
+    }
+
+    /// Says goodbye the way the platform wants: `end` first if in config
+    /// mode, then the exit command; success is the peer closing the stream.
+    pub async fn goodbye(&mut self, budget: Duration) -> Result<(), SessionError> {
+        let step = Step::Goodbye;
+        let deadline = Instant::now() + budget;
+        self.buf.clear();
+        if self.broken.is_none()
+            && self.in_config_mode()
+            && let Some(end) = self.profile.config_exit
+        {
+            // Leaving config mode is a command like any other; its prompt
+            // tells us where we are.
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            self.run(end, remaining)
+                .await
+                .map_err(|_| self.timeout(step.clone(), budget))?;
+        }
+        self.send_line(self.profile.goodbye, &step, deadline, budget)
+            .await?;
+        loop {
+            match self.read_chunk(&step, deadline, None, budget).await {
+                Ok(_) => {
+                    // A second prompt after `exit` (PAN-OS configure mode, a
+                    // nested shell): exit again, at most a few times.
+                    let line = self.last_line();
+                    if let Some(p) = &self.prompt
+                        && p.matches(&line)
+                        && self.buf.contains(&b'\n')
+                    {
+                        self.buf.clear();
+                        self.send_line(self.profile.goodbye, &step, deadline, budget)
+                            .await?;
+                    }
+                    if self.buf.len() > 64 * 1024 {
+                        self.buf.clear();
+                    }
+                }
+                Err(SessionError::Closed { .. }) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoginStage {
+    User,
+    Password,
+    Shell,
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The line being typed on: after the last `\n`, after the last `\r` that
+/// has something behind it, without terminal escapes.
+pub(crate) fn last_line(buf: &[u8]) -> String {
+    let start = buf
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let mut seg = &buf[start..];
+    // Tolerate a long run of garbage: only the last 512 bytes can be a prompt.
+    if seg.len() > 512 {
+        seg = &seg[seg.len() - 512..];
+    }
+    let s = String::from_utf8_lossy(seg);
+    let s = strip_escapes(&s);
+    let s = match s.trim_end_matches('\r').rfind('\r') {
+        Some(i) => s[i + 1..].to_string(),
+        None => s.trim_end_matches('\r').to_string(),
+    };
+    s.replace(['\0', '\x07'], "")
+}
+
+/// Complete lines (those followed by `\n`), cleaned, as the banner check sees them.
+fn complete_lines(buf: &[u8]) -> impl Iterator<Item = String> + '_ {
+    let end = buf.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+    buf[..end].split(|&b| b == b'\n').map(last_line)
+}
+
+static ESCAPES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>78]",
+    )
+    .unwrap()
+});
+
+fn strip_escapes(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\x1b') {
+        ESCAPES.replace_all(s, "")
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Terminal noise out: escapes, `--More--` and its erasing backspaces, NULs,
+/// carriage returns.
+pub(crate) fn clean(s: &str) -> String {
+    let s = strip_escapes(s);
+    let s = profile::strip_more(&s);
+    let mut out = String::with_capacity(s.len());
+    for line in s.split('\n') {
+        let line = line.trim_end_matches('\r');
+        // A bare `\r` inside a line means the device redrew it: keep what is visible last.
+        let line = match line.rfind('\r') {
+            Some(i) if i + 1 < line.len() => &line[i + 1..],
+            _ => line,
+        };
+        for c in line.chars() {
+            if c == '\x08' {
+                out.pop();
+            } else if c != '\0' && c != '\r' && c != '\x07' {
+                out.push(c);
+            }
+        }
+        out.push('\n');
+    }
+    out.pop();
+    out
+}
+
+/// From the bytes starting at the echo: drop the echo line and the trailing prompt.
+fn clean_output(from_echo: &[u8], command: &str) -> String {
+    let text = clean(&String::from_utf8_lossy(from_echo));
+    let body = match text.find('\n') {
+        Some(i) if !command.trim().is_empty() => &text[i + 1..],
+        _ => text.as_str(),
+    };
+    let body = match body.rfind('\n') {
+        Some(i) => &body[..i],
+        None => "",
+    };
+    body.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_line_handles_cr_and_escapes() {
+        assert_eq!(last_line(b"abc\r\nsw1#"), "sw1#");
+        assert_eq!(last_line(b"abc\r\n\x1b[?2004hroot@h:~# "), "root@h:~# ");
+        assert_eq!(last_line(b"x\r\n --More-- \r        \rsw1#"), "sw1#");
+        assert_eq!(last_line(b"abc\r\n"), "");
+    }
+
+    #[test]
+    fn output_strips_echo_prompt_and_paging() {
+        let raw = b"show ver\r\nline1\r\n --More-- \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08line2\r\nsw1#";
+        assert_eq!(clean_output(raw, "show ver"), "line1\nline2");
+        assert_eq!(clean_output(b"show x\r\nsw1#", "show x"), "");
+    }
+}

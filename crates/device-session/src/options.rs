@@ -1,0 +1,180 @@
+//! What the caller says about a device: where it is, how to log in, and how
+//! long each step may take.
+
+use device_parsers::Platform;
+use secrecy::SecretString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where a device is. `host` may be a name or an address; the registry key
+/// is what it resolves to, never this string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub host: String,
+    /// A name for messages (a hostname from CDP, the inventory...).
+    pub name: Option<String>,
+    pub ssh_port: u16,
+    pub telnet_port: u16,
+}
+
+impl Target {
+    pub fn new(host: impl Into<String>) -> Self {
+        Target {
+            host: host.into(),
+            name: None,
+            ssh_port: 22,
+            telnet_port: 23,
+        }
+    }
+
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn ssh_port(mut self, port: u16) -> Self {
+        self.ssh_port = port;
+        self
+    }
+
+    pub fn telnet_port(mut self, port: u16) -> Self {
+        self.telnet_port = port;
+        self
+    }
+}
+
+/// Login material. `Debug` prints the user name only; `secrecy` redacts the rest.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub username: String,
+    pub password: Option<SecretString>,
+    /// OpenSSH private key file, tried before the password on SSH.
+    pub key_file: Option<PathBuf>,
+    pub key_passphrase: Option<SecretString>,
+    /// Raises IOS `>` to `#` after login.
+    pub enable_secret: Option<SecretString>,
+}
+
+impl Credentials {
+    pub fn password(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Credentials {
+            username: username.into(),
+            password: Some(SecretString::from(password.into())),
+            key_file: None,
+            key_passphrase: None,
+            enable_secret: None,
+        }
+    }
+
+    pub fn with_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.key_file = Some(path.into());
+        self
+    }
+
+    pub fn with_enable_secret(mut self, secret: impl Into<String>) -> Self {
+        self.enable_secret = Some(SecretString::from(secret.into()));
+        self
+    }
+}
+
+/// Deadlines per step. Each is the budget for that step alone, so a slow
+/// banner cannot eat the command's time or the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub banner: Duration,
+    pub auth: Duration,
+    pub prompt: Duration,
+    pub command: Duration,
+    pub goodbye: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            banner: Duration::from_secs(10),
+            auth: Duration::from_secs(10),
+            prompt: Duration::from_secs(10),
+            command: Duration::from_secs(60),
+            goodbye: Duration::from_secs(3),
+        }
+    }
+}
+
+impl Timeouts {
+    /// Every step gets the same short budget: for tests and fast labs.
+    pub fn uniform(d: Duration) -> Self {
+        Timeouts {
+            connect: d,
+            banner: d,
+            auth: d,
+            prompt: d,
+            command: d,
+            goodbye: d,
+        }
+    }
+}
+
+/// What to do with an SSH host key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostKeyPolicy {
+    /// Trust on first use: unknown keys are recorded in the file, a changed
+    /// key is refused ([`crate::SessionError::HostKeyMismatch`]).
+    AcceptNew { known_hosts: PathBuf },
+    /// Only keys already in the file.
+    Strict { known_hosts: PathBuf },
+    /// Accept anything (logs a warning per connection). For labs only.
+    Off,
+}
+
+impl Default for HostKeyPolicy {
+    fn default() -> Self {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        HostKeyPolicy::AcceptNew {
+            known_hosts: home.join(".ssh").join("known_hosts"),
+        }
+    }
+}
+
+/// Which transports to try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transports {
+    /// SSH, then telnet only if SSH is refused or unreachable (and
+    /// `telnet_fallback` is on). Never after an authentication failure.
+    #[default]
+    Auto,
+    SshOnly,
+    TelnetOnly,
+}
+
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Known platform, or `None` to detect it (prompt shape, then `show version`).
+    pub platform: Option<Platform>,
+    pub transports: Transports,
+    pub telnet_fallback: bool,
+    /// Offer diffie-hellman-group14/group1-sha1, ssh-rsa, aes-cbc and
+    /// hmac-sha1 after the modern algorithms, for old gear.
+    pub legacy_algorithms: bool,
+    pub host_key_policy: HostKeyPolicy,
+    pub timeouts: Timeouts,
+    /// Turn paging off and raise to enable mode after login.
+    pub prepare_terminal: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            platform: None,
+            transports: Transports::Auto,
+            telnet_fallback: true,
+            legacy_algorithms: false,
+            host_key_policy: HostKeyPolicy::default(),
+            timeouts: Timeouts::default(),
+            prepare_terminal: true,
+        }
+    }
+}

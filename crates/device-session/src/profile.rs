@@ -1,0 +1,379 @@
+//! What differs between device CLIs: prompt shapes, paging and width
+//! commands, enable, config mode, the goodbye sequence and the markers a
+//! device prints when it rejects a command.
+//!
+//! Prompt handling is two-stage on purpose. Before login finishes we do not
+//! know the hostname, and banners routinely contain `#` and `>` (ASCII art,
+//! "Authorized access only >>>"), so a generic "ends in # or >" pattern is
+//! only used to find a *candidate*; the candidate is confirmed by sending a
+//! newline and seeing the same line come back. After that the prompt is
+//! matched exactly (hostname and all), allowing only the mode decorations
+//! the platform really has (`(config)`, `(config-if)`, a Linux cwd).
+
+use device_parsers::Platform;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// The per-platform facts the session needs.
+#[derive(Debug)]
+pub struct Profile {
+    pub platform: Option<Platform>,
+    /// Sent after login to stop the device paging output. A rejected one is
+    /// tolerated: `--More--` is then handled by sending a space.
+    pub paging_off: &'static [&'static str],
+    /// Whether `enable` exists (IOS family) so a `>` prompt can be raised.
+    pub has_enable: bool,
+    /// Substrings of output that mean the device refused the command.
+    pub error_markers: &'static [&'static str],
+    /// Leaves config mode, when the prompt shows we are in it.
+    pub config_exit: Option<&'static str>,
+    /// Ends the CLI session from exec mode.
+    pub goodbye: &'static str,
+}
+
+static IOS: Profile = Profile {
+    platform: Some(Platform::CiscoIos),
+    paging_off: &["terminal length 0", "terminal width 511"],
+    has_enable: true,
+    error_markers: &[
+        "% Invalid input",
+        "% Incomplete command",
+        "% Ambiguous command",
+        "% Unknown command",
+        "% Bad IP address",
+    ],
+    config_exit: Some("end"),
+    goodbye: "exit",
+};
+
+static XE: Profile = Profile {
+    platform: Some(Platform::CiscoXe),
+    ..IOS
+};
+
+static NXOS: Profile = Profile {
+    platform: Some(Platform::CiscoNxos),
+    paging_off: &["terminal length 0", "terminal width 511"],
+    has_enable: false,
+    error_markers: &[
+        "% Invalid command",
+        "% Invalid input",
+        "% Incomplete command",
+        "% Ambiguous command",
+        "% Invalid parameter",
+    ],
+    config_exit: Some("end"),
+    goodbye: "exit",
+};
+
+static PANOS: Profile = Profile {
+    platform: Some(Platform::PaloaltoPanos),
+    paging_off: &["set cli pager off"],
+    has_enable: false,
+    error_markers: &["Invalid syntax.", "Unknown command:", "Server error :"],
+    config_exit: Some("exit"),
+    goodbye: "exit",
+};
+
+static LINUX: Profile = Profile {
+    platform: Some(Platform::Linux),
+    // A pty shell does not page; nothing to send.
+    paging_off: &[],
+    has_enable: false,
+    error_markers: &["command not found", "No such file or directory"],
+    config_exit: None,
+    goodbye: "exit",
+};
+
+/// Used until the platform is known: the union of the Cisco-style markers.
+static UNKNOWN: Profile = Profile {
+    platform: None,
+    paging_off: &[],
+    has_enable: false,
+    error_markers: &[
+        "% Invalid input",
+        "% Incomplete command",
+        "% Ambiguous command",
+        "% Invalid command",
+        "Invalid syntax.",
+        "command not found",
+    ],
+    config_exit: None,
+    goodbye: "exit",
+};
+
+pub fn profile(platform: Option<Platform>) -> &'static Profile {
+    match platform {
+        Some(Platform::CiscoIos) => &IOS,
+        Some(Platform::CiscoXe) => &XE,
+        Some(Platform::CiscoNxos) => &NXOS,
+        Some(Platform::PaloaltoPanos) => &PANOS,
+        Some(Platform::Linux) => &LINUX,
+        None => &UNKNOWN,
+    }
+}
+
+impl Profile {
+    /// Whether this output contains one of the platform's rejection markers.
+    pub fn is_rejected(&self, output: &str) -> bool {
+        self.error_markers.iter().any(|m| output.contains(m))
+    }
+}
+
+/// Any line that could be a prompt: a short run of name characters ending
+/// in a prompt character, optionally followed by one space. Only used to
+/// find a candidate; see the module docs.
+static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z0-9_.\-@:~/()\[\]+ ]{0,120}?[A-Za-z0-9_.\-@:~/()\]][>#$%] ?$").unwrap()
+});
+
+/// `--More--` and its cousins, for devices where paging could not be turned off.
+static MORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(-- ?more ?--|<--- more --->|--\(more( \d+%)?\)--|\(END\)|lines \d+-\d+)\s*$")
+        .unwrap()
+});
+
+/// Login prompts on telnet (and on the odd SSH device that logs in twice).
+static USER_PROMPT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(user ?name|login)\s*:\s*$").unwrap());
+static PASS_PROMPT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)pass(word|code)\s*:\s*$").unwrap());
+static LOGIN_FAILED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(login incorrect|login invalid|authentication failed|access denied|bad passwords?)",
+    )
+    .unwrap()
+});
+
+pub fn is_prompt_candidate(line: &str) -> bool {
+    let l = line.trim_start();
+    !l.is_empty() && l.len() <= 160 && CANDIDATE.is_match(l)
+}
+
+pub fn ends_with_more(tail: &str) -> bool {
+    MORE.is_match(tail)
+}
+
+pub fn strip_more(text: &str) -> String {
+    static ANY_MORE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i) *(-- ?more ?--|<--- more --->|--\(more( \d+%)?\)--)[ \x08]*").unwrap()
+    });
+    ANY_MORE.replace_all(text, "").into_owned()
+}
+
+pub fn is_user_prompt(line: &str) -> bool {
+    USER_PROMPT.is_match(line)
+}
+
+pub fn is_password_prompt(line: &str) -> bool {
+    PASS_PROMPT.is_match(line)
+}
+
+pub fn is_login_failure(text: &str) -> bool {
+    LOGIN_FAILED.is_match(text)
+}
+
+/// The prompt once learned: matched exactly, up to the mode decorations
+/// the platform has.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// The line exactly as first seen, e.g. `sw1#`.
+    pub learned: String,
+    /// The stable part, e.g. `sw1` or `admin@fw1`.
+    pub base: String,
+    re: Regex,
+}
+
+impl Prompt {
+    /// Build the exact matcher for a confirmed prompt line.
+    pub fn learn(line: &str) -> Option<Prompt> {
+        let line = line.trim();
+        if !is_prompt_candidate(line) {
+            return None;
+        }
+        let base = prompt_base(line);
+        if base.is_empty() {
+            return None;
+        }
+        let esc = regex::escape(&base);
+        // Mode decorations: `(config)`, `(config-if)#`, a Linux/PAN-OS cwd
+        // after `:` , `[edit]`-style nothing else.
+        let re = Regex::new(&format!(
+            r"^\s*{esc}(\([A-Za-z0-9_.\-/ ]{{1,40}}\))?(:[^\r\n]{{0,200}})?[>#$%] ?$"
+        ))
+        .ok()?;
+        Some(Prompt {
+            learned: line.to_string(),
+            base,
+            re,
+        })
+    }
+
+    pub fn matches(&self, line: &str) -> bool {
+        self.re.is_match(line)
+    }
+
+    /// `host(config)#`, `host(config-if)#`: we must `end` before leaving.
+    pub fn is_config_mode(line: &str) -> bool {
+        line.contains("(config")
+    }
+
+    /// Whether the prompt shows unprivileged exec mode on IOS (`>`).
+    pub fn is_user_exec(line: &str) -> bool {
+        line.trim_end().ends_with('>')
+    }
+
+    /// The hostname the prompt shows (after `user@` when present).
+    pub fn hostname(&self) -> &str {
+        match self.base.split_once('@') {
+            Some((_, h)) => h,
+            None => &self.base,
+        }
+    }
+}
+
+/// The prompt without its mode decoration and prompt character:
+/// `sw1(config-if)#` -> `sw1`, `admin@fw1>` -> `admin@fw1`,
+/// `root@srv:~# ` -> `root@srv`.
+fn prompt_base(line: &str) -> String {
+    let l = line.trim();
+    let l = l.trim_end_matches(['>', '#', '$', '%', ' ']);
+    let l = match l.find('(') {
+        Some(i) if i > 0 => &l[..i],
+        _ => l,
+    };
+    let l = match (l.find('@'), l.find(':')) {
+        (Some(at), Some(colon)) if colon > at => &l[..colon],
+        (None, Some(colon)) if colon > 0 => &l[..colon],
+        _ => l,
+    };
+    l.trim().to_string()
+}
+
+/// Guess the platform from the prompt alone when that is unambiguous.
+/// `user@host:cwd$` is a Unix shell; `user@host>` is PAN-OS; a bare
+/// `host#` could be IOS, IOS-XE or NX-OS and needs `show version`.
+pub fn platform_from_prompt(line: &str) -> Option<Platform> {
+    let l = line.trim();
+    if l.contains('@') {
+        if l.contains(':') || l.ends_with('$') {
+            return Some(Platform::Linux);
+        }
+        if l.ends_with('>') || l.ends_with('#') {
+            return Some(Platform::PaloaltoPanos);
+        }
+    }
+    if l.ends_with('$') {
+        return Some(Platform::Linux);
+    }
+    None
+}
+
+/// Fallback `show version` classifier, used until device-parsers exports
+/// `detect_platform`.
+pub fn platform_from_show_version(text: &str) -> Option<Platform> {
+    let t = text;
+    if t.contains("NX-OS") || t.contains("Cisco Nexus") || t.contains("Nexus Operating System") {
+        Some(Platform::CiscoNxos)
+    } else if t.contains("IOS-XE") || t.contains("IOS XE") || t.contains("IOS-XE Software") {
+        Some(Platform::CiscoXe)
+    } else if t.contains("Cisco IOS Software")
+        || t.contains("IOS (tm)")
+        || t.contains("Cisco Internetwork Operating System")
+    {
+        Some(Platform::CiscoIos)
+    } else if t.contains("sw-version:") || t.contains("PAN-OS") {
+        Some(Platform::PaloaltoPanos)
+    } else if t.contains("GNU/Linux") || t.contains("Linux version") {
+        Some(Platform::Linux)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates() {
+        for p in [
+            "sw1>",
+            "sw1#",
+            "sw1(config)#",
+            "nx-core-01#",
+            "admin@fw1>",
+            "admin@fw1# ",
+            "root@srv:~# ",
+            "user@srv:/tmp$ ",
+        ] {
+            assert!(is_prompt_candidate(p), "{p:?}");
+        }
+        for p in ["", "####", ">>>", "hello world.", "Username: "] {
+            assert!(!is_prompt_candidate(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn learned_prompt_matches_modes_only_for_same_host() {
+        let p = Prompt::learn("sw1#").unwrap();
+        assert_eq!(p.base, "sw1");
+        assert!(p.matches("sw1#"));
+        assert!(p.matches("sw1>"));
+        assert!(p.matches("sw1(config)#"));
+        assert!(p.matches("sw1(config-if)#"));
+        assert!(!p.matches("sw2#"));
+        assert!(!p.matches("xsw1#"));
+        assert!(!p.matches("sw1# show version"));
+
+        let p = Prompt::learn("admin@fw1>").unwrap();
+        assert!(p.matches("admin@fw1#"));
+        assert_eq!(p.hostname(), "fw1");
+
+        let p = Prompt::learn("root@srv:~# ").unwrap();
+        assert_eq!(p.base, "root@srv");
+        assert!(p.matches("root@srv:/etc# "));
+        assert_eq!(p.hostname(), "srv");
+    }
+
+    #[test]
+    fn platform_guess() {
+        assert_eq!(platform_from_prompt("root@srv:~# "), Some(Platform::Linux));
+        assert_eq!(
+            platform_from_prompt("admin@fw1>"),
+            Some(Platform::PaloaltoPanos)
+        );
+        assert_eq!(platform_from_prompt("sw1#"), None);
+        assert_eq!(
+            platform_from_show_version("Cisco Nexus Operating System (NX-OS) Software"),
+            Some(Platform::CiscoNxos)
+        );
+        assert_eq!(
+            platform_from_show_version("Cisco IOS XE Software, Version 17.3.4"),
+            Some(Platform::CiscoXe)
+        );
+        assert_eq!(
+            platform_from_show_version("Cisco IOS Software, C2960 Software"),
+            Some(Platform::CiscoIos)
+        );
+    }
+
+    #[test]
+    fn more_markers() {
+        assert!(ends_with_more(" --More-- "));
+        assert!(ends_with_more("lines 1-20"));
+        assert!(!ends_with_more("more text"));
+        assert_eq!(strip_more("a\n --More-- \x08\x08\x08b"), "a\nb");
+    }
+
+    #[test]
+    fn errors() {
+        assert!(
+            profile(Some(Platform::CiscoIos))
+                .is_rejected("% Invalid input detected at '^' marker.")
+        );
+        assert!(profile(Some(Platform::PaloaltoPanos)).is_rejected("Invalid syntax."));
+        assert!(profile(Some(Platform::Linux)).is_rejected("bash: foo: command not found"));
+        assert!(!profile(Some(Platform::CiscoIos)).is_rejected("Cisco IOS Software"));
+    }
+}

@@ -1,0 +1,228 @@
+//! The owner's handle ([`Session`]) and the connection task that owns the
+//! socket.
+//!
+//! The split is what makes closing unconditional: the socket lives in a task
+//! the registry tracks, not in the caller's stack frame. Whatever the caller
+//! does — returns early, is cancelled, panics, forgets to call `close()` —
+//! the task notices (its request channel closes) and force-closes; and the
+//! registry's shutdown can reach every socket through the task, including
+//! ones whose owners are stuck elsewhere.
+
+use crate::cli::Output;
+use crate::error::{DeviceLabel, SessionError};
+use crate::options::Timeouts;
+use crate::registry::{Lease, Registry};
+use crate::transport::{Conn, TransportKind};
+use device_parsers::Platform;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+/// What we learned about the device while opening.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// The canonical registry key: the address actually connected to.
+    pub addr: SocketAddr,
+    /// The caller's name for it, else the hostname from the prompt.
+    pub name: Option<String>,
+    pub platform: Option<Platform>,
+    /// The prompt line after login and preparation, e.g. `sw1#`.
+    pub prompt: String,
+    pub transport: TransportKind,
+    /// False if a paging-off command was rejected (`--More--` is then answered).
+    pub paging_disabled: bool,
+    /// The `show version` output, when it was read to detect the platform.
+    pub show_version: Option<String>,
+    pub device: DeviceLabel,
+}
+
+pub(crate) enum Request {
+    Run {
+        command: String,
+        budget: Duration,
+        reply: oneshot::Sender<Result<Output, SessionError>>,
+    },
+    Enable {
+        secret: SecretString,
+        reply: oneshot::Sender<Result<(), SessionError>>,
+    },
+    Close {
+        reply: oneshot::Sender<Result<(), SessionError>>,
+    },
+}
+
+/// A logged-in CLI session. Dropping it without [`Session::close`]
+/// force-closes the connection (counted by the registry as forced).
+#[derive(Debug)]
+pub struct Session {
+    tx: mpsc::Sender<Request>,
+    info: SessionInfo,
+    registry: Registry,
+    timeouts: Timeouts,
+}
+
+impl Session {
+    pub(crate) fn new(
+        tx: mpsc::Sender<Request>,
+        info: SessionInfo,
+        registry: Registry,
+        timeouts: Timeouts,
+    ) -> Self {
+        Session {
+            tx,
+            info,
+            registry,
+            timeouts,
+        }
+    }
+
+    pub fn info(&self) -> &SessionInfo {
+        &self.info
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.info.addr
+    }
+
+    pub fn platform(&self) -> Option<Platform> {
+        self.info.platform
+    }
+
+    fn gone(&self) -> SessionError {
+        if self.registry.is_shutting_down() {
+            SessionError::ShuttingDown {
+                device: self.info.device.clone(),
+            }
+        } else {
+            SessionError::SessionClosed {
+                device: self.info.device.clone(),
+            }
+        }
+    }
+
+    /// Runs one command with the session's command deadline.
+    pub async fn run(&mut self, command: &str) -> Result<Output, SessionError> {
+        self.run_with_timeout(command, self.timeouts.command).await
+    }
+
+    /// Runs one command with its own deadline. If this future is dropped
+    /// before it finishes, the session is force-closed: its stream position
+    /// would be unknown.
+    pub async fn run_with_timeout(
+        &mut self,
+        command: &str,
+        budget: Duration,
+    ) -> Result<Output, SessionError> {
+        let (reply, rx) = oneshot::channel();
+        let req = Request::Run {
+            command: command.to_string(),
+            budget,
+            reply,
+        };
+        self.tx.send(req).await.map_err(|_| self.gone())?;
+        rx.await.map_err(|_| self.gone())?
+    }
+
+    /// Runs commands in order; stops at the first that fails to complete
+    /// (a rejected command is an `Output` with `rejected`, not a failure).
+    pub async fn run_all<I, S>(&mut self, commands: I) -> Result<Vec<Output>, SessionError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut out = Vec::new();
+        for c in commands {
+            out.push(self.run(c.as_ref()).await?);
+        }
+        Ok(out)
+    }
+
+    /// `enable` with a secret (when it was not given at open).
+    pub async fn enable(&mut self, secret: SecretString) -> Result<(), SessionError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Enable { secret, reply })
+            .await
+            .map_err(|_| self.gone())?;
+        rx.await.map_err(|_| self.gone())?
+    }
+
+    /// Says goodbye within the goodbye deadline and releases the session.
+    /// `Ok` means the device acknowledged (closed its side); on `Err` the
+    /// socket is closed anyway and the registry counts it as forced.
+    pub async fn close(self) -> Result<(), SessionError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Close { reply })
+            .await
+            .map_err(|_| self.gone())?;
+        rx.await.map_err(|_| self.gone())?
+    }
+}
+
+/// Owns the connection from registration to release.
+pub(crate) async fn connection_task(
+    mut conn: Conn,
+    mut rx: mpsc::Receiver<Request>,
+    lease: Lease,
+    goodbye: CancellationToken,
+    timeouts: Timeouts,
+) {
+    loop {
+        let req = tokio::select! {
+            biased;
+            _ = goodbye.cancelled() => {
+                // Registry shutdown: say goodbye; the kill token inside the
+                // CLI cuts this short when the grace period ends.
+                let ok = conn.goodbye(timeouts.goodbye).await.is_ok();
+                lease.release(ok);
+                return;
+            }
+            req = rx.recv() => req,
+        };
+        match req {
+            None => {
+                // The owner dropped the session without closing it.
+                tracing::debug!(device = %conn.cli.device, "session dropped without close(); forcing");
+                conn.force_close().await;
+                drop(lease);
+                return;
+            }
+            Some(Request::Close { reply }) => {
+                let r = conn.goodbye(timeouts.goodbye).await;
+                lease.release(r.is_ok());
+                let _ = reply.send(r);
+                return;
+            }
+            Some(Request::Run {
+                command,
+                budget,
+                mut reply,
+            }) => {
+                let r = tokio::select! {
+                    r = conn.cli.run(&command, budget) => r,
+                    _ = reply.closed() => {
+                        // The caller stopped waiting mid-command.
+                        conn.force_close().await;
+                        drop(lease);
+                        return;
+                    }
+                };
+                let _ = reply.send(r);
+            }
+            Some(Request::Enable { secret, mut reply }) => {
+                let r = tokio::select! {
+                    r = conn.cli.enable(&secret, timeouts.prompt) => r,
+                    _ = reply.closed() => {
+                        conn.force_close().await;
+                        drop(lease);
+                        return;
+                    }
+                };
+                let _ = reply.send(r);
+            }
+        }
+    }
+}

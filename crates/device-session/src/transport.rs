@@ -1,0 +1,552 @@
+//! Getting from an address to a logged-in CLI: TCP connect, SSH (russh) or
+//! telnet, authentication, first prompt, terminal preparation.
+//!
+//! Everything here returns a [`Conn`] that owns the socket; nothing is
+//! registered yet. If any step fails, the partly built connection is dropped
+//! on the spot (RAII), so a failed open can never leak a socket.
+
+use crate::cli::{BoxIo, Cli, LoginStage};
+use crate::error::{DeviceLabel, SessionError, Step};
+use crate::options::{Credentials, HostKeyPolicy, OpenOptions};
+use crate::profile::{self, Prompt};
+use crate::telnet::TelnetStream;
+use russh::client;
+use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh::{Preferred, cipher, kex, mac};
+use secrecy::ExposeSecret;
+use std::borrow::Cow;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportKind {
+    Ssh,
+    Telnet,
+}
+
+impl std::fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportKind::Ssh => "ssh",
+            TransportKind::Telnet => "telnet",
+        })
+    }
+}
+
+/// A logged-in connection: the CLI engine over the byte stream, plus the
+/// SSH connection handle when there is one (it must outlive the channel and
+/// be told to disconnect).
+pub(crate) struct Conn {
+    pub cli: Cli,
+    pub ssh: Option<client::Handle<SshHandler>>,
+    pub kind: TransportKind,
+    pub addr: SocketAddr,
+    pub show_version: Option<String>,
+}
+
+impl Conn {
+    /// Bounded goodbye: the platform's exit sequence, the peer closing, then
+    /// the SSH disconnect. `Ok` only if the peer really let go in time.
+    pub async fn goodbye(mut self, budget: Duration) -> Result<(), SessionError> {
+        let deadline = Instant::now() + budget;
+        let r = self.cli.goodbye(budget).await;
+        if let Some(handle) = self.ssh.take() {
+            let _ = timeout(
+                Duration::from_millis(200),
+                handle.disconnect(russh::Disconnect::ByApplication, "", "en"),
+            )
+            .await;
+            drop(self.cli);
+            // The handle is a future that ends when russh's connection task
+            // has dropped the socket; awaiting it is what makes the close real.
+            let _ = tokio::time::timeout_at(
+                deadline.max(Instant::now() + Duration::from_millis(50)),
+                handle,
+            )
+            .await;
+        }
+        r
+    }
+
+    /// Forced close: no goodbye, socket dropped now.
+    pub async fn force_close(mut self) {
+        if let Some(handle) = self.ssh.take() {
+            // One message to russh's task so it drops the socket even if the
+            // channel half lingers; bounded, never waits on the peer.
+            let _ = timeout(
+                Duration::from_millis(100),
+                handle.disconnect(russh::Disconnect::ByApplication, "", "en"),
+            )
+            .await;
+        }
+    }
+}
+
+/// Resolves the host once; the first address is the canonical key.
+pub(crate) async fn resolve(
+    host: &str,
+    port: u16,
+    budget: Duration,
+    device: &DeviceLabel,
+) -> Result<SocketAddr, SessionError> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    match timeout(budget, tokio::net::lookup_host((host, port))).await {
+        Err(_) => Err(SessionError::Timeout {
+            device: device.clone(),
+            step: Step::Connect,
+            after: budget,
+        }),
+        Ok(Err(e)) => Err(SessionError::Unreachable {
+            device: device.clone(),
+            reason: format!("cannot resolve {host:?}: {e}"),
+        }),
+        Ok(Ok(mut addrs)) => addrs.next().ok_or_else(|| SessionError::Unreachable {
+            device: device.clone(),
+            reason: format!("{host:?} resolves to no address"),
+        }),
+    }
+}
+
+pub(crate) async fn connect_tcp(
+    addr: SocketAddr,
+    budget: Duration,
+    device: &DeviceLabel,
+) -> Result<TcpStream, SessionError> {
+    match timeout(budget, TcpStream::connect(addr)).await {
+        Err(_) => Err(SessionError::Timeout {
+            device: device.clone(),
+            step: Step::Connect,
+            after: budget,
+        }),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Err(SessionError::Refused {
+                device: device.clone(),
+            })
+        }
+        Ok(Err(e)) => Err(SessionError::Unreachable {
+            device: device.clone(),
+            reason: e.to_string(),
+        }),
+        Ok(Ok(s)) => {
+            // Without this every prompt round trip waits on Nagle + delayed ACK.
+            let _ = s.set_nodelay(true);
+            Ok(s)
+        }
+    }
+}
+
+/// Serialises known_hosts updates from concurrent connections in this process.
+static KNOWN_HOSTS_LOCK: Mutex<()> = Mutex::new(());
+
+#[derive(Debug)]
+pub(crate) enum SshHandlerError {
+    Russh(russh::Error),
+    Mismatch(String),
+    Unknown,
+}
+
+impl From<russh::Error> for SshHandlerError {
+    fn from(e: russh::Error) -> Self {
+        SshHandlerError::Russh(e)
+    }
+}
+
+pub(crate) struct SshHandler {
+    policy: HostKeyPolicy,
+    host: String,
+    port: u16,
+}
+
+impl client::Handler for SshHandler {
+    type Error = SshHandlerError;
+
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let key = match key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => key,
+            PublicKeyOrCertificate::Certificate(_) => {
+                return match self.policy {
+                    HostKeyPolicy::Off => Ok(true),
+                    _ => Err(SshHandlerError::Mismatch(
+                        "host certificates are not supported".into(),
+                    )),
+                };
+            }
+        };
+        let (path, learn) = match &self.policy {
+            HostKeyPolicy::Off => {
+                tracing::warn!(host = %self.host, port = self.port, "host-key checking is off; accepting the key unverified");
+                return Ok(true);
+            }
+            HostKeyPolicy::AcceptNew { known_hosts } => (known_hosts.clone(), true),
+            HostKeyPolicy::Strict { known_hosts } => (known_hosts.clone(), false),
+        };
+        let _guard = KNOWN_HOSTS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        match russh::keys::check_known_hosts_path(&self.host, self.port, key, &path) {
+            Ok(true) => Ok(true),
+            Ok(false) if learn => {
+                if let Some(dir) = path.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                if let Err(e) = russh::keys::known_hosts::learn_known_hosts_path(
+                    &self.host, self.port, key, &path,
+                ) {
+                    tracing::warn!(host = %self.host, error = %e, file = %path.display(), "could not record the host key");
+                }
+                Ok(true)
+            }
+            Ok(false) => Err(SshHandlerError::Unknown),
+            Err(russh::keys::Error::KeyChanged { line }) => Err(SshHandlerError::Mismatch(
+                format!("{} line {line}", path.display()),
+            )),
+            Err(e) => Err(SshHandlerError::Mismatch(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// Modern algorithms first; the legacy ones appended only on request.
+pub(crate) fn preferred(legacy: bool) -> Preferred {
+    let d = Preferred::DEFAULT;
+    let mut key: Vec<_> = d
+        .key
+        .iter()
+        .filter(|a| legacy || !matches!(a, russh::keys::Algorithm::Rsa { hash: None }))
+        .cloned()
+        .collect();
+    if !legacy {
+        return Preferred {
+            key: Cow::Owned(key),
+            ..d
+        };
+    }
+    let is_ext = |n: &kex::Name| {
+        [
+            kex::EXTENSION_SUPPORT_AS_CLIENT,
+            kex::EXTENSION_SUPPORT_AS_SERVER,
+            kex::EXTENSION_OPENSSH_STRICT_KEX_AS_CLIENT,
+            kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
+        ]
+        .contains(n)
+    };
+    let mut kexes: Vec<kex::Name> = d.kex.iter().filter(|n| !is_ext(n)).cloned().collect();
+    kexes.extend([kex::DH_GEX_SHA1, kex::DH_G14_SHA1, kex::DH_G1_SHA1]);
+    kexes.extend(d.kex.iter().filter(|n| is_ext(n)).cloned());
+    let mut ciphers = d.cipher.to_vec();
+    ciphers.extend([
+        cipher::AES_128_CBC,
+        cipher::AES_256_CBC,
+        cipher::AES_192_CBC,
+    ]);
+    let mut macs = d.mac.to_vec();
+    macs.extend([mac::HMAC_SHA1, mac::HMAC_SHA1_ETM]);
+    if !key.contains(&russh::keys::Algorithm::Rsa { hash: None }) {
+        key.push(russh::keys::Algorithm::Rsa { hash: None });
+    }
+    Preferred {
+        kex: Cow::Owned(kexes),
+        key: Cow::Owned(key),
+        cipher: Cow::Owned(ciphers),
+        mac: Cow::Owned(macs),
+        ..d
+    }
+}
+
+fn ssh_error(device: &DeviceLabel, step: Step, e: SshHandlerError) -> SessionError {
+    match e {
+        SshHandlerError::Mismatch(detail) => SessionError::HostKeyMismatch {
+            device: device.clone(),
+            detail,
+        },
+        SshHandlerError::Unknown => SessionError::HostKeyUnknown {
+            device: device.clone(),
+        },
+        SshHandlerError::Russh(e) => russh_error(device, step, e),
+    }
+}
+
+fn russh_error(device: &DeviceLabel, step: Step, e: russh::Error) -> SessionError {
+    match e {
+        russh::Error::Disconnect
+        | russh::Error::HUP
+        | russh::Error::SendError
+        | russh::Error::RecvError => SessionError::Closed {
+            device: device.clone(),
+            step,
+        },
+        russh::Error::IO(ref io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            SessionError::Closed {
+                device: device.clone(),
+                step,
+            }
+        }
+        other => SessionError::Protocol {
+            device: device.clone(),
+            step,
+            detail: other.to_string(),
+        },
+    }
+}
+
+pub(crate) async fn open_ssh(
+    addr: SocketAddr,
+    device: &DeviceLabel,
+    creds: &Credentials,
+    opts: &OpenOptions,
+    kill: &CancellationToken,
+) -> Result<Conn, SessionError> {
+    let t = opts.timeouts;
+    let tcp = connect_tcp(addr, t.connect, device).await?;
+    let config = Arc::new(client::Config {
+        nodelay: true,
+        preferred: preferred(opts.legacy_algorithms),
+        // Our own deadlines govern every step; russh's inactivity timer
+        // would only add a second, unrelated one.
+        inactivity_timeout: None,
+        ..Default::default()
+    });
+    let handler = SshHandler {
+        policy: opts.host_key_policy.clone(),
+        host: addr.ip().to_string(),
+        port: addr.port(),
+    };
+    let mut handle = match timeout(t.banner, client::connect_stream(config, tcp, handler)).await {
+        Err(_) => {
+            return Err(SessionError::Timeout {
+                device: device.clone(),
+                step: Step::Banner,
+                after: t.banner,
+            });
+        }
+        Ok(Err(e)) => return Err(ssh_error(device, Step::Banner, e)),
+        Ok(Ok(h)) => h,
+    };
+
+    let auth = async {
+        if let Some(path) = &creds.key_file {
+            let pass = creds
+                .key_passphrase
+                .as_ref()
+                .map(|p| p.expose_secret().to_string());
+            let key = russh::keys::load_secret_key(path, pass.as_deref()).map_err(|e| {
+                SessionError::Protocol {
+                    device: device.clone(),
+                    step: Step::Auth,
+                    detail: format!("cannot load key {}: {e}", path.display()),
+                }
+            })?;
+            let hash = handle
+                .best_supported_rsa_hash()
+                .await
+                .map_err(|e| russh_error(device, Step::Auth, e))?
+                .flatten();
+            let r = handle
+                .authenticate_publickey(
+                    &creds.username,
+                    PrivateKeyWithHashAlg::new(Arc::new(key), hash),
+                )
+                .await
+                .map_err(|e| russh_error(device, Step::Auth, e))?;
+            if r.success() {
+                return Ok(());
+            }
+        }
+        if let Some(pw) = &creds.password {
+            let r = handle
+                .authenticate_password(&creds.username, pw.expose_secret())
+                .await
+                .map_err(|e| russh_error(device, Step::Auth, e))?;
+            if r.success() {
+                return Ok(());
+            }
+            if let russh::client::AuthResult::Failure {
+                remaining_methods, ..
+            } = &r
+                && remaining_methods.contains(&russh::MethodKind::KeyboardInteractive)
+            {
+                // Devices (and sshd with PAM) that only take the password
+                // through keyboard-interactive: answer every prompt with it.
+                let mut resp = handle
+                    .authenticate_keyboard_interactive_start(&creds.username, None)
+                    .await
+                    .map_err(|e| russh_error(device, Step::Auth, e))?;
+                for _ in 0..4 {
+                    match resp {
+                        client::KeyboardInteractiveAuthResponse::Success => return Ok(()),
+                        client::KeyboardInteractiveAuthResponse::Failure { .. } => break,
+                        client::KeyboardInteractiveAuthResponse::InfoRequest {
+                            prompts, ..
+                        } => {
+                            let answers = prompts
+                                .iter()
+                                .map(|_| pw.expose_secret().to_string())
+                                .collect();
+                            resp = handle
+                                .authenticate_keyboard_interactive_respond(answers)
+                                .await
+                                .map_err(|e| russh_error(device, Step::Auth, e))?;
+                        }
+                    }
+                }
+            }
+        }
+        Err(SessionError::AuthFailed {
+            device: device.clone(),
+            user: creds.username.clone(),
+        })
+    };
+    match timeout(t.auth, auth).await {
+        Err(_) => {
+            return Err(SessionError::Timeout {
+                device: device.clone(),
+                step: Step::Auth,
+                after: t.auth,
+            });
+        }
+        Ok(r) => r?,
+    }
+
+    let shell = async {
+        let ch = handle.channel_open_session().await?;
+        ch.request_pty(false, "vt100", 511, 24, 0, 0, &[]).await?;
+        ch.request_shell(false).await?;
+        Ok::<_, russh::Error>(ch)
+    };
+    let channel = match timeout(t.prompt, shell).await {
+        Err(_) => {
+            return Err(SessionError::Timeout {
+                device: device.clone(),
+                step: Step::Prompt,
+                after: t.prompt,
+            });
+        }
+        Ok(Err(e)) => return Err(russh_error(device, Step::Prompt, e)),
+        Ok(Ok(c)) => c,
+    };
+    let io: BoxIo = Box::new(channel.into_stream());
+    let mut cli = Cli::new(io, device.clone(), "\n", kill.clone());
+    cli.learn_prompt(t.prompt, None).await?;
+    Ok(Conn {
+        cli,
+        ssh: Some(handle),
+        kind: TransportKind::Ssh,
+        addr,
+        show_version: None,
+    })
+}
+
+pub(crate) async fn open_telnet(
+    addr: SocketAddr,
+    device: &DeviceLabel,
+    creds: &Credentials,
+    opts: &OpenOptions,
+    kill: &CancellationToken,
+) -> Result<Conn, SessionError> {
+    let t = opts.timeouts;
+    let tcp = connect_tcp(addr, t.connect, device).await?;
+    let io: BoxIo = Box::new(TelnetStream::new(tcp));
+    let mut cli = Cli::new(io, device.clone(), "\r\n", kill.clone());
+    let mut stage = cli.wait_login_stage(Step::Banner, t.banner).await?;
+    let deadline = Instant::now() + t.auth;
+    let mut typed_password = false;
+    for _ in 0..3 {
+        match stage {
+            LoginStage::Shell => break,
+            LoginStage::User if !typed_password => {
+                cli.discard_ready().await;
+                cli.send_line(&creds.username, &Step::Auth, deadline, t.auth)
+                    .await?;
+            }
+            LoginStage::Password if !typed_password => {
+                let Some(pw) = &creds.password else {
+                    return Err(SessionError::AuthFailed {
+                        device: device.clone(),
+                        user: creds.username.clone(),
+                    });
+                };
+                cli.discard_ready().await;
+                cli.send_secret(pw, &Step::Auth, deadline, t.auth).await?;
+                typed_password = true;
+                break;
+            }
+            _ => {
+                return Err(SessionError::AuthFailed {
+                    device: device.clone(),
+                    user: creds.username.clone(),
+                });
+            }
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        stage = cli.wait_login_stage(Step::Auth, remaining).await?;
+    }
+    let check = typed_password.then_some(creds.username.as_str());
+    cli.learn_prompt(t.prompt, check).await?;
+    Ok(Conn {
+        cli,
+        ssh: None,
+        kind: TransportKind::Telnet,
+        addr,
+        show_version: None,
+    })
+}
+
+/// After the first prompt: detect the platform if unknown, raise to enable,
+/// turn paging off. A rejected paging command is not fatal: `--More--` is
+/// answered while reading.
+pub(crate) async fn prepare(
+    conn: &mut Conn,
+    creds: &Credentials,
+    opts: &OpenOptions,
+) -> Result<(), SessionError> {
+    let t = opts.timeouts;
+    let cli = &mut conn.cli;
+    let mut platform = opts
+        .platform
+        .or_else(|| profile::platform_from_prompt(&cli.last_prompt));
+    if platform.is_none() {
+        // Both IOS and NX-OS accept this, and it keeps `show version` from paging.
+        let paging = cli.run("terminal length 0", t.command).await?;
+        cli.paging_disabled = !paging.rejected;
+        let ver = cli.run("show version", t.command).await?;
+        platform = detect_platform(&ver.text);
+        conn.show_version = Some(ver.text);
+    }
+    cli.set_platform(platform);
+    if !opts.prepare_terminal {
+        return Ok(());
+    }
+    if cli.profile.has_enable
+        && Prompt::is_user_exec(&cli.last_prompt)
+        && let Some(secret) = &creds.enable_secret
+    {
+        cli.enable(secret, t.prompt).await?;
+    }
+    let mut all_ok = true;
+    for cmd in cli.profile.paging_off {
+        let out = cli.run(cmd, t.command).await?;
+        all_ok &= !out.rejected;
+    }
+    cli.paging_disabled = all_ok;
+    Ok(())
+}
+
+fn detect_platform(show_version: &str) -> Option<device_parsers::Platform> {
+    profile::platform_from_show_version(show_version)
+}
