@@ -1,1 +1,23 @@
-//! netsim
+//! netsim: a simulated network of CLI devices on loopback.
+//!
+//! A [`Topology`] (TOML) names devices, links, stacks, VLANs and faults. A
+//! [`Lab`] serves it: every device listens for SSH (russh) and/or telnet on its
+//! own 127.x.y.z address, speaks its platform's prompts and paging, and prints
+//! CDP/LLDP neighbours consistent with the topology on both ends of each link.
+//! The lab counts every session it sees ([`Stats`]), which is how the rest of
+//! the product proves it closes what it opens.
+//!
+//! Module map: `topology` (file format, validation, per-device link index),
+//! `render` (what each command prints), `cli` (prompts, paging, faults as a pure
+//! state machine), `server` (listeners, SSH and telnet drivers, shutdown),
+//! `stats` (accounting), `generate` (campus generator and ground truth).
+
+pub mod cli;
+pub mod render;
+pub mod server;
+pub mod stats;
+pub mod topology;
+
+pub use server::{DeviceAddrs, Lab, LabConfig, LabError};
+pub use stats::{DeviceStats, Stats};
+pub use topology::{DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Topology, Transports};

@@ -1,0 +1,711 @@
+//! The device CLI as a pure state machine: bytes in, actions out.
+//!
+//! Keeping it free of I/O lets SSH and telnet share one implementation and
+//! lets tests drive every prompt, paging and fault path without sockets. The
+//! transport drivers in `server` execute the returned [`Action`]s in order.
+
+use crate::render::{self, Command};
+use crate::topology::{Fault, TopologyIndex};
+use device_parsers::Platform;
+use std::sync::Arc;
+
+/// Lines per page while paging is on (a 24-line terminal, as on a real console).
+pub const PAGE_LINES: usize = 24;
+
+/// What the transport must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Write these bytes to the client now.
+    Send(Vec<u8>),
+    /// Write these bytes slowly (the `slow_output` fault).
+    SendSlow(Vec<u8>),
+    /// Go silent for good: ignore all further input (the connection stays up).
+    Stall,
+    /// The client said goodbye: end the session cleanly.
+    Close,
+    /// Drop the TCP connection abruptly, mid-output.
+    Drop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Telnet login: waiting for the username.
+    LoginUser,
+    /// Telnet login: waiting for the password.
+    LoginPassword,
+    User,
+    /// After `enable`, waiting for the secret.
+    EnablePassword,
+    Privileged,
+    Config,
+    /// Stalled by a fault: nothing more is ever said.
+    Dead,
+}
+
+struct Pager {
+    lines: Vec<String>,
+    next: usize,
+}
+
+/// One CLI session on one simulated device.
+pub struct Cli {
+    topo: Arc<TopologyIndex>,
+    idx: usize,
+    platform: Platform,
+    fault: Option<Fault>,
+    mode: Mode,
+    paging: bool,
+    line: Vec<u8>,
+    last_was_cr: bool,
+    pager: Option<Pager>,
+    echo: bool,
+    login_user: String,
+    login_failures: u32,
+    /// Bumped per command so garbage output differs between commands.
+    commands_run: u64,
+}
+
+impl Cli {
+    /// A CLI for an SSH shell: authentication already happened in the SSH layer.
+    pub fn after_auth(topo: Arc<TopologyIndex>, idx: usize) -> Self {
+        let mut cli = Self::new(topo, idx);
+        cli.mode = cli.logged_in_mode();
+        cli
+    }
+
+    /// A CLI for a telnet connection: it asks for username and password itself.
+    pub fn telnet(topo: Arc<TopologyIndex>, idx: usize) -> Self {
+        let mut cli = Self::new(topo, idx);
+        cli.mode = Mode::LoginUser;
+        cli
+    }
+
+    fn new(topo: Arc<TopologyIndex>, idx: usize) -> Self {
+        let d = topo.device(idx);
+        Cli {
+            platform: d.platform,
+            fault: d.fault,
+            topo: topo.clone(),
+            idx,
+            mode: Mode::User,
+            paging: true,
+            line: Vec::new(),
+            last_was_cr: false,
+            pager: None,
+            echo: true,
+            login_user: String::new(),
+            login_failures: 0,
+            commands_run: 0,
+        }
+    }
+
+    fn logged_in_mode(&self) -> Mode {
+        let d = self.topo.device(self.idx);
+        if self.platform.is_ios_family() && d.enable_secret.is_some() {
+            Mode::User
+        } else {
+            Mode::Privileged
+        }
+    }
+
+    /// What the device says first: telnet login prompt, or banner + prompt.
+    pub fn start(&mut self) -> Vec<Action> {
+        if self.mode == Mode::LoginUser {
+            return vec![Action::Send(
+                crlf("\nUser Access Verification\n\nUsername: ").into_bytes(),
+            )];
+        }
+        self.greeting()
+    }
+
+    fn greeting(&mut self) -> Vec<Action> {
+        let mut text = self.banner();
+        if self.fault == Some(Fault::NoPrompt) {
+            self.mode = Mode::Dead;
+            return vec![Action::Send(crlf(&text).into_bytes()), Action::Stall];
+        }
+        text.push_str(&self.prompt());
+        vec![Action::Send(crlf(&text).into_bytes())]
+    }
+
+    fn banner(&self) -> String {
+        let d = self.topo.device(self.idx);
+        let mut s = String::new();
+        if self.fault == Some(Fault::BannerWithPromptChars) {
+            s.push_str(
+                "\n#################################################\n\
+                 # WARNING: authorised access only  <NOC#4411>   #\n\
+                 # router#  switch>  core(config)#  > >> # ##    #\n\
+                 #################################################\n",
+            );
+            s.push_str(&format!("{}>\n{}#\n", d.hostname, d.hostname));
+        }
+        match self.platform {
+            Platform::Linux => {
+                s.push_str("\nLinux ");
+                s.push_str(&d.hostname);
+                s.push_str(" 6.1.0-26-amd64 #1 SMP PREEMPT_DYNAMIC Debian x86_64\n\nThe programs included with the Debian GNU/Linux system are free software.\nLast login: Mon Nov 23 15:58:01 2026 from 127.0.0.1\n");
+            }
+            Platform::CiscoNxos => {
+                s.push_str("\nCisco NX-OS Software\nCopyright (c) 2002-2022, Cisco Systems, Inc. All rights reserved.\nNexus 9000v software (\"Nexus 9000v Software\") and related documentation,\nThe copyrights to certain works contained in this software are\nowned by other third parties and used and distributed under\nlicense.\n");
+            }
+            Platform::PaloaltoPanos => {
+                s.push_str("\nNumber of failed attempts since last successful login: 0\n\n\n");
+            }
+            _ => s.push('\n'),
+        }
+        s
+    }
+
+    pub fn prompt(&self) -> String {
+        let d = self.topo.device(self.idx);
+        let h = &d.hostname;
+        match (self.platform, self.mode) {
+            (Platform::PaloaltoPanos, Mode::Config) => format!("{}@{h}# ", d.username),
+            (Platform::PaloaltoPanos, _) => format!("{}@{h}> ", d.username),
+            (Platform::Linux, _) => format!("{}@{h}:~$ ", d.username),
+            (_, Mode::Config) => format!("{h}(config)#"),
+            (_, Mode::User) => format!("{h}>"),
+            _ => format!("{h}#"),
+        }
+    }
+
+    /// Feeds client bytes; returns what to do, in order.
+    pub fn feed(&mut self, input: &[u8]) -> Vec<Action> {
+        let mut out: Vec<Action> = Vec::new();
+        let mut echo: Vec<u8> = Vec::new();
+        for &b in input {
+            if self.mode == Mode::Dead {
+                break;
+            }
+            // CR LF, CR NUL and a lone LF all end one line; the LF of a CR LF
+            // must not count as a second keystroke (it would advance a pager).
+            if b == b'\n' && self.last_was_cr {
+                self.last_was_cr = false;
+                continue;
+            }
+            if self.pager.is_some() {
+                self.last_was_cr = b == b'\r';
+                flush_echo(&mut echo, &mut out);
+                self.pager_key(b, &mut out);
+                continue;
+            }
+            match b {
+                b'\r' | b'\n' => {
+                    self.last_was_cr = b == b'\r';
+                    // The line end is echoed even when the characters are not.
+                    echo.extend_from_slice(b"\r\n");
+                    flush_echo(&mut echo, &mut out);
+                    let line =
+                        String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
+                    let actions = self.line_entered(line.trim());
+                    let ends = actions
+                        .iter()
+                        .any(|a| matches!(a, Action::Close | Action::Drop | Action::Stall));
+                    out.extend(actions);
+                    if ends {
+                        return out;
+                    }
+                }
+                0 => {
+                    // Telnet sends CR NUL for a bare carriage return.
+                    self.last_was_cr = false;
+                }
+                0x08 | 0x7f => {
+                    self.last_was_cr = false;
+                    if self.line.pop().is_some() && self.echo {
+                        echo.extend_from_slice(b"\x08 \x08");
+                    }
+                }
+                0x03 => {
+                    // Ctrl-C abandons the line, as on a real device.
+                    self.last_was_cr = false;
+                    self.line.clear();
+                    echo.extend_from_slice(b"^C\r\n");
+                    echo.extend_from_slice(self.prompt().as_bytes());
+                }
+                _ => {
+                    self.last_was_cr = false;
+                    self.line.push(b);
+                    if self.echo {
+                        echo.push(b);
+                    }
+                }
+            }
+        }
+        flush_echo(&mut echo, &mut out);
+        out
+    }
+
+    fn pager_key(&mut self, key: u8, out: &mut Vec<Action>) {
+        // Erase " --More-- " the way IOS does: backspaces, blanks, backspaces.
+        let erase = b"\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08";
+        let Some(pager) = self.pager.as_mut() else {
+            return;
+        };
+        let take = match key {
+            b' ' => PAGE_LINES - 1,
+            b'\r' | b'\n' => 1,
+            _ => {
+                // q or anything else ends the output.
+                self.pager = None;
+                let mut bytes = erase.to_vec();
+                bytes.extend_from_slice(self.prompt().as_bytes());
+                out.push(Action::Send(bytes));
+                return;
+            }
+        };
+        let end = (pager.next + take).min(pager.lines.len());
+        let mut text = String::new();
+        for l in &pager.lines[pager.next..end] {
+            text.push_str(l);
+            text.push('\n');
+        }
+        pager.next = end;
+        let done = pager.next >= pager.lines.len();
+        let mut bytes = erase.to_vec();
+        bytes.extend_from_slice(crlf(&text).as_bytes());
+        if done {
+            self.pager = None;
+            bytes.extend_from_slice(self.prompt().as_bytes());
+        } else {
+            bytes.extend_from_slice(b" --More-- ");
+        }
+        out.push(Action::Send(bytes));
+    }
+
+    fn line_entered(&mut self, line: &str) -> Vec<Action> {
+        match self.mode {
+            Mode::LoginUser => {
+                self.login_user = line.to_string();
+                self.mode = Mode::LoginPassword;
+                self.echo = false;
+                vec![Action::Send(b"Password: ".to_vec())]
+            }
+            Mode::LoginPassword => {
+                self.echo = true;
+                let d = self.topo.device(self.idx);
+                let ok = self.fault != Some(Fault::AuthFail)
+                    && self.login_user == d.username
+                    && line == d.password;
+                if ok {
+                    self.mode = self.logged_in_mode();
+                    return self.greeting();
+                }
+                self.login_failures += 1;
+                self.mode = Mode::LoginUser;
+                if self.login_failures >= 3 {
+                    return vec![
+                        Action::Send(crlf("% Authentication failed\n\n").into_bytes()),
+                        Action::Close,
+                    ];
+                }
+                vec![Action::Send(
+                    crlf("% Authentication failed\n\nUsername: ").into_bytes(),
+                )]
+            }
+            Mode::EnablePassword => {
+                self.echo = true;
+                let d = self.topo.device(self.idx);
+                if d.enable_secret.as_deref() == Some(line) {
+                    self.mode = Mode::Privileged;
+                    self.reply("")
+                } else {
+                    self.mode = Mode::User;
+                    self.reply("% Access denied\n\n")
+                }
+            }
+            Mode::Dead => vec![Action::Stall],
+            Mode::User | Mode::Privileged | Mode::Config => self.command(line),
+        }
+    }
+
+    fn reply(&self, text: &str) -> Vec<Action> {
+        let mut s = crlf(text);
+        s.push_str(&self.prompt());
+        vec![Action::Send(s.into_bytes())]
+    }
+
+    fn command(&mut self, line: &str) -> Vec<Action> {
+        let words: Vec<String> = line
+            .split_whitespace()
+            .map(|w| w.to_ascii_lowercase())
+            .collect();
+        let w: Vec<&str> = words.iter().map(String::as_str).collect();
+        let cisco = matches!(
+            self.platform,
+            Platform::CiscoIos | Platform::CiscoXe | Platform::CiscoNxos
+        );
+        let is = |full: &str| -> bool {
+            let f: Vec<&str> = full.split(' ').collect();
+            f.len() == w.len()
+                && w.iter().zip(&f).all(|(a, b)| {
+                    if cisco {
+                        !a.is_empty() && b.starts_with(a)
+                    } else {
+                        a == b
+                    }
+                })
+        };
+        if w.is_empty() {
+            return self.reply("");
+        }
+        // Session control first: these exist on every platform.
+        if is("exit") || is("logout") || is("quit") {
+            if self.mode == Mode::Config {
+                self.mode = Mode::Privileged;
+                return self.reply("");
+            }
+            if self.platform == Platform::Linux {
+                return vec![Action::Send(b"logout\r\n".to_vec()), Action::Close];
+            }
+            return vec![Action::Close];
+        }
+        if cisco {
+            if w.len() == 3 && is_prefix(w[0], "terminal") && is_prefix(w[1], "length") {
+                self.paging = w[2] != "0";
+                return self.reply("");
+            }
+            if w.len() == 3 && is_prefix(w[0], "terminal") && is_prefix(w[1], "width") {
+                return self.reply("");
+            }
+            if is("enable") {
+                if self.mode == Mode::User {
+                    self.mode = Mode::EnablePassword;
+                    self.echo = false;
+                    return vec![Action::Send(b"Password: ".to_vec())];
+                }
+                return self.reply("");
+            }
+            if is("disable") && self.platform.is_ios_family() {
+                self.mode = Mode::User;
+                return self.reply("");
+            }
+            if is("configure terminal") {
+                if self.mode == Mode::User {
+                    return self.invalid(line);
+                }
+                self.mode = Mode::Config;
+                return self
+                    .reply("Enter configuration commands, one per line.  End with CNTL/Z.\n");
+            }
+            if is("end") && self.mode == Mode::Config {
+                self.mode = Mode::Privileged;
+                return self.reply("");
+            }
+            if self.mode == Mode::Config {
+                // Accept configuration lines silently, as a device does for valid ones.
+                return self.reply("");
+            }
+        }
+        if self.platform == Platform::PaloaltoPanos {
+            if is("set cli pager off") {
+                self.paging = false;
+                return self.reply("");
+            }
+            if is("set cli pager on") {
+                self.paging = true;
+                return self.reply("");
+            }
+            if w.first() == Some(&"set") && w.get(1) == Some(&"cli") {
+                return self.reply("");
+            }
+            if is("configure") {
+                self.mode = Mode::Config;
+                return self.reply("Entering configuration mode\n[edit]\n");
+            }
+        }
+        match render::match_command(self.platform, line)
+            .and_then(|c| render::render(&self.topo, self.idx, c).map(|t| (c, t)))
+        {
+            Some((cmd, text)) => self.output(cmd, text),
+            None => self.invalid(line),
+        }
+    }
+
+    fn invalid(&self, line: &str) -> Vec<Action> {
+        let prompt_len = self.prompt().len();
+        // Point the caret at the first word the device did not understand:
+        // the second word after a known verb, else the first.
+        let first_len = line.split_whitespace().next().map(str::len).unwrap_or(0);
+        let offset = if line.split_whitespace().count() > 1
+            && is_prefix(&line[..first_len].to_ascii_lowercase(), "show")
+        {
+            line.find(char::is_whitespace).map(|i| i + 1).unwrap_or(0)
+        } else {
+            0
+        };
+        let caret = format!("{}^\n", " ".repeat(prompt_len + offset));
+        let text = match self.platform {
+            Platform::CiscoIos | Platform::CiscoXe => {
+                format!("{caret}% Invalid input detected at '^' marker.\n\n")
+            }
+            Platform::CiscoNxos => format!("{caret}% Invalid command at '^' marker.\n\n"),
+            Platform::PaloaltoPanos => "Invalid syntax.\n\n".to_string(),
+            Platform::Linux => format!(
+                "-bash: {}: command not found\n",
+                line.split_whitespace().next().unwrap_or("")
+            ),
+        };
+        self.reply(&text)
+    }
+
+    fn output(&mut self, _cmd: Command, text: String) -> Vec<Action> {
+        self.commands_run += 1;
+        match self.fault {
+            Some(Fault::GarbageOutput) => {
+                let mut bytes = garbage(self.idx as u64 * 7919 + self.commands_run, text.len());
+                bytes.extend_from_slice(b"\r\n");
+                bytes.extend_from_slice(self.prompt().as_bytes());
+                return vec![Action::Send(bytes)];
+            }
+            Some(Fault::StopMidOutput) => {
+                self.mode = Mode::Dead;
+                let half = crlf(&text[..floor_char_boundary(&text, text.len() / 2)]);
+                return vec![Action::Send(half.into_bytes()), Action::Stall];
+            }
+            Some(Fault::DropMidCommand) => {
+                let half = crlf(&text[..floor_char_boundary(&text, text.len() / 2)]);
+                return vec![Action::Send(half.into_bytes()), Action::Drop];
+            }
+            _ => {}
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        let pages = self.paging
+            && matches!(
+                self.platform,
+                Platform::CiscoIos
+                    | Platform::CiscoXe
+                    | Platform::CiscoNxos
+                    | Platform::PaloaltoPanos
+            )
+            && lines.len() > PAGE_LINES - 1;
+        let bytes = if pages {
+            let first = PAGE_LINES - 1;
+            let mut s = String::new();
+            for l in &lines[..first] {
+                s.push_str(l);
+                s.push('\n');
+            }
+            let mut b = crlf(&s).into_bytes();
+            b.extend_from_slice(b" --More-- ");
+            self.pager = Some(Pager {
+                lines: lines.iter().map(|l| l.to_string()).collect(),
+                next: first,
+            });
+            b
+        } else {
+            let mut s = crlf(&text);
+            s.push_str(&self.prompt());
+            s.into_bytes()
+        };
+        if self.fault == Some(Fault::SlowOutput) {
+            vec![Action::SendSlow(bytes)]
+        } else {
+            vec![Action::Send(bytes)]
+        }
+    }
+}
+
+fn flush_echo(echo: &mut Vec<u8>, out: &mut Vec<Action>) {
+    if !echo.is_empty() {
+        out.push(Action::Send(std::mem::take(echo)));
+    }
+}
+
+fn is_prefix(word: &str, full: &str) -> bool {
+    !word.is_empty() && full.starts_with(word)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Devices end lines with CR LF.
+pub fn crlf(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    for c in s.chars() {
+        if c == '\n' {
+            out.push('\r');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Deterministic junk: control characters, high bytes and broken escape
+/// sequences, but never a newline-free megabyte.
+fn garbage(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
+    let len = len.clamp(64, 4096);
+    (0..len)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if i % 61 == 60 {
+                b'\n'
+            } else {
+                match (x % 10) as u8 {
+                    0 => 0x1b,
+                    1 => 0x80 | (x >> 8) as u8,
+                    _ => 0x21 + ((x >> 16) % 90) as u8,
+                }
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::Topology;
+
+    fn topo(extra: &str) -> Arc<TopologyIndex> {
+        let text = format!(
+            r#"
+[[device]]
+hostname = "sw1"
+platform = "cisco_ios"
+mgmt_ip = "127.1.0.1"
+serial = "FOC1"
+model = "WS-C2960X-48FPD-L"
+version = "15.2(7)E4"
+{extra}
+[[device]]
+hostname = "sw2"
+platform = "cisco_nxos"
+mgmt_ip = "127.1.0.2"
+serial = "SAL1"
+model = "C9396PX"
+version = "9.3(9)"
+[[link]]
+a = "sw1"
+a_interface = "GigabitEthernet1/0/1"
+b = "sw2"
+b_interface = "Ethernet1/1"
+"#
+        );
+        Arc::new(TopologyIndex::new(Topology::from_toml_str(&text).unwrap()))
+    }
+
+    fn sent(actions: &[Action]) -> String {
+        let mut s = String::new();
+        for a in actions {
+            if let Action::Send(b) | Action::SendSlow(b) = a {
+                s.push_str(&String::from_utf8_lossy(b));
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn enable_mode_and_prompts() {
+        let t = topo("enable_secret = \"s3\"");
+        let mut cli = Cli::after_auth(t, 0);
+        assert!(sent(&cli.start()).ends_with("sw1>"));
+        let out = sent(&cli.feed(b"enable\r"));
+        assert!(out.ends_with("Password: "), "{out:?}");
+        // The secret is not echoed.
+        let out = sent(&cli.feed(b"s3\r"));
+        assert!(!out.contains("s3"));
+        assert!(out.ends_with("sw1#"));
+        let out = sent(&cli.feed(b"conf t\r"));
+        assert!(out.ends_with("sw1(config)#"), "{out:?}");
+        assert!(sent(&cli.feed(b"end\r")).ends_with("sw1#"));
+        assert_eq!(cli.feed(b"exit\r").last(), Some(&Action::Close));
+    }
+
+    #[test]
+    fn pages_until_paging_is_disabled() {
+        let t = topo("");
+        let mut cli = Cli::after_auth(t, 0);
+        cli.start();
+        let out = sent(&cli.feed(b"show version\r\n"));
+        assert!(out.ends_with(" --More-- "), "{out}");
+        assert_eq!(out.matches("\r\n").count(), PAGE_LINES); // echo CRLF + 23 lines
+        let mut all = out;
+        for _ in 0..20 {
+            let more = sent(&cli.feed(b" "));
+            all.push_str(&more);
+            if more.ends_with("sw1#") {
+                break;
+            }
+        }
+        assert!(all.ends_with("sw1#"), "paging never finished");
+        assert!(all.contains("Configuration register is 0xF"));
+        cli.feed(b"terminal length 0\r");
+        let out = sent(&cli.feed(b"show version\r"));
+        assert!(!out.contains("--More--"));
+        assert!(out.ends_with("sw1#"));
+    }
+
+    #[test]
+    fn unknown_commands_answer_like_the_platform() {
+        let t = topo("");
+        let mut ios = Cli::after_auth(t.clone(), 0);
+        ios.start();
+        let out = sent(&ios.feed(b"show bogus\r"));
+        assert!(
+            out.contains("% Invalid input detected at '^' marker."),
+            "{out}"
+        );
+        let caret_line = out.lines().find(|l| l.trim() == "^").unwrap();
+        assert_eq!(caret_line.find('^'), Some("sw1#show ".len()));
+        let mut nx = Cli::after_auth(t, 1);
+        nx.start();
+        let out = sent(&nx.feed(b"frobnicate\r"));
+        assert!(out.contains("% Invalid command at '^' marker."), "{out}");
+    }
+
+    #[test]
+    fn telnet_login_checks_credentials_and_gives_up_after_three() {
+        let t = topo("");
+        let mut cli = Cli::telnet(t.clone(), 0);
+        assert!(sent(&cli.start()).ends_with("Username: "));
+        cli.feed(b"admin\r\n");
+        let out = sent(&cli.feed(b"admin\r\n"));
+        assert!(out.ends_with("sw1#"), "{out:?}");
+
+        let mut bad = Cli::telnet(t, 0);
+        bad.start();
+        for i in 0..3 {
+            bad.feed(b"admin\r\0");
+            let actions = bad.feed(b"wrong\r\0");
+            assert_eq!(actions.last() == Some(&Action::Close), i == 2);
+        }
+    }
+
+    #[test]
+    fn faults_shape_output() {
+        let t = topo("fault = \"drop_mid_command\"");
+        let mut cli = Cli::after_auth(t, 0);
+        cli.start();
+        cli.feed(b"term len 0\r");
+        let actions = cli.feed(b"show version\r");
+        assert_eq!(actions.last(), Some(&Action::Drop));
+
+        let t = topo("fault = \"no_prompt\"");
+        let mut cli = Cli::after_auth(t, 0);
+        let actions = cli.start();
+        assert_eq!(actions.last(), Some(&Action::Stall));
+        assert!(!sent(&actions).contains("sw1#"));
+
+        let t = topo("fault = \"garbage_output\"");
+        let mut cli = Cli::after_auth(t, 0);
+        cli.start();
+        let out = cli.feed(b"show version\r");
+        let text = sent(&out);
+        assert!(!text.contains("Cisco IOS Software"));
+        assert!(text.ends_with("sw1#"));
+
+        let t = topo("fault = \"banner_with_prompt_chars\"");
+        let mut cli = Cli::after_auth(t, 0);
+        let banner = sent(&cli.start());
+        assert!(banner.contains("sw1>\r\nsw1#\r\n"));
+        assert!(banner.ends_with("sw1#"));
+    }
+}

@@ -1,0 +1,743 @@
+//! The running lab: one SSH and one telnet listener per device, each on the
+//! device's own loopback address.
+//!
+//! Ownership: [`Lab`] owns a `CancellationToken` and a `TaskTracker`. Every
+//! accept loop and every connection task is spawned on that tracker and
+//! watches that token. [`Lab::shutdown`] cancels the token (listeners close,
+//! live connections are disconnected), then awaits the tracker, so when it
+//! returns no task of the lab is left running and every session has been
+//! counted. Connection tasks own their socket and their [`SessionGuard`]; the
+//! guard's drop is what records the session as closed.
+
+use crate::cli::{Action, Cli};
+use crate::stats::{Accounting, SessionGuard, Stats};
+use crate::topology::{Fault, Topology, TopologyIndex};
+use device_parsers::Platform;
+use russh::keys::PrivateKey;
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::server::{Auth, Msg, Session};
+use russh::{Channel, ChannelId, ChannelMsg, Preferred};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How a lab is served.
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    /// SSH port on every device address; 0 gives each device its own ephemeral port.
+    pub ssh_port: u16,
+    /// Telnet port on every device address; 0 gives each device its own ephemeral port.
+    pub telnet_port: u16,
+    /// Seed for the (shared) Ed25519 host key. Fixed by default so a client's
+    /// known_hosts stays valid across lab restarts, like real devices' keys.
+    pub host_key_seed: [u8; 32],
+    /// Chunk size and pause for the `slow_output` fault.
+    pub slow_chunk: usize,
+    pub slow_interval: Duration,
+}
+
+impl Default for LabConfig {
+    fn default() -> Self {
+        LabConfig {
+            ssh_port: 2222,
+            telnet_port: 2323,
+            host_key_seed: *b"netsim-default-host-key-seed-v1!",
+            slow_chunk: 64,
+            slow_interval: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Why a lab could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error(
+        "cannot listen on {addr} for device {device:?}: {source} (is another netsim or service using that port? try --port/--telnet-port)"
+    )]
+    Bind {
+        device: String,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("SSH server setup failed: {0}")]
+    Ssh(String),
+}
+
+/// Listening addresses of one device (None: that transport is not served).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeviceAddrs {
+    pub ssh: Option<SocketAddr>,
+    pub telnet: Option<SocketAddr>,
+}
+
+/// A running simulated network.
+pub struct Lab {
+    topo: Arc<TopologyIndex>,
+    addrs: Vec<DeviceAddrs>,
+    acct: Arc<Accounting>,
+    token: CancellationToken,
+    tracker: TaskTracker,
+}
+
+/// Everything a connection task needs about its device.
+#[derive(Clone)]
+struct DeviceCtx {
+    topo: Arc<TopologyIndex>,
+    idx: usize,
+    acct: Arc<Accounting>,
+    token: CancellationToken,
+    tracker: TaskTracker,
+    slow_chunk: usize,
+    slow_interval: Duration,
+}
+
+impl DeviceCtx {
+    fn fault(&self) -> Option<Fault> {
+        self.topo.device(self.idx).fault
+    }
+}
+
+impl Lab {
+    /// Binds every listener first, then starts serving: when this returns,
+    /// every device is reachable (that is what `netsim serve` prints `ready` for).
+    pub async fn start(topology: Topology, config: LabConfig) -> Result<Lab, LabError> {
+        let topo = Arc::new(TopologyIndex::new(topology));
+        let names = topo
+            .topology
+            .devices
+            .iter()
+            .map(|d| d.hostname.clone())
+            .collect();
+        let acct = Accounting::new(names);
+        let token = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let ssh_configs = ssh_configs(&config)?;
+
+        let mut listeners = Vec::new();
+        let mut addrs = Vec::with_capacity(topo.topology.devices.len());
+        for (idx, d) in topo.topology.devices.iter().enumerate() {
+            let mut a = DeviceAddrs::default();
+            let serves = !d.kind.is_leaf() && d.fault != Some(Fault::RefuseAll);
+            if serves && d.transports.ssh() && d.fault != Some(Fault::TelnetOnly) {
+                let l = bind(&d.hostname, d.mgmt_ip.into(), config.ssh_port).await?;
+                a.ssh = Some(local_addr(&l, &d.hostname)?);
+                listeners.push((idx, l, true));
+            }
+            if serves && (d.transports.telnet() || d.fault == Some(Fault::TelnetOnly)) {
+                let l = bind(&d.hostname, d.mgmt_ip.into(), config.telnet_port).await?;
+                a.telnet = Some(local_addr(&l, &d.hostname)?);
+                listeners.push((idx, l, false));
+            }
+            addrs.push(a);
+        }
+
+        for (idx, listener, is_ssh) in listeners {
+            let ctx = DeviceCtx {
+                topo: topo.clone(),
+                idx,
+                acct: acct.clone(),
+                token: token.clone(),
+                tracker: tracker.clone(),
+                slow_chunk: config.slow_chunk.max(1),
+                slow_interval: config.slow_interval,
+            };
+            let ssh_config = ssh_configs[&topo.device(idx).platform].clone();
+            tracker.spawn(accept_loop(ctx, listener, is_ssh.then_some(ssh_config)));
+        }
+        Ok(Lab {
+            topo,
+            addrs,
+            acct,
+            token,
+            tracker,
+        })
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.topo.topology
+    }
+
+    pub fn addrs(&self, hostname: &str) -> Option<DeviceAddrs> {
+        self.topo.index_of(hostname).map(|i| self.addrs[i])
+    }
+
+    pub fn ssh_addr(&self, hostname: &str) -> Option<SocketAddr> {
+        self.addrs(hostname).and_then(|a| a.ssh)
+    }
+
+    pub fn telnet_addr(&self, hostname: &str) -> Option<SocketAddr> {
+        self.addrs(hostname).and_then(|a| a.telnet)
+    }
+
+    /// Number of listening sockets (for the `ready` line and scale checks).
+    pub fn listener_count(&self) -> usize {
+        self.addrs
+            .iter()
+            .map(|a| usize::from(a.ssh.is_some()) + usize::from(a.telnet.is_some()))
+            .sum()
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.acct.snapshot()
+    }
+
+    /// Waits (without polling) until no session is open, or `timeout` passes.
+    pub async fn wait_until_idle(&self, timeout: Duration) -> Stats {
+        self.acct.wait_until_idle(timeout).await
+    }
+
+    /// A token that is cancelled when the lab shuts down.
+    pub fn cancellation_token(&self) -> CancellationToken {
+        self.token.clone()
+    }
+
+    /// Stops listening, disconnects live sessions (they count as dropped unless
+    /// they had said goodbye), and waits for every lab task to end — at most
+    /// `grace`, after which the remaining tasks are left to the runtime's
+    /// teardown. Returns the final accounting.
+    pub async fn shutdown(self, grace: Duration) -> Stats {
+        self.token.cancel();
+        self.tracker.close();
+        if tokio::time::timeout(grace, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                open = self.acct.open_now(),
+                "netsim: some connection tasks did not finish within the grace period"
+            );
+        }
+        self.acct.snapshot()
+    }
+}
+
+async fn bind(device: &str, ip: IpAddr, port: u16) -> Result<TcpListener, LabError> {
+    let addr = SocketAddr::new(ip, port);
+    let sock = match ip {
+        IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+        IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+    };
+    let bind_err = |source| LabError::Bind {
+        device: device.to_string(),
+        addr,
+        source,
+    };
+    let sock = sock.map_err(bind_err)?;
+    // Restarting a lab right after a run must not fail on TIME_WAIT sockets.
+    sock.set_reuseaddr(true).map_err(bind_err)?;
+    sock.bind(addr).map_err(bind_err)?;
+    sock.listen(1024).map_err(bind_err)
+}
+
+fn local_addr(l: &TcpListener, device: &str) -> Result<SocketAddr, LabError> {
+    l.local_addr().map_err(|source| LabError::Bind {
+        device: device.to_string(),
+        addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        source,
+    })
+}
+
+/// One SSH server config per platform, so each platform's identification
+/// string looks like the real thing (`SSH-2.0-Cisco-1.25` and friends).
+fn ssh_configs(
+    config: &LabConfig,
+) -> Result<HashMap<Platform, Arc<russh::server::Config>>, LabError> {
+    let key = PrivateKey::from(Ed25519Keypair::from_seed(&config.host_key_seed));
+    let mut kex = Preferred::DEFAULT.kex.to_vec();
+    kex.extend([
+        russh::kex::DH_G14_SHA1,
+        russh::kex::DH_G1_SHA1,
+        russh::kex::DH_GEX_SHA1,
+    ]);
+    let mut cipher = Preferred::DEFAULT.cipher.to_vec();
+    cipher.extend([russh::cipher::AES_128_CBC, russh::cipher::AES_256_CBC]);
+    let mut mac = Preferred::DEFAULT.mac.to_vec();
+    if !mac.contains(&russh::mac::HMAC_SHA1) {
+        mac.push(russh::mac::HMAC_SHA1);
+    }
+    let preferred = Preferred {
+        kex: kex.into(),
+        cipher: cipher.into(),
+        mac: mac.into(),
+        ..Preferred::DEFAULT
+    };
+    let mut out = HashMap::new();
+    for p in Platform::ALL {
+        let id = match p {
+            Platform::CiscoIos | Platform::CiscoXe => "SSH-2.0-Cisco-1.25",
+            Platform::CiscoNxos => "SSH-2.0-OpenSSH_8.3",
+            Platform::PaloaltoPanos => "SSH-2.0-OpenSSH_7.4 PKIX[10.1]",
+            Platform::Linux => "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
+        };
+        let c = russh::server::Config {
+            server_id: russh::SshId::Standard(id.into()),
+            methods: russh::MethodSet::from(&[russh::MethodKind::Password][..]),
+            auth_rejection_time: Duration::from_millis(5),
+            auth_rejection_time_initial: Some(Duration::ZERO),
+            keys: vec![key.clone()],
+            preferred: preferred.clone(),
+            // Real devices drop idle VTY sessions; ten minutes keeps abandoned
+            // test clients from holding tasks forever.
+            inactivity_timeout: Some(Duration::from_secs(600)),
+            nodelay: true,
+            ..Default::default()
+        };
+        out.insert(p, Arc::new(c));
+    }
+    Ok(out)
+}
+
+async fn accept_loop(
+    ctx: DeviceCtx,
+    listener: TcpListener,
+    ssh: Option<Arc<russh::server::Config>>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = ctx.token.cancelled() => break,
+            r = listener.accept() => r,
+        };
+        let (stream, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                // EMFILE and friends: log and keep serving; the client sees a
+                // refused or reset connection, as with an overloaded device.
+                tracing::warn!(device = %ctx.topo.device(ctx.idx).hostname, error = %e, "accept failed");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let guard = ctx.acct.open(ctx.idx);
+        let c = ctx.clone();
+        match &ssh {
+            Some(cfg) => {
+                let cfg = cfg.clone();
+                ctx.tracker
+                    .spawn(async move { serve_ssh(c, stream, peer, cfg, guard).await });
+            }
+            None => {
+                ctx.tracker
+                    .spawn(async move { serve_telnet(c, stream, guard).await });
+            }
+        };
+    }
+}
+
+/// Holds the connection open, saying nothing, until the client gives up or
+/// the lab shuts down (the `no_banner` fault; also a stalled CLI).
+async fn silent_until_closed(stream: &mut TcpStream, token: &CancellationToken) {
+    let mut buf = [0u8; 1024];
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => return,
+            r = stream.read(&mut buf) => match r {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+        }
+    }
+}
+
+// ---------------------------------------------------------------- SSH
+
+async fn serve_ssh(
+    ctx: DeviceCtx,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    cfg: Arc<russh::server::Config>,
+    guard: SessionGuard,
+) {
+    if ctx.fault() == Some(Fault::NoBanner) {
+        silent_until_closed(&mut stream, &ctx.token).await;
+        return;
+    }
+    let guard = Arc::new(guard);
+    let handler = SshHandler {
+        ctx: ctx.clone(),
+        guard: guard.clone(),
+    };
+    let running = match russh::server::run_stream(cfg, stream, handler).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::debug!(%peer, error = %e, "ssh handshake failed");
+            return;
+        }
+    };
+    let handle = running.handle();
+    tokio::pin!(running);
+    let result = tokio::select! {
+        r = &mut running => r,
+        _ = ctx.token.cancelled() => {
+            let _ = handle
+                .disconnect(russh::Disconnect::ByApplication, "lab shutting down".into(), "en".into())
+                .await;
+            // The session task ends once the disconnect is written.
+            let _ = tokio::time::timeout(Duration::from_millis(500), &mut running).await;
+            return;
+        }
+    };
+    if result.is_ok() {
+        // run() returns Ok when the peer sent SSH_MSG_DISCONNECT: a clean goodbye.
+        guard.goodbye();
+    }
+    tracing::trace!(%peer, graceful = guard.is_graceful(), "ssh session ended");
+}
+
+struct SshHandler {
+    ctx: DeviceCtx,
+    guard: Arc<SessionGuard>,
+}
+
+impl russh::server::Handler for SshHandler {
+    type Error = russh::Error;
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        let d = self.ctx.topo.device(self.ctx.idx);
+        let ok = self.ctx.fault() != Some(Fault::AuthFail)
+            && user == d.username
+            && password == d.password;
+        Ok(if ok { Auth::Accept } else { Auth::reject() })
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: russh::server::ChannelOpenHandle,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        reply.accept().await;
+        let ctx = self.ctx.clone();
+        let guard = self.guard.clone();
+        let handle = session.handle();
+        self.ctx
+            .tracker
+            .spawn(async move { ssh_channel_task(ctx, channel, handle, guard).await });
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        _data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        _channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Closing the channel is how many clients say goodbye.
+        self.guard.goodbye();
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        _channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.guard.goodbye();
+        Ok(())
+    }
+}
+
+/// Owns one SSH session channel: runs the CLI on a shell, or one command on exec.
+async fn ssh_channel_task(
+    ctx: DeviceCtx,
+    mut channel: Channel<Msg>,
+    handle: russh::server::Handle,
+    guard: Arc<SessionGuard>,
+) {
+    let mut cli = Cli::after_auth(ctx.topo.clone(), ctx.idx);
+    let mut stalled = false;
+    loop {
+        let msg = tokio::select! {
+            _ = ctx.token.cancelled() => return,
+            m = channel.wait() => m,
+        };
+        let actions = match msg {
+            Some(ChannelMsg::RequestShell { .. }) => cli.start(),
+            Some(ChannelMsg::Exec { command, .. }) => {
+                let mut actions = cli.feed(&command);
+                actions.extend(cli.feed(b"\n"));
+                // Exec runs one command: send its output without the prompt, then close.
+                let mut out = Vec::new();
+                for a in actions {
+                    if let Action::Send(b) | Action::SendSlow(b) = a {
+                        out.extend(b);
+                    }
+                }
+                let text = String::from_utf8_lossy(&out);
+                let prompt = cli.prompt();
+                let body = text
+                    .trim_start_matches("\r\n")
+                    .trim_end_matches(prompt.as_str())
+                    .to_string();
+                let _ = channel.data_bytes(body.into_bytes()).await;
+                let _ = channel.exit_status(0).await;
+                let _ = channel.eof().await;
+                let _ = channel.close().await;
+                guard.goodbye();
+                return;
+            }
+            Some(ChannelMsg::Data { data }) => {
+                if stalled {
+                    continue;
+                }
+                cli.feed(&data)
+            }
+            Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) | None => {
+                guard.goodbye();
+                return;
+            }
+            Some(_) => continue,
+        };
+        for a in actions {
+            match a {
+                Action::Send(b) => {
+                    if channel.data_bytes(b).await.is_err() {
+                        return;
+                    }
+                }
+                Action::SendSlow(b) => {
+                    for chunk in b.chunks(ctx.slow_chunk) {
+                        tokio::select! {
+                            _ = ctx.token.cancelled() => return,
+                            // sleep-ok: simulated slow device
+                            _ = tokio::time::sleep(ctx.slow_interval) => {}
+                        }
+                        if channel.data_bytes(chunk.to_vec()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Action::Stall => stalled = true,
+                Action::Close => {
+                    guard.goodbye();
+                    let _ = channel.exit_status(0).await;
+                    let _ = channel.eof().await;
+                    let _ = channel.close().await;
+                    let _ = handle
+                        .disconnect(russh::Disconnect::ByApplication, String::new(), "en".into())
+                        .await;
+                    return;
+                }
+                Action::Drop => {
+                    // Abrupt: ask the session to end without a channel close.
+                    let _ = handle
+                        .disconnect(
+                            russh::Disconnect::ConnectionLost,
+                            "connection lost".into(),
+                            "en".into(),
+                        )
+                        .await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- telnet
+
+const IAC: u8 = 255;
+const DONT: u8 = 254;
+const DO: u8 = 253;
+const WONT: u8 = 252;
+const WILL: u8 = 251;
+const SB: u8 = 250;
+const SE: u8 = 240;
+const OPT_ECHO: u8 = 1;
+const OPT_SGA: u8 = 3;
+
+/// Strips telnet commands from client input and answers option requests:
+/// we WILL ECHO and SGA (the device echoes, character mode) and refuse the rest.
+#[derive(Default)]
+struct TelnetDecoder {
+    state: TState,
+}
+
+#[derive(Default, Clone, Copy, PartialEq)]
+enum TState {
+    #[default]
+    Data,
+    Iac,
+    Opt(u8),
+    Sb,
+    SbIac,
+}
+
+impl TelnetDecoder {
+    fn decode(&mut self, input: &[u8], data: &mut Vec<u8>, reply: &mut Vec<u8>) {
+        for &b in input {
+            self.state = match (self.state, b) {
+                (TState::Data, IAC) => TState::Iac,
+                (TState::Data, _) => {
+                    data.push(b);
+                    TState::Data
+                }
+                (TState::Iac, IAC) => {
+                    data.push(IAC);
+                    TState::Data
+                }
+                (TState::Iac, DO | DONT | WILL | WONT) => TState::Opt(b),
+                (TState::Iac, SB) => TState::Sb,
+                (TState::Iac, _) => TState::Data,
+                (TState::Opt(verb), opt) => {
+                    match verb {
+                        DO if opt != OPT_ECHO && opt != OPT_SGA => {
+                            reply.extend_from_slice(&[IAC, WONT, opt])
+                        }
+                        WILL if opt != OPT_SGA => reply.extend_from_slice(&[IAC, DONT, opt]),
+                        _ => {}
+                    }
+                    TState::Data
+                }
+                (TState::Sb, IAC) => TState::SbIac,
+                (TState::Sb, _) => TState::Sb,
+                (TState::SbIac, SE) => TState::Data,
+                (TState::SbIac, _) => TState::Sb,
+            };
+        }
+    }
+}
+
+async fn serve_telnet(ctx: DeviceCtx, mut stream: TcpStream, guard: SessionGuard) {
+    if ctx.fault() == Some(Fault::NoBanner) {
+        silent_until_closed(&mut stream, &ctx.token).await;
+        return;
+    }
+    let mut cli = Cli::telnet(ctx.topo.clone(), ctx.idx);
+    let mut decoder = TelnetDecoder::default();
+    let mut first = vec![IAC, WILL, OPT_ECHO, IAC, WILL, OPT_SGA];
+    let mut pending = cli.start();
+    if let Some(Action::Send(b)) = pending.first_mut() {
+        first.append(b);
+        pending.remove(0);
+    }
+    if stream.write_all(&first).await.is_err() {
+        return;
+    }
+    let mut stalled = false;
+    let mut buf = vec![0u8; 4096];
+    let mut data = Vec::new();
+    let mut reply = Vec::new();
+    loop {
+        for a in pending.drain(..) {
+            match a {
+                Action::Send(b) => {
+                    if stream.write_all(&escape_iac(b)).await.is_err() {
+                        return;
+                    }
+                }
+                Action::SendSlow(b) => {
+                    for chunk in b.chunks(ctx.slow_chunk) {
+                        tokio::select! {
+                            _ = ctx.token.cancelled() => return,
+                            // sleep-ok: simulated slow device
+                            _ = tokio::time::sleep(ctx.slow_interval) => {}
+                        }
+                        if stream.write_all(&escape_iac(chunk.to_vec())).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Action::Stall => stalled = true,
+                Action::Close => {
+                    guard.goodbye();
+                    let _ = stream.shutdown().await;
+                    return;
+                }
+                Action::Drop => {
+                    // Mid-output, no goodbye: the client sees the connection die.
+                    return;
+                }
+            }
+        }
+        let n = tokio::select! {
+            _ = ctx.token.cancelled() => return,
+            r = stream.read(&mut buf) => match r {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            },
+        };
+        if stalled {
+            continue;
+        }
+        data.clear();
+        reply.clear();
+        decoder.decode(&buf[..n], &mut data, &mut reply);
+        if !reply.is_empty() && stream.write_all(&reply).await.is_err() {
+            return;
+        }
+        pending = cli.feed(&data);
+    }
+}
+
+fn escape_iac(b: Vec<u8>) -> Vec<u8> {
+    if !b.contains(&IAC) {
+        return b;
+    }
+    let mut out = Vec::with_capacity(b.len() + 8);
+    for x in b {
+        out.push(x);
+        if x == IAC {
+            out.push(IAC);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn telnet_decoder_strips_commands_and_refuses_unknown_options() {
+        let mut d = TelnetDecoder::default();
+        let mut data = Vec::new();
+        let mut reply = Vec::new();
+        // DO ECHO (ok), WILL NAWS (refused), SB NAWS ... SE (skipped), data, IAC IAC.
+        let input = [
+            IAC, DO, OPT_ECHO, IAC, WILL, 31, IAC, SB, 31, 0, 80, 0, 24, IAC, SE, b'a', IAC, IAC,
+            b'b',
+        ];
+        d.decode(&input[..7], &mut data, &mut reply);
+        d.decode(&input[7..], &mut data, &mut reply);
+        assert_eq!(data, vec![b'a', IAC, b'b']);
+        assert_eq!(reply, vec![IAC, DONT, 31]);
+    }
+}

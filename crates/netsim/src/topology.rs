@@ -1,0 +1,507 @@
+//! The topology file: the ground truth a simulated network serves and a
+//! discovery run is compared against.
+//!
+//! One TOML file describes devices, the links between their interfaces, stack
+//! members, VLANs and per-device faults. Everything a device prints (CDP/LLDP
+//! neighbours on both ends of a link, inventories, VLAN tables) is derived from
+//! this file, so the two ends of a link can never disagree.
+
+use device_parsers::Platform;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+/// A whole simulated network.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Topology {
+    /// DNS domain appended to hostnames in CDP/LLDP system names (`core1.campus.example`),
+    /// as real devices with `ip domain-name` do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(default, rename = "device")]
+    pub devices: Vec<DeviceSpec>,
+    #[serde(default, rename = "link")]
+    pub links: Vec<LinkSpec>,
+}
+
+/// What kind of thing a device is. Network devices speak a CLI; leaf kinds
+/// (phones, access points, cameras, printers) only show up as CDP/LLDP
+/// neighbours and never listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    #[default]
+    Switch,
+    Router,
+    Firewall,
+    Host,
+    Phone,
+    AccessPoint,
+    Camera,
+    Printer,
+}
+
+impl DeviceKind {
+    /// Leaf kinds have no CLI: they exist only as neighbours.
+    pub fn is_leaf(self) -> bool {
+        matches!(
+            self,
+            DeviceKind::Phone | DeviceKind::AccessPoint | DeviceKind::Camera | DeviceKind::Printer
+        )
+    }
+}
+
+/// Which transports a device answers on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Transports {
+    Ssh,
+    Telnet,
+    #[default]
+    Both,
+    /// Nothing listens (leaf devices, or a device that is simply down).
+    None,
+}
+
+impl Transports {
+    pub fn ssh(self) -> bool {
+        matches!(self, Transports::Ssh | Transports::Both)
+    }
+    pub fn telnet(self) -> bool {
+        matches!(self, Transports::Telnet | Transports::Both)
+    }
+}
+
+/// Misbehaviours real devices show and real tools trip on. One per device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// Rejects the credentials the topology declares (as if the password changed).
+    AuthFail,
+    /// Accepts TCP, then never sends the SSH identification line or a telnet prompt.
+    NoBanner,
+    /// Authenticates, then never sends a prompt.
+    NoPrompt,
+    /// Long outputs stop half-way and the device goes silent (connection stays up).
+    StopMidOutput,
+    /// Output trickles out in small chunks with delays.
+    SlowOutput,
+    /// The TCP connection is dropped in the middle of a long command's output.
+    DropMidCommand,
+    /// `show` commands answer with garbage bytes (then a normal prompt).
+    GarbageOutput,
+    /// SSH refused (nothing listens), telnet works.
+    TelnetOnly,
+    /// Nothing listens at all.
+    RefuseAll,
+    /// The login banner contains `#` and `>` characters and prompt-like lines.
+    BannerWithPromptChars,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 10] = [
+        Fault::AuthFail,
+        Fault::NoBanner,
+        Fault::NoPrompt,
+        Fault::StopMidOutput,
+        Fault::SlowOutput,
+        Fault::DropMidCommand,
+        Fault::GarbageOutput,
+        Fault::TelnetOnly,
+        Fault::RefuseAll,
+        Fault::BannerWithPromptChars,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::AuthFail => "auth_fail",
+            Fault::NoBanner => "no_banner",
+            Fault::NoPrompt => "no_prompt",
+            Fault::StopMidOutput => "stop_mid_output",
+            Fault::SlowOutput => "slow_output",
+            Fault::DropMidCommand => "drop_mid_command",
+            Fault::GarbageOutput => "garbage_output",
+            Fault::TelnetOnly => "telnet_only",
+            Fault::RefuseAll => "refuse_all",
+            Fault::BannerWithPromptChars => "banner_with_prompt_chars",
+        }
+    }
+}
+
+/// A stack (or VSS) member of a switch.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StackMember {
+    pub switch: u32,
+    /// `active`, `standby` or `member`.
+    pub role: String,
+    pub model: String,
+    pub serial: String,
+    pub mac: String,
+    #[serde(default = "default_priority")]
+    pub priority: u32,
+}
+
+fn default_priority() -> u32 {
+    1
+}
+
+/// A VLAN and the access ports in it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VlanSpec {
+    pub id: u16,
+    pub name: String,
+    #[serde(default)]
+    pub ports: Vec<String>,
+}
+
+/// An interface that is not a link end (SVIs, loopbacks, unused ports).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<Ipv4Addr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// One simulated device.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSpec {
+    pub hostname: String,
+    /// The CLI the device speaks. Leaf devices still name one for their
+    /// CDP/LLDP text but never serve it.
+    pub platform: Platform,
+    #[serde(default)]
+    pub kind: DeviceKind,
+    /// Network role for layout and the generator: core, distribution, access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    pub mgmt_ip: Ipv4Addr,
+    pub serial: String,
+    pub model: String,
+    pub version: String,
+    /// The platform string a neighbour's CDP shows, e.g. `cisco WS-C3850-48P`
+    /// or `Cisco IP Phone 8845`. Derived from model when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cdp_platform: Option<String>,
+    #[serde(default = "default_user")]
+    pub username: String,
+    #[serde(default = "default_user")]
+    pub password: String,
+    /// With an enable secret the device logs in at `host>` and needs `enable`;
+    /// without one it logs in privileged (`host#`), like `privilege 15` users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_secret: Option<String>,
+    #[serde(default)]
+    pub transports: Transports,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Fault>,
+    #[serde(default, rename = "stack", skip_serializing_if = "Vec::is_empty")]
+    pub stack: Vec<StackMember>,
+    #[serde(default, rename = "vlan", skip_serializing_if = "Vec::is_empty")]
+    pub vlans: Vec<VlanSpec>,
+    #[serde(default, rename = "interface", skip_serializing_if = "Vec::is_empty")]
+    pub interfaces: Vec<InterfaceSpec>,
+}
+
+fn default_user() -> String {
+    "admin".to_string()
+}
+
+/// CDP, LLDP, or both, advertised on a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Cdp,
+    Lldp,
+}
+
+/// A physical link between two device interfaces.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub a: String,
+    pub a_interface: String,
+    pub b: String,
+    pub b_interface: String,
+    #[serde(default = "default_protocols")]
+    pub protocols: BTreeSet<Protocol>,
+}
+
+fn default_protocols() -> BTreeSet<Protocol> {
+    [Protocol::Cdp, Protocol::Lldp].into_iter().collect()
+}
+
+/// Why a topology file was rejected. Names the device/link so the user can fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum TopologyError {
+    #[error("cannot read topology file {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("topology file is not valid TOML for a netsim topology: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("duplicate hostname {0:?}: every device needs its own")]
+    DuplicateHostname(String),
+    #[error("devices {0:?} and {1:?} share management IP {2}")]
+    DuplicateIp(String, String, Ipv4Addr),
+    #[error(
+        "management IP {ip} of {hostname:?} is not a loopback address (127.0.0.0/8); netsim only serves loopback"
+    )]
+    NotLoopback { hostname: String, ip: Ipv4Addr },
+    #[error("link {index} names unknown device {name:?}")]
+    UnknownDevice { index: usize, name: String },
+    #[error(
+        "interface {interface} of {device:?} is used by more than one link (links {first} and {second})"
+    )]
+    InterfaceReused {
+        device: String,
+        interface: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("link {0} connects a device to itself")]
+    SelfLink(usize),
+    #[error("link {0} advertises no protocol; give it cdp and/or lldp")]
+    NoProtocol(usize),
+}
+
+impl Topology {
+    pub fn from_toml_str(s: &str) -> Result<Self, TopologyError> {
+        let topo: Topology = toml::from_str(s)?;
+        topo.validate()?;
+        Ok(topo)
+    }
+
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, TopologyError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| TopologyError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml_str(&text)
+    }
+
+    pub fn to_toml_string(&self) -> String {
+        toml::to_string(self).expect("topology serialises to TOML")
+    }
+
+    /// Checks what serde cannot: references between devices and links.
+    pub fn validate(&self) -> Result<(), TopologyError> {
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut ips: HashMap<Ipv4Addr, &str> = HashMap::new();
+        for (i, d) in self.devices.iter().enumerate() {
+            if names.insert(&d.hostname, i).is_some() {
+                return Err(TopologyError::DuplicateHostname(d.hostname.clone()));
+            }
+            if !d.mgmt_ip.is_loopback() {
+                return Err(TopologyError::NotLoopback {
+                    hostname: d.hostname.clone(),
+                    ip: d.mgmt_ip,
+                });
+            }
+            if let Some(other) = ips.insert(d.mgmt_ip, &d.hostname) {
+                return Err(TopologyError::DuplicateIp(
+                    other.to_string(),
+                    d.hostname.clone(),
+                    d.mgmt_ip,
+                ));
+            }
+        }
+        let mut used: HashMap<(&str, &str), usize> = HashMap::new();
+        for (i, l) in self.links.iter().enumerate() {
+            for name in [&l.a, &l.b] {
+                if !names.contains_key(name.as_str()) {
+                    return Err(TopologyError::UnknownDevice {
+                        index: i,
+                        name: name.clone(),
+                    });
+                }
+            }
+            if l.a == l.b {
+                return Err(TopologyError::SelfLink(i));
+            }
+            if l.protocols.is_empty() {
+                return Err(TopologyError::NoProtocol(i));
+            }
+            for (dev, intf) in [(&l.a, &l.a_interface), (&l.b, &l.b_interface)] {
+                if let Some(first) = used.insert((dev.as_str(), intf.as_str()), i) {
+                    return Err(TopologyError::InterfaceReused {
+                        device: dev.clone(),
+                        interface: intf.clone(),
+                        first,
+                        second: i,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn device(&self, hostname: &str) -> Option<&DeviceSpec> {
+        self.devices.iter().find(|d| d.hostname == hostname)
+    }
+}
+
+/// A link as seen from one of its ends.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkEnd<'a> {
+    pub local_interface: &'a str,
+    pub remote: &'a DeviceSpec,
+    pub remote_interface: &'a str,
+    pub protocols: &'a BTreeSet<Protocol>,
+}
+
+/// Per-device view of the topology, built once so every command a device
+/// answers is a cheap lookup rather than a scan of all links.
+#[derive(Debug)]
+pub struct TopologyIndex {
+    pub topology: Topology,
+    by_name: HashMap<String, usize>,
+    /// device index -> (link index, this device is side a)
+    ends: Vec<Vec<(usize, bool)>>,
+}
+
+impl TopologyIndex {
+    pub fn new(topology: Topology) -> Self {
+        let by_name: HashMap<String, usize> = topology
+            .devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.hostname.clone(), i))
+            .collect();
+        let mut ends = vec![Vec::new(); topology.devices.len()];
+        for (li, l) in topology.links.iter().enumerate() {
+            if let Some(&a) = by_name.get(&l.a) {
+                ends[a].push((li, true));
+            }
+            if let Some(&b) = by_name.get(&l.b) {
+                ends[b].push((li, false));
+            }
+        }
+        TopologyIndex {
+            topology,
+            by_name,
+            ends,
+        }
+    }
+
+    pub fn index_of(&self, hostname: &str) -> Option<usize> {
+        self.by_name.get(hostname).copied()
+    }
+
+    pub fn device(&self, idx: usize) -> &DeviceSpec {
+        &self.topology.devices[idx]
+    }
+
+    /// The links of device `idx`, each from that device's side.
+    pub fn link_ends(&self, idx: usize) -> impl Iterator<Item = LinkEnd<'_>> + '_ {
+        self.ends[idx].iter().map(move |&(li, is_a)| {
+            let l = &self.topology.links[li];
+            let (local_interface, remote, remote_interface) = if is_a {
+                (&l.a_interface, &l.b, &l.b_interface)
+            } else {
+                (&l.b_interface, &l.a, &l.a_interface)
+            };
+            LinkEnd {
+                local_interface,
+                remote: &self.topology.devices[self.by_name[remote]],
+                remote_interface,
+                protocols: &l.protocols,
+            }
+        })
+    }
+
+    pub fn domain(&self) -> Option<&str> {
+        self.topology.domain.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"
+domain = "lab.example"
+
+[[device]]
+hostname = "core1"
+platform = "cisco_nxos"
+mgmt_ip = "127.1.0.1"
+serial = "SAL1819S6LU"
+model = "C9396PX"
+version = "9.3(9)"
+
+[[device]]
+hostname = "acc1"
+platform = "cisco_ios"
+mgmt_ip = "127.1.0.2"
+serial = "FOC1234X0AB"
+model = "WS-C2960X-48FPD-L"
+version = "15.2(7)E4"
+enable_secret = "s3cret"
+fault = "slow_output"
+
+[[device.vlan]]
+id = 10
+name = "USERS"
+ports = ["Gi1/0/1"]
+
+[[link]]
+a = "core1"
+a_interface = "Ethernet1/1"
+b = "acc1"
+b_interface = "GigabitEthernet1/0/49"
+"#;
+
+    #[test]
+    fn parses_and_indexes_links_from_both_sides() {
+        let t = Topology::from_toml_str(SMALL).unwrap();
+        assert_eq!(t.devices.len(), 2);
+        assert_eq!(t.devices[1].fault, Some(Fault::SlowOutput));
+        assert_eq!(t.devices[0].username, "admin");
+        assert_eq!(t.links[0].protocols.len(), 2);
+        let idx = TopologyIndex::new(t);
+        let core = idx.index_of("core1").unwrap();
+        let acc = idx.index_of("acc1").unwrap();
+        let from_core: Vec<_> = idx.link_ends(core).collect();
+        let from_acc: Vec<_> = idx.link_ends(acc).collect();
+        assert_eq!(from_core.len(), 1);
+        assert_eq!(from_core[0].remote.hostname, "acc1");
+        assert_eq!(from_core[0].local_interface, "Ethernet1/1");
+        assert_eq!(from_acc[0].remote.hostname, "core1");
+        assert_eq!(from_acc[0].remote_interface, "Ethernet1/1");
+    }
+
+    #[test]
+    fn round_trips_through_toml() {
+        let t = Topology::from_toml_str(SMALL).unwrap();
+        let again = Topology::from_toml_str(&t.to_toml_string()).unwrap();
+        assert_eq!(t, again);
+    }
+
+    #[test]
+    fn rejects_bad_references_with_names() {
+        let bad = SMALL.replace("b = \"acc1\"", "b = \"nope\"");
+        let err = Topology::from_toml_str(&bad).unwrap_err().to_string();
+        assert!(err.contains("nope"), "{err}");
+
+        let dup = SMALL.replace("127.1.0.2", "127.1.0.1");
+        let err = Topology::from_toml_str(&dup).unwrap_err().to_string();
+        assert!(err.contains("127.1.0.1") && err.contains("acc1"), "{err}");
+
+        let public = SMALL.replace("127.1.0.2", "10.0.0.2");
+        let err = Topology::from_toml_str(&public).unwrap_err().to_string();
+        assert!(err.contains("loopback"), "{err}");
+
+        let unknown_key = SMALL.replace("fault = ", "faults = ");
+        assert!(Topology::from_toml_str(&unknown_key).is_err());
+    }
+}
