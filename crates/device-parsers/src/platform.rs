@@ -58,7 +58,12 @@ pub struct UnknownPlatform(pub String);
 impl fmt::Display for UnknownPlatform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let known: Vec<&str> = Platform::ALL.iter().map(|p| p.as_str()).collect();
-        write!(f, "unknown platform {:?}; supported: {}", self.0, known.join(", "))
+        write!(
+            f,
+            "unknown platform {:?}; supported: {}",
+            self.0,
+            known.join(", ")
+        )
     }
 }
 

@@ -1,0 +1,56 @@
+//! `show inventory` (IOS, IOS-XE, NX-OS, IOS-XR).
+
+use crate::text::{non_empty, quoted_after};
+use serde::{Deserialize, Serialize};
+
+/// One `NAME:/DESCR:` + `PID:/VID:/SN:` pair.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct InventoryItem {
+    pub name: String,
+    pub description: Option<String>,
+    pub pid: Option<String>,
+    pub vid: Option<String>,
+    pub serial: Option<String>,
+}
+
+pub fn parse_inventory(text: &str) -> Vec<InventoryItem> {
+    let mut out: Vec<InventoryItem> = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with("NAME:") {
+            let name = quoted_after(t, "NAME:")
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    t["NAME:".len()..]
+                        .split(',')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string()
+                });
+            // DESCR may hold commas; take it from its quotes.
+            let description = quoted_after(t, "DESCR:").and_then(non_empty);
+            out.push(InventoryItem {
+                name,
+                description,
+                ..Default::default()
+            });
+        } else if t.starts_with("PID:")
+            && let Some(item) = out.last_mut()
+        {
+            for part in t.split(',') {
+                let Some((k, v)) = part.split_once(':') else {
+                    continue;
+                };
+                let v = non_empty(v.trim().trim_matches('"'));
+                match k.trim() {
+                    "PID" => item.pid = v,
+                    "VID" => item.vid = v,
+                    "SN" => item.serial = v,
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
