@@ -411,7 +411,9 @@ impl Cli {
                 self.send_secret(secret, &step, deadline, budget).await?;
                 continue;
             }
-            if prompt.matches(&line) && self.buf.contains(&b'\n') {
+            // Before the secret, the prompt must follow our echoed `enable`;
+            // after it, the buffer holds only the answer.
+            if prompt.matches(&line) && (sent_secret || self.buf.contains(&b'\n')) {
                 self.last_prompt = line.trim().to_string();
                 self.buf.clear();
                 return if self.last_prompt.ends_with('#') {

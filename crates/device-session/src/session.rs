@@ -173,7 +173,7 @@ pub(crate) async fn connection_task(
     loop {
         let req = tokio::select! {
             biased;
-            _ = goodbye.cancelled() => {
+            _ = goodbye.cancelled(), if !(rx.is_closed() && rx.is_empty()) => {
                 // Registry shutdown: say goodbye; the kill token inside the
                 // CLI cuts this short when the grace period ends.
                 let ok = conn.goodbye(timeouts.goodbye).await.is_ok();
