@@ -13,6 +13,7 @@
 //! `stats` (accounting), `generate` (campus generator and ground truth).
 
 pub mod cli;
+pub mod generate;
 pub mod render;
 pub mod server;
 pub mod stats;
@@ -21,3 +22,4 @@ pub mod topology;
 pub use server::{DeviceAddrs, Lab, LabConfig, LabError};
 pub use stats::{DeviceStats, Stats};
 pub use topology::{DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Topology, Transports};
+pub use generate::{GenerateOptions, Truth, generate, truth};

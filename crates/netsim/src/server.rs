@@ -488,6 +488,7 @@ async fn ssh_channel_task(
             _ = ctx.token.cancelled() => return,
             m = channel.wait() => m,
         };
+        tracing::debug!(?msg, "channel message");
         let actions = match msg {
             Some(ChannelMsg::RequestShell { .. }) => cli.start(),
             Some(ChannelMsg::Exec { command, .. }) => {
@@ -549,10 +550,11 @@ async fn ssh_channel_task(
                     guard.goodbye();
                     let _ = channel.exit_status(0).await;
                     let _ = channel.eof().await;
+                    // Channel close goes through the same queue as the output,
+                    // so it cannot overtake it; a session-level disconnect
+                    // would (it is a priority message). Clients disconnect once
+                    // their last channel is closed.
                     let _ = channel.close().await;
-                    let _ = handle
-                        .disconnect(russh::Disconnect::ByApplication, String::new(), "en".into())
-                        .await;
                     return;
                 }
                 Action::Drop => {

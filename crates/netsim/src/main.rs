@@ -1,0 +1,269 @@
+//! `netsim`: generate a campus topology, serve it on loopback, or render one
+//! device's output offline. Thin: everything lives in the library.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use netsim::{GenerateOptions, Lab, LabConfig, Stats, Topology};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "netsim", version, about = "A simulated network of SSH/telnet devices on loopback")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write a realistic campus topology (same seed, same file).
+    Generate {
+        /// Total devices, leaf neighbours (phones, APs, cameras, printers) included.
+        #[arg(long, default_value_t = 200)]
+        devices: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Give one access switch each fault kind.
+        #[arg(long)]
+        faults: bool,
+        /// Login name every device accepts.
+        #[arg(long, default_value = "admin")]
+        username: String,
+        /// Password every device accepts (simulated devices only).
+        #[arg(long, default_value = "admin")]
+        password: String,
+        /// First management address (must be in 127.0.0.0/8).
+        #[arg(long, default_value = "127.1.0.1")]
+        base_ip: Ipv4Addr,
+        /// DNS domain devices append to their names in CDP/LLDP.
+        #[arg(long, default_value = "campus.example")]
+        domain: String,
+        /// Output topology file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Also write the ground truth (inventory.json shape) here.
+        #[arg(long)]
+        truth: Option<PathBuf>,
+    },
+    /// Serve a topology until SIGINT/SIGTERM. Prints a line starting with `ready`.
+    Serve {
+        topology: PathBuf,
+        /// SSH port on every device address.
+        #[arg(long, default_value_t = 2222)]
+        port: u16,
+        /// Telnet port on every device address.
+        #[arg(long, default_value_t = 2323)]
+        telnet_port: u16,
+        /// Keep this JSON file current (at least once a second) and write it on exit.
+        #[arg(long)]
+        stats: Option<PathBuf>,
+        /// How long live sessions get to finish on shutdown.
+        #[arg(long, default_value_t = 2000)]
+        grace_ms: u64,
+    },
+    /// Print what one device answers to one command, without any network.
+    Render {
+        topology: PathBuf,
+        hostname: String,
+        command: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("NETSIM_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("netsim: error: {e:#}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Cmd::Generate {
+            devices,
+            seed,
+            faults,
+            username,
+            password,
+            base_ip,
+            domain,
+            output,
+            truth,
+        } => {
+            anyhow::ensure!(
+                base_ip.is_loopback(),
+                "--base-ip {base_ip} is not in 127.0.0.0/8; netsim only serves loopback"
+            );
+            let topo = netsim::generate(&GenerateOptions {
+                devices,
+                seed,
+                faults,
+                username,
+                password,
+                base_ip,
+                domain: (!domain.is_empty()).then_some(domain),
+            });
+            write_atomic(&output, topo.to_toml_string().as_bytes())?;
+            if let Some(path) = truth {
+                let json = serde_json::to_vec_pretty(&netsim::truth(&topo))?;
+                write_atomic(&path, &json)?;
+            }
+            eprintln!(
+                "wrote {} ({} devices, {} links)",
+                output.display(),
+                topo.devices.len(),
+                topo.links.len()
+            );
+            Ok(())
+        }
+        Cmd::Serve {
+            topology,
+            port,
+            telnet_port,
+            stats,
+            grace_ms,
+        } => {
+            let topo = Topology::load(&topology)?;
+            raise_fd_limit(topo.devices.len());
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(serve(
+                topo,
+                LabConfig {
+                    ssh_port: port,
+                    telnet_port,
+                    ..LabConfig::default()
+                },
+                stats,
+                Duration::from_millis(grace_ms),
+            ))
+        }
+        Cmd::Render {
+            topology,
+            hostname,
+            command,
+        } => {
+            let topo = Topology::load(&topology)?;
+            let idx = netsim::topology::TopologyIndex::new(topo);
+            let i = idx
+                .index_of(&hostname)
+                .with_context(|| format!("no device named {hostname:?} in {}", topology.display()))?;
+            let platform = idx.device(i).platform;
+            let cmd = netsim::render::match_command(platform, &command).with_context(|| {
+                let known: Vec<&str> = netsim::render::command_table(platform)
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect();
+                format!(
+                    "{hostname} ({platform}) does not know {command:?}; it knows: {}",
+                    known.join(", ")
+                )
+            })?;
+            let text = netsim::render::render(&idx, i, cmd)
+                .with_context(|| format!("{command:?} has no output on {platform}"))?;
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(
+    topo: Topology,
+    config: LabConfig,
+    stats_path: Option<PathBuf>,
+    grace: Duration,
+) -> Result<()> {
+    let devices = topo.devices.len();
+    let lab = Lab::start(topo, config.clone()).await?;
+    println!(
+        "ready: {devices} devices, {} listeners (ssh port {}, telnet port {})",
+        lab.listener_count(),
+        config.ssh_port,
+        config.telnet_port
+    );
+    // Stats are written from this loop only, and once more after shutdown,
+    // so the periodic and the final write never race.
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    if let Some(path) = &stats_path {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = &mut stop => break,
+                _ = tick.tick() => {
+                    if let Err(e) = write_stats(path, &lab.stats()) {
+                        tracing::warn!(error = %e, "cannot write stats file");
+                    }
+                }
+            }
+        }
+    } else {
+        stop.await;
+    }
+    let final_stats = lab.shutdown(grace).await;
+    if let Some(path) = &stats_path {
+        write_stats(path, &final_stats)?;
+    }
+    eprintln!(
+        "netsim: stopped; sessions opened {}, closed gracefully {}, dropped {}, open {}",
+        final_stats.sessions_opened,
+        final_stats.sessions_closed_gracefully,
+        final_stats.sessions_dropped,
+        final_stats.sessions_open
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn write_stats(path: &Path, stats: &Stats) -> Result<()> {
+    write_atomic(path, &serde_json::to_vec_pretty(stats)?)
+}
+
+/// Readers never see a half-written file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp~");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Two listeners per device plus sessions: lift the soft fd limit to the hard one.
+fn raise_fd_limit(devices: usize) {
+    let want = (devices as u64) * 4 + 1024;
+    match rlimit::increase_nofile_limit(want) {
+        Ok(got) if got < want => eprintln!(
+            "netsim: warning: open-file limit is {got}, a lab this size wants {want}; raise `ulimit -n`"
+        ),
+        _ => {}
+    }
+}
