@@ -15,15 +15,21 @@ pub struct InterfaceStatus {
     pub duplex: String,
     pub speed: String,
     pub media_type: Option<String>,
+    /// Fibre-channel port mode (`NP`, `F`) from `fc2/1 is up  Port mode is NP`.
+    pub fc_mode: Option<String>,
 }
 
 fn is_duplex(s: &str) -> bool {
-    matches!(s.strip_prefix("a-").unwrap_or(s), "full" | "half" | "auto")
+    matches!(
+        s.strip_prefix("a-").unwrap_or(s),
+        "full" | "half" | "auto" | "unconf"
+    )
 }
 
 fn is_speed(s: &str) -> bool {
     let b = s.strip_prefix("a-").unwrap_or(s);
     b == "auto"
+        || b == "unconf"
         || b.bytes().next().is_some_and(|c| c.is_ascii_digit())
             && b.trim_end_matches(['G', 'M', 'g', 'm'])
                 .bytes()
@@ -40,9 +46,25 @@ fn looks_like_port(s: &str) -> bool {
 /// words, or overflowing their column do not shift the other fields.
 pub fn parse_interfaces_status(text: &str) -> Vec<InterfaceStatus> {
     let mut out = Vec::new();
+    // NX-OS appends a tunnel table: "Interface  Name  Status  Reason ...".
+    let mut reason_cols: Option<(usize, usize, usize)> = None;
     for line in text.lines() {
         let t = line.trim_end();
         if t.starts_with(' ') || t.starts_with('\t') {
+            continue;
+        }
+        if t.starts_with("Interface") && t.contains("Reason") {
+            let name = t.find("Name");
+            let status = t.find("Status");
+            let reason = t.find("Reason");
+            reason_cols = match (name, status, reason) {
+                (Some(a), Some(b), Some(c)) if a < b && b < c => Some((a, b, c)),
+                _ => None,
+            };
+            continue;
+        }
+        if t.starts_with("Port") {
+            reason_cols = None;
             continue;
         }
         // Token spans.
@@ -55,7 +77,45 @@ pub fn parse_interfaces_status(text: &str) -> Vec<InterfaceStatus> {
             toks.push((pos + i, tok));
             pos += i + tok.len();
         }
-        if toks.len() < 5 || !looks_like_port(toks[0].1) || toks[0].1 == "Port" {
+        if toks.len() < 2 || !looks_like_port(toks[0].1) {
+            continue;
+        }
+        if let Some((nc, sc, rc)) = reason_cols {
+            let name = t.get(nc..sc).unwrap_or("").trim();
+            let status = t
+                .get(sc..rc)
+                .unwrap_or("")
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            out.push(InterfaceStatus {
+                port: toks[0].1.to_string(),
+                name: (!name.is_empty()).then(|| name.to_string()),
+                status: status.to_string(),
+                ..Default::default()
+            });
+            continue;
+        }
+        // Fibre channel: "fc2/1 is up    Port mode is NP".
+        if toks[1].1 == "is" && toks.len() >= 3 {
+            let fc_mode = t
+                .find("Port mode is")
+                .map(|i| t[i + "Port mode is".len()..].trim().to_string());
+            // "fc2/5 is down (SFP not present)"
+            let media_type = match (t.find('('), t.rfind(')')) {
+                (Some(a), Some(b)) if a < b => Some(t[a + 1..b].trim().to_string()),
+                _ => None,
+            };
+            out.push(InterfaceStatus {
+                port: toks[0].1.to_string(),
+                status: toks[2].1.to_string(),
+                fc_mode,
+                media_type,
+                ..Default::default()
+            });
+            continue;
+        }
+        if toks.len() < 5 {
             continue;
         }
         // Rightmost duplex+speed pair.
@@ -69,10 +129,15 @@ pub fn parse_interfaces_status(text: &str) -> Vec<InterfaceStatus> {
             continue;
         }
         let mut vlan_start = d - 1;
-        if d >= 4 && matches!(toks[d - 2].1, "pvlan") {
+        // Two-word VLAN cells: IOS "pvlan prom", EOS "in Po49".
+        if d >= 4 && matches!(toks[d - 2].1, "pvlan" | "in") {
             vlan_start = d - 2;
         }
-        let status_i = vlan_start - 1;
+        let mut status_i = vlan_start - 1;
+        // "notconnect: TD" (IOS with a status detail after the colon).
+        if status_i >= 2 && toks[status_i - 1].1.ends_with(':') {
+            status_i -= 1;
+        }
         if status_i < 1 {
             continue;
         }
@@ -92,11 +157,12 @@ pub fn parse_interfaces_status(text: &str) -> Vec<InterfaceStatus> {
         out.push(InterfaceStatus {
             port: toks[0].1.to_string(),
             name: (!name_text.is_empty()).then(|| name_text.to_string()),
-            status: toks[status_i].1.to_string(),
+            status: toks[status_i].1.trim_end_matches(':').to_string(),
             vlan,
             duplex: toks[d].1.to_string(),
             speed: toks[d + 1].1.to_string(),
             media_type: media,
+            fc_mode: None,
         });
     }
     out

@@ -29,7 +29,13 @@ pub fn parse_inventory(text: &str) -> Vec<InventoryItem> {
                         .to_string()
                 });
             // DESCR may hold commas; take it from its quotes.
-            let description = quoted_after(t, "DESCR:").and_then(non_empty);
+            let description = match quoted_after(t, "DESCR:") {
+                Some(q) => non_empty(q),
+                // NX-OS transceivers: `NAME: Ethernet1/46,  DESCR: CISCO-AVAGO`.
+                None => t
+                    .find("DESCR:")
+                    .and_then(|i| non_empty(&t[i + "DESCR:".len()..])),
+            };
             out.push(InventoryItem {
                 name,
                 description,

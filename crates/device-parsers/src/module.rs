@@ -65,6 +65,15 @@ fn header_columns(line: &str, names: &[&str]) -> Vec<Col> {
     cols
 }
 
+/// Column starts from a rule line: every `-` preceded by a space or `+`.
+fn rule_columns(line: &str) -> Vec<Col> {
+    let b = line.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'-' && (i == 0 || matches!(b[i - 1], b' ' | b'+')))
+        .map(|start| Col { start })
+        .collect()
+}
+
 /// Splits a row into per-column strings by the header's column starts.
 fn by_columns(line: &str, cols: &[Col]) -> Vec<String> {
     let mut out = vec![String::new(); cols.len()];
@@ -156,6 +165,7 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
             } else if first == "Xbar" {
                 Table::Other
             } else if t.contains("Module-Type") {
+                cols = header_columns(line, &["Mod", "Ports", "Module-Type", "Model", "Status"]);
                 if seen_card_table_in_chassis || chassis == 0 {
                     chassis += 1;
                 }
@@ -168,21 +178,29 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
                 Table::Sub
             } else if t.contains("Online Diag") {
                 Table::Diag
-            } else if t.contains("World-Wide-Name") || (t.contains(" Sw ") && t.contains("Hw")) {
-                Table::NxSwHw
-            } else if t.contains("MAC-Address") && t.contains("Serial") {
-                Table::NxMacSerial
             } else if first == "Switch" && t.contains("Model") && t.contains("Serial") {
                 if chassis == 0 {
                     chassis = 1;
                 }
                 Table::StackForm
+            } else if t.contains("World-Wide-Name") || (t.contains(" Sw ") && t.contains("Hw")) {
+                Table::NxSwHw
+            } else if t.contains("MAC-Address") && t.contains("Serial") {
+                Table::NxMacSerial
             } else {
                 Table::Other
             };
             continue;
         }
         if crate::text::is_rule(t) || t.starts_with("---") {
+            // NX-OS centres its headers; the rule under them marks the real
+            // column starts.
+            if table == Table::NxModule {
+                let rc = rule_columns(line);
+                if rc.len() >= 5 {
+                    cols = rc;
+                }
+            }
             continue;
         }
         let Some(m) = leading_u32(first).filter(|_| first.bytes().all(|b| b.is_ascii_digit()))
@@ -210,29 +228,16 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
                 r.card_type = non_empty(&rest.join(" "));
             }
             Table::NxModule => {
+                // Columns are aligned on NX-OS; a missing Model cell (a
+                // powered-up supervisor) must not shift the type into it.
                 let i = find(&mut rows, explicit, ch, m);
                 let r = &mut rows[i].2;
-                let mut rest: &[&str] = &toks[1..];
-                if let Some(p) = rest.first().and_then(|p| p.parse::<u32>().ok()) {
-                    r.ports = Some(p);
-                    rest = &rest[1..];
-                }
-                let mut n = rest.len();
-                if n >= 1 {
-                    let status = if n >= 2 && rest[n - 1] == "*" {
-                        n -= 2;
-                        format!("{} *", rest[n])
-                    } else {
-                        n -= 1;
-                        rest[n].to_string()
-                    };
-                    r.status = Some(status);
-                }
-                if n >= 2 {
-                    r.model = Some(rest[n - 1].to_string());
-                    n -= 1;
-                }
-                r.card_type = non_empty(&rest[..n].join(" "));
+                let cells = by_columns(line, &cols);
+                let get = |k: usize| cells.get(k).and_then(|c| non_empty(c));
+                r.ports = get(1).and_then(|p| p.parse().ok());
+                r.card_type = get(2);
+                r.model = get(3);
+                r.status = get(4);
             }
             Table::Mac => {
                 let i = find(&mut rows, explicit, ch, m);

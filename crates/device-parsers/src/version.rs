@@ -131,10 +131,10 @@ pub fn parse_show_version(text: &str) -> ShowVersion {
             continue;
         }
         // Banner: version, image, release.
-        if (t.starts_with("Cisco IOS")
+        if t.starts_with("Cisco IOS Software")
+            || t.starts_with("Cisco IOS XE Software")
             || t.starts_with("IOS (tm)")
-            || t.starts_with("Cisco Internetwork"))
-            && !t.starts_with("Cisco IOS-XE software, Copyright")
+            || t.starts_with("Cisco Internetwork")
         {
             if let Some(c) = RE_VERSION.captures(t) {
                 // "Cisco IOS XE Software, Version 16.09.03" (zero-padded, or a
@@ -192,6 +192,13 @@ pub fn parse_show_version(text: &str) -> ShowVersion {
             if in_last_reset && let Some(r) = kv(t, "Reason") {
                 v.reload_reason = non_empty(r);
                 in_last_reset = false;
+            }
+            // ACI leaf: `cisco N9K-C9396PX ("supervisor")`.
+            if proc_model.is_none()
+                && let Some(rest) = t.strip_prefix("cisco N")
+                && t.contains("(\"supervisor\")")
+            {
+                proc_model = rest.split_whitespace().next().map(|m| format!("N{m}"));
             }
             if t.starts_with("cisco") && (t.contains(" Chassis") || t.contains(" chassis")) {
                 let end = t
