@@ -269,28 +269,6 @@ pub fn platform_from_prompt(line: &str) -> Option<Platform> {
     None
 }
 
-/// Fallback `show version` classifier, used until device-parsers exports
-/// `detect_platform`.
-pub fn platform_from_show_version(text: &str) -> Option<Platform> {
-    let t = text;
-    if t.contains("NX-OS") || t.contains("Cisco Nexus") || t.contains("Nexus Operating System") {
-        Some(Platform::CiscoNxos)
-    } else if t.contains("IOS-XE") || t.contains("IOS XE") || t.contains("IOS-XE Software") {
-        Some(Platform::CiscoXe)
-    } else if t.contains("Cisco IOS Software")
-        || t.contains("IOS (tm)")
-        || t.contains("Cisco Internetwork Operating System")
-    {
-        Some(Platform::CiscoIos)
-    } else if t.contains("sw-version:") || t.contains("PAN-OS") {
-        Some(Platform::PaloaltoPanos)
-    } else if t.contains("GNU/Linux") || t.contains("Linux version") {
-        Some(Platform::Linux)
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,18 +322,6 @@ mod tests {
             Some(Platform::PaloaltoPanos)
         );
         assert_eq!(platform_from_prompt("sw1#"), None);
-        assert_eq!(
-            platform_from_show_version("Cisco Nexus Operating System (NX-OS) Software"),
-            Some(Platform::CiscoNxos)
-        );
-        assert_eq!(
-            platform_from_show_version("Cisco IOS XE Software, Version 17.3.4"),
-            Some(Platform::CiscoXe)
-        );
-        assert_eq!(
-            platform_from_show_version("Cisco IOS Software, C2960 Software"),
-            Some(Platform::CiscoIos)
-        );
     }
 
     #[test]

@@ -548,5 +548,5 @@ pub(crate) async fn prepare(
 }
 
 fn detect_platform(show_version: &str) -> Option<device_parsers::Platform> {
-    profile::platform_from_show_version(show_version)
+    device_parsers::detect_platform(show_version)
 }

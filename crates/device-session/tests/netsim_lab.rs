@@ -1,0 +1,464 @@
+//! Against netsim: every platform over SSH and telnet, every fault mode, and
+//! netsim's own accounting showing no session left open.
+
+use device_parsers::Platform;
+use device_session::{
+    Credentials, HostKeyPolicy, OpenOptions, Registry, SessionError, Step, Target, Timeouts,
+    TransportKind, Transports,
+};
+use netsim::{Lab, LabConfig, Topology};
+use std::time::{Duration, Instant};
+
+fn device(host: &str, platform: &str, ip: &str, extra: &str) -> String {
+    format!(
+        "[[device]]\nhostname = \"{host}\"\nplatform = \"{platform}\"\nmgmt_ip = \"{ip}\"\nserial = \"SN-{host}\"\nmodel = \"M-{host}\"\nversion = \"1.0\"\n{extra}\n"
+    )
+}
+
+async fn lab(toml: &str) -> Lab {
+    let topo = Topology::from_toml_str(toml).expect("topology");
+    Lab::start(
+        topo,
+        LabConfig {
+            ssh_port: 0,
+            telnet_port: 0,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("lab starts")
+}
+
+fn target(lab: &Lab, host: &str) -> Target {
+    let ssh = lab.ssh_addr(host);
+    let telnet = lab.telnet_addr(host);
+    let ip = ssh
+        .or(telnet)
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let mut t = Target::new(ip).name(host);
+    // A transport the device does not serve gets a port nothing listens on.
+    t.ssh_port = ssh.map(|a| a.port()).unwrap_or(1);
+    t.telnet_port = telnet.map(|a| a.port()).unwrap_or(1);
+    t
+}
+
+fn opts(dir: &tempfile::TempDir, t: Duration) -> OpenOptions {
+    OpenOptions {
+        host_key_policy: HostKeyPolicy::AcceptNew {
+            known_hosts: dir.path().join("known_hosts"),
+        },
+        timeouts: Timeouts::uniform(t),
+        ..Default::default()
+    }
+}
+
+async fn assert_idle(lab: &Lab) {
+    let stats = lab.wait_until_idle(Duration::from_secs(5)).await;
+    assert_eq!(
+        stats.sessions_open, 0,
+        "netsim still has sessions open: {stats:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_platform_over_ssh_and_telnet() {
+    let topo = [
+        device(
+            "ios1",
+            "cisco_ios",
+            "127.31.0.1",
+            "enable_secret = \"s3cret\"",
+        ),
+        device("xe1", "cisco_xe", "127.31.0.2", ""),
+        device("nx1", "cisco_nxos", "127.31.0.3", ""),
+        device("fw1", "paloalto_panos", "127.31.0.4", ""),
+        device("srv1", "linux", "127.31.0.5", ""),
+    ]
+    .concat();
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin").with_enable_secret("s3cret");
+    for (host, platform, cmd) in [
+        ("ios1", Platform::CiscoIos, "show version"),
+        ("xe1", Platform::CiscoXe, "show version"),
+        ("nx1", Platform::CiscoNxos, "show version"),
+        ("fw1", Platform::PaloaltoPanos, "show system info"),
+        ("srv1", Platform::Linux, "uname -a"),
+    ] {
+        for transports in [Transports::SshOnly, Transports::TelnetOnly] {
+            let o = OpenOptions {
+                transports,
+                ..opts(&dir, Duration::from_secs(10))
+            };
+            let mut s = reg
+                .open(&target(&lab, host), &creds, &o)
+                .await
+                .unwrap_or_else(|e| panic!("{host} over {transports:?}: {e}"));
+            assert_eq!(s.platform(), Some(platform), "{host} {transports:?}");
+            let expected_kind = if transports == Transports::SshOnly {
+                TransportKind::Ssh
+            } else {
+                TransportKind::Telnet
+            };
+            assert_eq!(s.info().transport, expected_kind);
+            if platform == Platform::CiscoIos {
+                assert!(
+                    s.info().prompt.ends_with('#'),
+                    "enable did not happen: {:?}",
+                    s.info().prompt
+                );
+            }
+            let out = s.run(cmd).await.unwrap_or_else(|e| panic!("{host}: {e}"));
+            assert!(!out.rejected, "{host} {cmd}: {:?}", out.text);
+            assert!(!out.text.is_empty(), "{host} {cmd}");
+            assert!(
+                !out.text.contains(&s.info().prompt),
+                "{host}: prompt left in output {:?}",
+                out.text
+            );
+            let bad = s.run("frobnicate the widgets").await.unwrap();
+            assert!(bad.rejected, "{host}: {:?}", bad.text);
+            s.close()
+                .await
+                .unwrap_or_else(|e| panic!("{host} {transports:?} close: {e}"));
+        }
+    }
+    let c = reg.counters();
+    assert_eq!(
+        (c.opened, c.closed_gracefully, c.force_closed, c.open_now),
+        (10, 10, 0, 0)
+    );
+    assert_idle(&lab).await;
+    let stats = lab.stats();
+    assert_eq!(stats.sessions_closed_gracefully, 10, "{stats:?}");
+    lab.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn long_output_pages_through_without_debris() {
+    let topo = device("big1", "cisco_ios", "127.31.1.1", "");
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let o = OpenOptions {
+        prepare_terminal: false,
+        platform: Some(Platform::CiscoIos),
+        ..opts(&dir, Duration::from_secs(10))
+    };
+    let mut s = reg
+        .open(
+            &target(&lab, "big1"),
+            &Credentials::password("admin", "admin"),
+            &o,
+        )
+        .await
+        .unwrap();
+    assert!(!s.info().paging_disabled);
+    let paged = s.run("show interfaces").await.unwrap();
+    assert!(!paged.text.contains("More"), "{}", paged.text);
+    s.run("terminal length 0").await.unwrap();
+    let unpaged = s.run("show interfaces").await.unwrap();
+    assert_eq!(paged.text, unpaged.text);
+    s.close().await.unwrap();
+    assert_idle(&lab).await;
+}
+
+#[tokio::test]
+async fn every_fault_gives_its_typed_error_within_its_deadline() {
+    let faults = [
+        "auth_fail",
+        "no_banner",
+        "no_prompt",
+        "stop_mid_output",
+        "slow_output",
+        "drop_mid_command",
+        "garbage_output",
+        "telnet_only",
+        "refuse_all",
+        "banner_with_prompt_chars",
+    ];
+    let topo: String = faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let extra = match *f {
+                "telnet_only" => format!("fault = \"{f}\"\ntransports = \"telnet\""),
+                "refuse_all" => format!("fault = \"{f}\"\ntransports = \"none\""),
+                _ => format!("fault = \"{f}\""),
+            } + "\npassword = \"Pw-8d1e\"";
+            device(f, "cisco_ios", &format!("127.31.2.{}", i + 1), &extra)
+        })
+        .collect();
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "Pw-8d1e");
+    let step = Duration::from_secs(2);
+    let o = OpenOptions {
+        platform: Some(Platform::CiscoIos),
+        ..opts(&dir, step)
+    };
+    // Open: a bounded number of steps, each with its deadline.
+    let open_bound = step * 6;
+
+    let run_fault = |name: &'static str| {
+        let reg = reg.clone();
+        let t = target(&lab, name);
+        let o = o.clone();
+        let creds = creds.clone();
+        async move {
+            let started = Instant::now();
+            let r = async {
+                let mut s = reg.open(&t, &creds, &o).await?;
+                // A slow device is not a broken one: it gets a deadline that fits it.
+                let budget = if name == "slow_output" {
+                    Duration::from_secs(20)
+                } else {
+                    step
+                };
+                let out = s.run_with_timeout("show version", budget).await;
+                match out {
+                    Ok(out) => {
+                        s.close().await?;
+                        Ok(out)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            .await;
+            (name, r, started.elapsed())
+        }
+    };
+
+    let results = futures_join(faults.iter().map(|f| run_fault(f)).collect()).await;
+    for (name, r, took) in results {
+        let bound = if name == "slow_output" {
+            open_bound + Duration::from_secs(20)
+        } else {
+            open_bound
+        };
+        assert!(took <= bound, "{name}: took {took:?}");
+        match (name, &r) {
+            ("auth_fail", Err(SessionError::AuthFailed { .. })) => {}
+            (
+                "no_banner",
+                Err(SessionError::Timeout {
+                    step: Step::Banner, ..
+                }),
+            ) => {}
+            (
+                "no_prompt",
+                Err(SessionError::PromptNotFound {
+                    step: Step::Prompt, ..
+                }),
+            ) => {}
+            (
+                "no_prompt",
+                Err(SessionError::Timeout {
+                    step: Step::Prompt, ..
+                }),
+            ) => {}
+            (
+                "stop_mid_output",
+                Err(SessionError::Timeout {
+                    step: Step::Command(_),
+                    ..
+                }),
+            ) => {}
+            (
+                "drop_mid_command",
+                Err(SessionError::Closed {
+                    step: Step::Command(_),
+                    ..
+                }),
+            ) => {}
+            ("refuse_all", Err(SessionError::Refused { .. })) => {}
+            (
+                "slow_output" | "garbage_output" | "telnet_only" | "banner_with_prompt_chars",
+                Ok(out),
+            ) => {
+                assert!(!out.text.is_empty(), "{name}");
+                if name != "garbage_output" {
+                    assert!(out.text.contains("Cisco IOS"), "{name}: {:?}", out.text);
+                }
+            }
+            (name, r) => panic!("{name}: unexpected {r:?}"),
+        }
+        if let Err(e) = &r {
+            let msg = e.to_string();
+            assert!(msg.contains(name), "error does not name the device: {msg}");
+            assert!(!msg.contains("Pw-8d1e"), "password leaked: {msg}");
+        }
+    }
+    // auth_fail must not have been retried over telnet (account lockout).
+    let stats = lab.stats();
+    assert_eq!(stats.devices["auth_fail"].sessions_opened, 1, "{stats:?}");
+    // telnet_only was reached over telnet after SSH was refused.
+    reg.shutdown(Duration::from_secs(1)).await;
+    let c = reg.counters();
+    assert_eq!(c.open_now, 0);
+    assert_eq!(c.opened, c.closed_gracefully + c.force_closed);
+    assert_idle(&lab).await;
+    lab.shutdown(Duration::from_secs(1)).await;
+}
+
+async fn futures_join<F: std::future::Future + Send + 'static>(futs: Vec<F>) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futs.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn host_key_policies() {
+    let topo = device("hk1", "cisco_ios", "127.31.3.1", "");
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    let known = dir.path().join("known_hosts");
+    let t = target(&lab, "hk1");
+    let base = OpenOptions {
+        transports: Transports::SshOnly,
+        ..opts(&dir, Duration::from_secs(5))
+    };
+
+    // Strict with an empty file: refused before auth.
+    let strict = OpenOptions {
+        host_key_policy: HostKeyPolicy::Strict {
+            known_hosts: known.clone(),
+        },
+        ..base.clone()
+    };
+    let e = reg.open(&t, &creds, &strict).await.unwrap_err();
+    assert!(matches!(e, SessionError::HostKeyUnknown { .. }), "{e}");
+
+    // Accept-new records it; strict then accepts.
+    reg.open(&t, &creds, &base)
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(&known)
+            .unwrap()
+            .contains(&format!("[127.31.3.1]:{}", t.ssh_port))
+    );
+    reg.open(&t, &creds, &strict)
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+
+    // A changed key is refused by accept-new too.
+    let other_key =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHbmjkdxgYJhPe2HEaoUMJ1IgI6UVlBJ86iTKp5QYuQk";
+    std::fs::write(&known, format!("[127.31.3.1]:{} {other_key}\n", t.ssh_port)).unwrap();
+    let e = reg.open(&t, &creds, &base).await.unwrap_err();
+    assert!(matches!(e, SessionError::HostKeyMismatch { .. }), "{e}");
+    // ...and that is not a reason to try telnet.
+    let auto = OpenOptions {
+        transports: Transports::Auto,
+        ..base.clone()
+    };
+    let e = reg.open(&t, &creds, &auto).await.unwrap_err();
+    assert!(matches!(e, SessionError::HostKeyMismatch { .. }), "{e}");
+
+    // Off accepts anything.
+    let off = OpenOptions {
+        host_key_policy: HostKeyPolicy::Off,
+        ..base
+    };
+    reg.open(&t, &creds, &off)
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    let c = reg.counters();
+    assert_eq!((c.opened, c.failed_opens, c.open_now), (3, 3, 0));
+    assert_idle(&lab).await;
+}
+
+#[tokio::test]
+async fn fallback_to_telnet_only_when_ssh_refused() {
+    let topo = [device(
+        "tel1",
+        "cisco_nxos",
+        "127.31.4.1",
+        "transports = \"telnet\"",
+    )]
+    .concat();
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    let t = target(&lab, "tel1");
+    let s = reg
+        .open(&t, &creds, &opts(&dir, Duration::from_secs(5)))
+        .await
+        .unwrap();
+    assert_eq!(s.info().transport, TransportKind::Telnet);
+    assert_eq!(
+        s.info().addr,
+        lab.telnet_addr("tel1").unwrap(),
+        "registered under the address really used"
+    );
+    s.close().await.unwrap();
+    let no_fallback = OpenOptions {
+        telnet_fallback: false,
+        ..opts(&dir, Duration::from_secs(5))
+    };
+    let e = reg.open(&t, &creds, &no_fallback).await.unwrap_err();
+    assert!(matches!(e, SessionError::Refused { .. }), "{e}");
+    assert_idle(&lab).await;
+}
+
+#[tokio::test]
+async fn registry_shutdown_closes_everything_netsim_sees() {
+    let topo: String = (1..=8)
+        .map(|i| device(&format!("d{i}"), "cisco_ios", &format!("127.31.5.{i}"), ""))
+        .collect();
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    let mut sessions = Vec::new();
+    for i in 1..=8 {
+        let o = OpenOptions {
+            platform: Some(Platform::CiscoIos),
+            ..opts(&dir, Duration::from_secs(5))
+        };
+        sessions.push(
+            reg.open(&target(&lab, &format!("d{i}")), &creds, &o)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(lab.stats().sessions_open, 8);
+    assert_eq!(reg.counters().peak_concurrent, 8);
+    let started = Instant::now();
+    let report = reg.shutdown(Duration::from_secs(3)).await;
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(
+        (
+            report.closed_gracefully,
+            report.force_closed,
+            report.still_open
+        ),
+        (8, 0, 0)
+    );
+    drop(sessions);
+    let stats = lab.wait_until_idle(Duration::from_secs(5)).await;
+    assert_eq!(stats.sessions_open, 0);
+    assert_eq!(stats.sessions_closed_gracefully, 8, "{stats:?}");
+}
