@@ -1,0 +1,810 @@
+//! netwalker's own typed model of what a walk learns.
+//!
+//! These types are the vocabulary shared by the engine (which fills them from
+//! parsed CLI output), the store (which persists them) and the reports (which
+//! read them back). They are deliberately independent of the parsers' record
+//! types: parsers describe what one command printed, the model describes what
+//! we believe about a device after merging many commands and many sightings.
+//!
+//! [`Inventory`] is the exported `inventory.json` contract (also produced by
+//! `netsim --truth`), so its field names are part of the public interface and
+//! must not change casually.
+
+use device_parsers::Platform;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+/// Seconds since the Unix epoch (UTC).
+///
+/// Plain integers keep the store portable (SQLite has no time type) and avoid
+/// pulling a date library into the data layer; reports format them.
+pub type UnixTime = i64;
+
+/// The current time as [`UnixTime`].
+pub fn now_unix() -> UnixTime {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Stable identifier of a device in one inventory.
+///
+/// Allocated by [`crate::identity::IdentityIndex`] and used as the store's
+/// primary key, so that a device keeps its id across runs once the index is
+/// rebuilt from the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeviceId(pub i64);
+
+impl fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Identifier of one `discover` run in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RunId(pub i64);
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "run {}", self.0)
+    }
+}
+
+/// Where a device stands in the inventory.
+///
+/// Every neighbour we hear about gets a status, including the ones we chose not
+/// to (or could not) walk: an inventory that silently drops leaves is the bug
+/// this tool exists to avoid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    /// Logged in and read.
+    Walked,
+    /// A connection was attempted and failed; `error_class`/`reason` say why.
+    Failed,
+    /// A filter rule excluded it before any connection.
+    Filtered,
+    /// Not attempted for a walk-level reason (depth limit, failure threshold).
+    Skipped,
+    /// Heard about from a neighbour table, not (yet) walked.
+    NeighborOnly,
+    /// Turned out to be another known device (kept as an alias record).
+    Duplicate,
+}
+
+impl DeviceStatus {
+    pub const ALL: [DeviceStatus; 6] = [
+        DeviceStatus::Walked,
+        DeviceStatus::Failed,
+        DeviceStatus::Filtered,
+        DeviceStatus::Skipped,
+        DeviceStatus::NeighborOnly,
+        DeviceStatus::Duplicate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Walked => "walked",
+            DeviceStatus::Failed => "failed",
+            DeviceStatus::Filtered => "filtered",
+            DeviceStatus::Skipped => "skipped",
+            DeviceStatus::NeighborOnly => "neighbor_only",
+            DeviceStatus::Duplicate => "duplicate",
+        }
+    }
+
+    /// True when a connection was attempted: such a record came from the device
+    /// itself and must not be overwritten by what a neighbour says about it.
+    pub fn is_attempted(self) -> bool {
+        matches!(self, DeviceStatus::Walked | DeviceStatus::Failed)
+    }
+}
+
+impl fmt::Display for DeviceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Error for a name that is not a [`DeviceStatus`], [`Via`], [`ConnectionMethod`]
+/// or [`LinkProtocol`]; says which names are valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {value:?}; expected one of: {expected}")]
+pub struct UnknownName {
+    pub kind: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+impl FromStr for DeviceStatus {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DeviceStatus::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| UnknownName {
+                kind: "device status",
+                value: s.to_string(),
+                expected: "walked, failed, filtered, skipped, neighbor_only, duplicate",
+            })
+    }
+}
+
+/// How we learned about a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    Seed,
+    Cdp,
+    Lldp,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Seed => "seed",
+            Via::Cdp => "cdp",
+            Via::Lldp => "lldp",
+        }
+    }
+}
+
+impl fmt::Display for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Via {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "seed" => Ok(Via::Seed),
+            "cdp" => Ok(Via::Cdp),
+            "lldp" => Ok(Via::Lldp),
+            _ => Err(UnknownName {
+                kind: "discovery source",
+                value: s.to_string(),
+                expected: "seed, cdp, lldp",
+            }),
+        }
+    }
+}
+
+/// Transport a walked device was read over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionMethod {
+    Ssh,
+    Telnet,
+}
+
+impl ConnectionMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionMethod::Ssh => "ssh",
+            ConnectionMethod::Telnet => "telnet",
+        }
+    }
+}
+
+impl fmt::Display for ConnectionMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ConnectionMethod {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "ssh" => Ok(ConnectionMethod::Ssh),
+            "telnet" => Ok(ConnectionMethod::Telnet),
+            _ => Err(UnknownName {
+                kind: "connection method",
+                value: s.to_string(),
+                expected: "ssh, telnet",
+            }),
+        }
+    }
+}
+
+/// Discovery protocol that reported a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkProtocol {
+    Cdp,
+    Lldp,
+}
+
+impl LinkProtocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkProtocol::Cdp => "cdp",
+            LinkProtocol::Lldp => "lldp",
+        }
+    }
+}
+
+impl FromStr for LinkProtocol {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cdp" => Ok(LinkProtocol::Cdp),
+            "lldp" => Ok(LinkProtocol::Lldp),
+            _ => Err(UnknownName {
+                kind: "link protocol",
+                value: s.to_string(),
+                expected: "cdp, lldp",
+            }),
+        }
+    }
+}
+
+/// Everything we believe about one device.
+///
+/// The same struct describes a walked device and a neighbour placeholder; the
+/// `status` says which, and optional fields stay `None` until someone saw them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: DeviceId,
+    /// Display name: the hostname without domain or `(SERIAL)` suffix, case kept.
+    pub hostname: String,
+    /// The name exactly as first reported (prompt, CDP device-id, LLDP system name).
+    pub hostname_raw: Option<String>,
+    pub serial: Option<String>,
+    pub platform: Option<Platform>,
+    pub model: Option<String>,
+    pub version: Option<String>,
+    pub uptime: Option<String>,
+    /// The address we connect to (or would).
+    pub mgmt_ip: Option<IpAddr>,
+    /// Every address the device has been seen with; identity uses all of them.
+    pub ips: BTreeSet<IpAddr>,
+    /// Other names the device was reported under (merged duplicates).
+    pub aliases: BTreeSet<String>,
+    pub status: DeviceStatus,
+    /// Human explanation of the status, e.g. `filtered: platform matched "Polycom"`.
+    pub reason: Option<String>,
+    /// Machine-readable failure class (e.g. `auth`, `timeout`, `refused`).
+    pub error_class: Option<String>,
+    /// Hops from the nearest seed (seeds are depth 0).
+    pub depth: u32,
+    /// The device whose neighbour table led us here.
+    pub parent: Option<DeviceId>,
+    pub via: Option<Via>,
+    pub method: Option<ConnectionMethod>,
+    /// Capability words as reported (`Router`, `Switch`, `Phone`, ...).
+    pub capabilities: Vec<String>,
+    /// Neighbour-reported platform text (e.g. `cisco WS-C3850-48P`, `Polycom`),
+    /// kept because filters and reports need it before the device is walked.
+    pub platform_text: Option<String>,
+    pub first_seen: UnixTime,
+    pub last_seen: UnixTime,
+    /// Consecutive failed walk attempts, across runs (reset by a success).
+    pub failure_count: u32,
+}
+
+impl Device {
+    /// A fresh record with only the identity filled in; the caller sets the rest.
+    pub fn new(id: DeviceId, hostname: impl Into<String>, status: DeviceStatus) -> Device {
+        let now = now_unix();
+        Device {
+            id,
+            hostname: hostname.into(),
+            hostname_raw: None,
+            serial: None,
+            platform: None,
+            model: None,
+            version: None,
+            uptime: None,
+            mgmt_ip: None,
+            ips: BTreeSet::new(),
+            aliases: BTreeSet::new(),
+            status,
+            reason: None,
+            error_class: None,
+            depth: 0,
+            parent: None,
+            via: None,
+            method: None,
+            capabilities: Vec::new(),
+            platform_text: None,
+            first_seen: now,
+            last_seen: now,
+            failure_count: 0,
+        }
+    }
+}
+
+/// One physical link between two device ports.
+///
+/// The store keeps one row per link whatever side reported it; see
+/// [`Link::canonical`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub a: DeviceId,
+    pub a_interface: String,
+    pub b: DeviceId,
+    pub b_interface: String,
+    pub protocols: BTreeSet<LinkProtocol>,
+}
+
+impl Link {
+    pub fn new(
+        a: DeviceId,
+        a_interface: impl Into<String>,
+        b: DeviceId,
+        b_interface: impl Into<String>,
+        protocol: LinkProtocol,
+    ) -> Link {
+        Link {
+            a,
+            a_interface: a_interface.into(),
+            b,
+            b_interface: b_interface.into(),
+            protocols: BTreeSet::from([protocol]),
+        }
+    }
+
+    /// The same link with interface names normalised and endpoints ordered, so
+    /// that A's CDP view (`A Gi1/0/1 -> B Te1/1`) and B's LLDP view
+    /// (`B TenGigabitEthernet1/1 -> A GigabitEthernet1/0/1`) produce one key.
+    pub fn canonical(&self) -> Link {
+        let a = (self.a, normalize_interface(&self.a_interface));
+        let b = (self.b, normalize_interface(&self.b_interface));
+        let (first, second) = if a <= b { (a, b) } else { (b, a) };
+        Link {
+            a: first.0,
+            a_interface: first.1,
+            b: second.0,
+            b_interface: second.1,
+            protocols: self.protocols.clone(),
+        }
+    }
+}
+
+/// Expands Cisco's abbreviated interface names to their full form.
+///
+/// CDP reports full names (`GigabitEthernet1/0/1`), LLDP often the short ones
+/// (`Gi1/0/1`), and both sides of one link must compare equal. Names we don't
+/// recognise are returned trimmed but otherwise untouched (Linux `eth0`,
+/// `mgmt0`, MAC-address port ids). `show cdp neighbors` brief output writes
+/// `Gig 1/0/1` with a space; that is accepted too.
+pub fn normalize_interface(name: &str) -> String {
+    // Longest prefixes first so `Te` does not shadow `TenGig...`-style inputs and
+    // `Tw` (TwoGigabit) does not shadow `Twe` (TwentyFiveGig).
+    const PREFIXES: &[(&str, &str)] = &[
+        ("hundredgige", "HundredGigE"),
+        ("hundredgigabitethernet", "HundredGigE"),
+        ("fortygigabitethernet", "FortyGigabitEthernet"),
+        ("twentyfivegige", "TwentyFiveGigE"),
+        ("twentyfivegigabitethernet", "TwentyFiveGigE"),
+        ("tengigabitethernet", "TenGigabitEthernet"),
+        ("fivegigabitethernet", "FiveGigabitEthernet"),
+        ("twogigabitethernet", "TwoGigabitEthernet"),
+        ("gigabitethernet", "GigabitEthernet"),
+        ("fastethernet", "FastEthernet"),
+        ("port-channel", "Port-channel"),
+        ("ethernet", "Ethernet"),
+        ("hu", "HundredGigE"),
+        ("fo", "FortyGigabitEthernet"),
+        ("twe", "TwentyFiveGigE"),
+        ("te", "TenGigabitEthernet"),
+        ("fi", "FiveGigabitEthernet"),
+        ("tw", "TwoGigabitEthernet"),
+        ("gig", "GigabitEthernet"),
+        ("gi", "GigabitEthernet"),
+        ("fa", "FastEthernet"),
+        ("po", "Port-channel"),
+        ("eth", "Ethernet"),
+        ("et", "Ethernet"),
+    ];
+    let name = name.trim();
+    let split = name
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(name.len());
+    let (prefix, rest) = name.split_at(split);
+    let prefix = prefix.trim_end();
+    if rest.is_empty() || prefix.is_empty() || prefix.contains(char::is_whitespace) {
+        return name.to_string();
+    }
+    let lower = prefix.to_ascii_lowercase();
+    // Linux `eth0`/`ens3` style names: lower-case short prefix, no slash in the
+    // port part. Cisco short names always have a slash (`Gi1/0/1`, `Eth1/1`)
+    // except port-channels (`Po10`).
+    let cisco_like = rest.contains('/') || lower == "po" || lower == "port-channel";
+    if !cisco_like {
+        return name.to_string();
+    }
+    for (abbr, full) in PREFIXES {
+        if lower == *abbr {
+            return format!("{full}{rest}");
+        }
+    }
+    name.to_string()
+}
+
+/// One member of a switch stack or VSS pair. Members belong to their stack's
+/// [`Device`]; they are never devices of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackMember {
+    pub switch: u32,
+    pub role: Option<String>,
+    pub priority: Option<u32>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub mac: Option<String>,
+    pub hw_version: Option<String>,
+    pub version: Option<String>,
+    pub state: Option<String>,
+}
+
+impl StackMember {
+    pub fn new(switch: u32) -> StackMember {
+        StackMember {
+            switch,
+            role: None,
+            priority: None,
+            model: None,
+            serial: None,
+            mac: None,
+            hw_version: None,
+            version: None,
+            state: None,
+        }
+    }
+}
+
+/// A VLAN as configured on one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vlan {
+    pub id: u16,
+    pub name: String,
+    /// Access/trunk member ports, excluding port-channels.
+    pub ports: Vec<String>,
+    pub port_channels: Vec<String>,
+}
+
+/// One interface of a walked device (from `show interfaces status` / `show ip
+/// interface brief` and friends, merged by the engine).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interface {
+    pub name: String,
+    pub status: Option<String>,
+    pub vlan: Option<String>,
+    pub duplex: Option<String>,
+    pub speed: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub ip: Option<String>,
+}
+
+impl Interface {
+    pub fn new(name: impl Into<String>) -> Interface {
+        Interface {
+            name: name.into(),
+            status: None,
+            vlan: None,
+            duplex: None,
+            speed: None,
+            kind: None,
+            ip: None,
+        }
+    }
+}
+
+/// Device counts by status, for run summaries and `--json`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StatusCounts {
+    pub walked: u64,
+    pub failed: u64,
+    pub filtered: u64,
+    pub skipped: u64,
+    pub neighbor_only: u64,
+    pub duplicate: u64,
+}
+
+impl StatusCounts {
+    pub fn add(&mut self, status: DeviceStatus, n: u64) {
+        *self.get_mut(status) += n;
+    }
+
+    pub fn get(&self, status: DeviceStatus) -> u64 {
+        match status {
+            DeviceStatus::Walked => self.walked,
+            DeviceStatus::Failed => self.failed,
+            DeviceStatus::Filtered => self.filtered,
+            DeviceStatus::Skipped => self.skipped,
+            DeviceStatus::NeighborOnly => self.neighbor_only,
+            DeviceStatus::Duplicate => self.duplicate,
+        }
+    }
+
+    fn get_mut(&mut self, status: DeviceStatus) -> &mut u64 {
+        match status {
+            DeviceStatus::Walked => &mut self.walked,
+            DeviceStatus::Failed => &mut self.failed,
+            DeviceStatus::Filtered => &mut self.filtered,
+            DeviceStatus::Skipped => &mut self.skipped,
+            DeviceStatus::NeighborOnly => &mut self.neighbor_only,
+            DeviceStatus::Duplicate => &mut self.duplicate,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        DeviceStatus::ALL.iter().map(|s| self.get(*s)).sum()
+    }
+}
+
+/// One `discover` run as recorded in the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: RunId,
+    pub started: UnixTime,
+    /// `None` while running, and forever if the process died: that is how an
+    /// interrupted run is recognised for `--resume`.
+    pub finished: Option<UnixTime>,
+    /// The effective options, as JSON, so a report can say how it was produced.
+    pub options: serde_json::Value,
+    pub counts: Option<StatusCounts>,
+}
+
+/// Everything one device task produced, committed by the store in one
+/// transaction so that a crash never leaves a half-written device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceResult {
+    /// The device itself, usually `Walked` or `Failed`.
+    pub device: Device,
+    /// Replaces the stored set when `device.status` is `Walked`; ignored
+    /// otherwise, so a failed rewalk does not erase what an earlier walk learned.
+    pub interfaces: Vec<Interface>,
+    /// Same replacement rule as `interfaces`.
+    pub stack_members: Vec<StackMember>,
+    /// Same replacement rule as `interfaces`.
+    pub vlans: Vec<Vlan>,
+    /// Placeholders for every neighbour reported (and any the engine decided
+    /// to filter/skip). Inserted if new; an existing walked/failed record is
+    /// only enriched (IPs, aliases), never downgraded.
+    pub neighbors: Vec<Device>,
+    /// Links seen from this device; endpoints must be this device or one of
+    /// `neighbors` (or already stored).
+    pub links: Vec<Link>,
+}
+
+impl DeviceResult {
+    /// A result with no tables, e.g. for a failed connection.
+    pub fn bare(device: Device) -> DeviceResult {
+        DeviceResult {
+            device,
+            interfaces: Vec::new(),
+            stack_members: Vec::new(),
+            vlans: Vec::new(),
+            neighbors: Vec::new(),
+            links: Vec::new(),
+        }
+    }
+}
+
+/// The `inventory.json` contract: what `netwalker discover --out DIR` writes and
+/// what `netsim --truth` prints for the same network.
+///
+/// Optional values serialise as `null` (never omitted) so consumers can rely on
+/// every key being present; on input missing keys default, so a truth file
+/// that leaves a field out still parses.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub devices: Vec<InventoryDevice>,
+    pub links: Vec<InventoryLink>,
+}
+
+/// A device in [`Inventory`]. Field names are the contract; do not rename.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InventoryDevice {
+    pub hostname: String,
+    #[serde(default)]
+    pub serial: Option<String>,
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub mgmt_ip: Option<IpAddr>,
+    #[serde(default)]
+    pub ips: Vec<IpAddr>,
+    pub status: DeviceStatus,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub depth: u32,
+    /// Hostname of the device that led us here.
+    #[serde(default)]
+    pub parent: Option<String>,
+    #[serde(default)]
+    pub via: Option<Via>,
+    #[serde(default)]
+    pub stack_members: Vec<StackMember>,
+    #[serde(default)]
+    pub vlans: Vec<Vlan>,
+}
+
+/// A link in [`Inventory`], endpoints by hostname, in canonical order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryLink {
+    pub a: String,
+    pub a_interface: String,
+    pub b: String,
+    pub b_interface: String,
+    pub protocols: BTreeSet<LinkProtocol>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_names_normalise_across_protocols() {
+        assert_eq!(normalize_interface("Gi1/0/1"), "GigabitEthernet1/0/1");
+        assert_eq!(
+            normalize_interface("GigabitEthernet1/0/1"),
+            "GigabitEthernet1/0/1"
+        );
+        assert_eq!(
+            normalize_interface("gigabitethernet1/0/1"),
+            "GigabitEthernet1/0/1"
+        );
+        assert_eq!(normalize_interface("Te1/1/1"), "TenGigabitEthernet1/1/1");
+        assert_eq!(normalize_interface("Twe1/0/1"), "TwentyFiveGigE1/0/1");
+        assert_eq!(normalize_interface("Tw1/0/1"), "TwoGigabitEthernet1/0/1");
+        assert_eq!(normalize_interface("Eth1/49"), "Ethernet1/49");
+        assert_eq!(normalize_interface("Ethernet1/49"), "Ethernet1/49");
+        assert_eq!(normalize_interface("Po10"), "Port-channel10");
+        assert_eq!(normalize_interface("Hu1/0/49"), "HundredGigE1/0/49");
+        assert_eq!(normalize_interface(" Fa0/1 "), "FastEthernet0/1");
+        // Not Cisco: left alone.
+        assert_eq!(normalize_interface("eth0"), "eth0");
+        assert_eq!(normalize_interface("ens3"), "ens3");
+        assert_eq!(normalize_interface("ethernet1/1"), "Ethernet1/1");
+        assert_eq!(normalize_interface("mgmt0"), "mgmt0");
+        assert_eq!(normalize_interface("0011.2233.4455"), "0011.2233.4455");
+        assert_eq!(normalize_interface(""), "");
+        assert_eq!(normalize_interface("Gi"), "Gi");
+        assert_eq!(normalize_interface("Gig 1/0/3"), "GigabitEthernet1/0/3");
+        assert_eq!(normalize_interface("Port 1/0/3"), "Port 1/0/3");
+    }
+
+    #[test]
+    fn canonical_link_is_side_independent() {
+        let a = DeviceId(1);
+        let b = DeviceId(2);
+        let from_a = Link::new(a, "Gi1/0/1", b, "TenGigabitEthernet1/1", LinkProtocol::Cdp);
+        let from_b = Link::new(b, "Te1/1", a, "GigabitEthernet1/0/1", LinkProtocol::Lldp);
+        let ca = from_a.canonical();
+        let cb = from_b.canonical();
+        assert_eq!(
+            (&ca.a, &ca.a_interface, &ca.b, &ca.b_interface),
+            (&cb.a, &cb.a_interface, &cb.b, &cb.b_interface)
+        );
+        assert_eq!(ca.a, a);
+        assert_eq!(ca.a_interface, "GigabitEthernet1/0/1");
+        assert_eq!(cb.protocols, BTreeSet::from([LinkProtocol::Lldp]));
+    }
+
+    #[test]
+    fn canonical_orders_same_device_loops_by_interface() {
+        let a = DeviceId(7);
+        let l = Link::new(a, "Gi1/0/2", a, "Gi1/0/1", LinkProtocol::Cdp).canonical();
+        assert_eq!(l.a_interface, "GigabitEthernet1/0/1");
+        assert_eq!(l.b_interface, "GigabitEthernet1/0/2");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in DeviceStatus::ALL {
+            assert_eq!(s.as_str().parse::<DeviceStatus>().unwrap(), s);
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
+        }
+        for v in [Via::Seed, Via::Cdp, Via::Lldp] {
+            assert_eq!(v.as_str().parse::<Via>().unwrap(), v);
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{v}\""));
+        }
+        let err = "walking".parse::<DeviceStatus>().unwrap_err().to_string();
+        assert!(
+            err.contains("walking") && err.contains("neighbor_only"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn status_counts_add_up() {
+        let mut c = StatusCounts::default();
+        c.add(DeviceStatus::Walked, 3);
+        c.add(DeviceStatus::NeighborOnly, 2);
+        c.add(DeviceStatus::Walked, 1);
+        assert_eq!(c.walked, 4);
+        assert_eq!(c.get(DeviceStatus::NeighborOnly), 2);
+        assert_eq!(c.total(), 6);
+    }
+
+    #[test]
+    fn inventory_json_has_exact_contract_keys() {
+        let inv = Inventory {
+            devices: vec![InventoryDevice {
+                hostname: "core1".into(),
+                serial: Some("FOC1".into()),
+                platform: Some(Platform::CiscoXe),
+                model: None,
+                version: None,
+                mgmt_ip: Some("10.0.0.1".parse().unwrap()),
+                ips: vec!["10.0.0.1".parse().unwrap()],
+                status: DeviceStatus::Walked,
+                reason: None,
+                depth: 0,
+                parent: None,
+                via: Some(Via::Seed),
+                stack_members: vec![],
+                vlans: vec![],
+            }],
+            links: vec![InventoryLink {
+                a: "core1".into(),
+                a_interface: "GigabitEthernet1/0/1".into(),
+                b: "acc1".into(),
+                b_interface: "GigabitEthernet0/1".into(),
+                protocols: BTreeSet::from([LinkProtocol::Lldp, LinkProtocol::Cdp]),
+            }],
+        };
+        let v = serde_json::to_value(&inv).unwrap();
+        let dev = v["devices"][0].as_object().unwrap();
+        let mut keys: Vec<&str> = dev.keys().map(|k| k.as_str()).collect();
+        keys.sort();
+        let mut want = vec![
+            "hostname",
+            "serial",
+            "platform",
+            "model",
+            "version",
+            "mgmt_ip",
+            "ips",
+            "status",
+            "reason",
+            "depth",
+            "parent",
+            "via",
+            "stack_members",
+            "vlans",
+        ];
+        want.sort();
+        assert_eq!(keys, want);
+        assert_eq!(dev["platform"], "cisco_xe");
+        assert_eq!(dev["mgmt_ip"], "10.0.0.1");
+        assert!(dev["model"].is_null());
+        let link = v["links"][0].as_object().unwrap();
+        let mut lkeys: Vec<&str> = link.keys().map(|k| k.as_str()).collect();
+        lkeys.sort();
+        assert_eq!(lkeys, ["a", "a_interface", "b", "b_interface", "protocols"]);
+        assert_eq!(link["protocols"], serde_json::json!(["cdp", "lldp"]));
+        let back: Inventory = serde_json::from_value(v).unwrap();
+        assert_eq!(back, inv);
+    }
+
+    #[test]
+    fn inventory_parses_sparse_truth_files() {
+        let text = r#"{"devices":[{"hostname":"a","status":"neighbor_only"}],"links":[]}"#;
+        let inv: Inventory = serde_json::from_str(text).unwrap();
+        assert_eq!(inv.devices[0].status, DeviceStatus::NeighborOnly);
+        assert!(inv.devices[0].ips.is_empty());
+    }
+}

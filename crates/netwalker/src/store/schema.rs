@@ -1,0 +1,128 @@
+//! Schema and migrations.
+//!
+//! Migrations are append-only: a store written by an older netwalker is
+//! upgraded in place on open, and a store written by a newer one is refused
+//! (rather than silently mis-read). Each entry is applied in one transaction
+//! together with the version bump.
+
+/// Ordered migrations; `MIGRATIONS[i]` takes the store from version `i` to `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: initial schema.
+    r#"
+CREATE TABLE runs (
+    id        INTEGER PRIMARY KEY,
+    started   INTEGER NOT NULL,
+    finished  INTEGER,
+    options   TEXT NOT NULL,
+    counts    TEXT
+);
+
+-- Walked devices and neighbour placeholders alike: the status says which.
+CREATE TABLE devices (
+    id            INTEGER PRIMARY KEY,
+    hostname      TEXT NOT NULL,
+    norm_hostname TEXT,
+    hostname_raw  TEXT,
+    serial        TEXT,
+    platform      TEXT,
+    model         TEXT,
+    version       TEXT,
+    uptime        TEXT,
+    mgmt_ip       TEXT,
+    status        TEXT NOT NULL,
+    reason        TEXT,
+    error_class   TEXT,
+    depth         INTEGER NOT NULL DEFAULT 0,
+    parent        INTEGER,
+    via           TEXT,
+    method        TEXT,
+    capabilities  TEXT NOT NULL DEFAULT '[]',
+    platform_text TEXT,
+    first_seen    INTEGER NOT NULL,
+    last_seen     INTEGER NOT NULL,
+    last_walked   INTEGER,
+    -- consecutive failed attempts across runs; a successful walk resets it
+    failure_count INTEGER NOT NULL DEFAULT 0,
+    -- last run that mentioned the device / last run that tried to connect
+    seen_run      INTEGER,
+    attempt_run   INTEGER
+);
+CREATE INDEX devices_norm_hostname ON devices(norm_hostname);
+CREATE INDEX devices_seen_run ON devices(seen_run);
+
+CREATE TABLE device_ips (
+    device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    ip        TEXT NOT NULL,
+    PRIMARY KEY (device_id, ip)
+) WITHOUT ROWID;
+CREATE INDEX device_ips_ip ON device_ips(ip);
+
+CREATE TABLE aliases (
+    device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    alias     TEXT NOT NULL,
+    PRIMARY KEY (device_id, alias)
+) WITHOUT ROWID;
+
+CREATE TABLE interfaces (
+    device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    name      TEXT NOT NULL,
+    status    TEXT,
+    vlan      TEXT,
+    duplex    TEXT,
+    speed     TEXT,
+    type      TEXT,
+    ip        TEXT,
+    PRIMARY KEY (device_id, name)
+) WITHOUT ROWID;
+
+-- Rowid order is insertion order: two changes within one second stay ordered.
+CREATE TABLE version_history (
+    id        INTEGER PRIMARY KEY,
+    device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    version   TEXT NOT NULL,
+    seen      INTEGER NOT NULL,
+    run_id    INTEGER
+);
+CREATE INDEX version_history_device ON version_history(device_id);
+
+CREATE TABLE stack_members (
+    device_id  INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    switch     INTEGER NOT NULL,
+    role       TEXT,
+    priority   INTEGER,
+    model      TEXT,
+    serial     TEXT,
+    mac        TEXT,
+    hw_version TEXT,
+    version    TEXT,
+    state      TEXT,
+    PRIMARY KEY (device_id, switch)
+) WITHOUT ROWID;
+
+CREATE TABLE vlans (
+    device_id     INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    vlan_id       INTEGER NOT NULL,
+    name          TEXT NOT NULL,
+    ports         TEXT NOT NULL,
+    port_channels TEXT NOT NULL,
+    PRIMARY KEY (device_id, vlan_id)
+) WITHOUT ROWID;
+
+-- One row per physical link: endpoints are stored in canonical order
+-- (see model::Link::canonical), protocols as a sorted comma list.
+CREATE TABLE links (
+    a           INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    a_interface TEXT NOT NULL,
+    b           INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    b_interface TEXT NOT NULL,
+    protocols   TEXT NOT NULL,
+    first_seen  INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL,
+    PRIMARY KEY (a, a_interface, b, b_interface)
+) WITHOUT ROWID;
+CREATE INDEX links_b ON links(b);
+"#,
+];
+
+/// The schema version this build writes.
+pub(crate) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
