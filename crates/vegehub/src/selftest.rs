@@ -1,0 +1,529 @@
+//! End-to-end check of a real hub (or the simulator).
+//!
+//! Changes are always undone: the actuator test ends with every actuator off and
+//! the setup test restores the backed-up config, both on failure and when the
+//! run is cancelled (Ctrl-C). The cleanup itself is not raced against the
+//! cancel signal; it is bounded by the client's request timeouts instead.
+
+use crate::client::{Hub, HubInfo, HubOptions, RetryPolicy};
+use crate::config;
+use crate::discovery;
+use crate::error::Error;
+use secrecy::SecretString;
+use serde::Serialize;
+use serde_json::Value;
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Clone, Debug)]
+pub struct SelftestOptions {
+    /// `None`: discover the first hub over mDNS.
+    pub host: Option<String>,
+    pub discover_timeout: Duration,
+    /// Run the actuator control test (switches slot 0 on briefly).
+    pub actuators: bool,
+    /// Run the setup test (changes then restores the push target).
+    pub setup: bool,
+    /// How long the actuator test asks slot 0 to stay on (it is switched off
+    /// again as soon as the state is verified).
+    pub actuator_on: Duration,
+    pub hub_options: HubOptions,
+}
+
+impl Default for SelftestOptions {
+    fn default() -> Self {
+        SelftestOptions {
+            host: None,
+            discover_timeout: Duration::from_secs(5),
+            actuators: false,
+            setup: false,
+            actuator_on: Duration::from_secs(5),
+            hub_options: HubOptions::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "outcome", content = "detail", rename_all = "lowercase")]
+pub enum Outcome {
+    Passed(String),
+    Failed(String),
+    Skipped(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TestResult {
+    pub name: &'static str,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub results: Vec<TestResult>,
+    pub interrupted: bool,
+}
+
+impl Summary {
+    fn count(&self, f: fn(&Outcome) -> bool) -> usize {
+        self.results.iter().filter(|r| f(&r.outcome)).count()
+    }
+    pub fn passed(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Passed(_)))
+    }
+    pub fn failed(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Failed(_)))
+    }
+    pub fn skipped(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Skipped(_)))
+    }
+    /// `N passed, M failed, K skipped`
+    pub fn closing_line(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed(),
+            self.failed(),
+            self.skipped()
+        )
+    }
+}
+
+/// The API key and URL the setup test writes. The URL is the hub's own loopback
+/// discard port, so a hub that pushes during the test sends nothing anywhere.
+pub const TEST_API_KEY: &str = "vegehub-selftest";
+pub const TEST_SERVER_URL: &str = "http://127.0.0.1:9/vegehub-selftest";
+
+struct Run<'a, F: FnMut(&TestResult)> {
+    summary: Summary,
+    report: &'a mut F,
+    cancel: CancellationToken,
+}
+
+impl<F: FnMut(&TestResult)> Run<'_, F> {
+    fn record(&mut self, name: &'static str, outcome: Outcome) {
+        let r = TestResult { name, outcome };
+        (self.report)(&r);
+        self.summary.results.push(r);
+    }
+
+    fn interrupted(&mut self) -> bool {
+        if self.cancel.is_cancelled() {
+            self.summary.interrupted = true;
+        }
+        self.summary.interrupted
+    }
+
+    /// Runs a step unless interrupted; a cancel during the step fails it.
+    async fn step<Fut>(&mut self, name: &'static str, fut: Fut)
+    where
+        Fut: Future<Output = Outcome>,
+    {
+        if self.interrupted() {
+            self.record(name, Outcome::Skipped("interrupted".into()));
+            return;
+        }
+        let cancel = self.cancel.clone();
+        let outcome = tokio::select! {
+            o = fut => o,
+            _ = cancel.cancelled() => {
+                self.summary.interrupted = true;
+                Outcome::Failed("interrupted".into())
+            }
+        };
+        self.record(name, outcome);
+    }
+}
+
+/// Runs the self-test, calling `report` as each test finishes.
+pub async fn run<F: FnMut(&TestResult)>(
+    opts: &SelftestOptions,
+    http: reqwest::Client,
+    cancel: CancellationToken,
+    mut report: F,
+) -> Summary {
+    let mut run = Run {
+        summary: Summary::default(),
+        report: &mut report,
+        cancel,
+    };
+
+    // 1. Where is the hub?
+    let mut hub: Option<Hub> = None;
+    let mut slot = None;
+    run.step("address", async {
+        let addr = match &opts.host {
+            Some(h) => h.clone(),
+            None => match discovery::discover(opts.discover_timeout, Some(1)).await {
+                Ok(found) => match found.first().and_then(|d| d.address()) {
+                    Some(a) => a,
+                    None => {
+                        return Outcome::Failed(format!(
+                            "no hub answered mDNS within {:?}; give --host",
+                            opts.discover_timeout
+                        ));
+                    }
+                },
+                Err(e) => return Outcome::Failed(e.to_string()),
+            },
+        };
+        match Hub::with_client(&addr, http.clone(), opts.hub_options) {
+            Ok(h) => {
+                let url = h.url();
+                slot = Some(h);
+                Outcome::Passed(url)
+            }
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
+    })
+    .await;
+    if let Some(h) = slot.take() {
+        hub = Some(h);
+    }
+
+    // 2. Error handling: a refused port and a silent one, both on this machine.
+    run.step(
+        "error handling: unreachable",
+        probe_unreachable(&http, opts.hub_options),
+    )
+    .await;
+    run.step(
+        "error handling: timeout",
+        probe_timeout(&http, opts.hub_options),
+    )
+    .await;
+
+    let Some(hub) = hub else {
+        for name in [
+            "info",
+            "mac",
+            "properties",
+            "actuator states",
+            "actuator control",
+            "setup",
+        ] {
+            run.record(name, Outcome::Skipped("no hub address".into()));
+        }
+        return run.summary;
+    };
+
+    // 3. Info and what it says.
+    let mut info: Option<HubInfo> = None;
+    let mut got = None;
+    run.step("info", async {
+        match hub.info().await {
+            Ok(i) => {
+                let d = format!(
+                    "version {}, {} channels, {} actuators, {}",
+                    i.version.as_deref().unwrap_or("?"),
+                    i.num_channels,
+                    i.num_actuators,
+                    if i.is_ac { "AC powered" } else { "battery" }
+                );
+                got = Some(i);
+                Outcome::Passed(d)
+            }
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
+    })
+    .await;
+    if let Some(i) = got.take() {
+        info = Some(i);
+    }
+    let Some(info) = info else {
+        for name in [
+            "mac",
+            "properties",
+            "actuator states",
+            "actuator control",
+            "setup",
+        ] {
+            run.record(name, Outcome::Skipped("info failed".into()));
+        }
+        return run.summary;
+    };
+
+    run.step("mac", async {
+        match hub.mac().await {
+            Ok(m) if Some(&m) == info.mac.as_ref() => Outcome::Passed(m),
+            Ok(m) => Outcome::Failed(format!(
+                "wifi-only query gave {m}, full info gave {:?}",
+                info.mac
+            )),
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
+    })
+    .await;
+
+    run.step("properties", async {
+        let mut problems = Vec::new();
+        if info.version.as_deref().is_none_or(str::is_empty) {
+            problems.push("no firmware version".to_string());
+        }
+        if info.num_channels > 64 || info.num_actuators > 64 {
+            problems.push(format!(
+                "implausible counts: {} channels, {} actuators",
+                info.num_channels, info.num_actuators
+            ));
+        }
+        if !info.is_ac && info.battery_volts.is_none() {
+            problems.push("battery hub without batt_v".to_string());
+        }
+        if problems.is_empty() {
+            Outcome::Passed(format!(
+                "sensors={} actuators={} is_ac={} battery={}",
+                info.num_channels,
+                info.num_actuators,
+                info.is_ac,
+                info.battery_volts
+                    .map_or("-".to_string(), |v| format!("{v:.2} V"))
+            ))
+        } else {
+            Outcome::Failed(problems.join("; "))
+        }
+    })
+    .await;
+
+    run.step("actuator states", async {
+        match (hub.actuators().await, info.num_actuators) {
+            (Err(Error::NoActuators { .. }), 0) => Outcome::Skipped("hub has no actuators".into()),
+            (Ok(list), n) if list.len() == n as usize => Outcome::Passed(
+                list.iter()
+                    .map(|a| {
+                        format!(
+                            "slot {}={}",
+                            a.slot,
+                            if a.state == 1 { "on" } else { "off" }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (Ok(list), n) => Outcome::Failed(format!(
+                "status lists {} actuators, info says {n}",
+                list.len()
+            )),
+            (Err(e), _) => Outcome::Failed(e.to_string()),
+        }
+    })
+    .await;
+
+    // 4. Actuator control, with all-off guaranteed.
+    if !opts.actuators {
+        run.record(
+            "actuator control",
+            Outcome::Skipped("not requested (--actuators)".into()),
+        );
+    } else if info.num_actuators == 0 {
+        run.record(
+            "actuator control",
+            Outcome::Skipped("hub has no actuators".into()),
+        );
+    } else if run.interrupted() {
+        run.record("actuator control", Outcome::Skipped("interrupted".into()));
+    } else {
+        let n = info.num_actuators;
+        let cancel = run.cancel.clone();
+        let outcome = tokio::select! {
+            o = actuator_sequence(&hub, n, opts.actuator_on) => o,
+            _ = cancel.cancelled() => {
+                run.summary.interrupted = true;
+                Outcome::Failed("interrupted".into())
+            }
+        };
+        // Whatever happened above, leave every actuator off.
+        let outcome = match (outcome, hub.all_off(n).await) {
+            (o, Ok(())) => o,
+            (Outcome::Failed(m), Err(e)) => {
+                Outcome::Failed(format!("{m}; and switching all off failed: {e}"))
+            }
+            (_, Err(e)) => Outcome::Failed(format!("switching all off failed: {e}")),
+        };
+        run.record("actuator control", outcome);
+    }
+
+    // 5. Setup, with restore guaranteed.
+    if !opts.setup {
+        run.record("setup", Outcome::Skipped("not requested (--setup)".into()));
+    } else if run.interrupted() {
+        run.record("setup", Outcome::Skipped("interrupted".into()));
+    } else {
+        let outcome = setup_with_restore(&hub, &mut run).await;
+        run.record("setup", outcome);
+    }
+    run.summary
+}
+
+async fn actuator_sequence(hub: &Hub, n: u32, on_for: Duration) -> Outcome {
+    let states =
+        |list: &[crate::client::ActuatorStatus]| list.iter().map(|a| a.state).collect::<Vec<_>>();
+    if let Err(e) = hub.all_off(n).await {
+        return Outcome::Failed(format!("all off: {e}"));
+    }
+    if let Err(e) = hub.set_actuator(0, true, on_for).await {
+        return Outcome::Failed(format!("slot 0 on: {e}"));
+    }
+    match hub.actuators().await {
+        Ok(list) if list.iter().any(|a| a.slot == 0 && a.state == 1) => {}
+        Ok(list) => {
+            return Outcome::Failed(format!(
+                "slot 0 not on after set: states {:?}",
+                states(&list)
+            ));
+        }
+        Err(e) => return Outcome::Failed(format!("status after on: {e}")),
+    }
+    if let Err(e) = hub.all_off(n).await {
+        return Outcome::Failed(format!("all off: {e}"));
+    }
+    match hub.actuators().await {
+        Ok(list) if list.iter().all(|a| a.state == 0) => Outcome::Passed(format!(
+            "slot 0 on for {on_for:?} verified, all off verified"
+        )),
+        Ok(list) => Outcome::Failed(format!("not all off: states {:?}", states(&list))),
+        Err(e) => Outcome::Failed(format!("status after off: {e}")),
+    }
+}
+
+async fn setup_with_restore<F: FnMut(&TestResult)>(hub: &Hub, run: &mut Run<'_, F>) -> Outcome {
+    // No backup, no change.
+    let backup = match hub.config().await {
+        Ok(c) => c,
+        Err(e) => {
+            return Outcome::Failed(format!(
+                "could not read the config to back it up, so it was not changed: {e}"
+            ));
+        }
+    };
+    if backup.format.is_none() {
+        return Outcome::Failed(
+            Error::UnsupportedConfigFormat {
+                host: hub.host().to_string(),
+            }
+            .to_string(),
+        );
+    }
+    let cancel = run.cancel.clone();
+    let tested = tokio::select! {
+        o = setup_sequence(hub, &backup.raw) => o,
+        _ = cancel.cancelled() => {
+            run.summary.interrupted = true;
+            Outcome::Failed("interrupted".into())
+        }
+    };
+    // Always restore, then check the restore took.
+    let restore = restore_config(hub, &backup.raw).await;
+    match (tested, restore) {
+        (o, Ok(())) => match o {
+            Outcome::Passed(m) => Outcome::Passed(format!("{m}; config restored and verified")),
+            other => other,
+        },
+        (Outcome::Failed(m), Err(e)) => Outcome::Failed(format!("{m}; RESTORE FAILED: {e}")),
+        (_, Err(e)) => Outcome::Failed(format!("RESTORE FAILED: {e}")),
+    }
+}
+
+async fn setup_sequence(hub: &Hub, before: &Value) -> Outcome {
+    let key = SecretString::from(TEST_API_KEY.to_string());
+    let first = match hub.setup(&key, TEST_SERVER_URL).await {
+        Ok(c) => c,
+        Err(e) => return Outcome::Failed(format!("setup: {e}")),
+    };
+    let after_first = match hub.config().await {
+        Ok(c) => c.raw,
+        Err(e) => return Outcome::Failed(format!("read back: {e}")),
+    };
+    // Idempotence: a second setup must update in place, not append.
+    let second = match hub.setup(&key, TEST_SERVER_URL).await {
+        Ok(c) => c,
+        Err(e) => return Outcome::Failed(format!("second setup: {e}")),
+    };
+    let after_second = match hub.config().await {
+        Ok(c) => c.raw,
+        Err(e) => return Outcome::Failed(format!("read back: {e}")),
+    };
+    let count = |c: &Value| c.get("endpoints").and_then(Value::as_array).map(Vec::len);
+    if count(&after_first) != count(&after_second) {
+        return Outcome::Failed(format!(
+            "second setup changed the endpoint count {:?} -> {:?}",
+            count(&after_first),
+            count(&after_second)
+        ));
+    }
+    let fmt = config::detect_format(before)
+        .map(|f| format!("{f:?}").to_lowercase())
+        .unwrap_or_default();
+    Outcome::Passed(format!("{fmt} firmware: {first:?}, then {second:?}"))
+}
+
+async fn restore_config(hub: &Hub, backup: &Value) -> Result<(), String> {
+    let sections = config::restorable_sections(backup);
+    hub.set_config(&sections).await.map_err(|e| e.to_string())?;
+    let now = hub.config().await.map_err(|e| e.to_string())?;
+    if config::restorable_sections(&now.raw) == sections {
+        Ok(())
+    } else {
+        Err("the config read back differs from the backup".into())
+    }
+}
+
+fn probe_options(base: HubOptions, timeout: Duration) -> HubOptions {
+    HubOptions {
+        request_timeout: timeout,
+        retry: RetryPolicy::none(),
+        ..base
+    }
+}
+
+async fn probe_unreachable(http: &reqwest::Client, base: HubOptions) -> Outcome {
+    // A port that was just free on loopback: connecting is refused at once.
+    let addr = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(a) => a,
+        Err(e) => return Outcome::Failed(format!("cannot pick a free port: {e}")),
+    };
+    let probe = match Hub::with_client(
+        &addr.to_string(),
+        http.clone(),
+        probe_options(base, Duration::from_secs(2)),
+    ) {
+        Ok(h) => h,
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    match probe.info().await {
+        Err(Error::Unreachable { .. }) => Outcome::Passed(format!("{addr}: Unreachable")),
+        Err(e) => Outcome::Failed(format!("{addr}: expected Unreachable, got {e}")),
+        Ok(_) => Outcome::Failed(format!("{addr}: something answered")),
+    }
+}
+
+async fn probe_timeout(http: &reqwest::Client, base: HubOptions) -> Outcome {
+    // Accepts connections (kernel backlog) but never answers: a hung hub.
+    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+        Ok(l) => l,
+        Err(e) => return Outcome::Failed(format!("cannot bind a probe port: {e}")),
+    };
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    let limit = Duration::from_millis(300);
+    let probe = match Hub::with_client(&addr.to_string(), http.clone(), probe_options(base, limit))
+    {
+        Ok(h) => h,
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    let started = Instant::now();
+    let r = probe.info().await;
+    let took = started.elapsed();
+    drop(listener);
+    match r {
+        Err(Error::Timeout { .. }) if took < limit + Duration::from_secs(1) => Outcome::Passed(
+            format!("silent {addr}: Timeout after {} ms", took.as_millis()),
+        ),
+        Err(Error::Timeout { .. }) => {
+            Outcome::Failed(format!("timeout took {took:?}, limit {limit:?}"))
+        }
+        Err(e) => Outcome::Failed(format!("expected Timeout, got {e}")),
+        Ok(_) => Outcome::Failed("a silent port answered".into()),
+    }
+}
