@@ -295,7 +295,16 @@ async fn every_fault_gives_its_typed_error_within_its_deadline() {
     // auth_fail must not have been retried over telnet (account lockout).
     let stats = lab.stats();
     assert_eq!(stats.devices["auth_fail"].sessions_opened, 1, "{stats:?}");
-    // telnet_only was reached over telnet after SSH was refused.
+    // Over telnet, a refused password is recognised too (the device asks again).
+    let telnet = OpenOptions {
+        transports: Transports::TelnetOnly,
+        ..o.clone()
+    };
+    let e = reg
+        .open(&target(&lab, "auth_fail"), &creds, &telnet)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, SessionError::AuthFailed { .. }), "{e}");
     reg.shutdown(Duration::from_secs(1)).await;
     let c = reg.counters();
     assert_eq!(c.open_now, 0);
