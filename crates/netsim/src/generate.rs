@@ -12,8 +12,7 @@
 //! ChaCha RNG and never iterates a hash map.
 
 use crate::topology::{
-    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, StackMember, Topology, Transports,
-    VlanSpec,
+    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, StackMember, Topology, Transports, VlanSpec,
 };
 use device_parsers::Platform;
 use rand::{Rng, SeedableRng};
@@ -48,6 +47,17 @@ impl Default for GenerateOptions {
         }
     }
 }
+
+/// kind, name, model, software text, CDP platform, protocols, access VLAN.
+type LeafShape = (
+    DeviceKind,
+    String,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static [Protocol],
+    (u16, &'static str),
+);
 
 struct Builder {
     rng: ChaCha8Rng,
@@ -196,8 +206,20 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
         "PA-3220",
         "10.2.4",
     );
-    b.link(fw, "ethernet1/1".into(), core[0], "Ethernet1/48".into(), LLDP);
-    b.link(fw, "ethernet1/2".into(), core[1], "Ethernet1/48".into(), LLDP);
+    b.link(
+        fw,
+        "ethernet1/1".into(),
+        core[0],
+        "Ethernet1/48".into(),
+        LLDP,
+    );
+    b.link(
+        fw,
+        "ethernet1/2".into(),
+        core[1],
+        "Ethernet1/48".into(),
+        LLDP,
+    );
 
     // Distribution pairs.
     let mut dist_pairs = Vec::new();
@@ -259,7 +281,11 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
         if stack_size > 0 {
             let mut members = Vec::new();
             for m in 1..=stack_size {
-                let s = if m == 1 { serial.clone() } else { b.serial("FOC") };
+                let s = if m == 1 {
+                    serial.clone()
+                } else {
+                    b.serial("FOC")
+                };
                 let mac = b.mac();
                 members.push(StackMember {
                     switch: m as u32,
@@ -374,15 +400,7 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
     }
 
     for n in 0..leaves {
-        let (kind, name, model, version, cdp_platform, protos, vlan): (
-            _,
-            String,
-            &str,
-            &str,
-            Option<&str>,
-            &[Protocol],
-            (u16, &str),
-        ) = match n % 10 {
+        let (kind, name, model, version, cdp_platform, protos, vlan): LeafShape = match n % 10 {
             0..=4 => {
                 let mac: String = b.mac().replace('.', "").to_ascii_uppercase();
                 (
@@ -628,10 +646,7 @@ mod tests {
                         Command::ShowLldpNeighborsDetail
                     };
                     let out = render(&idx, i, cmd).unwrap();
-                    assert!(
-                        out.contains(&them_dev.hostname),
-                        "{me}: LLDP lacks {them}"
-                    );
+                    assert!(out.contains(&them_dev.hostname), "{me}: LLDP lacks {them}");
                     assert!(out.contains(&them_dev.mgmt_ip.to_string()));
                 }
             }

@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "netsim", version, about = "A simulated network of SSH/telnet devices on loopback")]
+#[command(
+    name = "netsim",
+    version,
+    about = "A simulated network of SSH/telnet devices on loopback"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -154,9 +158,9 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let topo = Topology::load(&topology)?;
             let idx = netsim::topology::TopologyIndex::new(topo);
-            let i = idx
-                .index_of(&hostname)
-                .with_context(|| format!("no device named {hostname:?} in {}", topology.display()))?;
+            let i = idx.index_of(&hostname).with_context(|| {
+                format!("no device named {hostname:?} in {}", topology.display())
+            })?;
             let platform = idx.device(i).platform;
             let cmd = netsim::render::match_command(platform, &command).with_context(|| {
                 let known: Vec<&str> = netsim::render::command_table(platform)

@@ -357,9 +357,12 @@ async fn serve_ssh(
         return;
     }
     let guard = Arc::new(guard);
+    let session_done = CancellationToken::new();
+    let _done_on_exit = session_done.clone().drop_guard();
     let handler = SshHandler {
         ctx: ctx.clone(),
         guard: guard.clone(),
+        session_done,
     };
     let running = match russh::server::run_stream(cfg, stream, handler).await {
         Ok(r) => r,
@@ -381,16 +384,14 @@ async fn serve_ssh(
             return;
         }
     };
-    if result.is_ok() {
-        // run() returns Ok when the peer sent SSH_MSG_DISCONNECT: a clean goodbye.
-        guard.goodbye();
-    }
-    tracing::trace!(%peer, graceful = guard.is_graceful(), "ssh session ended");
+    tracing::debug!(%peer, ?result, graceful = guard.is_graceful(), "ssh session ended");
 }
 
 struct SshHandler {
     ctx: DeviceCtx,
     guard: Arc<SessionGuard>,
+    /// Cancelled when the SSH session has ended, whoever ended it.
+    session_done: CancellationToken,
 }
 
 impl russh::server::Handler for SshHandler {
@@ -414,9 +415,10 @@ impl russh::server::Handler for SshHandler {
         let ctx = self.ctx.clone();
         let guard = self.guard.clone();
         let handle = session.handle();
+        let done = self.session_done.clone();
         self.ctx
             .tracker
-            .spawn(async move { ssh_channel_task(ctx, channel, handle, guard).await });
+            .spawn(async move { ssh_channel_task(ctx, channel, handle, guard, done).await });
         Ok(())
     }
 
@@ -457,10 +459,14 @@ impl russh::server::Handler for SshHandler {
     async fn channel_close(
         &mut self,
         _channel: ChannelId,
-        _session: &mut Session,
+        session: &mut Session,
     ) -> Result<(), Self::Error> {
-        // Closing the channel is how many clients say goodbye.
+        // Closing the channel is how many clients say goodbye; and once the
+        // shell channel is gone a real device drops the connection, so do we.
+        // (Here, in the session loop, all output before the close is already
+        // written, so the disconnect cannot overtake it.)
         self.guard.goodbye();
+        session.disconnect(russh::Disconnect::ByApplication, "", "en")?;
         Ok(())
     }
 
@@ -474,12 +480,17 @@ impl russh::server::Handler for SshHandler {
     }
 }
 
+/// How long a device waits for the client to hang up after `exit` before it
+/// drops the connection itself.
+const CLOSE_LINGER: Duration = Duration::from_millis(500);
+
 /// Owns one SSH session channel: runs the CLI on a shell, or one command on exec.
 async fn ssh_channel_task(
     ctx: DeviceCtx,
     mut channel: Channel<Msg>,
     handle: russh::server::Handle,
     guard: Arc<SessionGuard>,
+    session_done: CancellationToken,
 ) {
     let mut cli = Cli::after_auth(ctx.topo.clone(), ctx.idx);
     let mut stalled = false;
@@ -520,10 +531,12 @@ async fn ssh_channel_task(
                 }
                 cli.feed(&data)
             }
-            Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) | None => {
+            Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) => {
                 guard.goodbye();
                 return;
             }
+            // The session ended under us (TCP died, lab shutdown): no goodbye.
+            None => return,
             Some(_) => continue,
         };
         for a in actions {
@@ -550,15 +563,28 @@ async fn ssh_channel_task(
                     guard.goodbye();
                     let _ = channel.exit_status(0).await;
                     let _ = channel.eof().await;
-                    // Channel close goes through the same queue as the output,
-                    // so it cannot overtake it; a session-level disconnect
-                    // would (it is a priority message). Clients disconnect once
-                    // their last channel is closed.
                     let _ = channel.close().await;
+                    // Most clients hang up once their shell channel is closed.
+                    // A device does not wait forever for that: after a short
+                    // linger it drops the connection itself. (Disconnecting at
+                    // once can discard output still queued behind the close.)
+                    if tokio::time::timeout(CLOSE_LINGER, session_done.cancelled())
+                        .await
+                        .is_err()
+                    {
+                        let _ = handle
+                            .disconnect(
+                                russh::Disconnect::ByApplication,
+                                String::new(),
+                                "en".into(),
+                            )
+                            .await;
+                    }
                     return;
                 }
                 Action::Drop => {
-                    // Abrupt: ask the session to end without a channel close.
+                    // Abrupt: end the session without a channel close.
+                    guard.force_dropped();
                     let _ = handle
                         .disconnect(
                             russh::Disconnect::ConnectionLost,

@@ -75,6 +75,7 @@ impl Accounting {
             acct: self.clone(),
             idx,
             graceful: AtomicBool::new(false),
+            forced: AtomicBool::new(false),
         }
     }
 
@@ -120,23 +121,30 @@ pub struct SessionGuard {
     acct: Arc<Accounting>,
     idx: usize,
     graceful: AtomicBool,
+    forced: AtomicBool,
 }
 
 impl SessionGuard {
+    /// The device itself cut the connection mid-session (a fault): counts as
+    /// dropped whatever goodbye follows.
+    pub fn force_dropped(&self) {
+        self.forced.store(true, Ordering::Relaxed);
+    }
+
     /// The client (or a deliberate device decision) ended the session properly.
     pub fn goodbye(&self) {
         self.graceful.store(true, Ordering::Relaxed);
     }
 
     pub fn is_graceful(&self) -> bool {
-        self.graceful.load(Ordering::Relaxed)
+        self.graceful.load(Ordering::Relaxed) && !self.forced.load(Ordering::Relaxed)
     }
 }
 
 impl Drop for SessionGuard {
     fn drop(&mut self) {
         let c = &self.acct.per_device[self.idx];
-        if self.graceful.load(Ordering::Relaxed) {
+        if self.is_graceful() {
             c.graceful.fetch_add(1, Ordering::Relaxed);
         } else {
             c.dropped.fetch_add(1, Ordering::Relaxed);
