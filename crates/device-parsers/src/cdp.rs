@@ -142,7 +142,9 @@ pub fn parse_cdp_neighbors_detail(text: &str) -> Vec<CdpNeighbor> {
                     // an address the walker can use.
                     &mut n.entry_addresses
                 };
-                if !list.contains(&s) {
+                // Devices repeat an address in a handful of lines at most;
+                // the bound keeps hostile input from making this quadratic.
+                if list.len() >= 64 || !list.contains(&s) {
                     list.push(s);
                 }
             }

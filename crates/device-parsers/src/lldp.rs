@@ -80,7 +80,8 @@ fn push_addr(list: &mut Vec<String>, v: &str) {
     let v = v.split('/').next().unwrap_or("");
     if let Ok(ip) = v.parse::<IpAddr>() {
         let s = ip.to_string();
-        if !list.contains(&s) {
+        // Bounded dedup: see cdp.rs.
+        if list.len() >= 64 || !list.contains(&s) {
             list.push(s);
         }
     }

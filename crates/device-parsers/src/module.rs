@@ -3,6 +3,7 @@
 
 use crate::text::{kv, leading_u32, non_empty};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SubModule {
@@ -119,26 +120,26 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
     let mut chassis: u32 = 0;
     let mut seen_card_table_in_chassis = false;
 
+    // (explicit switch, chassis ordinal, module) -> row; keeps the merge of
+    // the per-module tables linear in the input size.
+    let mut index: HashMap<(Option<u32>, u32, u32), usize> = HashMap::new();
     let find = |rows: &mut Vec<(Option<u32>, u32, ModuleInfo)>,
+                index: &mut HashMap<(Option<u32>, u32, u32), usize>,
                 ex: Option<u32>,
                 ch: u32,
                 m: u32|
      -> usize {
-        if let Some(i) = rows
-            .iter()
-            .rposition(|(e, c, r)| *e == ex && *c == ch && r.module == m)
-        {
-            return i;
-        }
-        rows.push((
-            ex,
-            ch,
-            ModuleInfo {
-                module: m,
-                ..Default::default()
-            },
-        ));
-        rows.len() - 1
+        *index.entry((ex, ch, m)).or_insert_with(|| {
+            rows.push((
+                ex,
+                ch,
+                ModuleInfo {
+                    module: m,
+                    ..Default::default()
+                },
+            ));
+            rows.len() - 1
+        })
     };
 
     for line in text.lines() {
@@ -212,7 +213,7 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
         let ch = chassis.max(1);
         match table {
             Table::Card => {
-                let i = find(&mut rows, explicit, ch, m);
+                let i = find(&mut rows, &mut index, explicit, ch, m);
                 let r = &mut rows[i].2;
                 let mut rest: &[&str] = &toks[1..];
                 if let Some(p) = rest.first().and_then(|p| p.parse::<u32>().ok()) {
@@ -230,7 +231,7 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
             Table::NxModule => {
                 // Columns are aligned on NX-OS; a missing Model cell (a
                 // powered-up supervisor) must not shift the type into it.
-                let i = find(&mut rows, explicit, ch, m);
+                let i = find(&mut rows, &mut index, explicit, ch, m);
                 let r = &mut rows[i].2;
                 let cells = by_columns(line, &cols);
                 let get = |k: usize| cells.get(k).and_then(|c| non_empty(c));
@@ -240,7 +241,7 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
                 r.status = get(4);
             }
             Table::Mac => {
-                let i = find(&mut rows, explicit, ch, m);
+                let i = find(&mut rows, &mut index, explicit, ch, m);
                 let r = &mut rows[i].2;
                 let cells = by_columns(line, &cols);
                 // First cell also holds the module number at its start when
@@ -255,7 +256,7 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
                 r.status = get(4);
             }
             Table::Sub => {
-                let i = find(&mut rows, explicit, ch, m);
+                let i = find(&mut rows, &mut index, explicit, ch, m);
                 let r = &mut rows[i].2;
                 let rest = &toks[1..];
                 let n = rest.len();
@@ -270,17 +271,17 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
                 }
             }
             Table::Diag => {
-                let i = find(&mut rows, explicit, ch, m);
+                let i = find(&mut rows, &mut index, explicit, ch, m);
                 rows[i].2.online_diag = non_empty(&toks[1..].join(" "));
             }
             Table::NxSwHw => {
-                let i = find(&mut rows, explicit, ch, m);
+                let i = find(&mut rows, &mut index, explicit, ch, m);
                 let r = &mut rows[i].2;
                 r.sw = toks.get(1).and_then(|s| non_empty(s));
                 r.hw = toks.get(2).and_then(|s| non_empty(s));
             }
             Table::NxMacSerial => {
-                let i = find(&mut rows, explicit, ch, m);
+                let i = find(&mut rows, &mut index, explicit, ch, m);
                 let r = &mut rows[i].2;
                 if let Some(to) = toks.iter().position(|x| *x == "to")
                     && to >= 2
@@ -292,7 +293,7 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
             }
             Table::StackForm => {
                 if toks.len() >= 7 {
-                    let i = find(&mut rows, explicit, ch, m);
+                    let i = find(&mut rows, &mut index, explicit, ch, m);
                     let r = &mut rows[i].2;
                     r.ports = toks[1].parse().ok();
                     r.model = Some(toks[2].to_string());

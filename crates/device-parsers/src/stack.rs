@@ -40,6 +40,7 @@ static RE_PORTS: LazyLock<Regex> = LazyLock::new(|| {
 pub fn parse_show_switch(text: &str) -> Vec<StackMember> {
     let mut out: Vec<StackMember> = Vec::new();
     let mut in_ports = false;
+    let mut by_switch: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
     for line in text.lines() {
         if line.contains("Stack Port Status") {
             in_ports = true;
@@ -61,6 +62,7 @@ pub fn parse_show_switch(text: &str) -> Vec<StackMember> {
                     Some((a, b)) if looks_like_hw(a) => (non_empty(a), b.trim().to_string()),
                     _ => (None, rest.to_string()),
                 };
+                by_switch.insert(switch, out.len());
                 out.push(StackMember {
                     switch,
                     role: c[3].to_string(),
@@ -74,7 +76,8 @@ pub fn parse_show_switch(text: &str) -> Vec<StackMember> {
             }
         } else if let Some(c) = RE_PORTS.captures(line)
             && let Ok(sw) = c[1].parse::<u32>()
-            && let Some(m) = out.iter_mut().find(|m| m.switch == sw)
+            && let Some(&i) = by_switch.get(&sw)
+            && let Some(m) = out.get_mut(i)
         {
             m.stack_port1 = Some(c[2].to_string());
             m.stack_port2 = Some(c[3].to_string());

@@ -1,0 +1,237 @@
+//! Totality: no parser panics, whatever the input — arbitrary text, real
+//! fixtures cut at any point, real fixtures with random edits — and none
+//! takes time out of proportion to its input.
+
+use device_parsers::*;
+use proptest::prelude::*;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+const ROOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/conformance/ntc-templates"
+);
+
+type P = (&'static str, fn(&str) -> usize);
+
+/// Every parser, behind a uniform signature.
+const PARSERS: &[P] = &[
+    ("show_version", |t| parse_show_version(t).hardware.len()),
+    ("detect_platform", |t| detect_platform(t).map_or(0, |_| 1)),
+    ("panos_system_info", |t| {
+        parse_panos_system_info(t).hostname.map_or(0, |h| h.len())
+    }),
+    ("panos_ha_state", |t| {
+        usize::from(parse_panos_ha_state(t).enabled)
+    }),
+    ("cdp_detail", |t| parse_cdp_neighbors_detail(t).len()),
+    ("lldp_detail", |t| parse_lldp_neighbors_detail(t).len()),
+    ("lldpd_text", |t| parse_lldpd_text(t).len()),
+    ("lldpd_json", |t| parse_lldpd_json(t).len()),
+    ("inventory", |t| parse_inventory(t).len()),
+    ("show_switch", |t| parse_show_switch(t).len()),
+    ("show_module", |t| parse_show_module(t).len()),
+    ("show_vlan", |t| parse_show_vlan(t).len()),
+    ("interfaces_status", |t| parse_interfaces_status(t).len()),
+    ("ip_interface_brief", |t| parse_ip_interface_brief(t).len()),
+    ("normalisers", |t| {
+        normalize_hostname(t).len()
+            + interface_long(t).len()
+            + interface_short(t).len()
+            + normalize_mac(t).map_or(0, |m| m.len())
+            + normalize_platform(t).raw.len()
+            + parse_capabilities(t).len()
+            + uptime_seconds(t).map_or(0, |_| 1)
+    }),
+];
+
+fn run_all(text: &str) {
+    for (name, p) in PARSERS {
+        let r = std::panic::catch_unwind(|| p(text));
+        assert!(r.is_ok(), "{name} panicked on {text:?}");
+    }
+    for (plat, cmd) in supported() {
+        let _ = parse(plat, cmd, text);
+    }
+}
+
+static CORPUS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut out = Vec::new();
+    let Ok(plats) = std::fs::read_dir(ROOT) else {
+        return out;
+    };
+    for p in plats.flatten() {
+        let Ok(cmds) = std::fs::read_dir(p.path()) else {
+            continue;
+        };
+        for c in cmds.flatten() {
+            let Ok(files) = std::fs::read_dir(c.path()) else {
+                continue;
+            };
+            for f in files.flatten() {
+                if f.path().extension().is_some_and(|e| e == "raw")
+                    && let Ok(b) = std::fs::read(f.path())
+                {
+                    out.push(String::from_utf8_lossy(&b).into_owned());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+});
+
+#[test]
+fn corpus_is_present() {
+    assert!(
+        CORPUS.len() > 50,
+        "expected the ntc-templates corpus at {ROOT}"
+    );
+}
+
+/// Words that steer the parsers into their interesting states.
+fn keyword_line() -> impl Strategy<Value = String> {
+    let words = prop::sample::select(vec![
+        "Device ID:",
+        "Entry address(es):",
+        "IP address: 10.0.0.1",
+        "IPv4 Address: ::1",
+        "Platform: cisco X,  Capabilities: Router",
+        "Interface: Gi1/0/1,  Port ID (outgoing port): Gi0/1",
+        "Version :",
+        "Local Intf: Gi1/0/1",
+        "Chassis id: aabb.ccdd.eeff",
+        "System Description:",
+        "Management Addresses:",
+        "    IP: 10.1.1.1",
+        "Mod Ports Card Type Model Serial No.",
+        " M MAC addresses                    Hw  Fw           Sw               Status",
+        "---+-----+------",
+        "Switch Number: 2",
+        "VLAN Name Status Ports",
+        "1    default   active    Gi1/0/1",
+        "                 Gi1/0/2",
+        "VLAN Type",
+        "Port Name Status Vlan Duplex Speed Type",
+        "Gi1/0/1  x connected 1 a-full a-1000 T",
+        "Interface IP-Address OK? Method Status Protocol",
+        "IP Interface Status for VRF \"x\"",
+        "Eth1/1 10.0.0.1 protocol-up/link-up/admin-up",
+        "*1 Active 0011.2233.4455 15 V01 Ready",
+        "Stack Port Status",
+        "  1 OK OK 2 3",
+        "NAME: \"x\", DESCR: \"y\"",
+        "PID: a , VID: b, SN: c",
+        "Interface:    eth0, via: LLDP",
+        "    Capability:   Bridge, on",
+        "hostname: fw",
+        "model: PA-VM",
+        "Group 1:",
+        "Local Information:",
+        "State: active",
+        "cisco Nexus9000 C9396PX Chassis",
+        "Device name: x",
+        "NXOS: version",
+        "Last reset",
+        "Reason:",
+        "uptime is 1 day",
+        "",
+        ":",
+        "::",
+        "(",
+        ")",
+        "\"",
+        "-",
+        "*",
+        "\t",
+        "\u{00e9}\u{4e2d}",
+    ]);
+    prop::collection::vec(words, 0..6).prop_map(|w| w.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text(s in ".{0,400}") {
+        run_all(&s);
+    }
+
+    #[test]
+    fn keyword_soup(lines in prop::collection::vec(keyword_line(), 0..40)) {
+        run_all(&lines.join("\n"));
+    }
+
+    #[test]
+    fn truncated_fixtures(idx in any::<prop::sample::Index>(), cut in any::<prop::sample::Index>()) {
+        let text = &CORPUS[idx.index(CORPUS.len())];
+        let chars: Vec<char> = text.chars().collect();
+        let n = cut.index(chars.len() + 1);
+        let t: String = chars[..n].iter().collect();
+        run_all(&t);
+        let tail: String = chars[n..].iter().collect();
+        run_all(&tail);
+    }
+
+    #[test]
+    fn mutated_fixtures(
+        idx in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<char>()), 1..20),
+    ) {
+        let mut chars: Vec<char> = CORPUS[idx.index(CORPUS.len())].chars().collect();
+        for (pos, op, c) in edits {
+            let len = chars.len();
+            match op {
+                0 if len > 0 => { chars.remove(pos.index(len)); }
+                1 => chars.insert(pos.index(len + 1), c),
+                2 if len > 0 => chars[pos.index(len)] = c,
+                _ if len > 0 => {
+                    // Duplicate a line-sized slice: repeated headers and records.
+                    let a = pos.index(len);
+                    let b = (a + 80).min(len);
+                    let dup: Vec<char> = chars[a..b].to_vec();
+                    chars.splice(a..a, dup);
+                }
+                _ => {}
+            }
+        }
+        let s: String = chars.into_iter().collect();
+        run_all(&s);
+    }
+}
+
+/// Doubling the input must not much more than double the time. Each parser
+/// gets the whole corpus concatenated, at 1x and 8x; a linear parser takes
+/// about 8 times as long, a quadratic one 64 times. The bound is loose so a
+/// busy machine does not make it flaky.
+#[test]
+fn no_quadratic_blow_up() {
+    let one: String = CORPUS.join("\n");
+    let eight = one.repeat(8);
+    for (name, p) in PARSERS {
+        let time = |s: &str| {
+            let mut best = Duration::MAX;
+            for _ in 0..3 {
+                let t = Instant::now();
+                std::hint::black_box(p(std::hint::black_box(s)));
+                best = best.min(t.elapsed());
+            }
+            best
+        };
+        // Other builds share this machine: a noisy sample is retried, a
+        // real quadratic parser fails every attempt.
+        let mut ratios = Vec::new();
+        let mut linear = false;
+        for _ in 0..3 {
+            let t1 = time(&one).max(Duration::from_micros(200));
+            let t8 = time(&eight);
+            let ratio = t8.as_secs_f64() / t1.as_secs_f64();
+            ratios.push(format!("{ratio:.1}x ({t1:?} -> {t8:?})"));
+            if ratio < 30.0 {
+                linear = true;
+                break;
+            }
+        }
+        assert!(linear, "{name}: 8x input took {ratios:?}");
+    }
+}
