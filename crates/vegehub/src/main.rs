@@ -1,1 +1,683 @@
-fn main() {}
+//! `vegehub`: the command line. Thin: parse, call the library, print.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use vegehub::listen::{PushEvent, PushListener};
+use vegehub::push::HubLayout;
+use vegehub::selftest::{self, Outcome, SelftestOptions};
+use vegehub::{Hub, HubOptions, RetryPolicy, Transform};
+
+#[derive(Parser)]
+#[command(
+    name = "vegehub",
+    version,
+    about = "Talk to a Vegetronix VegeHub (or simulate one)"
+)]
+struct Cli {
+    #[command(flatten)]
+    net: NetArgs,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Args, Clone, Copy)]
+struct NetArgs {
+    /// Request timeout in seconds (connect, send and full reply).
+    #[arg(long, global = true, default_value_t = 10.0, value_name = "SECS")]
+    timeout: f64,
+    /// Connect timeout in seconds.
+    #[arg(long, global = true, default_value_t = 3.0, value_name = "SECS")]
+    connect_timeout: f64,
+    /// Tries for calls that are safe to repeat (1 = no retry).
+    #[arg(long, global = true, default_value_t = 2, value_name = "N")]
+    attempts: u32,
+}
+
+impl NetArgs {
+    fn options(&self) -> Result<HubOptions> {
+        let secs = |s: f64, what: &str| {
+            Duration::try_from_secs_f64(s)
+                .with_context(|| format!("--{what} must be a positive number of seconds"))
+        };
+        Ok(HubOptions {
+            connect_timeout: secs(self.connect_timeout, "connect-timeout")?,
+            request_timeout: secs(self.timeout, "timeout")?,
+            retry: RetryPolicy {
+                attempts: self.attempts.max(1),
+                ..RetryPolicy::default()
+            },
+            retry_config_set: false,
+        })
+    }
+}
+
+#[derive(Args, Clone)]
+struct HostArg {
+    /// Hub address: host, host:port or http://host:port.
+    #[arg(long, env = "VEGEHUB_HOST")]
+    host: String,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Find hubs on the local network over mDNS (_vege._tcp.local.).
+    Discover {
+        /// How long to listen, in seconds.
+        #[arg(long, default_value_t = 3.0, value_name = "SECS")]
+        wait: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hub and Wi-Fi info.
+    Info {
+        #[command(flatten)]
+        host: HostArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read or write the hub's config.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
+    /// Point the hub at a server (idempotent; both firmware formats).
+    Setup {
+        #[command(flatten)]
+        host: HostArg,
+        /// API key the hub sends with each push.
+        #[arg(long, env = "VEGEHUB_API_KEY", hide_env_values = true)]
+        key: String,
+        /// URL the hub pushes to.
+        #[arg(long)]
+        server: String,
+    },
+    /// Control or read actuators.
+    Actuator {
+        #[command(subcommand)]
+        cmd: ActuatorCmd,
+    },
+    /// Ask the hub to push a report to its server now.
+    Update {
+        #[command(flatten)]
+        host: HostArg,
+    },
+    /// Receive hub pushes (webhook) and print mapped values.
+    Listen {
+        #[arg(long, default_value = "0.0.0.0:8123")]
+        listen: SocketAddr,
+        /// Read the slot layout from this hub.
+        #[arg(long)]
+        hub: Option<String>,
+        /// Slot layout, when not read from a hub.
+        #[arg(long)]
+        channels: Option<u32>,
+        #[arg(long, default_value_t = 0)]
+        actuators: u32,
+        #[arg(long)]
+        battery: bool,
+        /// Also show analog inputs through this transform.
+        #[arg(long)]
+        transform: Option<Transform>,
+        /// One JSON object per push instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a simulated hub until SIGINT/SIGTERM.
+    Sim(SimArgs),
+    /// End-to-end check of a hub; restores what it changes.
+    Selftest {
+        /// Hub address; discovered over mDNS when omitted.
+        #[arg(long, env = "VEGEHUB_HOST")]
+        host: Option<String>,
+        /// Do not prompt (needed to run --actuators/--setup off a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Also switch actuator slot 0 on briefly and all off again.
+        #[arg(long)]
+        actuators: bool,
+        /// Also change the push target, then restore the backed-up config.
+        #[arg(long)]
+        setup: bool,
+        #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+        discover_wait: f64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print the config (API keys hidden unless --show-secrets).
+    Get {
+        #[command(flatten)]
+        host: HostArg,
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Send whole sections from a JSON file (`-` for stdin).
+    Set {
+        #[command(flatten)]
+        host: HostArg,
+        #[arg(long)]
+        file: PathBuf,
+        /// Retry on transient failures (off by default for writes).
+        #[arg(long)]
+        retry: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Subcommand)]
+enum ActuatorCmd {
+    Set {
+        #[command(flatten)]
+        host: HostArg,
+        #[arg(long)]
+        slot: u32,
+        #[arg(long, value_enum)]
+        state: OnOff,
+        /// Seconds before the hub reverts (0 = until changed).
+        #[arg(long, default_value_t = 0)]
+        duration: u64,
+    },
+    Status {
+        #[command(flatten)]
+        host: HostArg,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct SimArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[arg(long, default_value = "endpoints")]
+    firmware: vegehub_sim::Firmware,
+    #[arg(long, default_value_t = 4)]
+    channels: u32,
+    #[arg(long, default_value_t = 1)]
+    actuators: u32,
+    /// A battery hub (is_ac = 0, battery slot in pushes).
+    #[arg(long)]
+    battery: bool,
+    /// Advertise over mDNS under this instance name.
+    #[arg(long, num_args = 0..=1, default_missing_value = "Vege_49_D8")]
+    mdns: Option<String>,
+    /// Also push to the configured server every SECS.
+    #[arg(long, value_name = "SECS")]
+    push_period: Option<u64>,
+    /// Grace period for shutdown, in seconds.
+    #[arg(long, default_value_t = 2.0)]
+    grace: f64,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Cancelled on the first SIGINT or SIGTERM.
+fn shutdown_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        let term = async {
+            #[cfg(unix)]
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+            #[cfg(not(unix))]
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term => {}
+        }
+        t.cancel();
+    });
+    token
+}
+
+fn hub(host: &HostArg, net: &NetArgs, http: &reqwest::Client) -> Result<Hub> {
+    Ok(Hub::with_client(&host.host, http.clone(), net.options()?)?)
+}
+
+fn print_json(v: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// Hides credentials in printed configs.
+fn redact(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, val) in m.iter_mut() {
+                if matches!(k.as_str(), "api_key" | "route_key")
+                    && val.as_str().is_some_and(|s| !s.is_empty())
+                {
+                    *val = json!("***");
+                } else {
+                    redact(val);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    let net = cli.net;
+    let http = vegehub::http_client(&net.options()?);
+    let ok = std::process::ExitCode::SUCCESS;
+    match cli.cmd {
+        Cmd::Discover { wait, json } => {
+            let wait = Duration::try_from_secs_f64(wait).context("--wait")?;
+            let found = vegehub::discover(wait, None).await?;
+            if json {
+                print_json(&found)?;
+            } else if found.is_empty() {
+                eprintln!("no hub answered within {wait:?}");
+                return Ok(std::process::ExitCode::from(1));
+            } else {
+                for d in &found {
+                    let props: Vec<String> = d
+                        .properties
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    println!(
+                        "{}\t{}\t{}",
+                        d.name,
+                        d.address().unwrap_or_else(|| "-".into()),
+                        props.join(",")
+                    );
+                }
+            }
+        }
+        Cmd::Info { host, json } => {
+            let info = hub(&host, &net, &http)?.info().await?;
+            if json {
+                print_json(&info)?;
+            } else {
+                println!("mac            {}", info.mac.as_deref().unwrap_or("?"));
+                println!("version        {}", info.version.as_deref().unwrap_or("?"));
+                println!("channels       {}", info.num_channels);
+                println!("actuators      {}", info.num_actuators);
+                println!(
+                    "power          {}",
+                    if info.is_ac { "AC" } else { "battery" }
+                );
+                if let Some(b) = info.battery_volts {
+                    println!("battery        {b:.2} V");
+                }
+                if let Some(ip) = info.wifi.get("ip").and_then(Value::as_str) {
+                    println!("ip             {ip}");
+                }
+            }
+        }
+        Cmd::Config {
+            cmd: ConfigCmd::Get { host, show_secrets },
+        } => {
+            let cfg = hub(&host, &net, &http)?.config().await?;
+            let mut raw = cfg.raw;
+            if !show_secrets {
+                redact(&mut raw);
+            }
+            eprintln!(
+                "format: {}",
+                cfg.format
+                    .map_or("unsupported".to_string(), |f| format!("{f:?}")
+                        .to_lowercase())
+            );
+            print_json(&raw)?;
+        }
+        Cmd::Config {
+            cmd: ConfigCmd::Set { host, file, retry },
+        } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).context("reading stdin")?
+            } else {
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?
+            };
+            let body: Value = serde_json::from_str(&text).context("the config file is not JSON")?;
+            let h = hub(&host, &net, &http)?;
+            let h = h.with_options(HubOptions {
+                retry_config_set: retry,
+                ..*h.options()
+            });
+            h.set_config(&vegehub::config::restorable_sections(&body))
+                .await?;
+            println!("config set on {}", h.host());
+        }
+        Cmd::Setup { host, key, server } => {
+            let key = SecretString::from(key);
+            let h = hub(&host, &net, &http)?;
+            let change = h.setup(&key, &server).await?;
+            println!("{}: {change:?}; pushes go to {server}", h.host());
+        }
+        Cmd::Actuator {
+            cmd:
+                ActuatorCmd::Set {
+                    host,
+                    slot,
+                    state,
+                    duration,
+                },
+        } => {
+            let on = matches!(state, OnOff::On);
+            hub(&host, &net, &http)?
+                .set_actuator(slot, on, Duration::from_secs(duration))
+                .await?;
+            println!("slot {slot} {}", if on { "on" } else { "off" });
+        }
+        Cmd::Actuator {
+            cmd: ActuatorCmd::Status { host, json },
+        } => {
+            let list = hub(&host, &net, &http)?.actuators().await?;
+            if json {
+                print_json(&list)?;
+            } else {
+                for a in list {
+                    println!(
+                        "slot {}\t{}",
+                        a.slot,
+                        if a.state == 1 { "on" } else { "off" }
+                    );
+                }
+            }
+        }
+        Cmd::Update { host } => {
+            let h = hub(&host, &net, &http)?;
+            h.request_update().await?;
+            println!("{}: update requested", h.host());
+        }
+        Cmd::Listen {
+            listen,
+            hub: from_hub,
+            channels,
+            actuators,
+            battery,
+            transform,
+            json,
+        } => {
+            let layout = match (from_hub, channels) {
+                (Some(addr), _) => Some(
+                    hub(&HostArg { host: addr }, &net, &http)?
+                        .info()
+                        .await?
+                        .layout(),
+                ),
+                (None, Some(n)) => Some(HubLayout {
+                    num_channels: n,
+                    num_actuators: actuators,
+                    is_ac: !battery,
+                }),
+                (None, None) => None,
+            };
+            return listen_cmd(listen, layout, transform, json).await;
+        }
+        Cmd::Sim(args) => return sim(args).await,
+        Cmd::Selftest {
+            host,
+            yes,
+            actuators,
+            setup,
+            discover_wait,
+            json,
+        } => {
+            return selftest_cmd(host, yes, actuators, setup, discover_wait, json, &net, http)
+                .await;
+        }
+    }
+    Ok(ok)
+}
+
+async fn listen_cmd(
+    addr: SocketAddr,
+    layout: Option<HubLayout>,
+    transform: Option<Transform>,
+    as_json: bool,
+) -> Result<std::process::ExitCode> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<PushEvent>(64);
+    let listener = PushListener::start(addr, tx)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    println!("listening on http://{}", listener.addr());
+    let stop = shutdown_signal();
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            ev = rx.recv() => {
+                let Some(ev) = ev else { break };
+                print_push(&ev, layout.as_ref(), transform, as_json)?;
+            }
+        }
+    }
+    listener.shutdown(Duration::from_secs(2)).await;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn print_push(
+    ev: &PushEvent,
+    layout: Option<&HubLayout>,
+    transform: Option<Transform>,
+    as_json: bool,
+) -> Result<()> {
+    let mapped = layout.map(|l| ev.push.mapped(l));
+    let transformed: Option<std::collections::BTreeMap<String, f64>> = match (&mapped, transform) {
+        (Some(m), Some(t)) => Some(
+            m.iter()
+                .filter(|(k, _)| k.starts_with("analog_"))
+                .filter_map(|(k, v)| t.apply(*v).map(|x| (k.clone(), x)))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let v = json!({
+            "path": ev.path,
+            "mac": ev.push.mac,
+            "send_time": ev.push.send_time,
+            "latest_by_mac_slot": ev.push.latest_by_mac_slot(),
+            "mapped": mapped,
+            "transformed": transformed,
+        });
+        writeln!(out, "{v}")?;
+    } else {
+        let mut parts = Vec::new();
+        match &mapped {
+            Some(m) => {
+                for (k, v) in m {
+                    let extra = transformed
+                        .as_ref()
+                        .and_then(|t| t.get(k))
+                        .map(|x| format!(" ({x:.1})"))
+                        .unwrap_or_default();
+                    parts.push(format!("{k}={v}{extra}"));
+                }
+            }
+            None => {
+                for (slot, v) in ev.push.latest_by_slot() {
+                    parts.push(format!("slot_{slot}={v}"));
+                }
+            }
+        }
+        writeln!(
+            out,
+            "{} {}",
+            ev.push.mac.as_deref().unwrap_or("?"),
+            parts.join(" ")
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+async fn sim(args: SimArgs) -> Result<std::process::ExitCode> {
+    let grace = Duration::try_from_secs_f64(args.grace).context("--grace")?;
+    let handle = vegehub_sim::start(vegehub_sim::SimConfig {
+        listen: args.listen,
+        firmware: args.firmware,
+        layout: vegehub_sim::Layout {
+            channels: args.channels,
+            actuators: args.actuators,
+            battery: args.battery,
+        },
+        push_period: args.push_period.map(Duration::from_secs),
+        mdns_instance: args.mdns.clone(),
+        ..vegehub_sim::SimConfig::default()
+    })
+    .await?;
+    let stop = shutdown_signal();
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "ready {} firmware={:?} channels={} actuators={} battery={}{}",
+            handle.url(),
+            args.firmware,
+            args.channels,
+            args.actuators,
+            args.battery,
+            args.mdns
+                .as_ref()
+                .map(|n| format!(" mdns={n}"))
+                .unwrap_or_default()
+        )?;
+        out.flush()?;
+    }
+    stop.cancelled().await;
+    let report = handle.shutdown(grace).await;
+    eprintln!(
+        "stopped in {} ms{}",
+        report.elapsed.as_millis(),
+        if report.forced {
+            " (forced after grace period)"
+        } else {
+            ""
+        }
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn confirm(question: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        eprint!("{question} [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).is_ok() && matches!(line.trim(), "y" | "Y" | "yes")
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn selftest_cmd(
+    host: Option<String>,
+    yes: bool,
+    mut actuators: bool,
+    mut setup: bool,
+    discover_wait: f64,
+    as_json: bool,
+    net: &NetArgs,
+    http: reqwest::Client,
+) -> Result<std::process::ExitCode> {
+    let tty = std::io::stdin().is_terminal();
+    let mut notes = Vec::new();
+    if !yes {
+        if tty {
+            let q_act = "Run the actuator test? It switches actuator slot 0 ON for up to 5 s.";
+            let q_setup = "Run the setup test? It changes the hub's push target, then restores it.";
+            actuators = confirm(q_act.to_string()).await;
+            setup = confirm(q_setup.to_string()).await;
+        } else {
+            if actuators {
+                notes.push(("actuator control", "needs --yes when not on a terminal"));
+            }
+            if setup {
+                notes.push(("setup", "needs --yes when not on a terminal"));
+            }
+            actuators = false;
+            setup = false;
+        }
+    }
+    let opts = SelftestOptions {
+        host,
+        discover_timeout: Duration::try_from_secs_f64(discover_wait).context("--discover-wait")?,
+        actuators,
+        setup,
+        hub_options: net.options()?,
+        ..SelftestOptions::default()
+    };
+    let cancel = shutdown_signal();
+    for (name, why) in &notes {
+        eprintln!("note: {name} will be skipped: it {why}");
+    }
+    let summary = selftest::run(&opts, http, cancel, |r| {
+        print_result(r, as_json);
+    })
+    .await;
+    println!("{}", summary.closing_line());
+    let code = if summary.interrupted {
+        130
+    } else if summary.failed() > 0 {
+        1
+    } else {
+        0
+    };
+    if summary.interrupted {
+        eprintln!(
+            "interrupted: actuators switched off and config restored where those tests had started"
+        );
+    }
+    Ok(std::process::ExitCode::from(code))
+}
+
+fn print_result(r: &selftest::TestResult, as_json: bool) {
+    if as_json {
+        if let Ok(s) = serde_json::to_string(r) {
+            println!("{s}");
+        }
+        return;
+    }
+    let (tag, detail) = match &r.outcome {
+        Outcome::Passed(d) => ("PASS", d),
+        Outcome::Failed(d) => ("FAIL", d),
+        Outcome::Skipped(d) => ("SKIP", d),
+    };
+    println!("{tag}  {:<28} {detail}", r.name);
+}

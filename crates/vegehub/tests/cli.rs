@@ -1,0 +1,241 @@
+//! The built `vegehub` binary against an in-process simulator on 127.0.0.1:
+//! selftest end to end (exit time, zero open connections after exit, restore and
+//! all-off on failure and on Ctrl-C), and `vegehub sim`'s ready line and clean exit.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use vegehub_sim::{Faults, Firmware, Layout, SimConfig, SimHandle};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vegehub");
+
+async fn sim(firmware: Firmware) -> SimHandle {
+    vegehub_sim::start(SimConfig {
+        firmware,
+        layout: Layout {
+            channels: 4,
+            actuators: 2,
+            battery: true,
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn selftest(sim: &SimHandle, extra: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(["selftest", "--host", &sim.addr().to_string(), "--yes"])
+        .args(extra)
+        .env_remove("VEGEHUB_HOST")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    c
+}
+
+fn signal(pid: u32, sig: &str) {
+    let st = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// Waits (bounded) until the simulator's state satisfies `cond`.
+async fn until(what: &str, mut cond: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !cond() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await; // sleep-ok: polling interval of an outside observer
+    }
+}
+
+#[tokio::test]
+async fn selftest_passes_exits_promptly_and_leaves_no_connection_open() {
+    for fw in [Firmware::Endpoints, Firmware::Legacy] {
+        let sim = sim(fw).await;
+        let before = sim.config();
+        let child = selftest(&sim, &["--actuators", "--setup"]).spawn().unwrap();
+        let out = child.wait_with_output().await.unwrap();
+        let exited = Instant::now();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{fw:?}\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let last = stdout.lines().last().unwrap();
+        assert_eq!(last, "9 passed, 0 failed, 0 skipped", "{stdout}");
+        // From the sim's last API reply to our seeing the process gone.
+        let gap = exited - sim.last_api_reply().unwrap();
+        eprintln!(
+            "{fw:?}: exit {} ms after the last hub reply",
+            gap.as_millis()
+        );
+        assert!(gap < Duration::from_millis(250), "{gap:?}");
+        // The client's sockets died with the process; the sim must see every close.
+        assert!(
+            sim.wait_idle(Duration::from_secs(2)).await,
+            "{:?}",
+            sim.stats()
+        );
+        let s = sim.stats();
+        assert_eq!(s.connections_open, 0);
+        assert_eq!(s.connections_opened, s.connections_closed);
+        assert!(s.requests > 10);
+        // Restored and all off.
+        assert_eq!(sim.config(), before);
+        assert_eq!(sim.actuator_states(), vec![0, 0]);
+        sim.shutdown(Duration::from_secs(2)).await;
+    }
+}
+
+#[tokio::test]
+async fn selftest_fails_and_says_so_when_config_does_not_persist() {
+    let sim = sim(Firmware::Endpoints).await;
+    sim.set_faults(Faults {
+        config_no_persist: true,
+        ..Faults::default()
+    });
+    let out = selftest(&sim, &["--setup"])
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL  setup"), "{stdout}");
+    assert!(stdout.contains("did not persist"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap()
+            .ends_with("1 failed, 1 skipped"),
+        "{stdout}"
+    );
+    sim.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn selftest_without_yes_off_a_terminal_skips_what_changes_the_hub() {
+    let sim = sim(Firmware::Endpoints).await;
+    let mut c = Command::new(BIN);
+    c.args([
+        "selftest",
+        "--host",
+        &sim.addr().to_string(),
+        "--actuators",
+        "--setup",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let out = c.output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(
+        stdout.lines().last().unwrap(),
+        "7 passed, 0 failed, 2 skipped"
+    );
+    // info, mac, actuators/status: nothing that changes the hub.
+    assert_eq!(sim.stats().requests, 3);
+    sim.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn ctrl_c_during_setup_restores_the_config() {
+    let sim = sim(Firmware::Endpoints).await;
+    let before = sim.config();
+    // Slow enough that the interrupt lands while the test config is in place.
+    sim.set_faults(Faults {
+        latency_ms: 150,
+        ..Faults::default()
+    });
+    let child = selftest(&sim, &["--setup"]).spawn().unwrap();
+    let pid = child.id().unwrap();
+    until("the test endpoint to be written", || {
+        sim.config()
+            .to_string()
+            .contains(vegehub::selftest::TEST_SERVER_URL)
+    })
+    .await;
+    signal(pid, "-INT");
+    let out = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  setup") && stdout.contains("interrupted"),
+        "{stdout}"
+    );
+    assert_eq!(sim.config(), before, "config not restored after Ctrl-C");
+    sim.set_faults(Faults::default());
+    assert!(sim.wait_idle(Duration::from_secs(2)).await);
+    sim.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn ctrl_c_during_actuator_test_switches_all_off() {
+    let sim = sim(Firmware::Endpoints).await;
+    sim.set_faults(Faults {
+        latency_ms: 150,
+        ..Faults::default()
+    });
+    let child = selftest(&sim, &["--actuators"]).spawn().unwrap();
+    let pid = child.id().unwrap();
+    until("slot 0 to be switched on", || sim.actuator_states()[0] == 1).await;
+    signal(pid, "-INT");
+    let out = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert_eq!(sim.actuator_states(), vec![0, 0], "{stdout}");
+    sim.set_faults(Faults::default());
+    sim.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn sim_command_prints_ready_serves_and_exits_cleanly_on_sigterm() {
+    let mut child = Command::new(BIN)
+        .args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--firmware",
+            "legacy",
+            "--actuators",
+            "2",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(ready.starts_with("ready http://127.0.0.1:"), "{ready}");
+    let url = ready.split_whitespace().nth(1).unwrap().to_string();
+    let hub = vegehub::Hub::new(&url).unwrap();
+    let cfg = hub.config().await.unwrap();
+    assert_eq!(cfg.format, Some(vegehub::ConfigFormat::Legacy));
+    assert_eq!(hub.actuators().await.unwrap().len(), 2);
+    drop(hub);
+    let t = Instant::now();
+    signal(child.id().unwrap(), "-TERM");
+    let st = tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(st.success());
+    assert!(t.elapsed() < Duration::from_secs(3));
+}
