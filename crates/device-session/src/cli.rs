@@ -383,10 +383,13 @@ impl Cli {
         Prompt::is_config_mode(&self.last_prompt)
     }
 
-    /// Raises a `>` prompt to `#` with `enable` and the secret.
+    /// Raises a `>` prompt to `#` with `enable` and the secret. Without a
+    /// secret (or after a wrong one) a password prompt is answered with an
+    /// empty line until the device gives its prompt back, so the stream is
+    /// never left inside a password dialogue.
     pub async fn enable(
         &mut self,
-        secret: &SecretString,
+        secret: Option<&SecretString>,
         budget: Duration,
     ) -> Result<(), SessionError> {
         let step = Step::Enable;
@@ -397,23 +400,29 @@ impl Cli {
             .ok_or_else(|| self.prompt_not_found(step.clone()))?;
         self.discard_ready().await;
         self.send_line("enable", &step, deadline, budget).await?;
-        let mut sent_secret = false;
+        let mut secret = secret;
+        let mut answered = false;
+        let mut prompts_answered = 0;
         loop {
             let line = self.last_line();
             if profile::is_password_prompt(&line) {
-                if sent_secret {
+                prompts_answered += 1;
+                if prompts_answered > 4 {
                     return Err(SessionError::EnableFailed {
                         device: self.device.clone(),
                     });
                 }
-                sent_secret = true;
+                answered = true;
                 self.buf.clear();
-                self.send_secret(secret, &step, deadline, budget).await?;
+                match secret.take() {
+                    Some(s) => self.send_secret(s, &step, deadline, budget).await?,
+                    None => self.send(self.newline, &step, deadline, budget).await?,
+                }
                 continue;
             }
-            // Before the secret, the prompt must follow our echoed `enable`;
-            // after it, the buffer holds only the answer.
-            if prompt.matches(&line) && (sent_secret || self.buf.contains(&b'\n')) {
+            // Before any answer, the prompt must follow our echoed `enable`;
+            // after one, the buffer holds only the device's reply.
+            if prompt.matches(&line) && (answered || self.buf.contains(&b'\n')) {
                 self.last_prompt = line.trim().to_string();
                 self.buf.clear();
                 return if self.last_prompt.ends_with('#') {

@@ -61,6 +61,8 @@ static NXOS: Profile = Profile {
         "% Incomplete command",
         "% Ambiguous command",
         "% Invalid parameter",
+        // fakenos' NX-OS, and some NX-OS builds for unknown verbs.
+        "Unknown command",
     ],
     config_exit: Some("end"),
     goodbye: "exit",

@@ -214,7 +214,7 @@ pub(crate) async fn connection_task(
             }
             Some(Request::Enable { secret, mut reply }) => {
                 let r = tokio::select! {
-                    r = conn.cli.enable(&secret, timeouts.prompt) => r,
+                    r = conn.cli.enable(Some(&secret), timeouts.prompt) => r,
                     _ = reply.closed() => {
                         conn.force_close().await;
                         drop(lease);

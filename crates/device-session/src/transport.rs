@@ -520,6 +520,21 @@ pub(crate) async fn prepare(
     let mut platform = opts
         .platform
         .or_else(|| profile::platform_from_prompt(&cli.last_prompt));
+    // A Cisco-style `host>` prompt: raise it first, because some devices
+    // (and fakenos) refuse even `show version` in user exec. Without a
+    // secret this is a best effort: `enable` may need none.
+    let cisco_user_exec = Prompt::is_user_exec(&cli.last_prompt)
+        && !cli.last_prompt.contains('@')
+        && platform.is_none_or(|p| profile::profile(Some(p)).has_enable);
+    if opts.prepare_terminal && cisco_user_exec {
+        match cli.enable(creds.enable_secret.as_ref(), t.prompt).await {
+            Ok(()) => {}
+            Err(SessionError::EnableFailed { .. }) if creds.enable_secret.is_none() => {
+                tracing::debug!(device = %cli.device, "no enable secret; staying in user exec");
+            }
+            Err(e) => return Err(e),
+        }
+    }
     if platform.is_none() {
         // Both IOS and NX-OS accept this, and it keeps `show version` from paging.
         let paging = cli.run("terminal length 0", t.command).await?;
@@ -531,12 +546,6 @@ pub(crate) async fn prepare(
     cli.set_platform(platform);
     if !opts.prepare_terminal {
         return Ok(());
-    }
-    if cli.profile.has_enable
-        && Prompt::is_user_exec(&cli.last_prompt)
-        && let Some(secret) = &creds.enable_secret
-    {
-        cli.enable(secret, t.prompt).await?;
     }
     let mut all_ok = true;
     for cmd in cli.profile.paging_off {
