@@ -1,7 +1,15 @@
-//! netwalker
+//! netwalker: network topology discovery over CDP/LLDP.
 //!
-//! Data side: [`model`] (typed inventory), [`identity`] (dedup index).
+//! Data side (no sessions, no parsers):
+//! - [`model`]: the typed inventory (devices, links, stacks, VLANs, runs) and
+//!   the `inventory.json` contract ([`model::Inventory`]);
+//! - [`identity`]: the dedup index that decides whether a sighting is a known device;
+//! - [`store`]: the SQLite inventory store (one writer, one transaction per device);
+//! - [`filter`]: decisions made before any connection;
+//! - [`seeds`]: seed arguments, seed files and their resolution;
+//! - [`config`]: TOML config, CLI overrides, effective settings, credentials.
 
+pub mod config;
 pub mod filter;
 pub mod identity;
 pub mod model;

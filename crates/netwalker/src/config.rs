@@ -1,0 +1,1127 @@
+//! Configuration: TOML file, CLI overrides, effective settings, credentials.
+//!
+//! Two layers, on purpose:
+//! - [`Config`] is *partial*: every option optional. A config file parses into
+//!   one, and the CLI builds one from its flags; [`Config::merge`] lets the
+//!   CLI's values win. Keeping "not given" distinct from "given the default"
+//!   is what makes the override rule exact.
+//! - [`Settings`] is *effective*: defaults applied and validated by
+//!   [`Config::resolve`]. Its `Display` is `netwalker config show`, with
+//!   secrets masked.
+//!
+//! Unknown keys are errors (`deny_unknown_fields`), reported with the key's
+//! name and line: a misspelt `max_dept = 2` silently ignored would mean an
+//! unbounded walk of someone's network.
+//!
+//! Secrets are held in [`SecretString`] and never printed: `Debug` redacts
+//! them and `Display`/serialisation writes `********`.
+
+use crate::filter::{Filter, FilterConfig, FilterError};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Environment variables read for credentials.
+pub const ENV_USERNAME: &str = "NETWALKER_USERNAME";
+pub const ENV_PASSWORD: &str = "NETWALKER_PASSWORD";
+pub const ENV_ENABLE: &str = "NETWALKER_ENABLE";
+
+/// What masked secrets look like in output.
+pub const MASK: &str = "********";
+
+/// Configuration errors. Each says which file/key and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {path} does not exist (given with --config)")]
+    NotFound { path: PathBuf },
+    #[error("cannot read {what} {path}: {source}")]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Includes the offending key and line, e.g. ``unknown field `max_dept` ``.
+    #[error("{what} {path}: {message}")]
+    Parse {
+        what: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("invalid {key}: {reason}")]
+    Invalid { key: &'static str, reason: String },
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+    #[error(
+        "{purpose} names the environment variable {var}, but it is not set; export it or change {purpose}"
+    )]
+    MissingEnv { var: String, purpose: String },
+    #[error(
+        "no credentials: pass --username with --password-env VAR, set NETWALKER_USERNAME and NETWALKER_PASSWORD, or list sets in a credentials file"
+    )]
+    NoCredentials,
+}
+
+/// How SSH host keys are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostKeyPolicy {
+    /// Trust on first use: record unknown keys, refuse changed ones.
+    #[default]
+    AcceptNew,
+    /// Only keys already in known_hosts.
+    Strict,
+    /// Accept anything (labs; insecure).
+    AcceptAny,
+}
+
+/// One credential set as written in a config or credentials file.
+#[derive(Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialSetConfig {
+    /// Label for logs ("which set worked"); never the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub username: String,
+    /// Inline password; prefer `password_env` so the file holds no secret.
+    #[serde(
+        default,
+        serialize_with = "mask_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub password: Option<SecretString>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    #[serde(
+        default,
+        serialize_with = "mask_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable: Option<SecretString>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_env: Option<String>,
+}
+
+impl fmt::Debug for CredentialSetConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialSetConfig")
+            .field("name", &self.name)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| MASK))
+            .field("password_env", &self.password_env)
+            .field("enable", &self.enable.as_ref().map(|_| MASK))
+            .field("enable_env", &self.enable_env)
+            .finish()
+    }
+}
+
+fn mask_opt<S: Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(_) => s.serialize_str(MASK),
+        None => s.serialize_none(),
+    }
+}
+
+/// Per-step deadlines. Every network await in a walk uses one of these.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimeoutsConfig {
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub connect: Option<Duration>,
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub banner: Option<Duration>,
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Duration>,
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<Duration>,
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub command: Option<Duration>,
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub goodbye: Option<Duration>,
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Duration>,
+    /// Whole-device budget (open to close).
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub device: Option<Duration>,
+    /// Whole-run deadline; none by default.
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub run: Option<Duration>,
+}
+
+/// Effective deadlines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Timeouts {
+    #[serde(with = "duration_text")]
+    pub connect: Duration,
+    #[serde(with = "duration_text")]
+    pub banner: Duration,
+    #[serde(with = "duration_text")]
+    pub auth: Duration,
+    #[serde(with = "duration_text")]
+    pub prompt: Duration,
+    #[serde(with = "duration_text")]
+    pub command: Duration,
+    #[serde(with = "duration_text")]
+    pub goodbye: Duration,
+    #[serde(with = "duration_text")]
+    pub dns: Duration,
+    #[serde(with = "duration_text")]
+    pub device: Duration,
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub run: Option<Duration>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            banner: Duration::from_secs(10),
+            auth: Duration::from_secs(15),
+            prompt: Duration::from_secs(15),
+            command: Duration::from_secs(30),
+            goodbye: Duration::from_secs(2),
+            dns: Duration::from_secs(5),
+            device: Duration::from_secs(180),
+            run: None,
+        }
+    }
+}
+
+/// Every `discover` option, all optional. See the module docs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub seeds: Option<Vec<String>>,
+    pub seed_file: Option<PathBuf>,
+    pub port: Option<u16>,
+    pub telnet_port: Option<u16>,
+    pub username: Option<String>,
+    /// Name of the environment variable holding the password.
+    pub password_env: Option<String>,
+    /// Name of the environment variable holding the enable secret.
+    pub enable_env: Option<String>,
+    /// TOML file with `[[credentials]]` sets, tried after the primary one.
+    pub credentials_file: Option<PathBuf>,
+    pub credentials: Option<Vec<CredentialSetConfig>>,
+    pub concurrency: Option<usize>,
+    pub max_depth: Option<u32>,
+    pub store: Option<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub filters: Option<FilterConfig>,
+    pub timeouts: Option<TimeoutsConfig>,
+    pub telnet_fallback: Option<bool>,
+    pub legacy_ssh: Option<bool>,
+    pub host_key_policy: Option<HostKeyPolicy>,
+    pub known_hosts: Option<PathBuf>,
+    #[serde(with = "duration_opt")]
+    pub grace_period: Option<Duration>,
+    pub failure_threshold: Option<u32>,
+    pub ignore_failures: Option<bool>,
+    pub rewalk_stale_days: Option<u32>,
+    pub walk_unwalked: Option<bool>,
+    pub resume: Option<bool>,
+    pub json: Option<bool>,
+    pub quiet: Option<bool>,
+}
+
+/// Effective settings: defaults applied, validated.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub seeds: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed_file: Option<PathBuf>,
+    pub port: u16,
+    pub telnet_port: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credentials_file: Option<PathBuf>,
+    pub concurrency: usize,
+    /// `None`: unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_depth: Option<u32>,
+    pub store: PathBuf,
+    pub out: PathBuf,
+    pub telnet_fallback: bool,
+    pub legacy_ssh: bool,
+    pub host_key_policy: HostKeyPolicy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_hosts: Option<PathBuf>,
+    #[serde(with = "duration_text")]
+    pub grace_period: Duration,
+    /// Devices that failed this many consecutive times are skipped, unless
+    /// `ignore_failures`.
+    pub failure_threshold: u32,
+    pub ignore_failures: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rewalk_stale_days: Option<u32>,
+    pub walk_unwalked: bool,
+    pub resume: bool,
+    pub json: bool,
+    pub quiet: bool,
+    pub timeouts: Timeouts,
+    pub filters: FilterConfig,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub credentials: Vec<CredentialSetConfig>,
+}
+
+pub const DEFAULT_CONCURRENCY: usize = 32;
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
+pub const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
+pub const DEFAULT_STORE: &str = "netwalker.db";
+pub const DEFAULT_OUT: &str = "netwalker-out";
+
+/// Where config files are looked for; injectable so tests don't depend on
+/// the real home directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigPaths {
+    pub cwd: PathBuf,
+    pub xdg_config_home: Option<PathBuf>,
+    pub home: Option<PathBuf>,
+}
+
+impl ConfigPaths {
+    /// From the process environment.
+    pub fn from_env() -> ConfigPaths {
+        let nonempty = |v: &str| {
+            std::env::var_os(v)
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+        };
+        ConfigPaths {
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            xdg_config_home: nonempty("XDG_CONFIG_HOME"),
+            home: nonempty("HOME"),
+        }
+    }
+
+    /// Search order: `./netwalker.toml`, then the user config dir
+    /// (`$XDG_CONFIG_HOME/netwalker/config.toml`, else
+    /// `~/.config/netwalker/config.toml`).
+    pub fn candidates(&self) -> Vec<PathBuf> {
+        let mut out = vec![self.cwd.join("netwalker.toml")];
+        let user_dir = self
+            .xdg_config_home
+            .clone()
+            .or_else(|| self.home.as_ref().map(|h| h.join(".config")));
+        if let Some(dir) = user_dir {
+            out.push(dir.join("netwalker").join("config.toml"));
+        }
+        out
+    }
+}
+
+/// Loads the config: `explicit` (`--config`) must exist; otherwise the first
+/// existing candidate, or an empty config when there is none. Returns the
+/// path actually used, for `config show`.
+pub fn load_config(
+    explicit: Option<&Path>,
+    paths: &ConfigPaths,
+) -> Result<(Option<PathBuf>, Config), ConfigError> {
+    if let Some(p) = explicit {
+        if !p.exists() {
+            return Err(ConfigError::NotFound {
+                path: p.to_path_buf(),
+            });
+        }
+        return Ok((Some(p.to_path_buf()), Config::load(p)?));
+    }
+    for p in paths.candidates() {
+        if p.is_file() {
+            let cfg = Config::load(&p)?;
+            return Ok((Some(p), cfg));
+        }
+    }
+    Ok((None, Config::default()))
+}
+
+fn read(what: &'static str, path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::from_toml(&read("config file", path)?, path)
+    }
+
+    /// Parses TOML; `path` is for messages.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            what: "config file",
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// `over` wins wherever it says something. Used as
+    /// `file_config.merge(cli_config)`. Tables merge key by key (a CLI
+    /// `--max-depth` does not discard the file's `[timeouts]`); lists are
+    /// replaced whole, so the CLI can narrow a filter the file set.
+    pub fn merge(self, over: Config) -> Config {
+        fn pick<T>(base: Option<T>, over: Option<T>) -> Option<T> {
+            over.or(base)
+        }
+        fn list<T>(base: Vec<T>, over: Vec<T>) -> Vec<T> {
+            if over.is_empty() { base } else { over }
+        }
+        let filters = match (self.filters, over.filters) {
+            (None, f) | (f, None) => f,
+            (Some(b), Some(o)) => Some(FilterConfig {
+                hostname_include: list(b.hostname_include, o.hostname_include),
+                hostname_exclude: list(b.hostname_exclude, o.hostname_exclude),
+                cidr_include: list(b.cidr_include, o.cidr_include),
+                cidr_exclude: list(b.cidr_exclude, o.cidr_exclude),
+                platform_exclude: list(b.platform_exclude, o.platform_exclude),
+                capability_exclude: list(b.capability_exclude, o.capability_exclude),
+            }),
+        };
+        let timeouts = match (self.timeouts, over.timeouts) {
+            (None, t) | (t, None) => t,
+            (Some(b), Some(o)) => Some(TimeoutsConfig {
+                connect: pick(b.connect, o.connect),
+                banner: pick(b.banner, o.banner),
+                auth: pick(b.auth, o.auth),
+                prompt: pick(b.prompt, o.prompt),
+                command: pick(b.command, o.command),
+                goodbye: pick(b.goodbye, o.goodbye),
+                dns: pick(b.dns, o.dns),
+                device: pick(b.device, o.device),
+                run: pick(b.run, o.run),
+            }),
+        };
+        Config {
+            seeds: pick(self.seeds, over.seeds),
+            seed_file: pick(self.seed_file, over.seed_file),
+            port: pick(self.port, over.port),
+            telnet_port: pick(self.telnet_port, over.telnet_port),
+            username: pick(self.username, over.username),
+            password_env: pick(self.password_env, over.password_env),
+            enable_env: pick(self.enable_env, over.enable_env),
+            credentials_file: pick(self.credentials_file, over.credentials_file),
+            credentials: pick(self.credentials, over.credentials),
+            concurrency: pick(self.concurrency, over.concurrency),
+            max_depth: pick(self.max_depth, over.max_depth),
+            store: pick(self.store, over.store),
+            out: pick(self.out, over.out),
+            filters,
+            timeouts,
+            telnet_fallback: pick(self.telnet_fallback, over.telnet_fallback),
+            legacy_ssh: pick(self.legacy_ssh, over.legacy_ssh),
+            host_key_policy: pick(self.host_key_policy, over.host_key_policy),
+            known_hosts: pick(self.known_hosts, over.known_hosts),
+            grace_period: pick(self.grace_period, over.grace_period),
+            failure_threshold: pick(self.failure_threshold, over.failure_threshold),
+            ignore_failures: pick(self.ignore_failures, over.ignore_failures),
+            rewalk_stale_days: pick(self.rewalk_stale_days, over.rewalk_stale_days),
+            walk_unwalked: pick(self.walk_unwalked, over.walk_unwalked),
+            resume: pick(self.resume, over.resume),
+            json: pick(self.json, over.json),
+            quiet: pick(self.quiet, over.quiet),
+        }
+    }
+
+    /// Applies defaults and validates.
+    pub fn resolve(self) -> Result<Settings, ConfigError> {
+        let invalid = |key, reason: &str| ConfigError::Invalid {
+            key,
+            reason: reason.to_string(),
+        };
+        let concurrency = self.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+        if concurrency == 0 {
+            return Err(invalid("concurrency", "must be at least 1"));
+        }
+        if self.port == Some(0) {
+            return Err(invalid("port", "must be 1-65535"));
+        }
+        if self.telnet_port == Some(0) {
+            return Err(invalid("telnet_port", "must be 1-65535"));
+        }
+        let filters = self.filters.unwrap_or_default();
+        Filter::new(&filters)?;
+        let t = self.timeouts.unwrap_or_default();
+        let d = Timeouts::default();
+        let timeouts = Timeouts {
+            connect: t.connect.unwrap_or(d.connect),
+            banner: t.banner.unwrap_or(d.banner),
+            auth: t.auth.unwrap_or(d.auth),
+            prompt: t.prompt.unwrap_or(d.prompt),
+            command: t.command.unwrap_or(d.command),
+            goodbye: t.goodbye.unwrap_or(d.goodbye),
+            dns: t.dns.unwrap_or(d.dns),
+            device: t.device.unwrap_or(d.device),
+            run: t.run,
+        };
+        for (key, v) in [
+            ("timeouts.connect", timeouts.connect),
+            ("timeouts.banner", timeouts.banner),
+            ("timeouts.auth", timeouts.auth),
+            ("timeouts.prompt", timeouts.prompt),
+            ("timeouts.command", timeouts.command),
+            ("timeouts.goodbye", timeouts.goodbye),
+            ("timeouts.dns", timeouts.dns),
+            ("timeouts.device", timeouts.device),
+        ] {
+            if v.is_zero() {
+                return Err(invalid(key, "must be longer than zero"));
+            }
+        }
+        if timeouts.run.is_some_and(|r| r.is_zero()) {
+            return Err(invalid("timeouts.run", "must be longer than zero"));
+        }
+        for (key, var) in [
+            ("password_env", &self.password_env),
+            ("enable_env", &self.enable_env),
+        ] {
+            if var.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(invalid(
+                    key,
+                    "is empty; give the name of an environment variable",
+                ));
+            }
+        }
+        Ok(Settings {
+            seeds: self.seeds.unwrap_or_default(),
+            seed_file: self.seed_file,
+            port: self.port.unwrap_or(22),
+            telnet_port: self.telnet_port.unwrap_or(23),
+            username: self.username,
+            password_env: self.password_env,
+            enable_env: self.enable_env,
+            credentials_file: self.credentials_file,
+            concurrency,
+            max_depth: self.max_depth,
+            store: self.store.unwrap_or_else(|| PathBuf::from(DEFAULT_STORE)),
+            out: self.out.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT)),
+            telnet_fallback: self.telnet_fallback.unwrap_or(true),
+            legacy_ssh: self.legacy_ssh.unwrap_or(false),
+            host_key_policy: self.host_key_policy.unwrap_or_default(),
+            known_hosts: self.known_hosts,
+            grace_period: self.grace_period.unwrap_or(DEFAULT_GRACE),
+            failure_threshold: self.failure_threshold.unwrap_or(DEFAULT_FAILURE_THRESHOLD),
+            ignore_failures: self.ignore_failures.unwrap_or(false),
+            rewalk_stale_days: self.rewalk_stale_days,
+            walk_unwalked: self.walk_unwalked.unwrap_or(false),
+            resume: self.resume.unwrap_or(false),
+            json: self.json.unwrap_or(false),
+            quiet: self.quiet.unwrap_or(false),
+            timeouts,
+            filters,
+            credentials: self.credentials.unwrap_or_default(),
+        })
+    }
+}
+
+/// `netwalker config show`: the effective settings as TOML, secrets masked.
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = toml::to_string(self).map_err(|_| fmt::Error)?;
+        f.write_str(&text)
+    }
+}
+
+/// A ready-to-use credential set.
+#[derive(Clone)]
+pub struct Credential {
+    /// Where it came from, for logs: `--username`, `NETWALKER_USERNAME`,
+    /// `credentials[2]`, or the set's own name.
+    pub label: String,
+    pub username: String,
+    /// `None`: the CLI must prompt for it (interactive) or give up.
+    pub password: Option<SecretString>,
+    pub enable: Option<SecretString>,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("label", &self.label)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| MASK))
+            .field("enable", &self.enable.as_ref().map(|_| MASK))
+            .finish()
+    }
+}
+
+/// The `[[credentials]]` file format.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialsFile {
+    #[serde(default)]
+    credentials: Vec<CredentialSetConfig>,
+}
+
+/// Reads a credentials file: `[[credentials]]` tables with `username` and
+/// `password` or `password_env` (and optionally `enable`/`enable_env`, `name`).
+pub fn read_credentials_file(path: &Path) -> Result<Vec<CredentialSetConfig>, ConfigError> {
+    let text = read("credentials file", path)?;
+    let f: CredentialsFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        what: "credentials file",
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    Ok(f.credentials)
+}
+
+impl Settings {
+    /// The credential sets to try, in order:
+    /// 1. `username` (else `NETWALKER_USERNAME`) with the password from
+    ///    `password_env` (else `NETWALKER_PASSWORD`) and enable from
+    ///    `enable_env` (else `NETWALKER_ENABLE`);
+    /// 2. the config's `[[credentials]]`;
+    /// 3. the credentials file's sets.
+    ///
+    /// `env` is the environment lookup (`|k| std::env::var(k).ok()` in the
+    /// binary; a map in tests, because mutating the real environment races
+    /// other tests). A named variable that is unset is an error, not a silent
+    /// fallback: the user asked for that variable.
+    pub fn credentials(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<Credential>, ConfigError> {
+        let secret = |var: &str, purpose: String| -> Result<SecretString, ConfigError> {
+            env(var)
+                .map(SecretString::from)
+                .ok_or_else(|| ConfigError::MissingEnv {
+                    var: var.to_string(),
+                    purpose,
+                })
+        };
+        let mut out = Vec::new();
+        let (username, label) = match &self.username {
+            Some(u) => (Some(u.clone()), "--username"),
+            None => (env(ENV_USERNAME), ENV_USERNAME),
+        };
+        if let Some(username) = username {
+            let password = match &self.password_env {
+                Some(var) => Some(secret(var, "password_env".into())?),
+                None => env(ENV_PASSWORD).map(SecretString::from),
+            };
+            let enable = match &self.enable_env {
+                Some(var) => Some(secret(var, "enable_env".into())?),
+                None => env(ENV_ENABLE).map(SecretString::from),
+            };
+            out.push(Credential {
+                label: label.to_string(),
+                username,
+                password,
+                enable,
+            });
+        }
+        let mut sets: Vec<(String, CredentialSetConfig)> = self
+            .credentials
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("credentials[{i}]"), c.clone()))
+            .collect();
+        if let Some(path) = &self.credentials_file {
+            sets.extend(
+                read_credentials_file(path)?
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| (format!("{}[{i}]", path.display()), c)),
+            );
+        }
+        for (where_, c) in sets {
+            let label = c.name.clone().unwrap_or_else(|| where_.clone());
+            if c.username.trim().is_empty() {
+                return Err(ConfigError::Invalid {
+                    key: "credentials.username",
+                    reason: format!("{where_} has an empty username"),
+                });
+            }
+            for (field, v) in [("password", &c.password), ("enable", &c.enable)] {
+                if v.as_ref().is_some_and(|p| p.expose_secret() == MASK) {
+                    return Err(ConfigError::Invalid {
+                        key: "credentials",
+                        reason: format!(
+                            "{where_}.{field} is the mask {MASK:?} copied from `config show`; put the real secret there or use {field}_env"
+                        ),
+                    });
+                }
+            }
+            let password = match (&c.password, &c.password_env) {
+                (Some(p), _) => Some(p.clone()),
+                (None, Some(var)) => Some(secret(var, format!("{where_}.password_env"))?),
+                (None, None) => None,
+            };
+            let enable = match (&c.enable, &c.enable_env) {
+                (Some(p), _) => Some(p.clone()),
+                (None, Some(var)) => Some(secret(var, format!("{where_}.enable_env"))?),
+                (None, None) => None,
+            };
+            out.push(Credential {
+                label,
+                username: c.username.clone(),
+                password,
+                enable,
+            });
+        }
+        if out.is_empty() {
+            return Err(ConfigError::NoCredentials);
+        }
+        Ok(out)
+    }
+}
+
+/// Durations in config files: a number of seconds (`5`, `0.5`) or text with
+/// a unit (`"500ms"`, `"5s"`, `"2m"`, `"1h"`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| {
+        format!("{text:?} is not a duration; use e.g. 5, 0.5, \"500ms\", \"5s\", \"2m\"")
+    })?;
+    let scale = match unit.trim() {
+        "" | "s" | "sec" | "secs" => 1.0,
+        "ms" => 0.001,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        other => {
+            return Err(format!(
+                "unknown duration unit {other:?} in {text:?}; use ms, s, m or h"
+            ));
+        }
+    };
+    Duration::try_from_secs_f64(n * scale).map_err(|e| format!("{text:?}: {e}"))
+}
+
+/// Formats a duration the way [`parse_duration`] reads it.
+pub fn format_duration(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d.as_nanos().is_multiple_of(1_000_000) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DurationRepr {
+    Int(u64),
+    Float(f64),
+    Text(String),
+}
+
+impl DurationRepr {
+    fn into_duration<E: serde::de::Error>(self) -> Result<Duration, E> {
+        match self {
+            DurationRepr::Int(n) => Ok(Duration::from_secs(n)),
+            DurationRepr::Float(f) => Duration::try_from_secs_f64(f).map_err(E::custom),
+            DurationRepr::Text(t) => parse_duration(&t).map_err(E::custom),
+        }
+    }
+}
+
+mod duration_opt {
+    use super::*;
+    pub fn serialize<S: Serializer>(v: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => s.serialize_str(&format_duration(*d)),
+            None => s.serialize_none(),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Option::<DurationRepr>::deserialize(d)?
+            .map(DurationRepr::into_duration)
+            .transpose()
+    }
+}
+
+mod duration_text {
+    use super::*;
+    pub fn serialize<S: Serializer>(v: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_duration(*v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn p() -> &'static Path {
+        Path::new("netwalker.toml")
+    }
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    const FULL: &str = r#"
+        seeds = ["core1", "10.0.0.2"]
+        seed_file = "seeds.csv"
+        port = 2222
+        telnet_port = 2323
+        username = "netops"
+        password_env = "NW_PW"
+        enable_env = "NW_EN"
+        credentials_file = "creds.toml"
+        concurrency = 64
+        max_depth = 3
+        store = "inv.db"
+        out = "reports"
+        telnet_fallback = false
+        legacy_ssh = true
+        host_key_policy = "strict"
+        known_hosts = "kh"
+        grace_period = "1500ms"
+        failure_threshold = 5
+        ignore_failures = true
+        rewalk_stale_days = 7
+        walk_unwalked = true
+        resume = true
+        json = true
+        quiet = true
+
+        [[credentials]]
+        name = "tacacs"
+        username = "svc"
+        password_env = "SVC_PW"
+
+        [[credentials]]
+        username = "local"
+        password = "hunter2"
+        enable = "enable-secret"
+
+        [filters]
+        hostname_exclude = ["SEP*"]
+        cidr_include = ["10.0.0.0/8"]
+        platform_exclude = ["Polycom"]
+        capability_exclude = ["Phone"]
+
+        [timeouts]
+        connect = 3
+        command = 12.5
+        goodbye = "500ms"
+        run = "10m"
+    "#;
+
+    #[test]
+    fn every_option_parses_and_resolves() {
+        let s = Config::from_toml(FULL, p()).unwrap().resolve().unwrap();
+        assert_eq!(s.seeds, ["core1", "10.0.0.2"]);
+        assert_eq!((s.port, s.telnet_port), (2222, 2323));
+        assert_eq!(s.concurrency, 64);
+        assert_eq!(s.max_depth, Some(3));
+        assert_eq!(s.store, PathBuf::from("inv.db"));
+        assert!(!s.telnet_fallback && s.legacy_ssh);
+        assert_eq!(s.host_key_policy, HostKeyPolicy::Strict);
+        assert_eq!(s.grace_period, Duration::from_millis(1500));
+        assert_eq!((s.failure_threshold, s.ignore_failures), (5, true));
+        assert_eq!(s.rewalk_stale_days, Some(7));
+        assert!(s.walk_unwalked && s.resume && s.json && s.quiet);
+        assert_eq!(s.timeouts.connect, Duration::from_secs(3));
+        assert_eq!(s.timeouts.command, Duration::from_millis(12_500));
+        assert_eq!(s.timeouts.goodbye, Duration::from_millis(500));
+        assert_eq!(s.timeouts.run, Some(Duration::from_secs(600)));
+        assert_eq!(
+            s.timeouts.auth,
+            Timeouts::default().auth,
+            "unset keeps default"
+        );
+        assert_eq!(s.filters.platform_exclude, ["Polycom"]);
+        assert_eq!(s.credentials.len(), 2);
+    }
+
+    #[test]
+    fn defaults() {
+        let s = Config::default().resolve().unwrap();
+        assert_eq!(s.concurrency, 32);
+        assert_eq!(s.grace_period, Duration::from_secs(2));
+        assert_eq!((s.port, s.telnet_port), (22, 23));
+        assert!(s.telnet_fallback && !s.legacy_ssh);
+        assert_eq!(s.max_depth, None);
+        assert_eq!(s.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert!(s.filters.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_key() {
+        let err = Config::from_toml("max_dept = 2\n", p())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("max_dept") && err.contains("netwalker.toml"),
+            "{err}"
+        );
+        let err = Config::from_toml("[timeouts]\nconect = 2\n", p())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("conect"), "{err}");
+        let err = Config::from_toml("[filters]\nplatform = [\"x\"]\n", p())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("platform"), "{err}");
+        let err = Config::from_toml("[[credentials]]\nusername = \"a\"\npasword = \"b\"\n", p())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("pasword"), "{err}");
+        let err = Config::from_toml("grace_period = \"2 fortnights\"\n", p())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("fortnights"), "{err}");
+    }
+
+    #[test]
+    fn validation_names_the_key() {
+        let bad = |text: &str| {
+            Config::from_toml(text, p())
+                .unwrap()
+                .resolve()
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(bad("concurrency = 0").contains("concurrency"));
+        assert!(bad("port = 0").contains("port"));
+        assert!(bad("[timeouts]\ncommand = 0").contains("timeouts.command"));
+        assert!(bad("[filters]\nhostname_exclude = [\"a[\"]").contains("hostname_exclude"));
+        assert!(bad("password_env = \" \"").contains("password_env"));
+    }
+
+    #[test]
+    fn cli_values_override_file_values() {
+        let file = Config::from_toml(FULL, p()).unwrap();
+        let cli = Config {
+            concurrency: Some(8),
+            max_depth: Some(1),
+            json: Some(false),
+            timeouts: Some(TimeoutsConfig {
+                connect: Some(Duration::from_secs(1)),
+                ..Default::default()
+            }),
+            filters: Some(FilterConfig {
+                hostname_exclude: vec!["lab-*".into()],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let s = file.merge(cli).resolve().unwrap();
+        assert_eq!(s.concurrency, 8);
+        assert_eq!(s.max_depth, Some(1));
+        assert!(!s.json, "an explicit false overrides the file's true");
+        assert!(s.quiet, "untouched values come from the file");
+        assert_eq!(s.port, 2222);
+        assert_eq!(s.timeouts.connect, Duration::from_secs(1));
+        assert_eq!(
+            s.timeouts.command,
+            Duration::from_millis(12_500),
+            "table merged per key"
+        );
+        assert_eq!(s.filters.hostname_exclude, ["lab-*"]);
+        assert_eq!(
+            s.filters.platform_exclude,
+            ["Polycom"],
+            "other filter lists kept"
+        );
+    }
+
+    #[test]
+    fn show_masks_secrets_and_round_trips() {
+        let s = Config::from_toml(FULL, p()).unwrap().resolve().unwrap();
+        let shown = s.to_string();
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("enable-secret"),
+            "{shown}"
+        );
+        assert!(shown.contains(MASK), "{shown}");
+        assert!(shown.contains("password_env = \"NW_PW\""), "{shown}");
+        assert!(shown.contains("grace_period = \"1500ms\""), "{shown}");
+        let debug = format!("{s:?}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("enable-secret"),
+            "{debug}"
+        );
+        // The shown text is itself a valid config giving the same settings
+        // (apart from the masked secrets).
+        let mut again = Config::from_toml(&shown, p()).unwrap().resolve().unwrap();
+        assert_eq!(again.to_string(), shown);
+        again.credentials_file = None;
+        // ...but its masked secrets are refused, not used as passwords.
+        let env =
+            |k: &str| (k == "NW_PW" || k == "NW_EN" || k == "SVC_PW").then(|| "x".to_string());
+        let err = again.credentials(&env).unwrap_err().to_string();
+        assert!(
+            err.contains("credentials[1].password") && err.contains("config show"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn search_order_and_explicit_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = dir.path().join("work");
+        let home = dir.path().join("home");
+        let xdg = dir.path().join("xdg");
+        std::fs::create_dir_all(&cwd).unwrap();
+        let paths = ConfigPaths {
+            cwd: cwd.clone(),
+            xdg_config_home: None,
+            home: Some(home.clone()),
+        };
+        assert_eq!(
+            paths.candidates(),
+            [
+                cwd.join("netwalker.toml"),
+                home.join(".config/netwalker/config.toml")
+            ]
+        );
+        let (used, cfg) = load_config(None, &paths).unwrap();
+        assert_eq!((used, cfg.concurrency), (None, None));
+
+        std::fs::create_dir_all(home.join(".config/netwalker")).unwrap();
+        std::fs::write(
+            home.join(".config/netwalker/config.toml"),
+            "concurrency = 4",
+        )
+        .unwrap();
+        let (used, cfg) = load_config(None, &paths).unwrap();
+        assert_eq!(used, Some(home.join(".config/netwalker/config.toml")));
+        assert_eq!(cfg.concurrency, Some(4));
+
+        std::fs::write(cwd.join("netwalker.toml"), "concurrency = 5").unwrap();
+        let (_, cfg) = load_config(None, &paths).unwrap();
+        assert_eq!(cfg.concurrency, Some(5), "working dir first");
+
+        let with_xdg = ConfigPaths {
+            xdg_config_home: Some(xdg.clone()),
+            ..paths.clone()
+        };
+        assert_eq!(with_xdg.candidates()[1], xdg.join("netwalker/config.toml"));
+
+        let err = load_config(Some(&dir.path().join("missing.toml")), &paths)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("missing.toml") && err.contains("--config"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn credentials_in_order_from_every_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("creds.toml");
+        std::fs::write(
+            &file,
+            "[[credentials]]\nname = \"breakglass\"\nusername = \"admin\"\npassword_env = \"BG_PW\"\n",
+        )
+        .unwrap();
+        let cfg = Config {
+            username: Some("netops".into()),
+            password_env: Some("NW_PW".into()),
+            credentials_file: Some(file.clone()),
+            credentials: Some(vec![CredentialSetConfig {
+                username: "local".into(),
+                password: Some(SecretString::from("inline")),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        let s = cfg.resolve().unwrap();
+        let env = env_of(&[("NW_PW", "pw1"), ("BG_PW", "pw3"), (ENV_ENABLE, "en")]);
+        let creds = s.credentials(&env).unwrap();
+        let got: Vec<(&str, &str, Option<&str>, Option<&str>)> = creds
+            .iter()
+            .map(|c| {
+                (
+                    c.label.as_str(),
+                    c.username.as_str(),
+                    c.password.as_ref().map(|p| p.expose_secret()),
+                    c.enable.as_ref().map(|p| p.expose_secret()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("--username", "netops", Some("pw1"), Some("en")),
+                ("credentials[0]", "local", Some("inline"), None),
+                ("breakglass", "admin", Some("pw3"), None),
+            ]
+        );
+        let dbg = format!("{creds:?}");
+        assert!(!dbg.contains("pw1") && !dbg.contains("inline"), "{dbg}");
+
+        // The named variable missing is an error naming it.
+        let err = s
+            .credentials(&env_of(&[("BG_PW", "x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("NW_PW") && err.contains("password_env"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn credentials_from_environment_only() {
+        let s = Config::default().resolve().unwrap();
+        let creds = s
+            .credentials(&env_of(&[(ENV_USERNAME, "u"), (ENV_PASSWORD, "p")]))
+            .unwrap();
+        assert_eq!(creds.len(), 1);
+        assert_eq!(creds[0].label, ENV_USERNAME);
+        assert_eq!(
+            creds[0].password.as_ref().map(|p| p.expose_secret()),
+            Some("p")
+        );
+        // Username without any password: returned for the CLI to prompt.
+        let creds = s.credentials(&env_of(&[(ENV_USERNAME, "u")])).unwrap();
+        assert!(creds[0].password.is_none());
+        let err = s.credentials(&env_of(&[])).unwrap_err();
+        assert!(matches!(err, ConfigError::NoCredentials));
+        assert!(err.to_string().contains("--password-env"));
+    }
+
+    #[test]
+    fn credentials_file_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("creds.toml");
+        std::fs::write(&file, "[[credentials]]\nuser = \"a\"\n").unwrap();
+        let s = Config {
+            credentials_file: Some(file),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        let err = s.credentials(&env_of(&[])).unwrap_err().to_string();
+        assert!(err.contains("creds.toml") && err.contains("user"), "{err}");
+    }
+
+    #[test]
+    fn durations_parse_and_format() {
+        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("0.25").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration(" 1h ").unwrap(), Duration::from_secs(3600));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("3 days").unwrap_err().contains("days"));
+        for d in [
+            Duration::from_secs(7),
+            Duration::from_millis(1500),
+            Duration::from_micros(1500),
+        ] {
+            assert_eq!(parse_duration(&format_duration(d)).unwrap(), d);
+        }
+    }
+}
