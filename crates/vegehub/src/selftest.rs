@@ -275,8 +275,10 @@ pub async fn run<F: FnMut(&TestResult)>(
                 info.num_channels,
                 info.num_actuators,
                 info.is_ac,
-                info.battery_volts
-                    .map_or("-".to_string(), |v| format!("{v:.2} V"))
+                match (info.is_ac, info.battery_volts) {
+                    (false, Some(v)) => format!("{v:.2} V"),
+                    _ => "-".to_string(),
+                }
             ))
         } else {
             Outcome::Failed(problems.join("; "))
