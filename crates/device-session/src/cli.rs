@@ -30,6 +30,7 @@ pub type BoxIo = Box<dyn Io>;
 const NUDGE_AFTER: Duration = Duration::from_millis(700);
 const MAX_NUDGES: u32 = 3;
 const READ_CHUNK: usize = 16 * 1024;
+const IDLE_BUFFER: usize = 512;
 
 /// The result of one command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +69,7 @@ impl Cli {
     ) -> Cli {
         Cli {
             io,
-            buf: Vec::with_capacity(1024),
+            buf: Vec::new(),
             device,
             prompt: None,
             profile: profile::profile(None),
@@ -199,14 +200,22 @@ impl Cli {
     /// Drops whatever the device already sent and nobody asked for (extra
     /// prompts after our nudges), without waiting for more.
     pub async fn discard_ready(&mut self) {
-        self.buf.clear();
-        let mut tmp = [0u8; 4096];
         // A zero timeout polls the read exactly once: no waiting.
-        while let Ok(Ok(n)) = tokio::time::timeout(Duration::ZERO, self.io.read(&mut tmp)).await {
-            if n == 0 {
-                break;
+        loop {
+            self.buf.clear();
+            self.buf.resize(4096, 0);
+            match tokio::time::timeout(Duration::ZERO, self.io.read(&mut self.buf)).await {
+                Ok(Ok(n)) if n > 0 => continue,
+                _ => break,
             }
         }
+        self.idle();
+    }
+
+    /// An idle session keeps no big buffer: thousands of them may be open.
+    fn idle(&mut self) {
+        self.buf.clear();
+        self.buf.shrink_to(IDLE_BUFFER);
     }
 
     pub fn last_line(&self) -> String {
@@ -278,7 +287,7 @@ impl Cli {
                     }
                     self.last_prompt = cand;
                     self.prompt = Some(prompt);
-                    self.buf.clear();
+                    self.idle();
                     return Ok(());
                 }
                 if candidate_nudged.as_deref() != Some(cand.as_str()) {
@@ -369,7 +378,7 @@ impl Cli {
         }
         let at = echo_at.unwrap_or(0);
         let text = clean_output(&self.buf[at..], command);
-        self.buf.clear();
+        self.idle();
         let rejected = self.profile.is_rejected(&text);
         Ok(Output {
             command: command.to_string(),

@@ -559,3 +559,38 @@ pub(crate) async fn prepare(
 fn detect_platform(show_version: &str) -> Option<device_parsers::Platform> {
     device_parsers::detect_platform(show_version)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_algorithms_only_on_request() {
+        let names = |p: &Preferred| {
+            let mut v: Vec<String> = p.kex.iter().map(|n| n.as_ref().to_string()).collect();
+            v.extend(p.cipher.iter().map(|n| n.as_ref().to_string()));
+            v.extend(p.mac.iter().map(|n| n.as_ref().to_string()));
+            v.extend(p.key.iter().map(|k| k.to_string()));
+            v
+        };
+        let legacy = [
+            "diffie-hellman-group14-sha1",
+            "diffie-hellman-group1-sha1",
+            "aes128-cbc",
+            "aes256-cbc",
+            "hmac-sha1",
+            "ssh-rsa",
+        ];
+        let modern = names(&preferred(false));
+        let old = names(&preferred(true));
+        for l in legacy {
+            assert!(!modern.contains(&l.to_string()), "{l} offered by default");
+            assert!(old.contains(&l.to_string()), "{l} missing from legacy");
+        }
+        // Modern first: the legacy kex come after every default kex.
+        let p = preferred(true);
+        let first_legacy = p.kex.iter().position(|k| *k == kex::DH_G14_SHA1).unwrap();
+        assert!(p.kex[..first_legacy].contains(&kex::CURVE25519));
+        assert_eq!(p.cipher[0], Preferred::DEFAULT.cipher[0]);
+    }
+}
