@@ -231,6 +231,8 @@ pub struct ShutdownReport {
     /// Tasks were still running at the end of the grace period and were dropped.
     pub forced: bool,
     pub elapsed: Duration,
+    /// Final counts, read after every task has ended.
+    pub stats: SimStats,
 }
 
 impl SimHandle {
@@ -311,6 +313,7 @@ impl SimHandle {
         ShutdownReport {
             forced,
             elapsed: started.elapsed(),
+            stats: SimStats::read(&self.shared),
         }
     }
 }

@@ -331,3 +331,63 @@ async fn legacy_firmware_tolerates_echoed_null_endpoints_and_pushes() {
     sim.shutdown(Duration::from_secs(2)).await;
     server.abort();
 }
+
+#[tokio::test]
+async fn periodic_push_reaches_an_endpoints_target() {
+    let rx = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let rx_addr = rx.local_addr().unwrap();
+    let (tx, mut got) = tokio::sync::mpsc::channel::<Value>(8);
+    let app = axum::Router::new().route(
+        "/p",
+        axum::routing::post(move |axum::Json(v): axum::Json<Value>| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(v).await;
+                "ok"
+            }
+        }),
+    );
+    let server = tokio::spawn(async move { axum::serve(rx, app).await });
+    let sim = vegehub_sim::start(SimConfig {
+        push_period: Some(Duration::from_millis(100)),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let c = client();
+    // A disabled endpoint and a vendor-cloud one must never be pushed to.
+    let (st, _) = post(
+        &c,
+        &sim.url(),
+        "/api/config/set",
+        json!({"endpoints": [
+            {"id": 1, "name": "VegeCloud", "type": "vegecloud", "enabled": true,
+             "config": {"url": format!("http://{rx_addr}/p")}},
+            {"id": 2, "name": "Off", "type": "custom", "enabled": false,
+             "config": {"url": format!("http://{rx_addr}/p")}},
+            {"id": 3, "name": "HA", "type": "custom", "enabled": true,
+             "config": {"api_key": "EP", "url": format!("http://{rx_addr}/p")}}
+        ]}),
+    )
+    .await;
+    assert_eq!(st, 200);
+    for _ in 0..2 {
+        let p = tokio::time::timeout(Duration::from_secs(5), got.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p["api_key"], "EP");
+    }
+    drop(c);
+    // Final counts: every push task has finished by the end of shutdown.
+    let s = sim.shutdown(Duration::from_secs(2)).await.stats;
+    assert!(s.pushes_sent >= 2 && s.pushes_failed == 0, "{s:?}");
+    assert_eq!(s.connections_open, 0, "{s:?}");
+    // Each push went once per period to the one enabled custom endpoint.
+    let mut extra = 0;
+    while got.try_recv().is_ok() {
+        extra += 1;
+    }
+    assert!(extra <= 2, "{extra} extra pushes");
+    server.abort();
+}

@@ -582,14 +582,21 @@ async fn sim(args: SimArgs) -> Result<std::process::ExitCode> {
     }
     stop.cancelled().await;
     let report = handle.shutdown(grace).await;
+    let st = report.stats;
     eprintln!(
-        "stopped in {} ms{}",
+        "stopped in {} ms{}: connections opened {} closed {} open {}, requests {}, pushes sent {} failed {}",
         report.elapsed.as_millis(),
         if report.forced {
             " (forced after grace period)"
         } else {
             ""
-        }
+        },
+        st.connections_opened,
+        st.connections_closed,
+        st.connections_open,
+        st.requests,
+        st.pushes_sent,
+        st.pushes_failed
     );
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -239,3 +239,65 @@ async fn sim_command_prints_ready_serves_and_exits_cleanly_on_sigterm() {
     assert!(st.success());
     assert!(t.elapsed() < Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn listen_prints_each_push_as_a_json_line_and_exits_on_sigint() {
+    let mut child = Command::new(BIN)
+        .args([
+            "listen",
+            "--listen",
+            "127.0.0.1:0",
+            "--channels",
+            "4",
+            "--actuators",
+            "2",
+            "--battery",
+        ])
+        .args(["--transform", "vh400", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let base = first
+        .strip_prefix("listening on ")
+        .expect(&first)
+        .to_string();
+    let sim = sim(Firmware::Legacy).await;
+    sim.set_analog(vec![1.5, 3.5, 0.0, 1.1]);
+    let hub = vegehub::Hub::new(&sim.addr().to_string()).unwrap();
+    let key = secrecy::SecretString::from("K".to_string());
+    hub.setup(&key, &format!("{base}/api/webhook/test"))
+        .await
+        .unwrap();
+    hub.request_update().await.unwrap();
+    let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["mac"], "7C9EBD4B49D8");
+    assert_eq!(v["path"], "/api/webhook/test");
+    assert_eq!(v["mapped"]["analog_1"], 3.5);
+    assert!((v["transformed"]["analog_0"].as_f64().unwrap() - 24.6154).abs() < 1e-3);
+    assert_eq!(v["transformed"]["analog_1"], 100.0);
+    assert_eq!(v["mapped"]["battery"], 9.3148);
+    assert_eq!(v["mapped"]["actuator_1"], 0.0);
+    assert!(v["transformed"].get("battery").is_none());
+    signal(child.id().unwrap(), "-INT");
+    let st = tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(st.success());
+    drop(hub);
+    assert!(sim.wait_idle(Duration::from_secs(2)).await);
+    sim.shutdown(Duration::from_secs(2)).await;
+}
