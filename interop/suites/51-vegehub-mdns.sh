@@ -55,6 +55,11 @@ echo "$st"
 [ "$(tail -n1 <<<"$st")" = "8 passed, 0 failed, 1 skipped" ] || { echo "selftest over discovery did not pass"; exit 1; }
 grep -q "^PASS  address .*http://10.231.0.1:8080" <<<"$st" || { echo "selftest did not use the discovered address"; exit 1; }
 
+# The library: found, stopped early at the first hub, no daemon thread left.
+cargo test -q -p vegehub --test discovery --no-run
+ip netns exec "$ns_cli" env VEGEHUB_EXPECT_INSTANCE=Vege_49_D8 VEGEHUB_EXPECT_ADDR=10.231.0.1:8080 \
+  cargo test -q -p vegehub --test discovery -- --ignored
+
 kill -INT "$sim_pid"
 wait "$sim_pid" || { echo "sim exited non-zero"; exit 1; }
 sim_pid=""

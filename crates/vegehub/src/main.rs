@@ -222,6 +222,10 @@ struct SimArgs {
     /// Grace period for shutdown, in seconds.
     #[arg(long, default_value_t = 2.0)]
     grace: f64,
+    /// Start with these faults, as JSON (same shape as `POST /_sim/faults`),
+    /// e.g. '{"latency_ms": 500}' or '{"body": "html"}'.
+    #[arg(long, value_name = "JSON")]
+    faults: Option<String>,
 }
 
 #[tokio::main]
@@ -549,6 +553,10 @@ fn print_push(
 
 async fn sim(args: SimArgs) -> Result<std::process::ExitCode> {
     let grace = Duration::try_from_secs_f64(args.grace).context("--grace")?;
+    let faults: Option<vegehub_sim::Faults> = match &args.faults {
+        Some(j) => Some(serde_json::from_str(j).context("--faults is not a valid fault set")?),
+        None => None,
+    };
     let handle = vegehub_sim::start(vegehub_sim::SimConfig {
         listen: args.listen,
         firmware: args.firmware,
@@ -562,6 +570,9 @@ async fn sim(args: SimArgs) -> Result<std::process::ExitCode> {
         ..vegehub_sim::SimConfig::default()
     })
     .await?;
+    if let Some(f) = faults {
+        handle.set_faults(f);
+    }
     let stop = shutdown_signal();
     {
         let mut out = std::io::stdout().lock();
