@@ -4,6 +4,7 @@
 # the push that update triggers reaches `vegehub listen`, which maps its slots.
 # Then our CLI reads what Python wrote, and our setup updates Python's endpoint in
 # place instead of appending. Every connection must be closed at the end.
+# Last, `vegehub selftest` on a pseudo-terminal answers its interactive prompts.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -137,6 +138,18 @@ assert s["requests"] >= 10, s
 PY
   stop_sim
 done
+# `vegehub selftest` on a terminal (script(1) gives it a pty): it asks before the
+# tests that change the hub, and runs what was accepted.
+command -v script >/dev/null || { echo "interop: missing tool: script (bsdutils)" >&2; exit 1; }
+start_sim --firmware endpoints --actuators 1
+st="$(printf 'y\nn\n' | script -qec "$bin selftest --host $sim_addr" /dev/null | tr -d '\r')"
+echo "$st"
+grep -q "Run the actuator test?" <<<"$st" || { echo "no actuator prompt on a terminal"; exit 1; }
+grep -q "^PASS  actuator control" <<<"$st" || { echo "accepted actuator test did not run"; exit 1; }
+grep -q "^SKIP  setup" <<<"$st" || { echo "declined setup test ran"; exit 1; }
+grep -q "^8 passed, 0 failed, 1 skipped$" <<<"$st" || { echo "unexpected selftest summary"; exit 1; }
+stop_sim
+
 kill -INT "$listen_pid"
 wait "$listen_pid" || { echo "listener exited non-zero"; exit 1; }
 listen_pid=""
