@@ -391,3 +391,72 @@ async fn periodic_push_reaches_an_endpoints_target() {
     assert!(extra <= 2, "{extra} extra pushes");
     server.abort();
 }
+
+#[tokio::test]
+async fn a_stalled_client_is_force_closed_after_the_grace_period() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = vegehub_sim::start(SimConfig::default()).await.unwrap();
+    let mut s = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    // Headers promise 100 bytes of body; one arrives. The handler waits for the rest.
+    s.write_all(b"POST /api/info/get HTTP/1.1\r\nHost: hub\r\nContent-Length: 100\r\n\r\n{")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    while sim.stats().requests == 0 {
+        assert!(started.elapsed() < Duration::from_secs(3));
+        tokio::task::yield_now().await;
+    }
+    let report = sim.shutdown(Duration::from_millis(300)).await;
+    assert!(report.forced);
+    assert!(report.elapsed >= Duration::from_millis(300));
+    assert!(
+        report.elapsed < Duration::from_secs(2),
+        "{:?}",
+        report.elapsed
+    );
+    assert_eq!(report.stats.connections_open, 0, "{:?}", report.stats);
+    assert_eq!(report.stats.connections_closed, 1);
+    // The client sees the connection closed, not a hang.
+    let mut buf = Vec::new();
+    let n = tokio::time::timeout(Duration::from_secs(2), s.read_to_end(&mut buf))
+        .await
+        .unwrap()
+        .unwrap_or(0);
+    assert!(!String::from_utf8_lossy(&buf[..n]).contains("200 OK"));
+}
+
+#[tokio::test]
+async fn asleep_ms_over_http_sleeps_then_wakes_by_itself() {
+    let sim = vegehub_sim::start(SimConfig::default()).await.unwrap();
+    let c = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let (st, _) = post(&c, &sim.url(), "/_sim/faults", json!({"asleep_ms": 1000})).await;
+    assert_eq!(st, 200);
+    let url = format!("{}/api/actuators/status", sim.url());
+    let started = std::time::Instant::now();
+    // Refused while asleep ...
+    loop {
+        match c.get(&url).send().await {
+            Err(e) if e.is_connect() => break,
+            _ => assert!(
+                started.elapsed() < Duration::from_millis(900),
+                "never fell asleep"
+            ),
+        }
+        tokio::task::yield_now().await;
+    }
+    // ... and answering again once the period is over, with no call to wake it.
+    loop {
+        if let Ok(r) = c.get(&url).send().await {
+            assert_eq!(r.status().as_u16(), 200);
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(3), "never woke");
+        tokio::task::yield_now().await;
+    }
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    sim.shutdown(Duration::from_secs(2)).await;
+}
