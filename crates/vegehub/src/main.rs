@@ -1,6 +1,6 @@
 //! `vegehub`: the command line. Thin: parse, call the library, print.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -282,6 +282,20 @@ fn print_json(v: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
+const REDACTED: &str = "***";
+
+/// True when a printed-with-secrets-hidden config is about to be written back.
+fn has_redacted(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, val)| {
+            (matches!(k.as_str(), "api_key" | "route_key") && val.as_str() == Some(REDACTED))
+                || has_redacted(val)
+        }),
+        Value::Array(a) => a.iter().any(has_redacted),
+        _ => false,
+    }
+}
+
 /// Hides credentials in printed configs.
 fn redact(v: &mut Value) {
     match v {
@@ -290,7 +304,7 @@ fn redact(v: &mut Value) {
                 if matches!(k.as_str(), "api_key" | "route_key")
                     && val.as_str().is_some_and(|s| !s.is_empty())
                 {
-                    *val = json!("***");
+                    *val = json!(REDACTED);
                 } else {
                     redact(val);
                 }
@@ -377,6 +391,12 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     .with_context(|| format!("reading {}", file.display()))?
             };
             let body: Value = serde_json::from_str(&text).context("the config file is not JSON")?;
+            if has_redacted(&body) {
+                bail!(
+                    "the config holds `{REDACTED}` where a key belongs: it was printed with secrets hidden; \
+                     save it with `vegehub config get --show-secrets` instead"
+                );
+            }
             let h = hub(&host, &net, &http)?;
             let h = h.with_options(HubOptions {
                 retry_config_set: retry,

@@ -311,3 +311,92 @@ async fn listen_prints_each_push_as_a_json_line_and_exits_on_sigint() {
     assert!(sim.wait_idle(Duration::from_secs(2)).await);
     sim.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn config_get_hides_keys_and_a_hidden_config_is_never_written_back() {
+    let sim = sim(Firmware::Legacy).await;
+    let host = sim.addr().to_string();
+    let hub = vegehub::Hub::new(&host).unwrap();
+    hub.setup(
+        &secrecy::SecretString::from("TOPSECRET".to_string()),
+        "http://127.0.0.1:9/x",
+    )
+    .await
+    .unwrap();
+    drop(hub);
+    let before = sim.config();
+    let dir = std::env::temp_dir().join(format!("vegehub-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: Vec<String>| {
+        let mut c = Command::new(BIN);
+        c.args(args).env_remove("VEGEHUB_HOST").stdin(Stdio::null());
+        c
+    };
+    // Hidden by default.
+    let out = run(vec![
+        "config".into(),
+        "get".into(),
+        "--host".into(),
+        host.clone(),
+    ])
+    .output()
+    .await
+    .unwrap();
+    let hidden = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(
+        !hidden.contains("TOPSECRET") && hidden.contains("***"),
+        "{hidden}"
+    );
+    let hidden_file = dir.join("hidden.json");
+    std::fs::write(&hidden_file, &hidden).unwrap();
+    let out = run(vec![
+        "config".into(),
+        "set".into(),
+        "--host".into(),
+        host.clone(),
+        "--file".into(),
+        hidden_file.display().to_string(),
+    ])
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--show-secrets"));
+    assert_eq!(sim.config(), before, "a redacted config was written");
+    // With --show-secrets the round trip is exact.
+    let out = run(vec![
+        "config".into(),
+        "get".into(),
+        "--host".into(),
+        host.clone(),
+        "--show-secrets".into(),
+    ])
+    .output()
+    .await
+    .unwrap();
+    let full = String::from_utf8(out.stdout).unwrap();
+    assert!(full.contains("TOPSECRET"));
+    let full_file = dir.join("full.json");
+    std::fs::write(&full_file, &full).unwrap();
+    let out = run(vec![
+        "config".into(),
+        "set".into(),
+        "--host".into(),
+        host.clone(),
+        "--file".into(),
+        full_file.display().to_string(),
+    ])
+    .output()
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sim.config(), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(sim.wait_idle(Duration::from_secs(2)).await);
+    sim.shutdown(Duration::from_secs(2)).await;
+}
