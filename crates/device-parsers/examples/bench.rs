@@ -1,0 +1,224 @@
+//! Throughput of the parsers.
+//!
+//! `cargo run --release -p device-parsers --example bench`
+//!
+//! Measures MB/s and records/s over the ntc-templates corpus (every fixture of
+//! every command we claim, through the public `parse` dispatch) and over a
+//! synthetic 1,000-neighbour `show cdp neighbors detail` (IOS and NX-OS).
+
+use device_parsers::{Platform, parse};
+use std::time::{Duration, Instant};
+
+const ROOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/conformance/ntc-templates"
+);
+
+/// Corpus directory -> (platform we parse it as, command).
+fn mapping(plat: &str, cmd: &str) -> Option<(Platform, &'static str)> {
+    let p = match plat {
+        "cisco_ios" | "cisco_xr" | "arista_eos" => Platform::CiscoIos,
+        "cisco_nxos" => Platform::CiscoNxos,
+        "paloalto_panos" => Platform::PaloaltoPanos,
+        _ => return None,
+    };
+    let c = match (plat, cmd) {
+        // Not claimed (see tests/conformance.rs NOT_CLAIMED).
+        (
+            "arista_eos",
+            "show_version" | "show_inventory" | "show_module" | "show_lldp_neighbors_detail",
+        )
+        | ("cisco_xr", "show_version") => return None,
+        (_, "show_version") => "show version",
+        (_, "show_system_info") => "show system info",
+        (_, "show_cdp_neighbors_detail") => "show cdp neighbors detail",
+        (_, "show_lldp_neighbors_detail") => "show lldp neighbors detail",
+        (_, "show_inventory") => "show inventory",
+        (_, "show_switch_detail") => "show switch detail",
+        (_, "show_module") => "show module",
+        (_, "show_vlan") => "show vlan",
+        (_, "show_interfaces_status" | "show_interface_status") => "show interfaces status",
+        (_, "show_ip_interface_brief") => "show ip interface brief",
+        _ => return None,
+    };
+    Some((p, c))
+}
+
+struct Input {
+    platform: Platform,
+    command: &'static str,
+    text: String,
+}
+
+fn corpus() -> Vec<Input> {
+    let mut out = Vec::new();
+    let Ok(plats) = std::fs::read_dir(ROOT) else {
+        return out;
+    };
+    for p in plats.flatten() {
+        let pname = p.file_name().to_string_lossy().to_string();
+        let Ok(cmds) = std::fs::read_dir(p.path()) else {
+            continue;
+        };
+        for c in cmds.flatten() {
+            let cname = c.file_name().to_string_lossy().to_string();
+            let Some((platform, command)) = mapping(&pname, &cname) else {
+                continue;
+            };
+            let Ok(files) = std::fs::read_dir(c.path()) else {
+                continue;
+            };
+            for f in files.flatten() {
+                if f.path().extension().is_some_and(|e| e == "raw")
+                    && let Ok(b) = std::fs::read(f.path())
+                {
+                    out.push(Input {
+                        platform,
+                        command,
+                        text: String::from_utf8_lossy(&b).into_owned(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn synthetic_cdp_ios(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        s.push_str(&format!(
+            "-------------------------\n\
+Device ID: acc-sw-{i:04}.corp.example.com\n\
+Entry address(es): \n  IP address: 10.{}.{}.{}\n  IPv6 address: 2001:DB8::{i:x}  (global unicast)\n\
+Platform: cisco WS-C3850-48P,  Capabilities: Router Switch IGMP \n\
+Interface: GigabitEthernet1/0/{},  Port ID (outgoing port): TenGigabitEthernet1/1/{}\n\
+Holdtime : 142 sec\n\n\
+Version :\n\
+Cisco IOS Software, IOS-XE Software, Catalyst L3 Switch Software (CAT3K_CAA-UNIVERSALK9-M), Version 03.06.08E RELEASE SOFTWARE (fc1)\n\
+Technical Support: http://www.cisco.com/techsupport\n\
+Copyright (c) 1986-2017 by Cisco Systems, Inc.\n\
+Compiled Thu 21-Sep-17 01:23 by prod_rel_team\n\n\
+advertisement version: 2\n\
+Protocol Hello:  OUI=0x00000C, Protocol ID=0x0112; payload len=27, value=00000000FFFFFFFF010221FF000000000000A0ECF9C5B400FF0000\n\
+VTP Management Domain: 'CORP'\n\
+Native VLAN: 1\n\
+Duplex: full\n\
+Management address(es): \n  IP address: 10.{}.{}.{}\n\n",
+            i / 65536 % 256,
+            i / 256 % 256,
+            i % 256,
+            i % 48 + 1,
+            i % 4 + 1,
+            i / 65536 % 256,
+            i / 256 % 256,
+            i % 256,
+        ));
+    }
+    s
+}
+
+fn synthetic_cdp_nxos(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        s.push_str(&format!(
+            "----------------------------------------\n\
+Device ID:leaf-{i:04}(FDO2{i:06})\n\
+System Name: leaf-{i:04}\n\n\
+Interface address(es):\n    IPv4 Address: 10.1.{}.{}\n\
+Platform: N9K-C93180YC-EX, Capabilities: Router Switch IGMP Filtering Supports-STP-Dispute\n\
+Interface: Ethernet1/{}, Port ID (outgoing port): Ethernet1/49\n\
+Holdtime: 163 sec\n\n\
+Version:\n\
+Cisco Nexus Operating System (NX-OS) Software, Version 9.3(9)\n\n\
+Advertisement Version: 2\n\n\
+Native VLAN: 1\n\
+Duplex: full\n\n\
+MTU: 9216\n\
+Physical Location: DC1 row 4\n\
+Mgmt address(es):\n    IPv4 Address: 192.168.{}.{}\n",
+            i / 256 % 256,
+            i % 256,
+            i % 48 + 1,
+            i / 256 % 256,
+            i % 256,
+        ));
+    }
+    s
+}
+
+/// Runs `f` until at least `min` has passed; returns (iterations, elapsed).
+fn run(min: Duration, mut f: impl FnMut() -> usize) -> (u64, Duration, usize) {
+    let start = Instant::now();
+    let mut iters = 0u64;
+    let mut records = 0;
+    while start.elapsed() < min || iters == 0 {
+        records = std::hint::black_box(f());
+        iters += 1;
+    }
+    (iters, start.elapsed(), records)
+}
+
+fn report(label: &str, bytes: usize, (iters, dt, records): (u64, Duration, usize)) {
+    let secs = dt.as_secs_f64();
+    let mb_s = bytes as f64 * iters as f64 / secs / 1e6;
+    let rec_s = records as f64 * iters as f64 / secs;
+    let per = dt / iters.max(1) as u32;
+    println!(
+        "{label:<44} {:>9} B {records:>6} rec {per:>12.2?}/run {mb_s:>9.1} MB/s {rec_s:>12.0} rec/s",
+        bytes
+    );
+}
+
+fn main() {
+    let min = Duration::from_secs(2);
+    let inputs = corpus();
+    if inputs.is_empty() {
+        eprintln!("corpus not found at {ROOT}");
+        std::process::exit(1);
+    }
+    let bytes: usize = inputs.iter().map(|i| i.text.len()).sum();
+    println!(
+        "device-parsers throughput ({} fixtures from ntc-templates, release build)",
+        inputs.len()
+    );
+    report(
+        "ntc-templates corpus (all claimed commands)",
+        bytes,
+        run(min, || {
+            inputs
+                .iter()
+                .map(|i| parse(i.platform, i.command, &i.text).map_or(0, |p| p.len()))
+                .sum()
+        }),
+    );
+    let ios = synthetic_cdp_ios(1000);
+    report(
+        "synthetic IOS CDP detail, 1,000 neighbours",
+        ios.len(),
+        run(min, || {
+            parse(Platform::CiscoIos, "show cdp neighbors detail", &ios).map_or(0, |p| p.len())
+        }),
+    );
+    let nx = synthetic_cdp_nxos(1000);
+    report(
+        "synthetic NX-OS CDP detail, 1,000 neighbours",
+        nx.len(),
+        run(min, || {
+            parse(Platform::CiscoNxos, "show cdp neighbors detail", &nx).map_or(0, |p| p.len())
+        }),
+    );
+    // Sanity: the synthetic outputs parse completely.
+    let got = device_parsers::parse_cdp_neighbors_detail(&ios);
+    assert_eq!(got.len(), 1000);
+    assert!(
+        got.iter()
+            .all(|n| n.mgmt_ip().is_some() && n.remote_interface.is_some())
+    );
+    let got = device_parsers::parse_cdp_neighbors_detail(&nx);
+    assert_eq!(got.len(), 1000);
+    assert!(
+        got.iter()
+            .all(|n| n.management_addresses.len() == 1 && n.entry_addresses.len() == 1)
+    );
+}
