@@ -11,6 +11,7 @@ use crate::module::{ModuleInfo, parse_show_module};
 use crate::panos::{PanosHaState, PanosSystemInfo, parse_panos_ha_state, parse_panos_system_info};
 use crate::platform::Platform;
 use crate::stack::{StackMember, parse_show_switch};
+use crate::summary::{NeighborSummary, parse_cdp_neighbors, parse_lldp_neighbors};
 use crate::version::{ShowVersion, parse_show_version};
 use crate::vlan::{Vlan, parse_show_vlan};
 use serde::Serialize;
@@ -25,6 +26,7 @@ pub enum Parsed {
     PanosHaState(PanosHaState),
     CdpNeighbors(Vec<CdpNeighbor>),
     LldpNeighbors(Vec<LldpNeighbor>),
+    NeighborSummary(Vec<NeighborSummary>),
     Inventory(Vec<InventoryItem>),
     StackMembers(Vec<StackMember>),
     Modules(Vec<ModuleInfo>),
@@ -40,6 +42,7 @@ impl Parsed {
             Parsed::Version(_) | Parsed::PanosSystemInfo(_) | Parsed::PanosHaState(_) => 1,
             Parsed::CdpNeighbors(v) => v.len(),
             Parsed::LldpNeighbors(v) => v.len(),
+            Parsed::NeighborSummary(v) => v.len(),
             Parsed::Inventory(v) => v.len(),
             Parsed::StackMembers(v) => v.len(),
             Parsed::Modules(v) => v.len(),
@@ -79,6 +82,8 @@ enum Cmd {
     HaState,
     CdpDetail,
     LldpDetail,
+    CdpSummary,
+    LldpSummary,
     LldpdText,
     LldpdJson,
     Inventory,
@@ -93,6 +98,8 @@ const CISCO: &[(&str, Cmd)] = &[
     ("show version", Cmd::Version),
     ("show cdp neighbors detail", Cmd::CdpDetail),
     ("show lldp neighbors detail", Cmd::LldpDetail),
+    ("show cdp neighbors", Cmd::CdpSummary),
+    ("show lldp neighbors", Cmd::LldpSummary),
     ("show inventory", Cmd::Inventory),
     ("show module", Cmd::Module),
     ("show vlan brief", Cmd::Vlan),
@@ -181,6 +188,8 @@ pub fn parse(platform: Platform, command: &str, text: &str) -> Result<Parsed, Pa
         Cmd::HaState => Parsed::PanosHaState(parse_panos_ha_state(text)),
         Cmd::CdpDetail => Parsed::CdpNeighbors(parse_cdp_neighbors_detail(text)),
         Cmd::LldpDetail => Parsed::LldpNeighbors(parse_lldp_neighbors_detail(text)),
+        Cmd::CdpSummary => Parsed::NeighborSummary(parse_cdp_neighbors(text)),
+        Cmd::LldpSummary => Parsed::NeighborSummary(parse_lldp_neighbors(text)),
         Cmd::LldpdText => Parsed::LldpNeighbors(parse_lldpd_text(text)),
         Cmd::LldpdJson => Parsed::LldpNeighbors(parse_lldpd_json(text)),
         Cmd::Inventory => Parsed::Inventory(parse_inventory(text)),
@@ -218,6 +227,8 @@ mod tests {
         assert_eq!(resolve(p, "sh ip int br"), Some(Cmd::IpIntBrief));
         assert_eq!(resolve(p, "sh vlan br"), Some(Cmd::Vlan));
         assert_eq!(resolve(p, "sh mod"), Some(Cmd::Module));
+        assert_eq!(resolve(p, "sh cdp nei"), Some(Cmd::CdpSummary));
+        assert_eq!(resolve(p, "show lldp neighbors"), Some(Cmd::LldpSummary));
         assert_eq!(
             resolve(p, "show switch detail | no-more"),
             Some(Cmd::Switch)

@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod panos;
 pub mod platform;
 pub mod stack;
+pub mod summary;
 mod text;
 pub mod version;
 pub mod vlan;
@@ -38,6 +39,7 @@ pub use panos::{
 };
 pub use platform::Platform;
 pub use stack::{StackMember, parse_show_switch};
+pub use summary::{NeighborSummary, parse_cdp_neighbors, parse_lldp_neighbors};
 pub use text::uptime_seconds;
 pub use version::{ShowVersion, detect_platform, parse_show_version};
 pub use vlan::{Vlan, parse_show_vlan};

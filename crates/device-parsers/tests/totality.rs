@@ -34,6 +34,8 @@ const PARSERS: &[P] = &[
     ("show_vlan", |t| parse_show_vlan(t).len()),
     ("interfaces_status", |t| parse_interfaces_status(t).len()),
     ("ip_interface_brief", |t| parse_ip_interface_brief(t).len()),
+    ("cdp_summary", |t| parse_cdp_neighbors(t).len()),
+    ("lldp_summary", |t| parse_lldp_neighbors(t).len()),
     ("normalisers", |t| {
         normalize_hostname(t).len()
             + interface_long(t).len()
