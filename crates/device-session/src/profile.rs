@@ -183,7 +183,6 @@ pub struct Prompt {
     pub learned: String,
     /// The stable part, e.g. `sw1` or `admin@fw1`.
     pub base: String,
-    re: Regex,
 }
 
 impl Prompt {
@@ -197,22 +196,47 @@ impl Prompt {
         if base.is_empty() {
             return None;
         }
-        let esc = regex::escape(&base);
-        // Mode decorations: `(config)`, `(config-if)#`, a Linux/PAN-OS cwd
-        // after `:` , `[edit]`-style nothing else.
-        let re = Regex::new(&format!(
-            r"^\s*{esc}(\([A-Za-z0-9_.\-/ ]{{1,40}}\))?(:[^\r\n]{{0,200}})?[>#$%] ?$"
-        ))
-        .ok()?;
         Some(Prompt {
             learned: line.to_string(),
             base,
-            re,
         })
     }
 
+    /// Exactly the learned base, then only the decorations a mode adds:
+    /// `(config-if)` (1-40 name chars), then a `:cwd` (up to 200 chars),
+    /// then the prompt character and at most one space. Hand-written
+    /// rather than a per-session regex: this runs on every read, and a
+    /// compiled regex per session cost more memory than the session.
     pub fn matches(&self, line: &str) -> bool {
-        self.re.is_match(line)
+        let l = line.trim_start();
+        let l = l.strip_suffix(' ').unwrap_or(l);
+        let Some(rest) = l.strip_prefix(self.base.as_str()) else {
+            return false;
+        };
+        let Some(rest) = rest.strip_suffix(['>', '#', '$', '%']) else {
+            return false;
+        };
+        let rest = match rest.strip_prefix('(') {
+            Some(r) => {
+                let Some(close) = r.find(')') else {
+                    return false;
+                };
+                let mode = &r[..close];
+                let ok = (1..=40).contains(&mode.len())
+                    && mode
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.-/ ".contains(c));
+                if !ok {
+                    return false;
+                }
+                &r[close + 1..]
+            }
+            None => rest,
+        };
+        match rest.strip_prefix(':') {
+            Some(cwd) => cwd.len() <= 200 && !cwd.contains(['\r', '\n']),
+            None => rest.is_empty(),
+        }
     }
 
     /// `host(config)#`, `host(config-if)#`: we must `end` before leaving.
@@ -305,6 +329,10 @@ mod tests {
         assert!(!p.matches("sw2#"));
         assert!(!p.matches("xsw1#"));
         assert!(!p.matches("sw1# show version"));
+        assert!(!p.matches("sw1(con fig-if"));
+        assert!(!p.matches("sw1()#"));
+        assert!(p.matches("  sw1# "));
+        assert!(!p.matches("sw1#  "));
 
         let p = Prompt::learn("admin@fw1>").unwrap();
         assert!(p.matches("admin@fw1#"));
