@@ -605,4 +605,17 @@ mod tests {
         assert_eq!(clean_output(raw, "show ver"), "line1\nline2");
         assert_eq!(clean_output(b"show x\r\nsw1#", "show x"), "");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn text_helpers_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600), cmd in ".{0,30}") {
+            let _ = last_line(&bytes);
+            let _ = clean(&String::from_utf8_lossy(&bytes));
+            let _ = clean_output(&bytes, &cmd);
+            let _ = complete_lines(&bytes).count();
+            if let Some(p) = crate::profile::Prompt::learn(&last_line(&bytes)) {
+                proptest::prop_assert!(p.matches(&p.learned));
+            }
+        }
+    }
 }

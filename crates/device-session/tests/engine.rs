@@ -479,3 +479,46 @@ async fn shutdown_is_bounded_when_peers_never_answer() {
     assert_eq!(c.opened, c.closed_gracefully + c.force_closed);
     assert_eq!(c.open_now, 0);
 }
+
+/// Whatever a broken device sends, opening ends (either way) within its
+/// deadlines and never panics.
+mod arbitrary_device_bytes {
+    use super::*;
+    use proptest::prelude::*;
+    use tokio::io::AsyncWriteExt;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn open_is_bounded_and_total(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..6), close in any::<bool>()) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap();
+            rt.block_on(async move {
+                let (client, mut server) = tokio::io::duplex(64 * 1024);
+                tokio::spawn(async move {
+                    for c in chunks {
+                        if server.write_all(&c).await.is_err() {
+                            return;
+                        }
+                    }
+                    if !close {
+                        // Stay connected and silent.
+                        let mut sink = tokio::io::sink();
+                        let _ = tokio::io::copy(&mut server, &mut sink).await;
+                    }
+                });
+                let reg = Registry::new();
+                let t = Duration::from_secs(2);
+                let started = tokio::time::Instant::now();
+                let r = reg.open_stream(Box::new(client), addr(200), None, &creds(), &opts(t)).await;
+                // Prompt learning, then at most two setup commands, each bounded by `t`.
+                prop_assert!(started.elapsed() <= t * 4 + Duration::from_millis(100), "took {:?}", started.elapsed());
+                if let Ok(s) = r {
+                    let _ = s.close().await;
+                }
+                reg.shutdown(Duration::from_millis(100)).await;
+                prop_assert_eq!(reg.counters().open_now, 0);
+                Ok(())
+            })?;
+        }
+    }
+}
