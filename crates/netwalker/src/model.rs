@@ -375,25 +375,13 @@ impl Link {
 ///
 /// CDP reports full names (`GigabitEthernet1/0/1`), LLDP often the short ones
 /// (`Gi1/0/1`), and both sides of one link must compare equal. Names we don't
-/// recognise are returned trimmed but otherwise untouched (Linux `eth0`,
-/// `mgmt0`, MAC-address port ids). `show cdp neighbors` brief output writes
+/// recognise, and full names, are returned as written (Linux `eth0`, `mgmt0`,
+/// PAN-OS `ethernet1/1`, MAC-address port ids). `show cdp neighbors` brief output writes
 /// `Gig 1/0/1` with a space; that is accepted too.
 pub fn normalize_interface(name: &str) -> String {
-    // Longest prefixes first so `Te` does not shadow `TenGig...`-style inputs and
-    // `Tw` (TwoGigabit) does not shadow `Twe` (TwentyFiveGig).
-    const PREFIXES: &[(&str, &str)] = &[
-        ("hundredgige", "HundredGigE"),
-        ("hundredgigabitethernet", "HundredGigE"),
-        ("fortygigabitethernet", "FortyGigabitEthernet"),
-        ("twentyfivegige", "TwentyFiveGigE"),
-        ("twentyfivegigabitethernet", "TwentyFiveGigE"),
-        ("tengigabitethernet", "TenGigabitEthernet"),
-        ("fivegigabitethernet", "FiveGigabitEthernet"),
-        ("twogigabitethernet", "TwoGigabitEthernet"),
-        ("gigabitethernet", "GigabitEthernet"),
-        ("fastethernet", "FastEthernet"),
-        ("port-channel", "Port-channel"),
-        ("ethernet", "Ethernet"),
+    // Abbreviations only: a full name (`GigabitEthernet`, PAN-OS `ethernet`)
+    // is already what both sides report and is left exactly as written.
+    const ABBREVIATIONS: &[(&str, &str)] = &[
         ("hu", "HundredGigE"),
         ("fo", "FortyGigabitEthernet"),
         ("twe", "TwentyFiveGigE"),
@@ -420,14 +408,19 @@ pub fn normalize_interface(name: &str) -> String {
     // Linux `eth0`/`ens3` style names: lower-case short prefix, no slash in the
     // port part. Cisco short names always have a slash (`Gi1/0/1`, `Eth1/1`)
     // except port-channels (`Po10`).
-    let cisco_like = rest.contains('/') || lower == "po" || lower == "port-channel";
+    let cisco_like = rest.contains('/') || lower == "po";
     if !cisco_like {
         return name.to_string();
     }
-    for (abbr, full) in PREFIXES {
-        if lower == *abbr {
-            return format!("{full}{rest}");
-        }
+    if let Some((_, full)) = ABBREVIATIONS.iter().find(|(abbr, _)| lower == *abbr) {
+        return format!("{full}{rest}");
+    }
+    // A full name written with a space (`GigabitEthernet 1/0/1`) loses it.
+    if ABBREVIATIONS
+        .iter()
+        .any(|(_, full)| full.eq_ignore_ascii_case(prefix))
+    {
+        return format!("{prefix}{rest}");
     }
     name.to_string()
 }
@@ -659,10 +652,7 @@ mod tests {
             normalize_interface("GigabitEthernet1/0/1"),
             "GigabitEthernet1/0/1"
         );
-        assert_eq!(
-            normalize_interface("gigabitethernet1/0/1"),
-            "GigabitEthernet1/0/1"
-        );
+        assert_eq!(normalize_interface("Port-channel10"), "Port-channel10");
         assert_eq!(normalize_interface("Te1/1/1"), "TenGigabitEthernet1/1/1");
         assert_eq!(normalize_interface("Twe1/0/1"), "TwentyFiveGigE1/0/1");
         assert_eq!(normalize_interface("Tw1/0/1"), "TwoGigabitEthernet1/0/1");
@@ -674,13 +664,21 @@ mod tests {
         // Not Cisco: left alone.
         assert_eq!(normalize_interface("eth0"), "eth0");
         assert_eq!(normalize_interface("ens3"), "ens3");
-        assert_eq!(normalize_interface("ethernet1/1"), "Ethernet1/1");
+        assert_eq!(
+            normalize_interface("ethernet1/1"),
+            "ethernet1/1",
+            "PAN-OS kept"
+        );
         assert_eq!(normalize_interface("mgmt0"), "mgmt0");
         assert_eq!(normalize_interface("0011.2233.4455"), "0011.2233.4455");
         assert_eq!(normalize_interface(""), "");
         assert_eq!(normalize_interface("Gi"), "Gi");
         assert_eq!(normalize_interface("Gig 1/0/3"), "GigabitEthernet1/0/3");
         assert_eq!(normalize_interface("Port 1/0/3"), "Port 1/0/3");
+        assert_eq!(
+            normalize_interface("GigabitEthernet 1/0/3"),
+            "GigabitEthernet1/0/3"
+        );
     }
 
     #[test]

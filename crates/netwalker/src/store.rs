@@ -129,6 +129,13 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // A reader checkpointing or a second process must make us wait, not fail.
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Checkpoints are the only fsyncs in WAL/NORMAL; the default (every 1000
+    // pages, ~4 MiB) checkpoints dozens of times in a 1,000-device walk.
+    conn.pragma_update(None, "wal_autocheckpoint", 16384)?;
+    conn.pragma_update(None, "cache_size", -32768)?;
+    // One device commit uses ~15 distinct statements; the default cache of
+    // 16 would thrash once reads are mixed in, re-preparing every statement.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
 
@@ -289,31 +296,52 @@ impl StoreWriter {
     /// placeholders (see [`DeviceResult::neighbors`]), links are merged into
     /// one row per physical link.
     pub fn commit_device(&mut self, result: &DeviceResult) -> Result<()> {
+        match self.commit_devices(std::slice::from_ref(result))?.pop() {
+            Some((_, err)) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    /// [`commit_device`](Self::commit_device) for several devices in one
+    /// transaction. The writer task should pass whatever has queued up in its
+    /// channel: a backlog is then written with far fewer WAL pages and
+    /// checkpoints (see `tests/store_bench.rs`), and a crash still loses only
+    /// devices not yet committed.
+    ///
+    /// Each device gets its own savepoint, so it stays all-or-nothing on its
+    /// own: a device that fails to write is rolled back alone and returned
+    /// with its error; the others are committed. `Err` means the transaction
+    /// itself failed and nothing was written.
+    pub fn commit_devices(
+        &mut self,
+        results: &[DeviceResult],
+    ) -> Result<Vec<(DeviceId, StoreError)>> {
+        if results.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = self.now();
         let run = self.current_run;
-        let dev = &result.device;
-        let tx = self.tx(&format!("device {} {}", dev.id, dev.hostname))?;
-        let ctx = |what: &str| format!("committing {what} of device {} ({})", dev.id, dev.hostname);
-        upsert_device(&tx, dev, now, run, true).ctx(|| ctx("the record"))?;
-        for n in &result.neighbors {
-            upsert_device(&tx, n, now, run, false)
-                .ctx(|| ctx(&format!("neighbour {} ({})", n.id, n.hostname)))?;
+        let what = match results {
+            [one] => format!("device {} ({})", one.device.id, one.device.hostname),
+            many => format!("{} devices", many.len()),
+        };
+        let mut tx = self.tx(&what)?;
+        let mut failed = Vec::new();
+        for result in results {
+            let sp = tx
+                .savepoint()
+                .ctx(|| format!("starting a savepoint for {what}"))?;
+            match write_result(&sp, result, now, run) {
+                Ok(()) => sp
+                    .commit()
+                    .ctx(|| format!("releasing the savepoint for {what}"))?,
+                // Dropping the savepoint rolls back this device only.
+                Err(e) => failed.push((result.device.id, e)),
+            }
         }
-        if dev.status == DeviceStatus::Walked {
-            replace_tables(&tx, result).ctx(|| ctx("interfaces/stack/VLAN tables"))?;
-        }
-        if let Some(version) = &dev.version {
-            record_version(&tx, dev.id, version, now, run).ctx(|| ctx("version history"))?;
-        }
-        for link in &result.links {
-            upsert_link(&tx, link, now).ctx(|| {
-                ctx(&format!(
-                    "link {} {} - {} {} (are both endpoints in the result or the store?)",
-                    link.a, link.a_interface, link.b, link.b_interface
-                ))
-            })?;
-        }
-        tx.commit().ctx(|| ctx("the transaction"))
+        tx.commit()
+            .ctx(|| format!("committing the transaction for {what}"))?;
+        Ok(failed)
     }
 
     /// Upserts placeholder records outside a device result (e.g. seeds that
@@ -395,6 +423,36 @@ impl StoreWriter {
     }
 }
 
+fn write_result(
+    tx: &Connection,
+    result: &DeviceResult,
+    now: UnixTime,
+    run: Option<RunId>,
+) -> Result<()> {
+    let dev = &result.device;
+    let ctx = |what: &str| format!("committing {what} of device {} ({})", dev.id, dev.hostname);
+    upsert_device(tx, dev, now, run, true).ctx(|| ctx("the record"))?;
+    for n in &result.neighbors {
+        upsert_device(tx, n, now, run, false)
+            .ctx(|| ctx(&format!("neighbour {} ({})", n.id, n.hostname)))?;
+    }
+    if dev.status == DeviceStatus::Walked {
+        replace_tables(tx, result).ctx(|| ctx("interfaces/stack/VLAN tables"))?;
+    }
+    if let Some(version) = &dev.version {
+        record_version(tx, dev.id, version, now, run).ctx(|| ctx("version history"))?;
+    }
+    for link in &result.links {
+        upsert_link(tx, link, now).ctx(|| {
+            ctx(&format!(
+                "link {} {} - {} {} (are both endpoints in the result or the store?)",
+                link.a, link.a_interface, link.b, link.b_interface
+            ))
+        })?;
+    }
+    Ok(())
+}
+
 /// Store-only columns of a device row that the model doesn't carry.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct RowMeta {
@@ -463,11 +521,75 @@ fn protocols_text(p: &BTreeSet<LinkProtocol>) -> String {
     p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")
 }
 
+macro_rules! insert_device {
+    () => {
+        "INSERT INTO devices (id, hostname, norm_hostname, hostname_raw, serial, platform, model, version, uptime, mgmt_ip, status, reason, error_class, depth, parent, via, method, capabilities, platform_text, first_seen, last_seen, last_walked, failure_count, seen_run, attempt_run)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20, ?21, ?22, ?23, ?24) "
+    };
+}
+
+/// The device's own record: its status and error replace the stored ones,
+/// optional facts it lacks keep their stored values.
+const UPSERT_OWN: &str = concat!(
+    insert_device!(),
+    "ON CONFLICT(id) DO UPDATE SET
+        hostname = excluded.hostname,
+        norm_hostname = excluded.norm_hostname,
+        hostname_raw = COALESCE(excluded.hostname_raw, hostname_raw),
+        serial = COALESCE(excluded.serial, serial),
+        platform = COALESCE(excluded.platform, platform),
+        model = COALESCE(excluded.model, model),
+        version = COALESCE(excluded.version, version),
+        uptime = COALESCE(excluded.uptime, uptime),
+        mgmt_ip = COALESCE(excluded.mgmt_ip, mgmt_ip),
+        status = excluded.status,
+        reason = excluded.reason,
+        error_class = excluded.error_class,
+        depth = excluded.depth,
+        parent = COALESCE(excluded.parent, parent),
+        via = COALESCE(excluded.via, via),
+        method = COALESCE(excluded.method, method),
+        capabilities = CASE WHEN excluded.capabilities = '[]' THEN capabilities ELSE excluded.capabilities END,
+        platform_text = COALESCE(excluded.platform_text, platform_text),
+        last_seen = excluded.last_seen,
+        last_walked = COALESCE(excluded.last_walked, last_walked),
+        failure_count = CASE excluded.status WHEN 'walked' THEN 0 WHEN 'failed' THEN failure_count + 1 ELSE failure_count END,
+        seen_run = COALESCE(excluded.seen_run, seen_run),
+        attempt_run = COALESCE(excluded.attempt_run, attempt_run)"
+);
+
+/// A neighbour's view of a device. `status IN ('walked','failed')` refers to
+/// the stored row: such a row came from the device itself and only gains
+/// gap-filling facts.
+const UPSERT_PLACEHOLDER: &str = concat!(
+    insert_device!(),
+    "ON CONFLICT(id) DO UPDATE SET
+        hostname = CASE WHEN status IN ('walked','failed') THEN hostname ELSE excluded.hostname END,
+        norm_hostname = CASE WHEN status IN ('walked','failed') THEN norm_hostname ELSE excluded.norm_hostname END,
+        hostname_raw = COALESCE(hostname_raw, excluded.hostname_raw),
+        serial = COALESCE(serial, excluded.serial),
+        platform = COALESCE(platform, excluded.platform),
+        model = COALESCE(model, excluded.model),
+        version = COALESCE(version, excluded.version),
+        uptime = COALESCE(uptime, excluded.uptime),
+        mgmt_ip = COALESCE(mgmt_ip, excluded.mgmt_ip),
+        reason = CASE WHEN status IN ('walked','failed') THEN reason ELSE excluded.reason END,
+        error_class = CASE WHEN status IN ('walked','failed') THEN error_class ELSE excluded.error_class END,
+        depth = CASE WHEN status IN ('walked','failed') THEN depth ELSE MIN(depth, excluded.depth) END,
+        parent = CASE WHEN status IN ('walked','failed') THEN parent ELSE COALESCE(parent, excluded.parent) END,
+        via = CASE WHEN status IN ('walked','failed') THEN via ELSE COALESCE(via, excluded.via) END,
+        capabilities = CASE WHEN capabilities = '[]' THEN excluded.capabilities ELSE capabilities END,
+        platform_text = COALESCE(platform_text, excluded.platform_text),
+        last_seen = excluded.last_seen,
+        seen_run = COALESCE(excluded.seen_run, seen_run),
+        status = CASE WHEN status IN ('walked','failed') THEN status ELSE excluded.status END"
+);
+
 /// Writes a device row. `authoritative`: the device's own result (status and
 /// error replace the stored ones). Otherwise a placeholder from a neighbour
 /// table: fills gaps, never overrides a record that came from the device.
 fn upsert_device(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     d: &Device,
     now: UnixTime,
     run: Option<RunId>,
@@ -512,72 +634,22 @@ fn upsert_device(
         run,
         attempt_run,
     ];
-    const INSERT: &str = "INSERT INTO devices (id, hostname, norm_hostname, hostname_raw, serial, platform, model, version, uptime, mgmt_ip, status, reason, error_class, depth, parent, via, method, capabilities, platform_text, first_seen, last_seen, last_walked, failure_count, seen_run, attempt_run)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20, ?21, ?22, ?23, ?24)";
     if authoritative {
         remember_old_name(tx, d)?;
     }
     let sql = if authoritative {
-        format!(
-            "{INSERT} ON CONFLICT(id) DO UPDATE SET
-                hostname = excluded.hostname,
-                norm_hostname = excluded.norm_hostname,
-                hostname_raw = COALESCE(excluded.hostname_raw, hostname_raw),
-                serial = COALESCE(excluded.serial, serial),
-                platform = COALESCE(excluded.platform, platform),
-                model = COALESCE(excluded.model, model),
-                version = COALESCE(excluded.version, version),
-                uptime = COALESCE(excluded.uptime, uptime),
-                mgmt_ip = COALESCE(excluded.mgmt_ip, mgmt_ip),
-                status = excluded.status,
-                reason = excluded.reason,
-                error_class = excluded.error_class,
-                depth = excluded.depth,
-                parent = COALESCE(excluded.parent, parent),
-                via = COALESCE(excluded.via, via),
-                method = COALESCE(excluded.method, method),
-                capabilities = CASE WHEN excluded.capabilities = '[]' THEN capabilities ELSE excluded.capabilities END,
-                platform_text = COALESCE(excluded.platform_text, platform_text),
-                last_seen = excluded.last_seen,
-                last_walked = COALESCE(excluded.last_walked, last_walked),
-                failure_count = CASE excluded.status WHEN 'walked' THEN 0 WHEN 'failed' THEN failure_count + 1 ELSE failure_count END,
-                seen_run = COALESCE(excluded.seen_run, seen_run),
-                attempt_run = COALESCE(excluded.attempt_run, attempt_run)"
-        )
+        UPSERT_OWN
     } else {
-        // `status IN ('walked','failed')` refers to the stored row: such a row
-        // came from the device itself and only gains gap-filling facts.
-        format!(
-            "{INSERT} ON CONFLICT(id) DO UPDATE SET
-                hostname = CASE WHEN status IN ('walked','failed') THEN hostname ELSE excluded.hostname END,
-                norm_hostname = CASE WHEN status IN ('walked','failed') THEN norm_hostname ELSE excluded.norm_hostname END,
-                hostname_raw = COALESCE(hostname_raw, excluded.hostname_raw),
-                serial = COALESCE(serial, excluded.serial),
-                platform = COALESCE(platform, excluded.platform),
-                model = COALESCE(model, excluded.model),
-                version = COALESCE(version, excluded.version),
-                uptime = COALESCE(uptime, excluded.uptime),
-                mgmt_ip = COALESCE(mgmt_ip, excluded.mgmt_ip),
-                reason = CASE WHEN status IN ('walked','failed') THEN reason ELSE excluded.reason END,
-                error_class = CASE WHEN status IN ('walked','failed') THEN error_class ELSE excluded.error_class END,
-                depth = CASE WHEN status IN ('walked','failed') THEN depth ELSE MIN(depth, excluded.depth) END,
-                parent = CASE WHEN status IN ('walked','failed') THEN parent ELSE COALESCE(parent, excluded.parent) END,
-                via = CASE WHEN status IN ('walked','failed') THEN via ELSE COALESCE(via, excluded.via) END,
-                capabilities = CASE WHEN capabilities = '[]' THEN excluded.capabilities ELSE capabilities END,
-                platform_text = COALESCE(platform_text, excluded.platform_text),
-                last_seen = excluded.last_seen,
-                seen_run = COALESCE(excluded.seen_run, seen_run),
-                status = CASE WHEN status IN ('walked','failed') THEN status ELSE excluded.status END"
-        )
+        UPSERT_PLACEHOLDER
     };
-    tx.prepare_cached(&sql)?.execute(values)?;
+    tx.prepare_cached(sql)?.execute(values)?;
     add_ips_aliases(tx, d)
 }
 
 /// When a device's own record renames it (a neighbour called it `CORE1-LLDP`,
 /// its prompt says `core1`), the old name becomes an alias so lookups by it
 /// still work. IP-literal placeholder names are not names and are dropped.
-fn remember_old_name(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
+fn remember_old_name(tx: &Connection, d: &Device) -> rusqlite::Result<()> {
     let old: Option<String> = tx
         .prepare_cached("SELECT hostname FROM devices WHERE id = ?1")?
         .query_row([d.id.0], |r| r.get(0))
@@ -592,7 +664,7 @@ fn remember_old_name(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn add_ips_aliases(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
+fn add_ips_aliases(tx: &Connection, d: &Device) -> rusqlite::Result<()> {
     let mut ip_stmt =
         tx.prepare_cached("INSERT OR IGNORE INTO device_ips (device_id, ip) VALUES (?1, ?2)")?;
     for ip in d.ips.iter().chain(d.mgmt_ip.iter()) {
@@ -608,7 +680,7 @@ fn add_ips_aliases(tx: &Transaction<'_>, d: &Device) -> rusqlite::Result<()> {
 
 /// Overwrites every column of a device row (used by merges, where the merged
 /// record was computed in Rust).
-fn write_full_row(tx: &Transaction<'_>, d: &Device, m: &RowMeta) -> rusqlite::Result<()> {
+fn write_full_row(tx: &Connection, d: &Device, m: &RowMeta) -> rusqlite::Result<()> {
     tx.execute(
         "UPDATE devices SET hostname = ?2, norm_hostname = ?3, hostname_raw = ?4, serial = ?5,
             platform = ?6, model = ?7, version = ?8, uptime = ?9, mgmt_ip = ?10, status = ?11,
@@ -647,11 +719,14 @@ fn write_full_row(tx: &Transaction<'_>, d: &Device, m: &RowMeta) -> rusqlite::Re
     add_ips_aliases(tx, d)
 }
 
-fn replace_tables(tx: &Transaction<'_>, r: &DeviceResult) -> rusqlite::Result<()> {
+fn replace_tables(tx: &Connection, r: &DeviceResult) -> rusqlite::Result<()> {
     let id = r.device.id.0;
-    for table in ["interfaces", "stack_members", "vlans"] {
-        tx.prepare_cached(&format!("DELETE FROM {table} WHERE device_id = ?1"))?
-            .execute([id])?;
+    for sql in [
+        "DELETE FROM interfaces WHERE device_id = ?1",
+        "DELETE FROM stack_members WHERE device_id = ?1",
+        "DELETE FROM vlans WHERE device_id = ?1",
+    ] {
+        tx.prepare_cached(sql)?.execute([id])?;
     }
     // OR REPLACE: a parser that reports one interface twice must not abort the
     // whole device's commit; the last report wins.
@@ -700,7 +775,7 @@ fn replace_tables(tx: &Transaction<'_>, r: &DeviceResult) -> rusqlite::Result<()
 
 /// Appends to the version history when the version differs from the latest.
 fn record_version(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: DeviceId,
     version: &str,
     now: UnixTime,
@@ -721,7 +796,7 @@ fn record_version(
     Ok(())
 }
 
-fn upsert_link(tx: &Transaction<'_>, link: &Link, now: UnixTime) -> rusqlite::Result<()> {
+fn upsert_link(tx: &Connection, link: &Link, now: UnixTime) -> rusqlite::Result<()> {
     let c = link.canonical();
     let existing: Option<String> = tx
         .prepare_cached(
@@ -926,13 +1001,22 @@ impl StoreReader {
             .map(|(i, d)| (d.id.0, i))
             .collect();
         let ctx = || "reading device IPs and aliases".to_string();
-        // One pass over each side table beats one query per device for the
-        // whole-inventory reads reports do; single-device reads are cheap either way.
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT device_id, ip FROM device_ips")
-            .ctx(ctx)?;
-        let mut rows = st.query([]).ctx(ctx)?;
+        // Whole-inventory reads (reports) take one pass over each side table;
+        // a single-device read (merges, seed lookups) uses the index.
+        let (ip_sql, alias_sql, arg) = match devices {
+            [one] => (
+                "SELECT device_id, ip FROM device_ips WHERE device_id = ?1",
+                "SELECT device_id, alias FROM aliases WHERE device_id = ?1",
+                one.id.0,
+            ),
+            _ => (
+                "SELECT device_id, ip FROM device_ips WHERE ?1 = ?1",
+                "SELECT device_id, alias FROM aliases WHERE ?1 = ?1",
+                0,
+            ),
+        };
+        let mut st = self.conn.prepare_cached(ip_sql).ctx(ctx)?;
+        let mut rows = st.query([arg]).ctx(ctx)?;
         while let Some(r) = rows.next().ctx(ctx)? {
             let id: i64 = r.get(0).ctx(ctx)?;
             if let Some(&i) = pos.get(&id) {
@@ -945,11 +1029,8 @@ impl StoreReader {
             }
         }
         drop(rows);
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT device_id, alias FROM aliases")
-            .ctx(ctx)?;
-        let mut rows = st.query([]).ctx(ctx)?;
+        let mut st = self.conn.prepare_cached(alias_sql).ctx(ctx)?;
+        let mut rows = st.query([arg]).ctx(ctx)?;
         while let Some(r) = rows.next().ctx(ctx)? {
             let id: i64 = r.get(0).ctx(ctx)?;
             if let Some(&i) = pos.get(&id) {

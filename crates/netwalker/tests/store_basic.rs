@@ -536,3 +536,33 @@ fn unopenable_path_names_the_file() {
         "{err}"
     );
 }
+
+#[test]
+fn a_batch_commits_good_devices_and_returns_bad_ones() {
+    let mut s = StoreWriter::open_in_memory().unwrap();
+    let mut bad = result(walked(2, "bad", "10.0.0.2"));
+    bad.interfaces = vec![Interface::new("Gi1/0/1")];
+    bad.links = vec![Link::new(
+        DeviceId(2),
+        "Gi1/0/1",
+        DeviceId(99),
+        "Gi0/1",
+        LinkProtocol::Cdp,
+    )];
+    let batch = [
+        result(walked(1, "good1", "10.0.0.1")),
+        bad,
+        result(walked(3, "good3", "10.0.0.3")),
+    ];
+    let failed = s.commit_devices(&batch).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].0, DeviceId(2));
+    assert!(failed[0].1.to_string().contains("#99"), "{}", failed[0].1);
+    let ids: Vec<i64> = s.read().devices().unwrap().iter().map(|d| d.id.0).collect();
+    assert_eq!(ids, [1, 3]);
+    assert!(
+        s.read().interfaces(DeviceId(2)).unwrap().is_empty(),
+        "bad device rolled back whole"
+    );
+    assert!(s.commit_devices(&[]).unwrap().is_empty());
+}
