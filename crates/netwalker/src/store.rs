@@ -20,6 +20,9 @@
 //! clock, not taken from the records, so every row of one commit agrees.
 
 mod schema;
+pub mod worker;
+
+pub use worker::{CommitError, StoreSender, StoreWorker, WorkerGone};
 
 use crate::identity::{Identifiers, IdentityIndex, normalize_hostname};
 use crate::model::{
@@ -64,6 +67,10 @@ pub enum StoreError {
     UnknownRun(RunId),
     #[error("device {0} is not in the store")]
     UnknownDevice(DeviceId),
+    /// The shared transaction of a batch failed (see [`StoreWriter::commit_devices`]);
+    /// the device was not written.
+    #[error("could not write the batch this device was in: {0}")]
+    Batch(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,191 @@
+//! The one writer, on its own thread, fed by a channel.
+//!
+//! SQLite calls block, so the writer must not run on the async runtime's
+//! worker threads (a slow checkpoint would stall every device task on that
+//! thread). [`StoreWorker`] owns the [`StoreWriter`] on a dedicated OS thread;
+//! device tasks hold cheap [`StoreSender`] clones and `await` their commit.
+//! The thread drains whatever has queued up into one
+//! [`StoreWriter::commit_devices`] call, so a burst of finished devices costs
+//! one transaction, while each device still learns its own outcome.
+
+use super::{Result, StoreError, StoreWriter};
+use crate::model::{DeviceId, DeviceResult};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most device results folded into one transaction: bounds the work a crash
+/// can lose and the latency of the first reply in a burst.
+const MAX_BATCH: usize = 64;
+
+type Call = Box<dyn FnOnce(&mut StoreWriter) + Send>;
+
+enum Job {
+    Commit(Box<DeviceResult>, oneshot::Sender<Result<()>>),
+    Call(Call),
+    Shutdown,
+}
+
+/// The worker thread is gone (shut down, or it panicked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the store writer has shut down; no more results can be recorded")]
+pub struct WorkerGone;
+
+/// Outcome of [`StoreSender::commit`].
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error(transparent)]
+    Gone(#[from] WorkerGone),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Handle for device tasks; clone freely.
+#[derive(Clone)]
+pub struct StoreSender {
+    tx: mpsc::Sender<Job>,
+}
+
+impl StoreSender {
+    /// Commits one device's results; resolves once they are in the database
+    /// (or failed to get there). Waits while the queue is full, which is the
+    /// backpressure that keeps a slow disk from buffering a whole walk in memory.
+    pub async fn commit(&self, result: DeviceResult) -> Result<(), CommitError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Commit(Box::new(result), reply))
+            .await
+            .map_err(|_| WorkerGone)?;
+        Ok(rx.await.map_err(|_| WorkerGone)??)
+    }
+
+    /// Runs any other store operation (start/finish a run, merges,
+    /// placeholders, reads that must see every earlier commit) on the writer
+    /// thread, in queue order.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, WorkerGone>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut StoreWriter) -> R + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let job: Call = Box::new(move |w: &mut StoreWriter| {
+            // The caller may have given up waiting; that is not an error here.
+            let _ = reply.send(f(w));
+        });
+        self.tx.send(Job::Call(job)).await.map_err(|_| WorkerGone)?;
+        rx.await.map_err(|_| WorkerGone)
+    }
+}
+
+/// Owner of the writer thread.
+pub struct StoreWorker {
+    sender: StoreSender,
+    done: oneshot::Receiver<StoreWriter>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl StoreWorker {
+    /// Moves `writer` to a new thread. `queue` bounds the results waiting to
+    /// be written (a few times the walk's concurrency is plenty).
+    pub fn spawn(writer: StoreWriter, queue: usize) -> std::io::Result<StoreWorker> {
+        let (tx, rx) = mpsc::channel(queue.max(1));
+        let (done_tx, done) = oneshot::channel();
+        let thread = std::thread::Builder::new()
+            .name("netwalker-store".into())
+            .spawn(move || {
+                let writer = run(writer, rx);
+                let _ = done_tx.send(writer);
+            })?;
+        Ok(StoreWorker {
+            sender: StoreSender { tx },
+            done,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn sender(&self) -> StoreSender {
+        self.sender.clone()
+    }
+
+    /// Writes everything queued before this call, stops the thread and
+    /// returns the writer (for the final reads/exports). Senders still held
+    /// elsewhere get [`WorkerGone`] afterwards instead of keeping the thread
+    /// alive, so shutdown never waits on a forgotten clone.
+    pub async fn shutdown(mut self) -> Result<StoreWriter, WorkerGone> {
+        self.sender
+            .tx
+            .send(Job::Shutdown)
+            .await
+            .map_err(|_| WorkerGone)?;
+        let writer = (&mut self.done).await.map_err(|_| WorkerGone)?;
+        if let Some(t) = self.thread.take() {
+            // The thread has already handed the writer back, so it is at its
+            // last statement: joining cannot block for long.
+            let _ = t.join();
+        }
+        Ok(writer)
+    }
+}
+
+fn run(mut writer: StoreWriter, mut rx: mpsc::Receiver<Job>) -> StoreWriter {
+    let mut pending: Option<Job> = None;
+    loop {
+        let job = match pending.take() {
+            Some(j) => j,
+            None => match rx.blocking_recv() {
+                Some(j) => j,
+                None => return writer,
+            },
+        };
+        match job {
+            Job::Shutdown => {
+                rx.close();
+                return writer;
+            }
+            Job::Call(f) => f(&mut writer),
+            Job::Commit(first, reply) => {
+                let mut batch = vec![*first];
+                let mut replies = vec![reply];
+                // Take what is already queued, stopping at anything that is
+                // not a commit so that calls keep their order.
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(Job::Commit(r, reply)) => {
+                            batch.push(*r);
+                            replies.push(reply);
+                        }
+                        Ok(other) => {
+                            pending = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                answer(writer.commit_devices(&batch), &batch, replies);
+            }
+        }
+    }
+}
+
+fn answer(
+    outcome: Result<Vec<(DeviceId, StoreError)>>,
+    batch: &[DeviceResult],
+    replies: Vec<oneshot::Sender<Result<()>>>,
+) {
+    match outcome {
+        Ok(mut failed) => {
+            for (r, reply) in batch.iter().zip(replies) {
+                let res = match failed.iter().position(|(id, _)| *id == r.device.id) {
+                    Some(i) => Err(failed.swap_remove(i).1),
+                    None => Ok(()),
+                };
+                let _ = reply.send(res);
+            }
+        }
+        Err(e) => {
+            // The transaction itself failed: nothing in the batch was written.
+            let msg = e.to_string();
+            for reply in replies {
+                let _ = reply.send(Err(StoreError::Batch(msg.clone())));
+            }
+        }
+    }
+}
