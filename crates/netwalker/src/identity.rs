@@ -21,7 +21,7 @@
 //! every neighbour of every device, so it must be fast and never touch I/O. It
 //! is rebuilt from the store at the start of a run.
 
-use crate::model::DeviceId;
+use crate::model::{Device, DeviceId, StackMember};
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
@@ -119,6 +119,21 @@ impl Identifiers {
     pub fn ips(mut self, ips: impl IntoIterator<Item = IpAddr>) -> Identifiers {
         self.ips.extend(ips);
         self
+    }
+
+    /// Everything that identifies a device record: its hostname, raw name,
+    /// aliases, serial, every IP, and its stack members' serials (so a
+    /// member reported on its own resolves to the stack).
+    pub fn of_device(d: &Device, stack: &[StackMember]) -> Identifiers {
+        let mut ids = Identifiers::new().hostname(d.hostname.clone());
+        ids.hostnames.extend(d.hostname_raw.iter().cloned());
+        ids.hostnames.extend(d.aliases.iter().cloned());
+        ids.serials.extend(d.serial.iter().cloned());
+        ids.serials
+            .extend(stack.iter().filter_map(|m| m.serial.clone()));
+        ids.ips.extend(d.mgmt_ip);
+        ids.ips.extend(d.ips.iter().copied());
+        ids
     }
 
     /// True when nothing here can identify a device (after normalisation).

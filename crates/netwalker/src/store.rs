@@ -47,6 +47,10 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     #[error(
+        "{path} is not a netwalker store ({detail}); choose another file with --store, or delete it to start afresh"
+    )]
+    NotAStore { path: PathBuf, detail: String },
+    #[error(
         "store {path} has schema version {found}, newer than this netwalker supports ({supported}); upgrade netwalker or use another --store file"
     )]
     TooNew {
@@ -129,6 +133,21 @@ pub struct StoreWriter {
     current_run: Option<RunId>,
 }
 
+/// An open failure, with "this file is something else" told apart from
+/// "cannot open the path", since the advice differs.
+fn open_error(path: &Path, source: rusqlite::Error) -> StoreError {
+    match source.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotAStore {
+            path: path.to_path_buf(),
+            detail: source.to_string(),
+        },
+        _ => StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // WAL lets readers run during a walk; NORMAL sync is crash-safe in WAL.
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -144,6 +163,21 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // 16 would thrash once reads are mixed in, re-preparing every statement.
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
+}
+
+/// Refuses to add our tables to somebody else's database.
+fn is_netwalker_or_empty(conn: &Connection) -> rusqlite::Result<bool> {
+    let tables: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+        [],
+        |r| r.get(0),
+    )?;
+    let ours: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(tables == 0 || ours == 1)
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
@@ -183,12 +217,15 @@ impl StoreWriter {
     /// to date.
     pub fn open(path: impl AsRef<Path>) -> Result<StoreWriter> {
         let path = path.as_ref().to_path_buf();
-        let open_err = |source| StoreError::Open {
-            path: path.clone(),
-            source,
-        };
+        let open_err = |source| open_error(&path, source);
         let mut conn = Connection::open(&path).map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
+        if !is_netwalker_or_empty(&conn).map_err(open_err)? {
+            return Err(StoreError::NotAStore {
+                path,
+                detail: "it is an SQLite database with other tables".into(),
+            });
+        }
         migrate(&mut conn, &path)?;
         Ok(StoreWriter {
             reader: StoreReader {
@@ -946,10 +983,7 @@ impl StoreReader {
     /// Opens an existing store read-only (e.g. for reports while a walk runs).
     pub fn open(path: impl AsRef<Path>) -> Result<StoreReader> {
         let path = path.as_ref().to_path_buf();
-        let open_err = |source| StoreError::Open {
-            path: path.clone(),
-            source,
-        };
+        let open_err = |source| open_error(&path, source);
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -957,9 +991,18 @@ impl StoreReader {
         .map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_err)?;
+        if !is_netwalker_or_empty(&conn).map_err(open_err)? {
+            return Err(StoreError::NotAStore {
+                path,
+                detail: "it is an SQLite database with other tables".into(),
+            });
+        }
         let version: i64 = conn
             .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
-            .map_err(open_err)?;
+            .map_err(|_| StoreError::NotAStore {
+                path: path.clone(),
+                detail: "it has no netwalker schema; run a discover to create one".into(),
+            })?;
         if version > schema::CURRENT_VERSION {
             return Err(StoreError::TooNew {
                 path,
@@ -1393,16 +1436,8 @@ impl StoreReader {
         let stacks = self.all_stack_members()?;
         let mut idx = IdentityIndex::new();
         for d in self.devices()? {
-            let mut ids = Identifiers::new()
-                .hostname(d.hostname.clone())
-                .ips(d.ips.iter().copied());
-            ids.hostnames.extend(d.aliases.iter().cloned());
-            ids.serials.extend(d.serial.clone());
-            if let Some(members) = stacks.get(&d.id) {
-                ids.serials
-                    .extend(members.iter().filter_map(|m| m.serial.clone()));
-            }
-            idx.insert_with_id(d.id, &ids);
+            let members = stacks.get(&d.id).map(Vec::as_slice).unwrap_or_default();
+            idx.insert_with_id(d.id, &Identifiers::of_device(&d, members));
         }
         Ok(idx)
     }

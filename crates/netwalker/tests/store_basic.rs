@@ -566,3 +566,43 @@ fn a_batch_commits_good_devices_and_returns_bad_ones() {
     );
     assert!(s.commit_devices(&[]).unwrap().is_empty());
 }
+
+#[test]
+fn foreign_files_are_refused_not_modified() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "this is not a database, but it is long enough to have a header ........................................................................").unwrap();
+    let err = StoreWriter::open(&text)
+        .err()
+        .expect("must refuse")
+        .to_string();
+    assert!(
+        err.contains("not a netwalker store") && err.contains("--store"),
+        "{err}"
+    );
+    let err = StoreReader::open(&text)
+        .err()
+        .expect("must refuse")
+        .to_string();
+    assert!(err.contains("not a netwalker store"), "{err}");
+
+    let other = dir.path().join("other.db");
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    conn.execute_batch("CREATE TABLE customers (id INTEGER);")
+        .unwrap();
+    drop(conn);
+    let err = StoreWriter::open(&other)
+        .err()
+        .expect("must refuse")
+        .to_string();
+    assert!(err.contains("other tables"), "{err}");
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1, "nothing added to a foreign database");
+}
