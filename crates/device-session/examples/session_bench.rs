@@ -4,8 +4,16 @@
 //!
 //! ```text
 //! cargo build --release -p netsim -p device-session --examples
-//! target/release/examples/bench --netsim target/release/netsim
+//! target/release/examples/session_bench --netsim target/release/netsim
+//! # with the netmiko / scrapli comparison on the same lab, same run:
+//! python3 -m venv /tmp/bench-venv
+//! /tmp/bench-venv/bin/pip install netmiko 'scrapli[asyncssh]==2025.1.30'
+//! target/release/examples/session_bench --netsim target/release/netsim \
+//!     --python /tmp/bench-venv/bin/python --python-sessions 200
 //! ```
+//!
+//! (scrapli is pinned to the last release with the asyncssh transport;
+//! later releases are a rewrite without it.)
 //!
 //! Workload per session: open (TCP, SSH with modern algorithms, password
 //! auth, pty+shell, prompt learned), paging off, one command, close.
@@ -67,6 +75,10 @@ fn rss_bytes() -> u64 {
 
 struct Args {
     netsim: String,
+    /// A Python with netmiko, scrapli and asyncssh: runs the same workload
+    /// with them against the same lab for the comparison.
+    python: Option<String>,
+    python_sessions: usize,
     devices: usize,
     sessions: usize,
     concurrency: usize,
@@ -76,6 +88,8 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         netsim: "target/release/netsim".into(),
+        python: None,
+        python_sessions: 200,
         devices: 50,
         sessions: 3000,
         concurrency: 32,
@@ -86,6 +100,8 @@ fn args() -> Args {
         let v = it.next().unwrap_or_else(|| panic!("{k} needs a value"));
         match k.as_str() {
             "--netsim" => a.netsim = v,
+            "--python" => a.python = Some(v),
+            "--python-sessions" => a.python_sessions = v.parse().expect("--python-sessions"),
             "--devices" => a.devices = v.parse().expect("--devices"),
             "--sessions" => a.sessions = v.parse().expect("--sessions"),
             "--concurrency" => a.concurrency = v.parse().expect("--concurrency"),
@@ -211,6 +227,38 @@ async fn main() {
         a.devices,
         failures
     );
+
+    let rust_rate = a.sessions as f64 / elapsed.as_secs_f64();
+
+    // The same workload with the Python tools, against the same lab.
+    if let Some(py) = &a.python {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/python_clients.py");
+        for client in ["netmiko", "scrapli"] {
+            let mut cmd = Command::new(py);
+            cmd.args([
+                script,
+                client,
+                &a.python_sessions.to_string(),
+                &a.concurrency.to_string(),
+                &port.to_string(),
+            ]);
+            cmd.args((0..a.devices).map(ip));
+            let out = cmd.stderr(Stdio::inherit()).output().expect("python runs");
+            let line = String::from_utf8_lossy(&out.stdout);
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if !out.status.success() || f.len() != 4 {
+                println!("{client}: failed to run ({line:?})");
+                continue;
+            }
+            let (n, secs): (f64, f64) = (f[1].parse().unwrap(), f[2].parse().unwrap());
+            let rate = n / secs;
+            println!(
+                "{client}: {n} in {secs:.2}s = {rate:.1} sessions/s ({} failed); device-session is {:.1}x faster",
+                f[3],
+                rust_rate / rate
+            );
+        }
+    }
 
     // Workload 2: memory per open idle session.
     let heap0 = LIVE.load(Ordering::Relaxed);
