@@ -55,19 +55,24 @@ impl Conn {
         let deadline = Instant::now() + budget;
         let r = self.cli.goodbye(budget).await;
         if let Some(handle) = self.ssh.take() {
+            let kill = self.cli.kill.clone();
+            drop(self.cli);
+            // A message to russh's own task, not a wait on the peer.
             let _ = timeout(
-                Duration::from_millis(200),
+                Duration::from_millis(100),
                 handle.disconnect(russh::Disconnect::ByApplication, "", "en"),
             )
             .await;
-            drop(self.cli);
-            // The handle is a future that ends when russh's connection task
-            // has dropped the socket; awaiting it is what makes the close real.
-            let _ = tokio::time::timeout_at(
-                deadline.max(Instant::now() + Duration::from_millis(50)),
-                handle,
-            )
-            .await;
+            if r.is_ok() {
+                // The handle is a future that ends when russh's connection
+                // task has dropped the socket; awaiting it is what makes the
+                // close real. Bounded by the goodbye deadline and cut short
+                // by a forced shutdown.
+                tokio::select! {
+                    _ = kill.cancelled() => {}
+                    _ = tokio::time::timeout_at(deadline.max(Instant::now() + Duration::from_millis(50)), handle) => {}
+                }
+            }
         }
         r
     }

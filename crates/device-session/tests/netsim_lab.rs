@@ -471,3 +471,62 @@ async fn registry_shutdown_closes_everything_netsim_sees() {
     assert_eq!(stats.sessions_open, 0);
     assert_eq!(stats.sessions_closed_gracefully, 8, "{stats:?}");
 }
+
+#[tokio::test]
+async fn shutdown_is_bounded_when_ssh_peers_stall() {
+    let topo: String = (1..=6)
+        .map(|i| {
+            device(
+                &format!("st{i}"),
+                "cisco_ios",
+                &format!("127.31.6.{i}"),
+                "fault = \"stop_mid_output\"",
+            )
+        })
+        .collect();
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    let o = OpenOptions {
+        platform: Some(Platform::CiscoIos),
+        transports: Transports::SshOnly,
+        timeouts: Timeouts {
+            goodbye: Duration::from_secs(30),
+            ..Timeouts::uniform(Duration::from_secs(5))
+        },
+        ..opts(&dir, Duration::from_secs(5))
+    };
+    let mut sessions = Vec::new();
+    for i in 1..=6 {
+        let mut s = reg
+            .open(&target(&lab, &format!("st{i}")), &creds, &o)
+            .await
+            .unwrap();
+        // The device stops half-way and stays silent from now on.
+        let e = s
+            .run_with_timeout("show version", Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, SessionError::Timeout { .. }), "{e}");
+        sessions.push(s);
+    }
+    let grace = Duration::from_millis(500);
+    let started = Instant::now();
+    let report = reg.shutdown(grace).await;
+    let took = started.elapsed();
+    assert!(
+        took < grace + Duration::from_millis(400),
+        "shutdown took {took:?} with a 30 s goodbye deadline"
+    );
+    assert_eq!(
+        (
+            report.closed_gracefully,
+            report.force_closed,
+            report.still_open
+        ),
+        (0, 6, 0)
+    );
+    drop(sessions);
+    assert_idle(&lab).await;
+}
