@@ -78,6 +78,20 @@ pub struct Candidate<'a> {
     pub capabilities: &'a [String],
 }
 
+impl<'a> Candidate<'a> {
+    /// What a (placeholder) device record says about itself: its name, the
+    /// address we would connect to (else any known one), the neighbour-reported
+    /// platform text and capabilities.
+    pub fn of_device(d: &'a crate::model::Device) -> Candidate<'a> {
+        Candidate {
+            hostname: Some(d.hostname.as_str()).filter(|h| !h.is_empty()),
+            ip: d.mgmt_ip.or_else(|| d.ips.iter().next().copied()),
+            platform: d.platform_text.as_deref(),
+            capabilities: &d.capabilities,
+        }
+    }
+}
+
 /// Which kind of rule filtered a candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -504,6 +518,28 @@ mod tests {
                 ..Default::default()
             })
             .is_allowed()
+        );
+    }
+
+    #[test]
+    fn device_records_are_candidates() {
+        use crate::model::{Device, DeviceId, DeviceStatus};
+        let f = filter(|c| {
+            c.platform_exclude = vec!["Polycom".into()];
+            c.cidr_exclude = vec!["10.9.0.0/16".parse().unwrap()];
+        });
+        let mut d = Device::new(DeviceId(1), "conf-room", DeviceStatus::NeighborOnly);
+        d.platform_text = Some("Polycom Trio 8800".into());
+        assert_eq!(
+            f.decide(&Candidate::of_device(&d)).to_string(),
+            r#"filtered: platform matched "Polycom""#
+        );
+        let mut d = Device::new(DeviceId(2), "sw", DeviceStatus::NeighborOnly);
+        d.ips.insert(ip("10.9.1.1"));
+        assert!(
+            f.decide(&Candidate::of_device(&d))
+                .to_string()
+                .contains("10.9.1.1")
         );
     }
 

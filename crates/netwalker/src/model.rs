@@ -462,7 +462,10 @@ pub struct Vlan {
     pub id: u16,
     pub name: String,
     /// Access/trunk member ports, excluding port-channels.
+    #[serde(default)]
     pub ports: Vec<String>,
+    /// Defaulted on input: netsim's truth files list no port-channels.
+    #[serde(default)]
     pub port_channels: Vec<String>,
 }
 
@@ -796,6 +799,24 @@ mod tests {
         assert_eq!(link["protocols"], serde_json::json!(["cdp", "lldp"]));
         let back: Inventory = serde_json::from_value(v).unwrap();
         assert_eq!(back, inv);
+    }
+
+    #[test]
+    fn netsim_truth_parts_parse_as_model_types() {
+        // Shapes as netsim's generate::truth writes them.
+        let vlan: Vlan =
+            serde_json::from_str(r#"{"id":10,"name":"users","ports":["Gi1/0/1"]}"#).unwrap();
+        assert!(vlan.port_channels.is_empty());
+        let m: StackMember = serde_json::from_str(
+            r#"{"switch":2,"role":"standby","model":"C9300-48P","serial":"FOC2","mac":"00aa.bb00.0002","priority":14}"#,
+        )
+        .unwrap();
+        assert_eq!((m.switch, m.priority, m.version), (2, Some(14), None));
+        let l: InventoryLink = serde_json::from_str(
+            r#"{"a":"core1","a_interface":"Ethernet1/1","b":"acc1","b_interface":"GigabitEthernet1/0/49","protocols":["cdp","lldp"]}"#,
+        )
+        .unwrap();
+        assert_eq!(l.protocols.len(), 2);
     }
 
     #[test]
