@@ -30,13 +30,36 @@ use std::net::IpAddr;
 ///
 /// NX-OS CDP device-ids look like `n9k-1(FDO12345)`; LLDP system names are
 /// often fully qualified; IOS prompts are neither. All must compare equal.
+///
+/// Factory-default names (`Switch`, `Router`, `localhost`...) are not
+/// identities either: every unconfigured switch in a campus is called
+/// `Switch`, and CDP carries no serial to tell them apart, so treating the
+/// name as a key would merge them and leave all but one unwalked. Such
+/// devices are still matched by serial and IP.
 pub fn normalize_hostname(raw: &str) -> Option<String> {
     let short = display_hostname(raw);
     if short.is_empty() || short.parse::<IpAddr>().is_ok() {
         return None;
     }
-    Some(short.to_lowercase())
+    let key = short.to_lowercase();
+    if FACTORY_NAMES.contains(&key.as_str()) {
+        return None;
+    }
+    Some(key)
 }
+
+/// Hostnames devices ship with (lower-case).
+const FACTORY_NAMES: &[&str] = &[
+    "switch",
+    "router",
+    "localhost",
+    "ap",
+    "cisco",
+    "default",
+    "pa-vm",
+    "pa-220",
+    "pa-440",
+];
 
 /// The name to show for a raw hostname: domain and `(SERIAL)` suffix removed,
 /// case kept. IP literals and dotted MAC addresses are kept whole, since
@@ -450,6 +473,21 @@ mod tests {
     }
 
     #[test]
+    fn factory_default_names_do_not_merge_devices() {
+        assert_eq!(normalize_hostname("Switch"), None);
+        assert_eq!(normalize_hostname("Router.example.com"), None);
+        assert_eq!(normalize_hostname("Switch2").as_deref(), Some("switch2"));
+        let mut idx = IdentityIndex::new();
+        let a = idx.observe(&Identifiers::new().hostname("Switch").ip(ip("10.0.0.5")));
+        let b = idx.observe(&Identifiers::new().hostname("Switch").ip(ip("10.0.0.6")));
+        assert!(a.is_new && b.is_new, "two unconfigured switches stay two");
+        assert_ne!(a.id, b.id);
+        // Each is still found again by its address.
+        let again = idx.observe(&Identifiers::new().hostname("Switch").ip(ip("10.0.0.6")));
+        assert_eq!(again.id, b.id);
+    }
+
+    #[test]
     fn serial_normalisation_rejects_placeholders() {
         assert_eq!(normalize_serial(" foc1234x ").as_deref(), Some("FOC1234X"));
         for junk in ["", "N/A", "unknown", "0", "0000000", "none"] {
@@ -527,24 +565,21 @@ mod tests {
             .observe(
                 &Identifiers::new()
                     .serial("AAA")
-                    .hostname("Switch")
+                    .hostname("lab-sw")
                     .ip(ip("192.168.1.1")),
             )
             .id;
         let b = idx.observe(
             &Identifiers::new()
                 .serial("BBB")
-                .hostname("Switch")
+                .hostname("lab-sw")
                 .ip(ip("192.168.1.1")),
         );
-        assert!(
-            b.is_new,
-            "factory-default name and reused IP must not merge"
-        );
+        assert!(b.is_new, "a reused name and IP must not merge two serials");
         assert_ne!(a, b.id);
         // A sighting without a serial still finds the first one.
-        assert_eq!(idx.lookup(None, Some("switch"), &[]), Some(a));
-        assert_eq!(idx.lookup(Some("BBB"), Some("switch"), &[]), Some(b.id));
+        assert_eq!(idx.lookup(None, Some("LAB-SW"), &[]), Some(a));
+        assert_eq!(idx.lookup(Some("BBB"), Some("LAB-SW"), &[]), Some(b.id));
     }
 
     #[test]
