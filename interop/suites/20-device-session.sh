@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # device-session against real peers: OpenSSH sshd offering only legacy
-# algorithms (password and key auth), inetutils telnetd (via socat, one
+# algorithms (password and key auth), OpenSSH with modern defaults and
+# keyboard-interactive (PAM) only, inetutils telnetd (via socat, one
 # process per connection, like inetd), and fakenos cisco_ios / cisco_nxos.
 # Runs crates/device-session/tests/interop.rs (#[ignore = "interop"]).
 # Fails, never skips, when a tool is missing. Needs root (a throwaway user).
@@ -76,6 +77,28 @@ CFG
 /usr/sbin/sshd -D -e -f "$work/sshd_config" 2>"$work/sshd.log" &
 pids+=($!)
 
+# OpenSSH with its modern defaults, password only through PAM
+# keyboard-interactive (as AAA-backed devices do).
+ssh_host_ed="$work/host_ed25519"
+ssh-keygen -q -t ed25519 -N '' -f "$ssh_host_ed"
+kbd_port="$(free_port)"
+cat >"$work/sshd_kbd_config" <<CFG
+Port $kbd_port
+ListenAddress 127.0.0.1
+HostKey $ssh_host_ed
+PidFile $work/sshd_kbd.pid
+PasswordAuthentication no
+PubkeyAuthentication no
+KbdInteractiveAuthentication yes
+UsePAM yes
+AllowUsers $user
+PrintMotd no
+LogLevel ERROR
+CFG
+/usr/sbin/sshd -t -f "$work/sshd_kbd_config"
+/usr/sbin/sshd -D -e -f "$work/sshd_kbd_config" 2>"$work/sshd_kbd.log" &
+pids+=($!)
+
 # inetutils telnetd, one per connection on the accepted socket.
 telnet_port="$(free_port)"
 socat "TCP-LISTEN:$telnet_port,bind=127.0.0.1,reuseaddr,fork" "EXEC:/usr/sbin/telnetd,nofork" 2>"$work/socat.log" &
@@ -105,15 +128,17 @@ PY
 pids+=($!)
 
 wait_port "$ssh_port"
+wait_port "$kbd_port"
 wait_port "$telnet_port"
 wait_port "$ios_port"
 wait_port "$nxos_port"
 
-export DS_SSHD="127.0.0.1:$ssh_port" DS_TELNETD="127.0.0.1:$telnet_port"
+export DS_SSHD="127.0.0.1:$ssh_port" DS_SSHD_KBD="127.0.0.1:$kbd_port" DS_TELNETD="127.0.0.1:$telnet_port"
 export DS_FAKENOS_IOS="127.0.0.1:$ios_port" DS_FAKENOS_NXOS="127.0.0.1:$nxos_port"
 export DS_USER="$user" DS_PASSWORD="$password" DS_KEY="$work/client_key"
 if ! cargo test -q -p device-session --test interop -- --ignored --test-threads=1; then
   echo "--- sshd.log"; cat "$work/sshd.log" || true
+  echo "--- sshd_kbd.log"; cat "$work/sshd_kbd.log" || true
   echo "--- socat.log"; cat "$work/socat.log" || true
   echo "--- fakenos.log"; tail -50 "$work/fakenos.log" || true
   exit 1

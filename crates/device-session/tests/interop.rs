@@ -4,6 +4,8 @@
 //! - `DS_FAKENOS_IOS`, `DS_FAKENOS_NXOS`: fakenos devices (admin/admin)
 //! - `DS_SSHD`: OpenSSH sshd offering only legacy algorithms, with
 //!   `DS_USER`, `DS_PASSWORD` and `DS_KEY` (a private key in its authorized_keys)
+//! - `DS_SSHD_KBD`: OpenSSH with modern defaults, password via PAM
+//!   keyboard-interactive only
 //! - `DS_TELNETD`: inetutils telnetd, same user and password
 //!
 //! A missing variable fails the test: the suite never skips.
@@ -188,4 +190,29 @@ async fn inetutils_telnetd() {
     assert!(matches!(e, SessionError::AuthFailed { .. }), "{e}");
     let c = reg.counters();
     assert_eq!((c.opened, c.closed_gracefully, c.open_now), (1, 1, 0));
+}
+
+#[tokio::test]
+#[ignore = "interop"]
+async fn openssh_keyboard_interactive_only() {
+    // sshd with PasswordAuthentication no and PAM keyboard-interactive, as
+    // some AAA-backed devices are: the password goes through the prompts.
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let t = ssh_target(addr("DS_SSHD_KBD"));
+    let creds = Credentials::password(env("DS_USER"), env("DS_PASSWORD"));
+    let o = OpenOptions {
+        transports: Transports::SshOnly,
+        ..opts(&dir)
+    };
+    let mut s = reg
+        .open(&t, &creds, &o)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = s.run("echo kbd-$((6*7))").await.unwrap();
+    assert_eq!(out.text.trim(), "kbd-42", "{:?}", out.text);
+    s.close().await.unwrap_or_else(|e| panic!("close: {e}"));
+    let wrong = Credentials::password(env("DS_USER"), "wrong-password");
+    let e = reg.open(&t, &wrong, &o).await.unwrap_err();
+    assert!(matches!(e, SessionError::AuthFailed { .. }), "{e}");
 }
