@@ -402,7 +402,17 @@ impl russh::server::Handler for SshHandler {
         let ok = self.ctx.fault() != Some(Fault::AuthFail)
             && user == d.username
             && password == d.password;
-        Ok(if ok { Auth::Accept } else { Auth::reject() })
+        Ok(if ok {
+            Auth::Accept
+        } else {
+            // Like a real device: wrong password, try again (up to the limit).
+            Auth::Reject {
+                proceed_with_methods: Some(russh::MethodSet::from(
+                    &[russh::MethodKind::Password][..],
+                )),
+                partial_success: false,
+            }
+        })
     }
 
     async fn channel_open_session(

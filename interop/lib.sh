@@ -1,0 +1,42 @@
+# Helpers shared by interop suites. Source it: `. "$(dirname "$0")/../lib.sh"`.
+set -euo pipefail
+INTEROP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$INTEROP_DIR/.." && pwd)"
+# Release builds: the suites load labs of 1,000 devices.
+BIN="$ROOT/target/release"
+
+need() {
+  for t in "$@"; do
+    command -v "$t" >/dev/null 2>&1 || { echo "interop: missing tool: $t (interop/setup should have installed it)" >&2; exit 1; }
+  done
+}
+
+build_bins() {
+  (cd "$ROOT" && cargo build --release -q "$@")
+}
+
+# start_netsim LAB.toml SSH_PORT TELNET_PORT STATS.json -> sets NETSIM_PID; waits for `ready`.
+start_netsim() {
+  local lab="$1" port="$2" tport="$3" stats="$4" log
+  log="$(mktemp)"
+  "$BIN/netsim" serve "$lab" --port "$port" --telnet-port "$tport" --stats "$stats" >"$log" 2>&1 &
+  NETSIM_PID=$!
+  for _ in $(seq 1 300); do
+    if grep -q '^ready' "$log"; then
+      return 0
+    fi
+    if ! kill -0 "$NETSIM_PID" 2>/dev/null; then
+      echo "netsim exited early:" >&2; cat "$log" >&2; return 1
+    fi
+    read -rt 0.1 <> <(:) || true   # 100 ms wait without spawning sleep(1)
+  done
+  echo "netsim did not print ready within 30 s" >&2; cat "$log" >&2
+  return 1
+}
+
+stop_netsim() {
+  if [ -n "${NETSIM_PID:-}" ] && kill -0 "$NETSIM_PID" 2>/dev/null; then
+    kill -INT "$NETSIM_PID"
+    wait "$NETSIM_PID" || true
+  fi
+}
