@@ -11,7 +11,7 @@
 //! On success the connection moves into a *connection task* spawned on the
 //! registry's `TaskTracker`, and the registry records it under the address it
 //! really connected to (never the string the caller typed). The task holds
-//! the only [`Lease`](registry) for that entry. The caller gets a
+//! the only *lease* for that entry. The caller gets a
 //! [`Session`], a handle that sends requests (`run`, `close`) to the task.
 //!
 //! # Close versus drop
@@ -40,6 +40,29 @@
 //! Every network await has its own deadline (connect, banner, auth, first
 //! prompt, each command, goodbye) and fails with a [`SessionError`] naming
 //! the device and the step.
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), device_session::SessionError> {
+//! use device_session::{Credentials, OpenOptions, Registry, Target};
+//! use std::time::Duration;
+//!
+//! let registry = Registry::new();
+//! let creds = Credentials::password("admin", "secret").with_enable_secret("s3cret");
+//! let mut s = registry
+//!     .open(&Target::new("sw1.example.net"), &creds, &OpenOptions::default())
+//!     .await?;
+//! let out = s.run("show version").await?;
+//! println!("{:?} on {}: {} lines", s.platform(), s.addr(), out.text.lines().count());
+//! s.close().await?;
+//!
+//! // End of the program: nothing may stay open, and this cannot hang.
+//! let report = registry.shutdown(Duration::from_secs(5)).await;
+//! assert_eq!(report.still_open, 0);
+//! # Ok(())
+//! # }
+//! ```
 
 // Errors are the cold path and carry the device label by value so every
 // message is self-contained; their size does not matter.
