@@ -451,7 +451,7 @@ async fn shutdown_is_bounded_when_peers_never_answer() {
     let report = reg.shutdown(grace).await;
     let took = started.elapsed();
     assert!(
-        took < grace + Duration::from_millis(200),
+        took < grace + Duration::from_millis(400),
         "shutdown took {took:?}"
     );
     assert_eq!(report.still_open, 0);
