@@ -944,6 +944,9 @@ mod tests {
         assert!(shown.contains(MASK), "{shown}");
         assert!(shown.contains("password_env = \"NW_PW\""), "{shown}");
         assert!(shown.contains("grace_period = \"1500ms\""), "{shown}");
+        // The same masking applies when settings are stored as a run's options.
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains("hunter2") && json.contains(MASK), "{json}");
         let debug = format!("{s:?}");
         assert!(
             !debug.contains("hunter2") && !debug.contains("enable-secret"),
