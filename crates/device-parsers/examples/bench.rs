@@ -5,6 +5,10 @@
 //! Measures MB/s and records/s over the ntc-templates corpus (every fixture of
 //! every command we claim, through the public `parse` dispatch) and over a
 //! synthetic 1,000-neighbour `show cdp neighbors detail` (IOS and NX-OS).
+//!
+//! `--dump DIR` also writes the inputs (corpus list and synthetic outputs)
+//! and our timings (`DIR/rust.json`) so `bench/textfsm_compare.py` can run
+//! Python TextFSM with the ntc-templates package on exactly the same inputs.
 
 use device_parsers::{Platform, parse};
 use std::time::{Duration, Instant};
@@ -33,6 +37,8 @@ fn mapping(plat: &str, cmd: &str) -> Option<(Platform, &'static str)> {
         (_, "show_system_info") => "show system info",
         (_, "show_cdp_neighbors_detail") => "show cdp neighbors detail",
         (_, "show_lldp_neighbors_detail") => "show lldp neighbors detail",
+        (_, "show_cdp_neighbors") => "show cdp neighbors",
+        (_, "show_lldp_neighbors") => "show lldp neighbors",
         (_, "show_inventory") => "show inventory",
         (_, "show_switch_detail") => "show switch detail",
         (_, "show_module") => "show module",
@@ -48,6 +54,9 @@ struct Input {
     platform: Platform,
     command: &'static str,
     text: String,
+    /// ntc-templates platform and command, for the TextFSM comparison.
+    ntc_platform: String,
+    path: std::path::PathBuf,
 }
 
 fn corpus() -> Vec<Input> {
@@ -76,6 +85,8 @@ fn corpus() -> Vec<Input> {
                         platform,
                         command,
                         text: String::from_utf8_lossy(&b).into_owned(),
+                        ntc_platform: pname.clone(),
+                        path: f.path(),
                     });
                 }
             }
@@ -147,19 +158,39 @@ Mgmt address(es):\n    IPv4 Address: 192.168.{}.{}\n",
     s
 }
 
-/// Runs `f` until at least `min` has passed; returns (iterations, elapsed).
-fn run(min: Duration, mut f: impl FnMut() -> usize) -> (u64, Duration, usize) {
-    let start = Instant::now();
-    let mut iters = 0u64;
-    let mut records = 0;
-    while start.elapsed() < min || iters == 0 {
-        records = std::hint::black_box(f());
-        iters += 1;
-    }
-    (iters, start.elapsed(), records)
+/// CPU time this thread has used (Linux `/proc/thread-self/stat`, in clock
+/// ticks of 10 ms). Other builds share the machine, so wall time alone
+/// over-states both tools' costs unevenly; CPU time is the fairer measure.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the ")" that closes the command name: utime is the 12th, stime the 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
-fn report(label: &str, bytes: usize, (iters, dt, records): (u64, Duration, usize)) {
+/// Runs `f` until at least `min` of CPU (or wall) time has passed; returns
+/// (iterations, CPU time or wall time, records of the last run).
+fn run(min: Duration, mut f: impl FnMut() -> usize) -> (u64, Duration, usize) {
+    let start = Instant::now();
+    let cpu0 = thread_cpu();
+    let mut iters = 0u64;
+    let mut records = 0;
+    loop {
+        records = std::hint::black_box(f());
+        iters += 1;
+        let used = match (cpu0, thread_cpu()) {
+            (Some(a), Some(b)) => b.saturating_sub(a),
+            _ => start.elapsed(),
+        };
+        if used >= min {
+            return (iters, used, records);
+        }
+    }
+}
+
+fn report(label: &str, bytes: usize, (iters, dt, records): (u64, Duration, usize)) -> String {
     let secs = dt.as_secs_f64();
     let mb_s = bytes as f64 * iters as f64 / secs / 1e6;
     let rec_s = records as f64 * iters as f64 / secs;
@@ -168,9 +199,19 @@ fn report(label: &str, bytes: usize, (iters, dt, records): (u64, Duration, usize
         "{label:<44} {:>9} B {records:>6} rec {per:>12.2?}/run {mb_s:>9.1} MB/s {rec_s:>12.0} rec/s",
         bytes
     );
+    format!(
+        "{{\"label\": {label:?}, \"bytes\": {bytes}, \"records\": {records}, \"secs_per_run\": {}}}",
+        secs / iters.max(1) as f64
+    )
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let dump = args
+        .iter()
+        .position(|a| a == "--dump")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
     let min = Duration::from_secs(2);
     let inputs = corpus();
     if inputs.is_empty() {
@@ -182,8 +223,9 @@ fn main() {
         "device-parsers throughput ({} fixtures from ntc-templates, release build)",
         inputs.len()
     );
-    report(
-        "ntc-templates corpus (all claimed commands)",
+    let mut results = Vec::new();
+    results.push(report(
+        "corpus",
         bytes,
         run(min, || {
             inputs
@@ -191,23 +233,23 @@ fn main() {
                 .map(|i| parse(i.platform, i.command, &i.text).map_or(0, |p| p.len()))
                 .sum()
         }),
-    );
+    ));
     let ios = synthetic_cdp_ios(1000);
-    report(
-        "synthetic IOS CDP detail, 1,000 neighbours",
+    results.push(report(
+        "cdp_ios_1000",
         ios.len(),
         run(min, || {
             parse(Platform::CiscoIos, "show cdp neighbors detail", &ios).map_or(0, |p| p.len())
         }),
-    );
+    ));
     let nx = synthetic_cdp_nxos(1000);
-    report(
-        "synthetic NX-OS CDP detail, 1,000 neighbours",
+    results.push(report(
+        "cdp_nxos_1000",
         nx.len(),
         run(min, || {
             parse(Platform::CiscoNxos, "show cdp neighbors detail", &nx).map_or(0, |p| p.len())
         }),
-    );
+    ));
     // Sanity: the synthetic outputs parse completely.
     let got = device_parsers::parse_cdp_neighbors_detail(&ios);
     assert_eq!(got.len(), 1000);
@@ -221,4 +263,26 @@ fn main() {
         got.iter()
             .all(|n| n.management_addresses.len() == 1 && n.entry_addresses.len() == 1)
     );
+
+    if let Some(dir) = dump {
+        let write = |name: &str, body: &str| {
+            if let Err(e) = std::fs::write(dir.join(name), body) {
+                eprintln!("cannot write {}: {e}", dir.join(name).display());
+                std::process::exit(1);
+            }
+        };
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            eprintln!("cannot create {}: {e}", dir.display());
+            std::process::exit(1);
+        }
+        let list: String = inputs
+            .iter()
+            .map(|i| format!("{}\t{}\t{}\n", i.ntc_platform, i.command, i.path.display()))
+            .collect();
+        write("corpus.tsv", &list);
+        write("cdp_ios_1000.txt", &ios);
+        write("cdp_nxos_1000.txt", &nx);
+        write("rust.json", &format!("[{}]\n", results.join(",\n")));
+        println!("inputs and timings written to {}", dir.display());
+    }
 }

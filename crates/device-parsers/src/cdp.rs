@@ -65,6 +65,9 @@ impl CdpNeighbor {
     }
 }
 
+static PORT_ID: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("Port ID (outgoing port):"));
+
 #[derive(Clone, Copy, PartialEq)]
 enum Section {
     None,
@@ -95,8 +98,8 @@ pub fn parse_cdp_neighbors_detail(text: &str) -> Vec<CdpNeighbor> {
         version_lines.clear();
     }
 
-    for line in text.lines() {
-        let t = line.trim();
+    for line in crate::text::lines(text) {
+        let t = line.trim_ascii();
         if let Some(id) = kv(t, "Device ID") {
             finish(&mut cur, &mut version_lines, &mut out);
             cur = Some(CdpNeighbor {
@@ -131,10 +134,21 @@ pub fn parse_cdp_neighbors_detail(text: &str) -> Vec<CdpNeighbor> {
         if t.is_empty() {
             continue;
         }
+        // Dispatch on the first letter: every line would otherwise be tried
+        // against every key, which dominated the profile.
+        let c0 = t.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
         // Address lines: "IP address: x", "IPv4 Address: x", "IPv6 address: x (global unicast)".
-        if let Some(addr) = address_line(t) {
+        if c0 == b'i'
+            && let Some(addr) = address_line(t)
+        {
             if let Ok(ip) = addr.parse::<IpAddr>() {
-                let s = ip.to_string();
+                // IPv4 text that parses is already canonical; only IPv6 needs
+                // re-printing (case, zero compression).
+                let s = if ip.is_ipv4() {
+                    addr.to_string()
+                } else {
+                    ip.to_string()
+                };
                 let list = if section == Section::Mgmt {
                     &mut n.management_addresses
                 } else {
@@ -150,68 +164,98 @@ pub fn parse_cdp_neighbors_detail(text: &str) -> Vec<CdpNeighbor> {
             }
             continue;
         }
-        if starts_with_ci(t, "Entry address") || starts_with_ci(t, "Interface address") {
+        if (c0 == b'e' && starts_with_ci(t, "Entry address"))
+            || (c0 == b'i' && starts_with_ci(t, "Interface address"))
+        {
             section = Section::Entry;
             continue;
         }
-        if starts_with_ci(t, "Management address") || starts_with_ci(t, "Mgmt address") {
+        if c0 == b'm'
+            && (starts_with_ci(t, "Management address") || starts_with_ci(t, "Mgmt address"))
+        {
             section = Section::Mgmt;
             continue;
         }
         section = Section::None;
-        if let Some(v) = kv(t, "Version") {
-            section = Section::Version;
-            if !v.is_empty() {
-                version_lines.push(v);
+        match c0 {
+            b'v' => {
+                if let Some(v) = kv(t, "Version") {
+                    section = Section::Version;
+                    if !v.is_empty() {
+                        version_lines.push(v);
+                    }
+                } else if let Some(v) =
+                    kv(t, "VTP Management Domain Name").or_else(|| kv(t, "VTP Management Domain"))
+                {
+                    n.vtp_domain = non_empty(v.trim_matches('\''));
+                }
             }
-            continue;
-        }
-        if let Some(rest) = kv(t, "Platform") {
-            let (plat, caps) = match rest.rfind("Capabilities:") {
-                Some(i) => (&rest[..i], Some(&rest[i + "Capabilities:".len()..])),
-                None => (rest, None),
-            };
-            n.platform = non_empty(plat.trim().trim_end_matches(','));
-            if let Some(c) = caps {
-                n.capabilities_raw = non_empty(c);
-                n.capabilities = parse_capabilities(c);
+            b'p' => {
+                if let Some(rest) = kv(t, "Platform") {
+                    let (plat, caps) = match rest.rfind("Capabilities:") {
+                        Some(i) => (&rest[..i], Some(&rest[i + "Capabilities:".len()..])),
+                        None => (rest, None),
+                    };
+                    n.platform = non_empty(plat.trim().trim_end_matches(','));
+                    if let Some(c) = caps {
+                        n.capabilities_raw = non_empty(c);
+                        n.capabilities = parse_capabilities(c);
+                    }
+                } else if let Some(v) = t.strip_prefix("Port ID (outgoing port):") {
+                    // IOS-XR prints it on its own line.
+                    n.remote_interface = non_empty(v);
+                } else if let Some(v) = kv(t, "Physical Location") {
+                    n.location = non_empty(v);
+                }
             }
-            continue;
-        }
-        if let Some(c) = kv(t, "Capabilities") {
-            n.capabilities_raw = non_empty(c);
-            n.capabilities = parse_capabilities(c);
-            continue;
-        }
-        if let Some(i) = t.find("Port ID (outgoing port):") {
-            n.remote_interface = non_empty(&t[i + "Port ID (outgoing port):".len()..]);
-            if let Some(local) = kv(&t[..i], "Interface") {
-                n.local_interface = non_empty(local.trim_end_matches(','));
+            b'c' => {
+                if let Some(c) = kv(t, "Capabilities") {
+                    n.capabilities_raw = non_empty(c);
+                    n.capabilities = parse_capabilities(c);
+                }
             }
-            continue;
-        }
-        if let Some(local) = kv(t, "Interface") {
-            n.local_interface = non_empty(local.trim_end_matches(','));
-            continue;
-        }
-        if let Some(h) = kv(t, "Holdtime") {
-            n.holdtime = leading_u32(h);
-        } else if let Some(v) = kv(t, "advertisement version") {
-            n.advertisement_version = leading_u32(v);
-        } else if let Some(v) = kv(t, "Native VLAN") {
-            n.native_vlan = leading_u32(v);
-        } else if let Some(v) = kv(t, "Duplex") {
-            n.duplex = non_empty(v);
-        } else if let Some(v) =
-            kv(t, "VTP Management Domain Name").or_else(|| kv(t, "VTP Management Domain"))
-        {
-            n.vtp_domain = non_empty(v.trim_matches('\''));
-        } else if let Some(v) = kv(t, "System Name").or_else(|| kv(t, "SysName")) {
-            n.system_name = non_empty(v);
-        } else if let Some(v) = kv(t, "MTU") {
-            n.mtu = leading_u32(v);
-        } else if let Some(v) = kv(t, "Physical Location") {
-            n.location = non_empty(v);
+            b'i' => {
+                // "Interface: X,  Port ID (outgoing port): Y".
+                if let Some(i) = PORT_ID.find(t.as_bytes()) {
+                    n.remote_interface = non_empty(&t[i + "Port ID (outgoing port):".len()..]);
+                    if let Some(local) = kv(&t[..i], "Interface") {
+                        n.local_interface = non_empty(local.trim_end_matches(','));
+                    }
+                } else if let Some(local) = kv(t, "Interface") {
+                    n.local_interface = non_empty(local.trim_end_matches(','));
+                }
+            }
+            b'h' => {
+                if let Some(h) = kv(t, "Holdtime") {
+                    n.holdtime = leading_u32(h);
+                }
+            }
+            b'a' => {
+                if let Some(v) = kv(t, "advertisement version") {
+                    n.advertisement_version = leading_u32(v);
+                }
+            }
+            b'n' => {
+                if let Some(v) = kv(t, "Native VLAN") {
+                    n.native_vlan = leading_u32(v);
+                }
+            }
+            b'd' => {
+                if let Some(v) = kv(t, "Duplex") {
+                    n.duplex = non_empty(v);
+                }
+            }
+            b's' => {
+                if let Some(v) = kv(t, "System Name").or_else(|| kv(t, "SysName")) {
+                    n.system_name = non_empty(v);
+                }
+            }
+            b'm' => {
+                if let Some(v) = kv(t, "MTU") {
+                    n.mtu = leading_u32(v);
+                }
+            }
+            _ => {}
         }
     }
     finish(&mut cur, &mut version_lines, &mut out);
@@ -219,13 +263,15 @@ pub fn parse_cdp_neighbors_detail(text: &str) -> Vec<CdpNeighbor> {
 }
 
 fn address_line(t: &str) -> Option<&str> {
-    for key in [
-        "IP address",
-        "IPv4 Address",
-        "IPv6 Address",
-        "IPv4 address",
-        "IPv6 address",
-    ] {
+    if !t
+        .as_bytes()
+        .get(..2)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"ip"))
+    {
+        return None;
+    }
+    // kv() ignores case, so these also cover "IPv4 address" / "IPv6 Address".
+    for key in ["IP address", "IPv4 Address", "IPv6 Address"] {
         if let Some(v) = kv(t, key) {
             return v.split_whitespace().next();
         }

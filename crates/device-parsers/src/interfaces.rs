@@ -48,7 +48,7 @@ pub fn parse_interfaces_status(text: &str) -> Vec<InterfaceStatus> {
     let mut out = Vec::new();
     // NX-OS appends a tunnel table: "Interface  Name  Status  Reason ...".
     let mut reason_cols: Option<(usize, usize, usize)> = None;
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim_end();
         if t.starts_with(' ') || t.starts_with('\t') {
             continue;
@@ -201,7 +201,7 @@ pub fn parse_ip_interface_brief(text: &str) -> Vec<IpInterface> {
     let mut out: Vec<IpInterface> = Vec::new();
     let mut layout = Layout::Unknown;
     let mut vrf: Option<String> = None;
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim();
         if t.is_empty() {
             continue;

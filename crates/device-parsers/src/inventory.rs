@@ -15,7 +15,7 @@ pub struct InventoryItem {
 
 pub fn parse_inventory(text: &str) -> Vec<InventoryItem> {
     let mut out: Vec<InventoryItem> = Vec::new();
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim();
         if t.starts_with("NAME:") {
             let name = quoted_after(t, "NAME:")

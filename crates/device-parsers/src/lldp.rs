@@ -129,7 +129,7 @@ pub fn parse_lldp_neighbors_detail(text: &str) -> Vec<LldpNeighbor> {
         }
     }
 
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim();
         if is_rule(t) {
             flush(&mut cur, &mut descr, &mut out);
@@ -226,7 +226,7 @@ pub fn parse_lldpd_text(text: &str) -> Vec<LldpNeighbor> {
     let mut out = Vec::new();
     let mut cur: Option<LldpNeighbor> = None;
     let mut in_descr = false;
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim();
         if let Some(v) = kv(t, "Interface") {
             if let Some(n) = cur.take()

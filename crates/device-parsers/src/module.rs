@@ -78,13 +78,10 @@ fn rule_columns(line: &str) -> Vec<Col> {
 /// Splits a row into per-column strings by the header's column starts.
 fn by_columns(line: &str, cols: &[Col]) -> Vec<String> {
     let mut out = vec![String::new(); cols.len()];
-    let mut pos = 0;
     for tok in line.split_whitespace() {
-        let start = match line.get(pos..).and_then(|s| s.find(tok)) {
-            Some(i) => pos + i,
-            None => break,
+        let Some(start) = crate::text::offset_in(line, tok) else {
+            break;
         };
-        pos = start + tok.len();
         let idx = cols.iter().rposition(|c| c.start <= start + 2).unwrap_or(0);
         if let Some(cell) = out.get_mut(idx) {
             if !cell.is_empty() {
@@ -142,7 +139,7 @@ pub fn parse_show_module(text: &str) -> Vec<ModuleInfo> {
         })
     };
 
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim();
         if t.is_empty() {
             continue;

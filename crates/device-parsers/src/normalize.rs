@@ -338,40 +338,54 @@ impl Capability {
         let t = tok
             .trim()
             .trim_matches(|c: char| c == ',' || c == '(' || c == ')');
-        Some(match t {
-            "R" | "r" => Capability::Router,
-            "B" => Capability::Bridge,
-            "T" => Capability::Phone,
-            "C" => Capability::DocsisCable,
-            "W" => Capability::AccessPoint,
-            "P" => Capability::Repeater,
-            "S" => Capability::Host,
-            "O" => Capability::Other,
-            "H" => Capability::Host,
-            "I" => Capability::Igmp,
-            "D" => Capability::Remote,
-            "M" => Capability::TwoPortMacRelay,
-            _ => match t.to_ascii_lowercase().as_str() {
-                "router" => Capability::Router,
-                "switch" => Capability::Switch,
-                "bridge" => Capability::Bridge,
-                "trans-bridge" => Capability::TransBridge,
-                "source-route-bridge" => Capability::SourceRouteBridge,
-                "phone" | "telephone" | "tel" => Capability::Phone,
-                "host" | "station" => Capability::Host,
-                "wlan" | "wlan access point" | "wlanap" | "ap" => Capability::AccessPoint,
-                "repeater" => Capability::Repeater,
-                "docsis" | "docsis cable device" => Capability::DocsisCable,
-                "igmp" => Capability::Igmp,
-                "remote" => Capability::Remote,
-                "cvta" => Capability::Cvta,
-                "two-port mac relay" | "two-port" => Capability::TwoPortMacRelay,
-                "c-vlan" | "cvlan" => Capability::CVlan,
-                "s-vlan" | "svlan" => Capability::SVlan,
-                "other" => Capability::Other,
-                _ => return None,
-            },
-        })
+        let letter = match t {
+            "R" | "r" => Some(Capability::Router),
+            "B" => Some(Capability::Bridge),
+            "T" => Some(Capability::Phone),
+            "C" => Some(Capability::DocsisCable),
+            "W" => Some(Capability::AccessPoint),
+            "P" => Some(Capability::Repeater),
+            "S" | "H" => Some(Capability::Host),
+            "O" => Some(Capability::Other),
+            "I" => Some(Capability::Igmp),
+            "D" => Some(Capability::Remote),
+            "M" => Some(Capability::TwoPortMacRelay),
+            _ => None,
+        };
+        if letter.is_some() {
+            return letter;
+        }
+        // Case-insensitive word table; no allocation per token.
+        const WORDS: &[(&str, Capability)] = &[
+            ("router", Capability::Router),
+            ("switch", Capability::Switch),
+            ("bridge", Capability::Bridge),
+            ("trans-bridge", Capability::TransBridge),
+            ("source-route-bridge", Capability::SourceRouteBridge),
+            ("phone", Capability::Phone),
+            ("telephone", Capability::Phone),
+            ("tel", Capability::Phone),
+            ("host", Capability::Host),
+            ("station", Capability::Host),
+            ("wlan", Capability::AccessPoint),
+            ("wlanap", Capability::AccessPoint),
+            ("ap", Capability::AccessPoint),
+            ("repeater", Capability::Repeater),
+            ("docsis", Capability::DocsisCable),
+            ("igmp", Capability::Igmp),
+            ("remote", Capability::Remote),
+            ("cvta", Capability::Cvta),
+            ("two-port", Capability::TwoPortMacRelay),
+            ("c-vlan", Capability::CVlan),
+            ("cvlan", Capability::CVlan),
+            ("s-vlan", Capability::SVlan),
+            ("svlan", Capability::SVlan),
+            ("other", Capability::Other),
+        ];
+        WORDS
+            .iter()
+            .find(|(w, _)| t.eq_ignore_ascii_case(w))
+            .map(|(_, c)| *c)
     }
 }
 
@@ -380,27 +394,14 @@ impl Capability {
 /// and de-duplicated; unknown words (`Filtering`, `Supports-STP-Dispute`) are
 /// dropped.
 pub fn parse_capabilities(text: &str) -> Vec<Capability> {
-    let t = text.trim();
-    let mut out: Vec<Capability> = Vec::new();
-    // Multi-word names first.
-    let lower = t.to_ascii_lowercase();
-    if lower.contains("two-port mac relay") {
-        out.push(Capability::TwoPortMacRelay);
-    }
-    if lower.contains("wlan access point") {
-        out.push(Capability::AccessPoint);
-    }
-    if lower.contains("docsis cable device") {
-        out.push(Capability::DocsisCable);
-    }
-    for tok in t.split(|c: char| c == ',' || c.is_whitespace()) {
-        if tok.is_empty() {
-            continue;
-        }
-        if let Some(c) = Capability::from_token(tok) {
-            out.push(c);
-        }
-    }
+    // Multi-word names ("Two-port Mac Relay", "WLAN Access Point", "DOCSIS
+    // Cable Device") are recognised by their first word; the rest of their
+    // words map to nothing.
+    let mut out: Vec<Capability> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .filter_map(Capability::from_token)
+        .collect();
     out.sort();
     out.dedup();
     out

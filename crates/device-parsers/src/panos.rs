@@ -32,7 +32,7 @@ pub struct PanosSystemInfo {
 /// for addresses, where `unknown` means "none".
 pub fn parse_panos_system_info(text: &str) -> PanosSystemInfo {
     let mut s = PanosSystemInfo::default();
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let Some((k, val)) = line.split_once(':') else {
             continue;
         };
@@ -106,7 +106,7 @@ pub fn parse_panos_ha_state(text: &str) -> PanosHaState {
     let mut sec = Sec::Top;
     let mut saw_group = false;
     let mut disabled = false;
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim();
         if t.starts_with("HA not enabled") || t.eq_ignore_ascii_case("ha not enabled") {
             disabled = true;

@@ -41,7 +41,7 @@ pub fn parse_show_switch(text: &str) -> Vec<StackMember> {
     let mut out: Vec<StackMember> = Vec::new();
     let mut in_ports = false;
     let mut by_switch: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         if line.contains("Stack Port Status") {
             in_ports = true;
             continue;

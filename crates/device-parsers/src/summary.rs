@@ -62,7 +62,7 @@ pub fn parse_cdp_neighbors(text: &str) -> Vec<NeighborSummary> {
     let mut out = Vec::new();
     let mut in_table = false;
     let mut pending: Option<String> = None;
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim();
         if (t.starts_with("Device ID") || t.starts_with("Device-ID")) && t.contains("Local") {
             in_table = true;
@@ -156,7 +156,7 @@ pub fn parse_lldp_neighbors(text: &str) -> Vec<NeighborSummary> {
         let s: String = line.chars().skip(a).take(b.saturating_sub(a)).collect();
         s.trim().to_string()
     };
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim();
         if t.starts_with("Device ID") && t.contains("Local Intf") {
             let pos = |k: &str| line.find(k);

@@ -65,7 +65,7 @@ pub fn detect_platform(text: &str) -> Option<Platform> {
     let mut nxos = false;
     let mut pan_model = false;
     let mut pan_version = false;
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in crate::text::lines(text).enumerate() {
         let t = line.trim();
         if t.contains("IOS XR") || t.contains("IOS-XR") || t.starts_with("Arista") {
             return None;
@@ -125,7 +125,7 @@ pub fn parse_show_version(text: &str) -> ShowVersion {
     let mut in_last_reset = false;
     let mut xe_version: Option<String> = None;
 
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim();
         if t.is_empty() {
             continue;
@@ -215,8 +215,9 @@ pub fn parse_show_version(text: &str) -> ShowVersion {
         if let Some(rest) = t.strip_prefix("ROM:") {
             v.rommon = rest.split_whitespace().next().map(str::to_string);
         }
-        if let Some(i) = t.find(" uptime is ")
-            && !nxos
+        if !nxos
+            && v.hostname.is_none()
+            && let Some(i) = t.find(" uptime is ")
         {
             let who = &t[..i];
             if v.hostname.is_none() && !who.contains(' ') && !who.eq_ignore_ascii_case("kernel") {

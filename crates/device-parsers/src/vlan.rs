@@ -26,7 +26,7 @@ static RE_ROW: LazyLock<Regex> = LazyLock::new(|| {
 pub fn parse_show_vlan(text: &str) -> Vec<Vlan> {
     let mut out: Vec<Vlan> = Vec::new();
     let mut in_table = false;
-    for line in text.lines() {
+    for line in crate::text::lines(text) {
         let t = line.trim_end();
         let tt = t.trim_start();
         if tt.starts_with("VLAN") && tt.contains("Name") && tt.contains("Status") {
