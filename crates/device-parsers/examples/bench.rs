@@ -176,9 +176,8 @@ fn run(min: Duration, mut f: impl FnMut() -> usize) -> (u64, Duration, usize) {
     let start = Instant::now();
     let cpu0 = thread_cpu();
     let mut iters = 0u64;
-    let mut records = 0;
     loop {
-        records = std::hint::black_box(f());
+        let records = std::hint::black_box(f());
         iters += 1;
         let used = match (cpu0, thread_cpu()) {
             (Some(a), Some(b)) => b.saturating_sub(a),
