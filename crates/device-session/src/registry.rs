@@ -231,7 +231,7 @@ impl Registry {
         if try_ssh {
             let addr = transport::resolve(&target.host, target.ssh_port, t.connect, device).await?;
             let dev = device.clone().with_addr(addr);
-            match open_and_prepare(TransportKind::Ssh, addr, &dev, creds, opts, &kill).await {
+            match open_and_prepare(Via::Ssh, addr, &dev, creds, opts, &kill).await {
                 Ok(c) => return Ok(c),
                 Err(e) if try_telnet && e.allows_telnet_fallback() => {
                     tracing::info!(device = %dev, error = %e, "SSH not available; trying telnet");
@@ -242,7 +242,7 @@ impl Registry {
         }
         let addr = transport::resolve(&target.host, target.telnet_port, t.connect, device).await?;
         let dev = device.clone().with_addr(addr);
-        match open_and_prepare(TransportKind::Telnet, addr, &dev, creds, opts, &kill).await {
+        match open_and_prepare(Via::Telnet, addr, &dev, creds, opts, &kill).await {
             Ok(c) => Ok(c),
             // Both refused: report the SSH attempt, it is what the user asked for first.
             Err(e) if e.allows_telnet_fallback() => Err(ssh_err.unwrap_or(e)),
@@ -305,7 +305,7 @@ impl Registry {
             let mut conn = Conn {
                 cli,
                 ssh: None,
-                kind: TransportKind::Ssh,
+                kind: TransportKind::Stream,
                 addr,
                 show_version: None,
             };
@@ -354,7 +354,7 @@ impl Registry {
 }
 
 async fn open_and_prepare(
-    kind: TransportKind,
+    kind: Via,
     addr: SocketAddr,
     dev: &DeviceLabel,
     creds: &Credentials,
@@ -362,11 +362,18 @@ async fn open_and_prepare(
     kill: &CancellationToken,
 ) -> Result<Conn, SessionError> {
     let mut conn = match kind {
-        TransportKind::Ssh => transport::open_ssh(addr, dev, creds, opts, kill).await?,
-        TransportKind::Telnet => transport::open_telnet(addr, dev, creds, opts, kill).await?,
+        Via::Ssh => transport::open_ssh(addr, dev, creds, opts, kill).await?,
+        Via::Telnet => transport::open_telnet(addr, dev, creds, opts, kill).await?,
     };
     transport::prepare(&mut conn, creds, opts).await?;
     Ok(conn)
+}
+
+/// The transports `open` can dial itself.
+#[derive(Clone, Copy)]
+enum Via {
+    Ssh,
+    Telnet,
 }
 
 /// Proof of registration. Released exactly once: explicitly after a

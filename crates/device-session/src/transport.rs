@@ -26,6 +26,8 @@ use tokio_util::sync::CancellationToken;
 pub enum TransportKind {
     Ssh,
     Telnet,
+    /// A stream the caller brought ([`crate::Registry::open_stream`]).
+    Stream,
 }
 
 impl std::fmt::Display for TransportKind {
@@ -33,6 +35,7 @@ impl std::fmt::Display for TransportKind {
         f.write_str(match self {
             TransportKind::Ssh => "ssh",
             TransportKind::Telnet => "telnet",
+            TransportKind::Stream => "stream",
         })
     }
 }
