@@ -10,8 +10,11 @@
 //! - [`config`]: TOML config, CLI overrides, effective settings, credentials.
 
 pub mod config;
+pub mod diagram;
+pub mod engine;
 pub mod filter;
 pub mod identity;
 pub mod model;
+pub mod report;
 pub mod seeds;
 pub mod store;

@@ -1,0 +1,724 @@
+//! The discovery engine: a breadth-first walk with real concurrency.
+//!
+//! # Ownership
+//!
+//! One *coordinator* (the `walk` future) owns everything that decides: the
+//! identity index, the frontier, each device's status for this run, and the
+//! only handle that schedules work. Device tasks own exactly one thing, their
+//! session: a task opens it, runs the platform's command plan, closes it, and
+//! returns raw facts. It never touches the index or the store, so there is
+//! nothing to lock and no way for two tasks to walk one device: a device is
+//! queued only when the coordinator's index says it is new to this run.
+//!
+//! Results go to the store through [`StoreSender`] (one writer thread, one
+//! transaction per device), so an interrupted run loses at most the devices
+//! in flight.
+//!
+//! # Shutdown
+//!
+//! Cancellation (Ctrl-C) or the run deadline stops scheduling at once. Tasks
+//! in flight get `grace` to finish and commit; then they are aborted — which
+//! drops their sessions, and the session registry counts those as forced
+//! closes. Finally the registry itself is shut down, so the count of open
+//! sessions is zero when `walk` returns, whatever the devices did.
+
+pub mod plan;
+
+use crate::filter::{Candidate, Decision, Filter};
+use crate::identity::{Identifiers, IdentityIndex, display_hostname};
+use crate::model::{
+    ConnectionMethod, Device, DeviceId, DeviceResult, DeviceStatus, Link, LinkProtocol,
+    StatusCounts, Via,
+};
+use crate::store::StoreSender;
+use device_parsers::Platform;
+use device_session::{Credentials, OpenOptions, Registry, SessionError, Target, TransportKind};
+use plan::{Answer, Ask, DeviceFacts};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How a walk behaves. Built from [`crate::config::Settings`] by the binary.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub ssh_port: u16,
+    pub telnet_port: u16,
+    /// Devices walked at once.
+    pub concurrency: usize,
+    /// Neighbours deeper than this are recorded as skipped, not walked.
+    pub max_depth: Option<u32>,
+    /// Tried in order on each device until one authenticates.
+    pub credentials: Vec<Credentials>,
+    pub session: OpenOptions,
+    /// Upper bound for one device, login to goodbye.
+    pub device_timeout: Duration,
+    /// Upper bound for the whole walk; when it passes the walk stops cleanly.
+    pub run_deadline: Option<Duration>,
+    /// How long in-flight devices get after a stop before they are cut off.
+    pub grace: Duration,
+    /// Devices that failed this many times in a row are skipped (0: never).
+    pub failure_threshold: u32,
+    pub ignore_failures: bool,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            ssh_port: 22,
+            telnet_port: 23,
+            concurrency: 32,
+            max_depth: None,
+            credentials: Vec::new(),
+            session: OpenOptions::default(),
+            device_timeout: Duration::from_secs(300),
+            run_deadline: None,
+            grace: Duration::from_secs(2),
+            failure_threshold: 0,
+            ignore_failures: false,
+        }
+    }
+}
+
+/// Where a walk starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedTarget {
+    pub name: Option<String>,
+    pub ip: IpAddr,
+}
+
+/// Live counters for a progress bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WalkProgress {
+    pub walked: u64,
+    pub failed: u64,
+    pub queued: u64,
+    pub in_flight: u64,
+    /// Every device heard of in this run (walked, queued, filtered, leaves...).
+    pub discovered: u64,
+}
+
+/// What a walk did.
+#[derive(Debug, Clone, Serialize)]
+pub struct WalkSummary {
+    pub counts: StatusCounts,
+    pub links: u64,
+    pub duration_ms: u64,
+    /// Stopped by cancellation (Ctrl-C).
+    pub interrupted: bool,
+    /// Stopped by the run deadline.
+    pub deadline_hit: bool,
+    pub sessions_opened: u64,
+    pub sessions_closed_gracefully: u64,
+    pub sessions_force_closed: u64,
+    pub sessions_failed_opens: u64,
+    pub sessions_peak_concurrent: u64,
+    /// Must be 0: every session the walk opened is closed when it returns.
+    pub sessions_open_at_exit: u64,
+}
+
+/// Why a walk could not run at all. Device failures are results, not errors.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error(
+        "no credentials: give --username with --password-env, or NETWALKER_USERNAME/NETWALKER_PASSWORD, or a credentials file"
+    )]
+    NoCredentials,
+    #[error("the store writer stopped during the walk: {0}")]
+    Store(String),
+}
+
+/// One device to walk.
+#[derive(Debug, Clone)]
+struct Job {
+    id: DeviceId,
+    name: Option<String>,
+    ip: IpAddr,
+    depth: u32,
+    parent: Option<DeviceId>,
+    via: Via,
+}
+
+/// This run's knowledge of a device.
+#[derive(Debug, Clone)]
+struct Node {
+    status: DeviceStatus,
+    depth: u32,
+    /// Queued or in flight: not decided yet.
+    pending: bool,
+    reason: Option<String>,
+}
+
+/// What a device task brings back.
+struct Walked {
+    facts: DeviceFacts,
+    method: ConnectionMethod,
+    prompt_name: Option<String>,
+}
+
+/// Neighbour-reported platform texts and capabilities that mean "not a
+/// network device we can log in to", used when the config sets no filters.
+pub fn default_filter_config() -> crate::filter::FilterConfig {
+    crate::filter::FilterConfig {
+        platform_exclude: [
+            "Cisco IP Phone",
+            "Polycom",
+            "AIR-",
+            "AXIS",
+            "JETDIRECT",
+            "LaserJet",
+        ]
+        .map(String::from)
+        .to_vec(),
+        capability_exclude: vec!["Phone".into()],
+        ..Default::default()
+    }
+}
+
+/// Walks the network from `seeds`. See the module docs for who owns what.
+#[allow(clippy::too_many_arguments)]
+pub async fn walk(
+    seeds: Vec<SeedTarget>,
+    mut index: IdentityIndex,
+    failure_counts: HashMap<DeviceId, u32>,
+    filter: Filter,
+    store: StoreSender,
+    opts: WalkOptions,
+    cancel: CancellationToken,
+    progress: watch::Sender<WalkProgress>,
+) -> Result<WalkSummary, WalkError> {
+    if opts.credentials.is_empty() {
+        return Err(WalkError::NoCredentials);
+    }
+    let started = Instant::now();
+    let registry = Registry::new();
+    let mut c = Coordinator {
+        index: &mut index,
+        failure_counts,
+        filter,
+        store,
+        opts: &opts,
+        nodes: HashMap::new(),
+        frontier: VecDeque::new(),
+        links: 0,
+        progress,
+    };
+    for s in &seeds {
+        c.add_seed(s);
+    }
+    c.publish(0);
+
+    let mut running: JoinSet<(Job, Result<Walked, SessionError>)> = JoinSet::new();
+    let mut stopping = false;
+    let mut interrupted = false;
+    let mut deadline_hit = false;
+    let run_deadline = opts.run_deadline.map(|d| tokio::time::Instant::now() + d);
+    let mut grace_until: Option<tokio::time::Instant> = None;
+
+    loop {
+        while !stopping && running.len() < opts.concurrency.max(1) {
+            let Some(job) = c.next_job() else { break };
+            let registry = registry.clone();
+            let o = opts.clone();
+            running.spawn(async move {
+                let r = walk_device(&registry, &job, &o).await;
+                (job, r)
+            });
+        }
+        c.publish(running.len() as u64);
+        if running.is_empty() && (stopping || c.frontier.is_empty()) {
+            break;
+        }
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled(), if !stopping => {
+                tracing::warn!("interrupted: no new devices; {} in flight get {:?}", running.len(), opts.grace);
+                stopping = true;
+                interrupted = true;
+                grace_until = Some(tokio::time::Instant::now() + opts.grace);
+            }
+            _ = sleep_until_opt(run_deadline), if !stopping && run_deadline.is_some() => {
+                tracing::warn!("run deadline reached: no new devices; {} in flight get {:?}", running.len(), opts.grace);
+                stopping = true;
+                deadline_hit = true;
+                grace_until = Some(tokio::time::Instant::now() + opts.grace);
+            }
+            _ = sleep_until_opt(grace_until), if grace_until.is_some() => {
+                tracing::warn!("grace period over: cutting off {} device(s)", running.len());
+                running.abort_all();
+                while running.join_next().await.is_some() {}
+                break;
+            }
+            Some(joined) = running.join_next() => {
+                match joined {
+                    Ok((job, result)) => c.finish(job, result).await?,
+                    Err(e) if e.is_panic() => tracing::error!("a device task panicked: {e}"),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+    c.publish(0);
+    let counts = c.counts();
+    let links = c.links;
+    drop(c);
+    // Everything the walk opened is closed when this returns; forced closes
+    // of aborted tasks have already been counted by their drops.
+    let report = registry
+        .shutdown(opts.grace.min(Duration::from_secs(1)))
+        .await;
+    let k = report.counters;
+    Ok(WalkSummary {
+        counts,
+        links,
+        duration_ms: started.elapsed().as_millis() as u64,
+        interrupted,
+        deadline_hit,
+        sessions_opened: k.opened,
+        sessions_closed_gracefully: k.closed_gracefully,
+        sessions_force_closed: k.force_closed,
+        sessions_failed_opens: k.failed_opens,
+        sessions_peak_concurrent: k.peak_concurrent,
+        sessions_open_at_exit: k.open_now,
+    })
+}
+
+async fn sleep_until_opt(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+struct Coordinator<'a> {
+    index: &'a mut IdentityIndex,
+    failure_counts: HashMap<DeviceId, u32>,
+    filter: Filter,
+    store: StoreSender,
+    opts: &'a WalkOptions,
+    nodes: HashMap<DeviceId, Node>,
+    frontier: VecDeque<Job>,
+    links: u64,
+    progress: watch::Sender<WalkProgress>,
+}
+
+impl Coordinator<'_> {
+    fn add_seed(&mut self, s: &SeedTarget) {
+        let mut ids = Identifiers::new().ip(s.ip);
+        if let Some(n) = &s.name {
+            ids = ids.hostname(n.clone());
+        }
+        let obs = self.index.observe(&ids);
+        if self.nodes.contains_key(&obs.id) {
+            return; // the same device given twice
+        }
+        self.queue(Job {
+            id: obs.id,
+            name: s.name.clone(),
+            ip: s.ip,
+            depth: 0,
+            parent: None,
+            via: Via::Seed,
+        });
+    }
+
+    fn queue(&mut self, job: Job) {
+        tracing::debug!(device = %job.name.as_deref().unwrap_or("?"), ip = %job.ip, depth = job.depth, "queued");
+        self.nodes.insert(
+            job.id,
+            Node {
+                status: DeviceStatus::NeighborOnly,
+                depth: job.depth,
+                pending: true,
+                reason: None,
+            },
+        );
+        self.frontier.push_back(job);
+    }
+
+    /// The next job whose device is still itself (not merged into another
+    /// that is already walked or queued).
+    fn next_job(&mut self) -> Option<Job> {
+        while let Some(job) = self.frontier.pop_front() {
+            let canonical = self.index.canonical(job.id);
+            if canonical != job.id {
+                // Proven to be another device while it waited: not walked twice.
+                if let Some(n) = self.nodes.get_mut(&job.id) {
+                    n.pending = false;
+                    n.status = DeviceStatus::Duplicate;
+                }
+                continue;
+            }
+            return Some(job);
+        }
+        None
+    }
+
+    fn publish(&self, in_flight: u64) {
+        let c = self.counts();
+        self.progress.send_replace(WalkProgress {
+            walked: c.walked,
+            failed: c.failed,
+            queued: self.frontier.len() as u64,
+            in_flight,
+            discovered: self.nodes.len() as u64,
+        });
+    }
+
+    fn counts(&self) -> StatusCounts {
+        let mut c = StatusCounts::default();
+        for n in self.nodes.values() {
+            if !n.pending {
+                c.add(n.status, 1);
+            }
+        }
+        c
+    }
+
+    async fn finish(
+        &mut self,
+        job: Job,
+        result: Result<Walked, SessionError>,
+    ) -> Result<(), WalkError> {
+        let label = job.name.clone().unwrap_or_else(|| job.ip.to_string());
+        match result {
+            Ok(w) => self.walked(job, w).await,
+            Err(e) => {
+                tracing::info!(device = %label, ip = %job.ip, error = %e, class = e.kind(), "failed");
+                let mut d = Device::new(
+                    job.id,
+                    job.name.clone().unwrap_or_else(|| job.ip.to_string()),
+                    DeviceStatus::Failed,
+                );
+                d.mgmt_ip = Some(job.ip);
+                d.ips.insert(job.ip);
+                d.depth = job.depth;
+                d.parent = job.parent;
+                d.via = Some(job.via);
+                d.error_class = Some(e.kind().to_string());
+                d.reason = Some(e.to_string());
+                self.settle(job.id, DeviceStatus::Failed, Some(e.to_string()));
+                self.commit(DeviceResult::bare(d)).await
+            }
+        }
+    }
+
+    fn settle(&mut self, id: DeviceId, status: DeviceStatus, reason: Option<String>) {
+        let n = self.nodes.entry(id).or_insert(Node {
+            status,
+            depth: 0,
+            pending: false,
+            reason: None,
+        });
+        n.status = status;
+        n.pending = false;
+        n.reason = reason;
+    }
+
+    async fn commit(&mut self, r: DeviceResult) -> Result<(), WalkError> {
+        match self.store.commit(r).await {
+            Ok(()) => Ok(()),
+            Err(crate::store::CommitError::Gone(e)) => Err(WalkError::Store(e.to_string())),
+            Err(crate::store::CommitError::Store(e)) => {
+                // One device that cannot be written is logged, not fatal.
+                tracing::error!(error = %e, "could not record a device");
+                Ok(())
+            }
+        }
+    }
+
+    async fn walked(&mut self, job: Job, w: Walked) -> Result<(), WalkError> {
+        let f = w.facts;
+        let raw_name = f
+            .hostname_raw
+            .clone()
+            .or(w.prompt_name.clone())
+            .or(job.name.clone())
+            .unwrap_or_else(|| job.ip.to_string());
+        let mut ids = Identifiers::new().hostname(raw_name.clone()).ip(job.ip);
+        ids = ids.ips(f.ips.iter().copied());
+        if let Some(s) = &f.serial {
+            ids = ids.serial(s.clone());
+        }
+        for m in &f.stack {
+            if let Some(s) = &m.serial {
+                ids = ids.serial(s.clone());
+            }
+        }
+        let obs = self.index.observe(&ids);
+        let id = obs.id;
+        let mut merges: Vec<DeviceId> = obs.merged.clone();
+        if id != job.id && !merges.contains(&job.id) {
+            merges.push(job.id);
+        }
+        tracing::info!(device = %raw_name, ip = %job.ip, via = %w.method, neighbors = f.sightings.len(), "walked");
+
+        let mut me = Device::new(id, display_hostname(&raw_name), DeviceStatus::Walked);
+        me.hostname_raw = Some(raw_name.clone());
+        me.serial = f.serial.clone();
+        me.platform = f.platform;
+        me.model = f.model.clone();
+        me.version = f.version.clone();
+        me.uptime = f.uptime.clone();
+        me.mgmt_ip = Some(job.ip);
+        me.ips.insert(job.ip);
+        me.ips.extend(f.ips.iter().copied());
+        me.depth = job.depth;
+        me.parent = job.parent.map(|p| self.index.canonical(p));
+        me.via = Some(job.via);
+        me.method = Some(w.method);
+        if !f.rejected.is_empty() {
+            tracing::debug!(device = %raw_name, rejected = ?f.rejected, "commands the device does not know");
+        }
+
+        // Neighbours: identity first, then one link per port pair whatever
+        // protocol(s) reported it, then the decision to walk or not.
+        let mut neighbors: BTreeMap<DeviceId, Device> = BTreeMap::new();
+        let mut links: BTreeMap<(String, DeviceId, String), Link> = BTreeMap::new();
+        for s in &f.sightings {
+            let mut nids = Identifiers::new()
+                .hostname(s.name_raw.clone())
+                .ips(s.ips.iter().copied());
+            if let Some(sn) = &s.serial {
+                nids = nids.serial(sn.clone());
+            }
+            let nobs = self.index.observe(&nids);
+            for m in nobs.merged {
+                if !merges.contains(&m) {
+                    merges.push(m);
+                }
+            }
+            let nid = nobs.id;
+            if nid == id {
+                continue; // a device seeing itself (shared segments, lldp on mgmt)
+            }
+            let key = (s.local_interface.clone(), nid, s.remote_interface.clone());
+            links
+                .entry(key)
+                .or_insert_with(|| Link {
+                    a: id,
+                    a_interface: s.local_interface.clone(),
+                    b: nid,
+                    b_interface: s.remote_interface.clone(),
+                    protocols: Default::default(),
+                })
+                .protocols
+                .insert(s.protocol);
+            let via = match s.protocol {
+                LinkProtocol::Cdp => Via::Cdp,
+                LinkProtocol::Lldp => Via::Lldp,
+            };
+            let placeholder = neighbors.entry(nid).or_insert_with(|| {
+                let mut d = Device::new(nid, s.name.clone(), DeviceStatus::NeighborOnly);
+                d.hostname_raw = Some(s.name_raw.clone());
+                d.depth = job.depth + 1;
+                d.parent = Some(id);
+                d.via = Some(via);
+                d
+            });
+            placeholder.ips.extend(s.ips.iter().copied());
+            if placeholder.mgmt_ip.is_none() {
+                placeholder.mgmt_ip = s.ips.first().copied();
+            }
+            if placeholder.platform_text.is_none() {
+                placeholder.platform_text = s.platform_text.clone();
+            }
+            for cap in &s.capabilities {
+                if !placeholder.capabilities.contains(cap) {
+                    placeholder.capabilities.push(cap.clone());
+                }
+            }
+            if placeholder.serial.is_none() {
+                placeholder.serial = s.serial.clone();
+            }
+        }
+        for d in neighbors.values_mut() {
+            self.decide(d, &job);
+        }
+        self.links += links.len() as u64;
+        self.settle(id, DeviceStatus::Walked, None);
+        for m in &merges {
+            if let Some(n) = self.nodes.get_mut(m) {
+                // The merged id's fate is the surviving device's.
+                n.pending = false;
+                n.status = DeviceStatus::Duplicate;
+            }
+        }
+        let result = DeviceResult {
+            device: me,
+            interfaces: f.interfaces,
+            stack_members: f.stack,
+            vlans: f.vlans,
+            neighbors: neighbors.into_values().collect(),
+            links: links.into_values().collect(),
+        };
+        self.commit(result).await?;
+        for gone in merges {
+            if gone == id {
+                continue;
+            }
+            let r = self
+                .store
+                .call(move |w| w.merge_devices(id, gone))
+                .await
+                .map_err(|e| WalkError::Store(e.to_string()))?;
+            if let Err(e) = r {
+                tracing::debug!(keep = %id, gone = %gone, error = %e, "merge skipped");
+            }
+        }
+        Ok(())
+    }
+
+    /// Decides a neighbour's fate for this run and sets its placeholder status.
+    fn decide(&mut self, d: &mut Device, parent: &Job) {
+        let depth = parent.depth + 1;
+        if let Some(n) = self.nodes.get_mut(&d.id) {
+            // Already known this run: keep its fate; a shallower path to a
+            // queued device improves its recorded depth.
+            if n.pending && depth < n.depth {
+                n.depth = depth;
+            }
+            d.status = n.status;
+            d.reason = n.reason.clone();
+            return;
+        }
+        let label = d.hostname.clone();
+        let decision = self.filter.decide(&Candidate::of_device(d));
+        let (status, reason) = if let Decision::Filtered { .. } = &decision {
+            (DeviceStatus::Filtered, Some(decision.to_string()))
+        } else if self.opts.max_depth.is_some_and(|m| depth > m) {
+            (
+                DeviceStatus::Skipped,
+                Some(format!(
+                    "skipped: depth {depth} is beyond --max-depth {}",
+                    self.opts.max_depth.unwrap_or(0)
+                )),
+            )
+        } else if d.mgmt_ip.is_none() {
+            (
+                DeviceStatus::NeighborOnly,
+                Some("neighbor-only: no management address advertised".into()),
+            )
+        } else if self.opts.failure_threshold > 0
+            && !self.opts.ignore_failures
+            && self.failure_counts.get(&d.id).copied().unwrap_or(0) >= self.opts.failure_threshold
+        {
+            (
+                DeviceStatus::Skipped,
+                Some(format!(
+                    "skipped: failed {} times in a row (threshold {}; --ignore-failures to try anyway)",
+                    self.failure_counts.get(&d.id).copied().unwrap_or(0),
+                    self.opts.failure_threshold
+                )),
+            )
+        } else {
+            let ip = d.mgmt_ip.unwrap_or(parent.ip);
+            self.queue(Job {
+                id: d.id,
+                name: Some(d.hostname.clone()),
+                ip,
+                depth,
+                parent: Some(parent.id),
+                via: d.via.unwrap_or(Via::Cdp),
+            });
+            d.status = DeviceStatus::NeighborOnly;
+            d.reason = None;
+            return;
+        };
+        tracing::info!(device = %label, reason = reason.as_deref().unwrap_or(""), "not walked");
+        d.status = status;
+        d.reason = reason.clone();
+        self.nodes.insert(
+            d.id,
+            Node {
+                status,
+                depth,
+                pending: false,
+                reason,
+            },
+        );
+    }
+}
+
+/// One device, start to finish, in the task that owns its session.
+async fn walk_device(
+    registry: &Registry,
+    job: &Job,
+    opts: &WalkOptions,
+) -> Result<Walked, SessionError> {
+    let fut = async {
+        let mut target = Target::new(job.ip.to_string())
+            .ssh_port(opts.ssh_port)
+            .telnet_port(opts.telnet_port);
+        if let Some(n) = &job.name {
+            target = target.name(n.clone());
+        }
+        let mut last_err = None;
+        let mut session = None;
+        for (i, creds) in opts.credentials.iter().enumerate() {
+            match registry.open(&target, creds, &opts.session).await {
+                Ok(s) => {
+                    session = Some(s);
+                    break;
+                }
+                Err(e @ SessionError::AuthFailed { .. }) if i + 1 < opts.credentials.len() => {
+                    tracing::debug!(device = %job.ip, "credential set {} rejected, trying the next", i + 1);
+                    last_err = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let Some(mut s) = session else {
+            return Err(last_err.expect("at least one credential set was tried"));
+        };
+        let info = s.info().clone();
+        let platform = info.platform.unwrap_or(Platform::CiscoIos);
+        let mut answers = Vec::new();
+        for (ask, cmd) in plan::plan(platform) {
+            if *ask == Ask::Version
+                && let Some(text) = &info.show_version
+            {
+                answers.push(Answer {
+                    ask: *ask,
+                    command: cmd.to_string(),
+                    text: text.clone(),
+                    rejected: false,
+                });
+                continue;
+            }
+            // A failed command ends the device: the session may be unusable,
+            // and dropping `s` on return force-closes it (and is counted).
+            let out = s.run(cmd).await?;
+            answers.push(Answer {
+                ask: *ask,
+                command: cmd.to_string(),
+                text: out.text,
+                rejected: out.rejected,
+            });
+        }
+        if let Err(e) = s.close().await {
+            tracing::debug!(device = %job.ip, error = %e, "goodbye was not clean");
+        }
+        Ok(Walked {
+            facts: plan::interpret(platform, &answers),
+            method: match info.transport {
+                TransportKind::Telnet => ConnectionMethod::Telnet,
+                // Ssh, and caller-supplied streams (tests) which speak SSH-like CLIs.
+                _ => ConnectionMethod::Ssh,
+            },
+            prompt_name: info.name.clone(),
+        })
+    };
+    match tokio::time::timeout(opts.device_timeout, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(SessionError::Timeout {
+            device: device_session::DeviceLabel::new(job.ip.to_string())
+                .with_name(job.name.clone()),
+            step: device_session::Step::Command("(whole device)".into()),
+            after: opts.device_timeout,
+        }),
+    }
+}

@@ -1,0 +1,426 @@
+//! What to ask each platform, and what the answers mean.
+//!
+//! Pure: command lists per platform and [`interpret`], which turns raw
+//! outputs into [`DeviceFacts`] (the device's own record and tables) and
+//! [`Sighting`]s (neighbours). No I/O here, so the whole mapping is tested on
+//! captured text.
+
+use crate::identity::{display_hostname, normalize_serial};
+use crate::model::{Interface, LinkProtocol, StackMember, Vlan, normalize_interface};
+use device_parsers::{self as dp, Capability, Platform};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// One command of a plan and what it is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    Version,
+    Cdp,
+    Lldp,
+    Inventory,
+    Stack,
+    Vlans,
+    InterfacesStatus,
+    IpInterfaces,
+    PanosSystemInfo,
+    PanosHa,
+    LldpcliJson,
+    LinuxHostname,
+    LinuxSerial,
+    LinuxOs,
+}
+
+/// The commands a walk runs on `platform`, in order. `show version` is left
+/// out when the session already read it to detect the platform.
+pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
+    use Ask::*;
+    match platform {
+        Platform::CiscoIos | Platform::CiscoXe => &[
+            (Version, "show version"),
+            (Cdp, "show cdp neighbors detail"),
+            (Lldp, "show lldp neighbors detail"),
+            (Inventory, "show inventory"),
+            (Stack, "show switch"),
+            (Vlans, "show vlan brief"),
+            (InterfacesStatus, "show interfaces status"),
+            (IpInterfaces, "show ip interface brief"),
+        ],
+        Platform::CiscoNxos => &[
+            (Version, "show version"),
+            (Cdp, "show cdp neighbors detail"),
+            (Lldp, "show lldp neighbors detail"),
+            (Inventory, "show inventory"),
+            (Vlans, "show vlan"),
+            (InterfacesStatus, "show interface status"),
+            (IpInterfaces, "show ip interface brief"),
+        ],
+        Platform::PaloaltoPanos => &[
+            (PanosSystemInfo, "show system info"),
+            (PanosHa, "show high-availability state"),
+        ],
+        Platform::Linux => &[
+            (LinuxHostname, "hostname"),
+            (LinuxSerial, "cat /sys/class/dmi/id/product_serial"),
+            (LinuxOs, "cat /etc/os-release"),
+            (LldpcliJson, "lldpcli -f json show neighbors details"),
+        ],
+    }
+}
+
+/// A neighbour as one device reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sighting {
+    /// The name exactly as reported (CDP device-id, LLDP system name).
+    pub name_raw: String,
+    /// Display form: no domain, no `(SERIAL)`.
+    pub name: String,
+    /// From an NX-OS style `name(SERIAL)` device-id.
+    pub serial: Option<String>,
+    /// Addresses, management ones first.
+    pub ips: Vec<IpAddr>,
+    /// CDP platform, or the first line of the LLDP system description.
+    pub platform_text: Option<String>,
+    pub capabilities: Vec<String>,
+    pub local_interface: String,
+    pub remote_interface: String,
+    pub protocol: LinkProtocol,
+}
+
+/// What a walked device says about itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceFacts {
+    pub hostname_raw: Option<String>,
+    pub serial: Option<String>,
+    pub model: Option<String>,
+    pub version: Option<String>,
+    pub uptime: Option<String>,
+    pub platform: Option<Platform>,
+    pub ips: Vec<IpAddr>,
+    pub interfaces: Vec<Interface>,
+    pub stack: Vec<StackMember>,
+    pub vlans: Vec<Vlan>,
+    pub sightings: Vec<Sighting>,
+    /// Commands the device rejected (`% Invalid input`): kept for the log.
+    pub rejected: Vec<String>,
+}
+
+/// One command's output, as the session returned it.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub ask: Ask,
+    pub command: String,
+    pub text: String,
+    pub rejected: bool,
+}
+
+fn cap_words(caps: &[Capability]) -> Vec<String> {
+    caps.iter().map(|c| format!("{c:?}")).collect()
+}
+
+fn ips_of<'a>(addrs: impl IntoIterator<Item = &'a String>) -> Vec<IpAddr> {
+    let mut out: Vec<IpAddr> = Vec::new();
+    for a in addrs {
+        if let Ok(ip) = a.trim().parse::<IpAddr>()
+            && !out.contains(&ip)
+        {
+            out.push(ip);
+        }
+    }
+    out
+}
+
+/// `name(SERIAL)` -> the serial, if the parenthesised part looks like one.
+fn serial_in_name(raw: &str) -> Option<String> {
+    let open = raw.rfind('(')?;
+    let inner = raw[open + 1..].strip_suffix(')')?;
+    clean_serial(inner)
+}
+
+/// The serial as printed, if it is a real one (not `unknown`, `N/A`...).
+/// Identity compares normalised forms; records keep what the device said.
+fn clean_serial(raw: &str) -> Option<String> {
+    normalize_serial(raw).map(|_| raw.trim().to_string())
+}
+
+fn first_line(s: &str) -> Option<String> {
+    s.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_string)
+}
+
+/// Turns a device's answers into facts and sightings.
+pub fn interpret(platform: Platform, answers: &[Answer]) -> DeviceFacts {
+    let mut f = DeviceFacts {
+        platform: Some(platform),
+        ..DeviceFacts::default()
+    };
+    let mut version: Option<dp::ShowVersion> = None;
+    let mut switch_rows: Vec<dp::StackMember> = Vec::new();
+    let mut status_rows: Vec<dp::InterfaceStatus> = Vec::new();
+    let mut ip_rows: Vec<dp::IpInterface> = Vec::new();
+    let mut inventory: Vec<dp::InventoryItem> = Vec::new();
+    for a in answers {
+        if a.rejected {
+            f.rejected.push(a.command.clone());
+            continue;
+        }
+        match a.ask {
+            Ask::Version => version = Some(dp::parse_show_version(&a.text)),
+            Ask::Cdp => {
+                for n in dp::parse_cdp_neighbors_detail(&a.text) {
+                    if let Some(s) = cdp_sighting(&n) {
+                        f.sightings.push(s);
+                    }
+                }
+            }
+            Ask::Lldp => {
+                for n in dp::parse_lldp_neighbors_detail(&a.text) {
+                    if let Some(s) = lldp_sighting(&n) {
+                        f.sightings.push(s);
+                    }
+                }
+            }
+            Ask::LldpcliJson => {
+                for n in dp::parse_lldpd_json(&a.text) {
+                    if let Some(s) = lldp_sighting(&n) {
+                        f.sightings.push(s);
+                    }
+                }
+            }
+            Ask::Inventory => inventory = dp::parse_inventory(&a.text),
+            Ask::Stack => switch_rows = dp::parse_show_switch(&a.text),
+            Ask::Vlans => f.vlans = vlans(&a.text),
+            Ask::InterfacesStatus => status_rows = dp::parse_interfaces_status(&a.text),
+            Ask::IpInterfaces => ip_rows = dp::parse_ip_interface_brief(&a.text),
+            Ask::PanosSystemInfo => {
+                let s = dp::parse_panos_system_info(&a.text);
+                f.hostname_raw = s.hostname;
+                f.serial = s.serial.as_deref().and_then(clean_serial);
+                f.model = s.model;
+                f.version = s.sw_version;
+                f.uptime = s.uptime;
+                f.ips
+                    .extend(s.ip_address.and_then(|ip| ip.parse::<IpAddr>().ok()));
+            }
+            Ask::PanosHa => {}
+            Ask::LinuxHostname => f.hostname_raw = first_line(&a.text),
+            Ask::LinuxSerial => f.serial = first_line(&a.text).as_deref().and_then(clean_serial),
+            Ask::LinuxOs => {
+                f.version = a.text.lines().find_map(|l| {
+                    l.strip_prefix("PRETTY_NAME=")
+                        .map(|v| v.trim_matches('"').to_string())
+                });
+                f.model.get_or_insert_with(|| "Linux".to_string());
+            }
+        }
+    }
+    if let Some(v) = version {
+        f.hostname_raw = f.hostname_raw.or(v.hostname.clone());
+        f.serial = v.serial.as_deref().and_then(clean_serial);
+        f.model = v.model.clone();
+        f.version = v.version.clone();
+        f.uptime = v.uptime.clone();
+        f.stack = stack_members(&v, &switch_rows, &inventory);
+    }
+    if f.serial.is_none() {
+        // Chassis serial from `show inventory` when show version had none.
+        f.serial = inventory
+            .first()
+            .and_then(|i| i.serial.as_deref())
+            .and_then(clean_serial);
+    }
+    f.interfaces = interfaces(&status_rows, &ip_rows);
+    for r in &ip_rows {
+        if let Ok(ip) = r
+            .ip_address
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .parse::<IpAddr>()
+            && !f.ips.contains(&ip)
+        {
+            f.ips.push(ip);
+        }
+    }
+    f
+}
+
+fn cdp_sighting(n: &dp::CdpNeighbor) -> Option<Sighting> {
+    let local = n.local_interface.as_deref()?;
+    let name_raw = n.device_id.trim().to_string();
+    if name_raw.is_empty() {
+        return None;
+    }
+    Some(Sighting {
+        name: display_hostname(n.system_name.as_deref().unwrap_or(&name_raw)),
+        serial: serial_in_name(&name_raw),
+        ips: ips_of(n.management_addresses.iter().chain(&n.entry_addresses)),
+        platform_text: n.platform.clone(),
+        capabilities: match &n.capabilities_raw {
+            Some(raw) => raw.split_whitespace().map(str::to_string).collect(),
+            None => cap_words(&n.capabilities),
+        },
+        local_interface: normalize_interface(local),
+        remote_interface: n
+            .remote_interface
+            .as_deref()
+            .map(normalize_interface)
+            .unwrap_or_default(),
+        protocol: LinkProtocol::Cdp,
+        name_raw,
+    })
+}
+
+fn lldp_sighting(n: &dp::LldpNeighbor) -> Option<Sighting> {
+    let name_raw = n
+        .system_name
+        .clone()
+        .or_else(|| n.chassis_id.clone())?
+        .trim()
+        .to_string();
+    Some(Sighting {
+        name: display_hostname(&name_raw),
+        serial: n.serial.as_deref().and_then(clean_serial),
+        ips: ips_of(&n.management_addresses),
+        platform_text: n.system_description.as_deref().and_then(first_line),
+        capabilities: cap_words(&n.capabilities),
+        local_interface: n
+            .local_interface
+            .as_deref()
+            .map(normalize_interface)
+            .unwrap_or_default(),
+        remote_interface: n
+            .remote_interface()
+            .map(normalize_interface)
+            .unwrap_or_default(),
+        protocol: LinkProtocol::Lldp,
+        name_raw,
+    })
+}
+
+/// The IOS legacy VLANs every switch prints; they say nothing about the network.
+const LEGACY_VLANS: [u32; 4] = [1002, 1003, 1004, 1005];
+
+fn vlans(text: &str) -> Vec<Vlan> {
+    dp::parse_show_vlan(text)
+        .into_iter()
+        .filter(|v| !LEGACY_VLANS.contains(&v.vlan_id))
+        .filter_map(|v| {
+            let id = u16::try_from(v.vlan_id).ok()?;
+            let (po, ports): (Vec<String>, Vec<String>) = v
+                .interfaces
+                .iter()
+                .map(|p| normalize_interface(p))
+                .partition(|p| p.to_ascii_lowercase().starts_with("port-channel"));
+            Some(Vlan {
+                id,
+                name: v.name,
+                ports,
+                port_channels: po,
+            })
+        })
+        .collect()
+}
+
+fn interfaces(status: &[dp::InterfaceStatus], ips: &[dp::IpInterface]) -> Vec<Interface> {
+    let mut by_name: BTreeMap<String, Interface> = BTreeMap::new();
+    for s in status {
+        let name = normalize_interface(&s.port);
+        let i = by_name
+            .entry(name.clone())
+            .or_insert_with(|| Interface::new(name));
+        i.status = Some(s.status.clone());
+        i.vlan = Some(s.vlan.clone());
+        i.duplex = Some(s.duplex.clone());
+        i.speed = Some(s.speed.clone());
+        i.kind = s.media_type.clone();
+    }
+    for r in ips {
+        let name = normalize_interface(&r.interface);
+        let i = by_name
+            .entry(name.clone())
+            .or_insert_with(|| Interface::new(name));
+        if r.ip_address.parse::<IpAddr>().is_ok() {
+            i.ip = Some(r.ip_address.clone());
+        }
+        if i.status.is_none() {
+            i.status = Some(r.status.clone());
+        }
+    }
+    by_name.into_values().collect()
+}
+
+/// Stack members from `show switch` rows, with model and serial taken from
+/// `show version`'s per-switch lists (or `show inventory`) in switch order.
+fn stack_members(
+    v: &dp::ShowVersion,
+    rows: &[dp::StackMember],
+    inventory: &[dp::InventoryItem],
+) -> Vec<StackMember> {
+    // A lone switch is not a stack: one row, one serial.
+    if rows.len() < 2 && v.serials.len() < 2 {
+        return Vec::new();
+    }
+    let mut sorted: Vec<&dp::StackMember> = rows.iter().collect();
+    sorted.sort_by_key(|r| r.switch);
+    let n = sorted.len().max(v.serials.len());
+    (0..n)
+        .map(|i| {
+            let row = sorted.get(i);
+            let switch = row.map(|r| r.switch).unwrap_or(i as u32 + 1);
+            let inv = inventory.iter().find(|it| {
+                it.name
+                    .trim_matches('"')
+                    .ends_with(&format!("Switch {switch}"))
+            });
+            StackMember {
+                switch,
+                role: row.map(|r| r.role.clone()),
+                priority: row.and_then(|r| r.priority),
+                model: v
+                    .hardware
+                    .get(i)
+                    .cloned()
+                    .or_else(|| inv.and_then(|it| it.pid.clone())),
+                serial: v
+                    .serials
+                    .get(i)
+                    .cloned()
+                    .or_else(|| inv.and_then(|it| it.serial.clone())),
+                mac: row
+                    .map(|r| r.mac_address.clone())
+                    .or_else(|| v.mac_addresses.get(i).cloned()),
+                hw_version: row.and_then(|r| r.hw_version.clone()),
+                version: v.version.clone(),
+                state: row.map(|r| r.state.clone()),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_is_taken_from_nxos_device_ids() {
+        assert_eq!(
+            serial_in_name("core2(SAL21543C2W)").as_deref(),
+            Some("SAL21543C2W")
+        );
+        assert_eq!(serial_in_name("core2.campus.example"), None);
+    }
+
+    #[test]
+    fn plans_cover_neighbour_discovery_on_every_platform() {
+        for p in Platform::ALL {
+            let asks: Vec<Ask> = plan(p).iter().map(|(a, _)| *a).collect();
+            let finds_neighbours = asks.contains(&Ask::Cdp)
+                || asks.contains(&Ask::Lldp)
+                || asks.contains(&Ask::LldpcliJson)
+                || p == Platform::PaloaltoPanos;
+            assert!(finds_neighbours, "{p}");
+        }
+    }
+}

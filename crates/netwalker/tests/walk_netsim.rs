@@ -1,0 +1,356 @@
+//! The engine against a generated netsim campus: every reachable device walked
+//! exactly once, every link found once, leaves recorded, faults reported with
+//! the right class, and no session left open on either side.
+
+use device_session::{Credentials, HostKeyPolicy, OpenOptions, Timeouts};
+use netsim::{Fault, GenerateOptions, Lab, LabConfig};
+use netwalker::engine::{self, SeedTarget, WalkOptions, WalkProgress};
+use netwalker::filter::Filter;
+use netwalker::identity::IdentityIndex;
+use netwalker::model::{DeviceStatus, Inventory};
+use netwalker::store::{StoreWorker, StoreWriter};
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const SSH_PORT: u16 = 5022;
+const TELNET_PORT: u16 = 5023;
+
+fn walk_options() -> WalkOptions {
+    WalkOptions {
+        ssh_port: SSH_PORT,
+        telnet_port: TELNET_PORT,
+        concurrency: 32,
+        credentials: vec![Credentials::password("admin", "admin").with_enable_secret("admin")],
+        session: OpenOptions {
+            host_key_policy: HostKeyPolicy::Off,
+            timeouts: Timeouts {
+                connect: Duration::from_secs(2),
+                banner: Duration::from_secs(1),
+                auth: Duration::from_secs(2),
+                prompt: Duration::from_secs(1),
+                command: Duration::from_secs(2),
+                goodbye: Duration::from_secs(1),
+            },
+            ..OpenOptions::default()
+        },
+        device_timeout: Duration::from_secs(20),
+        ..WalkOptions::default()
+    }
+}
+
+async fn run_walk(
+    lab_devices: usize,
+    base: &str,
+    faults: bool,
+) -> (
+    Inventory,
+    Vec<netwalker::model::Device>,
+    engine::WalkSummary,
+    netsim::Stats,
+    netsim::Topology,
+) {
+    let topo = netsim::generate(&GenerateOptions {
+        devices: lab_devices,
+        seed: 9,
+        faults,
+        base_ip: base.parse().unwrap(),
+        ..GenerateOptions::default()
+    });
+    let lab = Lab::start(
+        topo.clone(),
+        LabConfig {
+            ssh_port: SSH_PORT,
+            telnet_port: TELNET_PORT,
+            slow_interval: Duration::from_millis(1),
+            ..LabConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let writer = StoreWriter::open(dir.path().join("inv.sqlite")).unwrap();
+    let worker = StoreWorker::spawn(writer, 256).unwrap();
+    let core = topo.device("core1").unwrap();
+    let filter = Filter::new(&engine::default_filter_config()).unwrap();
+    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
+    let summary = engine::walk(
+        vec![SeedTarget {
+            name: Some("core1".into()),
+            ip: core.mgmt_ip.into(),
+        }],
+        IdentityIndex::new(),
+        HashMap::new(),
+        filter,
+        worker.sender(),
+        walk_options(),
+        CancellationToken::new(),
+        tx,
+    )
+    .await
+    .unwrap();
+    let writer = worker.shutdown().await.unwrap();
+    let inv = writer.read().export_inventory().unwrap();
+    let devices = writer.read().devices().unwrap();
+    let stats = lab.wait_until_idle(Duration::from_secs(5)).await;
+    lab.shutdown(Duration::from_secs(2)).await;
+    (inv, devices, summary, stats, topo)
+}
+
+fn link_key(a: &str, ai: &str, b: &str, bi: &str) -> (String, String, String, String) {
+    let l = (a.to_string(), netwalker::model::normalize_interface(ai));
+    let r = (b.to_string(), netwalker::model::normalize_interface(bi));
+    if l <= r {
+        (l.0, l.1, r.0, r.1)
+    } else {
+        (r.0, r.1, l.0, l.1)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn walks_a_campus_once_and_finds_every_link() {
+    let (inv, _, summary, stats, topo) = run_walk(150, "127.50.0.1", false).await;
+    let truth = netsim::truth(&topo);
+    let by_name: HashMap<&str, &netwalker::model::InventoryDevice> = inv
+        .devices
+        .iter()
+        .map(|d| (d.hostname.as_str(), d))
+        .collect();
+
+    // Every reachable device walked, exactly once (one record per hostname).
+    let names: Vec<&str> = inv.devices.iter().map(|d| d.hostname.as_str()).collect();
+    let unique: BTreeSet<&str> = names.iter().copied().collect();
+    assert_eq!(names.len(), unique.len(), "a device was recorded twice");
+    for d in &truth.devices {
+        let got = by_name
+            .get(d.hostname.as_str())
+            .unwrap_or_else(|| panic!("{} missing from the inventory", d.hostname));
+        if d.reachable {
+            assert_eq!(
+                got.status,
+                DeviceStatus::Walked,
+                "{}: {:?}",
+                d.hostname,
+                got.reason
+            );
+            assert_eq!(
+                got.serial.as_deref(),
+                Some(d.serial.as_str()),
+                "{}",
+                d.hostname
+            );
+        } else {
+            assert_ne!(got.status, DeviceStatus::Walked, "{}", d.hostname);
+        }
+    }
+    // Each session the walk opened was one device: walked devices == SSH/telnet sessions.
+    let walked = truth.devices.iter().filter(|d| d.reachable).count() as u64;
+    assert_eq!(summary.counts.walked, walked);
+    assert_eq!(
+        stats.sessions_opened, walked,
+        "a device was logged in to twice"
+    );
+    assert_eq!(stats.sessions_closed_gracefully, walked, "{stats:?}");
+    assert_eq!(stats.sessions_open, 0);
+    assert_eq!(summary.sessions_open_at_exit, 0);
+
+    // Every link, once, with both interfaces.
+    let want: BTreeSet<_> = truth
+        .links
+        .iter()
+        .map(|l| link_key(&l.a, &l.a_interface, &l.b, &l.b_interface))
+        .collect();
+    let got: BTreeSet<_> = inv
+        .links
+        .iter()
+        .map(|l| link_key(&l.a, &l.a_interface, &l.b, &l.b_interface))
+        .collect();
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(missing.is_empty(), "links not found: {missing:#?}");
+    assert!(extra.is_empty(), "links that do not exist: {extra:#?}");
+    assert_eq!(inv.links.len(), want.len());
+
+    // Phones and printers are filtered with a reason; the telnet-only switch
+    // was walked over telnet.
+    let phone = truth
+        .devices
+        .iter()
+        .find(|d| d.hostname.starts_with("SEP"))
+        .unwrap();
+    let p = by_name[phone.hostname.as_str()];
+    assert_eq!(p.status, DeviceStatus::Filtered);
+    assert!(
+        p.reason.as_deref().unwrap_or("").starts_with("filtered: "),
+        "{:?}",
+        p.reason
+    );
+    assert_eq!(by_name["legacy1"].status, DeviceStatus::Walked);
+    // Stacks are members of their device, never devices of their own.
+    let stacked = truth
+        .devices
+        .iter()
+        .find(|d| d.stack_members.len() > 1)
+        .unwrap();
+    assert_eq!(
+        by_name[stacked.hostname.as_str()].stack_members.len(),
+        stacked.stack_members.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faulty_devices_fail_with_the_right_class_and_leak_nothing() {
+    let (_, devices, summary, stats, topo) = run_walk(160, "127.51.0.1", true).await;
+    let by_name: HashMap<&str, &netwalker::model::Device> =
+        devices.iter().map(|d| (d.hostname.as_str(), d)).collect();
+    let mut seen = 0;
+    for d in &topo.devices {
+        let Some(fault) = d.fault else { continue };
+        seen += 1;
+        let got = by_name[d.hostname.as_str()];
+        let class = got.error_class.as_deref();
+        match fault {
+            Fault::AuthFail => assert_eq!(class, Some("auth_failed"), "{}", d.hostname),
+            Fault::NoBanner | Fault::StopMidOutput => {
+                assert_eq!(
+                    class,
+                    Some("timeout"),
+                    "{} {fault:?}: {:?}",
+                    d.hostname,
+                    got.reason
+                )
+            }
+            Fault::NoPrompt => assert!(
+                matches!(class, Some("timeout" | "prompt_not_found")),
+                "{}: {:?}",
+                d.hostname,
+                got.reason
+            ),
+            Fault::RefuseAll => assert_eq!(class, Some("refused"), "{}", d.hostname),
+            Fault::DropMidCommand => assert!(
+                matches!(class, Some("closed" | "session_closed" | "protocol")),
+                "{}: {:?} {:?}",
+                d.hostname,
+                class,
+                got.reason
+            ),
+            Fault::SlowOutput | Fault::TelnetOnly | Fault::BannerWithPromptChars => {
+                assert_eq!(
+                    got.status,
+                    DeviceStatus::Walked,
+                    "{} {fault:?}: {:?}",
+                    d.hostname,
+                    got.reason
+                )
+            }
+            Fault::GarbageOutput => {
+                // Logged in and answered, but nothing usable: walked, no neighbours from it.
+                assert!(
+                    matches!(got.status, DeviceStatus::Walked | DeviceStatus::Failed),
+                    "{}",
+                    d.hostname
+                )
+            }
+        }
+        if got.status == DeviceStatus::Failed {
+            assert!(
+                got.reason.is_some(),
+                "{}: failure without a reason",
+                d.hostname
+            );
+        }
+    }
+    assert_eq!(seen, Fault::ALL.len());
+    assert_eq!(stats.sessions_open, 0, "{stats:?}");
+    assert_eq!(summary.sessions_open_at_exit, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_depth_skips_with_a_reason_and_cancel_stops_promptly() {
+    let topo = netsim::generate(&GenerateOptions {
+        devices: 60,
+        seed: 3,
+        base_ip: "127.52.0.1".parse().unwrap(),
+        ..GenerateOptions::default()
+    });
+    let lab = Lab::start(
+        topo.clone(),
+        LabConfig {
+            ssh_port: SSH_PORT,
+            telnet_port: TELNET_PORT,
+            ..LabConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let seed = vec![SeedTarget {
+        name: None,
+        ip: topo.device("core1").unwrap().mgmt_ip.into(),
+    }];
+    let filter = || Filter::new(&engine::default_filter_config()).unwrap();
+
+    // Depth 1: cores' direct neighbours are walked, the access layer is skipped.
+    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
+    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
+    let s = engine::walk(
+        seed.clone(),
+        IdentityIndex::new(),
+        HashMap::new(),
+        filter(),
+        worker.sender(),
+        WalkOptions {
+            max_depth: Some(1),
+            ..walk_options()
+        },
+        CancellationToken::new(),
+        tx,
+    )
+    .await
+    .unwrap();
+    let inv = worker
+        .shutdown()
+        .await
+        .unwrap()
+        .read()
+        .export_inventory()
+        .unwrap();
+    assert!(s.counts.skipped > 0, "{:?}", s.counts);
+    let acc = inv.devices.iter().find(|d| d.hostname == "acc1").unwrap();
+    assert_eq!(acc.status, DeviceStatus::Skipped);
+    assert!(
+        acc.reason.as_deref().unwrap().contains("--max-depth 1"),
+        "{:?}",
+        acc.reason
+    );
+    assert!(inv.devices.iter().all(|d| d.depth <= 2));
+
+    // Cancelled before it starts: returns at once, nothing left open.
+    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
+    let t0 = std::time::Instant::now();
+    let s = engine::walk(
+        seed,
+        IdentityIndex::new(),
+        HashMap::new(),
+        filter(),
+        worker.sender(),
+        walk_options(),
+        cancel,
+        tx,
+    )
+    .await
+    .unwrap();
+    assert!(s.interrupted);
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+    assert_eq!(s.sessions_open_at_exit, 0);
+    worker.shutdown().await.unwrap();
+    assert_eq!(
+        lab.wait_until_idle(Duration::from_secs(5))
+            .await
+            .sessions_open,
+        0
+    );
+    lab.shutdown(Duration::from_secs(2)).await;
+}
