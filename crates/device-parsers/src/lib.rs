@@ -4,8 +4,37 @@
 //! platform's output) and returns records, possibly empty, never a panic. The
 //! walker treats "nothing parsed" as data, not as a crash.
 //!
-//! Use [`parse`] when the command is a string from a user or a command plan;
-//! call the `parse_*` functions directly when the caller already knows.
+//! Use [`parse`] when the command is a string from a user or a command plan
+//! (abbreviations such as `sh cdp nei det` are accepted; [`supported`] lists
+//! every platform/command pair, and the error for an unknown pair lists them
+//! too); call the `parse_*` functions directly when the caller already knows.
+//!
+//! ```
+//! use device_parsers::{parse, Parsed, Platform};
+//!
+//! let out = "Device ID: sw2.example.com\n\
+//!            Entry address(es):\n  IP address: 10.0.0.2\n\
+//!            Platform: cisco WS-C2960X-48FPD-L,  Capabilities: Switch IGMP\n\
+//!            Interface: GigabitEthernet1/0/1,  Port ID (outgoing port): GigabitEthernet0/1\n";
+//! let Parsed::CdpNeighbors(n) = parse(Platform::CiscoIos, "sh cdp nei det", out).unwrap() else {
+//!     unreachable!()
+//! };
+//! assert_eq!(n[0].name, "sw2");
+//! assert_eq!(n[0].mgmt_ip(), Some("10.0.0.2"));
+//!
+//! // JSON for the CLI: {"kind": "cdp_neighbors", "records": [...]}
+//! let json = serde_json::to_value(parse(Platform::CiscoIos, "show cdp neighbors detail", out).unwrap()).unwrap();
+//! assert_eq!(json["kind"], "cdp_neighbors");
+//!
+//! let err = parse(Platform::Linux, "show version", "").unwrap_err();
+//! assert!(err.to_string().contains("linux: lldpcli show neighbors details"));
+//! ```
+//!
+//! Modules: [`version`] (show version, platform detection), [`panos`],
+//! [`cdp`], [`lldp`] (Cisco and lldpd), [`summary`] (one-line neighbour
+//! tables), [`inventory`], [`stack`] (show switch), [`module`], [`vlan`],
+//! [`interfaces`] (status and ip brief), [`normalize`] (names, interfaces,
+//! MACs, platform strings, capabilities), [`dispatch`].
 
 pub mod cdp;
 pub mod dispatch;
