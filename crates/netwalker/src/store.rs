@@ -405,24 +405,41 @@ impl StoreWriter {
     /// (see [`crate::identity::Observation::merged`]): IPs, aliases (including
     /// `gone`'s hostname), tables, links and parent references move to
     /// `keep`; facts `keep` lacks are taken from `gone`; `gone` is deleted.
+    /// If `keep` is not stored yet, `gone`'s record moves to the `keep` id;
+    /// if `gone` is not stored, there is nothing to do.
     pub fn merge_devices(&mut self, keep: DeviceId, gone: DeviceId) -> Result<()> {
         if keep == gone {
             return Ok(());
         }
         let now = self.now();
-        let k = self
-            .reader
-            .device(keep)?
-            .ok_or(StoreError::UnknownDevice(keep))?;
         let Some(g) = self.reader.device(gone)? else {
-            // Already merged (e.g. a replayed message): nothing to do.
+            // Already merged (e.g. a replayed message), or never stored:
+            // nothing to do.
             return Ok(());
         };
-        let meta_k = self.reader.row_meta(keep)?;
         let meta_g = self.reader.row_meta(gone)?;
+        // The identity index keeps the oldest id, which may belong to a
+        // sighting not committed yet; then `gone`'s row simply moves to it.
+        let (k, meta_k, copy_first) = match self.reader.device(keep)? {
+            Some(k) => (k, self.reader.row_meta(keep)?, false),
+            None => {
+                let mut k = g.clone();
+                k.id = keep;
+                (k, meta_g, true)
+            }
+        };
         let (merged, meta) = merge_records(k, meta_k, g, meta_g);
         let ctx = || format!("merging device {gone} into {keep}");
         let tx = self.tx("a merge")?;
+        if copy_first {
+            tx.execute(
+                &format!(
+                    "INSERT INTO devices (id, {DEVICE_STORED_COLUMNS}) SELECT ?1, {DEVICE_STORED_COLUMNS} FROM devices WHERE id = ?2"
+                ),
+                params![keep.0, gone.0],
+            )
+            .ctx(ctx)?;
+        }
         write_full_row(&tx, &merged, &meta).ctx(ctx)?;
         for sql in [
             "INSERT OR IGNORE INTO device_ips (device_id, ip) SELECT ?1, ip FROM device_ips WHERE device_id = ?2",
@@ -895,6 +912,9 @@ fn link_from_row(r: &Row<'_>) -> rusqlite::Result<Link> {
         protocols: parse_protocols(&r.get::<_, String>(4)?),
     })
 }
+
+/// Every devices column but `id`, for copying a row under a new id.
+const DEVICE_STORED_COLUMNS: &str = "hostname, norm_hostname, hostname_raw, serial, platform, model, version, uptime, mgmt_ip, status, reason, error_class, depth, parent, via, method, capabilities, platform_text, first_seen, last_seen, last_walked, failure_count, seen_run, attempt_run";
 
 const DEVICE_COLUMNS: &str = "id, hostname, hostname_raw, serial, platform, model, version, uptime, mgmt_ip, status, reason, error_class, depth, parent, via, method, capabilities, platform_text, first_seen, last_seen, failure_count";
 

@@ -340,13 +340,47 @@ fn merge_moves_everything_to_the_surviving_device() {
             .iter()
             .all(|l| l.a != DeviceId(3) && l.b != DeviceId(3))
     );
-    // Merging again is a no-op; merging into an unknown device is an error.
+    // Merging again is a no-op.
     s.merge_devices(DeviceId(2), DeviceId(3)).unwrap();
-    let err = s.merge_devices(DeviceId(77), DeviceId(2)).unwrap_err();
-    assert!(
-        matches!(err, StoreError::UnknownDevice(DeviceId(77))),
-        "{err}"
+    assert_eq!(s.read().devices().unwrap().len(), 3);
+}
+
+#[test]
+fn merging_into_an_id_not_stored_yet_moves_the_record() {
+    let mut s = StoreWriter::open_in_memory().unwrap();
+    let mut r = result(walked(5, "dist", "10.0.0.5"));
+    r.interfaces = vec![Interface::new("Gi0/1")];
+    r.neighbors = vec![neighbor(6, "leaf", 5, 1)];
+    r.links = vec![Link::new(
+        DeviceId(5),
+        "Gi0/1",
+        DeviceId(6),
+        "eth0",
+        LinkProtocol::Lldp,
+    )];
+    s.commit_device(&r).unwrap();
+    // Identity decided the oldest id, 2, which the engine never committed.
+    s.merge_devices(DeviceId(2), DeviceId(5)).unwrap();
+    let read = s.read();
+    assert!(read.device(DeviceId(5)).unwrap().is_none());
+    let d = read.device(DeviceId(2)).unwrap().unwrap();
+    assert_eq!(
+        (d.hostname.as_str(), d.status),
+        ("dist", DeviceStatus::Walked)
     );
+    assert_eq!(d.serial.as_deref(), Some("SER5"));
+    assert!(d.ips.contains(&ip("10.0.0.5")));
+    assert!(d.aliases.is_empty(), "{:?}", d.aliases);
+    assert_eq!(read.interfaces(DeviceId(2)).unwrap().len(), 1);
+    assert_eq!(
+        read.device(DeviceId(6)).unwrap().unwrap().parent,
+        Some(DeviceId(2))
+    );
+    let links = read.links().unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!((links[0].a, links[0].b), (DeviceId(2), DeviceId(6)));
+    // Neither stored: nothing to do.
+    s.merge_devices(DeviceId(40), DeviceId(41)).unwrap();
 }
 
 #[test]
