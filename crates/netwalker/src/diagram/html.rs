@@ -1,0 +1,321 @@
+//! The self-contained HTML page: an inline SVG drawn from the layout, with
+//! inline CSS and JS for pan, zoom, search and a details panel. No external
+//! resource of any kind, so it opens from a file share or an air-gapped laptop.
+
+use super::{Layer, NODE_H, NODE_W, Topology, xml_escape};
+use crate::model::DeviceStatus;
+use std::fmt::Write;
+
+const CSS: &str = r#"
+html,body{margin:0;height:100%;font-family:Helvetica,Arial,sans-serif;background:#fafafa;color:#1f1f1f}
+#nw-bar{position:fixed;top:0;left:0;right:0;height:40px;display:flex;align-items:center;gap:14px;padding:0 12px;background:#1f4e79;color:#fff;z-index:2;font-size:14px}
+#nw-bar input{padding:4px 8px;border-radius:4px;border:0;width:220px}
+#nw-bar .legend span{display:inline-block;padding:2px 6px;margin-right:4px;border-radius:3px;font-size:11px;color:#1f1f1f}
+#nw-svg{position:fixed;top:40px;left:0;width:100%;height:calc(100% - 40px);cursor:grab}
+#nw-svg.dragging{cursor:grabbing}
+#nw-details{position:fixed;top:52px;right:12px;width:300px;max-height:80%;overflow:auto;background:#fff;border:1px solid #bbb;border-radius:6px;padding:10px 12px;font-size:12px;box-shadow:0 2px 8px rgba(0,0,0,.2);display:none;z-index:3}
+#nw-details h3{margin:0 0 6px 0;font-size:15px}
+#nw-details table{border-collapse:collapse;width:100%}
+#nw-details td{padding:2px 4px;border-bottom:1px solid #eee;vertical-align:top}
+#nw-details .close{float:right;cursor:pointer;border:0;background:none;font-size:16px}
+.group rect{fill:#ffffff;stroke:#999;stroke-width:1.5}
+.group text{font-size:16px;font-weight:bold;fill:#555}
+.band rect{fill:none;stroke:#ddd;stroke-dasharray:4 3}
+.band text{font-size:10px;fill:#999}
+.link{fill:none;stroke:#7f7f7f;stroke-width:1.4}
+.link.hl{stroke:#e46c0a;stroke-width:3}
+.iflabel{font-size:8px;fill:#444;display:none}
+svg.zoomed .iflabel{display:inline}
+.device{cursor:pointer}
+.device rect{stroke:#10253f;stroke-width:1}
+.device.unwalked rect{stroke-dasharray:4 2}
+.device text{font-size:10px;pointer-events:none}
+.device.hl rect,.device.match rect{stroke:#e46c0a;stroke-width:3}
+.dim{opacity:.25}
+"#;
+
+const JS: &str = r#"
+(function(){
+  var data = JSON.parse(document.getElementById('nw-data').textContent);
+  var svg = document.getElementById('nw-svg');
+  var view = document.getElementById('nw-view');
+  var panel = document.getElementById('nw-details');
+  var s = 1, tx = 0, ty = 0;
+  function apply(){
+    view.setAttribute('transform','translate('+tx+' '+ty+') scale('+s+')');
+    svg.classList.toggle('zoomed', s > 0.9);
+  }
+  function fit(){
+    var r = svg.getBoundingClientRect();
+    var w = data.width || 1, h = data.height || 1;
+    s = Math.min(r.width / w, r.height / h) * 0.95;
+    if (!(s > 0)) s = 1;
+    tx = (r.width - w * s) / 2; ty = (r.height - h * s) / 2;
+    apply();
+  }
+  svg.addEventListener('wheel', function(ev){
+    ev.preventDefault();
+    var r = svg.getBoundingClientRect();
+    var mx = ev.clientX - r.left, my = ev.clientY - r.top;
+    var k = Math.exp(-ev.deltaY * 0.0015);
+    var ns = Math.min(8, Math.max(0.02, s * k));
+    tx = mx - (mx - tx) * ns / s; ty = my - (my - ty) * ns / s; s = ns;
+    apply();
+  }, {passive:false});
+  var drag = null;
+  svg.addEventListener('mousedown', function(ev){
+    drag = {x: ev.clientX, y: ev.clientY, tx: tx, ty: ty, moved: false};
+    svg.classList.add('dragging');
+  });
+  window.addEventListener('mousemove', function(ev){
+    if (!drag) return;
+    var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+    tx = drag.tx + dx; ty = drag.ty + dy; apply();
+  });
+  window.addEventListener('mouseup', function(){ svg.classList.remove('dragging'); setTimeout(function(){ drag = null; }, 0); });
+  function esc(t){ return String(t).replace(/[&<>"]/g, function(c){ return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; }); }
+  function clearHl(){
+    document.querySelectorAll('.hl').forEach(function(e){ e.classList.remove('hl'); });
+  }
+  function show(i){
+    var d = data.devices[i];
+    clearHl();
+    document.querySelector('[data-idx="'+i+'"]').classList.add('hl');
+    var rows = '';
+    [['IP','ip'],['Platform','platform'],['Model','model'],['Serial','serial'],['Version','version'],['Status','status'],['Class','class'],['Layer','layer'],['Site','site']].forEach(function(f){
+      if (d[f[1]]) rows += '<tr><td>'+f[0]+'</td><td>'+esc(d[f[1]])+'</td></tr>';
+    });
+    var links = '';
+    data.links.forEach(function(l, k){
+      var mine = l.a === i ? [l.a_if, l.b, l.b_if] : l.b === i ? [l.b_if, l.a, l.a_if] : null;
+      if (!mine) return;
+      document.getElementById('link-'+k).classList.add('hl');
+      links += '<tr><td>'+esc(mine[0])+'</td><td>'+esc(data.devices[mine[1]].name)+' '+esc(mine[2])+'</td></tr>';
+    });
+    panel.innerHTML = '<button class="close" title="close">×</button><h3>'+esc(d.name)+'</h3><table>'+rows+'</table>'+
+      (links ? '<h4>Links</h4><table>'+links+'</table>' : '');
+    panel.style.display = 'block';
+    panel.querySelector('.close').onclick = function(){ panel.style.display = 'none'; clearHl(); };
+  }
+  document.querySelectorAll('.device').forEach(function(g){
+    g.addEventListener('click', function(ev){
+      if (drag && drag.moved) return;
+      ev.stopPropagation();
+      show(+g.getAttribute('data-idx'));
+    });
+  });
+  var search = document.getElementById('nw-search');
+  search.addEventListener('input', function(){
+    var q = search.value.trim().toLowerCase();
+    var first = -1;
+    document.querySelectorAll('.device').forEach(function(g){
+      var i = +g.getAttribute('data-idx'), d = data.devices[i];
+      var hit = q && (d.name.toLowerCase().indexOf(q) >= 0 || (d.ip || '').indexOf(q) >= 0);
+      g.classList.toggle('match', !!hit);
+      g.classList.toggle('dim', !!q && !hit);
+      if (hit && first < 0) first = i;
+    });
+    if (first >= 0) {
+      var d = data.devices[first], r = svg.getBoundingClientRect();
+      s = Math.max(s, 1); tx = r.width / 2 - d.cx * s; ty = r.height / 2 - d.cy * s; apply();
+    }
+  });
+  document.getElementById('nw-fit').onclick = fit;
+  window.addEventListener('resize', fit);
+  fit();
+})();
+"#;
+
+fn fill(layer: Layer) -> (&'static str, &'static str) {
+    match layer {
+        Layer::Core => ("#1f4e79", "#ffffff"),
+        Layer::Distribution => ("#2e75b6", "#ffffff"),
+        Layer::Access => ("#deebf7", "#1f1f1f"),
+        Layer::Leaf => ("#f2f2f2", "#1f1f1f"),
+    }
+}
+
+/// Shortens a label to what fits in a node box.
+fn fit_text(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// JSON for an inline `<script>`: `</` must not end the element early.
+fn script_json(v: &serde_json::Value) -> String {
+    v.to_string()
+        .replace("</", "<\\/")
+        .replace("<!--", "<\\!--")
+}
+
+pub(super) fn html(t: &Topology) -> String {
+    let (w, h) = t.extent();
+    let devices: Vec<serde_json::Value> = t
+        .nodes
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "name": n.name, "ip": n.ip, "platform": n.platform, "model": n.model,
+                "serial": n.serial, "version": n.version, "status": n.status.as_str(),
+                "class": n.class.as_str(), "layer": n.layer.as_str(), "site": n.site,
+                "cx": n.x + NODE_W / 2.0, "cy": n.y + NODE_H / 2.0,
+            })
+        })
+        .collect();
+    let links: Vec<serde_json::Value> = t
+        .edges
+        .iter()
+        .map(|e| serde_json::json!({"a": e.a, "b": e.b, "a_if": e.a_if, "b_if": e.b_if, "protocols": e.protocols}))
+        .collect();
+    let data = serde_json::json!({"title": t.title, "width": w, "height": h, "devices": devices, "links": links});
+
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{CSS}</style></head><body>\n",
+        xml_escape(&t.title)
+    );
+    let _ = write!(
+        o,
+        "<div id=\"nw-bar\"><b>{}</b><span>{} devices, {} links</span><input id=\"nw-search\" type=\"search\" placeholder=\"find device or IP\"><button id=\"nw-fit\">fit</button><span class=\"legend\">",
+        xml_escape(&t.title),
+        t.nodes.len(),
+        t.edges.len()
+    );
+    for l in Layer::ALL {
+        let _ = write!(
+            o,
+            "<span style=\"background:{};color:{}\">{}</span>",
+            fill(l).0,
+            fill(l).1,
+            l.as_str()
+        );
+    }
+    o.push_str("</span></div>\n<aside id=\"nw-details\"></aside>\n");
+    let _ = writeln!(
+        o,
+        "<svg id=\"nw-svg\" xmlns=\"http://www.w3.org/2000/svg\" data-devices=\"{}\" data-links=\"{}\"><g id=\"nw-view\">",
+        t.nodes.len(),
+        t.edges.len()
+    );
+    for g in &t.groups {
+        let label = if g.name.is_empty() {
+            String::new()
+        } else {
+            format!("site {}", g.name)
+        };
+        let _ = writeln!(
+            o,
+            "<g class=\"group\" data-site=\"{}\"><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"8\"/><text x=\"{:.0}\" y=\"{:.0}\">{}</text></g>",
+            xml_escape(&g.name),
+            g.x,
+            g.y,
+            g.w,
+            g.h,
+            g.x + 10.0,
+            g.y + 22.0,
+            xml_escape(&label)
+        );
+        for (layer, by, bh) in &g.bands {
+            let _ = writeln!(
+                o,
+                "<g class=\"band\"><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\"/><text x=\"{:.0}\" y=\"{:.0}\">{}</text></g>",
+                g.x + 6.0,
+                by - 12.0,
+                g.w - 12.0,
+                bh + 20.0,
+                g.x + 10.0,
+                by - 2.0,
+                layer.as_str()
+            );
+        }
+    }
+    o.push_str("<g class=\"links\">\n");
+    for (k, e) in t.edges.iter().enumerate() {
+        let (a, b) = (&t.nodes[e.a], &t.nodes[e.b]);
+        let (ax, ay) = (a.x + NODE_W / 2.0, a.y + NODE_H / 2.0);
+        let (bx, by) = (b.x + NODE_W / 2.0, b.y + NODE_H / 2.0);
+        let (dx, dy) = (bx - ax, by - ay);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let off = (e.parallel_index as f64 - (e.parallel_count as f64 - 1.0) / 2.0) * 36.0;
+        // Quadratic curve: parallel links bow apart, single links stay straight.
+        let (cx, cy) = (
+            (ax + bx) / 2.0 - dy / len * off,
+            (ay + by) / 2.0 + dx / len * off,
+        );
+        let _ = writeln!(
+            o,
+            "<path id=\"link-{k}\" class=\"link\" data-link=\"{k}\" d=\"M{ax:.1},{ay:.1} Q{cx:.1},{cy:.1} {bx:.1},{by:.1}\"><title>{}</title></path>",
+            xml_escape(&format!(
+                "{} {} — {} {} ({})",
+                a.name, e.a_if, b.name, e.b_if, e.protocols
+            ))
+        );
+        // Interface labels a quarter of the way from each end (on the curve).
+        let at = |u: f64| {
+            let v = 1.0 - u;
+            (
+                v * v * ax + 2.0 * v * u * cx + u * u * bx,
+                v * v * ay + 2.0 * v * u * cy + u * u * by,
+            )
+        };
+        for (u, text) in [(0.22, &e.a_if), (0.78, &e.b_if)] {
+            let (x, y) = at(u);
+            let _ = writeln!(
+                o,
+                "<text class=\"iflabel\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
+                xml_escape(text)
+            );
+        }
+    }
+    o.push_str("</g>\n<g class=\"devices\">\n");
+    for (i, n) in t.nodes.iter().enumerate() {
+        let (fill, font) = fill(n.layer);
+        let unwalked = if n.status == DeviceStatus::Walked {
+            ""
+        } else {
+            " unwalked"
+        };
+        let rx = match n.class {
+            super::DeviceClass::Router => 22,
+            super::DeviceClass::Switch => 6,
+            _ => 14,
+        };
+        let _ = write!(
+            o,
+            "<g class=\"device{unwalked}\" data-device=\"{}\" data-idx=\"{i}\" data-layer=\"{}\" transform=\"translate({:.0} {:.0})\"><rect width=\"{NODE_W:.0}\" height=\"{NODE_H:.0}\" rx=\"{rx}\" fill=\"{fill}\"/>",
+            xml_escape(&n.name),
+            n.layer.as_str(),
+            n.x,
+            n.y
+        );
+        let _ = write!(
+            o,
+            "<text x=\"{:.0}\" y=\"19\" text-anchor=\"middle\" fill=\"{font}\" font-weight=\"bold\">{}</text>",
+            NODE_W / 2.0,
+            xml_escape(&fit_text(&n.name, 20))
+        );
+        if let Some(ip) = &n.ip {
+            let _ = write!(
+                o,
+                "<text x=\"{:.0}\" y=\"34\" text-anchor=\"middle\" fill=\"{font}\">{}</text>",
+                NODE_W / 2.0,
+                xml_escape(&fit_text(ip, 22))
+            );
+        }
+        o.push_str("</g>\n");
+    }
+    o.push_str("</g>\n</g></svg>\n");
+    let _ = write!(
+        o,
+        "<script type=\"application/json\" id=\"nw-data\">{}</script>\n<script>{JS}</script>\n</body></html>\n",
+        script_json(&data)
+    );
+    o
+}

@@ -1,0 +1,266 @@
+//! Format-neutral tables and their writers (xlsx, CSV, JSON).
+//!
+//! Every report is built once as [`Table`]s and then written in each format,
+//! so the workbook, the CSV files and the JSON always agree.
+
+use super::ReportError;
+use rust_xlsxwriter::{Format, Table as XlsxTable, TableColumn, TableStyle, Workbook};
+use serde::Serialize;
+use std::path::Path;
+
+/// Excel's hard limit on the text in one cell, in UTF-16 code units.
+pub const EXCEL_CELL_LIMIT: usize = 32_767;
+
+/// One cell. Numbers stay numbers in the workbook (sortable, summable).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    /// `None` becomes an empty cell.
+    pub fn opt(s: Option<impl ToString>) -> Cell {
+        s.map_or(Cell::Empty, |v| Cell::Text(v.to_string()))
+    }
+
+    pub fn int(n: impl Into<i64>) -> Cell {
+        Cell::Int(n.into())
+    }
+
+    /// The cell as CSV/plain text.
+    pub fn to_plain(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+        }
+    }
+}
+
+/// One sheet's worth of data: a header row and rows of the same width.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Sheet name (at most 31 characters, none of `[]:*?/\`).
+    pub name: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    pub fn new(name: &str, columns: &[&str]) -> Table {
+        Table {
+            name: name.to_string(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Index of a column by header (tests and callers that pick columns).
+    pub fn column(&self, header: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == header)
+    }
+}
+
+/// Cuts text to Excel's cell limit, ending with a marker that says how much
+/// was cut, so a huge value (a long port list) never makes a corrupt or
+/// unopenable file. The CSV/JSON outputs keep the full text.
+pub fn excel_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let len16: usize = s.encode_utf16().count();
+    if len16 <= EXCEL_CELL_LIMIT {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let total_chars = s.chars().count();
+    // The marker is ASCII, so its length in UTF-16 units is its byte length.
+    let marker_for = |kept: usize| format!(" …[truncated: {} more characters]", total_chars - kept);
+    let budget = EXCEL_CELL_LIMIT - marker_for(0).encode_utf16().count() - 2;
+    let mut used = 0;
+    let mut kept_chars = 0;
+    let mut end = 0;
+    for (i, c) in s.char_indices() {
+        if used + c.len_utf16() > budget {
+            break;
+        }
+        used += c.len_utf16();
+        kept_chars += 1;
+        end = i + c.len_utf8();
+    }
+    std::borrow::Cow::Owned(format!("{}{}", &s[..end], marker_for(kept_chars)))
+}
+
+/// Column widths in Excel character units: the longest value seen (headers
+/// included, first 2,000 rows sampled), within readable bounds.
+fn widths(t: &Table) -> Vec<f64> {
+    t.columns
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let longest = t
+                .rows
+                .iter()
+                .take(2000)
+                .filter_map(|r| r.get(i))
+                .map(|c| c.to_plain().chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(h.chars().count() + 3); // room for the filter button
+            longest.clamp(6, 60) as f64 + 1.0
+        })
+        .collect()
+}
+
+/// Writes tables as one workbook: one sheet per table, each an Excel table
+/// with autofilter and a frozen header row.
+pub fn write_workbook(path: &Path, tables: &[Table]) -> Result<(), ReportError> {
+    let xerr = |source| ReportError::Xlsx {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut wb = Workbook::new();
+    let wrap = Format::new().set_text_wrap();
+    for (n, t) in tables.iter().enumerate() {
+        let ws = wb.add_worksheet();
+        ws.set_name(&t.name).map_err(xerr)?;
+        let ncols = t.columns.len().max(1) as u16;
+        for (r, row) in t.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (c, cell) in row.iter().enumerate().take(ncols as usize) {
+                let c = c as u16;
+                match cell {
+                    Cell::Empty => {}
+                    Cell::Text(s) => {
+                        let s = excel_safe(s);
+                        if s.contains('\n') {
+                            ws.write_string_with_format(r, c, s.as_ref(), &wrap)
+                                .map_err(xerr)?;
+                        } else {
+                            ws.write_string(r, c, s.as_ref()).map_err(xerr)?;
+                        }
+                    }
+                    Cell::Int(v) => {
+                        ws.write_number(r, c, *v as f64).map_err(xerr)?;
+                    }
+                    Cell::Bool(b) => {
+                        ws.write_string(r, c, if *b { "yes" } else { "no" })
+                            .map_err(xerr)?;
+                    }
+                }
+            }
+        }
+        let columns: Vec<TableColumn> = t
+            .columns
+            .iter()
+            .map(|h| TableColumn::new().set_header(h))
+            .collect();
+        // Excel tables need at least one data row; an empty sheet gets a blank one.
+        let last_row = t.rows.len().max(1) as u32;
+        let table = XlsxTable::new()
+            .set_name(format!("t{}_{}", n + 1, table_name(&t.name)))
+            .set_style(TableStyle::Medium2)
+            .set_autofilter(true)
+            .set_columns(&columns);
+        ws.add_table(0, 0, last_row, ncols - 1, &table)
+            .map_err(xerr)?;
+        ws.set_freeze_panes(1, 0).map_err(xerr)?;
+        for (c, w) in widths(t).into_iter().enumerate() {
+            ws.set_column_width(c as u16, w).map_err(xerr)?;
+        }
+    }
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    wb.save(path).map_err(xerr)
+}
+
+fn table_name(sheet: &str) -> String {
+    sheet
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// Writes one table as CSV (header row first).
+pub fn write_csv(path: &Path, t: &Table) -> Result<(), ReportError> {
+    let cerr = |source| ReportError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut w = csv::Writer::from_path(path).map_err(cerr)?;
+    w.write_record(&t.columns).map_err(cerr)?;
+    for row in &t.rows {
+        w.write_record(row.iter().map(Cell::to_plain))
+            .map_err(cerr)?;
+    }
+    w.flush().map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The tables as JSON: `{"<sheet>": [{"<column>": value, ...}, ...], ...}`.
+pub fn tables_json(tables: &[Table]) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for t in tables {
+        let rows: Vec<serde_json::Value> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let obj: serde_json::Map<String, serde_json::Value> = t
+                    .columns
+                    .iter()
+                    .zip(r)
+                    .map(|(h, c)| (h.clone(), serde_json::to_value(c).expect("cell serialises")))
+                    .collect();
+                serde_json::Value::Object(obj)
+            })
+            .collect();
+        out.insert(t.name.clone(), serde_json::Value::Array(rows));
+    }
+    serde_json::Value::Object(out)
+}
+
+/// Writes [`tables_json`] to a file, pretty-printed.
+pub fn write_json(path: &Path, tables: &[Table]) -> Result<(), ReportError> {
+    let text = serde_json::to_string_pretty(&tables_json(tables)).expect("JSON values serialise");
+    std::fs::write(path, text + "\n").map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_safe_cuts_to_the_limit_with_a_marker() {
+        let short = "x".repeat(EXCEL_CELL_LIMIT);
+        assert!(matches!(excel_safe(&short), std::borrow::Cow::Borrowed(_)));
+        let long = "é".repeat(40_000);
+        let cut = excel_safe(&long);
+        assert!(cut.encode_utf16().count() <= EXCEL_CELL_LIMIT);
+        assert!(
+            cut.ends_with("more characters]"),
+            "{}",
+            &cut[cut.len() - 50..]
+        );
+        let kept = cut.chars().take_while(|c| *c == 'é').count();
+        assert!(cut.contains(&format!("{} more", 40_000 - kept)));
+        // Astral characters take two UTF-16 units each.
+        let emoji = "🖧".repeat(20_000);
+        assert!(excel_safe(&emoji).encode_utf16().count() <= EXCEL_CELL_LIMIT);
+    }
+}
