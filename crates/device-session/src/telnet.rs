@@ -46,6 +46,10 @@ pub struct TelnetStream<S> {
     /// Options we agreed to perform (WILL sent) / asked the peer to perform (DO sent).
     local_on: [bool; 256],
     remote_on: [bool; 256],
+    /// Options we already refused: a peer that asks again gets silence, so
+    /// two implementations can never ping-pong a refusal.
+    local_refused: [bool; 256],
+    remote_refused: [bool; 256],
     sub: Vec<u8>,
     /// Negotiation replies and escaped user data not yet written to `inner`.
     out: Vec<u8>,
@@ -59,6 +63,8 @@ impl<S> TelnetStream<S> {
             state: State::Data,
             local_on: [false; 256],
             remote_on: [false; 256],
+            local_refused: [false; 256],
+            remote_refused: [false; 256],
             sub: Vec::new(),
             out: Vec::new(),
             raw: vec![0u8; 8192].into_boxed_slice(),
@@ -82,8 +88,9 @@ impl<S> TelnetStream<S> {
                         self.out
                             .extend_from_slice(&[IAC, SB, OPT_NAWS, 1, 255, 255, 0, 0, IAC, SE]);
                     }
-                } else if !accept && !self.local_on[o] {
+                } else if !accept && !self.local_on[o] && !self.local_refused[o] {
                     // We start in the "off" state; refusing keeps it there.
+                    self.local_refused[o] = true;
                     self.reply(WONT, opt);
                 }
             }
@@ -96,7 +103,8 @@ impl<S> TelnetStream<S> {
                 if accept && !self.remote_on[o] {
                     self.remote_on[o] = true;
                     self.reply(DO, opt);
-                } else if !accept && !self.remote_on[o] {
+                } else if !accept && !self.remote_on[o] && !self.remote_refused[o] {
+                    self.remote_refused[o] = true;
                     self.reply(DONT, opt);
                 }
             }
@@ -175,6 +183,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TelnetStream<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if buf.remaining() == 0 {
+            // A zero-length read must not look like EOF from the inner stream.
+            return Poll::Ready(Ok(()));
+        }
         loop {
             // Negotiation replies go out as soon as the socket accepts them;
             // a full socket must not stop us from reading.
@@ -310,5 +322,54 @@ mod tests {
         ]
         .concat();
         assert_eq!(answer, expected);
+    }
+
+    #[tokio::test]
+    async fn refusals_are_sent_once() {
+        let (client, mut server) = tokio::io::duplex(4096);
+        let mut t = TelnetStream::new(client);
+        server
+            .write_all(&[IAC, DO, 99, IAC, DO, 99, IAC, WILL, 77, IAC, WILL, 77, b'k'])
+            .await
+            .unwrap();
+        let mut got = [0u8; 8];
+        let n = t.read(&mut got).await.unwrap();
+        assert_eq!(&got[..n], b"k");
+        t.flush().await.unwrap();
+        drop(t);
+        let mut answer = Vec::new();
+        server.read_to_end(&mut answer).await.unwrap();
+        assert_eq!(answer, [IAC, WONT, 99, IAC, DONT, 77]);
+    }
+
+    proptest::proptest! {
+        /// Whatever the peer sends, the filter never panics, and plain data
+        /// (with IAC escaped as the RFC says) comes through unchanged.
+        #[test]
+        fn data_round_trips_and_noise_is_total(
+            data in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+            noise in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+        ) {
+            let mut t = TelnetStream::new(tokio::io::empty());
+            let mut out = Vec::new();
+            t.feed(&noise, &mut out);
+            proptest::prop_assert!(out.len() <= noise.len());
+
+            let mut t = TelnetStream::new(tokio::io::empty());
+            let mut escaped = Vec::new();
+            for &b in &data {
+                if b == IAC {
+                    escaped.push(IAC);
+                }
+                escaped.push(b);
+            }
+            let mut out = Vec::new();
+            // Fed in two arbitrary pieces: sequences may straddle reads.
+            let cut = escaped.len() / 3;
+            t.feed(&escaped[..cut], &mut out);
+            t.feed(&escaped[cut..], &mut out);
+            proptest::prop_assert_eq!(out, data);
+            proptest::prop_assert!(t.out.is_empty());
+        }
     }
 }
