@@ -16,5 +16,6 @@ pub mod filter;
 pub mod identity;
 pub mod model;
 pub mod report;
+pub mod run;
 pub mod seeds;
 pub mod store;

@@ -1,0 +1,584 @@
+//! `netwalker`: argument parsing and printing. The work is in the library
+//! (`netwalker::run`, `netwalker::engine`, ...).
+//!
+//! Exit codes: 0 the job completed (device failures are results, not
+//! errors), 1 a runtime failure, 2 bad usage or configuration, 130 Ctrl-C.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use netwalker::config::{self, Config, ConfigPaths, Credential, Settings};
+use netwalker::engine::{WalkProgress, WalkSummary};
+use netwalker::run;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(
+    name = "netwalker",
+    version,
+    about = "Discover network topology over CDP/LLDP, keep an inventory, export reports",
+    after_help = "Credentials: --username with --password-env VAR, or NETWALKER_USERNAME / NETWALKER_PASSWORD / NETWALKER_ENABLE, or a credentials file. Passwords are never taken as plain command-line values."
+)]
+struct Cli {
+    /// Config file (default: ./netwalker.toml, then the user config dir).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Walk the network from seeds over CDP/LLDP.
+    Discover(DiscoverArgs),
+    /// Start a simulated campus, walk it, write the reports, shut it down.
+    Demo {
+        /// Devices in the simulated campus.
+        #[arg(long, default_value_t = 200)]
+        devices: usize,
+        /// Where the store, inventory.json and reports go.
+        #[arg(long, default_value = "netwalker-demo")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Print the summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Parse saved device output into JSON records (no network).
+    Parse {
+        /// cisco_ios, cisco_xe, cisco_nxos, paloalto_panos, linux.
+        #[arg(long)]
+        platform: String,
+        /// The command that produced the output, e.g. "show cdp neighbors detail".
+        #[arg(long)]
+        command: String,
+        /// File to read, or - for standard input.
+        #[arg(default_value = "-")]
+        file: String,
+        #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
+        format: ParseFormat,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ParseFormat {
+    Json,
+    Table,
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Print the effective configuration (secrets masked).
+    Show(DiscoverArgs),
+}
+
+#[derive(Args, Default)]
+struct DiscoverArgs {
+    /// Seed devices: HOST or HOST,IP; repeat or comma-separate.
+    #[arg(long = "seed", value_delimiter = ' ')]
+    seeds: Vec<String>,
+    /// Seed file: CSV with a hostname,ip_address header, or one host[,ip] per line.
+    #[arg(long)]
+    seed_file: Option<PathBuf>,
+    /// SSH port on every device.
+    #[arg(long)]
+    port: Option<u16>,
+    /// Telnet port on every device (fallback when SSH is refused).
+    #[arg(long)]
+    telnet_port: Option<u16>,
+    #[arg(long)]
+    username: Option<String>,
+    /// Name of the environment variable holding the password.
+    #[arg(long)]
+    password_env: Option<String>,
+    /// Name of the environment variable holding the enable secret.
+    #[arg(long)]
+    enable_env: Option<String>,
+    /// TOML file with [[credentials]] sets, tried in order.
+    #[arg(long)]
+    credentials_file: Option<PathBuf>,
+    /// Devices walked at once (default 32).
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Do not walk neighbours deeper than this (seeds are depth 0).
+    #[arg(long)]
+    max_depth: Option<u32>,
+    /// Inventory store (SQLite).
+    #[arg(long)]
+    store: Option<PathBuf>,
+    /// Output directory for inventory.json and reports.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Never fall back to telnet.
+    #[arg(long)]
+    no_telnet: bool,
+    /// Offer legacy SSH algorithms (group1/group14-sha1, ssh-rsa, CBC, hmac-sha1).
+    #[arg(long)]
+    legacy_ssh: bool,
+    /// accept-new (default), strict, or accept-any.
+    #[arg(long)]
+    host_key_policy: Option<String>,
+    #[arg(long)]
+    known_hosts: Option<PathBuf>,
+    /// Stop the whole walk after this long (e.g. 10m).
+    #[arg(long, value_parser = config::parse_duration)]
+    deadline: Option<Duration>,
+    /// How long in-flight devices get after Ctrl-C (default 2s).
+    #[arg(long, value_parser = config::parse_duration)]
+    grace: Option<Duration>,
+    /// Continue the last interrupted run.
+    #[arg(long)]
+    resume: bool,
+    /// Also walk devices last walked more than DAYS ago.
+    #[arg(long)]
+    rewalk_stale: Option<u32>,
+    /// Also walk neighbours the store knows but never walked.
+    #[arg(long)]
+    walk_unwalked: bool,
+    /// Skip devices that failed this many times in a row.
+    #[arg(long)]
+    failure_threshold: Option<u32>,
+    /// Try devices whatever their failure count.
+    #[arg(long)]
+    ignore_failures: bool,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl DiscoverArgs {
+    fn to_config(&self) -> Result<Config> {
+        let host_key_policy = match self.host_key_policy.as_deref() {
+            None => None,
+            Some(p) => Some(
+                serde_json::from_value(serde_json::Value::String(p.to_string())).map_err(|_| {
+                    anyhow::anyhow!(
+                        "--host-key-policy {p:?}: expected accept-new, strict or accept-any"
+                    )
+                })?,
+            ),
+        };
+        Ok(Config {
+            seeds: (!self.seeds.is_empty()).then(|| {
+                self.seeds
+                    .iter()
+                    .flat_map(|s| s.split(';').map(str::to_string))
+                    .collect()
+            }),
+            seed_file: self.seed_file.clone(),
+            port: self.port,
+            telnet_port: self.telnet_port,
+            username: self.username.clone(),
+            password_env: self.password_env.clone(),
+            enable_env: self.enable_env.clone(),
+            credentials_file: self.credentials_file.clone(),
+            concurrency: self.concurrency,
+            max_depth: self.max_depth,
+            store: self.store.clone(),
+            out: self.out.clone(),
+            telnet_fallback: self.no_telnet.then_some(false),
+            legacy_ssh: self.legacy_ssh.then_some(true),
+            host_key_policy,
+            known_hosts: self.known_hosts.clone(),
+            grace_period: self.grace,
+            failure_threshold: self.failure_threshold,
+            ignore_failures: self.ignore_failures.then_some(true),
+            rewalk_stale_days: self.rewalk_stale,
+            walk_unwalked: self.walk_unwalked.then_some(true),
+            resume: self.resume.then_some(true),
+            json: self.json.then_some(true),
+            quiet: self.quiet.then_some(true),
+            timeouts: self.deadline.map(|d| config::TimeoutsConfig {
+                run: Some(d),
+                ..Default::default()
+            }),
+            ..Config::default()
+        })
+    }
+}
+
+/// An error that should exit 2 (usage/config), not 1.
+#[derive(Debug)]
+struct Usage(anyhow::Error);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+impl std::error::Error for Usage {}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("NETWALKER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("netwalker: error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = rt.block_on(dispatch(cli));
+    // Every task the walk started has ended by now; don't let a stray
+    // blocking thread hold the exit.
+    rt.shutdown_timeout(Duration::from_millis(200));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("netwalker: error: {e:#}");
+            if e.downcast_ref::<Usage>().is_some()
+                || e.downcast_ref::<config::ConfigError>().is_some()
+            {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn settings(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<Settings> {
+    let (_, file) = config::load_config(global.map(|p| p.as_path()), &ConfigPaths::from_env())
+        .map_err(|e| Usage(e.into()))?;
+    let cli = args.to_config().map_err(Usage)?;
+    file.merge(cli)
+        .resolve()
+        .map_err(|e| Usage(e.into()).into())
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Cmd::Discover(args) => {
+            let s = settings(cli.config.as_ref(), &args)?;
+            let creds = credentials(&s)?;
+            let (cancel, progress, ui) = start_ui(s.quiet || s.json);
+            let out = run::discover(&s, &creds, cancel.clone(), progress).await;
+            ui.finish().await;
+            let out = out?;
+            for p in &out.seed_problems {
+                eprintln!("netwalker: skipped seed: {p}");
+            }
+            print_summary(&out.summary, &out.files, s.json, None)?;
+            Ok(exit_for(&out.summary))
+        }
+        Cmd::Demo {
+            devices,
+            out,
+            concurrency,
+            json,
+            quiet,
+        } => {
+            let (cancel, progress, ui) = start_ui(quiet || json);
+            if !json && !quiet {
+                eprintln!(
+                    "netwalker demo: simulating a {devices}-device campus on 127.200.0.0/16 and walking it"
+                );
+            }
+            let r = run::demo(devices, &out, concurrency, cancel, progress).await;
+            ui.finish().await;
+            let r = r?;
+            let sim = &r.simulator;
+            let extra = serde_json::json!({
+                "simulator": {
+                    "devices": r.devices,
+                    "subnet": r.subnet,
+                    "sessions_opened": sim.sessions_opened,
+                    "sessions_closed_gracefully": sim.sessions_closed_gracefully,
+                    "sessions_dropped": sim.sessions_dropped,
+                    "sessions_open": sim.sessions_open,
+                }
+            });
+            print_summary(&r.discover.summary, &r.discover.files, json, Some(extra))?;
+            Ok(exit_for(&r.discover.summary))
+        }
+        Cmd::Parse {
+            platform,
+            command,
+            file,
+            format,
+        } => parse_cmd(&platform, &command, &file, format),
+        Cmd::Config {
+            action: ConfigAction::Show(args),
+        } => {
+            let s = settings(cli.config.as_ref(), &args)?;
+            print!("{s}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn exit_for(s: &WalkSummary) -> ExitCode {
+    if s.interrupted {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Credentials from settings and environment; prompts for a missing
+/// password only on a terminal.
+fn credentials(s: &Settings) -> Result<Vec<Credential>> {
+    let env = |k: &str| std::env::var(k).ok();
+    let mut creds = match s.credentials(&env) {
+        Ok(c) => c,
+        Err(config::ConfigError::NoCredentials) if std::io::stdin().is_terminal() => {
+            let user = prompt_line("Username: ")?;
+            vec![Credential {
+                label: "prompt".into(),
+                username: user,
+                password: None,
+                enable: None,
+            }]
+        }
+        Err(e) => return Err(Usage(e.into()).into()),
+    };
+    for c in creds.iter_mut().filter(|c| c.password.is_none()) {
+        if !std::io::stdin().is_terminal() {
+            return Err(Usage(anyhow::anyhow!(
+                "no password for {} ({}): set --password-env VAR or NETWALKER_PASSWORD",
+                c.username,
+                c.label
+            ))
+            .into());
+        }
+        let p = rpassword::prompt_password(format!("Password for {}: ", c.username))
+            .context("cannot read the password")?;
+        c.password = Some(p.into());
+    }
+    Ok(creds)
+}
+
+fn prompt_line(prompt: &str) -> Result<String> {
+    use std::io::Write;
+    eprint!("{prompt}");
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
+/// The progress bar and the Ctrl-C handler. The bar reads the engine's
+/// progress channel; Ctrl-C cancels the walk (a second Ctrl-C is left to
+/// the default handler... after the first, the walk is already stopping).
+struct Ui {
+    bar_task: tokio::task::JoinHandle<()>,
+    stop: CancellationToken,
+}
+
+impl Ui {
+    async fn finish(self) {
+        self.stop.cancel();
+        let _ = self.bar_task.await;
+    }
+}
+
+fn start_ui(quiet: bool) -> (CancellationToken, watch::Sender<WalkProgress>, Ui) {
+    let cancel = CancellationToken::new();
+    let stop = CancellationToken::new();
+    {
+        let cancel = cancel.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {
+                    eprintln!("\nnetwalker: interrupted; finishing devices in flight, then closing every session");
+                    cancel.cancel();
+                }
+                _ = stop.cancelled() => {}
+            }
+        });
+    }
+    let (tx, mut rx) = watch::channel(WalkProgress::default());
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+                .expect("static template"),
+        );
+        b.enable_steady_tick(Duration::from_millis(120));
+        b
+    };
+    let stop2 = stop.clone();
+    let bar_task = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = stop2.cancelled() => break,
+                r = rx.changed() => if r.is_err() { break },
+            }
+            let p = *rx.borrow_and_update();
+            bar.set_message(format!(
+                "walked {} | in flight {} | queued {} | failed {} | discovered {}",
+                p.walked, p.in_flight, p.queued, p.failed, p.discovered
+            ));
+        }
+        bar.finish_and_clear();
+    });
+    (cancel, tx, Ui { bar_task, stop })
+}
+
+fn print_summary(
+    s: &WalkSummary,
+    files: &[PathBuf],
+    json: bool,
+    extra: Option<serde_json::Value>,
+) -> Result<()> {
+    if json {
+        let mut v = serde_json::to_value(s)?;
+        v["files"] = serde_json::json!(files);
+        if let Some(serde_json::Value::Object(m)) = extra {
+            for (k, val) in m {
+                v[k] = val;
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let c = &s.counts;
+    let secs = s.duration_ms as f64 / 1000.0;
+    let state = if s.interrupted {
+        " (interrupted)"
+    } else if s.deadline_hit {
+        " (stopped at the deadline)"
+    } else {
+        ""
+    };
+    println!(
+        "{} devices in {:.2} s{}: walked {}, failed {}, filtered {}, skipped {}, neighbor-only {}, duplicate {}",
+        c.total(),
+        secs,
+        state,
+        c.walked,
+        c.failed,
+        c.filtered,
+        c.skipped,
+        c.neighbor_only,
+        c.duplicate
+    );
+    println!("links: {}", s.links);
+    println!(
+        "sessions: opened {}, closed gracefully {}, force-closed {}, open at exit {}",
+        s.sessions_opened,
+        s.sessions_closed_gracefully,
+        s.sessions_force_closed,
+        s.sessions_open_at_exit
+    );
+    if let Some(sim) = extra.as_ref().and_then(|e| e.get("simulator")) {
+        println!(
+            "simulator: sessions opened {}, closed gracefully {}, dropped {}, open {}",
+            sim["sessions_opened"],
+            sim["sessions_closed_gracefully"],
+            sim["sessions_dropped"],
+            sim["sessions_open"]
+        );
+    }
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+fn parse_cmd(platform: &str, command: &str, file: &str, format: ParseFormat) -> Result<ExitCode> {
+    let platform: device_parsers::Platform =
+        platform.parse().map_err(|e| Usage(anyhow::Error::new(e)))?;
+    let text = if file == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+        s
+    } else {
+        let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let parsed = device_parsers::parse(platform, command, &text)
+        .map_err(|e| Usage(anyhow::Error::new(e)))?;
+    let value = serde_json::to_value(&parsed)?;
+    match format {
+        ParseFormat::Json => println!("{}", serde_json::to_string_pretty(&value)?),
+        ParseFormat::Table => print_table(&value),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Records as an aligned text table: one row per record, scalar fields only.
+fn print_table(v: &serde_json::Value) {
+    let rows: Vec<&serde_json::Map<String, serde_json::Value>> = match v {
+        serde_json::Value::Array(a) => a.iter().filter_map(|r| r.as_object()).collect(),
+        serde_json::Value::Object(o) => match o.values().next() {
+            Some(serde_json::Value::Array(a)) if o.len() == 1 => {
+                a.iter().filter_map(|r| r.as_object()).collect()
+            }
+            Some(serde_json::Value::Object(inner)) if o.len() == 1 => vec![inner],
+            _ => vec![o],
+        },
+        _ => Vec::new(),
+    };
+    let Some(first) = rows.first() else {
+        println!("(no records)");
+        return;
+    };
+    let cols: Vec<&String> = first
+        .iter()
+        .filter(|(_, v)| !v.is_array() && !v.is_object())
+        .map(|(k, _)| k)
+        .collect();
+    let cell = |r: &serde_json::Map<String, serde_json::Value>, k: &str| -> String {
+        match r.get(k) {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(s)) => s.lines().next().unwrap_or("").to_string(),
+            Some(x) => x.to_string(),
+        }
+    };
+    let widths: Vec<usize> = cols
+        .iter()
+        .map(|c| {
+            rows.iter()
+                .map(|r| cell(r, c).chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(c.len())
+                .min(40)
+        })
+        .collect();
+    let line = |vals: Vec<String>| {
+        let parts: Vec<String> = vals
+            .iter()
+            .zip(&widths)
+            .map(|(v, w)| format!("{:<w$}", v.chars().take(*w).collect::<String>(), w = *w))
+            .collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(cols.iter().map(|c| c.to_string()).collect());
+    line(widths.iter().map(|w| "-".repeat(*w)).collect());
+    for r in &rows {
+        line(cols.iter().map(|c| cell(r, c)).collect());
+    }
+}

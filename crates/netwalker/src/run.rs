@@ -1,0 +1,358 @@
+//! The jobs behind the `netwalker` commands, as library functions.
+//!
+//! The binary parses arguments and prints; everything between — opening the
+//! store, choosing seeds, building session options, running the engine,
+//! writing `inventory.json` — lives here so it is testable and embeddable.
+//!
+//! Shutdown order for a discover run: the engine returns only after every
+//! session is closed (see [`crate::engine`]); then the store worker is shut
+//! down, which flushes the last results; then files are written. Ctrl-C only
+//! cancels the token: the same path runs, just sooner.
+
+use crate::config::{Credential, HostKeyPolicy, Settings};
+use crate::engine::{self, SeedTarget, WalkOptions, WalkProgress, WalkSummary};
+use crate::filter::Filter;
+use crate::model::{DeviceId, now_unix};
+use crate::seeds::{self, Seed};
+use crate::store::{StoreReader, StoreWorker, StoreWriter};
+use anyhow::{Context, Result};
+use device_session::{Credentials, OpenOptions, Timeouts, Transports};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// What a discover run produced.
+#[derive(Debug)]
+pub struct DiscoverOutcome {
+    pub summary: WalkSummary,
+    pub seeds_used: Vec<String>,
+    /// Seed lines/arguments that were skipped, with `file:line: reason`.
+    pub seed_problems: Vec<String>,
+    pub files: Vec<PathBuf>,
+}
+
+/// Session options from settings: timeouts, transports, host keys.
+pub fn open_options(s: &Settings) -> OpenOptions {
+    let t = &s.timeouts;
+    let known_hosts = s.known_hosts.clone().unwrap_or_else(|| {
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(".ssh")
+            .join("known_hosts")
+    });
+    OpenOptions {
+        platform: None,
+        transports: Transports::Auto,
+        telnet_fallback: s.telnet_fallback,
+        legacy_algorithms: s.legacy_ssh,
+        host_key_policy: match s.host_key_policy {
+            HostKeyPolicy::AcceptNew => device_session::HostKeyPolicy::AcceptNew { known_hosts },
+            HostKeyPolicy::Strict => device_session::HostKeyPolicy::Strict { known_hosts },
+            HostKeyPolicy::AcceptAny => device_session::HostKeyPolicy::Off,
+        },
+        timeouts: Timeouts {
+            connect: t.connect,
+            banner: t.banner,
+            auth: t.auth,
+            prompt: t.prompt,
+            command: t.command,
+            goodbye: t.goodbye,
+        },
+        prepare_terminal: true,
+    }
+}
+
+/// Converts resolved credential sets for the session layer. Sets without a
+/// password must have been completed (prompted) by the caller.
+pub fn session_credentials(creds: &[Credential]) -> Vec<Credentials> {
+    creds
+        .iter()
+        .filter(|c| c.password.is_some())
+        .map(|c| Credentials {
+            username: c.username.clone(),
+            password: c.password.clone(),
+            key_file: None,
+            key_passphrase: None,
+            enable_secret: c.enable.clone(),
+        })
+        .collect()
+}
+
+pub fn walk_options(s: &Settings, creds: Vec<Credentials>) -> WalkOptions {
+    WalkOptions {
+        ssh_port: s.port,
+        telnet_port: s.telnet_port,
+        concurrency: s.concurrency.max(1),
+        max_depth: s.max_depth,
+        credentials: creds,
+        session: open_options(s),
+        device_timeout: s.timeouts.device,
+        run_deadline: s.timeouts.run,
+        grace: s.grace_period,
+        failure_threshold: s.failure_threshold,
+        ignore_failures: s.ignore_failures,
+    }
+}
+
+/// The filter for a run: the configured one, or the defaults (phones,
+/// cameras, printers, access points) when the config sets no filters.
+pub fn filter_for(s: &Settings) -> Result<Filter> {
+    let cfg = if s.filters.is_empty() {
+        engine::default_filter_config()
+    } else {
+        s.filters.clone()
+    };
+    Filter::new(&cfg).context("invalid [filters] configuration")
+}
+
+/// Seeds from arguments, the seed file, and the store (resume, unwalked,
+/// stale), resolved to addresses. Problems are collected, never fatal.
+async fn gather_seeds(
+    s: &Settings,
+    reader: &StoreReader,
+) -> Result<(Vec<SeedTarget>, Vec<String>)> {
+    let mut problems = Vec::new();
+    let mut list: Vec<Seed> = seeds::parse_seed_args(&s.seeds).context("bad --seed value")?;
+    if let Some(path) = &s.seed_file {
+        let file = seeds::read_seed_file(path)
+            .with_context(|| format!("cannot use seed file {}", path.display()))?;
+        problems.extend(file.problems.iter().map(|p| p.to_string()));
+        list.extend(file.seeds);
+    }
+    let lookup = |name: &str| reader.ip_for_hostname(name).ok().flatten();
+    let (resolved, unresolved) = seeds::resolve_seeds(list, lookup, s.timeouts.dns).await;
+    problems.extend(unresolved.iter().map(|p| p.to_string()));
+    let mut out: Vec<SeedTarget> = resolved
+        .into_iter()
+        .map(|r| SeedTarget {
+            name: r.seed.hostname,
+            ip: r.ip,
+        })
+        .collect();
+    let mut from_store = |devices: Vec<crate::model::Device>| {
+        for d in devices {
+            if let Some(ip) = d.mgmt_ip.or_else(|| d.ips.iter().next().copied()) {
+                out.push(SeedTarget {
+                    name: Some(d.hostname.clone()),
+                    ip,
+                });
+            }
+        }
+    };
+    if s.resume
+        && let Some(info) = reader.resume_info()?
+    {
+        from_store(info.frontier);
+    }
+    if s.walk_unwalked {
+        from_store(reader.unwalked()?);
+    }
+    if let Some(days) = s.rewalk_stale_days {
+        from_store(reader.stale(days)?);
+    }
+    Ok((out, problems))
+}
+
+/// Runs a discovery walk with the given settings and credentials, then
+/// writes `inventory.json` to the output directory.
+pub async fn discover(
+    s: &Settings,
+    creds: &[Credential],
+    cancel: CancellationToken,
+    progress: watch::Sender<WalkProgress>,
+) -> Result<DiscoverOutcome> {
+    if let Some(parent) = s.store.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let mut writer = StoreWriter::open(&s.store)
+        .with_context(|| format!("cannot open the inventory store {}", s.store.display()))?;
+    let (seeds, seed_problems) = gather_seeds(s, writer.read()).await?;
+    anyhow::ensure!(
+        !seeds.is_empty(),
+        "no usable seeds{}: give --seed HOST or --seed-file FILE",
+        if seed_problems.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", seed_problems.join("; "))
+        }
+    );
+    let index = writer.read().identity_index()?;
+    let failure_counts: HashMap<DeviceId, u32> = writer
+        .read()
+        .devices()?
+        .into_iter()
+        .filter(|d| d.failure_count > 0)
+        .map(|d| (d.id, d.failure_count))
+        .collect();
+    let run = match (s.resume, writer.read().unfinished_run()?) {
+        (true, Some(r)) => {
+            writer.resume_run(r.id)?;
+            r.id
+        }
+        _ => writer.start_run(&run_options_json(s))?,
+    };
+    let worker = StoreWorker::spawn(writer, 256).context("cannot start the store writer")?;
+    let sender = worker.sender();
+    let seeds_used: Vec<String> = seeds
+        .iter()
+        .map(|t| t.name.clone().unwrap_or_else(|| t.ip.to_string()))
+        .collect();
+    let walk = engine::walk(
+        seeds,
+        index,
+        failure_counts,
+        filter_for(s)?,
+        sender.clone(),
+        walk_options(s, session_credentials(creds)),
+        cancel,
+        progress,
+    )
+    .await;
+    // Flush and close the store whatever the walk did.
+    let summary = match walk {
+        Ok(summary) => {
+            if !summary.interrupted {
+                let counts = summary.counts;
+                sender.call(move |w| w.finish_run(run, &counts)).await.ok();
+            }
+            summary
+        }
+        Err(e) => {
+            drop(sender);
+            worker.shutdown().await.ok();
+            return Err(e.into());
+        }
+    };
+    drop(sender);
+    let writer = worker
+        .shutdown()
+        .await
+        .context("the store writer stopped unexpectedly")?;
+    let (path, links) = write_inventory_json(writer.read(), &s.out)?;
+    let mut summary = summary;
+    // The engine counts links as reported (both ends); the store holds one
+    // row per physical link, which is the number people mean.
+    summary.links = links as u64;
+    let files = vec![path];
+    Ok(DiscoverOutcome {
+        summary,
+        seeds_used,
+        seed_problems,
+        files,
+    })
+}
+
+fn run_options_json(s: &Settings) -> serde_json::Value {
+    serde_json::json!({
+        "seeds": s.seeds,
+        "concurrency": s.concurrency,
+        "max_depth": s.max_depth,
+        "port": s.port,
+        "telnet_port": s.telnet_port,
+        "telnet_fallback": s.telnet_fallback,
+        "started": now_unix(),
+    })
+}
+
+/// Writes `DIR/inventory.json` (the contract documented in the README);
+/// returns its path and the number of links in it.
+pub fn write_inventory_json(reader: &StoreReader, out: &Path) -> Result<(PathBuf, usize)> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let inv = reader.export_inventory()?;
+    let path = out.join("inventory.json");
+    let tmp = out.join(".inventory.json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&inv)?)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok((path, inv.links.len()))
+}
+
+/// What `netwalker demo` did, for printing.
+#[derive(Debug)]
+pub struct DemoOutcome {
+    pub discover: DiscoverOutcome,
+    pub devices: usize,
+    pub subnet: String,
+    pub simulator: netsim::Stats,
+}
+
+/// Starts an embedded netsim campus, walks it, writes the reports, and shuts
+/// the lab down. The lab listens only on 127.x addresses.
+pub async fn demo(
+    devices: usize,
+    out: &Path,
+    concurrency: usize,
+    cancel: CancellationToken,
+    progress: watch::Sender<WalkProgress>,
+) -> Result<DemoOutcome> {
+    let base: std::net::Ipv4Addr = "127.200.0.1".parse().expect("literal");
+    let topo = netsim::generate(&netsim::GenerateOptions {
+        devices,
+        seed: 1,
+        faults: false,
+        base_ip: base,
+        ..netsim::GenerateOptions::default()
+    });
+    let port = free_port(base.into()).context("no free TCP port on 127.200.0.1 for the lab")?;
+    let lab = netsim::Lab::start(
+        topo.clone(),
+        netsim::LabConfig {
+            ssh_port: port,
+            telnet_port: free_port(base.into()).context("no free telnet port")?,
+            ..netsim::LabConfig::default()
+        },
+    )
+    .await
+    .context("cannot start the simulated network")?;
+    let telnet_port = lab.telnet_addr("legacy1").map(|a| a.port()).unwrap_or(23);
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let settings = crate::config::Config {
+        seeds: Some(vec![format!(
+            "core1,{}",
+            topo.device("core1").map(|d| d.mgmt_ip).unwrap_or(base)
+        )]),
+        port: Some(port),
+        telnet_port: Some(telnet_port),
+        concurrency: Some(concurrency),
+        store: Some(out.join("inventory.sqlite")),
+        out: Some(out.to_path_buf()),
+        host_key_policy: Some(HostKeyPolicy::AcceptNew),
+        known_hosts: Some(out.join("known_hosts")),
+        ..crate::config::Config::default()
+    }
+    .resolve()?;
+    // A fresh store per demo: the demo shows one walk, not history.
+    for f in [
+        "inventory.sqlite",
+        "inventory.sqlite-wal",
+        "inventory.sqlite-shm",
+    ] {
+        let _ = std::fs::remove_file(out.join(f));
+    }
+    let creds = vec![Credential {
+        label: "demo".into(),
+        username: "admin".into(),
+        password: Some("admin".to_string().into()),
+        enable: Some("admin".to_string().into()),
+    }];
+    let discover = discover(&settings, &creds, cancel, progress).await;
+    let simulator = lab.wait_until_idle(Duration::from_secs(2)).await;
+    lab.shutdown(Duration::from_secs(2)).await;
+    Ok(DemoOutcome {
+        discover: discover?,
+        devices,
+        subnet: "127.200.0.0/16".into(),
+        simulator,
+    })
+}
+
+/// A port free on `ip` right now (the lab binds it a moment later).
+fn free_port(ip: IpAddr) -> std::io::Result<u16> {
+    let l = std::net::TcpListener::bind((ip, 0))?;
+    Ok(l.local_addr()?.port())
+}
