@@ -1,8 +1,11 @@
-//! Parse a saved capture: `cargo run -p device-parsers --example parse_file -- PLATFORM "COMMAND" FILE`.
+//! Parse a saved capture:
+//! `cargo run -p device-parsers --example parse_file -- PLATFORM "COMMAND" FILE [--table]`.
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    let table = args.iter().any(|a| a == "--table");
+    let args: Vec<String> = args.into_iter().filter(|a| a != "--table").collect();
     if args.len() != 4 {
-        eprintln!("usage: parse_file PLATFORM COMMAND FILE");
+        eprintln!("usage: parse_file PLATFORM COMMAND FILE [--table]");
         std::process::exit(2);
     }
     let platform: device_parsers::Platform = match args[1].parse() {
@@ -20,6 +23,7 @@ fn main() {
         }
     };
     match device_parsers::parse(platform, &args[2], &text) {
+        Ok(p) if table => print!("{}", p.to_table()),
         Ok(p) => println!("{p}"),
         Err(e) => {
             eprintln!("{e}");

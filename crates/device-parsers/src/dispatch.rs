@@ -201,6 +201,171 @@ pub fn parse(platform: Platform, command: &str, text: &str) -> Result<Parsed, Pa
     })
 }
 
+impl Parsed {
+    /// Plain-text table for people (`netwalker parse --format table`): one
+    /// row per record, one column per field that any record fills; a
+    /// single-record command prints `field  value` lines. Lists are joined
+    /// with `, `; nested values are shown as compact JSON.
+    pub fn to_table(&self) -> String {
+        use serde_json::Value;
+        let Ok(json) = serde_json::to_string(self) else {
+            return String::new();
+        };
+        let Ok(v) = serde_json::from_str::<Value>(&json) else {
+            return String::new();
+        };
+        let records = v.get("records").cloned().unwrap_or(Value::Null);
+        // serde_json's Value sorts keys; the struct's field order (which puts
+        // names and ports first) is read back from the serialised text.
+        let order = serde_json::from_str::<FieldOrder>(&json)
+            .map(|f| f.0)
+            .unwrap_or_default();
+        let rank = |k: &str| order.iter().position(|o| o == k).unwrap_or(usize::MAX);
+        let cell = |v: &Value| -> String {
+            match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.replace('\n', " / "),
+                Value::Array(a) => a
+                    .iter()
+                    .map(|x| match x {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            }
+        };
+        let mut out = String::new();
+        match records {
+            Value::Object(m) => {
+                let mut fields: Vec<(&String, &Value)> =
+                    m.iter().filter(|(_, v)| !cell(v).is_empty()).collect();
+                let w = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+                fields.sort_by_key(|(k, _)| rank(k));
+                for (k, val) in fields {
+                    let c = cell(val);
+                    if !c.is_empty() {
+                        out.push_str(&format!("{k:<w$}  {c}\n"));
+                    }
+                }
+            }
+            Value::Array(rows) => {
+                // Columns in field order, keeping only those with a value.
+                let mut cols: Vec<String> = Vec::new();
+                for r in &rows {
+                    if let Value::Object(m) = r {
+                        for (k, val) in m {
+                            if !cols.contains(k) && !cell(val).is_empty() {
+                                cols.push(k.clone());
+                            }
+                        }
+                    }
+                }
+                cols.sort_by_key(|c| rank(c));
+                let table: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| {
+                        cols.iter()
+                            .map(|c| r.get(c).map(cell).unwrap_or_default())
+                            .collect()
+                    })
+                    .collect();
+                let widths: Vec<usize> = cols
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        table
+                            .iter()
+                            .map(|row| row[i].chars().count())
+                            .chain([c.len()])
+                            .max()
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                let line = |cells: &[String]| -> String {
+                    let mut l = cells
+                        .iter()
+                        .zip(&widths)
+                        .map(|(c, w)| format!("{c:<w$}"))
+                        .collect::<Vec<_>>()
+                        .join("  ");
+                    l.truncate(l.trim_end().len());
+                    l.push('\n');
+                    l
+                };
+                out.push_str(&line(&cols));
+                out.push_str(&line(
+                    &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
+                ));
+                for row in &table {
+                    out.push_str(&line(row));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
+/// Field names of the record(s) inside `{"kind": .., "records": ..}`, in
+/// the order they were serialised.
+struct FieldOrder(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for FieldOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+        /// Keys of one map (or of every map in a list), appended in order.
+        struct Keys<'a>(&'a mut Vec<String>);
+        impl<'de> serde::de::DeserializeSeed<'de> for Keys<'_> {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        impl<'de> Visitor<'de> for Keys<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("records")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+                while let Some(k) = m.next_key::<String>()? {
+                    if !self.0.contains(&k) {
+                        self.0.push(k);
+                    }
+                    m.next_value::<IgnoredAny>()?;
+                }
+                Ok(())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+                while s.next_element_seed(Keys(&mut *self.0))?.is_some() {}
+                Ok(())
+            }
+        }
+
+        struct Outer;
+        impl<'de> Visitor<'de> for Outer {
+            type Value = FieldOrder;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a parsed result")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<FieldOrder, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    if k == "records" {
+                        m.next_value_seed(Keys(&mut keys))?;
+                    } else {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(FieldOrder(keys))
+            }
+        }
+        d.deserialize_map(Outer)
+    }
+}
+
 impl fmt::Display for Parsed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match serde_json::to_string_pretty(self) {
@@ -265,6 +430,36 @@ mod tests {
         );
         let ParseError::Unsupported { supported, .. } = err;
         assert_eq!(supported, super::supported());
+    }
+
+    #[test]
+    fn table_rendering() {
+        let text = "Port      Name               Status       Vlan       Duplex  Speed Type
+Gi1/0/1                      notconnect   1            auto   auto 10/100/1000BaseTX
+Gi1/0/2   AccessPoint        connected    8          a-full a-1000 10/100/1000BaseTX
+";
+        let t = parse(Platform::CiscoIos, "sh int status", text)
+            .unwrap()
+            .to_table();
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 4, "{t}");
+        assert!(
+            lines[0].starts_with("port") && lines[0].contains("media_type"),
+            "{t}"
+        );
+        assert!(
+            !lines[0].contains("fc_mode"),
+            "empty columns are dropped: {t}"
+        );
+        assert!(lines[3].starts_with("Gi1/0/2  AccessPoint"), "{t}");
+        let v = parse(Platform::CiscoIos, "sh ver", "r1 uptime is 2 minutes\n")
+            .unwrap()
+            .to_table();
+        assert!(
+            v.contains("hostname") && v.contains("r1") && v.contains("uptime_seconds  120"),
+            "{v}"
+        );
+        assert!(!v.contains("serial"), "{v}");
     }
 
     #[test]
