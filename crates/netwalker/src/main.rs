@@ -66,6 +66,39 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
         format: ParseFormat,
     },
+    /// Write the inventory reports from the store (xlsx, csv, json).
+    Report {
+        #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
+        store: PathBuf,
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Comma-separated: xlsx, csv, json.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// Glob with a capture that names the site, e.g. "*-CORE-*": also
+        /// write one workbook per site, links marked intra-site or external.
+        #[arg(long)]
+        site_pattern: Option<String>,
+    },
+    /// Draw the topology from the store (drawio, graphml, dot, mermaid, html).
+    Diagram {
+        #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
+        store: PathBuf,
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Comma-separated: drawio, graphml, dot, mermaid, html.
+        #[arg(long, default_value = "html,drawio")]
+        format: String,
+        /// Group by site (glob with a capture, as for `report`).
+        #[arg(long)]
+        site_pattern: Option<String>,
+        /// With --site-pattern: also one diagram per site.
+        #[arg(long)]
+        per_site: bool,
+        /// Leave out devices that were never walked.
+        #[arg(long)]
+        walked_only: bool,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -325,6 +358,58 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             file,
             format,
         } => parse_cmd(&platform, &command, &file, format),
+        Cmd::Report {
+            store,
+            out,
+            format,
+            site_pattern,
+        } => {
+            let formats = netwalker::report::parse_formats(&format)
+                .map_err(|e| Usage(anyhow::anyhow!("--format: {e}")))?;
+            let reader = open_store(&store)?;
+            let opts = netwalker::report::ReportOptions {
+                formats,
+                site_pattern,
+                ..netwalker::report::ReportOptions::new(&out)
+            };
+            for f in netwalker::report::write_reports(&reader, &opts)? {
+                println!("wrote {}", f.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Diagram {
+            store,
+            out,
+            format,
+            site_pattern,
+            per_site,
+            walked_only,
+        } => {
+            let formats = format
+                .split(',')
+                .filter(|f| !f.trim().is_empty())
+                .map(str::parse)
+                .collect::<Result<std::collections::BTreeSet<netwalker::diagram::DiagramFormat>, String>>()
+                .map_err(|e| Usage(anyhow::anyhow!("--format: {e}")))?;
+            let reader = open_store(&store)?;
+            let opts = netwalker::diagram::DiagramOptions {
+                site_pattern,
+                per_site,
+                include_unwalked: !walked_only,
+                ..Default::default()
+            };
+            let files = netwalker::diagram::write_diagrams(
+                &reader,
+                &opts,
+                &out,
+                &formats,
+                netwalker::model::now_unix(),
+            )?;
+            for f in files {
+                println!("wrote {}", f.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Config {
             action: ConfigAction::Show(args),
         } => {
@@ -333,6 +418,18 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn open_store(path: &std::path::Path) -> Result<netwalker::store::StoreReader> {
+    if !path.exists() {
+        return Err(Usage(anyhow::anyhow!(
+            "no inventory store at {}: run `netwalker discover` first or pass --store",
+            path.display()
+        ))
+        .into());
+    }
+    netwalker::store::StoreReader::open(path)
+        .with_context(|| format!("cannot open the inventory store {}", path.display()))
 }
 
 fn exit_for(s: &WalkSummary) -> ExitCode {

@@ -238,7 +238,8 @@ pub async fn discover(
     // The engine counts links as reported (both ends); the store holds one
     // row per physical link, which is the number people mean.
     summary.links = links as u64;
-    let files = vec![path];
+    let mut files = vec![path];
+    files.extend(write_default_reports(writer.read(), &s.out)?);
     Ok(DiscoverOutcome {
         summary,
         seeds_used,
@@ -270,6 +271,30 @@ pub fn write_inventory_json(reader: &StoreReader, out: &Path) -> Result<(PathBuf
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok((path, inv.links.len()))
+}
+
+/// The files every discover run leaves behind: the inventory workbook and
+/// the topology as an interactive HTML page and a draw.io diagram.
+pub fn write_default_reports(reader: &StoreReader, out: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = crate::report::write_reports(reader, &crate::report::ReportOptions::new(out))
+        .context("cannot write the inventory workbook")?;
+    let formats = [
+        crate::diagram::DiagramFormat::Html,
+        crate::diagram::DiagramFormat::Drawio,
+    ]
+    .into_iter()
+    .collect();
+    files.extend(
+        crate::diagram::write_diagrams(
+            reader,
+            &crate::diagram::DiagramOptions::default(),
+            out,
+            &formats,
+            now_unix(),
+        )
+        .context("cannot write the topology diagrams")?,
+    );
+    Ok(files)
 }
 
 /// What `netwalker demo` did, for printing.
