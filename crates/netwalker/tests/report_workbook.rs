@@ -43,13 +43,14 @@ fn build_store(dir: &Path) -> (PathBuf, usize) {
 
 type Sheet = Vec<Vec<Data>>;
 
-fn read_sheets(
-    path: &Path,
-) -> (
+/// Sheets by name, sheet names in order, Excel table columns by sheet.
+type Workbook = (
     HashMap<String, Sheet>,
     Vec<String>,
     HashMap<String, Vec<String>>,
-) {
+);
+
+fn read_sheets(path: &Path) -> Workbook {
     let mut wb: Xlsx<_> = open_workbook(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let names = wb.sheet_names();
     wb.load_tables().unwrap();

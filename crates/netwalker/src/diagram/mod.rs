@@ -5,11 +5,12 @@
 //! them), or [`Topology::from_store`] + [`render`] for one format in memory.
 //!
 //! Why it looks like this:
-//! - **Layers come from the graph, not from names.** Core devices are the
-//!   centre of each connected part of the infrastructure (smallest
-//!   eccentricity), distribution is one hop out, access further; endpoints
-//!   (phones, APs, cameras, unwalked one-link devices) are leaves. Naming
-//!   schemes differ per customer; the shape of a campus network does not.
+//! - **Layers come from the graph.** Core devices are those named `core`
+//!   (the one naming habit nearly every campus shares), else the centre of
+//!   each connected part of the infrastructure (smallest eccentricity);
+//!   distribution is one hop out, access further; endpoints (phones, APs,
+//!   cameras, unwalked one-link devices) are leaves. A two-tier part has no
+//!   distribution layer.
 //! - **Readable at 1,000 devices** by grouping: one block per site (from
 //!   `--site-pattern`), layers as bands inside it, wide layers wrapped into
 //!   rows, and nodes ordered by where their upstream neighbours are, so links
@@ -575,18 +576,25 @@ impl Topology {
                 }
                 dist
             };
-            // Centre: smallest eccentricity (exact up to 2,000 nodes; above,
-            // the highest-degree devices, which is cheap and usually right).
-            let core: Vec<usize> = if comp.len() <= 2000 {
+            // Engineers' own word wins: devices named `core` are the core.
+            // Otherwise the centre: smallest eccentricity (exact up to 2,000
+            // nodes; above, the highest-degree devices, cheap and usually
+            // right), ties broken towards the better connected.
+            let named: Vec<usize> = comp
+                .iter()
+                .copied()
+                .filter(|&i| self.nodes[i].name.to_ascii_lowercase().contains("core"))
+                .collect();
+            let core: Vec<usize> = if !named.is_empty() {
+                named
+            } else if comp.len() <= 2000 {
                 let ecc: Vec<(usize, usize)> = comp
                     .iter()
                     .map(|&s| (s, bfs(&[s]).values().copied().max().unwrap_or(0)))
                     .collect();
                 let min = ecc.iter().map(|e| e.1).min().unwrap_or(0);
                 let mut c: Vec<usize> = ecc.iter().filter(|e| e.1 == min).map(|e| e.0).collect();
-                // A long chain has one or two centres anyway; a big flat part
-                // (all at one eccentricity) keeps only its best-connected.
-                if c.len() > 8 {
+                if c.len() > 2 {
                     let maxdeg = c.iter().map(|&i| infra_adj[i].len()).max().unwrap_or(0);
                     c.retain(|&i| infra_adj[i].len() == maxdeg);
                 }
@@ -777,6 +785,10 @@ pub fn write_diagrams(
                 Some(&site),
                 &format!("netwalker topology: site {site}"),
             );
+            // A site made only of excluded devices has nothing to draw.
+            if topo.nodes.is_empty() {
+                continue;
+            }
             jobs.push((format!("Topology_{}_{stamp}", file_safe(&site)), topo));
         }
     }
