@@ -129,6 +129,8 @@ pub enum SessionError {
     #[error("{device}: the device closed the connection during {step}")]
     Closed { device: DeviceLabel, step: Step },
 
+    /// The caller stopped waiting for this step (dropped the future), so the
+    /// session was force-closed: its stream position was unknown.
     #[error("{device}: {step} was cancelled")]
     Cancelled { device: DeviceLabel, step: Step },
 
@@ -142,6 +144,7 @@ pub enum SessionError {
         detail: String,
     },
 
+    /// A call on a session whose connection already ended.
     #[error("{device}: the session is already closed")]
     SessionClosed { device: DeviceLabel },
 }

@@ -272,14 +272,16 @@ impl Registry {
         };
         let (tx, rx) = tokio::sync::mpsc::channel(1);
         let goodbye = self.inner.goodbye.clone();
+        let ended = session::EndReason::default();
         self.inner.tracker.spawn(session::connection_task(
             conn,
             rx,
             lease,
             goodbye,
             opts.timeouts,
+            ended.clone(),
         ));
-        Ok(Session::new(tx, info, self.clone(), opts.timeouts))
+        Ok(Session::new(tx, info, self.clone(), opts.timeouts, ended))
     }
 
     /// Adopts an already logged-in stream (used by tests and by callers that

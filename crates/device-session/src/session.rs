@@ -9,13 +9,14 @@
 //! ones whose owners are stuck elsewhere.
 
 use crate::cli::Output;
-use crate::error::{DeviceLabel, SessionError};
+use crate::error::{DeviceLabel, SessionError, Step};
 use crate::options::Timeouts;
 use crate::registry::{Lease, Registry};
 use crate::transport::{Conn, TransportKind};
 use device_parsers::Platform;
 use secrecy::SecretString;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -61,7 +62,11 @@ pub struct Session {
     info: SessionInfo,
     registry: Registry,
     timeouts: Timeouts,
+    ended: EndReason,
 }
+
+/// Why the connection task ended on its own, for the owner's next call.
+pub(crate) type EndReason = Arc<Mutex<Option<SessionError>>>;
 
 impl Session {
     pub(crate) fn new(
@@ -69,12 +74,14 @@ impl Session {
         info: SessionInfo,
         registry: Registry,
         timeouts: Timeouts,
+        ended: EndReason,
     ) -> Self {
         Session {
             tx,
             info,
             registry,
             timeouts,
+            ended,
         }
     }
 
@@ -90,8 +97,13 @@ impl Session {
         self.info.platform
     }
 
+    /// The error for a call on a session whose connection is gone: why it
+    /// went, when the connection task recorded that.
     fn gone(&self) -> SessionError {
-        if self.registry.is_shutting_down() {
+        let recorded = self.ended.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(e) = recorded {
+            e
+        } else if self.registry.is_shutting_down() {
             SessionError::ShuttingDown {
                 device: self.info.device.clone(),
             }
@@ -169,13 +181,18 @@ pub(crate) async fn connection_task(
     lease: Lease,
     goodbye: CancellationToken,
     timeouts: Timeouts,
+    ended: EndReason,
 ) {
+    let record = |e: SessionError| {
+        *ended.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+    };
     loop {
         let req = tokio::select! {
             biased;
             _ = goodbye.cancelled(), if !(rx.is_closed() && rx.is_empty()) => {
                 // Registry shutdown: say goodbye; the kill token inside the
                 // CLI cuts this short when the grace period ends.
+                record(SessionError::ShuttingDown { device: conn.cli.device.clone() });
                 let ok = conn.goodbye(timeouts.goodbye).await.is_ok();
                 lease.release(ok);
                 return;
@@ -205,6 +222,7 @@ pub(crate) async fn connection_task(
                     r = conn.cli.run(&command, budget) => r,
                     _ = reply.closed() => {
                         // The caller stopped waiting mid-command.
+                        record(SessionError::Cancelled { device: conn.cli.device.clone(), step: Step::Command(command) });
                         conn.force_close().await;
                         drop(lease);
                         return;
@@ -216,6 +234,7 @@ pub(crate) async fn connection_task(
                 let r = tokio::select! {
                     r = conn.cli.enable(Some(&secret), timeouts.prompt) => r,
                     _ = reply.closed() => {
+                        record(SessionError::Cancelled { device: conn.cli.device.clone(), step: Step::Enable });
                         conn.force_close().await;
                         drop(lease);
                         return;

@@ -522,3 +522,34 @@ mod arbitrary_device_bytes {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn abandoned_command_force_closes_and_says_so() {
+    let reg = Registry::new();
+    let fake = Fake::new("ab", Style::Ios).fault(Fault::StopMid);
+    let mut s = reg
+        .open_stream(
+            stream(fake),
+            addr(40),
+            None,
+            &creds(),
+            &opts(Duration::from_secs(5)),
+        )
+        .await
+        .unwrap();
+    // The caller gives up before the command's own deadline.
+    let r = tokio::time::timeout(
+        Duration::from_millis(200),
+        s.run_with_timeout("show long", Duration::from_secs(30)),
+    )
+    .await;
+    assert!(r.is_err(), "the command cannot have finished");
+    let e = s.run("show version").await.unwrap_err();
+    assert!(
+        matches!(&e, SessionError::Cancelled { step: Step::Command(c), .. } if c == "show long"),
+        "{e}"
+    );
+    reg.shutdown(Duration::from_millis(100)).await;
+    let c = reg.counters();
+    assert_eq!((c.opened, c.force_closed, c.open_now), (1, 1, 0));
+}
