@@ -80,7 +80,12 @@ pub fn detect_platform(text: &str) -> Option<Platform> {
         if t.contains("IOS-XE") || t.contains("IOS XE") || t.contains("IOSXE") {
             xe = true;
         }
-        if RE_IOS_WORD.is_match(t) && (t.contains("Cisco") || t.contains("cisco")) {
+        // "Cisco IOS Software, ...", and IOS 12.x's two-line banner
+        // "Cisco Internetwork Operating System Software" / "IOS (tm) ...".
+        if (RE_IOS_WORD.is_match(t) && (t.contains("Cisco") || t.contains("cisco")))
+            || t.starts_with("IOS (tm)")
+            || t.starts_with("Cisco Internetwork Operating System")
+        {
             ios = true;
         }
         if let Some(v) = kv(t, "model")

@@ -496,4 +496,18 @@ Processor board ID FOX1234ABCD
         None
     );
     assert_eq!(detect_platform(""), None);
+    // IOS 12.x two-line banner: "IOS" and "Cisco" are on different lines.
+    let c2950 = "\
+Cisco Internetwork Operating System Software
+IOS (tm) C2950 Software (C2950-I6Q4L2-M), Version 12.1(22)EA14, RELEASE SOFTWARE (fc1)
+Copyright (c) 1986-2010 by cisco Systems, Inc.
+old-sw uptime is 5 years, 2 weeks, 1 day, 3 hours, 4 minutes
+cisco WS-C2950T-24 (RC32300) processor (revision R0) with 19911K bytes of memory.
+Processor board ID FOC0910Z0AB
+";
+    assert_eq!(detect_platform(c2950), Some(Platform::CiscoIos));
+    let v = parse_show_version(c2950);
+    assert_eq!(v.version.as_deref(), Some("12.1(22)EA14"));
+    assert_eq!(v.model.as_deref(), Some("WS-C2950T-24"));
+    assert_eq!(v.hostname.as_deref(), Some("old-sw"));
 }
