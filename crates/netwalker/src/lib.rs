@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod diagram;
+pub mod dns;
 pub mod engine;
 pub mod filter;
 pub mod identity;
