@@ -13,6 +13,7 @@ pub mod config;
 pub mod diagram;
 pub mod dns;
 pub mod engine;
+pub mod exec;
 pub mod filter;
 pub mod identity;
 pub mod model;
