@@ -399,8 +399,8 @@ fn a_thousand_devices_lay_out_without_overlap() {
     assert!(elapsed.as_secs() < 20, "layout and render took {elapsed:?}");
     assert_eq!(
         topo.groups.len(),
-        5,
-        "one block per site, and the unassigned phones"
+        4,
+        "one block per site, phones with their switches"
     );
     assert_eq!(
         topo.nodes.iter().filter(|n| n.layer == Layer::Core).count(),

@@ -32,6 +32,30 @@ fn build_store(dir: &Path) -> (PathBuf, usize) {
     };
     let n = fill_campus(&mut w, &spec).unwrap();
     assert_eq!(n, spec.device_count());
+    // A WAN link between the sites, reported by NYC's core.
+    let nyc = w
+        .read()
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.hostname == "NYC-CORE-1")
+        .unwrap();
+    let lon = w
+        .read()
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.hostname == "LON-CORE-1")
+        .unwrap();
+    let mut r = DeviceResult::bare(nyc.clone());
+    r.links = vec![Link::new(
+        nyc.id,
+        "Ethernet1/48",
+        lon.id,
+        "Ethernet1/48",
+        LinkProtocol::Lldp,
+    )];
+    w.commit_device(&r).unwrap();
     // A device whose failure text is longer than an Excel cell may hold.
     let mut big = Device::new(DeviceId(10_000), "ZZZ-broken", DeviceStatus::Failed);
     big.reason = Some(format!("garbage output: {}", "x".repeat(40_000)));
@@ -235,7 +259,13 @@ fn workbook_matches_the_store() {
         .filter(|r| r["Hostname"].starts_with("SEP"))
         .collect();
     assert_eq!(phones.len(), 6);
-    assert!(phones.iter().all(|r| r["Site"] == "unassigned"));
+    assert!(
+        phones
+            .iter()
+            .all(|r| r["Site"] == "NYC" || r["Site"] == "LON"),
+        "phones take their switch's site"
+    );
+    assert_eq!(rows_by_name["ZZZ-broken"]["Site"], "unassigned");
 
     // Stack members.
     let stack_rows = records(&sheets["Stack Members"]);
@@ -283,9 +313,16 @@ fn workbook_matches_the_store() {
     assert!(phone["Neighbor Capabilities"].contains("Phone"));
     assert_eq!(phone["Neighbor Platform"], "Cisco IP Phone 8845");
     assert_eq!(
-        phone["Scope"], "external",
-        "phones fall in the unassigned site"
+        phone["Scope"], "intra-site",
+        "phones take their switch's site"
     );
+    assert_eq!(phone["Neighbor Site"], phone["Device"][..3]);
+    let wan: Vec<_> = conn
+        .iter()
+        .filter(|r| r["Local Interface"] == "Ethernet1/48")
+        .collect();
+    assert_eq!(wan.len(), 2, "the WAN link from both walked ends");
+    assert!(wan.iter().all(|r| r["Scope"] == "external"));
     let uplink = conn
         .iter()
         .find(|r| r["Device"] == "NYC-ACC-101" && r["Local Interface"] == "TenGigabitEthernet1/1/1")
@@ -350,10 +387,20 @@ fn workbook_matches_the_store() {
     let nyc = out.join("Inventory_NYC_20231114-2213.xlsx");
     let (nsheets, _, _) = read_sheets(&nyc);
     let ndev = records(&nsheets["Devices"]);
+    // NYC's own names, and the phones hanging off NYC switches.
     let want_nyc = devices
         .iter()
-        .filter(|d| d.hostname.starts_with("NYC-"))
+        .filter(|d| {
+            d.hostname.starts_with("NYC-")
+                || d.parent
+                    .is_some_and(|p| by_id[&p].hostname.starts_with("NYC-"))
+        })
         .count();
+    assert_eq!(
+        want_nyc,
+        2 + 2 + 4 + 3 * 2,
+        "cores, dists, access, 3 APs + 3 phones"
+    );
     assert_eq!(ndev.len(), want_nyc);
     assert!(ndev.iter().all(|r| r["Site"] == "NYC"));
     let nconn = records(&nsheets["Connections"]);
@@ -361,7 +408,10 @@ fn workbook_matches_the_store() {
     assert!(nconn.iter().any(|r| r["Scope"] == "intra-site"));
     assert!(nconn.iter().any(|r| r["Scope"] == "external"));
     assert!(out.join("Inventory_LON_20231114-2213.xlsx").exists());
-    assert!(out.join("Inventory_unassigned_20231114-2213.xlsx").exists());
+    assert!(
+        out.join("Inventory_unassigned_20231114-2213.xlsx").exists(),
+        "ZZZ-broken"
+    );
 
     // CSV and JSON carry the same rows, and the full text.
     let mut rdr = csv::Reader::from_path(out.join("Inventory_20231114-2213_Devices.csv")).unwrap();

@@ -10,7 +10,7 @@ const CSS: &str = r#"
 html,body{margin:0;height:100%;font-family:Helvetica,Arial,sans-serif;background:#fafafa;color:#1f1f1f}
 #nw-bar{position:fixed;top:0;left:0;right:0;height:40px;display:flex;align-items:center;gap:14px;padding:0 12px;background:#1f4e79;color:#fff;z-index:2;font-size:14px}
 #nw-bar input{padding:4px 8px;border-radius:4px;border:0;width:220px}
-#nw-bar .legend span{display:inline-block;padding:2px 6px;margin-right:4px;border-radius:3px;font-size:11px;color:#1f1f1f}
+#nw-bar .legend span{display:inline-block;padding:2px 6px;border:1px solid #fff;margin-right:4px;border-radius:3px;font-size:11px;color:#1f1f1f}
 #nw-svg{position:fixed;top:40px;left:0;width:100%;height:calc(100% - 40px);cursor:grab}
 #nw-svg.dragging{cursor:grabbing}
 #nw-details{position:fixed;top:52px;right:12px;width:300px;max-height:80%;overflow:auto;background:#fff;border:1px solid #bbb;border-radius:6px;padding:10px 12px;font-size:12px;box-shadow:0 2px 8px rgba(0,0,0,.2);display:none;z-index:3}

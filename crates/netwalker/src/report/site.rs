@@ -4,8 +4,9 @@
 //! only some device names say unambiguously where the site part ends. So the
 //! pattern names those anchor devices (`*-CORE-*`), its first `*` captures the
 //! site, and every other device belongs to the longest site its name starts
-//! with (`NYC-ACC-12` -> `NYC`). Devices that fit no site are grouped under
-//! [`UNASSIGNED_SITE`] rather than dropped.
+//! with (`NYC-ACC-12` -> `NYC`), else the site of the device that led us
+//! to them (a phone named `SEP…` belongs where its switch is). Devices that
+//! fit no site are grouped under [`UNASSIGNED_SITE`] rather than dropped.
 
 use crate::model::{Device, DeviceId};
 use regex::Regex;
@@ -76,7 +77,7 @@ impl SitePattern {
 
     /// Assigns every device a site: anchors by capture, the rest by the longest
     /// known site their name starts with (followed by a non-alphanumeric
-    /// character), else [`UNASSIGNED_SITE`].
+    /// character), else their parent's site, else [`UNASSIGNED_SITE`].
     pub fn assign(&self, devices: &[Device]) -> SiteMap {
         let mut sites: BTreeSet<String> = BTreeSet::new();
         let mut of: HashMap<DeviceId, String> = HashMap::new();
@@ -104,9 +105,33 @@ impl SitePattern {
                             .next()
                             .is_none_or(|c| !c.is_alphanumeric())
                 })
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| UNASSIGNED_SITE.to_string());
-            of.insert(d.id, site);
+                .map(|s| s.to_string());
+            if let Some(site) = site {
+                of.insert(d.id, site);
+            }
+        }
+        // Phones, APs and other neighbours named by their vendor belong
+        // where they hang: the site of the device that led us to them.
+        let parent: HashMap<DeviceId, DeviceId> = devices
+            .iter()
+            .filter_map(|d| d.parent.map(|p| (d.id, p)))
+            .collect();
+        for d in devices {
+            if of.contains_key(&d.id) {
+                continue;
+            }
+            let mut cur = d.id;
+            let mut site = None;
+            // Bounded walk up the parent chain (a corrupt store may loop).
+            for _ in 0..devices.len() {
+                let Some(&p) = parent.get(&cur) else { break };
+                if let Some(s) = of.get(&p) {
+                    site = Some(s.clone());
+                    break;
+                }
+                cur = p;
+            }
+            of.insert(d.id, site.unwrap_or_else(|| UNASSIGNED_SITE.to_string()));
         }
         SiteMap { of }
     }
@@ -167,6 +192,11 @@ mod tests {
             dev(4, "LONDON-ACC-1"),
             dev(5, "lon_ap_3"),
             dev(6, "SEP001122334455"),
+            {
+                let mut phone = dev(7, "SEPAABBCCDDEEFF");
+                phone.parent = Some(DeviceId(2));
+                phone
+            },
         ];
         let m = p.assign(&devices);
         assert_eq!(m.site(DeviceId(2)), Some("NYC"));
@@ -177,6 +207,11 @@ mod tests {
         );
         assert_eq!(m.site(DeviceId(5)), Some("LON"));
         assert_eq!(m.site(DeviceId(6)), Some(UNASSIGNED_SITE));
+        assert_eq!(
+            m.site(DeviceId(7)),
+            Some("NYC"),
+            "inherits its parent's site"
+        );
         assert_eq!(m.sites(), vec!["LON", "NYC", UNASSIGNED_SITE]);
     }
 

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# netwalker's diagrams and workbook opened by programs nobody here wrote:
+# - the interactive HTML page in headless Chromium (Debian package): the DOM
+#   after its inline script ran has one `data-device` element per stored device
+#   and one link path per stored link, and the screenshot is not blank;
+# - the DOT file rendered by Graphviz with the same node and edge counts;
+# - the draw.io and GraphML files parsed by Python's XML parser;
+# - the workbook read by openpyxl: six sheets, each one Excel table with an
+#   autofilter and a frozen header row.
+# Counts come from the store (the example prints them), not from the diagram code.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+py="${INTEROP_VENV:-$root/interop/.venv}/bin/python"
+for t in chromium dot python3; do
+  command -v "$t" >/dev/null 2>&1 || { echo "interop: missing tool: $t (interop/setup installs it)" >&2; exit 1; }
+done
+[ -x "$py" ] || { echo "interop: missing tool: $py (interop/setup builds it)" >&2; exit 1; }
+"$py" -c 'import openpyxl' || { echo "interop: the openpyxl Python package is not installed" >&2; exit 1; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cargo build -q -p netwalker --example diagram_demo
+"$root/target/debug/examples/diagram_demo" "$work/out" >"$work/demo.txt"
+cat "$work/demo.txt"
+val() { grep "^$1=" "$work/demo.txt" | head -1 | cut -d= -f2-; }
+devices="$(val store_devices)"
+links="$(val store_links)"
+html="$(val file_html)"
+[ "$devices" -ge 40 ] || { echo "demo store too small: $devices devices" >&2; exit 1; }
+
+chrome() {
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --no-first-run --user-data-dir="$work/profile-$1" "${@:2}" 2>>"$work/chromium.log"
+}
+
+echo "== Chromium: DOM after the page's script ran"
+chrome dom --dump-dom "file://$html" >"$work/dom.html" || { cat "$work/chromium.log" >&2; exit 1; }
+dom_devices="$(grep -o 'data-device="' "$work/dom.html" | wc -l)"
+dom_links="$(grep -o 'class="link"' "$work/dom.html" | wc -l)"
+echo "DOM: $dom_devices devices (store $devices), $dom_links links (store $links)"
+[ "$dom_devices" -eq "$devices" ] || { echo "device count differs" >&2; exit 1; }
+[ "$dom_links" -eq "$links" ] || { echo "link count differs" >&2; exit 1; }
+# fit() sets the view transform: proof the inline script ran without error.
+grep -q 'id="nw-view" transform="translate(' "$work/dom.html" || { echo "inline script did not run (no view transform)" >&2; exit 1; }
+
+echo "== Chromium: screenshot"
+chrome shot --screenshot="$work/shot.png" --window-size=1400,1000 "file://$html" >/dev/null || { cat "$work/chromium.log" >&2; exit 1; }
+python3 - "$work/shot.png" <<'PY'
+# Decodes the PNG with the standard library only and checks it is not blank:
+# many distinct colours, and a fair share of pixels unlike the background.
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+pos, idat, hdr = 8, b"", None
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if kind == b"IHDR":
+        hdr = struct.unpack(">IIBBBBB", body)
+    elif kind == b"IDAT":
+        idat += body
+    pos += 12 + n
+w, h, depth, ctype, _, _, interlace = hdr
+assert depth == 8 and ctype in (2, 6) and interlace == 0, hdr
+bpp = 3 if ctype == 2 else 4
+raw = zlib.decompress(idat)
+stride = w * bpp
+prev = bytearray(stride)
+colours, counts = set(), {}
+for y in range(h):
+    f = raw[y * (stride + 1)]
+    line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - bpp] if i >= bpp else 0
+        b = prev[i]
+        c = prev[i - bpp] if i >= bpp else 0
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    for x in range(0, stride, bpp):
+        px = bytes(line[x:x + 3])
+        colours.add(px)
+        counts[px] = counts.get(px, 0) + 1
+    prev = line
+background = max(counts.values())
+other = 1 - background / (w * h)
+print(f"screenshot {w}x{h}: {len(colours)} colours, {other:.1%} non-background pixels")
+assert len(colours) >= 16, "screenshot has almost no colours: blank render?"
+assert other >= 0.03, "screenshot is almost all background: blank render?"
+PY
+
+echo "== Graphviz renders the DOT file"
+dot -Tsvg "$(val file_dot)" >"$work/topology.svg"
+svg_nodes="$(grep -c 'class="node"' "$work/topology.svg")"
+svg_edges="$(grep -c 'class="edge"' "$work/topology.svg")"
+echo "Graphviz: $svg_nodes nodes, $svg_edges edges"
+[ "$svg_nodes" -eq "$devices" ] && [ "$svg_edges" -eq "$links" ] || { echo "Graphviz counts differ" >&2; exit 1; }
+
+echo "== draw.io and GraphML parse as XML"
+python3 - "$(val file_drawio)" "$(val file_graphml)" "$devices" "$links" <<'PY'
+import sys, xml.etree.ElementTree as ET
+drawio, graphml, devices, links = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+cells = ET.parse(drawio).getroot().iter("mxCell")
+cells = list(cells)
+dev = [c for c in cells if c.get("vertex") == "1" and c.get("id", "").startswith("dev-")]
+edge = [c for c in cells if c.get("edge") == "1"]
+print(f"draw.io: {len(dev)} devices, {len(edge)} links")
+assert (len(dev), len(edge)) == (devices, links)
+ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+root = ET.parse(graphml).getroot()
+nodes, edges = root.findall(".//g:node", ns), root.findall(".//g:edge", ns)
+print(f"GraphML: {len(nodes)} nodes, {len(edges)} edges")
+assert (len(nodes), len(edges)) == (devices, links)
+PY
+
+echo "== openpyxl reads the workbook"
+"$py" - "$(val file_xlsx)" "$devices" <<'PY'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+devices = int(sys.argv[2])
+want = ["Summary", "Devices", "Stack Members", "Connections", "VLANs", "Failures"]
+assert wb.sheetnames == want, wb.sheetnames
+for ws in wb.worksheets:
+    assert ws.freeze_panes == "A2", (ws.title, ws.freeze_panes)
+    assert len(ws.tables) == 1, (ws.title, list(ws.tables))
+    t = next(iter(ws.tables.values()))
+    assert t.autoFilter is not None, ws.title
+    assert t.ref.startswith("A1:"), (ws.title, t.ref)
+    widths = [ws.column_dimensions[c].width for c in ws.column_dimensions]
+    assert widths and all(w and w >= 6 for w in widths), (ws.title, widths)
+rows = [r for r in wb["Devices"].iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
+print(f"openpyxl: {len(rows)} device rows, sheets {wb.sheetnames}")
+assert len(rows) == devices
+PY
+echo "60-netwalker-html-chromium: ok"
