@@ -732,15 +732,25 @@ async fn exec_device(
             Stop::Interrupted => (
                 CommandStatus::Interrupted,
                 "interrupted",
-                format!("{} ({}): interrupted; the session was closed", t.name, t.ip),
+                format!(
+                    "{} ({}): interrupted (Ctrl-C or the run deadline); the connection was closed",
+                    t.name, t.ip
+                ),
             ),
         };
         let k = results.len();
+        let spent: u64 = results.iter().map(|r| r.duration_ms).sum();
+        let elapsed = (started.elapsed().as_millis() as u64).saturating_sub(spent);
         for (i, c) in commands.iter().enumerate().skip(k) {
             if i == k || !p.opened {
                 // Login failed: every command carries the cause, so each
                 // command's sheet shows why the device has no output.
-                results.push(CommandResult::failed(c, status, class, why.clone()));
+                let mut r = CommandResult::failed(c, status, class, why.clone());
+                if i == k {
+                    // Time to the failure (login, or the command so far).
+                    r.duration_ms = elapsed;
+                }
+                results.push(r);
             } else {
                 results.push(CommandResult::failed(
                     c,

@@ -99,11 +99,271 @@ enum Cmd {
         #[arg(long)]
         walked_only: bool,
     },
+    /// Run commands on devices from the store (name glob, platform, site, CIDR).
+    Exec(ExecArgs),
     /// Configuration.
     Config {
         #[command(subcommand)]
         action: ConfigAction,
     },
+}
+
+/// `netwalker exec`: selection, commands and outputs, plus the connection
+/// options it shares with `discover` (same config file and environment).
+#[derive(Args)]
+#[command(after_help = "Examples:
+  netwalker exec --filter '*' --command 'show version' --dry-run
+  netwalker exec --filter 'nyc-acc-*' --platform cisco_ios -c 'show clock' -c 'show vlan brief' --format xlsx,json --parse
+  netwalker exec --filter '*' --site NYC --site-pattern '*-CORE-*' --ip 10.1.0.0/16 -c 'show inventory'
+
+Statuses per device and command: ok, rejected (the device printed an error such as '% Invalid input'), failed, timeout, auth_failed, interrupted, not_run.
+Exit codes: 0 done (device failures are results), 1 runtime failure, 2 bad usage, 130 Ctrl-C.")]
+struct ExecArgs {
+    /// Device name glob (case-insensitive, `*` and `?`); repeat for several; '*' for every device.
+    #[arg(long = "filter", value_name = "PATTERN", required = true)]
+    filters: Vec<String>,
+    /// Command to run; repeat for several (run in this order on each device).
+    #[arg(long = "command", short = 'c', value_name = "COMMAND", required = true)]
+    commands: Vec<String>,
+    /// Only this platform (cisco_ios, cisco_xe, cisco_nxos, paloalto_panos, linux); repeatable.
+    #[arg(long, value_name = "PLATFORM")]
+    platform: Vec<String>,
+    /// Only this site; repeatable. With --site-pattern sites are assigned as in
+    /// `report`; without it, a device is in site S when its name starts with S
+    /// and a non-alphanumeric character (NYC takes NYC-ACC-1, not NYCX-1).
+    #[arg(long, value_name = "SITE")]
+    site: Vec<String>,
+    /// Glob whose first `*` captures the site, e.g. "*-CORE-*".
+    #[arg(long)]
+    site_pattern: Option<String>,
+    /// Only devices whose management address is in this CIDR (or is this IP); repeatable.
+    #[arg(long, value_name = "CIDR", value_parser = netwalker::exec::parse_cidr)]
+    ip: Vec<ipnet::IpNet>,
+    /// Also devices never logged in to (neighbour-only, skipped, filtered).
+    #[arg(long)]
+    include_unwalked: bool,
+    /// Comma-separated: xlsx, csv, json, text.
+    #[arg(long, default_value = "xlsx")]
+    format: String,
+    /// Add parsed records where device-parsers knows the (platform, command).
+    #[arg(long)]
+    parse: bool,
+    /// List the devices that would be touched; open no connection.
+    #[arg(long)]
+    dry_run: bool,
+    /// Deadline for each command (default: timeouts.command, 30s).
+    #[arg(long, value_parser = config::parse_duration)]
+    command_timeout: Option<Duration>,
+    /// Inventory store (SQLite) to select devices from.
+    #[arg(long)]
+    store: Option<PathBuf>,
+    /// Directory for Command_Results_<YYYYMMDD-HHMM>.* (default: netwalker-out).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// SSH port on every device.
+    #[arg(long)]
+    port: Option<u16>,
+    /// Telnet port on every device (fallback when SSH is refused).
+    #[arg(long)]
+    telnet_port: Option<u16>,
+    #[arg(long)]
+    username: Option<String>,
+    /// Name of the environment variable holding the password.
+    #[arg(long)]
+    password_env: Option<String>,
+    /// Name of the environment variable holding the enable secret.
+    #[arg(long)]
+    enable_env: Option<String>,
+    /// TOML file with [[credentials]] sets, tried in order.
+    #[arg(long)]
+    credentials_file: Option<PathBuf>,
+    /// Devices worked on at once (default 32).
+    #[arg(long)]
+    concurrency: Option<usize>,
+    /// Never fall back to telnet.
+    #[arg(long)]
+    no_telnet: bool,
+    /// Offer legacy SSH algorithms (group1/group14-sha1, ssh-rsa, CBC, hmac-sha1).
+    #[arg(long)]
+    legacy_ssh: bool,
+    /// accept-new (default), strict, or accept-any.
+    #[arg(long)]
+    host_key_policy: Option<String>,
+    #[arg(long)]
+    known_hosts: Option<PathBuf>,
+    /// Stop the whole run after this long (e.g. 10m).
+    #[arg(long, value_parser = config::parse_duration)]
+    deadline: Option<Duration>,
+    /// How long in-flight devices get after Ctrl-C (default 2s).
+    #[arg(long, value_parser = config::parse_duration)]
+    grace: Option<Duration>,
+    /// Print a JSON summary on stdout (outputs stay in the files).
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl ExecArgs {
+    /// The shared options as `discover` flags, so config, environment and
+    /// flags merge exactly as they do for a walk.
+    fn discover_args(&self) -> DiscoverArgs {
+        DiscoverArgs {
+            port: self.port,
+            telnet_port: self.telnet_port,
+            username: self.username.clone(),
+            password_env: self.password_env.clone(),
+            enable_env: self.enable_env.clone(),
+            credentials_file: self.credentials_file.clone(),
+            concurrency: self.concurrency,
+            store: self.store.clone(),
+            out: self.out.clone(),
+            no_telnet: self.no_telnet,
+            legacy_ssh: self.legacy_ssh,
+            host_key_policy: self.host_key_policy.clone(),
+            known_hosts: self.known_hosts.clone(),
+            deadline: self.deadline,
+            grace: self.grace,
+            json: self.json,
+            quiet: self.quiet,
+            ..DiscoverArgs::default()
+        }
+    }
+}
+
+async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
+    use netwalker::exec::{self, ExecError};
+    let mut s = settings(global, &a.discover_args())?;
+    if let Some(t) = a.command_timeout {
+        s.timeouts.command = t;
+    }
+    let usage = |e: ExecError| -> anyhow::Error {
+        match e {
+            ExecError::Glob { .. }
+            | ExecError::SitePattern(_)
+            | ExecError::NoStore(_)
+            | ExecError::NoCommands
+            | ExecError::NoCredentials => Usage(e.into()).into(),
+            other => other.into(),
+        }
+    };
+    let formats =
+        exec::parse_formats(&a.format).map_err(|e| Usage(anyhow::anyhow!("--format: {e}")))?;
+    let platforms = a
+        .platform
+        .iter()
+        .map(|p| p.parse::<device_parsers::Platform>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Usage(anyhow::Error::new(e)))?;
+    let filter = exec::ExecFilter {
+        names: a.filters.clone(),
+        platforms,
+        sites: a.site.clone(),
+        site_pattern: a.site_pattern.clone(),
+        cidrs: a.ip.clone(),
+        include_unwalked: a.include_unwalked,
+    };
+    let targets = exec::select_from_store(&s.store, &filter).map_err(usage)?;
+    if targets.is_empty() {
+        return Err(Usage(anyhow::anyhow!(
+            "no device in {} matches the filters; widen --filter, or add --include-unwalked for devices never logged in to",
+            s.store.display()
+        ))
+        .into());
+    }
+    if a.dry_run {
+        if s.json {
+            let v = serde_json::json!({ "commands": a.commands, "devices": targets });
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        } else {
+            for t in &targets {
+                let line = format!(
+                    "{:<32} {:<16} {:<15} {:<13} {}",
+                    t.name,
+                    t.ip,
+                    t.platform.map(|p| p.as_str()).unwrap_or("-"),
+                    t.last_status.as_str(),
+                    t.site.as_deref().unwrap_or("")
+                );
+                println!("{}", line.trim_end());
+            }
+            println!(
+                "would run {} command(s) on {} device(s); no connection was opened",
+                a.commands.len(),
+                targets.len()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let creds = credentials(&s)?;
+    let opts = exec::ExecOptions::from_settings(&s, &creds, a.parse);
+    // The discover UI gives Ctrl-C handling; its spinner stays hidden and
+    // the executor draws its own bar (it knows the total).
+    let (cancel, _spinner, ui) = start_ui(true);
+    let (tx, rx) = watch::channel(exec::ExecProgress::default());
+    let bar = exec::spawn_progress_bar(rx, !(s.quiet || s.json));
+    let plan = exec::ExecPlan {
+        targets,
+        commands: a.commands.clone(),
+    };
+    let report = exec::execute(plan, opts, cancel, tx).await;
+    let _ = bar.await;
+    ui.finish().await;
+    let report = report.map_err(usage)?;
+    let files = exec::write_results(&report, &s.out, &formats, report.started)?;
+    if s.json {
+        let mut v = report.summary_json();
+        v["files"] = serde_json::json!(files);
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        for line in report.summary_lines() {
+            println!("{line}");
+        }
+        // Devices the commands could not reach; a rejected command is in
+        // the counts above and the files, with the device's own message.
+        let problems: Vec<_> = report
+            .devices
+            .iter()
+            .filter(|d| {
+                d.results.iter().any(|r| {
+                    !matches!(
+                        r.status,
+                        exec::CommandStatus::Ok | exec::CommandStatus::Rejected
+                    )
+                })
+            })
+            .collect();
+        for d in problems.iter().take(20) {
+            let first = d.results.iter().find(|r| {
+                !matches!(
+                    r.status,
+                    exec::CommandStatus::Ok | exec::CommandStatus::Rejected
+                )
+            });
+            println!(
+                "  {} ({}): {}{}",
+                d.device,
+                d.ip,
+                first.map(|r| r.status).unwrap_or(d.status()),
+                first
+                    .and_then(|r| r.error.as_deref())
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            );
+        }
+        if problems.len() > 20 {
+            println!("  ... and {} more (see the files)", problems.len() - 20);
+        }
+        for f in &files {
+            println!("wrote {}", f.display());
+        }
+    }
+    Ok(if report.interrupted {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -410,6 +670,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Exec(args) => exec_cmd(cli.config.as_ref(), &args).await,
         Cmd::Config {
             action: ConfigAction::Show(args),
         } => {
