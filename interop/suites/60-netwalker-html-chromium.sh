@@ -45,6 +45,16 @@ echo "DOM: $dom_devices devices (store $devices), $dom_links links (store $links
 # fit() sets the view transform: proof the inline script ran without error.
 grep -q 'id="nw-view" transform="translate(' "$work/dom.html" || { echo "inline script did not run (no view transform)" >&2; exit 1; }
 
+echo "== Chromium: deep link opens a device's details (the click handler's path)"
+core_links="$(val core_links)"
+chrome deep --dump-dom "file://$html#device=NYC-CORE-1" >"$work/deep.html" || { cat "$work/chromium.log" >&2; exit 1; }
+grep -q '<h3>NYC-CORE-1</h3>' "$work/deep.html" || { echo "details panel did not open for NYC-CORE-1" >&2; exit 1; }
+# Count inside the details panel only (the script's own text is in the DOM too).
+panel_links="$(python3 -c 'import re,sys; a=re.search(r"<aside id=\"nw-details\".*?</aside>", open(sys.argv[1]).read(), re.S); print(a.group(0).count("class=\"nw-link\"") if a else -1)' "$work/deep.html")"
+hl_links="$(grep -o 'class="link hl"' "$work/deep.html" | wc -l)"
+echo "details: $panel_links links listed, $hl_links highlighted (store $core_links)"
+[ "$panel_links" -eq "$core_links" ] && [ "$hl_links" -eq "$core_links" ] || { echo "NYC-CORE-1 link count differs" >&2; exit 1; }
+
 echo "== Chromium: screenshot"
 chrome shot --screenshot="$work/shot.png" --window-size=1400,1000 "file://$html" >/dev/null || { cat "$work/chromium.log" >&2; exit 1; }
 python3 - "$work/shot.png" <<'PY'
@@ -94,6 +104,18 @@ print(f"screenshot {w}x{h}: {len(colours)} colours, {other:.1%} non-background p
 assert len(colours) >= 16, "screenshot has almost no colours: blank render?"
 assert other >= 0.03, "screenshot is almost all background: blank render?"
 PY
+
+echo "== Chromium: the 1,000-device page"
+"$root/target/debug/examples/diagram_demo" "$work/large" large >"$work/large.txt"
+big_devices="$(grep '^store_devices=' "$work/large.txt" | cut -d= -f2)"
+big_html="$(grep '^file_html=' "$work/large.txt" | cut -d= -f2-)"
+start=$(date +%s%N)
+chrome big --dump-dom "file://$big_html" >"$work/big.html" || { cat "$work/chromium.log" >&2; exit 1; }
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+big_dom="$(grep -o 'data-device="' "$work/big.html" | wc -l)"
+echo "large page: $big_dom devices in the DOM (store $big_devices), loaded and dumped in $ms ms"
+[ "$big_dom" -eq "$big_devices" ] && [ "$big_devices" -ge 1000 ] || { echo "large page device count differs" >&2; exit 1; }
+grep -q 'id="nw-view" transform="translate(' "$work/big.html" || { echo "inline script did not run on the large page" >&2; exit 1; }
 
 echo "== Graphviz renders the DOT file"
 dot -Tsvg "$(val file_dot)" >"$work/topology.svg"

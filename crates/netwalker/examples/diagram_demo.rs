@@ -3,7 +3,8 @@
 //! inventory workbook. The interop suite opens the results with programs
 //! nobody here wrote: headless Chromium, Graphviz, openpyxl.
 //!
-//! Usage: `cargo run -p netwalker --example diagram_demo -- OUT_DIR`
+//! Usage: `cargo run -p netwalker --example diagram_demo -- OUT_DIR [large]`
+//! (`large`: four sites, 1,032 devices, for the readability check).
 //!
 //! Prints `key=value` lines the suite checks against: counts read back from
 //! the store (not from the diagram code) and the paths written.
@@ -24,12 +25,23 @@ fn main() -> anyhow::Result<()> {
     if db.exists() {
         std::fs::remove_file(&db)?;
     }
-    let spec = CampusSpec {
-        sites: 2,
-        dist_pairs_per_site: 1,
-        access_per_pair: 8,
-        phones_per_access: 1,
-        aps_per_access: 1,
+    let large = std::env::args().nth(2).as_deref() == Some("large");
+    let spec = if large {
+        CampusSpec {
+            sites: 4,
+            dist_pairs_per_site: 3,
+            access_per_pair: 28,
+            phones_per_access: 1,
+            aps_per_access: 1,
+        }
+    } else {
+        CampusSpec {
+            sites: 2,
+            dist_pairs_per_site: 1,
+            access_per_pair: 8,
+            phones_per_access: 1,
+            aps_per_access: 1,
+        }
     };
     {
         let mut w = StoreWriter::open(&db)?;
@@ -37,7 +49,17 @@ fn main() -> anyhow::Result<()> {
     }
     let store = StoreReader::open(&db)?;
     let devices = store.devices()?.len();
-    let links = store.links()?.len();
+    let all_links = store.links()?;
+    let links = all_links.len();
+    let core = store
+        .devices()?
+        .into_iter()
+        .find(|d| d.hostname == "NYC-CORE-1")
+        .ok_or_else(|| anyhow::anyhow!("no NYC-CORE-1 in the demo store"))?;
+    let core_links = all_links
+        .iter()
+        .filter(|l| l.a == core.id || l.b == core.id)
+        .count();
     let opts = DiagramOptions {
         exclude: BTreeSet::new(),
         site_pattern: Some("*-CORE-*".into()),
@@ -57,6 +79,7 @@ fn main() -> anyhow::Result<()> {
     )?);
     println!("store_devices={devices}");
     println!("store_links={links}");
+    println!("core_links={core_links}");
     for p in written {
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
         println!("file_{ext}={}", p.display());

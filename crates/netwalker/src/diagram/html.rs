@@ -91,10 +91,10 @@ const JS: &str = r#"
       var mine = l.a === i ? [l.a_if, l.b, l.b_if] : l.b === i ? [l.b_if, l.a, l.a_if] : null;
       if (!mine) return;
       document.getElementById('link-'+k).classList.add('hl');
-      links += '<tr><td>'+esc(mine[0])+'</td><td>'+esc(data.devices[mine[1]].name)+' '+esc(mine[2])+'</td></tr>';
+      links += '<tr class="nw-link"><td>'+esc(mine[0])+'</td><td>'+esc(data.devices[mine[1]].name)+' '+esc(mine[2])+'</td></tr>';
     });
     panel.innerHTML = '<button class="close" title="close">×</button><h3>'+esc(d.name)+'</h3><table>'+rows+'</table>'+
-      (links ? '<h4>Links</h4><table>'+links+'</table>' : '');
+      (links ? '<h4>Links</h4><table class="nw-links">'+links+'</table>' : '');
     panel.style.display = 'block';
     panel.querySelector('.close').onclick = function(){ panel.style.display = 'none'; clearHl(); };
   }
@@ -124,6 +124,22 @@ const JS: &str = r#"
   document.getElementById('nw-fit').onclick = fit;
   window.addEventListener('resize', fit);
   fit();
+  // Deep link: page.html#device=NAME opens that device's details.
+  function fromHash(){
+    var m = /^#device=(.+)$/.exec(location.hash);
+    if (!m) return;
+    var name = decodeURIComponent(m[1]);
+    for (var i = 0; i < data.devices.length; i++) {
+      if (data.devices[i].name === name) {
+        var d = data.devices[i], r = svg.getBoundingClientRect();
+        s = Math.max(s, 1); tx = r.width / 2 - d.cx * s; ty = r.height / 2 - d.cy * s; apply();
+        show(i);
+        return;
+      }
+    }
+  }
+  window.addEventListener('hashchange', fromHash);
+  fromHash();
 })();
 "#;
 
