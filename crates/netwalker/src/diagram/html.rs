@@ -165,9 +165,8 @@ fn fit_text(s: &str, max: usize) -> String {
 
 /// JSON for an inline `<script>`: `</` must not end the element early.
 fn script_json(v: &serde_json::Value) -> String {
-    v.to_string()
-        .replace("</", "<\\/")
-        .replace("<!--", "<\\!--")
+    // `<` as a JSON escape: no `</script>` or `<!--` can appear in the text.
+    v.to_string().replace('<', "\\u003c")
 }
 
 pub(super) fn html(t: &Topology) -> String {

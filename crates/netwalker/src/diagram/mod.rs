@@ -818,7 +818,7 @@ pub(crate) fn xml_escape(s: &str) -> String {
             '\'' => out.push_str("&#39;"),
             '\n' => out.push_str("&#10;"),
             // Characters XML 1.0 forbids outright are dropped.
-            c if (c as u32) < 0x20 && c != '\t' => {}
+            c if ((c as u32) < 0x20 && c != '\t') || c == '\u{fffe}' || c == '\u{ffff}' => {}
             c => out.push(c),
         }
     }

@@ -1,0 +1,158 @@
+//! Names come from devices, so anything may be in them: for arbitrary
+//! hostnames, interface names and site patterns, nothing panics, draw.io and
+//! GraphML stay well-formed XML, the HTML's SVG and JSON still parse, and the
+//! workbook still writes.
+
+use netwalker::diagram::{DiagramFormat, DiagramOptions, Topology, render, short_interface};
+use netwalker::model::*;
+use netwalker::report::table::excel_safe;
+use netwalker::report::{Cell, SitePattern, Table, write_workbook};
+use netwalker::store::StoreWriter;
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+
+fn any_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        ".{0,40}",
+        "[a-zA-Z0-9<>&\"' \\]\\[*?/\\\\-]{1,30}",
+        Just("</script><script>alert(1)</script>".to_string()),
+        Just("]]><!--\u{0}\u{1b}\u{fffe}\u{ffff}".to_string()),
+        Just("core\n\"x\"\\".to_string()),
+    ]
+}
+
+fn store_with(names: &[String], ifs: &[String]) -> StoreWriter {
+    let mut w = StoreWriter::open_in_memory().unwrap();
+    let mut devices: Vec<Device> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut d = Device::new(DeviceId(i as i64 + 1), n.clone(), DeviceStatus::Walked);
+            d.platform_text = Some(n.clone());
+            d.capabilities = vec![n.clone()];
+            d
+        })
+        .collect();
+    let mut r = DeviceResult::bare(devices.remove(0));
+    let first = r.device.id;
+    r.neighbors = devices.clone();
+    for (k, d) in devices.iter().enumerate() {
+        let ifname = ifs[k % ifs.len()].clone();
+        r.links.push(Link::new(
+            first,
+            format!("{ifname}{k}"),
+            d.id,
+            ifname.clone(),
+            LinkProtocol::Cdp,
+        ));
+        r.links.push(Link::new(
+            first,
+            format!("x{ifname}{k}"),
+            d.id,
+            format!("y{ifname}"),
+            LinkProtocol::Lldp,
+        ));
+    }
+    w.commit_device(&r).unwrap();
+    w
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn outputs_stay_well_formed(
+        names in proptest::collection::vec(any_text(), 2..6),
+        ifs in proptest::collection::vec(any_text(), 1..3),
+        pattern in any_text(),
+    ) {
+        let w = store_with(&names, &ifs);
+        let opts = DiagramOptions {
+            exclude: BTreeSet::new(),
+            site_pattern: SitePattern::new(&pattern).ok().map(|_| pattern.clone()),
+            ..DiagramOptions::default()
+        };
+        let topo = Topology::from_store(w.read(), &opts).unwrap();
+        prop_assert_eq!(topo.nodes.len(), names.len());
+        for f in DiagramFormat::ALL {
+            let out = render(&topo, f);
+            match f {
+                DiagramFormat::Drawio | DiagramFormat::Graphml => {
+                    let doc = roxmltree::Document::parse(&out);
+                    prop_assert!(doc.is_ok(), "{:?}: {:?}", f, doc.err());
+                }
+                DiagramFormat::Html => {
+                    let start = out.find("<svg").unwrap();
+                    let end = out.find("</svg>").unwrap() + 6;
+                    let svg = roxmltree::Document::parse(&out[start..end]);
+                    prop_assert!(svg.is_ok(), "svg: {:?}", svg.err());
+                    let devs = svg.unwrap().descendants().filter(|n| n.attribute("data-device").is_some()).count();
+                    prop_assert_eq!(devs, names.len());
+                    // The data script ends exactly where it should.
+                    let js = out.find("id=\"nw-data\">").unwrap() + 13;
+                    let je = js + out[js..].find("</script>").unwrap();
+                    prop_assert!(serde_json::from_str::<serde_json::Value>(&out[js..je]).is_ok());
+                    prop_assert_eq!(out.matches("</script>").count(), 2);
+                }
+                DiagramFormat::Dot => {
+                    // Every quote inside a label is escaped: quotes pair up per line.
+                    for line in out.lines() {
+                        let unescaped = line.replace("\\\\", "").replace("\\\"", "");
+                        prop_assert_eq!(unescaped.matches('"').count() % 2, 0, "{}", line);
+                    }
+                }
+                DiagramFormat::Mermaid => {
+                    for line in out.lines().filter(|l| l.contains("[\"")) {
+                        prop_assert_eq!(line.matches('"').count(), 2, "{}", line);
+                    }
+                }
+            }
+        }
+        for i in &ifs {
+            let _ = short_interface(i);
+        }
+        if let Ok(p) = SitePattern::new(&pattern) {
+            for n in &names {
+                let _ = p.capture(n);
+            }
+        }
+    }
+
+    #[test]
+    fn any_text_fits_a_cell(s in ".{0,64}", repeat in 0usize..1200) {
+        let long = s.repeat(repeat);
+        let cut = excel_safe(&long);
+        prop_assert!(cut.encode_utf16().count() <= 32_767);
+        if long.encode_utf16().count() <= 32_767 {
+            prop_assert_eq!(cut.as_ref(), long.as_str());
+        }
+    }
+}
+
+#[test]
+fn workbook_writes_hostile_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = Table::new("Devices", &["Name", "Text"]);
+    for s in [
+        "\u{0}\u{1}\u{1b}[0m",
+        "_x0041_",
+        "=cmd|' /C calc'!A0",
+        "</t><t>",
+        "🖧".repeat(20_000).as_str(),
+        "x".repeat(100_000).as_str(),
+        "line\nbreak",
+    ] {
+        t.rows.push(vec![Cell::text(s), Cell::text(s)]);
+    }
+    let path = dir.path().join("hostile.xlsx");
+    write_workbook(&path, &[t.clone()]).unwrap();
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+    let range = wb.worksheet_range("Devices").unwrap();
+    let rows: Vec<_> = range.rows().collect();
+    assert_eq!(rows.len(), t.rows.len() + 1);
+    // Formulas are written as text, never evaluated.
+    assert_eq!(rows[3][0].to_string(), "=cmd|' /C calc'!A0");
+    assert_eq!(rows[2][0].to_string(), "_x0041_", "literal text kept");
+    assert!(rows[6][0].to_string().contains("truncated"));
+}
