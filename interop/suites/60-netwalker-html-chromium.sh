@@ -6,7 +6,8 @@
 # - the DOT file rendered by Graphviz with the same node and edge counts;
 # - the draw.io and GraphML files parsed by Python's XML parser;
 # - the workbook read by openpyxl: six sheets, each one Excel table with an
-#   autofilter and a frozen header row.
+#   autofilter and a frozen header row;
+# - the GraphML read by NetworkX.
 # Counts come from the store (the example prints them), not from the diagram code.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -16,7 +17,7 @@ for t in chromium dot python3; do
   command -v "$t" >/dev/null 2>&1 || { echo "interop: missing tool: $t (interop/setup installs it)" >&2; exit 1; }
 done
 [ -x "$py" ] || { echo "interop: missing tool: $py (interop/setup builds it)" >&2; exit 1; }
-"$py" -c 'import openpyxl' || { echo "interop: the openpyxl Python package is not installed" >&2; exit 1; }
+"$py" -c 'import openpyxl, networkx' || { echo "interop: the openpyxl/networkx Python packages are not installed" >&2; exit 1; }
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -139,6 +140,18 @@ root = ET.parse(graphml).getroot()
 nodes, edges = root.findall(".//g:node", ns), root.findall(".//g:edge", ns)
 print(f"GraphML: {len(nodes)} nodes, {len(edges)} edges")
 assert (len(nodes), len(edges)) == (devices, links)
+PY
+
+echo "== NetworkX reads the GraphML (typed keys, parallel links kept)"
+"$py" - "$(val file_graphml)" "$devices" "$links" <<'PY'
+import sys, networkx as nx
+g = nx.read_graphml(sys.argv[1])
+devices, links = int(sys.argv[2]), int(sys.argv[3])
+print(f"NetworkX: {type(g).__name__}, {g.number_of_nodes()} nodes, {g.number_of_edges()} edges")
+assert (g.number_of_nodes(), g.number_of_edges()) == (devices, links)
+core = [n for n, d in g.nodes(data=True) if d.get("name") == "NYC-CORE-1"][0]
+assert g.nodes[core]["layer"] == "core" and isinstance(g.nodes[core]["x"], float)
+assert g.is_multigraph(), "parallel core links must survive as separate edges"
 PY
 
 echo "== openpyxl reads the workbook"
