@@ -246,6 +246,30 @@ fn layers_exclusions_and_files() {
             .filter(|n| n.name.contains("-AP-"))
             .all(|n| n.layer == Layer::Leaf)
     );
+    // Endpoints hang right under their access switch.
+    let ap = topo.nodes.iter().find(|n| n.name.contains("-AP-")).unwrap();
+    let sw = topo
+        .edges
+        .iter()
+        .find_map(|e| {
+            let (a, b) = (&topo.nodes[e.a], &topo.nodes[e.b]);
+            if a.id == ap.id {
+                Some(b)
+            } else if b.id == ap.id {
+                Some(a)
+            } else {
+                None
+            }
+        })
+        .unwrap();
+    assert_eq!(sw.layer, Layer::Access);
+    assert_eq!(ap.x, sw.x);
+    assert!(
+        ap.y > sw.y && ap.y - sw.y < 4.0 * netwalker::diagram::NODE_H,
+        "{} vs {}",
+        ap.y,
+        sw.y
+    );
     // Layers are drawn top to bottom.
     let y = |l: Layer| {
         topo.nodes

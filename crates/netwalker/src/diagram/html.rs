@@ -122,7 +122,6 @@ const JS: &str = r#"
     }
   });
   document.getElementById('nw-fit').onclick = fit;
-  window.addEventListener('resize', fit);
   fit();
   // Deep link: page.html#device=NAME opens that device's details.
   function fromHash(){
@@ -139,6 +138,7 @@ const JS: &str = r#"
     }
   }
   window.addEventListener('hashchange', fromHash);
+  window.addEventListener('resize', function(){ fit(); fromHash(); });
   fromHash();
 })();
 "#;

@@ -627,15 +627,17 @@ impl Topology {
         }
     }
 
-    /// Sites side by side (wrapping), layers as bands, wide layers in rows;
-    /// within a layer, nodes sorted by the mean x of their neighbours
-    /// already placed above.
+    /// Sites side by side (wrapping), layers as bands, wide layers in rows,
+    /// endpoints in a column under their access switch; within a layer,
+    /// nodes sorted by the mean x of their neighbours already placed above.
     fn layout(&mut self, row_width: usize) {
         const GAP_X: f64 = 30.0;
         const GAP_Y: f64 = 60.0;
         const PAD: f64 = 40.0;
         const GROUP_GAP: f64 = 80.0;
         const PAGE_W: f64 = 9000.0;
+        const MAX_HUNG: usize = 8;
+        const HUNG_GAP: f64 = 8.0;
         let adj = self.adjacency();
         let mut by_site: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, n) in self.nodes.iter().enumerate() {
@@ -647,11 +649,35 @@ impl Topology {
             let mut bands = Vec::new();
             let mut y = PAD + 10.0;
             let mut width: f64 = 0.0;
+            // Endpoints hang in a short column under their access switch
+            // (up to MAX_HUNG), so their links are short vertical strokes;
+            // the rest (on core/distribution, or overflow) get the leaf band.
+            let mut hung: HashMap<usize, Vec<usize>> = HashMap::new();
+            let mut is_hung = vec![false; self.nodes.len()];
+            for &i in &members {
+                if self.nodes[i].layer != Layer::Leaf {
+                    continue;
+                }
+                let parent = adj[i]
+                    .iter()
+                    .copied()
+                    .find(|&j| self.nodes[j].layer == Layer::Access && self.nodes[j].site == site);
+                if let Some(p) = parent {
+                    let list = hung.entry(p).or_default();
+                    if list.len() < MAX_HUNG {
+                        list.push(i);
+                        is_hung[i] = true;
+                    }
+                }
+            }
+            for list in hung.values_mut() {
+                list.sort_by_key(|&i| self.nodes[i].name.to_lowercase());
+            }
             for layer in Layer::ALL {
                 let mut ids: Vec<usize> = members
                     .iter()
                     .copied()
-                    .filter(|&i| self.nodes[i].layer == layer)
+                    .filter(|&i| self.nodes[i].layer == layer && !is_hung[i])
                     .collect();
                 if ids.is_empty() {
                     continue;
@@ -681,16 +707,27 @@ impl Topology {
                     })
                 });
                 let band_y = y;
-                for (k, &i) in ids.iter().enumerate() {
-                    let (row, col) = (k / row_width, k % row_width);
-                    self.nodes[i].x = PAD + col as f64 * (NODE_W + GAP_X);
-                    self.nodes[i].y = y + row as f64 * (NODE_H + GAP_Y / 2.0);
-                    placed[i] = true;
+                let mut row_y = y;
+                for chunk in ids.chunks(row_width) {
+                    let mut row_h = NODE_H;
+                    for (col, &i) in chunk.iter().enumerate() {
+                        let x = PAD + col as f64 * (NODE_W + GAP_X);
+                        self.nodes[i].x = x;
+                        self.nodes[i].y = row_y;
+                        placed[i] = true;
+                        let below = hung.get(&i).map(Vec::as_slice).unwrap_or(&[]);
+                        for (k, &leaf) in below.iter().enumerate() {
+                            self.nodes[leaf].x = x;
+                            self.nodes[leaf].y = row_y + (k + 1) as f64 * (NODE_H + HUNG_GAP);
+                            placed[leaf] = true;
+                        }
+                        row_h = row_h.max(NODE_H + below.len() as f64 * (NODE_H + HUNG_GAP));
+                    }
+                    row_y += row_h + GAP_Y / 2.0;
                 }
-                let rows = ids.len().div_ceil(row_width);
                 let cols = ids.len().min(row_width);
                 width = width.max(cols as f64 * (NODE_W + GAP_X) - GAP_X);
-                let band_h = rows as f64 * (NODE_H + GAP_Y / 2.0) - GAP_Y / 2.0;
+                let band_h = row_y - GAP_Y / 2.0 - band_y;
                 bands.push((layer, band_y, band_h));
                 y += band_h + GAP_Y;
             }
