@@ -8,7 +8,8 @@
 //!
 //! Entry points: [`devices_to_check`] (read the store), [`check_devices`]
 //! (the lookups, with any [`Resolver`]; [`SystemResolver`] is the machine's
-//! own: `/etc/hosts`, then DNS as `/etc/nsswitch.conf` says), and
+//! own: `/etc/hosts`, then DNS as `/etc/nsswitch.conf` says; a lookup stuck
+//! past its deadline never delays the process's exit), and
 //! [`write_dns_report`] (the `DNS` sheet as a workbook and JSON). Every lookup
 //! has a deadline ([`DnsOptions::timeout`]); lookups run concurrently up to
 //! [`DnsOptions::concurrency`].
@@ -42,14 +43,34 @@ pub trait Resolver: Send + Sync {
     fn reverse(&self, ip: IpAddr) -> impl Future<Output = Result<String, LookupError>> + Send;
 }
 
-/// The machine's resolver (getaddrinfo/getnameinfo: `/etc/hosts`, then DNS).
+/// The machine's resolver (getaddrinfo/getnameinfo: `/etc/hosts`, then DNS
+/// as `/etc/nsswitch.conf` says).
 ///
-/// Reverse lookups run `getnameinfo` on tokio's blocking pool, since libc has
-/// no async form. When [`DnsOptions::timeout`] expires first, the result is
-/// reported as a timeout at once; the libc call itself ends on its own,
-/// bounded by the resolver's own timeout and attempts (`/etc/resolv.conf`).
+/// libc has no async lookups and no way to cancel one, so each call runs on
+/// its own detached thread and is awaited through a channel. Not tokio's
+/// blocking pool (which `tokio::net::lookup_host` uses): a runtime waits for
+/// its blocking pool when it shuts down, so one lookup stuck on an
+/// unreachable name server would hold the process's exit for the resolver's
+/// own timeout (up to 30 s with three servers). A detached thread ends with
+/// the process; [`DnsOptions::timeout`] reports the lookup as timed out.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemResolver;
+
+/// Runs a blocking call on a detached thread; awaiting it can be abandoned.
+async fn detached<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, LookupError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("netwalker-dns".into())
+        .spawn(move || {
+            // The receiver is gone when the deadline passed: nothing to do.
+            let _ = tx.send(f());
+        })
+        .map_err(|e| LookupError::Failed(format!("cannot start a resolver thread: {e}")))?;
+    rx.await
+        .map_err(|_| LookupError::Failed("the resolver thread ended without an answer".into()))
+}
 
 /// getaddrinfo/getnameinfo report "no such name" only in their message.
 fn classify(e: std::io::Error) -> LookupError {
@@ -74,17 +95,19 @@ fn classify(e: std::io::Error) -> LookupError {
 
 impl Resolver for SystemResolver {
     async fn forward(&self, name: &str) -> Result<Vec<IpAddr>, LookupError> {
-        let addrs = tokio::net::lookup_host((name, 0)).await.map_err(classify)?;
-        let mut ips: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
+        let name = name.to_string();
+        let mut ips: Vec<IpAddr> =
+            detached(move || dns_lookup::lookup_host(&name).map(|it| it.collect::<Vec<IpAddr>>()))
+                .await?
+                .map_err(classify)?;
         ips.sort();
         ips.dedup();
         Ok(ips)
     }
 
     async fn reverse(&self, ip: IpAddr) -> Result<String, LookupError> {
-        tokio::task::spawn_blocking(move || dns_lookup::lookup_addr(&ip))
-            .await
-            .map_err(|e| LookupError::Failed(format!("reverse lookup task failed: {e}")))?
+        detached(move || dns_lookup::lookup_addr(&ip))
+            .await?
             .map_err(classify)
     }
 }
@@ -472,4 +495,52 @@ pub fn write_dns_report(
         source,
     })?;
     Ok(vec![xlsx, json])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lookup that outlives its deadline does not hold up the runtime's
+    /// shutdown (and so the process's exit).
+    #[test]
+    fn abandoned_lookup_does_not_delay_runtime_shutdown() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_time()
+            .build()
+            .unwrap();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let got = rt.block_on(async {
+            tokio::time::timeout(
+                Duration::from_millis(50),
+                detached(move || {
+                    // A stuck libc call: blocks until the test releases it.
+                    let _ = release_rx.recv_timeout(Duration::from_secs(30));
+                }),
+            )
+            .await
+        });
+        assert!(got.is_err(), "the deadline fired");
+        let t0 = std::time::Instant::now();
+        drop(rt);
+        assert!(
+            t0.elapsed() < Duration::from_secs(2),
+            "runtime shutdown waited {:?} for a stuck lookup",
+            t0.elapsed()
+        );
+        let _ = release_tx.send(());
+    }
+
+    #[test]
+    fn not_found_is_told_apart() {
+        let e = std::io::Error::other(
+            "failed to lookup address information: Name or service not known",
+        );
+        assert_eq!(classify(e), LookupError::NotFound);
+        let e = std::io::Error::other(
+            "failed to lookup address information: Temporary failure in name resolution",
+        );
+        assert!(matches!(classify(e), LookupError::Failed(_)));
+    }
 }
