@@ -385,7 +385,15 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
     };
 
     for n in 0..hosts {
-        let serial = format!("VMware-42 {:02x}", b.rng.random::<u8>());
+        // VMware's real format: 16 bytes of the VM's UUID.
+        let u: [u8; 16] = b.rng.random();
+        let hex: Vec<String> = u.iter().map(|x| format!("{x:02x}")).collect();
+        let serial = format!(
+            "VMware-{} {}-{}",
+            hex[..8].join(" "),
+            hex[8..9].join(" "),
+            hex[9..].join(" ")
+        );
         let h = b.device(
             format!("srv{}", n + 1),
             Platform::Linux,
@@ -585,6 +593,10 @@ mod tests {
             let t = generate(&opts(n, false));
             assert_eq!(t.devices.len(), n);
             t.validate().expect("generated topology is valid");
+            // Serials identify devices: no two may share one.
+            let serials: std::collections::BTreeSet<&str> =
+                t.devices.iter().map(|d| d.serial.as_str()).collect();
+            assert_eq!(serials.len(), n, "duplicate serials in a {n}-device lab");
         }
     }
 

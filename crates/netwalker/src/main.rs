@@ -380,8 +380,9 @@ enum ConfigAction {
 
 #[derive(Args, Default)]
 struct DiscoverArgs {
-    /// Seed devices: HOST or HOST,IP; repeat or comma-separate.
-    #[arg(long = "seed", value_delimiter = ' ')]
+    /// Seed devices (hostname or IP); repeat or comma-separate:
+    /// --seed core1,core2 --seed 10.0.0.1. To pair names with addresses use --seed-file.
+    #[arg(long = "seed")]
     seeds: Vec<String>,
     /// Seed file: CSV with a hostname,ip_address header, or one host[,ip] per line.
     #[arg(long)]
@@ -468,12 +469,7 @@ impl DiscoverArgs {
             ),
         };
         Ok(Config {
-            seeds: (!self.seeds.is_empty()).then(|| {
-                self.seeds
-                    .iter()
-                    .flat_map(|s| s.split(';').map(str::to_string))
-                    .collect()
-            }),
+            seeds: (!self.seeds.is_empty()).then(|| self.seeds.clone()),
             seed_file: self.seed_file.clone(),
             port: self.port,
             telnet_port: self.telnet_port,
@@ -549,6 +545,7 @@ fn main() -> ExitCode {
             eprintln!("netwalker: error: {e:#}");
             if e.downcast_ref::<Usage>().is_some()
                 || e.downcast_ref::<config::ConfigError>().is_some()
+                || e.downcast_ref::<netwalker::seeds::SeedError>().is_some()
             {
                 ExitCode::from(2)
             } else {

@@ -337,10 +337,12 @@ pub async fn demo(
     let telnet_port = lab.telnet_addr("legacy1").map(|a| a.port()).unwrap_or(23);
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let settings = crate::config::Config {
-        seeds: Some(vec![format!(
-            "core1,{}",
-            topo.device("core1").map(|d| d.mgmt_ip).unwrap_or(base)
-        )]),
+        seeds: Some(vec![
+            topo.device("core1")
+                .map(|d| d.mgmt_ip)
+                .unwrap_or(base)
+                .to_string(),
+        ]),
         port: Some(port),
         telnet_port: Some(telnet_port),
         concurrency: Some(concurrency),

@@ -431,6 +431,31 @@ impl Coordinator<'_> {
     }
 
     async fn walked(&mut self, job: Job, w: Walked) -> Result<(), WalkError> {
+        if w.facts.is_unrecognisable() {
+            // Logged in, but nothing it said parses: corrupt output, a wrong
+            // platform guess, or not a network device. Trusting its (empty)
+            // neighbour tables would silently end the walk there.
+            let e = format!(
+                "unparseable: logged in over {} but `show version` gave no version, model or serial; the output looks corrupt or the platform is unsupported",
+                w.method
+            );
+            tracing::info!(device = %job.ip, "{e}");
+            let mut d = Device::new(
+                job.id,
+                job.name.clone().unwrap_or_else(|| job.ip.to_string()),
+                DeviceStatus::Failed,
+            );
+            d.mgmt_ip = Some(job.ip);
+            d.ips.insert(job.ip);
+            d.depth = job.depth;
+            d.parent = job.parent;
+            d.via = Some(job.via);
+            d.method = Some(w.method);
+            d.error_class = Some("unparseable".into());
+            d.reason = Some(e.clone());
+            self.settle(job.id, DeviceStatus::Failed, Some(e));
+            return self.commit(DeviceResult::bare(d)).await;
+        }
         let f = w.facts;
         let raw_name = f
             .hostname_raw

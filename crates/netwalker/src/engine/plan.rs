@@ -104,6 +104,13 @@ pub struct DeviceFacts {
     pub rejected: Vec<String>,
 }
 
+impl DeviceFacts {
+    /// Nothing identifying could be parsed: no version, model or serial.
+    pub fn is_unrecognisable(&self) -> bool {
+        self.version.is_none() && self.model.is_none() && self.serial.is_none()
+    }
+}
+
 /// One command's output, as the session returned it.
 #[derive(Debug, Clone)]
 pub struct Answer {
