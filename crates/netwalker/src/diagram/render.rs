@@ -187,7 +187,9 @@ fn tooltip(n: &Node) -> String {
 }
 
 /// GraphML (yEd, Gephi, NetworkX): every device fact and both interface
-/// names as data keys; undirected; parallel links are separate edges.
+/// names as data keys; undirected; parallel links are separate edges. The
+/// layout's `x`/`y` are included; in yEd map `name` to the node label
+/// (Edit > Properties Mapper).
 pub fn graphml(t: &Topology) -> String {
     const NODE_KEYS: [&str; 10] = [
         "name", "ip", "platform", "model", "serial", "version", "status", "class", "layer", "site",
@@ -346,7 +348,9 @@ fn mermaid_text(s: &str) -> String {
 }
 
 /// Mermaid flowchart: a subgraph per site, classes per layer, each link
-/// labelled `a_if — b_if`.
+/// labelled `a_if — b_if`. Mermaid itself refuses diagrams over 500 links
+/// unless its `maxEdges` setting is raised (a directive cannot raise it), so
+/// for a large network use the per-site files.
 pub fn mermaid(t: &Topology) -> String {
     let mut o = String::from("flowchart TB\n");
     for layer in Layer::ALL {
