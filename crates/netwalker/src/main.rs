@@ -875,65 +875,10 @@ fn parse_cmd(platform: &str, command: &str, file: &str, format: ParseFormat) -> 
     };
     let parsed = device_parsers::parse(platform, command, &text)
         .map_err(|e| Usage(anyhow::Error::new(e)))?;
-    let value = serde_json::to_value(&parsed)?;
     match format {
-        ParseFormat::Json => println!("{}", serde_json::to_string_pretty(&value)?),
-        ParseFormat::Table => print_table(&value),
+        ParseFormat::Json => println!("{}", serde_json::to_string_pretty(&parsed)?),
+        ParseFormat::Table => print!("{}", parsed.to_table()),
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Records as an aligned text table: one row per record, scalar fields only.
-fn print_table(v: &serde_json::Value) {
-    let rows: Vec<&serde_json::Map<String, serde_json::Value>> = match v {
-        serde_json::Value::Array(a) => a.iter().filter_map(|r| r.as_object()).collect(),
-        serde_json::Value::Object(o) => match o.values().next() {
-            Some(serde_json::Value::Array(a)) if o.len() == 1 => {
-                a.iter().filter_map(|r| r.as_object()).collect()
-            }
-            Some(serde_json::Value::Object(inner)) if o.len() == 1 => vec![inner],
-            _ => vec![o],
-        },
-        _ => Vec::new(),
-    };
-    let Some(first) = rows.first() else {
-        println!("(no records)");
-        return;
-    };
-    let cols: Vec<&String> = first
-        .iter()
-        .filter(|(_, v)| !v.is_array() && !v.is_object())
-        .map(|(k, _)| k)
-        .collect();
-    let cell = |r: &serde_json::Map<String, serde_json::Value>, k: &str| -> String {
-        match r.get(k) {
-            None | Some(serde_json::Value::Null) => String::new(),
-            Some(serde_json::Value::String(s)) => s.lines().next().unwrap_or("").to_string(),
-            Some(x) => x.to_string(),
-        }
-    };
-    let widths: Vec<usize> = cols
-        .iter()
-        .map(|c| {
-            rows.iter()
-                .map(|r| cell(r, c).chars().count())
-                .max()
-                .unwrap_or(0)
-                .max(c.len())
-                .min(40)
-        })
-        .collect();
-    let line = |vals: Vec<String>| {
-        let parts: Vec<String> = vals
-            .iter()
-            .zip(&widths)
-            .map(|(v, w)| format!("{:<w$}", v.chars().take(*w).collect::<String>(), w = *w))
-            .collect();
-        println!("{}", parts.join("  ").trim_end());
-    };
-    line(cols.iter().map(|c| c.to_string()).collect());
-    line(widths.iter().map(|w| "-".repeat(*w)).collect());
-    for r in &rows {
-        line(cols.iter().map(|c| cell(r, c)).collect());
-    }
-}

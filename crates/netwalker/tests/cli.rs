@@ -1,0 +1,123 @@
+//! The `netwalker` binary as a user runs it: exit codes, JSON contracts, files.
+
+use std::process::Command;
+
+fn netwalker() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_netwalker"));
+    // Tests must not pick up a developer's config or credentials.
+    c.env_remove("NETWALKER_USERNAME")
+        .env_remove("NETWALKER_PASSWORD")
+        .env_remove("NETWALKER_ENABLE")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("HOME", "/nonexistent");
+    c
+}
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/conformance/ntc-templates/cisco_nxos/show_version/cisco_nxos_show_version.raw"
+);
+
+#[test]
+fn parse_prints_records_and_rejects_unknown_pairs_with_exit_2() {
+    let out = netwalker()
+        .args(["parse", "--platform", "cisco_nxos", "--command", "sh ver", FIXTURE])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rec = &v["records"];
+    let rec = if rec.is_array() { &rec[0] } else { rec };
+    assert_eq!(rec["hostname"], "N9K1", "{v}");
+    assert_eq!(rec["version"], "6.1(2)I3(1)");
+
+    let out = netwalker()
+        .args(["parse", "--platform", "junos", "--command", "show version", FIXTURE])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("junos") && err.contains("cisco_nxos"), "{err}");
+
+    let out = netwalker()
+        .args(["parse", "--platform", "cisco_ios", "--command", "show bogus", FIXTURE])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("show cdp neighbors detail"));
+}
+
+#[test]
+fn discover_without_credentials_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = netwalker()
+        .current_dir(dir.path())
+        .args(["discover", "--seed", "127.0.0.1", "--quiet"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("NETWALKER_USERNAME") || err.contains("--username"), "{err}");
+}
+
+#[test]
+fn config_show_masks_secrets_and_unknown_keys_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("nw.toml");
+    std::fs::write(
+        &cfg,
+        "concurrency = 7\n[[credentials]]\nusername = \"ops\"\npassword = \"hunter2\"\n",
+    )
+    .unwrap();
+    let out = netwalker()
+        .args(["--config", cfg.to_str().unwrap(), "config", "show"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("concurrency = 7"), "{text}");
+    assert!(!text.contains("hunter2"), "secret printed: {text}");
+
+    std::fs::write(&cfg, "max_dept = 2\n").unwrap();
+    let out = netwalker()
+        .args(["--config", cfg.to_str().unwrap(), "config", "show"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_dept"));
+}
+
+/// The README's first command, small: a simulated campus walked end to end,
+/// files written, nothing left open on either side.
+#[test]
+fn demo_walks_a_simulated_campus_and_leaves_nothing_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = netwalker()
+        .current_dir(dir.path())
+        .args(["demo", "--devices", "40", "--json", "--out", "demo"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["counts"]["walked"].as_u64().unwrap() >= 20, "{v}");
+    assert_eq!(v["counts"]["failed"], 0, "{v}");
+    assert_eq!(v["sessions_open_at_exit"], 0);
+    assert_eq!(v["simulator"]["sessions_open"], 0);
+    assert_eq!(v["simulator"]["sessions_dropped"], 0);
+    assert_eq!(
+        v["simulator"]["sessions_closed_gracefully"], v["counts"]["walked"],
+        "each walked device is one graceful session"
+    );
+    let inv: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("demo/inventory.json")).unwrap())
+            .unwrap();
+    assert!(inv["links"].as_array().unwrap().len() as u64 == v["links"].as_u64().unwrap());
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("demo"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for prefix in ["Inventory_", "Topology_"] {
+        assert!(names.iter().any(|n| n.starts_with(prefix)), "{names:?}");
+    }
+}
