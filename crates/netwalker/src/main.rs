@@ -101,6 +101,25 @@ enum Cmd {
     },
     /// Run commands on devices from the store (name glob, platform, site, CIDR).
     Exec(ExecArgs),
+    /// Check every walked device's forward and reverse DNS (workbook sheet + JSON).
+    DnsCheck {
+        #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
+        store: PathBuf,
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Appended to names without a dot before the forward lookup.
+        #[arg(long)]
+        domain: Option<String>,
+        /// Deadline of each lookup.
+        #[arg(long, value_parser = config::parse_duration, default_value = "3s")]
+        timeout: Duration,
+        /// Also check devices that were never walked but have an address.
+        #[arg(long)]
+        include_unwalked: bool,
+        /// Print the results as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -668,6 +687,41 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Exec(args) => exec_cmd(cli.config.as_ref(), &args).await,
+        Cmd::DnsCheck {
+            store,
+            out,
+            domain,
+            timeout,
+            include_unwalked,
+            json,
+        } => {
+            let opts = netwalker::dns::DnsOptions {
+                timeout,
+                domain,
+                include_unwalked,
+                ..Default::default()
+            };
+            // Read what to check, then let go of the store before any lookup.
+            let devices = netwalker::dns::devices_to_check(&open_store(&store)?, &opts)?;
+            let checks =
+                netwalker::dns::check_devices(&netwalker::dns::SystemResolver, &devices, &opts)
+                    .await;
+            let files =
+                netwalker::dns::write_dns_report(&checks, &out, netwalker::model::now_unix())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&checks)?);
+            } else {
+                let bad = checks
+                    .iter()
+                    .filter(|c| !matches!(c.verdict, netwalker::dns::Verdict::Ok))
+                    .count();
+                println!("{} devices checked, {bad} with findings", checks.len());
+                for f in files {
+                    println!("wrote {}", f.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Config {
             action: ConfigAction::Show(args),
         } => {
@@ -881,4 +935,3 @@ fn parse_cmd(platform: &str, command: &str, file: &str, format: ParseFormat) -> 
     }
     Ok(ExitCode::SUCCESS)
 }
-
