@@ -560,8 +560,7 @@ async fn ssh_channel_task(
                     for chunk in b.chunks(ctx.slow_chunk) {
                         tokio::select! {
                             _ = ctx.token.cancelled() => return,
-                            // sleep-ok: simulated slow device
-                            _ = tokio::time::sleep(ctx.slow_interval) => {}
+                            _ = tokio::time::sleep(ctx.slow_interval) => {} // sleep-ok: simulated slow device
                         }
                         if channel.data_bytes(chunk.to_vec()).await.is_err() {
                             return;
@@ -705,8 +704,7 @@ async fn serve_telnet(ctx: DeviceCtx, mut stream: TcpStream, guard: SessionGuard
                     for chunk in b.chunks(ctx.slow_chunk) {
                         tokio::select! {
                             _ = ctx.token.cancelled() => return,
-                            // sleep-ok: simulated slow device
-                            _ = tokio::time::sleep(ctx.slow_interval) => {}
+                            _ = tokio::time::sleep(ctx.slow_interval) => {} // sleep-ok: simulated slow device
                         }
                         if stream.write_all(&escape_iac(chunk.to_vec())).await.is_err() {
                             return;
