@@ -1,0 +1,193 @@
+//! `bench`: the product's speed and memory targets, measured as ratios to
+//! baselines run in the same invocation on the same machine (absolute
+//! numbers on a shared 2-core VM are noisy; ratios are not).
+//!
+//! ```text
+//! interop/setup                                  # the Python peers' venv
+//! cargo run --release -p bench -- all --json bench.json
+//! cargo run --release -p bench -- walk           # or sessions, netsim-scale, parsers
+//! ```
+//!
+//! Everything targets loopback only. Every child (netsim, netwalker, the
+//! Python peers) runs in its own process group under a guard that kills it
+//! on every exit path; every wait has a deadline.
+
+mod common;
+mod parsers;
+mod proc;
+mod scale;
+mod sessions;
+mod walk;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, ValueEnum};
+use common::{Env, Report};
+use std::path::PathBuf;
+use std::process::Command;
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Name {
+    All,
+    Walk,
+    Sessions,
+    NetsimScale,
+    Parsers,
+}
+
+#[derive(Parser)]
+#[command(
+    name = "bench",
+    about = "Benchmarks as ratios to Python peers, same run, loopback only"
+)]
+struct Args {
+    /// Which benchmark.
+    name: Name,
+    /// Also write every report as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Python with netmiko, scrapli[asyncssh], ntc-templates (built by `interop/setup`).
+    #[arg(long)]
+    python: Option<PathBuf>,
+    /// Small sizes for a smoke test (the numbers are not the benchmark).
+    #[arg(long)]
+    quick: bool,
+    /// Do not run `cargo build --release` for netsim, netwalker and the reused examples first.
+    #[arg(long)]
+    no_build: bool,
+    /// Devices in the walk lab.
+    #[arg(long, default_value_t = 1000)]
+    devices: usize,
+    /// Devices the sequential netmiko walker walks before it stops.
+    #[arg(long, default_value_t = 50)]
+    netmiko_devices: usize,
+    /// Devices the scrapli walker walks before it stops.
+    #[arg(long, default_value_t = 1000)]
+    scrapli_devices: usize,
+    /// Time budget for each Python walker, seconds.
+    #[arg(long, default_value_t = 120)]
+    python_budget: u64,
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Args::parse()) {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("bench: some targets were missed (rows marked NO)");
+            std::process::ExitCode::from(3)
+        }
+        Err(e) => {
+            eprintln!("bench: error: {e:#}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
+
+fn run(a: Args) -> Result<bool> {
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .canonicalize()
+        .context("repository root")?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let env = Env {
+        python: a
+            .python
+            .clone()
+            .unwrap_or_else(|| root.join("interop/.venv/bin/python")),
+        release: target.join("release"),
+        root,
+        quick: a.quick,
+    };
+    if !a.no_build {
+        build(&env)?;
+    }
+    let names: Vec<Name> = if a.name == Name::All {
+        vec![Name::Walk, Name::Sessions, Name::NetsimScale, Name::Parsers]
+    } else {
+        vec![a.name]
+    };
+    let mut reports: Vec<Report> = Vec::new();
+    let mut errors = Vec::new();
+    for n in names {
+        let got = match n {
+            Name::Walk => walk::run(
+                &env,
+                &walk::Opts {
+                    devices: if env.quick { 60 } else { a.devices },
+                    netmiko_devices: if env.quick { 3 } else { a.netmiko_devices },
+                    scrapli_devices: if env.quick { 20 } else { a.scrapli_devices },
+                    python_budget_secs: if env.quick { 30 } else { a.python_budget },
+                },
+            ),
+            Name::Sessions => sessions::run(
+                &env,
+                &sessions::Opts {
+                    sessions: if env.quick { 100 } else { 2000 },
+                    idle: if env.quick { 50 } else { 1000 },
+                    python_sessions: if env.quick { 20 } else { 200 },
+                },
+            ),
+            Name::NetsimScale => scale::run(&env, 1000, if env.quick { 20 } else { 150 }),
+            Name::Parsers => parsers::run(&env),
+            Name::All => unreachable!("expanded above"),
+        };
+        match got {
+            Ok(r) => {
+                r.print();
+                reports.push(r);
+            }
+            Err(e) => {
+                let name = n.to_possible_value().map(|v| v.get_name().to_string());
+                eprintln!("bench: {}: {e:#}", name.as_deref().unwrap_or("?"));
+                errors.push(format!("{}: {e:#}", name.unwrap_or_default()));
+            }
+        }
+    }
+    if let Some(p) = &a.json {
+        let doc = serde_json::json!({
+            "quick": env.quick,
+            "reports": reports,
+            "errors": errors,
+        });
+        std::fs::write(p, serde_json::to_vec_pretty(&doc)?)
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    if !errors.is_empty() {
+        bail!(
+            "{} benchmark(s) failed: {}",
+            errors.len(),
+            errors.join("; ")
+        );
+    }
+    Ok(reports
+        .iter()
+        .flat_map(|r| &r.metrics)
+        .all(|m| m.pass != Some(false)))
+}
+
+/// Builds what the benchmarks run, release profile, so a stale binary is
+/// never measured.
+fn build(env: &Env) -> Result<()> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(&env.root)
+        .args(["build", "--release", "--quiet"])
+        .args([
+            "-p",
+            "netsim",
+            "-p",
+            "netwalker",
+            "-p",
+            "device-session",
+            "-p",
+            "device-parsers",
+        ])
+        .args(["--bin", "netsim", "--bin", "netwalker"])
+        .args(["--example", "session_bench", "--example", "bench"])
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build --release of netsim/netwalker/examples failed");
+    }
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! Child processes that cannot outlive the benchmark.
+//!
+//! Every child runs in its own process group, so that whatever it starts
+//! (netsim's tasks are threads, but the Python peers and the device-session
+//! example start their own children) is killed with it. The guard kills the
+//! group on drop: an error, a panic or a timeout anywhere in a benchmark
+//! still leaves nothing running.
+
+use anyhow::{Context, Result, bail};
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How a child ended, with what the kernel says it used.
+#[derive(Debug, Clone, Copy)]
+pub struct Exit {
+    pub code: Option<i32>,
+    pub wall: Duration,
+    /// Peak resident set size (`ru_maxrss` of `wait4`), bytes.
+    pub max_rss: u64,
+}
+
+pub struct Guard {
+    child: Child,
+    pid: i32,
+    started: Instant,
+    reaped: bool,
+    what: String,
+    /// Lines of stdout, read on a thread so the child never blocks on a full pipe.
+    lines: Option<mpsc::Receiver<String>>,
+}
+
+impl Guard {
+    /// Starts `cmd` in a new process group. With `capture_stdout`, its
+    /// stdout lines are available through [`Guard::wait_line`] and
+    /// [`Guard::rest_of_stdout`].
+    pub fn spawn(mut cmd: Command, capture_stdout: bool) -> Result<Guard> {
+        let what = format!("{cmd:?}");
+        cmd.process_group(0).stdin(Stdio::null());
+        if capture_stdout {
+            cmd.stdout(Stdio::piped());
+        }
+        let started = Instant::now();
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("cannot start {what}"))?;
+        let lines = child.stdout.take().map(|out| {
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(out).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            rx
+        });
+        let pid = child.id() as i32;
+        Ok(Guard {
+            child,
+            pid,
+            started,
+            reaped: false,
+            what,
+            lines,
+        })
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The first stdout line starting with `prefix`, within `timeout`.
+    pub fn wait_line(&mut self, prefix: &str, timeout: Duration) -> Result<String> {
+        let rx = self.lines.as_ref().context("stdout not captured")?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(l) if l.starts_with(prefix) => return Ok(l),
+                Ok(_) => continue,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    bail!(
+                        "{} printed no {prefix:?} line within {timeout:?}",
+                        self.what
+                    )
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    bail!("{} exited before printing {prefix:?}", self.what)
+                }
+            }
+        }
+    }
+
+    /// Every stdout line not consumed yet (call after the child exited).
+    pub fn rest_of_stdout(&mut self) -> String {
+        let mut s = String::new();
+        if let Some(rx) = &self.lines {
+            // The reader thread ends at EOF, which follows the exit.
+            while let Ok(l) = rx.recv_timeout(Duration::from_secs(5)) {
+                s.push_str(&l);
+                s.push('\n');
+            }
+        }
+        s
+    }
+
+    /// Waits for the child to exit within `timeout`; past it the group is
+    /// killed and this is an error. Reaps with `wait4` for the peak RSS.
+    pub fn wait(&mut self, timeout: Duration) -> Result<Exit> {
+        let pid = self.pid;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(wait4(pid));
+        });
+        let got = match rx.recv_timeout(timeout) {
+            Ok(r) => (r, false),
+            Err(_) => {
+                kill_group(pid, libc::SIGKILL);
+                (
+                    rx.recv()
+                        .unwrap_or(Err(std::io::Error::other("waiter lost"))),
+                    true,
+                )
+            }
+        };
+        self.reaped = true;
+        let (status, rusage) = got
+            .0
+            .with_context(|| format!("waiting for {}", self.what))?;
+        if got.1 {
+            bail!("{} did not finish within {timeout:?}; killed", self.what);
+        }
+        Ok(Exit {
+            code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+            wall: self.started.elapsed(),
+            max_rss: rusage.ru_maxrss as u64 * 1024,
+        })
+    }
+
+    /// SIGTERM, then SIGKILL if the child is not gone within `grace`.
+    pub fn stop(&mut self, grace: Duration) -> Result<Exit> {
+        kill_group(self.pid, libc::SIGTERM);
+        self.wait(grace)
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // The group may hold grandchildren even when the leader is reaped.
+        kill_group(self.pid, libc::SIGKILL);
+        if !self.reaped {
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn kill_group(pgid: i32, sig: i32) {
+    // SAFETY: kill(2) with a negative pid signals a process group; no memory is shared.
+    unsafe {
+        libc::kill(-pgid, sig);
+    }
+}
+
+fn wait4(pid: i32) -> std::io::Result<(i32, libc::rusage)> {
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: pointers to live locals; pid is our own child.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+        if r == pid {
+            return Ok((status, ru));
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// A field of /proc/PID/status in bytes (`VmRSS`, `VmHWM`).
+pub fn proc_status_bytes(pid: i32, field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// A TCP port that was free on 127.0.0.1 a moment ago.
+pub fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drop_kills_the_whole_group() {
+        // A shell whose own child would outlive it if only the leader were
+        // killed. Both hold the pipe's write end: EOF means both are gone.
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "sleep 60 & echo started; wait"])
+            .stdout(writer);
+        let g = Guard::spawn(cmd, false).unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(&mut reader).lines() {
+                let _ = tx.send(line.ok());
+            }
+            let _ = tx.send(None); // EOF: every writer is gone
+        });
+        let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(first.as_deref(), Some("started"));
+        drop(g);
+        let eof = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a process of the group survived the guard");
+        assert_eq!(eof, None);
+    }
+
+    #[test]
+    fn wait_reports_exit_code_and_peak_rss() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "exit 3"]);
+        let mut g = Guard::spawn(cmd, false).unwrap();
+        let e = g.wait(Duration::from_secs(10)).unwrap();
+        assert_eq!(e.code, Some(3));
+        assert!(e.max_rss > 0);
+    }
+
+    #[test]
+    fn wait_past_its_deadline_kills_and_fails() {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("60");
+        let mut g = Guard::spawn(cmd, false).unwrap();
+        let started = Instant::now();
+        assert!(g.wait(Duration::from_millis(200)).is_err());
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(!std::path::Path::new(&format!("/proc/{}", g.pid())).exists());
+    }
+}
