@@ -173,55 +173,8 @@ struct ExecArgs {
     /// Deadline for each command (default: timeouts.command, 30s).
     #[arg(long, value_parser = config::parse_duration)]
     command_timeout: Option<Duration>,
-    /// Inventory store (SQLite) to select devices from.
-    #[arg(long)]
-    store: Option<PathBuf>,
-    /// Directory for Command_Results_<YYYYMMDD-HHMM>.* (default: netwalker-out).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// SSH port on every device.
-    #[arg(long)]
-    port: Option<u16>,
-    /// Telnet port on every device (fallback when SSH is refused).
-    #[arg(long)]
-    telnet_port: Option<u16>,
-    #[arg(long)]
-    username: Option<String>,
-    /// Name of the environment variable holding the password.
-    #[arg(long)]
-    password_env: Option<String>,
-    /// Name of the environment variable holding the enable secret.
-    #[arg(long)]
-    enable_env: Option<String>,
-    /// TOML file with [[credentials]] sets, tried in order.
-    #[arg(long)]
-    credentials_file: Option<PathBuf>,
-    /// Devices worked on at once (default 32).
-    #[arg(long)]
-    concurrency: Option<usize>,
-    /// Never fall back to telnet.
-    #[arg(long)]
-    no_telnet: bool,
-    /// Offer legacy SSH algorithms (group1/group14-sha1, ssh-rsa, CBC, hmac-sha1).
-    #[arg(long)]
-    legacy_ssh: bool,
-    /// accept-new (default), strict, or accept-any.
-    #[arg(long)]
-    host_key_policy: Option<String>,
-    #[arg(long)]
-    known_hosts: Option<PathBuf>,
-    /// Stop the whole run after this long (e.g. 10m).
-    #[arg(long, value_parser = config::parse_duration)]
-    deadline: Option<Duration>,
-    /// How long in-flight devices get after Ctrl-C (default 2s).
-    #[arg(long, value_parser = config::parse_duration)]
-    grace: Option<Duration>,
-    /// Print a JSON summary on stdout (outputs stay in the files).
-    #[arg(long)]
-    json: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    common: CommonArgs,
 }
 
 impl ExecArgs {
@@ -229,23 +182,7 @@ impl ExecArgs {
     /// flags merge exactly as they do for a walk.
     fn discover_args(&self) -> DiscoverArgs {
         DiscoverArgs {
-            port: self.port,
-            telnet_port: self.telnet_port,
-            username: self.username.clone(),
-            password_env: self.password_env.clone(),
-            enable_env: self.enable_env.clone(),
-            credentials_file: self.credentials_file.clone(),
-            concurrency: self.concurrency,
-            store: self.store.clone(),
-            out: self.out.clone(),
-            no_telnet: self.no_telnet,
-            legacy_ssh: self.legacy_ssh,
-            host_key_policy: self.host_key_policy.clone(),
-            known_hosts: self.known_hosts.clone(),
-            deadline: self.deadline,
-            grace: self.grace,
-            json: self.json,
-            quiet: self.quiet,
+            common: self.common.clone(),
             ..DiscoverArgs::default()
         }
     }
@@ -397,15 +334,15 @@ enum ConfigAction {
     Show(DiscoverArgs),
 }
 
-#[derive(Args, Default)]
-struct DiscoverArgs {
-    /// Seed devices (hostname or IP); repeat or comma-separate:
-    /// --seed core1,core2 --seed 10.0.0.1. To pair names with addresses use --seed-file.
-    #[arg(long = "seed")]
-    seeds: Vec<String>,
-    /// Seed file: CSV with a hostname,ip_address header, or one host[,ip] per line.
+/// Options every command that logs in to devices shares (discover, exec).
+#[derive(Args, Default, Clone)]
+struct CommonArgs {
+    /// Inventory store (SQLite).
     #[arg(long)]
-    seed_file: Option<PathBuf>,
+    store: Option<PathBuf>,
+    /// Output directory for inventory.json, reports and results.
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// SSH port on every device.
     #[arg(long)]
     port: Option<u16>,
@@ -423,18 +360,9 @@ struct DiscoverArgs {
     /// TOML file with [[credentials]] sets, tried in order.
     #[arg(long)]
     credentials_file: Option<PathBuf>,
-    /// Devices walked at once (default 32).
+    /// Devices worked on at once (default 32).
     #[arg(long)]
     concurrency: Option<usize>,
-    /// Do not walk neighbours deeper than this (seeds are depth 0).
-    #[arg(long)]
-    max_depth: Option<u32>,
-    /// Inventory store (SQLite).
-    #[arg(long)]
-    store: Option<PathBuf>,
-    /// Output directory for inventory.json and reports.
-    #[arg(long)]
-    out: Option<PathBuf>,
     /// Never fall back to telnet.
     #[arg(long)]
     no_telnet: bool,
@@ -446,12 +374,32 @@ struct DiscoverArgs {
     host_key_policy: Option<String>,
     #[arg(long)]
     known_hosts: Option<PathBuf>,
-    /// Stop the whole walk after this long (e.g. 10m).
+    /// Stop the whole run after this long (e.g. 10m).
     #[arg(long, value_parser = config::parse_duration)]
     deadline: Option<Duration>,
     /// How long in-flight devices get after Ctrl-C (default 2s).
     #[arg(long, value_parser = config::parse_duration)]
     grace: Option<Duration>,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args, Default)]
+struct DiscoverArgs {
+    /// Seed devices (hostname or IP); repeat or comma-separate:
+    /// --seed core1,core2 --seed 10.0.0.1. To pair names with addresses use --seed-file.
+    #[arg(long = "seed")]
+    seeds: Vec<String>,
+    /// Seed file: CSV with a hostname,ip_address header, or one host[,ip] per line.
+    #[arg(long)]
+    seed_file: Option<PathBuf>,
+    /// Do not walk neighbours deeper than this (seeds are depth 0).
+    #[arg(long)]
+    max_depth: Option<u32>,
     /// Continue the last interrupted run.
     #[arg(long)]
     resume: bool,
@@ -467,17 +415,13 @@ struct DiscoverArgs {
     /// Try devices whatever their failure count.
     #[arg(long)]
     ignore_failures: bool,
-    /// Print a JSON summary on stdout.
-    #[arg(long)]
-    json: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    common: CommonArgs,
 }
 
 impl DiscoverArgs {
     fn to_config(&self) -> Result<Config> {
-        let host_key_policy = match self.host_key_policy.as_deref() {
+        let host_key_policy = match self.common.host_key_policy.as_deref() {
             None => None,
             Some(p) => Some(
                 serde_json::from_value(serde_json::Value::String(p.to_string())).map_err(|_| {
@@ -490,29 +434,29 @@ impl DiscoverArgs {
         Ok(Config {
             seeds: (!self.seeds.is_empty()).then(|| self.seeds.clone()),
             seed_file: self.seed_file.clone(),
-            port: self.port,
-            telnet_port: self.telnet_port,
-            username: self.username.clone(),
-            password_env: self.password_env.clone(),
-            enable_env: self.enable_env.clone(),
-            credentials_file: self.credentials_file.clone(),
-            concurrency: self.concurrency,
+            port: self.common.port,
+            telnet_port: self.common.telnet_port,
+            username: self.common.username.clone(),
+            password_env: self.common.password_env.clone(),
+            enable_env: self.common.enable_env.clone(),
+            credentials_file: self.common.credentials_file.clone(),
+            concurrency: self.common.concurrency,
             max_depth: self.max_depth,
-            store: self.store.clone(),
-            out: self.out.clone(),
-            telnet_fallback: self.no_telnet.then_some(false),
-            legacy_ssh: self.legacy_ssh.then_some(true),
+            store: self.common.store.clone(),
+            out: self.common.out.clone(),
+            telnet_fallback: self.common.no_telnet.then_some(false),
+            legacy_ssh: self.common.legacy_ssh.then_some(true),
             host_key_policy,
-            known_hosts: self.known_hosts.clone(),
-            grace_period: self.grace,
+            known_hosts: self.common.known_hosts.clone(),
+            grace_period: self.common.grace,
             failure_threshold: self.failure_threshold,
             ignore_failures: self.ignore_failures.then_some(true),
             rewalk_stale_days: self.rewalk_stale,
             walk_unwalked: self.walk_unwalked.then_some(true),
             resume: self.resume.then_some(true),
-            json: self.json.then_some(true),
-            quiet: self.quiet.then_some(true),
-            timeouts: self.deadline.map(|d| config::TimeoutsConfig {
+            json: self.common.json.then_some(true),
+            quiet: self.common.quiet.then_some(true),
+            timeouts: self.common.deadline.map(|d| config::TimeoutsConfig {
                 run: Some(d),
                 ..Default::default()
             }),

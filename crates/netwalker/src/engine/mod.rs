@@ -388,22 +388,31 @@ impl Coordinator<'_> {
             Ok(w) => self.walked(job, w).await,
             Err(e) => {
                 tracing::info!(device = %label, ip = %job.ip, error = %e, class = e.kind(), "failed");
-                let mut d = Device::new(
-                    job.id,
-                    job.name.clone().unwrap_or_else(|| job.ip.to_string()),
-                    DeviceStatus::Failed,
-                );
-                d.mgmt_ip = Some(job.ip);
-                d.ips.insert(job.ip);
-                d.depth = job.depth;
-                d.parent = job.parent;
-                d.via = Some(job.via);
-                d.error_class = Some(e.kind().to_string());
-                d.reason = Some(e.to_string());
-                self.settle(job.id, DeviceStatus::Failed, Some(e.to_string()));
-                self.commit(DeviceResult::bare(d)).await
+                self.failed(&job, e.kind(), e.to_string(), None).await
             }
         }
+    }
+
+    /// Records a device the walk could not use, with its failure class and reason.
+    async fn failed(
+        &mut self,
+        job: &Job,
+        class: &str,
+        reason: String,
+        method: Option<ConnectionMethod>,
+    ) -> Result<(), WalkError> {
+        let name = job.name.clone().unwrap_or_else(|| job.ip.to_string());
+        let mut d = Device::new(job.id, name, DeviceStatus::Failed);
+        d.mgmt_ip = Some(job.ip);
+        d.ips.insert(job.ip);
+        d.depth = job.depth;
+        d.parent = job.parent;
+        d.via = Some(job.via);
+        d.method = method;
+        d.error_class = Some(class.to_string());
+        d.reason = Some(reason.clone());
+        self.settle(job.id, DeviceStatus::Failed, Some(reason));
+        self.commit(DeviceResult::bare(d)).await
     }
 
     fn settle(&mut self, id: DeviceId, status: DeviceStatus, reason: Option<String>) {
@@ -440,21 +449,7 @@ impl Coordinator<'_> {
                 w.method
             );
             tracing::info!(device = %job.ip, "{e}");
-            let mut d = Device::new(
-                job.id,
-                job.name.clone().unwrap_or_else(|| job.ip.to_string()),
-                DeviceStatus::Failed,
-            );
-            d.mgmt_ip = Some(job.ip);
-            d.ips.insert(job.ip);
-            d.depth = job.depth;
-            d.parent = job.parent;
-            d.via = Some(job.via);
-            d.method = Some(w.method);
-            d.error_class = Some("unparseable".into());
-            d.reason = Some(e.clone());
-            self.settle(job.id, DeviceStatus::Failed, Some(e));
-            return self.commit(DeviceResult::bare(d)).await;
+            return self.failed(&job, "unparseable", e, Some(w.method)).await;
         }
         let f = w.facts;
         let raw_name = f
