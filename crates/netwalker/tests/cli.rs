@@ -21,10 +21,21 @@ const FIXTURE: &str = concat!(
 #[test]
 fn parse_prints_records_and_rejects_unknown_pairs_with_exit_2() {
     let out = netwalker()
-        .args(["parse", "--platform", "cisco_nxos", "--command", "sh ver", FIXTURE])
+        .args([
+            "parse",
+            "--platform",
+            "cisco_nxos",
+            "--command",
+            "sh ver",
+            FIXTURE,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rec = &v["records"];
     let rec = if rec.is_array() { &rec[0] } else { rec };
@@ -32,7 +43,14 @@ fn parse_prints_records_and_rejects_unknown_pairs_with_exit_2() {
     assert_eq!(rec["version"], "6.1(2)I3(1)");
 
     let out = netwalker()
-        .args(["parse", "--platform", "junos", "--command", "show version", FIXTURE])
+        .args([
+            "parse",
+            "--platform",
+            "junos",
+            "--command",
+            "show version",
+            FIXTURE,
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -40,7 +58,14 @@ fn parse_prints_records_and_rejects_unknown_pairs_with_exit_2() {
     assert!(err.contains("junos") && err.contains("cisco_nxos"), "{err}");
 
     let out = netwalker()
-        .args(["parse", "--platform", "cisco_ios", "--command", "show bogus", FIXTURE])
+        .args([
+            "parse",
+            "--platform",
+            "cisco_ios",
+            "--command",
+            "show bogus",
+            FIXTURE,
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -56,9 +81,17 @@ fn discover_without_credentials_is_a_usage_error() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("NETWALKER_USERNAME") || err.contains("--username"), "{err}");
+    assert!(
+        err.contains("NETWALKER_USERNAME") || err.contains("--username"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -74,7 +107,11 @@ fn config_show_masks_secrets_and_unknown_keys_are_errors() {
         .args(["--config", cfg.to_str().unwrap(), "config", "show"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("concurrency = 7"), "{text}");
     assert!(!text.contains("hunter2"), "secret printed: {text}");
@@ -98,7 +135,11 @@ fn demo_walks_a_simulated_campus_and_leaves_nothing_open() {
         .args(["demo", "--devices", "40", "--json", "--out", "demo"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["counts"]["walked"].as_u64().unwrap() >= 20, "{v}");
     assert_eq!(v["counts"]["failed"], 0, "{v}");

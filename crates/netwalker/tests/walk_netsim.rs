@@ -246,7 +246,13 @@ async fn faulty_devices_fail_with_the_right_class_and_leak_nothing() {
             Fault::GarbageOutput => {
                 // Logged in and answered, but nothing parses: a failure with a reason,
                 // not a "walked" device with silently empty neighbour tables.
-                assert_eq!(class, Some("unparseable"), "{}: {:?}", d.hostname, got.reason)
+                assert_eq!(
+                    class,
+                    Some("unparseable"),
+                    "{}: {:?}",
+                    d.hostname,
+                    got.reason
+                )
             }
         }
         if got.status == DeviceStatus::Failed {
