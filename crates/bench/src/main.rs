@@ -98,6 +98,7 @@ fn run(a: Args) -> Result<bool> {
         root,
         quick: a.quick,
     };
+    proc::kill_children_on_signal()?;
     if !a.no_build {
         build(&env)?;
     }

@@ -10,8 +10,49 @@ use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
+
+/// Process groups alive now, for the signal handler: Drop does not run
+/// when SIGINT/SIGTERM ends the program, and our children are in their own
+/// groups, so a terminal's Ctrl-C does not reach them.
+static LIVE_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// On SIGINT or SIGTERM: kill every live child group, then exit 130.
+pub fn kill_children_on_signal() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    std::thread::spawn(move || {
+        rt.block_on(async {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut int), Ok(mut term)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            let groups = LIVE_GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
+            for pgid in groups {
+                kill_group(pgid, libc::SIGKILL);
+            }
+            eprintln!(
+                "bench: interrupted; killed {} child process group(s)",
+                groups_len()
+            );
+            std::process::exit(130);
+        })
+    });
+    Ok(())
+}
+
+fn groups_len() -> usize {
+    LIVE_GROUPS.lock().map(|g| g.len()).unwrap_or(0)
+}
 
 /// How a child ended, with what the kernel says it used.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +100,9 @@ impl Guard {
             rx
         });
         let pid = child.id() as i32;
+        if let Ok(mut g) = LIVE_GROUPS.lock() {
+            g.push(pid);
+        }
         Ok(Guard {
             child,
             pid,
@@ -154,6 +198,9 @@ impl Drop for Guard {
         kill_group(self.pid, libc::SIGKILL);
         if !self.reaped {
             let _ = self.child.wait();
+        }
+        if let Ok(mut g) = LIVE_GROUPS.lock() {
+            g.retain(|p| *p != self.pid);
         }
     }
 }
