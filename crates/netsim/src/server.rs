@@ -191,6 +191,11 @@ impl Lab {
         self.acct.wait_until_idle(timeout).await
     }
 
+    /// Waits (without polling) until at least `n` sessions are open.
+    pub async fn wait_until_open(&self, n: u64, timeout: Duration) -> bool {
+        self.acct.wait_until_open(n, timeout).await
+    }
+
     /// A token that is cancelled when the lab shuts down.
     pub fn cancellation_token(&self) -> CancellationToken {
         self.token.clone()

@@ -107,6 +107,18 @@ impl Accounting {
         s
     }
 
+    /// Waits until at least `n` sessions are open at once, or the timeout
+    /// passes; returns whether it happened. A client's `connect()` returns
+    /// before the lab has accepted (and counted) the connection, so tests
+    /// that need a session counted await this instead of guessing a delay.
+    pub async fn wait_until_open(&self, n: u64, timeout: Duration) -> bool {
+        let mut rx = self.open.subscribe();
+        matches!(
+            tokio::time::timeout(timeout, rx.wait_for(|open| *open >= n)).await,
+            Ok(Ok(_))
+        )
+    }
+
     /// Waits until no session is open, or the timeout passes. Returns the
     /// snapshot either way so the caller can assert on it.
     pub async fn wait_until_idle(&self, timeout: Duration) -> Stats {

@@ -327,6 +327,7 @@ async fn silent_devices_hold_the_connection_and_are_counted_when_dropped() {
     let mut s = TcpStream::connect(lab.ssh_addr("bad").unwrap())
         .await
         .unwrap();
+    assert!(lab.wait_until_open(1, T).await, "lab never accepted");
     let mut buf = [0u8; 64];
     let r = tokio::time::timeout(Duration::from_millis(300), s.read(&mut buf)).await;
     assert!(r.is_err(), "no_banner device must stay silent");
@@ -418,6 +419,9 @@ async fn shutdown_is_bounded_with_sessions_still_open() {
     let _silent = TcpStream::connect(lab.ssh_addr("bad").unwrap())
         .await
         .unwrap();
+    // connect() returns once the kernel queued the connection; shut down only
+    // after the lab has accepted and counted it.
+    assert!(lab.wait_until_open(2, T).await, "{:?}", lab.stats());
     let t0 = Instant::now();
     let s = lab.shutdown(Duration::from_secs(2)).await;
     assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
