@@ -739,8 +739,9 @@ fn prompt_line(prompt: &str) -> Result<String> {
 }
 
 /// The progress bar and the Ctrl-C handler. The bar reads the engine's
-/// progress channel; Ctrl-C cancels the walk (a second Ctrl-C is left to
-/// the default handler... after the first, the walk is already stopping).
+/// progress channel; Ctrl-C cancels the walk. Later Ctrl-Cs are ignored
+/// (tokio keeps its handler installed): the stop they would hurry is
+/// already bounded by the grace period plus the registry's forced close.
 struct Ui {
     bar_task: tokio::task::JoinHandle<()>,
     stop: CancellationToken,
