@@ -3,7 +3,9 @@ set -euo pipefail
 INTEROP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$INTEROP_DIR/.." && pwd)"
 # Release builds: the suites load labs of 1,000 devices.
-BIN="$ROOT/target/release"
+# Honour CARGO_TARGET_DIR: cargo builds there, so the binaries are there.
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="$TARGET_DIR/release"
 
 need() {
   for t in "$@"; do

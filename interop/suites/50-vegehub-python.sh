@@ -12,7 +12,7 @@ py="${INTEROP_VENV:-$root/interop/.venv}/bin/python"
 [ -x "$py" ] || { echo "interop: missing tool: $py (interop/setup builds it)" >&2; exit 1; }
 "$py" -c 'import vegehub, aiohttp' || { echo "interop: the vegehub Python package is not installed" >&2; exit 1; }
 cargo build -q -p vegehub
-bin="$root/target/debug/vegehub"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/vegehub"
 
 sim_pid=""
 listen_pid=""

@@ -8,7 +8,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 command -v ip >/dev/null || { echo "interop: missing tool: ip (iproute2)" >&2; exit 1; }
 cargo build -q -p vegehub
-bin="$root/target/debug/vegehub"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/vegehub"
 
 tag="vh$$"
 ns_hub="${tag}-hub"

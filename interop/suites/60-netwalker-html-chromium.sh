@@ -22,7 +22,7 @@ done
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cargo build -q -p netwalker --example diagram_demo
-"$root/target/debug/examples/diagram_demo" "$work/out" >"$work/demo.txt"
+"${CARGO_TARGET_DIR:-$root/target}/debug/examples/diagram_demo" "$work/out" >"$work/demo.txt"
 cat "$work/demo.txt"
 val() { grep "^$1=" "$work/demo.txt" | head -1 | cut -d= -f2-; }
 devices="$(val store_devices)"
@@ -107,7 +107,7 @@ assert other >= 0.03, "screenshot is almost all background: blank render?"
 PY
 
 echo "== Chromium: the 1,000-device page"
-"$root/target/debug/examples/diagram_demo" "$work/large" large >"$work/large.txt"
+"${CARGO_TARGET_DIR:-$root/target}/debug/examples/diagram_demo" "$work/large" large >"$work/large.txt"
 big_devices="$(grep '^store_devices=' "$work/large.txt" | cut -d= -f2)"
 big_html="$(grep '^file_html=' "$work/large.txt" | cut -d= -f2-)"
 start=$(date +%s%N)
