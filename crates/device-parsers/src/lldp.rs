@@ -5,7 +5,6 @@
 use crate::normalize::{Capability, normalize_hostname, parse_capabilities};
 use crate::text::{is_rule, kv, leading_u32, non_empty, starts_with_ci};
 use serde::{Deserialize, Serialize};
-use std::net::IpAddr;
 
 /// One LLDP neighbour.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -78,8 +77,7 @@ enum Sec {
 fn push_addr(list: &mut Vec<String>, v: &str) {
     let v = v.split_whitespace().next().unwrap_or("");
     let v = v.split('/').next().unwrap_or("");
-    if let Ok(ip) = v.parse::<IpAddr>() {
-        let s = ip.to_string();
+    if let Some(s) = crate::normalize::canonical_ip(v) {
         // Bounded dedup: see cdp.rs.
         if list.len() >= 64 || !list.contains(&s) {
             list.push(s);

@@ -23,7 +23,12 @@ pub fn normalize_hostname(raw: &str) -> String {
     {
         s = s[..open].trim_end();
     }
-    if s.parse::<IpAddr>().is_ok() || parse_mac(s).is_some() {
+    // Names that cannot be an address or a MAC (any byte outside hex digits
+    // and separators) skip both parsers; this runs for every neighbour.
+    let maybe_addr = s
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'-'));
+    if maybe_addr && (s.parse::<IpAddr>().is_ok() || parse_mac(s).is_some()) {
         return s.to_string();
     }
     match s.find('.') {
@@ -176,11 +181,21 @@ pub fn parse_mac(s: &str) -> Option<MacAddr> {
     if t.len() > 17 {
         return None;
     }
-    let hex: Vec<u8> = t
-        .bytes()
-        .filter(|b| !matches!(b, b'.' | b':' | b'-'))
-        .collect();
-    if hex.len() != 12 || !hex.iter().all(u8::is_ascii_hexdigit) {
+    // At most 12 hex digits fit in 17 bytes with separators; a fixed buffer
+    // keeps this allocation-free (it runs on every CDP device name).
+    let mut hex = [0u8; 12];
+    let mut n = 0usize;
+    for b in t.bytes().filter(|b| !matches!(b, b'.' | b':' | b'-')) {
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return None,
+        };
+        *hex.get_mut(n)? = digit;
+        n += 1;
+    }
+    if n != 12 {
         return None;
     }
     // Separators must sit where a known layout puts them.
@@ -198,9 +213,8 @@ pub fn parse_mac(s: &str) -> Option<MacAddr> {
         return None;
     }
     let mut out = [0u8; 6];
-    for (i, pair) in hex.chunks(2).enumerate() {
-        let h = std::str::from_utf8(pair).ok()?;
-        out[i] = u8::from_str_radix(h, 16).ok()?;
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        out[i] = pair[0] << 4 | pair[1];
     }
     Some(MacAddr(out))
 }
@@ -208,6 +222,105 @@ pub fn parse_mac(s: &str) -> Option<MacAddr> {
 /// Canonical colon form, or `None` if `s` is not a MAC address.
 pub fn normalize_mac(s: &str) -> Option<String> {
     parse_mac(s).map(|m| m.to_string())
+}
+
+/// The canonical text of an IP address, or `None` when `s` is not one.
+/// IPv4 text that parses is already canonical and is copied as is; IPv6 is
+/// re-printed in RFC 5952 form (lower case, longest zero run compressed), the
+/// same text `Ipv6Addr`'s `Display` gives, without the formatting machinery
+/// that was a seventh of the CDP parser's instructions.
+pub fn canonical_ip(s: &str) -> Option<String> {
+    if is_dotted_quad(s) {
+        return Some(s.to_string());
+    }
+    match s.parse::<IpAddr>().ok()? {
+        IpAddr::V4(_) => Some(s.to_string()),
+        IpAddr::V6(v6) => Some(format_ipv6(v6)),
+    }
+}
+
+/// Strict `a.b.c.d` (each 0-255, no leading zeros): exactly the IPv4 text
+/// the standard parser accepts, checked without its general machinery.
+fn is_dotted_quad(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 7 || b.len() > 15 {
+        return false;
+    }
+    let mut parts = 0;
+    for part in b.split(|&c| c == b'.') {
+        parts += 1;
+        let ok = match part {
+            [d] => d.is_ascii_digit(),
+            [b'1'..=b'9', d] => d.is_ascii_digit(),
+            [b'1', d, e] => d.is_ascii_digit() && e.is_ascii_digit(),
+            [b'2', b'0'..=b'4', e] => e.is_ascii_digit(),
+            [b'2', b'5', b'0'..=b'5'] => true,
+            _ => false,
+        };
+        if !ok || parts > 4 {
+            return false;
+        }
+    }
+    parts == 4
+}
+
+fn format_ipv6(ip: std::net::Ipv6Addr) -> String {
+    let seg = ip.segments();
+    // IPv4-mapped and other special forms print dotted quads: leave those
+    // to the standard library.
+    if seg[..5] == [0; 5] && (seg[5] == 0xffff || (seg[5] == 0 && seg[6] != 0)) {
+        return ip.to_string();
+    }
+    // Longest run of zero segments, at least two long; the first wins ties.
+    let (mut best, mut best_len, mut i) = (0usize, 0usize, 0usize);
+    while i < 8 {
+        if seg[i] == 0 {
+            let start = i;
+            while i < 8 && seg[i] == 0 {
+                i += 1;
+            }
+            if i - start > best_len {
+                (best, best_len) = (start, i - start);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = String::with_capacity(39);
+    let hex = |out: &mut String, v: u16| {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut started = false;
+        for shift in [12, 8, 4, 0] {
+            let d = (v >> shift) & 0xf;
+            if d != 0 || started || shift == 0 {
+                started = true;
+                out.push(DIGITS[d as usize] as char);
+            }
+        }
+    };
+    if best_len < 2 {
+        for (k, v) in seg.iter().enumerate() {
+            if k > 0 {
+                out.push(':');
+            }
+            hex(&mut out, *v);
+        }
+        return out;
+    }
+    for (k, v) in seg[..best].iter().enumerate() {
+        if k > 0 {
+            out.push(':');
+        }
+        hex(&mut out, *v);
+    }
+    out.push_str("::");
+    for (k, v) in seg[best + best_len..].iter().enumerate() {
+        if k > 0 {
+            out.push(':');
+        }
+        hex(&mut out, *v);
+    }
+    out
 }
 
 // ---------------------------------------------------------------- platforms
@@ -332,60 +445,84 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// Every variant, in `Ord` order.
+    pub const ALL: [Capability; 17] = [
+        Capability::Router,
+        Capability::Switch,
+        Capability::Bridge,
+        Capability::TransBridge,
+        Capability::SourceRouteBridge,
+        Capability::Phone,
+        Capability::Host,
+        Capability::AccessPoint,
+        Capability::Repeater,
+        Capability::DocsisCable,
+        Capability::Igmp,
+        Capability::Remote,
+        Capability::Cvta,
+        Capability::TwoPortMacRelay,
+        Capability::CVlan,
+        Capability::SVlan,
+        Capability::Other,
+    ];
+
     /// Maps one CDP word (`Router`, `Trans-Bridge`, `IGMP`...), LLDP letter
     /// (`R`, `B`, `W`...) or lldpd name (`Bridge`, `Wlan`, `Station`...).
     pub fn from_token(tok: &str) -> Option<Capability> {
-        let t = tok
-            .trim()
-            .trim_matches(|c: char| c == ',' || c == '(' || c == ')');
-        let letter = match t {
-            "R" | "r" => Some(Capability::Router),
-            "B" => Some(Capability::Bridge),
-            "T" => Some(Capability::Phone),
-            "C" => Some(Capability::DocsisCable),
-            "W" => Some(Capability::AccessPoint),
-            "P" => Some(Capability::Repeater),
-            "S" | "H" => Some(Capability::Host),
-            "O" => Some(Capability::Other),
-            "I" => Some(Capability::Igmp),
-            "D" => Some(Capability::Remote),
-            "M" => Some(Capability::TwoPortMacRelay),
-            _ => None,
-        };
-        if letter.is_some() {
-            return letter;
+        Self::from_bytes(tok.trim().as_bytes())
+    }
+
+    fn from_bytes(tok: &[u8]) -> Option<Capability> {
+        let mut t = tok.trim_ascii();
+        while let [b',' | b'(' | b')', rest @ ..] = t {
+            t = rest;
         }
-        // Case-insensitive word table; no allocation per token.
-        const WORDS: &[(&str, Capability)] = &[
-            ("router", Capability::Router),
-            ("switch", Capability::Switch),
-            ("bridge", Capability::Bridge),
-            ("trans-bridge", Capability::TransBridge),
-            ("source-route-bridge", Capability::SourceRouteBridge),
-            ("phone", Capability::Phone),
-            ("telephone", Capability::Phone),
-            ("tel", Capability::Phone),
-            ("host", Capability::Host),
-            ("station", Capability::Host),
-            ("wlan", Capability::AccessPoint),
-            ("wlanap", Capability::AccessPoint),
-            ("ap", Capability::AccessPoint),
-            ("repeater", Capability::Repeater),
-            ("docsis", Capability::DocsisCable),
-            ("igmp", Capability::Igmp),
-            ("remote", Capability::Remote),
-            ("cvta", Capability::Cvta),
-            ("two-port", Capability::TwoPortMacRelay),
-            ("c-vlan", Capability::CVlan),
-            ("cvlan", Capability::CVlan),
-            ("s-vlan", Capability::SVlan),
-            ("svlan", Capability::SVlan),
-            ("other", Capability::Other),
-        ];
-        WORDS
-            .iter()
-            .find(|(w, _)| t.eq_ignore_ascii_case(w))
-            .map(|(_, c)| *c)
+        while let [rest @ .., b',' | b'(' | b')'] = t {
+            t = rest;
+        }
+        // Lower-case into a small buffer and match on bytes: the compiler
+        // turns this into a length-then-bytes decision tree instead of a
+        // scan of every word.
+        let mut buf = [0u8; 20];
+        let lower = match buf.get_mut(..t.len()) {
+            Some(b) => {
+                b.copy_from_slice(t);
+                b.make_ascii_lowercase();
+                &*b
+            }
+            None => return None,
+        };
+        Some(match (t, lower) {
+            (b"R", _) | (b"r", _) => Capability::Router,
+            (b"B", _) => Capability::Bridge,
+            (b"T", _) => Capability::Phone,
+            (b"C", _) => Capability::DocsisCable,
+            (b"W", _) => Capability::AccessPoint,
+            (b"P", _) => Capability::Repeater,
+            (b"S", _) | (b"H", _) => Capability::Host,
+            (b"O", _) => Capability::Other,
+            (b"I", _) => Capability::Igmp,
+            (b"D", _) => Capability::Remote,
+            (b"M", _) => Capability::TwoPortMacRelay,
+            (_, b"router") => Capability::Router,
+            (_, b"switch") => Capability::Switch,
+            (_, b"bridge") => Capability::Bridge,
+            (_, b"trans-bridge") => Capability::TransBridge,
+            (_, b"source-route-bridge") => Capability::SourceRouteBridge,
+            (_, b"phone" | b"telephone" | b"tel") => Capability::Phone,
+            (_, b"host" | b"station") => Capability::Host,
+            (_, b"wlan" | b"wlanap" | b"ap") => Capability::AccessPoint,
+            (_, b"repeater") => Capability::Repeater,
+            (_, b"docsis") => Capability::DocsisCable,
+            (_, b"igmp") => Capability::Igmp,
+            (_, b"remote") => Capability::Remote,
+            (_, b"cvta") => Capability::Cvta,
+            (_, b"two-port") => Capability::TwoPortMacRelay,
+            (_, b"c-vlan" | b"cvlan") => Capability::CVlan,
+            (_, b"s-vlan" | b"svlan") => Capability::SVlan,
+            (_, b"other") => Capability::Other,
+            _ => return None,
+        })
     }
 }
 
@@ -397,14 +534,34 @@ pub fn parse_capabilities(text: &str) -> Vec<Capability> {
     // Multi-word names ("Two-port Mac Relay", "WLAN Access Point", "DOCSIS
     // Cable Device") are recognised by their first word; the rest of their
     // words map to nothing.
-    let mut out: Vec<Capability> = text
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-        .filter_map(Capability::from_token)
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+    // A bit set keeps the result sorted and de-duplicated without sorting
+    // (the enum's declaration order is its `Ord`).
+    let mut seen: u32 = 0;
+    let mut add = |tok: &[u8]| {
+        if let Some(c) = Capability::from_bytes(tok) {
+            seen |= 1 << c as u32;
+        }
+    };
+    if text.is_ascii() {
+        // Byte tokenizer: same tokens as the `char` split below, without
+        // decoding UTF-8.
+        for tok in text
+            .as_bytes()
+            .split(|&b| b == b',' || b.is_ascii_whitespace())
+            .filter(|t| !t.is_empty())
+        {
+            add(tok);
+        }
+    } else {
+        text.split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|t| !t.is_empty())
+            .for_each(|t| add(t.as_bytes()));
+    }
+    Capability::ALL
+        .iter()
+        .copied()
+        .filter(|c| seen & (1 << *c as u32) != 0)
+        .collect()
 }
 
 #[cfg(test)]

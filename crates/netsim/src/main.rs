@@ -8,6 +8,14 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// mimalloc rather than glibc malloc: the SSH server and the
+/// output rendering make many small short-lived allocations across threads, and glibc
+/// returned freed pages to the kernel only to fault them back in on the next
+/// device (a fifth of the CDP parser's time was page faults). See
+/// ARCHITECTURE.md, "Allocator".
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "netsim",

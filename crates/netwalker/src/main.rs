@@ -16,6 +16,14 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+/// mimalloc rather than glibc malloc: the walk, the parsers and the SSH
+/// stack make many small short-lived allocations across threads, and glibc
+/// returned freed pages to the kernel only to fault them back in on the next
+/// device (a fifth of the CDP parser's time was page faults). See
+/// ARCHITECTURE.md, "Allocator".
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "netwalker",
