@@ -507,6 +507,22 @@ impl Cli {
     }
 }
 
+/// Merges consecutive [`Action::Send`]s into one write. A device that gets
+/// a whole command line in one packet answers with the echo, the output and
+/// the next prompt back to back; a real device's TCP stack would usually
+/// carry them in one segment, and one write here is one SSH data packet
+/// instead of two or three (each encrypted, MACed and sent on its own).
+pub fn coalesce(actions: Vec<Action>) -> Vec<Action> {
+    let mut out: Vec<Action> = Vec::with_capacity(actions.len());
+    for a in actions {
+        match (out.last_mut(), a) {
+            (Some(Action::Send(prev)), Action::Send(b)) => prev.extend_from_slice(&b),
+            (_, a) => out.push(a),
+        }
+    }
+    out
+}
+
 fn flush_echo(echo: &mut Vec<u8>, out: &mut Vec<Action>) {
     if !echo.is_empty() {
         out.push(Action::Send(std::mem::take(echo)));
@@ -563,6 +579,31 @@ fn garbage(seed: u64, len: usize) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::topology::Topology;
+
+    #[test]
+    fn coalesce_merges_only_adjacent_sends() {
+        let got = coalesce(vec![
+            Action::Send(b"a".to_vec()),
+            Action::Send(b"b".to_vec()),
+            Action::Stall,
+            Action::Send(b"c".to_vec()),
+            Action::SendSlow(b"d".to_vec()),
+            Action::Send(b"e".to_vec()),
+            Action::Send(b"f".to_vec()),
+            Action::Close,
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                Action::Send(b"ab".to_vec()),
+                Action::Stall,
+                Action::Send(b"c".to_vec()),
+                Action::SendSlow(b"d".to_vec()),
+                Action::Send(b"ef".to_vec()),
+                Action::Close,
+            ]
+        );
+    }
 
     fn topo(extra: &str) -> Arc<TopologyIndex> {
         let text = format!(

@@ -554,7 +554,7 @@ async fn ssh_channel_task(
             None => return,
             Some(_) => continue,
         };
-        for a in actions {
+        for a in crate::cli::coalesce(actions) {
             match a {
                 Action::Send(b) => {
                     if channel.data_bytes(b).await.is_err() {
@@ -685,7 +685,7 @@ async fn serve_telnet(ctx: DeviceCtx, mut stream: TcpStream, guard: SessionGuard
     let mut cli = Cli::telnet(ctx.topo.clone(), ctx.idx);
     let mut decoder = TelnetDecoder::default();
     let mut first = vec![IAC, WILL, OPT_ECHO, IAC, WILL, OPT_SGA];
-    let mut pending = cli.start();
+    let mut pending = crate::cli::coalesce(cli.start());
     if let Some(Action::Send(b)) = pending.first_mut() {
         first.append(b);
         pending.remove(0);
@@ -744,7 +744,7 @@ async fn serve_telnet(ctx: DeviceCtx, mut stream: TcpStream, guard: SessionGuard
         if !reply.is_empty() && stream.write_all(&reply).await.is_err() {
             return;
         }
-        pending = cli.feed(&data);
+        pending = crate::cli::coalesce(cli.feed(&data));
     }
 }
 
