@@ -40,7 +40,7 @@ pub fn run(env: &Env) -> Result<Report> {
     );
 
     let mut r = Report::new("parsers");
-    r.note("thread CPU time per run, best of 7 alternating 0.4 s rounds per side (TextFSM round, then ours, on the same input); corpus = ntc-templates fixtures of every claimed command (../shared/conformance/ntc-templates); cdp_*_1000 = synthetic 1,000-neighbour `show cdp neighbors detail`");
+    r.note("thread CPU time per run, best of 7 alternating 0.4 s rounds per side (TextFSM round, then ours, on the same input); corpus = ntc-templates fixtures of every claimed command (testdata/ntc-templates); cdp_*_1000 = synthetic 1,000-neighbour `show cdp neighbors detail`");
     let mut rows = 0;
     // input bytes TextFSM-records TextFSM-s/run ours-s/run TextFSM-MB/s ours-MB/s speed-up
     for line in out.lines() {

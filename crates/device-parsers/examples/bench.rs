@@ -22,7 +22,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ROOT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/conformance/ntc-templates"
+    "/../../testdata/ntc-templates"
 );
 
 /// Corpus directory -> (platform we parse it as, command).

@@ -1,4 +1,4 @@
-//! Conformance against the ntc-templates corpus in ../shared/conformance.
+//! Conformance against the ntc-templates corpus in testdata/ntc-templates.
 //!
 //! Every `<platform>/<command>/*.raw` fixture is parsed by our parser and
 //! compared, field for field through a name map, with the fixture's
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 const ROOT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/conformance/ntc-templates"
+    "/../../testdata/ntc-templates"
 );
 
 type Rec = BTreeMap<String, Value>;

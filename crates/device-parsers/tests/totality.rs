@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 const ROOT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/conformance/ntc-templates"
+    "/../../testdata/ntc-templates"
 );
 
 type P = (&'static str, fn(&str) -> usize);

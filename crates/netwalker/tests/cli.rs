@@ -15,7 +15,7 @@ fn netwalker() -> Command {
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/conformance/ntc-templates/cisco_nxos/show_version/cisco_nxos_show_version.raw"
+    "/../../testdata/ntc-templates/cisco_nxos/show_version/cisco_nxos_show_version.raw"
 );
 
 #[test]

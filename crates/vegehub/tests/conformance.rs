@@ -1,4 +1,4 @@
-//! Agreement with the shared VegeHub protocol samples and expected results.
+//! Agreement with the VegeHub protocol samples and expected results in testdata/vegehub.
 
 use serde_json::Value;
 use vegehub::config::{ConfigFormat, detect_format};
@@ -7,7 +7,7 @@ use vegehub::transforms::Transform;
 
 const DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/conformance/vegehub"
+    "/../../testdata/vegehub"
 );
 
 fn read(name: &str) -> String {

@@ -288,7 +288,7 @@ pub async fn walk(
 
 async fn sleep_until_opt(t: Option<tokio::time::Instant>) {
     match t {
-        Some(t) => tokio::time::sleep_until(t).await,
+        Some(t) => tokio::time::sleep_until(t).await, // sleep-ok: a deadline, not a wait for work
         None => std::future::pending().await,
     }
 }
