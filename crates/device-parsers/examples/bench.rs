@@ -20,10 +20,7 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const ROOT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../testdata/ntc-templates"
-);
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/ntc-templates");
 
 /// Corpus directory -> (platform we parse it as, command).
 fn mapping(plat: &str, cmd: &str) -> Option<(Platform, &'static str)> {

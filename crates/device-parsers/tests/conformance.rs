@@ -13,10 +13,7 @@ use serde_yaml_ng::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const ROOT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../testdata/ntc-templates"
-);
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/ntc-templates");
 
 type Rec = BTreeMap<String, Value>;
 type Checker = fn(&str, &[Rec]) -> Result<(), String>;

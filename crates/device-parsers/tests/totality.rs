@@ -7,10 +7,7 @@ use proptest::prelude::*;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-const ROOT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../testdata/ntc-templates"
-);
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/ntc-templates");
 
 type P = (&'static str, fn(&str) -> usize);
 

@@ -5,10 +5,7 @@ use vegehub::config::{ConfigFormat, detect_format};
 use vegehub::push::{HubLayout, Push};
 use vegehub::transforms::Transform;
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../testdata/vegehub"
-);
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vegehub");
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{DIR}/{name}"))
