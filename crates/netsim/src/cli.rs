@@ -5,7 +5,7 @@
 //! transport drivers in `server` execute the returned [`Action`]s in order.
 
 use crate::render::{self, Command};
-use crate::topology::{Fault, TopologyIndex};
+use crate::topology::{Fault, Quirk, TopologyIndex};
 use device_parsers::Platform;
 use std::sync::Arc;
 
@@ -415,12 +415,33 @@ impl Cli {
                 return self.reply("Entering configuration mode\n[edit]\n");
             }
         }
+        let line = if self.platform == Platform::Linux {
+            let (path, command) = shell_assignments(line);
+            if !self.finds_lldpcli(path) && command.split_whitespace().next() == Some("lldpcli") {
+                return self.invalid(command);
+            }
+            command
+        } else {
+            line
+        };
         match render::match_command(self.platform, line)
             .and_then(|c| render::render(&self.topo, self.idx, c).map(|t| (c, t)))
         {
             Some((cmd, text)) => self.output(cmd, text),
             None => self.invalid(line),
         }
+    }
+
+    /// Whether this Linux host's shell finds `lldpcli` with the PATH the
+    /// command line set (if any): it is absent without lldpd, and in
+    /// `/usr/sbin` (outside a user's default PATH) on Debian.
+    fn finds_lldpcli(&self, path: Option<&str>) -> bool {
+        let quirks = &self.topo.device(self.idx).quirks;
+        if quirks.contains(&Quirk::NoLldpd) {
+            return false;
+        }
+        !quirks.contains(&Quirk::LldpcliOutsidePath)
+            || path.is_some_and(|p| p.split(':').any(|dir| dir == "/usr/sbin"))
     }
 
     fn invalid(&self, line: &str) -> Vec<Action> {
@@ -575,6 +596,30 @@ fn garbage(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// A POSIX shell line's leading `NAME=VALUE` words set the environment of
+/// the command that follows. Returns the `PATH` they set, if any, and the
+/// command itself (values with quotes or spaces are not modelled).
+fn shell_assignments(line: &str) -> (Option<&str>, &str) {
+    let mut path = None;
+    let mut rest = line.trim_start();
+    while let Some((word, after)) = rest.split_once(char::is_whitespace) {
+        let Some((name, value)) = word.split_once('=') else {
+            break;
+        };
+        let is_name = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !is_name {
+            break;
+        }
+        if name == "PATH" {
+            path = Some(value);
+        }
+        rest = after.trim_start();
+    }
+    (path, rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -631,6 +676,98 @@ b_interface = "Ethernet1/1"
 "#
         );
         Arc::new(TopologyIndex::new(Topology::from_toml_str(&text).unwrap()))
+    }
+
+    fn linux(quirks: &str) -> Arc<TopologyIndex> {
+        let text = format!(
+            r#"
+[[device]]
+hostname = "srv1"
+platform = "linux"
+kind = "host"
+mgmt_ip = "127.1.0.1"
+serial = "VMW-1"
+model = "VMware"
+version = "Debian GNU/Linux 12 (bookworm)"
+quirks = [{quirks}]
+[[device]]
+hostname = "sw2"
+platform = "cisco_nxos"
+mgmt_ip = "127.1.0.2"
+serial = "SAL1"
+model = "C9396PX"
+version = "9.3(9)"
+[[link]]
+a = "srv1"
+a_interface = "eth0"
+b = "sw2"
+b_interface = "Ethernet1/1"
+"#
+        );
+        Arc::new(TopologyIndex::new(Topology::from_toml_str(&text).unwrap()))
+    }
+
+    #[test]
+    fn lldpcli_outside_path_needs_usr_sbin_on_the_path() {
+        let mut cli = Cli::after_auth(linux("\"lldpcli_outside_path\""), 0);
+        cli.start();
+        let out = sent(&cli.feed(b"lldpcli -f json show neighbors details\r"));
+        assert!(out.contains("-bash: lldpcli: command not found"), "{out}");
+        let out = sent(&cli.feed(
+            b"PATH=/usr/local/bin:/usr/bin:/bin LANG=C lldpcli -f json show neighbors details\r",
+        ));
+        assert!(out.contains("command not found"), "{out}");
+        let out =
+            sent(&cli.feed(b"PATH=/usr/sbin:/usr/bin lldpcli -f json show neighbors details\r"));
+        assert!(out.contains("\"sw2\""), "{out}");
+
+        let mut plain = Cli::after_auth(linux(""), 0);
+        plain.start();
+        let out = sent(&plain.feed(b"lldpcli -f json show neighbors details\r"));
+        assert!(out.contains("\"sw2\""), "{out}");
+
+        let mut none = Cli::after_auth(linux("\"no_lldpd\""), 0);
+        none.start();
+        let out = sent(&none.feed(b"PATH=/usr/sbin lldpcli -f json show neighbors details\r"));
+        assert!(out.contains("lldpcli: command not found"), "{out}");
+    }
+
+    #[test]
+    fn switched_off_protocols_say_so_and_vanish_from_neighbours() {
+        let t = topo("quirks = [\"lldp_disabled\", \"cdp_disabled\"]");
+        let mut cli = Cli::after_auth(t.clone(), 0);
+        cli.start();
+        let out = sent(&cli.feed(b"show lldp neighbors detail\r"));
+        assert!(out.contains("% LLDP is not enabled"), "{out}");
+        let out = sent(&cli.feed(b"show cdp neighbors detail\r"));
+        assert!(out.contains("% CDP is not enabled"), "{out}");
+        // The neighbour hears nothing from sw1 over either protocol.
+        let mut nx = Cli::after_auth(t, 1);
+        nx.start();
+        let out = sent(&nx.feed(b"show cdp neighbors detail\r"));
+        assert!(!out.contains("sw1"), "{out}");
+        let out = sent(&nx.feed(b"show lldp neighbors detail\r"));
+        assert!(!out.contains("sw1"), "{out}");
+
+        // NX-OS without `feature lldp` does not know the command.
+        let t = topo("");
+        let mut topo2 = t.topology.clone();
+        topo2.devices[1].quirks = vec![Quirk::LldpDisabled];
+        let mut nx = Cli::after_auth(Arc::new(TopologyIndex::new(topo2)), 1);
+        nx.start();
+        let out = sent(&nx.feed(b"show lldp neighbors detail\r"));
+        assert!(out.contains("% Invalid command"), "{out}");
+    }
+
+    #[test]
+    fn shell_assignments_are_split_from_the_command() {
+        assert_eq!(shell_assignments("lldpcli show"), (None, "lldpcli show"));
+        assert_eq!(
+            shell_assignments("A=1 PATH=/usr/sbin:/bin  lldpcli show"),
+            (Some("/usr/sbin:/bin"), "lldpcli show")
+        );
+        assert_eq!(shell_assignments("1A=2 x"), (None, "1A=2 x"));
+        assert_eq!(shell_assignments("PATH=/x"), (None, "PATH=/x"));
     }
 
     fn sent(actions: &[Action]) -> String {

@@ -12,7 +12,8 @@
 //! ChaCha RNG and never iterates a hash map.
 
 use crate::topology::{
-    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, StackMember, Topology, Transports, VlanSpec,
+    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, StackMember, Topology, Transports,
+    VlanSpec,
 };
 use device_parsers::Platform;
 use rand::{Rng, SeedableRng};
@@ -137,6 +138,7 @@ impl Builder {
                 Transports::Both
             },
             fault: None,
+            quirks: Vec::new(),
             stack: Vec::new(),
             vlans: Vec::new(),
             interfaces: Vec::new(),
@@ -404,6 +406,8 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
             "Debian GNU/Linux 12 (bookworm)",
         );
         b.devices[h].transports = Transports::Ssh;
+        // Debian installs lldpcli in /usr/sbin, outside a user's PATH.
+        b.devices[h].quirks.push(Quirk::LldpcliOutsidePath);
         attach(&mut b, h, LLDP, (10, "SERVERS"));
     }
 
@@ -486,10 +490,33 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
         }
     }
 
+    if opts.faults {
+        switch_lldp_off(&mut b.devices, &b.links, &access_idx);
+    }
+
     Topology {
         domain: opts.domain.clone(),
         devices: b.devices,
         links: b.links,
+    }
+}
+
+/// Switches LLDP off (`no lldp run`) on one healthy IOS access switch whose
+/// every link also runs CDP, so the network loses no link but the walk must
+/// say that the switch could not answer for LLDP.
+fn switch_lldp_off(devices: &mut [DeviceSpec], links: &[LinkSpec], access: &[usize]) {
+    let all_links_run_cdp = |name: &str| {
+        links
+            .iter()
+            .filter(|l| l.a == name || l.b == name)
+            .all(|l| l.protocols.contains(&Protocol::Cdp))
+    };
+    let chosen = access.iter().rev().copied().find(|&a| {
+        let d = &devices[a];
+        d.fault.is_none() && d.platform == Platform::CiscoIos && all_links_run_cdp(&d.hostname)
+    });
+    if let Some(a) = chosen {
+        devices[a].quirks.push(Quirk::LldpDisabled);
     }
 }
 
@@ -528,6 +555,11 @@ pub struct TruthLink {
 }
 
 pub fn truth(topo: &Topology) -> Truth {
+    let by_name: std::collections::HashMap<&str, &DeviceSpec> = topo
+        .devices
+        .iter()
+        .map(|d| (d.hostname.as_str(), d))
+        .collect();
     Truth {
         devices: topo
             .devices
@@ -557,7 +589,10 @@ pub fn truth(topo: &Topology) -> Truth {
                 a_interface: l.a_interface.clone(),
                 b: l.b.clone(),
                 b_interface: l.b_interface.clone(),
-                protocols: l.protocols.clone(),
+                protocols: match (by_name.get(l.a.as_str()), by_name.get(l.b.as_str())) {
+                    (Some(a), Some(b)) => l.effective_protocols(a, b),
+                    _ => BTreeSet::new(),
+                },
             })
             .collect(),
     }
@@ -620,6 +655,19 @@ mod tests {
         }
         for f in Fault::ALL {
             assert_eq!(count(&|d| d.fault == Some(f)), 1, "{f:?}");
+        }
+        assert_eq!(count(&|d| d.quirks.contains(&Quirk::LldpDisabled)), 1);
+        assert_eq!(
+            count(&|d| d.quirks.contains(&Quirk::LldpcliOutsidePath)),
+            count(&|d| d.kind == DeviceKind::Host)
+        );
+        // Switching LLDP off hides no link: every one still runs some protocol.
+        for l in &t.links {
+            let end = |n: &str| t.device(n).unwrap();
+            assert!(
+                !l.effective_protocols(end(&l.a), end(&l.b)).is_empty(),
+                "{l:?}"
+            );
         }
         // Loops: more links than a tree would have.
         assert!(t.links.len() >= t.devices.len());

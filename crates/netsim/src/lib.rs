@@ -22,4 +22,6 @@ pub mod topology;
 pub use generate::{GenerateOptions, Truth, generate, truth};
 pub use server::{DeviceAddrs, Lab, LabConfig, LabError};
 pub use stats::{DeviceStats, Stats};
-pub use topology::{DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Topology, Transports};
+pub use topology::{
+    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, Topology, Transports,
+};

@@ -125,6 +125,9 @@ pub fn render(topo: &TopologyIndex, idx: usize, cmd: Command) -> Option<String> 
     let d = topo.device(idx);
     let p = d.platform;
     use Command::*;
+    if let Some(answer) = switched_off(d, cmd) {
+        return answer;
+    }
     let text = match (cmd, p) {
         (ShowVersion, Platform::CiscoIos) => ios_version(d),
         (ShowVersion, Platform::CiscoXe) => xe_version(d),
@@ -343,9 +346,30 @@ fn lldp_port_id(d: &DeviceSpec, ifname: &str) -> String {
     }
 }
 
+/// What a device whose configuration switched a protocol off answers to
+/// that protocol's commands, as the real ones do: IOS and IOS-XE say so,
+/// NX-OS without `feature lldp` does not know the command at all.
+/// `None`: the quirks do not concern this command.
+fn switched_off(d: &DeviceSpec, cmd: Command) -> Option<Option<String>> {
+    use Command::*;
+    let proto = match cmd {
+        ShowCdpNeighborsDetail | ShowCdpNeighbors => Protocol::Cdp,
+        ShowLldpNeighborsDetail | ShowLldpNeighbors => Protocol::Lldp,
+        _ => return None,
+    };
+    if !crate::topology::silenced(d, proto) {
+        return None;
+    }
+    Some(match (proto, d.platform) {
+        (Protocol::Lldp, Platform::CiscoNxos) => None,
+        (Protocol::Lldp, _) => Some("% LLDP is not enabled\n".to_string()),
+        (Protocol::Cdp, _) => Some("% CDP is not enabled\n".to_string()),
+    })
+}
+
 fn ends_with(topo: &TopologyIndex, idx: usize, proto: Protocol) -> Vec<LinkEnd<'_>> {
     topo.link_ends(idx)
-        .filter(|e| e.protocols.contains(&proto))
+        .filter(|e| e.advertises(proto))
         .collect()
 }
 

@@ -130,6 +130,38 @@ impl Fault {
     }
 }
 
+/// How a device is configured, where real devices differ from the default
+/// and real tools lose data silently. Unlike a [`Fault`], a device may have
+/// several, and each is a normal, working configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quirk {
+    /// LLDP is off (`no lldp run`): the device neither advertises LLDP nor
+    /// lists LLDP neighbours; IOS answers `% LLDP is not enabled`, NX-OS
+    /// (no `feature lldp`) does not know the command.
+    LldpDisabled,
+    /// CDP is off (`no cdp run`): not advertised, `% CDP is not enabled`.
+    CdpDisabled,
+    /// Linux: `lldpcli` lives in `/usr/sbin`, which the login shell's PATH
+    /// does not include (Debian's default for non-root users): a bare
+    /// `lldpcli` is "command not found".
+    LldpcliOutsidePath,
+    /// Linux: lldpd is not installed, so `lldpcli` is not found anywhere
+    /// and the host advertises no LLDP.
+    NoLldpd,
+}
+
+impl Quirk {
+    /// Whether a device with this quirk still advertises `p` on its links.
+    pub fn silences(self, p: Protocol) -> bool {
+        matches!(
+            (self, p),
+            (Quirk::LldpDisabled | Quirk::NoLldpd, Protocol::Lldp)
+                | (Quirk::CdpDisabled, Protocol::Cdp)
+        )
+    }
+}
+
 /// A stack (or VSS) member of a switch.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -202,6 +234,10 @@ pub struct DeviceSpec {
     pub transports: Transports,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<Fault>,
+    /// Configuration differences that change what the device answers
+    /// (LLDP off, lldpcli outside PATH...): the walk must warn, not go quiet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quirks: Vec<Quirk>,
     #[serde(default, rename = "stack", skip_serializing_if = "Vec::is_empty")]
     pub stack: Vec<StackMember>,
     #[serde(default, rename = "vlan", skip_serializing_if = "Vec::is_empty")]
@@ -354,9 +390,39 @@ impl Topology {
 #[derive(Debug, Clone, Copy)]
 pub struct LinkEnd<'a> {
     pub local_interface: &'a str,
+    /// The device this end belongs to: its quirks decide, with the remote's,
+    /// which protocols the link really carries.
+    pub local: &'a DeviceSpec,
     pub remote: &'a DeviceSpec,
     pub remote_interface: &'a str,
+    /// What the link is configured to advertise; see [`LinkEnd::advertises`].
     pub protocols: &'a BTreeSet<Protocol>,
+}
+
+impl LinkEnd<'_> {
+    /// Whether neighbours learn each other over `p` on this link: the link
+    /// carries it and neither end has it switched off.
+    pub fn advertises(&self, p: Protocol) -> bool {
+        self.protocols.contains(&p) && !silenced(self.local, p) && !silenced(self.remote, p)
+    }
+}
+
+/// Whether `d`'s configuration switches protocol `p` off.
+pub fn silenced(d: &DeviceSpec, p: Protocol) -> bool {
+    d.quirks.iter().any(|q| q.silences(p))
+}
+
+impl LinkSpec {
+    /// The protocols over which ends `a` and `b` of this link see each
+    /// other (empty when quirks silence all of them: the link is then
+    /// invisible to any walk).
+    pub fn effective_protocols(&self, a: &DeviceSpec, b: &DeviceSpec) -> BTreeSet<Protocol> {
+        self.protocols
+            .iter()
+            .copied()
+            .filter(|&p| !silenced(a, p) && !silenced(b, p))
+            .collect()
+    }
 }
 
 /// Per-device view of the topology, built once so every command a device
@@ -403,6 +469,7 @@ impl TopologyIndex {
 
     /// The links of device `idx`, each from that device's side.
     pub fn link_ends(&self, idx: usize) -> impl Iterator<Item = LinkEnd<'_>> + '_ {
+        let local = &self.topology.devices[idx];
         self.ends[idx].iter().map(move |&(li, is_a)| {
             let l = &self.topology.links[li];
             let (local_interface, remote, remote_interface) = if is_a {
@@ -412,6 +479,7 @@ impl TopologyIndex {
             };
             LinkEnd {
                 local_interface,
+                local,
                 remote: &self.topology.devices[self.by_name[remote]],
                 remote_interface,
                 protocols: &l.protocols,
