@@ -847,6 +847,18 @@ fn print_summary(
         c.duplicate
     );
     println!("links: {}", s.links);
+    if s.devices_with_warnings > 0 {
+        println!(
+            "warnings: {} walked device(s) could not answer every planned command (inventory.json `warnings`, Devices sheet)",
+            s.devices_with_warnings
+        );
+    }
+    if s.devices_over_telnet > 0 {
+        println!(
+            "telnet: {} device(s) reached over telnet, which sends credentials in clear text",
+            s.devices_over_telnet
+        );
+    }
     println!(
         "sessions: opened {}, closed gracefully {}, force-closed {}, open at exit {}",
         s.sessions_opened,

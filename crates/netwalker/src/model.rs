@@ -290,6 +290,13 @@ pub struct Device {
     pub last_seen: UnixTime,
     /// Consecutive failed walk attempts, across runs (reset by a success).
     pub failure_count: u32,
+    /// Planned commands the device could not answer (`% LLDP is not
+    /// enabled`, `lldpcli: command not found`...): what the walk may have
+    /// missed on this device, so "walked" never hides a silent gap.
+    pub warnings: Vec<String>,
+    /// The SSH connection needed the legacy algorithms (SHA-1 key
+    /// exchange, CBC ciphers...): weak crypto its owner should know about.
+    pub legacy_crypto: bool,
 }
 
 impl Device {
@@ -320,6 +327,8 @@ impl Device {
             first_seen: now,
             last_seen: now,
             failure_count: 0,
+            warnings: Vec::new(),
+            legacy_crypto: false,
         }
     }
 }
@@ -632,6 +641,13 @@ pub struct InventoryDevice {
     pub stack_members: Vec<StackMember>,
     #[serde(default)]
     pub vlans: Vec<Vlan>,
+    /// Planned commands the device could not answer; always present, `[]`
+    /// when none (see [`Device::warnings`]).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// The SSH connection needed legacy algorithms (see [`Device::legacy_crypto`]).
+    #[serde(default)]
+    pub legacy_crypto: bool,
 }
 
 /// A link in [`Inventory`], endpoints by hostname, in canonical order.
@@ -758,6 +774,8 @@ mod tests {
                 via: Some(Via::Seed),
                 stack_members: vec![],
                 vlans: vec![],
+                warnings: vec![],
+                legacy_crypto: false,
             }],
             links: vec![InventoryLink {
                 a: "core1".into(),
@@ -786,12 +804,16 @@ mod tests {
             "via",
             "stack_members",
             "vlans",
+            "warnings",
+            "legacy_crypto",
         ];
         want.sort();
         assert_eq!(keys, want);
         assert_eq!(dev["platform"], "cisco_xe");
         assert_eq!(dev["mgmt_ip"], "10.0.0.1");
         assert!(dev["model"].is_null());
+        assert_eq!(dev["warnings"], serde_json::json!([]));
+        assert_eq!(dev["legacy_crypto"], false);
         let link = v["links"][0].as_object().unwrap();
         let mut lkeys: Vec<&str> = link.keys().map(|k| k.as_str()).collect();
         lkeys.sort();

@@ -584,8 +584,8 @@ fn protocols_text(p: &BTreeSet<LinkProtocol>) -> String {
 
 macro_rules! insert_device {
     () => {
-        "INSERT INTO devices (id, hostname, norm_hostname, hostname_raw, serial, platform, model, version, uptime, mgmt_ip, status, reason, error_class, depth, parent, via, method, capabilities, platform_text, first_seen, last_seen, last_walked, failure_count, seen_run, attempt_run)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20, ?21, ?22, ?23, ?24) "
+        "INSERT INTO devices (id, hostname, norm_hostname, hostname_raw, serial, platform, model, version, uptime, mgmt_ip, status, reason, error_class, depth, parent, via, method, capabilities, platform_text, first_seen, last_seen, last_walked, failure_count, seen_run, attempt_run, warnings, legacy_crypto)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20, ?21, ?22, ?23, ?24, ?25, ?26) "
     };
 }
 
@@ -616,7 +616,9 @@ const UPSERT_OWN: &str = concat!(
         last_walked = COALESCE(excluded.last_walked, last_walked),
         failure_count = CASE excluded.status WHEN 'walked' THEN 0 WHEN 'failed' THEN failure_count + 1 ELSE failure_count END,
         seen_run = COALESCE(excluded.seen_run, seen_run),
-        attempt_run = COALESCE(excluded.attempt_run, attempt_run)"
+        attempt_run = COALESCE(excluded.attempt_run, attempt_run),
+        warnings = excluded.warnings,
+        legacy_crypto = excluded.legacy_crypto"
 );
 
 /// A neighbour's view of a device. `status IN ('walked','failed')` refers to
@@ -694,6 +696,8 @@ fn upsert_device(
         if authoritative && failed { 1 } else { 0 },
         run,
         attempt_run,
+        json_list(&d.warnings),
+        d.legacy_crypto,
     ];
     if authoritative {
         remember_old_name(tx, d)?;
@@ -747,7 +751,8 @@ fn write_full_row(tx: &Connection, d: &Device, m: &RowMeta) -> rusqlite::Result<
             platform = ?6, model = ?7, version = ?8, uptime = ?9, mgmt_ip = ?10, status = ?11,
             reason = ?12, error_class = ?13, depth = ?14, parent = ?15, via = ?16, method = ?17,
             capabilities = ?18, platform_text = ?19, first_seen = ?20, last_seen = ?21,
-            last_walked = ?22, failure_count = ?23, seen_run = ?24, attempt_run = ?25
+            last_walked = ?22, failure_count = ?23, seen_run = ?24, attempt_run = ?25,
+            warnings = ?26, legacy_crypto = ?27
          WHERE id = ?1",
         params![
             d.id.0,
@@ -775,6 +780,8 @@ fn write_full_row(tx: &Connection, d: &Device, m: &RowMeta) -> rusqlite::Result<
             d.failure_count,
             m.seen_run,
             m.attempt_run,
+            json_list(&d.warnings),
+            d.legacy_crypto,
         ],
     )?;
     add_ips_aliases(tx, d)
@@ -914,9 +921,9 @@ fn link_from_row(r: &Row<'_>) -> rusqlite::Result<Link> {
 }
 
 /// Every devices column but `id`, for copying a row under a new id.
-const DEVICE_STORED_COLUMNS: &str = "hostname, norm_hostname, hostname_raw, serial, platform, model, version, uptime, mgmt_ip, status, reason, error_class, depth, parent, via, method, capabilities, platform_text, first_seen, last_seen, last_walked, failure_count, seen_run, attempt_run";
+const DEVICE_STORED_COLUMNS: &str = "hostname, norm_hostname, hostname_raw, serial, platform, model, version, uptime, mgmt_ip, status, reason, error_class, depth, parent, via, method, capabilities, platform_text, first_seen, last_seen, last_walked, failure_count, seen_run, attempt_run, warnings, legacy_crypto";
 
-const DEVICE_COLUMNS: &str = "id, hostname, hostname_raw, serial, platform, model, version, uptime, mgmt_ip, status, reason, error_class, depth, parent, via, method, capabilities, platform_text, first_seen, last_seen, failure_count";
+const DEVICE_COLUMNS: &str = "id, hostname, hostname_raw, serial, platform, model, version, uptime, mgmt_ip, status, reason, error_class, depth, parent, via, method, capabilities, platform_text, first_seen, last_seen, failure_count, warnings, legacy_crypto";
 
 /// A device row before its IPs and aliases are attached.
 fn device_from_row(r: &Row<'_>) -> Result<Device> {
@@ -970,6 +977,13 @@ fn device_from_row(r: &Row<'_>) -> Result<Device> {
         first_seen: r.get(18).map_err(sql_err)?,
         last_seen: r.get(19).map_err(sql_err)?,
         failure_count: r.get(20).map_err(sql_err)?,
+        warnings: serde_json::from_str(&r.get::<_, String>(21).map_err(sql_err)?).map_err(|e| {
+            StoreError::Corrupt {
+                what: "warning list",
+                detail: format!("device {id}: {e}"),
+            }
+        })?,
+        legacy_crypto: r.get(22).map_err(sql_err)?,
     })
 }
 
@@ -1489,6 +1503,8 @@ impl StoreReader {
                     via: d.via,
                     stack_members: stacks.remove(&d.id).unwrap_or_default(),
                     vlans: vlans.remove(&d.id).unwrap_or_default(),
+                    warnings: d.warnings,
+                    legacy_crypto: d.legacy_crypto,
                 };
                 (d.hostname.to_lowercase(), d.id, inv)
             })

@@ -47,6 +47,13 @@ fn build_store(dir: &Path) -> (PathBuf, usize) {
         .into_iter()
         .find(|d| d.hostname == "LON-CORE-1")
         .unwrap();
+    // It could not answer everything, and needed legacy SSH algorithms.
+    let mut nyc = nyc;
+    nyc.warnings = vec![
+        "`show lldp neighbors detail`: LLDP is not enabled on the device, so its LLDP neighbours are unknown".into(),
+        "`show switch` was rejected by the device (% Invalid input detected at '^' marker.), so that part of its record is missing".into(),
+    ];
+    nyc.legacy_crypto = true;
     let mut r = DeviceResult::bare(nyc.clone());
     r.links = vec![Link::new(
         nyc.id,
@@ -163,6 +170,8 @@ fn workbook_matches_the_store() {
                 "Last Seen",
                 "Status",
                 "Reason",
+                "Warnings",
+                "Legacy Crypto",
                 "Site",
             ],
         ),
@@ -238,6 +247,11 @@ fn workbook_matches_the_store() {
         );
         let members = stacks.get(&d.id).map_or(0, Vec::len);
         assert_eq!(r["Stack"], if members > 1 { "yes" } else { "no" });
+        assert_eq!(r["Warnings"], d.warnings.join("\n"), "{}", d.hostname);
+        assert_eq!(
+            r["Legacy Crypto"],
+            if d.legacy_crypto { "yes" } else { "no" }
+        );
         assert_eq!(
             r["Stack Members"],
             if members > 1 {
@@ -247,6 +261,8 @@ fn workbook_matches_the_store() {
             }
         );
     }
+    assert!(rows_by_name["NYC-CORE-1"]["Warnings"].contains("LLDP is not enabled"));
+    assert_eq!(rows_by_name["NYC-CORE-1"]["Legacy Crypto"], "yes");
     let acc = rows_by_name["NYC-ACC-101"];
     assert_eq!(acc["Platform"], "cisco_xe");
     assert_eq!(acc["Stack Role"], "Active");

@@ -186,6 +186,22 @@ async fn walks_a_campus_once_and_finds_every_link() {
         p.reason
     );
     assert_eq!(by_name["legacy1"].status, DeviceStatus::Walked);
+    // Nothing in this lab stops a device answering its plan: the Linux hosts'
+    // lldpcli lives outside their login PATH (Debian's layout) and must
+    // still be found.
+    let warned: Vec<_> = inv
+        .devices
+        .iter()
+        .filter(|d| !d.warnings.is_empty())
+        .map(|d| (&d.hostname, &d.warnings))
+        .collect();
+    assert!(warned.is_empty(), "{warned:#?}");
+    assert_eq!(summary.devices_with_warnings, 0);
+    assert!(
+        topo.devices
+            .iter()
+            .any(|d| d.quirks.contains(&netsim::Quirk::LldpcliOutsidePath))
+    );
     // Stacks are members of their device, never devices of their own.
     let stacked = truth
         .devices
@@ -264,6 +280,21 @@ async fn faulty_devices_fail_with_the_right_class_and_leak_nothing() {
         }
     }
     assert_eq!(seen, Fault::ALL.len());
+    // The switch with LLDP off is walked, and says what it could not answer.
+    let quiet = topo
+        .devices
+        .iter()
+        .find(|d| d.quirks.contains(&netsim::Quirk::LldpDisabled))
+        .expect("the faulty lab switches LLDP off somewhere");
+    let got = by_name[quiet.hostname.as_str()];
+    assert_eq!(got.status, DeviceStatus::Walked, "{:?}", got.reason);
+    assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+    assert!(
+        got.warnings[0].contains("LLDP is not enabled"),
+        "{:?}",
+        got.warnings
+    );
+    assert!(summary.devices_with_warnings >= 1);
     assert_eq!(stats.sessions_open, 0, "{stats:?}");
     assert_eq!(summary.sessions_open_at_exit, 0);
 }
@@ -349,6 +380,128 @@ async fn max_depth_skips_with_a_reason_and_cancel_stops_promptly() {
     assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
     assert_eq!(s.sessions_open_at_exit, 0);
     worker.shutdown().await.unwrap();
+    assert_eq!(
+        lab.wait_until_idle(Duration::from_secs(5))
+            .await
+            .sessions_open,
+        0
+    );
+    lab.shutdown(Duration::from_secs(2)).await;
+}
+
+/// Linux hosts as Debian lays them out: lldpcli outside the login PATH is
+/// still run; lldpcli missing altogether is a warning on the walked host,
+/// never a silent empty neighbour table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linux_hosts_find_lldpcli_or_say_why_not() {
+    let topo = netsim::Topology::from_toml_str(
+        r#"
+[[device]]
+hostname = "srv1"
+platform = "linux"
+kind = "host"
+mgmt_ip = "127.53.0.1"
+serial = "VMW-1"
+model = "VMware"
+version = "Debian GNU/Linux 12 (bookworm)"
+transports = "ssh"
+quirks = ["lldpcli_outside_path"]
+
+[[device]]
+hostname = "srv2"
+platform = "linux"
+kind = "host"
+mgmt_ip = "127.53.0.2"
+serial = "VMW-2"
+model = "VMware"
+version = "Debian GNU/Linux 12 (bookworm)"
+transports = "ssh"
+quirks = ["no_lldpd"]
+
+# Down: only srv1's own LLDP table can reveal it.
+[[device]]
+hostname = "tor1"
+platform = "cisco_nxos"
+mgmt_ip = "127.53.0.3"
+serial = "SAL0001"
+model = "C9396PX"
+version = "9.3(9)"
+transports = "none"
+
+[[link]]
+a = "srv1"
+a_interface = "eth0"
+b = "tor1"
+b_interface = "Ethernet1/1"
+protocols = ["lldp"]
+"#,
+    )
+    .unwrap();
+    let lab = Lab::start(
+        topo.clone(),
+        LabConfig {
+            ssh_port: SSH_PORT,
+            telnet_port: TELNET_PORT,
+            ..LabConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
+    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
+    let seeds = ["srv1", "srv2"]
+        .map(|n| SeedTarget {
+            name: Some(n.into()),
+            ip: topo.device(n).unwrap().mgmt_ip.into(),
+        })
+        .to_vec();
+    let summary = engine::walk(
+        seeds,
+        IdentityIndex::new(),
+        HashMap::new(),
+        Filter::new(&engine::default_filter_config()).unwrap(),
+        worker.sender(),
+        walk_options(),
+        CancellationToken::new(),
+        tx,
+    )
+    .await
+    .unwrap();
+    let inv = worker
+        .shutdown()
+        .await
+        .unwrap()
+        .read()
+        .export_inventory()
+        .unwrap();
+    let get = |n: &str| inv.devices.iter().find(|d| d.hostname == n).unwrap();
+    assert_eq!(get("srv1").status, DeviceStatus::Walked);
+    assert_eq!(get("srv1").warnings, Vec::<String>::new());
+    assert_eq!(
+        get("tor1").status,
+        DeviceStatus::Failed,
+        "{:?}",
+        get("tor1")
+    );
+    assert_eq!(inv.links.len(), 1, "{:?}", inv.links);
+    let srv2 = get("srv2");
+    assert_eq!(srv2.status, DeviceStatus::Walked);
+    assert_eq!(srv2.warnings.len(), 1, "{:?}", srv2.warnings);
+    assert!(
+        srv2.warnings[0].contains("lldpcli was not found"),
+        "{:?}",
+        srv2.warnings
+    );
+    assert_eq!(summary.devices_with_warnings, 1);
+    // The contract: `warnings` is always present, `[]` when none.
+    let json = serde_json::to_value(&inv).unwrap();
+    assert!(
+        json["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["warnings"].is_array())
+    );
     assert_eq!(
         lab.wait_until_idle(Duration::from_secs(5))
             .await

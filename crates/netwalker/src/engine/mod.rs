@@ -118,6 +118,11 @@ pub struct WalkSummary {
     pub sessions_peak_concurrent: u64,
     /// Must be 0: every session the walk opened is closed when it returns.
     pub sessions_open_at_exit: u64,
+    /// Walked devices with at least one planned command they could not
+    /// answer (see `Device::warnings`).
+    pub devices_with_warnings: u64,
+    /// Walked devices reached over telnet (cleartext credentials).
+    pub devices_over_telnet: u64,
 }
 
 /// Why a walk could not run at all. Device failures are results, not errors.
@@ -204,6 +209,8 @@ pub async fn walk(
         nodes: HashMap::new(),
         frontier: VecDeque::new(),
         links: 0,
+        with_warnings: 0,
+        over_telnet: 0,
         progress,
     };
     for s in &seeds {
@@ -263,7 +270,7 @@ pub async fn walk(
     }
     c.publish(0);
     let counts = c.counts();
-    let links = c.links;
+    let (links, with_warnings, over_telnet) = (c.links, c.with_warnings, c.over_telnet);
     drop(c);
     // Everything the walk opened is closed when this returns; forced closes
     // of aborted tasks have already been counted by their drops.
@@ -283,6 +290,8 @@ pub async fn walk(
         sessions_failed_opens: k.failed_opens,
         sessions_peak_concurrent: k.peak_concurrent,
         sessions_open_at_exit: k.open_now,
+        devices_with_warnings: with_warnings,
+        devices_over_telnet: over_telnet,
     })
 }
 
@@ -302,6 +311,10 @@ struct Coordinator<'a> {
     nodes: HashMap<DeviceId, Node>,
     frontier: VecDeque<Job>,
     links: u64,
+    /// Walked devices with warnings, for the summary.
+    with_warnings: u64,
+    /// Walked devices reached over telnet, for the summary.
+    over_telnet: u64,
     progress: watch::Sender<WalkProgress>,
 }
 
@@ -490,9 +503,12 @@ impl Coordinator<'_> {
         me.parent = job.parent.map(|p| self.index.canonical(p));
         me.via = Some(job.via);
         me.method = Some(w.method);
-        if !f.rejected.is_empty() {
-            tracing::debug!(device = %raw_name, rejected = ?f.rejected, "commands the device does not know");
+        for w in &f.warnings {
+            tracing::info!(device = %raw_name, "{w}");
         }
+        me.warnings = f.warnings.clone();
+        self.with_warnings += u64::from(!me.warnings.is_empty());
+        self.over_telnet += u64::from(w.method == ConnectionMethod::Telnet);
 
         // Neighbours: identity first, then one link per port pair whatever
         // protocol(s) reported it, then the decision to walk or not.

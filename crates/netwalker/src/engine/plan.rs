@@ -62,10 +62,16 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
             (LinuxHostname, "hostname"),
             (LinuxSerial, "cat /sys/class/dmi/id/product_serial"),
             (LinuxOs, "cat /etc/os-release"),
-            (LldpcliJson, "lldpcli -f json show neighbors details"),
+            // lldpcli lives in /usr/sbin, which a user's login PATH lacks on
+            // Debian; a command-local PATH finds it without `sudo`.
+            (LldpcliJson, LLDPCLI_JSON),
         ],
     }
 }
+
+/// `lldpcli` with the PATH distributions install it on. A POSIX shell's
+/// `NAME=VALUE command` sets PATH for this one command only.
+pub const LLDPCLI_JSON: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin lldpcli -f json show neighbors details";
 
 /// A neighbour as one device reported it.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,8 +106,9 @@ pub struct DeviceFacts {
     pub stack: Vec<StackMember>,
     pub vlans: Vec<Vlan>,
     pub sightings: Vec<Sighting>,
-    /// Commands the device rejected (`% Invalid input`): kept for the log.
-    pub rejected: Vec<String>,
+    /// Planned commands the device could not answer, each with why and
+    /// what it costs (see [`unanswered`]).
+    pub warnings: Vec<String>,
 }
 
 impl DeviceFacts {
@@ -168,8 +175,8 @@ pub fn interpret(platform: Platform, answers: &[Answer]) -> DeviceFacts {
     let mut ip_rows: Vec<dp::IpInterface> = Vec::new();
     let mut inventory: Vec<dp::InventoryItem> = Vec::new();
     for a in answers {
-        if a.rejected {
-            f.rejected.push(a.command.clone());
+        if let Some(w) = unanswered(a) {
+            f.warnings.push(w);
             continue;
         }
         match a.ask {
@@ -251,6 +258,75 @@ pub fn interpret(platform: Platform, answers: &[Answer]) -> DeviceFacts {
         }
     }
     f
+}
+
+/// Why a planned command gave the walk nothing to use, if it did not. A
+/// device that cannot answer a command is a warning on that device, never
+/// silence: an empty neighbour table and "LLDP is off" are different facts.
+pub fn unanswered(a: &Answer) -> Option<String> {
+    let cmd = command_name(&a.command);
+    let has = |needle: &str| a.text.contains(needle);
+    let lost = match a.ask {
+        Ask::Cdp => "its CDP neighbours are unknown",
+        Ask::Lldp | Ask::LldpcliJson => "its LLDP neighbours are unknown",
+        _ => "that part of its record is missing",
+    };
+    if has("CDP is not enabled") || has("LLDP is not enabled") {
+        let proto = if has("CDP") { "CDP" } else { "LLDP" };
+        return Some(format!(
+            "`{cmd}`: {proto} is not enabled on the device, so its {proto} neighbours are unknown"
+        ));
+    }
+    if a.ask == Ask::LldpcliJson {
+        let hint = if has("command not found") || has("No such file or directory") {
+            Some("lldpcli was not found (is lldpd installed?)")
+        } else if has("Permission denied") {
+            Some("lldpcli was refused access to lldpd (add the login user to the `_lldpd` group)")
+        } else if has("unable to connect") || has("Connection refused") {
+            Some("lldpcli could not reach lldpd (is lldpd running?)")
+        } else {
+            None
+        };
+        if let Some(hint) = hint {
+            return Some(format!("`{cmd}`: {hint}, so {lost}"));
+        }
+        let text = a.text.trim_start();
+        if !a.rejected && !text.is_empty() && !text.starts_with('{') {
+            return Some(format!(
+                "`{cmd}` did not answer JSON ({}), so {lost}",
+                excerpt(text)
+            ));
+        }
+    }
+    a.rejected.then(|| {
+        format!(
+            "`{cmd}` was rejected by the device ({}), so {lost}",
+            excerpt(&a.text)
+        )
+    })
+}
+
+/// The command as a person would type it: without leading `NAME=VALUE`
+/// environment words.
+fn command_name(command: &str) -> &str {
+    let mut rest = command.trim_start();
+    while let Some((word, after)) = rest.split_once(' ')
+        && word.contains('=')
+    {
+        rest = after.trim_start();
+    }
+    rest
+}
+
+/// The device's own words for a warning: the first line that says
+/// something, printable characters only, at most 120 of them.
+fn excerpt(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.chars().all(|c| c == '^' || c == ' '))
+        .unwrap_or("no output");
+    line.chars().filter(|c| !c.is_control()).take(120).collect()
 }
 
 fn cdp_sighting(n: &dp::CdpNeighbor) -> Option<Sighting> {
@@ -417,6 +493,120 @@ mod tests {
             Some("SAL21543C2W")
         );
         assert_eq!(serial_in_name("core2.campus.example"), None);
+    }
+
+    fn answer(ask: Ask, command: &str, text: &str, rejected: bool) -> Answer {
+        Answer {
+            ask,
+            command: command.into(),
+            text: text.into(),
+            rejected,
+        }
+    }
+
+    #[test]
+    fn an_unanswered_command_is_a_warning_never_silence() {
+        let cases = [
+            (
+                answer(
+                    Ask::Lldp,
+                    "show lldp neighbors detail",
+                    "% LLDP is not enabled\n",
+                    false,
+                ),
+                "`show lldp neighbors detail`: LLDP is not enabled on the device, so its LLDP neighbours are unknown",
+            ),
+            (
+                answer(
+                    Ask::Cdp,
+                    "show cdp neighbors detail",
+                    "% CDP is not enabled\n",
+                    false,
+                ),
+                "`show cdp neighbors detail`: CDP is not enabled on the device, so its CDP neighbours are unknown",
+            ),
+            (
+                answer(
+                    Ask::Lldp,
+                    "show lldp neighbors detail",
+                    "         ^\n% Invalid input detected at '^' marker.\n",
+                    true,
+                ),
+                "`show lldp neighbors detail` was rejected by the device (% Invalid input detected at '^' marker.), so its LLDP neighbours are unknown",
+            ),
+            (
+                answer(
+                    Ask::LldpcliJson,
+                    LLDPCLI_JSON,
+                    "-bash: lldpcli: command not found\n",
+                    true,
+                ),
+                "`lldpcli -f json show neighbors details`: lldpcli was not found (is lldpd installed?), so its LLDP neighbours are unknown",
+            ),
+            (
+                answer(
+                    Ask::LldpcliJson,
+                    LLDPCLI_JSON,
+                    "2026-12-04T10:00:00 [WARN/lldpctl] could not connect to socket /run/lldpd.socket: Permission denied\n",
+                    false,
+                ),
+                "`lldpcli -f json show neighbors details`: lldpcli was refused access to lldpd (add the login user to the `_lldpd` group), so its LLDP neighbours are unknown",
+            ),
+            (
+                answer(
+                    Ask::LldpcliJson,
+                    LLDPCLI_JSON,
+                    "[WARN/lldpctl] unable to connect to socket /run/lldpd.socket\n",
+                    false,
+                ),
+                "`lldpcli -f json show neighbors details`: lldpcli could not reach lldpd (is lldpd running?), so its LLDP neighbours are unknown",
+            ),
+            (
+                answer(
+                    Ask::LldpcliJson,
+                    LLDPCLI_JSON,
+                    "\u{1b}[31mboom\u{7}\n",
+                    false,
+                ),
+                "`lldpcli -f json show neighbors details` did not answer JSON ([31mboom), so its LLDP neighbours are unknown",
+            ),
+            (
+                answer(
+                    Ask::Stack,
+                    "show switch",
+                    "% Invalid input detected at '^' marker.",
+                    true,
+                ),
+                "`show switch` was rejected by the device (% Invalid input detected at '^' marker.), so that part of its record is missing",
+            ),
+        ];
+        for (a, want) in cases {
+            assert_eq!(unanswered(&a).as_deref(), Some(want), "{:?}", a.text);
+        }
+        // Answers, even empty ones, are not warnings.
+        for a in [
+            answer(Ask::Cdp, "show cdp neighbors detail", "", false),
+            answer(Ask::LldpcliJson, LLDPCLI_JSON, "{\"lldp\": {}}\n", false),
+            answer(Ask::LldpcliJson, LLDPCLI_JSON, "", false),
+            answer(
+                Ask::Vlans,
+                "show vlan brief",
+                "VLAN Name Status Ports\n",
+                false,
+            ),
+        ] {
+            assert_eq!(unanswered(&a), None, "{:?}", a.text);
+        }
+        let facts = interpret(
+            Platform::CiscoIos,
+            &[answer(
+                Ask::Lldp,
+                "show lldp neighbors detail",
+                "% LLDP is not enabled\n",
+                false,
+            )],
+        );
+        assert_eq!(facts.warnings.len(), 1);
     }
 
     #[test]

@@ -209,6 +209,8 @@ pub fn inventory_tables(snap: &Snapshot, scope: &Scope<'_>, generated: UnixTime)
         "Last Seen",
         "Status",
         "Reason",
+        "Warnings",
+        "Legacy Crypto",
     ];
     if with_sites {
         dev_cols.push("Site");
@@ -257,6 +259,8 @@ pub fn inventory_tables(snap: &Snapshot, scope: &Scope<'_>, generated: UnixTime)
             Cell::text(format_time(d.last_seen)),
             Cell::text(d.status.as_str()),
             Cell::opt(d.reason.as_ref()),
+            Cell::text(d.warnings.join("\n")),
+            Cell::Bool(d.legacy_crypto),
         ];
         if with_sites {
             row.push(Cell::opt(site_of(d.id)));
@@ -479,6 +483,10 @@ fn summary_table(
         .filter(|l| ids.contains(&l.a) || ids.contains(&l.b))
         .count();
     kv("Links", Cell::int(links as i64));
+    let warned = in_scope.iter().filter(|d| !d.warnings.is_empty()).count();
+    kv("Devices with warnings", Cell::int(warned as i64));
+    let legacy = in_scope.iter().filter(|d| d.legacy_crypto).count();
+    kv("Devices on legacy SSH crypto", Cell::int(legacy as i64));
     kv("Connection rows", Cell::int(connections.rows.len() as i64));
     kv("Stack members", Cell::int(stack.rows.len() as i64));
     kv("VLAN entries", Cell::int(vlans.rows.len() as i64));

@@ -122,6 +122,12 @@ CREATE TABLE links (
 ) WITHOUT ROWID;
 CREATE INDEX links_b ON links(b);
 "#,
+    // 2: what a walked device could not answer, and whether it needed
+    // legacy SSH algorithms.
+    r#"
+ALTER TABLE devices ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE devices ADD COLUMN legacy_crypto INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The schema version this build writes.
