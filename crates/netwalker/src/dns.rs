@@ -209,30 +209,7 @@ pub struct DnsCheck {
     pub notes: Vec<String>,
 }
 
-/// True for addresses that are not routed on the internet: RFC 1918,
-/// loopback, link-local, CGNAT (100.64/10), ULA (fc00::/7), unspecified.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || (o[0] == 100 && (64..128).contains(&o[1]))
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
-}
+pub use crate::addr::is_private;
 
 /// The devices a DNS check covers: walked ones (or all with an address when
 /// `include_unwalked`), sorted by name. Read before any lookup, so the

@@ -8,8 +8,14 @@
 //!
 //! Rules, in order (the first that filters wins):
 //! 1. hostname exclude globs, 2. hostname include globs,
-//! 3. CIDR excludes, 4. CIDR includes,
-//! 5. platform substrings, 6. capability words.
+//! 3. CIDR excludes, 4. CIDR includes, 5. public addresses,
+//! 6. platform substrings, 7. capability words.
+//!
+//! Public addresses: anyone on an access port can advertise a CDP/LLDP
+//! management address, and walking it would offer our credentials to
+//! whoever answers there. So a neighbour whose address is public (outside
+//! RFC 1918, RFC 6598, ULA, link-local and loopback) is filtered unless a
+//! `cidr_include` range names it explicitly.
 //!
 //! An include rule only judges values that are known: a neighbour without a
 //! hostname passes hostname includes, one without an IP passes CIDR includes.
@@ -100,6 +106,7 @@ pub enum FilterRule {
     HostnameInclude,
     CidrExclude,
     CidrInclude,
+    PublicAddress,
     Platform,
     Capability,
 }
@@ -300,6 +307,14 @@ impl Filter {
                     format!("address {ip} is in no included range ({})", nets.join(", ")),
                 );
             }
+            if !crate::addr::is_private(ip) && !self.cidr_include.iter().any(|n| n.contains(&ip)) {
+                return filtered(
+                    FilterRule::PublicAddress,
+                    format!(
+                        "public address {ip}: neighbours may advertise any address, so public ones are walked only when a [filters] cidr_include range names them"
+                    ),
+                );
+            }
         }
         if let Some(platform) = c.platform {
             let lower = platform.to_lowercase();
@@ -398,6 +413,61 @@ mod tests {
         );
         // Unknown hostname: include rules cannot judge it.
         assert!(f.decide(&Candidate::default()).is_allowed());
+    }
+
+    #[test]
+    fn public_addresses_are_filtered_unless_an_include_range_names_them() {
+        let at = |f: &Filter, a: &str| {
+            f.decide(&Candidate {
+                hostname: Some("rogue"),
+                ip: Some(ip(a)),
+                ..Default::default()
+            })
+        };
+        let f = filter(|_| {});
+        let d = at(&f, "203.0.113.7");
+        assert!(
+            matches!(
+                d,
+                Decision::Filtered {
+                    rule: FilterRule::PublicAddress,
+                    ..
+                }
+            ),
+            "{d}"
+        );
+        assert!(
+            d.to_string()
+                .starts_with("filtered: public address 203.0.113.7"),
+            "{d}"
+        );
+        assert!(!at(&f, "2a00:1450::1").is_allowed());
+        for private in [
+            "10.9.8.7",
+            "172.20.0.1",
+            "192.168.0.1",
+            "100.64.1.1",
+            "fd12::1",
+            "127.0.0.1",
+        ] {
+            assert!(at(&f, private).is_allowed(), "{private}");
+        }
+        let f = filter(|c| {
+            c.cidr_include = vec![
+                "203.0.113.0/24".parse().unwrap(),
+                "10.0.0.0/8".parse().unwrap(),
+            ]
+        });
+        assert!(at(&f, "203.0.113.7").is_allowed());
+        assert!(!at(&f, "198.51.100.1").is_allowed());
+        // No address, no public-address verdict.
+        assert!(
+            f.decide(&Candidate {
+                hostname: Some("x"),
+                ..Default::default()
+            })
+            .is_allowed()
+        );
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! - [`identity`]: the dedup index that decides whether a sighting is a known device;
 //! - [`store`]: the SQLite inventory store (one writer, one transaction per device);
 //! - [`filter`]: decisions made before any connection;
+//! - [`addr`]: address scope (private ranges);
 //! - [`seeds`]: seed arguments, seed files and their resolution;
 //! - [`config`]: TOML config, CLI overrides, effective settings, credentials.
 
+pub mod addr;
 pub mod config;
 pub mod diagram;
 pub mod dns;

@@ -47,7 +47,9 @@ pub fn open_options(s: &Settings) -> OpenOptions {
     OpenOptions {
         platform: None,
         transports: Transports::Auto,
-        telnet_fallback: s.telnet_fallback,
+        // Telnet sends credentials in clear text: never under a policy that
+        // insists on verified host keys.
+        telnet_fallback: s.telnet_fallback && s.host_key_policy != HostKeyPolicy::Strict,
         legacy_algorithms: s.legacy_ssh,
         host_key_policy: match s.host_key_policy {
             HostKeyPolicy::AcceptNew => device_session::HostKeyPolicy::AcceptNew { known_hosts },
@@ -382,4 +384,20 @@ pub async fn demo(
 fn free_port(ip: IpAddr) -> std::io::Result<u16> {
     let l = std::net::TcpListener::bind((ip, 0))?;
     Ok(l.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn strict_host_keys_never_fall_back_to_cleartext_telnet() {
+        let mut s = Config::default().resolve().unwrap();
+        assert!(open_options(&s).telnet_fallback);
+        s.host_key_policy = HostKeyPolicy::Strict;
+        assert!(!open_options(&s).telnet_fallback);
+        s.host_key_policy = HostKeyPolicy::AcceptAny;
+        assert!(open_options(&s).telnet_fallback);
+    }
 }
