@@ -278,12 +278,17 @@ pub fn unanswered(a: &Answer) -> Option<String> {
         ));
     }
     if a.ask == Ask::LldpcliJson {
-        let hint = if has("command not found") || has("No such file or directory") {
+        // lldpcli names lldpd's socket when it cannot reach the daemon
+        // ("unable to connect to socket /run/lldpd.socket: No such file or
+        // directory"), so that is checked before "not found".
+        let hint = if has("unable to connect") || has("Connection refused") {
+            Some("lldpcli could not reach lldpd (is lldpd running?)")
+        } else if has("command not found") || has("No such file or directory") {
             Some("lldpcli was not found (is lldpd installed?)")
         } else if has("Permission denied") {
-            Some("lldpcli was refused access to lldpd (add the login user to the `_lldpd` group)")
-        } else if has("unable to connect") || has("Connection refused") {
-            Some("lldpcli could not reach lldpd (is lldpd running?)")
+            Some(
+                "the login user may not run lldpcli or use lldpd's socket (Debian: add it to the `adm` group; elsewhere to `_lldpd`)",
+            )
         } else {
             None
         };
@@ -550,13 +555,13 @@ mod tests {
                     "2026-12-04T10:00:00 [WARN/lldpctl] could not connect to socket /run/lldpd.socket: Permission denied\n",
                     false,
                 ),
-                "`lldpcli -f json show neighbors details`: lldpcli was refused access to lldpd (add the login user to the `_lldpd` group), so its LLDP neighbours are unknown",
+                "`lldpcli -f json show neighbors details`: the login user may not run lldpcli or use lldpd's socket (Debian: add it to the `adm` group; elsewhere to `_lldpd`), so its LLDP neighbours are unknown",
             ),
             (
                 answer(
                     Ask::LldpcliJson,
                     LLDPCLI_JSON,
-                    "[WARN/lldpctl] unable to connect to socket /run/lldpd.socket\n",
+                    "2026-12-04T18:50:01 [WARN/lldpctl] unable to connect to socket /run/lldpd.socket: No such file or directory\n",
                     false,
                 ),
                 "`lldpcli -f json show neighbors details`: lldpcli could not reach lldpd (is lldpd running?), so its LLDP neighbours are unknown",
