@@ -1,6 +1,6 @@
 //! `vegehub`: the command line. Thin: parse, call the library, print.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use vegehub::listen::{PushEvent, PushListener};
+use vegehub::listen::{ListenOptions, PushEvent, PushListener};
 use vegehub::push::HubLayout;
 use vegehub::selftest::{self, Outcome, SelftestOptions};
 use vegehub::{Hub, HubOptions, RetryPolicy, Transform};
@@ -30,32 +30,56 @@ struct Cli {
 #[derive(Args, Clone, Copy)]
 struct NetArgs {
     /// Request timeout in seconds (connect, send and full reply).
-    #[arg(long, global = true, default_value_t = 10.0, value_name = "SECS")]
-    timeout: f64,
+    #[arg(long, global = true, default_value = "10", value_name = "SECS", value_parser = secs)]
+    timeout: Duration,
     /// Connect timeout in seconds.
-    #[arg(long, global = true, default_value_t = 3.0, value_name = "SECS")]
-    connect_timeout: f64,
+    #[arg(long, global = true, default_value = "3", value_name = "SECS", value_parser = secs)]
+    connect_timeout: Duration,
     /// Tries for calls that are safe to repeat (1 = no retry).
     #[arg(long, global = true, default_value_t = 2, value_name = "N")]
     attempts: u32,
 }
 
+/// A positive number of seconds (fractions allowed), for clap: a bad value is
+/// a usage error (exit 2) naming the flag.
+fn secs(s: &str) -> std::result::Result<Duration, String> {
+    let n: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if n.is_nan() || n <= 0.0 {
+        return Err(format!("`{s}` must be more than 0 seconds"));
+    }
+    Duration::try_from_secs_f64(n).map_err(|_| format!("`{s}` seconds is out of range"))
+}
+
 impl NetArgs {
-    fn options(&self) -> Result<HubOptions> {
-        let secs = |s: f64, what: &str| {
-            Duration::try_from_secs_f64(s)
-                .with_context(|| format!("--{what} must be a positive number of seconds"))
-        };
-        Ok(HubOptions {
-            connect_timeout: secs(self.connect_timeout, "connect-timeout")?,
-            request_timeout: secs(self.timeout, "timeout")?,
+    fn options(&self) -> HubOptions {
+        HubOptions {
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.timeout,
             retry: RetryPolicy {
                 attempts: self.attempts.max(1),
                 ..RetryPolicy::default()
             },
             retry_config_set: false,
-        })
+        }
     }
+}
+
+/// A usage or configuration error: the program exits 2, not 1.
+#[derive(Debug)]
+struct Usage(anyhow::Error);
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+impl std::error::Error for Usage {}
+
+/// Wraps an error as a [`Usage`] error.
+fn usage(e: impl Into<anyhow::Error>) -> anyhow::Error {
+    Usage(e.into()).into()
 }
 
 #[derive(Args, Clone)]
@@ -70,8 +94,8 @@ enum Cmd {
     /// Find hubs on the local network over mDNS (_vege._tcp.local.).
     Discover {
         /// How long to listen, in seconds.
-        #[arg(long, default_value_t = 3.0, value_name = "SECS")]
-        wait: f64,
+        #[arg(long, default_value = "3", value_name = "SECS", value_parser = secs)]
+        wait: Duration,
         #[arg(long)]
         json: bool,
     },
@@ -110,8 +134,23 @@ enum Cmd {
     },
     /// Receive hub pushes (webhook) and print mapped values.
     Listen {
-        #[arg(long, default_value = "0.0.0.0:8123")]
+        /// Address to listen on; loopback unless told otherwise
+        /// (`--listen 0.0.0.0:8123` to receive from hubs on the network).
+        #[arg(long, default_value = "127.0.0.1:8123")]
         listen: SocketAddr,
+        /// Require pushes to carry the key held in this environment variable
+        /// (the `api_key` the hub was set up with; others get 401).
+        #[arg(long, value_name = "VAR")]
+        key_env: Option<String>,
+        /// Connections served at once; more are refused (503, closed).
+        #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
+        /// Seconds a client may take to send its request head.
+        #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+        header_timeout: Duration,
+        /// Seconds a client may take to send its body.
+        #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+        body_timeout: Duration,
         /// Read the slot layout from this hub.
         #[arg(long)]
         hub: Option<String>,
@@ -145,8 +184,8 @@ enum Cmd {
         /// Also change the push target, then restore the backed-up config.
         #[arg(long)]
         setup: bool,
-        #[arg(long, default_value_t = 5.0, value_name = "SECS")]
-        discover_wait: f64,
+        #[arg(long, default_value = "5", value_name = "SECS", value_parser = secs)]
+        discover_wait: Duration,
         #[arg(long)]
         json: bool,
     },
@@ -220,16 +259,24 @@ struct SimArgs {
     #[arg(long, value_name = "SECS")]
     push_period: Option<u64>,
     /// Grace period for shutdown, in seconds.
-    #[arg(long, default_value_t = 2.0)]
-    grace: f64,
+    #[arg(long, default_value = "2", value_name = "SECS", value_parser = secs)]
+    grace: Duration,
     /// Start with these faults, as JSON (same shape as `POST /_sim/faults`),
     /// e.g. '{"latency_ms": 500}' or '{"body": "html"}'.
     #[arg(long, value_name = "JSON")]
     faults: Option<String>,
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    use std::process::ExitCode;
+    // Parse errors (and bad values, see `secs`) exit 2; --help and --version 0.
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -238,12 +285,29 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let cli = Cli::parse();
-    match run(cli).await {
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(run(cli));
+    // Name lookups run on detached threads (vegehub::resolve), but a stray
+    // blocking task must not hold the exit either.
+    rt.shutdown_timeout(Duration::from_millis(200));
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            let is_usage = e.downcast_ref::<Usage>().is_some()
+                || matches!(
+                    e.downcast_ref::<vegehub::Error>(),
+                    Some(
+                        vegehub::Error::InvalidAddress { .. } | vegehub::Error::InvalidArgument(_)
+                    )
+                );
+            ExitCode::from(if is_usage { 2 } else { 1 })
         }
     }
 }
@@ -274,7 +338,7 @@ fn shutdown_signal() -> CancellationToken {
 }
 
 fn hub(host: &HostArg, net: &NetArgs, http: &reqwest::Client) -> Result<Hub> {
-    Ok(Hub::with_client(&host.host, http.clone(), net.options()?)?)
+    Ok(Hub::with_client(&host.host, http.clone(), net.options())?)
 }
 
 fn print_json(v: &impl serde::Serialize) -> Result<()> {
@@ -317,11 +381,10 @@ fn redact(v: &mut Value) {
 
 async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     let net = cli.net;
-    let http = vegehub::http_client(&net.options()?);
+    let http = vegehub::http_client(&net.options());
     let ok = std::process::ExitCode::SUCCESS;
     match cli.cmd {
         Cmd::Discover { wait, json } => {
-            let wait = Duration::try_from_secs_f64(wait).context("--wait")?;
             let found = vegehub::discover(wait, None).await?;
             if json {
                 print_json(&found)?;
@@ -388,14 +451,17 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 std::io::read_to_string(std::io::stdin()).context("reading stdin")?
             } else {
                 std::fs::read_to_string(&file)
-                    .with_context(|| format!("reading {}", file.display()))?
+                    .with_context(|| format!("reading {}", file.display()))
+                    .map_err(usage)?
             };
-            let body: Value = serde_json::from_str(&text).context("the config file is not JSON")?;
+            let body: Value = serde_json::from_str(&text)
+                .context("the config file is not JSON")
+                .map_err(usage)?;
             if has_redacted(&body) {
-                bail!(
+                return Err(usage(anyhow::anyhow!(
                     "the config holds `{REDACTED}` where a key belongs: it was printed with secrets hidden; \
                      save it with `vegehub config get --show-secrets` instead"
-                );
+                )));
             }
             let h = hub(&host, &net, &http)?;
             let h = h.with_options(HubOptions {
@@ -450,6 +516,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Cmd::Listen {
             listen,
+            key_env,
+            max_connections,
+            header_timeout,
+            body_timeout,
             hub: from_hub,
             channels,
             actuators,
@@ -471,7 +541,14 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 }),
                 (None, None) => None,
             };
-            return listen_cmd(listen, layout, transform, json).await;
+            let opts = ListenOptions {
+                header_timeout,
+                body_timeout,
+                max_connections: max_connections as usize,
+                api_key: key_env.as_deref().map(key_from_env).transpose()?,
+                ..ListenOptions::default()
+            };
+            return listen_cmd(listen, opts, layout, transform, json).await;
         }
         Cmd::Sim(args) => return sim(args).await,
         Cmd::Selftest {
@@ -489,14 +566,25 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     Ok(ok)
 }
 
+/// The key held in environment variable `var`; missing or empty is a usage error.
+fn key_from_env(var: &str) -> Result<SecretString> {
+    match std::env::var(var) {
+        Ok(k) if !k.is_empty() => Ok(SecretString::from(k)),
+        _ => Err(usage(anyhow::anyhow!(
+            "environment variable {var} holds no key; export it (e.g. `read -rs {var} && export {var}`)"
+        ))),
+    }
+}
+
 async fn listen_cmd(
     addr: SocketAddr,
+    opts: ListenOptions,
     layout: Option<HubLayout>,
     transform: Option<Transform>,
     as_json: bool,
 ) -> Result<std::process::ExitCode> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<PushEvent>(64);
-    let listener = PushListener::start(addr, tx)
+    let listener = PushListener::start_with(addr, tx, opts)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     println!("listening on http://{}", listener.addr());
@@ -572,9 +660,13 @@ fn print_push(
 }
 
 async fn sim(args: SimArgs) -> Result<std::process::ExitCode> {
-    let grace = Duration::try_from_secs_f64(args.grace).context("--grace")?;
+    let grace = args.grace;
     let faults: Option<vegehub_sim::Faults> = match &args.faults {
-        Some(j) => Some(serde_json::from_str(j).context("--faults is not a valid fault set")?),
+        Some(j) => Some(
+            serde_json::from_str(j)
+                .context("--faults is not a valid fault set")
+                .map_err(usage)?,
+        ),
         None => None,
     };
     let handle = vegehub_sim::start(vegehub_sim::SimConfig {
@@ -649,7 +741,7 @@ async fn selftest_cmd(
     yes: bool,
     mut actuators: bool,
     mut setup: bool,
-    discover_wait: f64,
+    discover_wait: Duration,
     as_json: bool,
     net: &NetArgs,
     http: reqwest::Client,
@@ -675,10 +767,10 @@ async fn selftest_cmd(
     }
     let opts = SelftestOptions {
         host,
-        discover_timeout: Duration::try_from_secs_f64(discover_wait).context("--discover-wait")?,
+        discover_timeout: discover_wait,
         actuators,
         setup,
-        hub_options: net.options()?,
+        hub_options: net.options(),
         ..SelftestOptions::default()
     };
     let cancel = shutdown_signal();
