@@ -115,9 +115,13 @@ enum Cmd {
     Setup {
         #[command(flatten)]
         host: HostArg,
-        /// API key the hub sends with each push.
-        #[arg(long, env = "VEGEHUB_API_KEY", hide_env_values = true)]
-        key: String,
+        /// Environment variable holding the API key the hub sends with each
+        /// push (never on the command line).
+        #[arg(long, default_value = "VEGEHUB_API_KEY", value_name = "VAR")]
+        key_env: String,
+        /// Read the API key from the first line of stdin instead.
+        #[arg(long)]
+        key_stdin: bool,
         /// URL the hub pushes to.
         #[arg(long)]
         server: String,
@@ -186,6 +190,16 @@ enum Cmd {
         setup: bool,
         #[arg(long, default_value = "5", value_name = "SECS", value_parser = secs)]
         discover_wait: Duration,
+        /// Where the setup test saves the hub's config before changing it.
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        backup_dir: PathBuf,
+        /// Tries of the config restore, with backoff.
+        #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+        restore_attempts: u32,
+        /// Most actuator slots the actuator test switches; a hub reporting
+        /// more fails the test before anything is switched.
+        #[arg(long, default_value_t = 64, value_name = "N")]
+        max_actuators: u32,
         #[arg(long)]
         json: bool,
     },
@@ -314,27 +328,51 @@ fn main() -> std::process::ExitCode {
 
 /// Cancelled on the first SIGINT or SIGTERM.
 fn shutdown_signal() -> CancellationToken {
-    let token = CancellationToken::new();
-    let t = token.clone();
-    tokio::spawn(async move {
-        let term = async {
-            #[cfg(unix)]
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
+    shutdown_signals().0
+}
+
+/// The first token is cancelled on the first SIGINT or SIGTERM, the second on
+/// the next one (to stop a cleanup that the first one started). The handlers
+/// are installed before this returns, so a signal right after a "ready" line
+/// is never lost to the default action.
+fn shutdown_signals() -> (CancellationToken, CancellationToken) {
+    let (first, second) = (CancellationToken::new(), CancellationToken::new());
+    let (f, s) = (first.clone(), second.clone());
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt()).ok();
+        let mut term = signal(SignalKind::terminate()).ok();
+        tokio::spawn(async move {
+            for token in [f, s] {
+                let int_recv = async {
+                    match int.as_mut() {
+                        Some(i) => i.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let term_recv = async {
+                    match term.as_mut() {
+                        Some(t) => t.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = int_recv => {}
+                    _ = term_recv => {}
                 }
-                Err(_) => std::future::pending::<()>().await,
+                token.cancel();
             }
-            #[cfg(not(unix))]
-            std::future::pending::<()>().await
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term => {}
+        });
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        for token in [f, s] {
+            let _ = tokio::signal::ctrl_c().await;
+            token.cancel();
         }
-        t.cancel();
     });
-    token
+    (first, second)
 }
 
 fn hub(host: &HostArg, net: &NetArgs, http: &reqwest::Client) -> Result<Hub> {
@@ -472,8 +510,17 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .await?;
             println!("config set on {}", h.host());
         }
-        Cmd::Setup { host, key, server } => {
-            let key = SecretString::from(key);
+        Cmd::Setup {
+            host,
+            key_env,
+            key_stdin,
+            server,
+        } => {
+            let key = if key_stdin {
+                key_from_stdin()?
+            } else {
+                key_from_env(&key_env)?
+            };
             let h = hub(&host, &net, &http)?;
             let change = h.setup(&key, &server).await?;
             println!("{}: {change:?}; pushes go to {server}", h.host());
@@ -557,10 +604,21 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             actuators,
             setup,
             discover_wait,
+            backup_dir,
+            restore_attempts,
+            max_actuators,
             json,
         } => {
-            return selftest_cmd(host, yes, actuators, setup, discover_wait, json, &net, http)
-                .await;
+            let opts = SelftestOptions {
+                host,
+                discover_timeout: discover_wait,
+                hub_options: net.options(),
+                backup_dir,
+                restore_attempts,
+                max_actuators,
+                ..SelftestOptions::default()
+            };
+            return selftest_cmd(opts, yes, actuators, setup, json, http).await;
         }
     }
     Ok(ok)
@@ -576,6 +634,19 @@ fn key_from_env(var: &str) -> Result<SecretString> {
     }
 }
 
+/// The first line of stdin, without its line end; empty is a usage error.
+fn key_from_stdin() -> Result<SecretString> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the key from stdin")?;
+    let key = line.trim_end_matches(['\r', '\n']);
+    if key.is_empty() {
+        return Err(usage(anyhow::anyhow!("--key-stdin: stdin held no key")));
+    }
+    Ok(SecretString::from(key.to_string()))
+}
+
 async fn listen_cmd(
     addr: SocketAddr,
     opts: ListenOptions,
@@ -587,8 +658,8 @@ async fn listen_cmd(
     let listener = PushListener::start_with(addr, tx, opts)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    println!("listening on http://{}", listener.addr());
     let stop = shutdown_signal();
+    println!("listening on http://{}", listener.addr());
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
@@ -735,15 +806,12 @@ async fn confirm(question: String) -> bool {
     .unwrap_or(false)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn selftest_cmd(
-    host: Option<String>,
+    mut opts: SelftestOptions,
     yes: bool,
     mut actuators: bool,
     mut setup: bool,
-    discover_wait: Duration,
     as_json: bool,
-    net: &NetArgs,
     http: reqwest::Client,
 ) -> Result<std::process::ExitCode> {
     let tty = std::io::stdin().is_terminal();
@@ -765,15 +833,15 @@ async fn selftest_cmd(
             setup = false;
         }
     }
-    let opts = SelftestOptions {
-        host,
-        discover_timeout: discover_wait,
-        actuators,
-        setup,
-        hub_options: net.options(),
-        ..SelftestOptions::default()
-    };
-    let cancel = shutdown_signal();
+    opts.actuators = actuators;
+    opts.setup = setup;
+    let (cancel, abort) = shutdown_signals();
+    opts.abort = abort;
+    let note = cancel.clone();
+    tokio::spawn(async move {
+        note.cancelled().await;
+        eprintln!("interrupted: cleaning up (Ctrl-C again stops the cleanup)");
+    });
     for (name, why) in &notes {
         eprintln!("note: {name} will be skipped: it {why}");
     }
@@ -789,7 +857,9 @@ async fn selftest_cmd(
     } else {
         0
     };
-    if summary.interrupted {
+    if opts.abort.is_cancelled() {
+        eprintln!("aborted: cleanup was cut short; see the results above for what is left to undo");
+    } else if summary.interrupted {
         eprintln!(
             "interrupted: actuators switched off and config restored where those tests had started"
         );
