@@ -118,7 +118,7 @@ PY
   "$bin" config get --host "$sim_addr" --show-secrets >"$cfgfile" 2>/dev/null
   grep -q '"PYKEY"' "$cfgfile" || { echo "our client does not see Python's setup"; exit 1; }
   # ... and our setup updates that endpoint in place (same name) instead of appending.
-  out="$("$bin" setup --host "$sim_addr" --key RUSTKEY --server http://127.0.0.1:9/api/webhook/rust)"
+  out="$(VEGEHUB_API_KEY=RUSTKEY "$bin" setup --host "$sim_addr" --server http://127.0.0.1:9/api/webhook/rust)"
   echo "$out"
   if [ "$fw" = endpoints ]; then
     grep -q "Updated { id: 2 }" <<<"$out" || { echo "expected an in-place update of Python's endpoint id 2"; exit 1; }

@@ -207,11 +207,16 @@ async fn config_set(State(shared): S, body: Bytes) -> Response {
         Ok(m) => m,
         Err(r) => return *r,
     };
-    let no_persist = shared
-        .faults
-        .lock()
-        .map(|f| f.config_no_persist)
-        .unwrap_or(false);
+    let (no_persist, scripted) = {
+        let mut f = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let next = (!f.config_set_statuses.is_empty()).then(|| f.config_set_statuses.remove(0));
+        (f.config_no_persist, next)
+    };
+    if let Some(status) = scripted.filter(|s| *s != 200)
+        && let Ok(status) = StatusCode::from_u16(status)
+    {
+        return json_reply(status, &json!({"error": "simulated config/set failure"}));
+    }
     let mut hub = shared.hub.lock().unwrap_or_else(|p| p.into_inner());
     match hub.validate_config_set(&req) {
         Ok(changes) => {

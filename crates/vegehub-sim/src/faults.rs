@@ -38,6 +38,11 @@ pub struct Faults {
     pub connection_close: bool,
     /// `config/set` answers success but changes nothing.
     pub config_no_persist: bool,
+    /// The next `config/set` calls answer these statuses, one each, in order
+    /// (200 = handled normally; anything else changes nothing); then normal
+    /// again. `[200, 200, 503]` lets two writes through and fails the third,
+    /// e.g. a self-test's first restore attempt.
+    pub config_set_statuses: Vec<u16>,
     /// Asleep: the port refuses connections for this long, then the hub wakes.
     /// (Write-only over HTTP: reading it back shows what was asked last.)
     pub asleep_ms: Option<u64>,

@@ -460,3 +460,38 @@ async fn asleep_ms_over_http_sleeps_then_wakes_by_itself() {
     assert!(started.elapsed() >= Duration::from_millis(900));
     sim.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn config_set_statuses_script_the_next_writes_in_order() {
+    let sim = vegehub_sim::start(SimConfig {
+        firmware: Firmware::Legacy,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    sim.set_faults(Faults {
+        config_set_statuses: vec![200, 503, 500],
+        ..Faults::default()
+    });
+    let (base, c) = (sim.url(), client());
+    let mut seen = Vec::new();
+    for key in ["a", "b", "c", "d"] {
+        let (st, _) = post(&c, &base, "/api/config/set", json!({"api_key": key})).await;
+        seen.push((st, sim.config()["api_key"].as_str().unwrap().to_string()));
+    }
+    // A failed write changes nothing; after the script, writes work again.
+    let want = [(200, "a"), (503, "a"), (500, "a"), (200, "d")];
+    let want: Vec<(u16, String)> = want.iter().map(|(s, k)| (*s, k.to_string())).collect();
+    assert_eq!(seen, want);
+    assert!(sim.faults().config_set_statuses.is_empty());
+    // Other calls do not use up the script.
+    sim.set_faults(Faults {
+        config_set_statuses: vec![503],
+        ..Faults::default()
+    });
+    let (st, _) = post(&c, &base, "/api/config/get", json!({"api_key": []})).await;
+    assert_eq!(st, 200);
+    assert_eq!(sim.faults().config_set_statuses, vec![503]);
+    drop(c);
+    sim.shutdown(Duration::from_secs(2)).await;
+}

@@ -65,9 +65,14 @@ impl Default for HubOptions {
 }
 
 /// One pooled HTTP client for the program's life, configured for hubs: plain
-/// HTTP, connect timeout, no proxy from the environment (hubs are on the LAN).
+/// HTTP, connect timeout, no proxy from the environment (hubs are on the LAN),
+/// name lookups bounded by the connect timeout on detached threads
+/// ([`crate::resolve::DeadlineResolver`]).
 pub fn http_client(opts: &HubOptions) -> reqwest::Client {
     reqwest::Client::builder()
+        .dns_resolver(crate::resolve::DeadlineResolver::system(
+            opts.connect_timeout,
+        ))
         .connect_timeout(opts.connect_timeout)
         .timeout(opts.request_timeout)
         .no_proxy()

@@ -17,6 +17,10 @@
 //!   the last handle is dropped the pool and its idle keep-alive connections
 //!   are closed — no per-request sessions, no sleep before exit to hide
 //!   "unclosed connection" warnings.
+//! * **Name lookups end at their deadline** and never hold the program's exit:
+//!   the client [`http_client`] builds resolves through
+//!   [`resolve::DeadlineResolver`] (a detached thread per lookup, bounded by the
+//!   connect timeout), not on tokio's blocking pool.
 //! * **Every exchange has a deadline.** The connect timeout is set on the client
 //!   the library builds; the request timeout ([`HubOptions::request_timeout`])
 //!   wraps the whole exchange — connect, send, and reading the body to its end —
@@ -45,6 +49,7 @@ pub mod discovery;
 pub mod error;
 pub mod listen;
 pub mod push;
+pub mod resolve;
 pub mod selftest;
 pub mod transforms;
 

@@ -1,6 +1,6 @@
 //! `vegehub`: the command line. Thin: parse, call the library, print.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use vegehub::listen::{PushEvent, PushListener};
+use vegehub::listen::{ListenOptions, PushEvent, PushListener};
 use vegehub::push::HubLayout;
 use vegehub::selftest::{self, Outcome, SelftestOptions};
 use vegehub::{Hub, HubOptions, RetryPolicy, Transform};
@@ -30,32 +30,56 @@ struct Cli {
 #[derive(Args, Clone, Copy)]
 struct NetArgs {
     /// Request timeout in seconds (connect, send and full reply).
-    #[arg(long, global = true, default_value_t = 10.0, value_name = "SECS")]
-    timeout: f64,
+    #[arg(long, global = true, default_value = "10", value_name = "SECS", value_parser = secs)]
+    timeout: Duration,
     /// Connect timeout in seconds.
-    #[arg(long, global = true, default_value_t = 3.0, value_name = "SECS")]
-    connect_timeout: f64,
+    #[arg(long, global = true, default_value = "3", value_name = "SECS", value_parser = secs)]
+    connect_timeout: Duration,
     /// Tries for calls that are safe to repeat (1 = no retry).
     #[arg(long, global = true, default_value_t = 2, value_name = "N")]
     attempts: u32,
 }
 
+/// A positive number of seconds (fractions allowed), for clap: a bad value is
+/// a usage error (exit 2) naming the flag.
+fn secs(s: &str) -> std::result::Result<Duration, String> {
+    let n: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if n.is_nan() || n <= 0.0 {
+        return Err(format!("`{s}` must be more than 0 seconds"));
+    }
+    Duration::try_from_secs_f64(n).map_err(|_| format!("`{s}` seconds is out of range"))
+}
+
 impl NetArgs {
-    fn options(&self) -> Result<HubOptions> {
-        let secs = |s: f64, what: &str| {
-            Duration::try_from_secs_f64(s)
-                .with_context(|| format!("--{what} must be a positive number of seconds"))
-        };
-        Ok(HubOptions {
-            connect_timeout: secs(self.connect_timeout, "connect-timeout")?,
-            request_timeout: secs(self.timeout, "timeout")?,
+    fn options(&self) -> HubOptions {
+        HubOptions {
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.timeout,
             retry: RetryPolicy {
                 attempts: self.attempts.max(1),
                 ..RetryPolicy::default()
             },
             retry_config_set: false,
-        })
+        }
     }
+}
+
+/// A usage or configuration error: the program exits 2, not 1.
+#[derive(Debug)]
+struct Usage(anyhow::Error);
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+impl std::error::Error for Usage {}
+
+/// Wraps an error as a [`Usage`] error.
+fn usage(e: impl Into<anyhow::Error>) -> anyhow::Error {
+    Usage(e.into()).into()
 }
 
 #[derive(Args, Clone)]
@@ -70,8 +94,8 @@ enum Cmd {
     /// Find hubs on the local network over mDNS (_vege._tcp.local.).
     Discover {
         /// How long to listen, in seconds.
-        #[arg(long, default_value_t = 3.0, value_name = "SECS")]
-        wait: f64,
+        #[arg(long, default_value = "3", value_name = "SECS", value_parser = secs)]
+        wait: Duration,
         #[arg(long)]
         json: bool,
     },
@@ -91,9 +115,13 @@ enum Cmd {
     Setup {
         #[command(flatten)]
         host: HostArg,
-        /// API key the hub sends with each push.
-        #[arg(long, env = "VEGEHUB_API_KEY", hide_env_values = true)]
-        key: String,
+        /// Environment variable holding the API key the hub sends with each
+        /// push (never on the command line).
+        #[arg(long, default_value = "VEGEHUB_API_KEY", value_name = "VAR")]
+        key_env: String,
+        /// Read the API key from the first line of stdin instead.
+        #[arg(long)]
+        key_stdin: bool,
         /// URL the hub pushes to.
         #[arg(long)]
         server: String,
@@ -110,8 +138,23 @@ enum Cmd {
     },
     /// Receive hub pushes (webhook) and print mapped values.
     Listen {
-        #[arg(long, default_value = "0.0.0.0:8123")]
+        /// Address to listen on; loopback unless told otherwise
+        /// (`--listen 0.0.0.0:8123` to receive from hubs on the network).
+        #[arg(long, default_value = "127.0.0.1:8123")]
         listen: SocketAddr,
+        /// Require pushes to carry the key held in this environment variable
+        /// (the `api_key` the hub was set up with; others get 401).
+        #[arg(long, value_name = "VAR")]
+        key_env: Option<String>,
+        /// Connections served at once; more are refused (503, closed).
+        #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
+        /// Seconds a client may take to send its request head.
+        #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+        header_timeout: Duration,
+        /// Seconds a client may take to send its body.
+        #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+        body_timeout: Duration,
         /// Read the slot layout from this hub.
         #[arg(long)]
         hub: Option<String>,
@@ -145,8 +188,18 @@ enum Cmd {
         /// Also change the push target, then restore the backed-up config.
         #[arg(long)]
         setup: bool,
-        #[arg(long, default_value_t = 5.0, value_name = "SECS")]
-        discover_wait: f64,
+        #[arg(long, default_value = "5", value_name = "SECS", value_parser = secs)]
+        discover_wait: Duration,
+        /// Where the setup test saves the hub's config before changing it.
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        backup_dir: PathBuf,
+        /// Tries of the config restore, with backoff.
+        #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+        restore_attempts: u32,
+        /// Most actuator slots the actuator test switches; a hub reporting
+        /// more fails the test before anything is switched.
+        #[arg(long, default_value_t = 64, value_name = "N")]
+        max_actuators: u32,
         #[arg(long)]
         json: bool,
     },
@@ -220,16 +273,24 @@ struct SimArgs {
     #[arg(long, value_name = "SECS")]
     push_period: Option<u64>,
     /// Grace period for shutdown, in seconds.
-    #[arg(long, default_value_t = 2.0)]
-    grace: f64,
+    #[arg(long, default_value = "2", value_name = "SECS", value_parser = secs)]
+    grace: Duration,
     /// Start with these faults, as JSON (same shape as `POST /_sim/faults`),
     /// e.g. '{"latency_ms": 500}' or '{"body": "html"}'.
     #[arg(long, value_name = "JSON")]
     faults: Option<String>,
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    use std::process::ExitCode;
+    // Parse errors (and bad values, see `secs`) exit 2; --help and --version 0.
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -238,43 +299,84 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let cli = Cli::parse();
-    match run(cli).await {
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(run(cli));
+    // Name lookups run on detached threads (vegehub::resolve), but a stray
+    // blocking task must not hold the exit either.
+    rt.shutdown_timeout(Duration::from_millis(200));
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            let is_usage = e.downcast_ref::<Usage>().is_some()
+                || matches!(
+                    e.downcast_ref::<vegehub::Error>(),
+                    Some(
+                        vegehub::Error::InvalidAddress { .. } | vegehub::Error::InvalidArgument(_)
+                    )
+                );
+            ExitCode::from(if is_usage { 2 } else { 1 })
         }
     }
 }
 
 /// Cancelled on the first SIGINT or SIGTERM.
 fn shutdown_signal() -> CancellationToken {
-    let token = CancellationToken::new();
-    let t = token.clone();
-    tokio::spawn(async move {
-        let term = async {
-            #[cfg(unix)]
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
+    shutdown_signals().0
+}
+
+/// The first token is cancelled on the first SIGINT or SIGTERM, the second on
+/// the next one (to stop a cleanup that the first one started). The handlers
+/// are installed before this returns, so a signal right after a "ready" line
+/// is never lost to the default action.
+fn shutdown_signals() -> (CancellationToken, CancellationToken) {
+    let (first, second) = (CancellationToken::new(), CancellationToken::new());
+    let (f, s) = (first.clone(), second.clone());
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt()).ok();
+        let mut term = signal(SignalKind::terminate()).ok();
+        tokio::spawn(async move {
+            for token in [f, s] {
+                let int_recv = async {
+                    match int.as_mut() {
+                        Some(i) => i.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let term_recv = async {
+                    match term.as_mut() {
+                        Some(t) => t.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = int_recv => {}
+                    _ = term_recv => {}
                 }
-                Err(_) => std::future::pending::<()>().await,
+                token.cancel();
             }
-            #[cfg(not(unix))]
-            std::future::pending::<()>().await
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term => {}
+        });
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        for token in [f, s] {
+            let _ = tokio::signal::ctrl_c().await;
+            token.cancel();
         }
-        t.cancel();
     });
-    token
+    (first, second)
 }
 
 fn hub(host: &HostArg, net: &NetArgs, http: &reqwest::Client) -> Result<Hub> {
-    Ok(Hub::with_client(&host.host, http.clone(), net.options()?)?)
+    Ok(Hub::with_client(&host.host, http.clone(), net.options())?)
 }
 
 fn print_json(v: &impl serde::Serialize) -> Result<()> {
@@ -317,11 +419,10 @@ fn redact(v: &mut Value) {
 
 async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     let net = cli.net;
-    let http = vegehub::http_client(&net.options()?);
+    let http = vegehub::http_client(&net.options());
     let ok = std::process::ExitCode::SUCCESS;
     match cli.cmd {
         Cmd::Discover { wait, json } => {
-            let wait = Duration::try_from_secs_f64(wait).context("--wait")?;
             let found = vegehub::discover(wait, None).await?;
             if json {
                 print_json(&found)?;
@@ -388,14 +489,17 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 std::io::read_to_string(std::io::stdin()).context("reading stdin")?
             } else {
                 std::fs::read_to_string(&file)
-                    .with_context(|| format!("reading {}", file.display()))?
+                    .with_context(|| format!("reading {}", file.display()))
+                    .map_err(usage)?
             };
-            let body: Value = serde_json::from_str(&text).context("the config file is not JSON")?;
+            let body: Value = serde_json::from_str(&text)
+                .context("the config file is not JSON")
+                .map_err(usage)?;
             if has_redacted(&body) {
-                bail!(
+                return Err(usage(anyhow::anyhow!(
                     "the config holds `{REDACTED}` where a key belongs: it was printed with secrets hidden; \
                      save it with `vegehub config get --show-secrets` instead"
-                );
+                )));
             }
             let h = hub(&host, &net, &http)?;
             let h = h.with_options(HubOptions {
@@ -406,8 +510,17 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 .await?;
             println!("config set on {}", h.host());
         }
-        Cmd::Setup { host, key, server } => {
-            let key = SecretString::from(key);
+        Cmd::Setup {
+            host,
+            key_env,
+            key_stdin,
+            server,
+        } => {
+            let key = if key_stdin {
+                key_from_stdin()?
+            } else {
+                key_from_env(&key_env)?
+            };
             let h = hub(&host, &net, &http)?;
             let change = h.setup(&key, &server).await?;
             println!("{}: {change:?}; pushes go to {server}", h.host());
@@ -450,6 +563,10 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         }
         Cmd::Listen {
             listen,
+            key_env,
+            max_connections,
+            header_timeout,
+            body_timeout,
             hub: from_hub,
             channels,
             actuators,
@@ -471,7 +588,14 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 }),
                 (None, None) => None,
             };
-            return listen_cmd(listen, layout, transform, json).await;
+            let opts = ListenOptions {
+                header_timeout,
+                body_timeout,
+                max_connections: max_connections as usize,
+                api_key: key_env.as_deref().map(key_from_env).transpose()?,
+                ..ListenOptions::default()
+            };
+            return listen_cmd(listen, opts, layout, transform, json).await;
         }
         Cmd::Sim(args) => return sim(args).await,
         Cmd::Selftest {
@@ -480,27 +604,62 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             actuators,
             setup,
             discover_wait,
+            backup_dir,
+            restore_attempts,
+            max_actuators,
             json,
         } => {
-            return selftest_cmd(host, yes, actuators, setup, discover_wait, json, &net, http)
-                .await;
+            let opts = SelftestOptions {
+                host,
+                discover_timeout: discover_wait,
+                hub_options: net.options(),
+                backup_dir,
+                restore_attempts,
+                max_actuators,
+                ..SelftestOptions::default()
+            };
+            return selftest_cmd(opts, yes, actuators, setup, json, http).await;
         }
     }
     Ok(ok)
 }
 
+/// The key held in environment variable `var`; missing or empty is a usage error.
+fn key_from_env(var: &str) -> Result<SecretString> {
+    match std::env::var(var) {
+        Ok(k) if !k.is_empty() => Ok(SecretString::from(k)),
+        _ => Err(usage(anyhow::anyhow!(
+            "environment variable {var} holds no key; export it (e.g. `read -rs {var} && export {var}`)"
+        ))),
+    }
+}
+
+/// The first line of stdin, without its line end; empty is a usage error.
+fn key_from_stdin() -> Result<SecretString> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the key from stdin")?;
+    let key = line.trim_end_matches(['\r', '\n']);
+    if key.is_empty() {
+        return Err(usage(anyhow::anyhow!("--key-stdin: stdin held no key")));
+    }
+    Ok(SecretString::from(key.to_string()))
+}
+
 async fn listen_cmd(
     addr: SocketAddr,
+    opts: ListenOptions,
     layout: Option<HubLayout>,
     transform: Option<Transform>,
     as_json: bool,
 ) -> Result<std::process::ExitCode> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<PushEvent>(64);
-    let listener = PushListener::start(addr, tx)
+    let listener = PushListener::start_with(addr, tx, opts)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    println!("listening on http://{}", listener.addr());
     let stop = shutdown_signal();
+    println!("listening on http://{}", listener.addr());
     loop {
         tokio::select! {
             _ = stop.cancelled() => break,
@@ -572,9 +731,13 @@ fn print_push(
 }
 
 async fn sim(args: SimArgs) -> Result<std::process::ExitCode> {
-    let grace = Duration::try_from_secs_f64(args.grace).context("--grace")?;
+    let grace = args.grace;
     let faults: Option<vegehub_sim::Faults> = match &args.faults {
-        Some(j) => Some(serde_json::from_str(j).context("--faults is not a valid fault set")?),
+        Some(j) => Some(
+            serde_json::from_str(j)
+                .context("--faults is not a valid fault set")
+                .map_err(usage)?,
+        ),
         None => None,
     };
     let handle = vegehub_sim::start(vegehub_sim::SimConfig {
@@ -643,15 +806,12 @@ async fn confirm(question: String) -> bool {
     .unwrap_or(false)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn selftest_cmd(
-    host: Option<String>,
+    mut opts: SelftestOptions,
     yes: bool,
     mut actuators: bool,
     mut setup: bool,
-    discover_wait: f64,
     as_json: bool,
-    net: &NetArgs,
     http: reqwest::Client,
 ) -> Result<std::process::ExitCode> {
     let tty = std::io::stdin().is_terminal();
@@ -673,15 +833,15 @@ async fn selftest_cmd(
             setup = false;
         }
     }
-    let opts = SelftestOptions {
-        host,
-        discover_timeout: Duration::try_from_secs_f64(discover_wait).context("--discover-wait")?,
-        actuators,
-        setup,
-        hub_options: net.options()?,
-        ..SelftestOptions::default()
-    };
-    let cancel = shutdown_signal();
+    opts.actuators = actuators;
+    opts.setup = setup;
+    let (cancel, abort) = shutdown_signals();
+    opts.abort = abort;
+    let note = cancel.clone();
+    tokio::spawn(async move {
+        note.cancelled().await;
+        eprintln!("interrupted: cleaning up (Ctrl-C again stops the cleanup)");
+    });
     for (name, why) in &notes {
         eprintln!("note: {name} will be skipped: it {why}");
     }
@@ -697,7 +857,9 @@ async fn selftest_cmd(
     } else {
         0
     };
-    if summary.interrupted {
+    if opts.abort.is_cancelled() {
+        eprintln!("aborted: cleanup was cut short; see the results above for what is left to undo");
+    } else if summary.interrupted {
         eprintln!(
             "interrupted: actuators switched off and config restored where those tests had started"
         );

@@ -3,7 +3,15 @@
 //! Changes are always undone: the actuator test ends with every actuator off and
 //! the setup test restores the backed-up config, both on failure and when the
 //! run is cancelled (Ctrl-C). The cleanup itself is not raced against the
-//! cancel signal; it is bounded by the client's request timeouts instead.
+//! cancel signal; it is bounded instead: the restore by
+//! [`SelftestOptions::restore_attempts`] tries, each with a deadline, the
+//! all-off loop by [`SelftestOptions::max_actuators`], and both by
+//! [`SelftestOptions::abort`] (a second Ctrl-C).
+//!
+//! Before the setup test changes anything, the config it read is written to a
+//! file in [`SelftestOptions::backup_dir`] (the `config backup` result names
+//! it), so a restore that fails for good can still be done by hand with
+//! `vegehub config set --file`.
 
 use crate::client::{Hub, HubInfo, HubOptions, RetryPolicy};
 use crate::config;
@@ -13,6 +21,7 @@ use secrecy::SecretString;
 use serde::Serialize;
 use serde_json::Value;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -29,6 +38,17 @@ pub struct SelftestOptions {
     /// again as soon as the state is verified).
     pub actuator_on: Duration,
     pub hub_options: HubOptions,
+    /// Where the setup test writes the config it backed up before changing it,
+    /// so it survives a restore that fails (and a crash).
+    pub backup_dir: PathBuf,
+    /// Tries of the config restore (with backoff, each with a deadline): a hub
+    /// that fails one write must not be left pointing at the test target.
+    pub restore_attempts: u32,
+    /// Most actuator slots the test will switch off; the hub's own count is
+    /// untrusted and a larger one fails the test before anything is switched.
+    pub max_actuators: u32,
+    /// Cancelled (a second Ctrl-C) to stop the cleanup itself.
+    pub abort: CancellationToken,
 }
 
 impl Default for SelftestOptions {
@@ -40,6 +60,10 @@ impl Default for SelftestOptions {
             setup: false,
             actuator_on: Duration::from_secs(5),
             hub_options: HubOptions::default(),
+            backup_dir: PathBuf::from("."),
+            restore_attempts: 4,
+            max_actuators: 64,
+            abort: CancellationToken::new(),
         }
     }
 }
@@ -200,6 +224,7 @@ pub async fn run<F: FnMut(&TestResult)>(
             "properties",
             "actuator states",
             "actuator control",
+            "config backup",
             "setup",
         ] {
             run.record(name, Outcome::Skipped("no hub address".into()));
@@ -236,6 +261,7 @@ pub async fn run<F: FnMut(&TestResult)>(
             "properties",
             "actuator states",
             "actuator control",
+            "config backup",
             "setup",
         ] {
             run.record(name, Outcome::Skipped("info failed".into()));
@@ -321,6 +347,15 @@ pub async fn run<F: FnMut(&TestResult)>(
             "actuator control",
             Outcome::Skipped("hub has no actuators".into()),
         );
+    } else if info.num_actuators > opts.max_actuators {
+        run.record(
+            "actuator control",
+            Outcome::Failed(format!(
+                "the hub reports {} actuators, more than the {} this test will switch \
+                 (--max-actuators); nothing was switched",
+                info.num_actuators, opts.max_actuators
+            )),
+        );
     } else if run.interrupted() {
         run.record("actuator control", Outcome::Skipped("interrupted".into()));
     } else {
@@ -334,7 +369,7 @@ pub async fn run<F: FnMut(&TestResult)>(
             }
         };
         // Whatever happened above, leave every actuator off.
-        let outcome = match (outcome, hub.all_off(n).await) {
+        let outcome = match (outcome, all_off_bounded(&hub, n, &opts.abort).await) {
             (o, Ok(())) => o,
             (Outcome::Failed(m), Err(e)) => {
                 Outcome::Failed(format!("{m}; and switching all off failed: {e}"))
@@ -344,16 +379,42 @@ pub async fn run<F: FnMut(&TestResult)>(
         run.record("actuator control", outcome);
     }
 
-    // 5. Setup, with restore guaranteed.
+    // 5. Setup, with a backup file first and the restore guaranteed.
     if !opts.setup {
-        run.record("setup", Outcome::Skipped("not requested (--setup)".into()));
+        for name in ["config backup", "setup"] {
+            run.record(name, Outcome::Skipped("not requested (--setup)".into()));
+        }
     } else if run.interrupted() {
-        run.record("setup", Outcome::Skipped("interrupted".into()));
+        for name in ["config backup", "setup"] {
+            run.record(name, Outcome::Skipped("interrupted".into()));
+        }
     } else {
-        let outcome = setup_with_restore(&hub, &mut run).await;
+        let outcome = setup_with_restore(&hub, info.mac.as_deref(), opts, &mut run).await;
         run.record("setup", outcome);
     }
     run.summary
+}
+
+/// Every actuator slot below `n` off, in order; stops early when `abort` is
+/// cancelled (naming the slots left), so the loop is bounded by `n` (itself
+/// bounded by [`SelftestOptions::max_actuators`]) and by a second Ctrl-C.
+async fn all_off_bounded(hub: &Hub, n: u32, abort: &CancellationToken) -> Result<(), String> {
+    let mut first_err = None;
+    for slot in 0..n {
+        let r = tokio::select! {
+            r = hub.set_actuator(slot, false, Duration::ZERO) => r,
+            _ = abort.cancelled() => {
+                return Err(format!(
+                    "aborted: slots {slot}..{n} may still be on; \
+                     run `vegehub actuator set --slot N --state off`"
+                ));
+            }
+        };
+        if let Err(e) = r {
+            first_err.get_or_insert(e.to_string());
+        }
+    }
+    first_err.map_or(Ok(()), Err)
 }
 
 async fn actuator_sequence(hub: &Hub, n: u32, on_for: Duration) -> Outcome {
@@ -387,24 +448,46 @@ async fn actuator_sequence(hub: &Hub, n: u32, on_for: Duration) -> Outcome {
     }
 }
 
-async fn setup_with_restore<F: FnMut(&TestResult)>(hub: &Hub, run: &mut Run<'_, F>) -> Outcome {
+async fn setup_with_restore<F: FnMut(&TestResult)>(
+    hub: &Hub,
+    mac: Option<&str>,
+    opts: &SelftestOptions,
+    run: &mut Run<'_, F>,
+) -> Outcome {
     // No backup, no change.
     let backup = match hub.config().await {
         Ok(c) => c,
         Err(e) => {
-            return Outcome::Failed(format!(
-                "could not read the config to back it up, so it was not changed: {e}"
-            ));
+            let m = format!("could not read the config to back it up, so it was not changed: {e}");
+            run.record("config backup", Outcome::Failed(m.clone()));
+            return Outcome::Skipped(m);
         }
     };
     if backup.format.is_none() {
-        return Outcome::Failed(
-            Error::UnsupportedConfigFormat {
-                host: hub.host().to_string(),
-            }
-            .to_string(),
-        );
+        let e = Error::UnsupportedConfigFormat {
+            host: hub.host().to_string(),
+        };
+        run.record("config backup", Outcome::Skipped(e.to_string()));
+        return Outcome::Failed(e.to_string());
     }
+    let path = match write_backup(&opts.backup_dir, mac.unwrap_or(hub.host()), &backup.raw) {
+        Ok(p) => p,
+        Err(e) => {
+            let m = format!(
+                "could not write the backup to {}, so the config was not changed: {e}",
+                opts.backup_dir.display()
+            );
+            run.record("config backup", Outcome::Failed(m.clone()));
+            return Outcome::Skipped(m);
+        }
+    };
+    run.record(
+        "config backup",
+        Outcome::Passed(format!(
+            "original config written to {} (it holds the hub's keys)",
+            path.display()
+        )),
+    );
     let cancel = run.cancel.clone();
     let tested = tokio::select! {
         o = setup_sequence(hub, &backup.raw) => o,
@@ -414,15 +497,101 @@ async fn setup_with_restore<F: FnMut(&TestResult)>(hub: &Hub, run: &mut Run<'_, 
         }
     };
     // Always restore, then check the restore took.
-    let restore = restore_config(hub, &backup.raw).await;
+    let restore = restore_with_retries(hub, &backup.raw, opts).await;
+    let by_hand = |e: String| {
+        format!(
+            "{e}; the original config is in {p}: restore it with \
+             `vegehub config set --host {h} --file {p}`",
+            p = path.display(),
+            h = hub.host()
+        )
+    };
     match (tested, restore) {
-        (o, Ok(())) => match o {
-            Outcome::Passed(m) => Outcome::Passed(format!("{m}; config restored and verified")),
-            other => other,
-        },
-        (Outcome::Failed(m), Err(e)) => Outcome::Failed(format!("{m}; RESTORE FAILED: {e}")),
-        (_, Err(e)) => Outcome::Failed(format!("RESTORE FAILED: {e}")),
+        (Outcome::Passed(m), Ok(tries)) => {
+            Outcome::Passed(format!("{m}; config restored and verified{tries}"))
+        }
+        (other, Ok(_)) => other,
+        (Outcome::Failed(m), Err(e)) => Outcome::Failed(format!("{m}; {}", by_hand(e))),
+        (_, Err(e)) => Outcome::Failed(by_hand(e)),
     }
+}
+
+/// Writes `config` as `vegehub-backup-<id>-<unix secs>.json` in `dir`, never
+/// over an existing file, readable by the owner only (it holds keys).
+fn write_backup(dir: &Path, id: &str, config: &Value) -> std::io::Result<PathBuf> {
+    use std::io::Write;
+    let id: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(32)
+        .collect();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let text = serde_json::to_string_pretty(config).map_err(std::io::Error::other)?;
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    for n in 0..100u32 {
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        let path = dir.join(format!("vegehub-backup-{id}-{secs}{suffix}.json"));
+        match open.open(&path) {
+            Ok(mut f) => {
+                f.write_all(text.as_bytes())?;
+                f.sync_all()?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(
+        "100 backup files with this name exist",
+    ))
+}
+
+/// [`restore_config`] up to `opts.restore_attempts` times with backoff, each
+/// try bounded by a deadline, the whole stopped by `opts.abort`. On success,
+/// says after how many tries when it took more than one.
+async fn restore_with_retries(
+    hub: &Hub,
+    backup: &Value,
+    opts: &SelftestOptions,
+) -> Result<String, String> {
+    // One try = one write and one read, neither retried inside.
+    let hub = hub.with_options(probe_options(*hub.options(), hub.options().request_timeout));
+    let deadline = hub.options().request_timeout * 2 + Duration::from_secs(1);
+    let attempts = opts.restore_attempts.max(1);
+    let mut backoff = Duration::from_millis(250);
+    let mut last = String::new();
+    for attempt in 1..=attempts {
+        let tried = tokio::select! {
+            r = tokio::time::timeout(deadline, restore_config(&hub, backup)) => r,
+            _ = opts.abort.cancelled() => {
+                return Err(format!("RESTORE ABORTED after {} of {attempts} tries", attempt - 1));
+            }
+        };
+        match tried {
+            Ok(Ok(())) if attempt == 1 => return Ok(String::new()),
+            Ok(Ok(())) => return Ok(format!(" (try {attempt} of {attempts})")),
+            Ok(Err(e)) => last = e,
+            Err(_) => last = format!("no answer within {deadline:?}"),
+        }
+        if attempt < attempts {
+            tracing::debug!("restore try {attempt} failed: {last}; retrying in {backoff:?}");
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {} // sleep-ok: backoff between restore tries
+                _ = opts.abort.cancelled() => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(2));
+        }
+    }
+    Err(format!("RESTORE FAILED after {attempts} tries: {last}"))
 }
 
 async fn setup_sequence(hub: &Hub, before: &Value) -> Outcome {

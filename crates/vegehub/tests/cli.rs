@@ -24,9 +24,20 @@ async fn sim(firmware: Firmware) -> SimHandle {
     .unwrap()
 }
 
+/// A fresh directory for one run's backup files.
+fn backup_dir() -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("vegehub-cli-backup-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn selftest(sim: &SimHandle, extra: &[&str]) -> Command {
     let mut c = Command::new(BIN);
     c.args(["selftest", "--host", &sim.addr().to_string(), "--yes"])
+        .arg("--backup-dir")
+        .arg(backup_dir())
         .args(extra)
         .env_remove("VEGEHUB_HOST")
         .stdin(Stdio::null())
@@ -71,7 +82,7 @@ async fn selftest_passes_exits_promptly_and_leaves_no_connection_open() {
             String::from_utf8_lossy(&out.stderr)
         );
         let last = stdout.lines().last().unwrap();
-        assert_eq!(last, "9 passed, 0 failed, 0 skipped", "{stdout}");
+        assert_eq!(last, "10 passed, 0 failed, 0 skipped", "{stdout}");
         // From the sim's last API reply to our seeing the process gone.
         let gap = exited - sim.last_api_reply().unwrap();
         eprintln!(
@@ -143,7 +154,7 @@ async fn selftest_without_yes_off_a_terminal_skips_what_changes_the_hub() {
     assert!(out.status.success(), "{stdout}");
     assert_eq!(
         stdout.lines().last().unwrap(),
-        "7 passed, 0 failed, 2 skipped"
+        "7 passed, 0 failed, 3 skipped"
     );
     // info, mac, actuators/status: nothing that changes the hub.
     assert_eq!(sim.stats().requests, 3);
@@ -196,6 +207,54 @@ async fn ctrl_c_during_actuator_test_switches_all_off() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(130), "{stdout}");
     assert_eq!(sim.actuator_states(), vec![0, 0], "{stdout}");
+    sim.set_faults(Faults::default());
+    sim.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn a_second_ctrl_c_stops_the_all_off_loop() {
+    let sim = vegehub_sim::start(SimConfig {
+        layout: Layout {
+            channels: 1,
+            actuators: 8,
+            battery: false,
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    // Slow enough for an observer to see slot 0 on.
+    sim.set_faults(Faults {
+        latency_ms: 100,
+        ..Faults::default()
+    });
+    let child = selftest(&sim, &["--actuators"]).spawn().unwrap();
+    let pid = child.id().unwrap();
+    until("slot 0 to be switched on", || sim.actuator_states()[0] == 1).await;
+    // From now on each call takes 400 ms: the cleanup's 8 calls would take 3.2 s.
+    sim.set_faults(Faults {
+        latency_ms: 400,
+        ..Faults::default()
+    });
+    let before = sim.stats().requests;
+    signal(pid, "-INT");
+    until("the cleanup to be under way", || {
+        sim.stats().requests >= before + 2
+    })
+    .await;
+    let second = Instant::now();
+    signal(pid, "-INT");
+    let out = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let took = second.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stdout}{stderr}");
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+    assert!(stdout.contains("aborted: slots"), "{stdout}");
+    assert!(stderr.contains("cleanup was cut short"), "{stderr}");
     sim.set_faults(Faults::default());
     sim.shutdown(Duration::from_secs(2)).await;
 }
@@ -361,7 +420,8 @@ async fn config_get_hides_keys_and_a_hidden_config_is_never_written_back() {
     .output()
     .await
     .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // A config error, so a usage error: exit 2.
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--show-secrets"));
     assert_eq!(sim.config(), before, "a redacted config was written");
     // With --show-secrets the round trip is exact.
@@ -398,5 +458,294 @@ async fn config_get_hides_keys_and_a_hidden_config_is_never_written_back() {
     assert_eq!(sim.config(), before);
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(sim.wait_idle(Duration::from_secs(2)).await);
+    sim.shutdown(Duration::from_secs(2)).await;
+}
+
+/// Runs the binary to completion (bounded) with `env` set and no stdin.
+async fn run_bin(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env_remove("VEGEHUB_HOST")
+        .env_remove("VEGEHUB_API_KEY")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    tokio::time::timeout(Duration::from_secs(20), c.output())
+        .await
+        .expect("the binary did not exit")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn usage_and_config_errors_exit_2() {
+    for args in [
+        &["--timeout", "-1", "info", "--host", "127.0.0.1:9"][..],
+        &["--timeout", "abc", "info", "--host", "127.0.0.1:9"],
+        &["--timeout", "0", "info", "--host", "127.0.0.1:9"],
+        &["--connect-timeout", "NaN", "info", "--host", "127.0.0.1:9"],
+        &["info", "--host", "https://127.0.0.1:9"],
+        &["info", "--host", ""],
+        &["discover", "--wait", "-3"],
+        &["sim", "--listen", "127.0.0.1:0", "--faults", "{not json"],
+        &[
+            "listen",
+            "--listen",
+            "127.0.0.1:0",
+            "--key-env",
+            "VEGEHUB_TEST_UNSET_KEY",
+        ],
+        &[
+            "listen",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-connections",
+            "0",
+        ],
+        &[
+            "config",
+            "set",
+            "--host",
+            "127.0.0.1:9",
+            "--file",
+            "/nonexistent/cfg.json",
+        ],
+        &["no-such-command"],
+    ] {
+        let out = run_bin(args, &[]).await;
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = run_bin(&["--help"], &[]).await;
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn exit_is_bounded_when_the_peer_accepts_and_never_answers() {
+    // Accepts every connection and holds it open without a byte of reply.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            held.push(s);
+        }
+    });
+    // By name, so the lookup goes through the client's resolver too.
+    let host = format!("localhost:{port}");
+    let started = Instant::now();
+    let out = run_bin(
+        &[
+            "--timeout",
+            "0.5",
+            "--attempts",
+            "2",
+            "info",
+            "--host",
+            &host,
+        ],
+        &[],
+    )
+    .await;
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("got no reply within 500ms"), "{stderr}");
+    // Two tries of 0.5 s, one backoff of 0.2 s, process start and exit.
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    holder.abort();
+}
+
+/// Starts `vegehub listen` with `args` and returns it with its address.
+async fn listen_child(
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (
+    tokio::process::Child,
+    tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    String,
+) {
+    let mut child = Command::new(BIN)
+        .arg("listen")
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_or_default();
+    let base = first
+        .strip_prefix("listening on ")
+        .unwrap_or("")
+        .to_string();
+    (child, lines, base)
+}
+
+#[tokio::test]
+async fn listen_binds_loopback_by_default() {
+    let (mut child, _lines, base) = listen_child(&[], &[]).await;
+    if base.is_empty() {
+        // Port 8123 taken on this machine: the error names the address tried.
+        let out = child.wait_with_output().await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("cannot listen on 127.0.0.1:8123"),
+            "{stderr}"
+        );
+        return;
+    }
+    assert_eq!(base, "http://127.0.0.1:8123");
+    signal(child.id().unwrap(), "-INT");
+    let st = tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(st.success());
+}
+
+#[tokio::test]
+async fn listen_with_key_env_answers_401_without_the_key_and_never_prints_it() {
+    let (child, mut lines, base) = listen_child(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--key-env",
+            "VH_LISTEN_KEY",
+            "--json",
+        ],
+        &[("VH_LISTEN_KEY", "K3Y-from-env")],
+    )
+    .await;
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let c = reqwest::Client::new();
+    let url = format!("{base}/api/vegehub/update");
+    let r = c
+        .post(&url)
+        .json(&serde_json::json!({"api_key": "guess", "mac": "AA"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = c
+        .post(&url)
+        .json(&serde_json::json!({"mac": "AA"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = c
+        .post(&url)
+        .json(&serde_json::json!({"api_key": "K3Y-from-env", "mac": "BB", "sensors": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["mac"], "BB", "only the authenticated push is printed");
+    drop(c);
+    signal(child.id().unwrap(), "-INT");
+    let out = tokio::time::timeout(Duration::from_secs(5), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(out.status.success());
+    let all = format!(
+        "{line}{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("K3Y-from-env"), "{all}");
+}
+
+#[tokio::test]
+async fn setup_takes_its_key_from_the_environment_or_stdin_never_the_command_line() {
+    let sim = sim(Firmware::Legacy).await;
+    let host = sim.addr().to_string();
+    let server = "http://127.0.0.1:9/api/vegehub/update";
+    // A key on the command line is not accepted at all.
+    let out = run_bin(
+        &[
+            "setup", "--host", &host, "--key", "ARGKEY", "--server", server,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    // No key in the environment: a usage error naming the variable.
+    let out = run_bin(&["setup", "--host", &host, "--server", server], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("VEGEHUB_API_KEY"));
+    let out = run_bin(
+        &["setup", "--host", &host, "--server", server],
+        &[("VEGEHUB_API_KEY", "ENVKEY")],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sim.config()["api_key"], "ENVKEY");
+    let out = run_bin(
+        &[
+            "setup",
+            "--host",
+            &host,
+            "--server",
+            server,
+            "--key-env",
+            "MY_HUB_KEY",
+        ],
+        &[("MY_HUB_KEY", "OTHERKEY")],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sim.config()["api_key"], "OTHERKEY");
+    let mut child = Command::new(BIN)
+        .args(["setup", "--host", &host, "--server", server, "--key-stdin"])
+        .env_remove("VEGEHUB_API_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"STDINKEY\n").await.unwrap();
+    }
+    let out = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sim.config()["api_key"], "STDINKEY");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(!printed.contains("STDINKEY"), "{printed}");
     sim.shutdown(Duration::from_secs(2)).await;
 }
