@@ -389,7 +389,10 @@ impl Cli {
     }
 
     pub fn in_config_mode(&self) -> bool {
-        Prompt::is_config_mode(&self.last_prompt)
+        match &self.prompt {
+            Some(p) => p.in_config_mode(&self.last_prompt),
+            None => Prompt::is_config_mode(&self.last_prompt),
+        }
     }
 
     /// Raises a `>` prompt to `#` with `enable` and the secret. Without a

@@ -530,3 +530,50 @@ async fn shutdown_is_bounded_when_ssh_peers_stall() {
     drop(sessions);
     assert_idle(&lab).await;
 }
+
+/// Hostnames are attacker-controlled: a name full of regex metacharacters
+/// is learned and matched as literal text (hardening issue, item 3).
+#[tokio::test]
+async fn hostnames_with_metacharacters_open_run_and_close() {
+    // TOML escapes: `\\` is one backslash in the name.
+    let names = [
+        ("=2+5*acc3", "=2+5*acc3"),
+        ("a.*+?(x)[y]{z}|^$\\\\#>b", "a.*+?(x)[y]{z}|^$\\#>b"),
+    ];
+    let topo: String = names
+        .iter()
+        .enumerate()
+        .map(|(i, (toml_name, _))| {
+            device(
+                toml_name,
+                "cisco_ios",
+                &format!("127.31.7.{}", i + 1),
+                "enable_secret = \"s3cret\"",
+            )
+        })
+        .collect();
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin").with_enable_secret("s3cret");
+    for (_, name) in names {
+        for transports in [Transports::SshOnly, Transports::TelnetOnly] {
+            let o = OpenOptions {
+                transports,
+                ..opts(&dir, Duration::from_secs(10))
+            };
+            let mut s = reg
+                .open(&target(&lab, name), &creds, &o)
+                .await
+                .unwrap_or_else(|e| panic!("{name} over {transports:?}: {e}"));
+            assert_eq!(s.info().prompt, format!("{name}#"));
+            assert_eq!(s.platform(), Some(Platform::CiscoIos));
+            let out = s.run("show version").await.unwrap();
+            assert!(out.text.contains("Cisco IOS"), "{name}: {:?}", out.text);
+            s.close().await.unwrap();
+        }
+    }
+    assert_eq!(reg.counters().open_now, 0);
+    assert_idle(&lab).await;
+    lab.shutdown(Duration::from_secs(1)).await;
+}
