@@ -144,6 +144,18 @@ pub enum SessionError {
         detail: String,
     },
 
+    /// The device sent more than the configured limit without a prompt (a
+    /// device that streams forever, or never prompts). The session is
+    /// closed: its stream position is unknown.
+    #[error(
+        "{device}: {step} produced more than {limit} bytes without a prompt; the session was closed. If the device really prints that much, raise OpenOptions::max_output_bytes"
+    )]
+    OutputTooLarge {
+        device: DeviceLabel,
+        step: Step,
+        limit: usize,
+    },
+
     /// A call on a session whose connection already ended.
     #[error("{device}: the session is already closed")]
     SessionClosed { device: DeviceLabel },
@@ -164,6 +176,7 @@ impl SessionError {
             | SessionError::Cancelled { device, .. }
             | SessionError::ShuttingDown { device }
             | SessionError::Protocol { device, .. }
+            | SessionError::OutputTooLarge { device, .. }
             | SessionError::SessionClosed { device } => device,
         }
     }
@@ -197,6 +210,7 @@ impl SessionError {
             SessionError::Cancelled { .. } => "cancelled",
             SessionError::ShuttingDown { .. } => "shutting_down",
             SessionError::Protocol { .. } => "protocol",
+            SessionError::OutputTooLarge { .. } => "output_too_large",
             SessionError::SessionClosed { .. } => "session_closed",
         }
     }

@@ -79,7 +79,9 @@ mod transport;
 
 pub use cli::{BoxIo, Io, Output};
 pub use error::{DeviceLabel, SessionError, Step};
-pub use options::{Credentials, HostKeyPolicy, OpenOptions, Target, Timeouts, Transports};
+pub use options::{
+    Credentials, DEFAULT_MAX_OUTPUT, HostKeyPolicy, OpenOptions, Target, Timeouts, Transports,
+};
 pub use registry::{Counters, Leak, Registry, ShutdownReport};
 pub use session::{Session, SessionInfo};
 pub use telnet::TelnetStream;

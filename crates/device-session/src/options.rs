@@ -163,7 +163,17 @@ pub struct OpenOptions {
     pub timeouts: Timeouts,
     /// Turn paging off and raise to enable mode after login.
     pub prepare_terminal: bool,
+    /// Most bytes buffered for one command (or for the banner before the
+    /// first prompt). A device that streams forever or never prompts fails
+    /// with [`crate::SessionError::OutputTooLarge`] once past it, instead
+    /// of growing memory until the deadline. Default 16 MiB.
+    pub max_output_bytes: usize,
 }
+
+/// The default [`OpenOptions::max_output_bytes`]: far above any real
+/// `show` output, small enough that a few dozen runaway devices at once
+/// do not exhaust memory.
+pub const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
 
 impl Default for OpenOptions {
     fn default() -> Self {
@@ -175,6 +185,7 @@ impl Default for OpenOptions {
             host_key_policy: HostKeyPolicy::default(),
             timeouts: Timeouts::default(),
             prepare_terminal: true,
+            max_output_bytes: DEFAULT_MAX_OUTPUT,
         }
     }
 }

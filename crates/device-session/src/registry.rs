@@ -303,6 +303,7 @@ impl Registry {
         let _in_flight = self.inner.tracker.token();
         let attempt = async {
             let mut cli = crate::cli::Cli::new(io, device.clone(), "\n", self.inner.kill.clone());
+            cli.max_output = opts.max_output_bytes;
             cli.learn_prompt(opts.timeouts.prompt, None).await?;
             let mut conn = Conn {
                 cli,

@@ -228,6 +228,15 @@ pub(crate) async fn connection_task(
                         return;
                     }
                 };
+                if let Err(e @ SessionError::OutputTooLarge { .. }) = &r {
+                    // A runaway device: it is still streaming, so release the
+                    // socket now rather than wait for the owner's close().
+                    record(e.clone());
+                    let _ = reply.send(r);
+                    conn.force_close().await;
+                    drop(lease);
+                    return;
+                }
                 let _ = reply.send(r);
             }
             Some(Request::Enable { secret, mut reply }) => {

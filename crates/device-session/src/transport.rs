@@ -81,8 +81,13 @@ impl Conn {
     }
 
     /// Forced close: no goodbye, socket dropped now.
-    pub async fn force_close(mut self) {
-        if let Some(handle) = self.ssh.take() {
+    pub async fn force_close(self) {
+        let Conn { cli, ssh, .. } = self;
+        // The channel first: russh's task may be blocked handing it data
+        // (a device that streams without pause), and would never see the
+        // disconnect below.
+        drop(cli);
+        if let Some(handle) = ssh {
             // One message to russh's task so it drops the socket even if the
             // channel half lingers; bounded, never waits on the peer.
             let _ = timeout(
@@ -466,6 +471,7 @@ pub(crate) async fn open_ssh(
     };
     let io: BoxIo = Box::new(channel.into_stream());
     let mut cli = Cli::new(io, device.clone(), "\n", kill.clone());
+    cli.max_output = opts.max_output_bytes;
     cli.learn_prompt(t.prompt, None).await?;
     Ok(Conn {
         cli,
@@ -487,6 +493,7 @@ pub(crate) async fn open_telnet(
     let tcp = connect_tcp(addr, t.connect, device).await?;
     let io: BoxIo = Box::new(TelnetStream::new(tcp));
     let mut cli = Cli::new(io, device.clone(), "\r\n", kill.clone());
+    cli.max_output = opts.max_output_bytes;
     let mut stage = cli.wait_login_stage(Step::Banner, t.banner).await?;
     let deadline = Instant::now() + t.auth;
     let mut typed_password = false;

@@ -577,3 +577,69 @@ async fn hostnames_with_metacharacters_open_run_and_close() {
     assert_idle(&lab).await;
     lab.shutdown(Duration::from_secs(1)).await;
 }
+
+/// A device whose `show` output never ends and never prompts: with a small
+/// cap the command fails fast with `OutputTooLarge` (not at the command
+/// deadline), and the session is released at once, on both sides.
+#[tokio::test]
+async fn endless_output_is_capped_and_the_session_released() {
+    let topo = device(
+        "spew1",
+        "cisco_ios",
+        "127.31.8.1",
+        "fault = \"endless_output\"",
+    );
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    for transports in [Transports::SshOnly, Transports::TelnetOnly] {
+        let o = OpenOptions {
+            transports,
+            max_output_bytes: 256 * 1024,
+            ..opts(&dir, Duration::from_secs(30))
+        };
+        let mut s = reg.open(&target(&lab, "spew1"), &creds, &o).await.unwrap();
+        // Login and platform detection still work: `show version` answers.
+        assert_eq!(s.platform(), Some(Platform::CiscoIos));
+        let started = Instant::now();
+        let e = s.run("show cdp neighbors detail").await.unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}: the cap, not the 30 s deadline, must end it",
+            started.elapsed()
+        );
+        match &e {
+            SessionError::OutputTooLarge { step, limit, .. } => {
+                assert_eq!(*step, Step::Command("show cdp neighbors detail".into()));
+                assert_eq!(*limit, 256 * 1024);
+            }
+            other => panic!("{transports:?}: expected OutputTooLarge, got {other}"),
+        }
+        let msg = e.to_string();
+        assert!(
+            msg.contains("spew1") && msg.contains("max_output_bytes"),
+            "{msg}"
+        );
+        // Released without waiting for the owner: the registry is empty
+        // while `s` is still held, and close() reports why.
+        let reg2 = reg.clone();
+        let released = async {
+            while reg2.counters().open_now != 0 {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), released)
+            .await
+            .expect("session released after OutputTooLarge");
+        let again = s.close().await.unwrap_err();
+        assert!(
+            matches!(again, SessionError::OutputTooLarge { .. }),
+            "{again}"
+        );
+        assert_idle(&lab).await;
+    }
+    let c = reg.counters();
+    assert_eq!((c.opened, c.force_closed, c.open_now), (2, 2, 0));
+    lab.shutdown(Duration::from_secs(1)).await;
+}

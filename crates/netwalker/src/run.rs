@@ -63,6 +63,7 @@ pub fn open_options(s: &Settings) -> OpenOptions {
             goodbye: t.goodbye,
         },
         prepare_terminal: true,
+        max_output_bytes: device_session::DEFAULT_MAX_OUTPUT,
     }
 }
 
