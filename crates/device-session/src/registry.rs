@@ -269,6 +269,7 @@ impl Registry {
             paging_disabled: conn.cli.paging_disabled,
             show_version: conn.show_version.clone(),
             device: conn.cli.device.clone(),
+            legacy_crypto: conn.legacy_crypto,
         };
         let (tx, rx) = tokio::sync::mpsc::channel(1);
         let goodbye = self.inner.goodbye.clone();
@@ -311,6 +312,7 @@ impl Registry {
                 kind: TransportKind::Stream,
                 addr,
                 show_version: None,
+                legacy_crypto: false,
             };
             transport::prepare(&mut conn, creds, opts).await?;
             Ok(conn)

@@ -48,7 +48,11 @@ pub fn open_options(s: &Settings) -> OpenOptions {
         platform: None,
         transports: Transports::Auto,
         telnet_fallback: s.telnet_fallback,
-        legacy_algorithms: s.legacy_ssh,
+        legacy_ssh: if s.legacy_ssh {
+            device_session::LegacySsh::On
+        } else {
+            device_session::LegacySsh::Auto
+        },
         host_key_policy: match s.host_key_policy {
             HostKeyPolicy::AcceptNew => device_session::HostKeyPolicy::AcceptNew { known_hosts },
             HostKeyPolicy::Strict => device_session::HostKeyPolicy::Strict { known_hosts },
