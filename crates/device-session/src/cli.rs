@@ -31,6 +31,16 @@ const NUDGE_AFTER: Duration = Duration::from_millis(700);
 const MAX_NUDGES: u32 = 3;
 const READ_CHUNK: usize = 16 * 1024;
 const IDLE_BUFFER: usize = 512;
+/// The longest tail of a line that can still hold a prompt (a prompt is at
+/// most 160 characters; the rest is room for terminal escapes). Prompt
+/// detection looks at no more than this of the current line, however long
+/// the line grows.
+const PROMPT_TAIL: usize = 512;
+/// How far back the login-failure check re-reads, so that a message split
+/// across two reads is still seen.
+const FAILURE_OVERLAP: usize = 64;
+/// How many recent prompt-like complete lines the prompt confirmation keeps.
+const RECENT_CANDIDATES: usize = 64;
 
 /// The result of one command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +68,13 @@ pub(crate) struct Cli {
     /// Set after a command failed half-way: the stream position is unknown
     /// and further commands would read stale output.
     pub broken: Option<SessionError>,
+    /// Most bytes buffered for one step (a command's output, the banner):
+    /// a device that streams forever or never prompts must not grow the
+    /// buffer until the deadline (`OpenOptions::max_output_bytes`).
+    pub max_output: usize,
+    /// Bytes looked at by prompt detection, for the test that it is linear
+    /// in the output size (each byte once, plus a bounded tail per read).
+    pub scanned: u64,
 }
 
 impl Cli {
@@ -78,6 +95,8 @@ impl Cli {
             paging_disabled: false,
             kill,
             broken: None,
+            max_output: crate::options::DEFAULT_MAX_OUTPUT,
+            scanned: 0,
         }
     }
 
@@ -165,7 +184,11 @@ impl Cli {
             _ => deadline,
         };
         let start = self.buf.len();
-        self.buf.resize(start + READ_CHUNK, 0);
+        // Read at most one byte past the limit: enough to know it was passed.
+        let room = (self.max_output + 1)
+            .saturating_sub(start)
+            .clamp(1, READ_CHUNK);
+        self.buf.resize(start + room, 0);
         let r = tokio::select! {
             biased;
             _ = self.kill.cancelled() => {
@@ -192,6 +215,13 @@ impl Cli {
             }
             Ok(Ok(n)) => {
                 self.buf.truncate(start + n);
+                if self.buf.len() > self.max_output {
+                    return Err(SessionError::OutputTooLarge {
+                        device: self.device.clone(),
+                        step: step.clone(),
+                        limit: self.max_output,
+                    });
+                }
                 Ok(true)
             }
         }
@@ -263,10 +293,17 @@ impl Cli {
         let deadline = Instant::now() + budget;
         let mut nudges = 0;
         let mut candidate_nudged: Option<String> = None;
+        // Incremental state: each byte is looked at once, plus bounded tails.
+        let mut failure_checked = 0usize;
+        let mut lines_done = 0usize;
+        let mut recent: std::collections::VecDeque<String> = Default::default();
         loop {
             let line = self.last_line();
             if let Some(user) = after_password {
-                let text = String::from_utf8_lossy(&self.buf);
+                let from = failure_checked.saturating_sub(FAILURE_OVERLAP);
+                let text = String::from_utf8_lossy(&self.buf[from..]);
+                self.scanned += (self.buf.len() - from) as u64;
+                failure_checked = self.buf.len();
                 if profile::is_login_failure(&text)
                     || profile::is_user_prompt(&line)
                     || profile::is_password_prompt(&line)
@@ -277,9 +314,10 @@ impl Cli {
                     });
                 }
             }
+            lines_done = self.note_candidate_lines(lines_done, &mut recent);
             if profile::is_prompt_candidate(&line) {
                 let cand = line.trim().to_string();
-                if complete_lines(&self.buf).any(|l| l.trim() == cand) {
+                if recent.contains(&cand) {
                     let prompt =
                         Prompt::learn(&cand).ok_or_else(|| self.prompt_not_found(Step::Prompt))?;
                     if self.device.name.is_none() {
@@ -314,6 +352,31 @@ impl Cli {
         }
     }
 
+    /// Records the prompt-like complete lines that arrived since `from`
+    /// (the most recent few), and returns where the next call starts.
+    fn note_candidate_lines(
+        &mut self,
+        from: usize,
+        recent: &mut std::collections::VecDeque<String>,
+    ) -> usize {
+        let Some(end) = self.buf[from..].iter().rposition(|&b| b == b'\n') else {
+            self.scanned += (self.buf.len() - from) as u64;
+            return from;
+        };
+        let end = from + end;
+        self.scanned += (self.buf.len() - from) as u64;
+        for l in complete_lines(&self.buf[from..=end]) {
+            let l = l.trim();
+            if profile::is_prompt_candidate(l) {
+                if recent.len() == RECENT_CANDIDATES {
+                    recent.pop_front();
+                }
+                recent.push_back(l.to_string());
+            }
+        }
+        end + 1
+    }
+
     fn prompt_not_found(&self, step: Step) -> SessionError {
         SessionError::PromptNotFound {
             device: self.device.clone(),
@@ -331,6 +394,8 @@ impl Cli {
         let r = self.run_inner(command, budget).await;
         if let Err(e) = &r {
             self.broken = Some(e.clone());
+            // Whatever was buffered is useless now; do not keep it.
+            self.idle();
         }
         r
     }
@@ -347,18 +412,29 @@ impl Cli {
         self.send_line(command, &step, deadline, budget).await?;
         let probe: String = command.trim().chars().take(24).collect();
         let mut echo_at: Option<usize> = if probe.is_empty() { Some(0) } else { None };
-        let mut scanned = 0usize;
+        // Only the bytes that arrived since the last look are scanned (plus
+        // the echo's length and a prompt-sized tail): linear in the output.
+        let mut seen = 0usize;
+        let mut last_newline: Option<usize> = None;
         loop {
+            let new = &self.buf[seen..];
+            if let Some(i) = new.iter().rposition(|&b| b == b'\n') {
+                last_newline = Some(seen + i);
+            }
+            self.scanned += new.len() as u64;
             if echo_at.is_none() {
-                let from = scanned.saturating_sub(probe.len());
+                let from = seen.saturating_sub(probe.len());
                 if let Some(i) = find(&self.buf[from..], probe.as_bytes()) {
                     echo_at = Some(from + i);
                 }
-                scanned = self.buf.len();
+                self.scanned += (seen - from) as u64;
             }
+            seen = self.buf.len();
             if let Some(at) = echo_at {
-                let line = last_line(&self.buf[at..]);
-                let has_newline_after_echo = self.buf[at..].contains(&b'\n');
+                let line_from = at.max(seen.saturating_sub(PROMPT_TAIL));
+                self.scanned += (seen - line_from) as u64;
+                let line = last_line(&self.buf[line_from..]);
+                let has_newline_after_echo = last_newline.is_some_and(|nl| nl >= at);
                 if has_newline_after_echo && prompt.matches(&line) {
                     self.last_prompt = line.trim().to_string();
                     break;
@@ -389,7 +465,10 @@ impl Cli {
     }
 
     pub fn in_config_mode(&self) -> bool {
-        Prompt::is_config_mode(&self.last_prompt)
+        match &self.prompt {
+            Some(p) => p.in_config_mode(&self.last_prompt),
+            None => Prompt::is_config_mode(&self.last_prompt),
+        }
     }
 
     /// Raises a `>` prompt to `#` with `enable` and the secret. Without a
@@ -507,16 +586,16 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// The line being typed on: after the last `\n`, after the last `\r` that
 /// has something behind it, without terminal escapes.
 pub(crate) fn last_line(buf: &[u8]) -> String {
+    // Only the last `PROMPT_TAIL` bytes can be (the end of) a prompt; looking
+    // further back for the line start would make every read cost the
+    // whole line.
+    let buf = &buf[buf.len().saturating_sub(PROMPT_TAIL)..];
     let start = buf
         .iter()
         .rposition(|&b| b == b'\n')
         .map(|i| i + 1)
         .unwrap_or(0);
-    let mut seg = &buf[start..];
-    // Tolerate a long run of garbage: only the last 512 bytes can be a prompt.
-    if seg.len() > 512 {
-        seg = &seg[seg.len() - 512..];
-    }
+    let seg = &buf[start..];
     let s = String::from_utf8_lossy(seg);
     let s = strip_escapes(&s);
     let s = match s.trim_end_matches('\r').rfind('\r') {
@@ -604,6 +683,89 @@ mod tests {
         let raw = b"show ver\r\nline1\r\n --More-- \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08line2\r\nsw1#";
         assert_eq!(clean_output(raw, "show ver"), "line1\nline2");
         assert_eq!(clean_output(b"show x\r\nsw1#", "show x"), "");
+    }
+
+    /// Prompt detection looks at each byte once plus a bounded tail per
+    /// read, so its cost is linear in the output: 4 MiB arriving 512 bytes
+    /// at a time, half of it one line without a newline (the worst case
+    /// for finding where the current line starts). Re-scanning the buffer
+    /// on every read, as before, would look at about 16 G bytes.
+    #[tokio::test]
+    async fn prompt_detection_is_linear_in_the_output() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        const TOTAL: usize = 4 << 20;
+        let (client, mut device) = tokio::io::duplex(512);
+        let mut cli = Cli::new(
+            Box::new(client),
+            DeviceLabel::new("t"),
+            "\n",
+            CancellationToken::new(),
+        );
+        cli.prompt = Prompt::learn("sw1#");
+        let writer = tokio::spawn(async move {
+            let mut cmd = [0u8; 64];
+            let _ = device.read(&mut cmd).await;
+            device.write_all(b"show x\r\n").await.unwrap();
+            let line = [b"y".repeat(511), b"\n".to_vec()].concat();
+            for _ in 0..TOTAL / 2 / 512 {
+                device.write_all(&line).await.unwrap();
+            }
+            let long = [b'x'; 512];
+            for _ in 0..TOTAL / 2 / 512 {
+                device.write_all(&long).await.unwrap();
+            }
+            device.write_all(b"\r\nsw1#").await.unwrap();
+            device
+        });
+        let out = cli.run("show x", Duration::from_secs(120)).await.unwrap();
+        assert_eq!(out.text.len(), TOTAL);
+        let _device = writer.await.unwrap();
+        assert!(
+            cli.scanned <= 3 * TOTAL as u64,
+            "prompt detection looked at {} bytes for {TOTAL} bytes of output",
+            cli.scanned
+        );
+    }
+
+    /// The buffer is capped per command: past the limit the command fails
+    /// with `OutputTooLarge` naming the device, the command and the limit,
+    /// and the buffer is released.
+    #[tokio::test]
+    async fn output_is_capped() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (client, mut device) = tokio::io::duplex(4096);
+        let mut cli = Cli::new(
+            Box::new(client),
+            DeviceLabel::new("sw9"),
+            "\n",
+            CancellationToken::new(),
+        );
+        cli.max_output = 100_000;
+        cli.prompt = Prompt::learn("sw9#");
+        tokio::spawn(async move {
+            let mut cmd = [0u8; 64];
+            let _ = device.read(&mut cmd).await;
+            let line = b"endless\r\n".repeat(100);
+            while device.write_all(&line).await.is_ok() {}
+        });
+        let e = cli
+            .run("show cdp neighbors detail", Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, SessionError::OutputTooLarge { limit: 100_000, .. }),
+            "{e}"
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains("sw9") && msg.contains("show cdp neighbors detail"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("100000") && msg.contains("max_output_bytes"),
+            "{msg}"
+        );
+        assert!(cli.buf.capacity() <= IDLE_BUFFER, "{}", cli.buf.capacity());
     }
 
     proptest::proptest! {

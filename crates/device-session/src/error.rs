@@ -116,6 +116,23 @@ pub enum SessionError {
     )]
     HostKeyMismatch { device: DeviceLabel, detail: String },
 
+    /// Accept-new met an unknown host but could not record its key (read-only
+    /// file, no home directory): refused rather than accepted unrecorded.
+    #[error(
+        "{device}: SSH host key is new but {detail}; fix the file's permissions or choose another known_hosts file"
+    )]
+    HostKeyNotRecorded { device: DeviceLabel, detail: String },
+
+    /// The device offers only legacy SSH algorithms and the options say not
+    /// to use them (`LegacySsh::Off`).
+    #[error(
+        "{device}: the device offers only legacy SSH algorithms ({offered}); to connect anyway use --legacy-ssh (legacy_ssh = \"on\" in the inventory, LegacySsh::On in the session options)"
+    )]
+    LegacySshRequired {
+        device: DeviceLabel,
+        offered: String,
+    },
+
     #[error("{device}: SSH host key is not in known_hosts and the host-key policy is strict")]
     HostKeyUnknown { device: DeviceLabel },
 
@@ -144,6 +161,18 @@ pub enum SessionError {
         detail: String,
     },
 
+    /// The device sent more than the configured limit without a prompt (a
+    /// device that streams forever, or never prompts). The session is
+    /// closed: its stream position is unknown.
+    #[error(
+        "{device}: {step} produced more than {limit} bytes without a prompt; the session was closed. If the device really prints that much, raise OpenOptions::max_output_bytes"
+    )]
+    OutputTooLarge {
+        device: DeviceLabel,
+        step: Step,
+        limit: usize,
+    },
+
     /// A call on a session whose connection already ended.
     #[error("{device}: the session is already closed")]
     SessionClosed { device: DeviceLabel },
@@ -159,11 +188,14 @@ impl SessionError {
             | SessionError::EnableFailed { device }
             | SessionError::HostKeyMismatch { device, .. }
             | SessionError::HostKeyUnknown { device }
+            | SessionError::HostKeyNotRecorded { device, .. }
+            | SessionError::LegacySshRequired { device, .. }
             | SessionError::PromptNotFound { device, .. }
             | SessionError::Closed { device, .. }
             | SessionError::Cancelled { device, .. }
             | SessionError::ShuttingDown { device }
             | SessionError::Protocol { device, .. }
+            | SessionError::OutputTooLarge { device, .. }
             | SessionError::SessionClosed { device } => device,
         }
     }
@@ -192,11 +224,14 @@ impl SessionError {
             SessionError::EnableFailed { .. } => "enable_failed",
             SessionError::HostKeyMismatch { .. } => "host_key_mismatch",
             SessionError::HostKeyUnknown { .. } => "host_key_unknown",
+            SessionError::HostKeyNotRecorded { .. } => "host_key_not_recorded",
+            SessionError::LegacySshRequired { .. } => "legacy_ssh_required",
             SessionError::PromptNotFound { .. } => "prompt_not_found",
             SessionError::Closed { .. } => "closed",
             SessionError::Cancelled { .. } => "cancelled",
             SessionError::ShuttingDown { .. } => "shutting_down",
             SessionError::Protocol { .. } => "protocol",
+            SessionError::OutputTooLarge { .. } => "output_too_large",
             SessionError::SessionClosed { .. } => "session_closed",
         }
     }

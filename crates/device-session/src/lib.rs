@@ -70,6 +70,7 @@
 
 mod cli;
 mod error;
+mod known_hosts;
 mod options;
 pub mod profile;
 mod registry;
@@ -79,7 +80,10 @@ mod transport;
 
 pub use cli::{BoxIo, Io, Output};
 pub use error::{DeviceLabel, SessionError, Step};
-pub use options::{Credentials, HostKeyPolicy, OpenOptions, Target, Timeouts, Transports};
+pub use options::{
+    Credentials, DEFAULT_MAX_OUTPUT, HostKeyPolicy, LegacySsh, OpenOptions, Target, Timeouts,
+    Transports,
+};
 pub use registry::{Counters, Leak, Registry, ShutdownReport};
 pub use session::{Session, SessionInfo};
 pub use telnet::TelnetStream;

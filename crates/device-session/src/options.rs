@@ -129,14 +129,33 @@ pub enum HostKeyPolicy {
 }
 
 impl Default for HostKeyPolicy {
+    /// Accept-new on `~/.ssh/known_hosts`. Without a home directory the
+    /// path is empty: known hosts are none, and recording a new key fails
+    /// ([`crate::SessionError::HostKeyNotRecorded`]) instead of writing
+    /// into whatever the current directory is.
     fn default() -> Self {
-        let home = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."));
-        HostKeyPolicy::AcceptNew {
-            known_hosts: home.join(".ssh").join("known_hosts"),
-        }
+        let known_hosts = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".ssh").join("known_hosts"))
+            .unwrap_or_default();
+        HostKeyPolicy::AcceptNew { known_hosts }
     }
+}
+
+/// Legacy SSH algorithms (SHA-1 key exchange, `ssh-rsa` host keys, CBC
+/// ciphers, SHA-1 MACs): when to offer them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LegacySsh {
+    /// Never: a device that offers nothing else fails with
+    /// [`crate::SessionError::LegacySshRequired`], naming what it offered.
+    Off,
+    /// Always, after the modern ones.
+    On,
+    /// Modern only; if the handshake fails because the device offers only
+    /// legacy algorithms, retry that device once with them
+    /// ([`crate::Session::legacy_crypto`] then says so).
+    #[default]
+    Auto,
 }
 
 /// Which transports to try.
@@ -156,14 +175,24 @@ pub struct OpenOptions {
     pub platform: Option<Platform>,
     pub transports: Transports,
     pub telnet_fallback: bool,
-    /// Offer diffie-hellman-group14/group1-sha1, ssh-rsa, aes-cbc and
-    /// hmac-sha1 after the modern algorithms, for old gear.
-    pub legacy_algorithms: bool,
+    /// Whether to offer diffie-hellman-group14/group1-sha1, ssh-rsa,
+    /// aes-cbc and hmac-sha1 (after the modern algorithms) for old gear.
+    pub legacy_ssh: LegacySsh,
     pub host_key_policy: HostKeyPolicy,
     pub timeouts: Timeouts,
     /// Turn paging off and raise to enable mode after login.
     pub prepare_terminal: bool,
+    /// Most bytes buffered for one command (or for the banner before the
+    /// first prompt). A device that streams forever or never prompts fails
+    /// with [`crate::SessionError::OutputTooLarge`] once past it, instead
+    /// of growing memory until the deadline. Default 16 MiB.
+    pub max_output_bytes: usize,
 }
+
+/// The default [`OpenOptions::max_output_bytes`]: far above any real
+/// `show` output, small enough that a few dozen runaway devices at once
+/// do not exhaust memory.
+pub const DEFAULT_MAX_OUTPUT: usize = 16 * 1024 * 1024;
 
 impl Default for OpenOptions {
     fn default() -> Self {
@@ -171,10 +200,11 @@ impl Default for OpenOptions {
             platform: None,
             transports: Transports::Auto,
             telnet_fallback: true,
-            legacy_algorithms: false,
+            legacy_ssh: LegacySsh::Auto,
             host_key_policy: HostKeyPolicy::default(),
             timeouts: Timeouts::default(),
             prepare_terminal: true,
+            max_output_bytes: DEFAULT_MAX_OUTPUT,
         }
     }
 }

@@ -122,12 +122,8 @@ impl Profile {
     }
 }
 
-/// Any line that could be a prompt: a short run of name characters ending
-/// in a prompt character, optionally followed by one space. Only used to
-/// find a candidate; see the module docs.
-static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z0-9_.\-@:~/()\[\]+ ]{0,120}?[A-Za-z0-9_.\-@:~/()\]][>#$%] ?$").unwrap()
-});
+/// The characters a CLI prompt ends in (before at most one space).
+const PROMPT_CHARS: [char; 4] = ['>', '#', '$', '%'];
 
 /// `--More--` and its cousins, for devices where paging could not be turned off.
 static MORE: LazyLock<Regex> = LazyLock::new(|| {
@@ -147,9 +143,26 @@ static LOGIN_FAILED: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// Any line that could be a prompt: up to 160 printable characters ending
+/// in a prompt character, optionally followed by one space. Device names
+/// are attacker-controlled and may hold any printable character (`=2+5*a>`,
+/// `a(b)[c]#`), so nothing here is a pattern built from the name; the only
+/// shapes refused are lines with control characters, lines made only of
+/// prompt characters (`####`, `>>>`: banner art) and a space before the
+/// prompt character. Only used to find a candidate; see the module docs.
 pub fn is_prompt_candidate(line: &str) -> bool {
     let l = line.trim_start();
-    !l.is_empty() && l.len() <= 160 && CANDIDATE.is_match(l)
+    let l = l.strip_suffix(' ').unwrap_or(l);
+    if l.is_empty() || l.len() > 160 || l.chars().any(char::is_control) {
+        return false;
+    }
+    let Some(name) = l.strip_suffix(PROMPT_CHARS) else {
+        return false;
+    };
+    !name.ends_with(char::is_whitespace)
+        && name
+            .chars()
+            .any(|c| !PROMPT_CHARS.contains(&c) && !c.is_whitespace())
 }
 
 pub fn ends_with_more(tail: &str) -> bool {
@@ -213,7 +226,7 @@ impl Prompt {
         let Some(rest) = l.strip_prefix(self.base.as_str()) else {
             return false;
         };
-        let Some(rest) = rest.strip_suffix(['>', '#', '$', '%']) else {
+        let Some(rest) = rest.strip_suffix(PROMPT_CHARS) else {
             return false;
         };
         let rest = match rest.strip_prefix('(') {
@@ -240,8 +253,18 @@ impl Prompt {
     }
 
     /// `host(config)#`, `host(config-if)#`: we must `end` before leaving.
+    /// Without a learned prompt; see [`Prompt::in_config_mode`].
     pub fn is_config_mode(line: &str) -> bool {
         line.contains("(config")
+    }
+
+    /// Whether `line` (a prompt of this device) shows config mode: the
+    /// decoration *after* the learned name, so a device named `x(config)`
+    /// is not taken to be in config mode.
+    pub fn in_config_mode(&self, line: &str) -> bool {
+        line.trim_start()
+            .strip_prefix(self.base.as_str())
+            .is_some_and(|rest| rest.starts_with("(config"))
     }
 
     /// Whether the prompt shows unprivileged exec mode on IOS (`>`).
@@ -260,20 +283,23 @@ impl Prompt {
 
 /// The prompt without its mode decoration and prompt character:
 /// `sw1(config-if)#` -> `sw1`, `admin@fw1>` -> `admin@fw1`,
-/// `root@srv:~# ` -> `root@srv`.
+/// `root@srv:~# ` -> `root@srv`. Everything else is the name, taken
+/// literally: exactly one prompt character is removed, and only the
+/// decorations a mode adds (`(config...)`, `:~`/`:/` and a path after it).
 fn prompt_base(line: &str) -> String {
     let l = line.trim();
-    let l = l.trim_end_matches(['>', '#', '$', '%', ' ']);
-    let l = match l.find('(') {
+    let l = l.strip_suffix(PROMPT_CHARS).unwrap_or(l);
+    let l = match l.rfind("(config") {
+        Some(i) if i > 0 && l.ends_with(')') && !l[i + 1..l.len() - 1].contains(['(', ')']) => {
+            &l[..i]
+        }
+        _ => l,
+    };
+    let l = match l.find(":~").or_else(|| l.find(":/")) {
         Some(i) if i > 0 => &l[..i],
         _ => l,
     };
-    let l = match (l.find('@'), l.find(':')) {
-        (Some(at), Some(colon)) if colon > at => &l[..colon],
-        (None, Some(colon)) if colon > 0 => &l[..colon],
-        _ => l,
-    };
-    l.trim().to_string()
+    l.to_string()
 }
 
 /// Guess the platform from the prompt alone when that is unambiguous.
@@ -342,6 +368,48 @@ mod tests {
         assert_eq!(p.base, "root@srv");
         assert!(p.matches("root@srv:/etc# "));
         assert_eq!(p.hostname(), "srv");
+    }
+
+    /// Names are matched as literal text: every character a regex, a glob
+    /// or our own decoration parsing could treat specially.
+    #[test]
+    fn names_with_metacharacters_are_literal() {
+        let specials = [
+            ".", "*", "+", "?", "(", ")", "[", "]", "{", "}", "|", "^", "$", "\\", "#", ">",
+        ];
+        let mut names: Vec<String> = specials.iter().map(|c| format!("sw{c}1")).collect();
+        names.push("=2+5*acc3".into());
+        names.push("a.*+?()[]{}|^$\\#>z".into());
+        names.push("(x)".into());
+        names.push("sw1#".into());
+        names.push("sw1>".into());
+        for name in &names {
+            for suffix in ['>', '#'] {
+                let line = format!("{name}{suffix}");
+                assert!(is_prompt_candidate(&line), "{line:?}");
+                let p = Prompt::learn(&line).unwrap_or_else(|| panic!("{line:?}"));
+                assert_eq!(p.base, *name, "{line:?}");
+                assert_eq!(p.hostname(), name.as_str());
+                assert!(p.matches(&line), "{line:?}");
+                assert!(p.matches(&format!("{name}#")), "{line:?}");
+                assert!(p.matches(&format!("{name}(config-if)#")), "{line:?}");
+                assert!(p.in_config_mode(&format!("{name}(config)#")));
+                assert!(!p.in_config_mode(&line));
+                // A near miss is not the prompt: the name is not a pattern.
+                assert!(!p.matches(&format!("x{name}{suffix}")), "{line:?}");
+                assert!(!p.matches(&format!("{name}x{suffix}")), "{line:?}");
+                assert!(!p.matches(&format!("{}{suffix}", &name[1..])), "{line:?}");
+            }
+        }
+        // A name that looks like a mode is still the name.
+        let p = Prompt::learn("x(config)>").unwrap();
+        assert_eq!(p.base, "x");
+        let p = Prompt::learn("a(b)>").unwrap();
+        assert_eq!(p.base, "a(b)");
+        assert!(!p.in_config_mode("a(b)>"));
+        // Control characters never make a prompt.
+        assert!(!is_prompt_candidate("sw\x1b1#"));
+        assert!(!is_prompt_candidate("sw 1 #"));
     }
 
     #[test]

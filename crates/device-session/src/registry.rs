@@ -269,6 +269,7 @@ impl Registry {
             paging_disabled: conn.cli.paging_disabled,
             show_version: conn.show_version.clone(),
             device: conn.cli.device.clone(),
+            legacy_crypto: conn.legacy_crypto,
         };
         let (tx, rx) = tokio::sync::mpsc::channel(1);
         let goodbye = self.inner.goodbye.clone();
@@ -303,6 +304,7 @@ impl Registry {
         let _in_flight = self.inner.tracker.token();
         let attempt = async {
             let mut cli = crate::cli::Cli::new(io, device.clone(), "\n", self.inner.kill.clone());
+            cli.max_output = opts.max_output_bytes;
             cli.learn_prompt(opts.timeouts.prompt, None).await?;
             let mut conn = Conn {
                 cli,
@@ -310,6 +312,7 @@ impl Registry {
                 kind: TransportKind::Stream,
                 addr,
                 show_version: None,
+                legacy_crypto: false,
             };
             transport::prepare(&mut conn, creds, opts).await?;
             Ok(conn)

@@ -37,6 +37,10 @@ pub struct SessionInfo {
     /// The `show version` output, when it was read to detect the platform.
     pub show_version: Option<String>,
     pub device: DeviceLabel,
+    /// The SSH connection needed the legacy algorithm lists (SHA-1 key
+    /// exchange, `ssh-rsa`, CBC, SHA-1 MACs): worth reporting, the device
+    /// should be upgraded.
+    pub legacy_crypto: bool,
 }
 
 pub(crate) enum Request {
@@ -95,6 +99,12 @@ impl Session {
 
     pub fn platform(&self) -> Option<Platform> {
         self.info.platform
+    }
+
+    /// Whether the negotiated SSH connection needed the legacy algorithm
+    /// lists (see [`crate::LegacySsh`]). Always false on telnet.
+    pub fn legacy_crypto(&self) -> bool {
+        self.info.legacy_crypto
     }
 
     /// The error for a call on a session whose connection is gone: why it
@@ -228,6 +238,15 @@ pub(crate) async fn connection_task(
                         return;
                     }
                 };
+                if let Err(e @ SessionError::OutputTooLarge { .. }) = &r {
+                    // A runaway device: it is still streaming, so release the
+                    // socket now rather than wait for the owner's close().
+                    record(e.clone());
+                    let _ = reply.send(r);
+                    conn.force_close().await;
+                    drop(lease);
+                    return;
+                }
                 let _ = reply.send(r);
             }
             Some(Request::Enable { secret, mut reply }) => {

@@ -31,6 +31,13 @@ const OPT_NAWS: u8 = 31;
 const TTYPE_SEND: u8 = 1;
 const TTYPE_IS: u8 = 0;
 
+/// Negotiation replies we hold while the peer is not reading them. Past
+/// this we stop reading until they drain: a peer that sends endless option
+/// requests and never reads stalls (and the step's deadline ends it)
+/// instead of growing our memory. One read can add at most a few times its
+/// size on top (a 3-byte `DO NAWS` earns a 13-byte answer).
+const MAX_PENDING_REPLIES: usize = 16 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Data,
@@ -189,9 +196,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TelnetStream<S> {
         }
         loop {
             // Negotiation replies go out as soon as the socket accepts them;
-            // a full socket must not stop us from reading.
-            if let Poll::Ready(Err(e)) = this.poll_drain(cx) {
-                return Poll::Ready(Err(e));
+            // a full socket must not stop us from reading, until the replies
+            // it holds back reach the bound.
+            match this.poll_drain(cx) {
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending if this.out.len() >= MAX_PENDING_REPLIES => return Poll::Pending,
+                _ => {}
             }
             let cap = buf.remaining().min(this.raw.len());
             let mut raw = std::mem::take(&mut this.raw);
@@ -340,6 +350,42 @@ mod tests {
         let mut answer = Vec::new();
         server.read_to_end(&mut answer).await.unwrap();
         assert_eq!(answer, [IAC, WONT, 99, IAC, DONT, 77]);
+    }
+
+    /// A peer that floods option negotiation (toggling NAWS, asking for the
+    /// terminal type again and again) and never reads our answers: the
+    /// reply queue stays bounded and the read simply waits (its deadline
+    /// ends it).
+    #[tokio::test]
+    async fn negotiation_reply_queue_is_bounded() {
+        let (client, mut server) = tokio::io::duplex(1024);
+        let mut t = TelnetStream::new(client);
+        let flood: Vec<u8> = [
+            IAC, DO, OPT_NAWS, IAC, DONT, OPT_NAWS, IAC, SB, OPT_TTYPE, TTYPE_SEND, IAC, SE,
+        ]
+        .repeat(200);
+        let fed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = fed.clone();
+        let writer = tokio::spawn(async move {
+            // Never reads: our replies pile up on our side.
+            while server.write_all(&flood).await.is_ok() {
+                counter.fetch_add(flood.len(), std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        let mut buf = [0u8; 64];
+        let r = tokio::time::timeout(std::time::Duration::from_millis(300), t.read(&mut buf)).await;
+        assert!(
+            r.is_err(),
+            "only negotiation was sent, yet read returned {r:?}"
+        );
+        let bound = MAX_PENDING_REPLIES + 5 * t.raw.len();
+        assert!(
+            t.out.len() <= bound,
+            "reply queue grew to {} bytes (bound {bound}) after the peer sent {} bytes",
+            t.out.len(),
+            fed.load(std::sync::atomic::Ordering::Relaxed)
+        );
+        writer.abort();
     }
 
     proptest::proptest! {

@@ -7,7 +7,8 @@
 
 use crate::cli::{BoxIo, Cli, LoginStage};
 use crate::error::{DeviceLabel, SessionError, Step};
-use crate::options::{Credentials, HostKeyPolicy, OpenOptions};
+use crate::known_hosts::{self, HostKeyError};
+use crate::options::{Credentials, HostKeyPolicy, LegacySsh, OpenOptions};
 use crate::profile::{self, Prompt};
 use crate::telnet::TelnetStream;
 use russh::client;
@@ -16,7 +17,8 @@ use russh::{Preferred, cipher, kex, mac};
 use secrecy::ExposeSecret;
 use std::borrow::Cow;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout};
@@ -49,6 +51,8 @@ pub(crate) struct Conn {
     pub kind: TransportKind,
     pub addr: SocketAddr,
     pub show_version: Option<String>,
+    /// The SSH connection needed algorithms only the legacy lists offer.
+    pub legacy_crypto: bool,
 }
 
 impl Conn {
@@ -81,8 +85,13 @@ impl Conn {
     }
 
     /// Forced close: no goodbye, socket dropped now.
-    pub async fn force_close(mut self) {
-        if let Some(handle) = self.ssh.take() {
+    pub async fn force_close(self) {
+        let Conn { cli, ssh, .. } = self;
+        // The channel first: russh's task may be blocked handing it data
+        // (a device that streams without pause), and would never see the
+        // disconnect below.
+        drop(cli);
+        if let Some(handle) = ssh {
             // One message to russh's task so it drops the socket even if the
             // channel half lingers; bounded, never waits on the peer.
             let _ = timeout(
@@ -149,14 +158,10 @@ pub(crate) async fn connect_tcp(
     }
 }
 
-/// Serialises known_hosts updates from concurrent connections in this process.
-static KNOWN_HOSTS_LOCK: Mutex<()> = Mutex::new(());
-
 #[derive(Debug)]
 pub(crate) enum SshHandlerError {
     Russh(russh::Error),
-    Mismatch(String),
-    Unknown,
+    HostKey(HostKeyError),
 }
 
 impl From<russh::Error> for SshHandlerError {
@@ -169,6 +174,9 @@ pub(crate) struct SshHandler {
     policy: HostKeyPolicy,
     host: String,
     port: u16,
+    /// Set when the negotiated algorithms include one only the legacy
+    /// lists offer, for [`crate::Session::legacy_crypto`].
+    legacy_negotiated: Arc<AtomicBool>,
 }
 
 impl client::Handler for SshHandler {
@@ -183,9 +191,9 @@ impl client::Handler for SshHandler {
             PublicKeyOrCertificate::Certificate(_) => {
                 return match self.policy {
                     HostKeyPolicy::Off => Ok(true),
-                    _ => Err(SshHandlerError::Mismatch(
+                    _ => Err(SshHandlerError::HostKey(HostKeyError::Changed(
                         "host certificates are not supported".into(),
-                    )),
+                    ))),
                 };
             }
         };
@@ -194,32 +202,31 @@ impl client::Handler for SshHandler {
                 tracing::warn!(host = %self.host, port = self.port, "host-key checking is off; accepting the key unverified");
                 return Ok(true);
             }
-            HostKeyPolicy::AcceptNew { known_hosts } => (known_hosts.clone(), true),
-            HostKeyPolicy::Strict { known_hosts } => (known_hosts.clone(), false),
+            HostKeyPolicy::AcceptNew { known_hosts } => (known_hosts, true),
+            HostKeyPolicy::Strict { known_hosts } => (known_hosts, false),
         };
-        let _guard = KNOWN_HOSTS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        match russh::keys::check_known_hosts_path(&self.host, self.port, key, &path) {
-            Ok(true) => Ok(true),
-            Ok(false) if learn => {
-                if let Some(dir) = path.parent() {
-                    let _ = std::fs::create_dir_all(dir);
-                }
-                if let Err(e) = russh::keys::known_hosts::learn_known_hosts_path(
-                    &self.host, self.port, key, &path,
-                ) {
-                    tracing::warn!(host = %self.host, error = %e, file = %path.display(), "could not record the host key");
-                }
-                Ok(true)
-            }
-            Ok(false) => Err(SshHandlerError::Unknown),
-            Err(russh::keys::Error::KeyChanged { line }) => Err(SshHandlerError::Mismatch(
-                format!("{} line {line}", path.display()),
-            )),
-            Err(e) => Err(SshHandlerError::Mismatch(format!(
-                "cannot read {}: {e}",
-                path.display()
-            ))),
+        known_hosts::verify(&self.host, self.port, key, path, learn)
+            .map(|()| true)
+            .map_err(SshHandlerError::HostKey)
+    }
+
+    async fn kex_done(
+        &mut self,
+        _shared_secret: Option<&[u8]>,
+        names: &russh::Names,
+        _session: &mut client::Session,
+    ) -> Result<(), Self::Error> {
+        let modern = preferred(false);
+        let legacy = !modern.kex.contains(&names.kex)
+            || !modern.key.contains(&names.key)
+            || !modern.cipher.contains(&names.cipher)
+            || [names.client_mac, names.server_mac]
+                .iter()
+                .any(|m| *m != mac::NONE && !modern.mac.contains(m));
+        if legacy {
+            self.legacy_negotiated.store(true, Ordering::Relaxed);
         }
+        Ok(())
     }
 }
 
@@ -288,14 +295,100 @@ pub(crate) fn preferred(legacy: bool) -> Preferred {
 
 fn ssh_error(device: &DeviceLabel, step: Step, e: SshHandlerError) -> SessionError {
     match e {
-        SshHandlerError::Mismatch(detail) => SessionError::HostKeyMismatch {
+        SshHandlerError::HostKey(HostKeyError::Changed(detail)) => SessionError::HostKeyMismatch {
             device: device.clone(),
             detail,
         },
-        SshHandlerError::Unknown => SessionError::HostKeyUnknown {
+        SshHandlerError::HostKey(HostKeyError::Unknown) => SessionError::HostKeyUnknown {
             device: device.clone(),
         },
+        SshHandlerError::HostKey(HostKeyError::NotRecorded(detail)) => {
+            SessionError::HostKeyNotRecorded {
+                device: device.clone(),
+                detail,
+            }
+        }
         SshHandlerError::Russh(e) => russh_error(device, step, e),
+    }
+}
+
+/// Whether the legacy lists share an algorithm with what the device
+/// offered for `kind`, i.e. whether retrying with them can connect.
+fn legacy_would_help(kind: &russh::AlgorithmKind, theirs: &[String]) -> bool {
+    let p = preferred(true);
+    let ours: Vec<String> = match kind {
+        russh::AlgorithmKind::Kex => p.kex.iter().map(|n| n.as_ref().to_string()).collect(),
+        russh::AlgorithmKind::Key => p.key.iter().map(|k| k.to_string()).collect(),
+        russh::AlgorithmKind::Cipher => p.cipher.iter().map(|n| n.as_ref().to_string()).collect(),
+        russh::AlgorithmKind::Mac => p.mac.iter().map(|n| n.as_ref().to_string()).collect(),
+        russh::AlgorithmKind::Compression => return false,
+    };
+    theirs.iter().any(|t| ours.contains(t))
+}
+
+/// The algorithm kind as a user reads it.
+fn kind_name(kind: &russh::AlgorithmKind) -> &'static str {
+    match kind {
+        russh::AlgorithmKind::Kex => "key exchange",
+        russh::AlgorithmKind::Key => "host key",
+        russh::AlgorithmKind::Cipher => "cipher",
+        russh::AlgorithmKind::Mac => "MAC",
+        russh::AlgorithmKind::Compression => "compression",
+    }
+}
+
+/// The SSH handshake with one set of algorithm lists: connect, key exchange,
+/// host key. Returns the handle and whether legacy algorithms were negotiated.
+async fn handshake(
+    addr: SocketAddr,
+    device: &DeviceLabel,
+    opts: &OpenOptions,
+    legacy: bool,
+) -> Result<(client::Handle<SshHandler>, bool), SessionError> {
+    let t = opts.timeouts;
+    let tcp = connect_tcp(addr, t.connect, device).await?;
+    let config = Arc::new(client::Config {
+        nodelay: true,
+        preferred: preferred(legacy),
+        // Our own deadlines govern every step; russh's inactivity timer
+        // would only add a second, unrelated one.
+        inactivity_timeout: None,
+        ..Default::default()
+    });
+    let legacy_negotiated = Arc::new(AtomicBool::new(false));
+    let handler = SshHandler {
+        policy: opts.host_key_policy.clone(),
+        host: addr.ip().to_string(),
+        port: addr.port(),
+        legacy_negotiated: legacy_negotiated.clone(),
+    };
+    match timeout(t.banner, client::connect_stream(config, tcp, handler)).await {
+        Err(_) => Err(SessionError::Timeout {
+            device: device.clone(),
+            step: Step::Banner,
+            after: t.banner,
+        }),
+        Ok(Err(SshHandlerError::Russh(russh::Error::NoCommonAlgo { kind, theirs, .. }))) => {
+            let offered = format!("{} {}", kind_name(&kind), theirs.join(","));
+            if !legacy && legacy_would_help(&kind, &theirs) {
+                Err(SessionError::LegacySshRequired {
+                    device: device.clone(),
+                    offered,
+                })
+            } else {
+                Err(SessionError::Protocol {
+                    device: device.clone(),
+                    step: Step::Banner,
+                    detail: format!(
+                        "no {} algorithm in common; the device offers only: {}",
+                        kind_name(&kind),
+                        theirs.join(",")
+                    ),
+                })
+            }
+        }
+        Ok(Err(e)) => Err(ssh_error(device, Step::Banner, e)),
+        Ok(Ok(h)) => Ok((h, legacy_negotiated.load(Ordering::Relaxed))),
     }
 }
 
@@ -337,30 +430,16 @@ pub(crate) async fn open_ssh(
     kill: &CancellationToken,
 ) -> Result<Conn, SessionError> {
     let t = opts.timeouts;
-    let tcp = connect_tcp(addr, t.connect, device).await?;
-    let config = Arc::new(client::Config {
-        nodelay: true,
-        preferred: preferred(opts.legacy_algorithms),
-        // Our own deadlines govern every step; russh's inactivity timer
-        // would only add a second, unrelated one.
-        inactivity_timeout: None,
-        ..Default::default()
-    });
-    let handler = SshHandler {
-        policy: opts.host_key_policy.clone(),
-        host: addr.ip().to_string(),
-        port: addr.port(),
-    };
-    let mut handle = match timeout(t.banner, client::connect_stream(config, tcp, handler)).await {
-        Err(_) => {
-            return Err(SessionError::Timeout {
-                device: device.clone(),
-                step: Step::Banner,
-                after: t.banner,
-            });
+    let first = handshake(addr, device, opts, opts.legacy_ssh == LegacySsh::On).await;
+    let (mut handle, legacy_crypto) = match first {
+        Err(SessionError::LegacySshRequired { offered, .. })
+            if opts.legacy_ssh == LegacySsh::Auto =>
+        {
+            // Once per device: the same handshake with the legacy lists.
+            tracing::info!(device = %device, %offered, "device offers only legacy SSH algorithms; retrying with them");
+            handshake(addr, device, opts, true).await?
         }
-        Ok(Err(e)) => return Err(ssh_error(device, Step::Banner, e)),
-        Ok(Ok(h)) => h,
+        r => r?,
     };
 
     let auth = async {
@@ -466,6 +545,7 @@ pub(crate) async fn open_ssh(
     };
     let io: BoxIo = Box::new(channel.into_stream());
     let mut cli = Cli::new(io, device.clone(), "\n", kill.clone());
+    cli.max_output = opts.max_output_bytes;
     cli.learn_prompt(t.prompt, None).await?;
     Ok(Conn {
         cli,
@@ -473,6 +553,7 @@ pub(crate) async fn open_ssh(
         kind: TransportKind::Ssh,
         addr,
         show_version: None,
+        legacy_crypto,
     })
 }
 
@@ -487,6 +568,7 @@ pub(crate) async fn open_telnet(
     let tcp = connect_tcp(addr, t.connect, device).await?;
     let io: BoxIo = Box::new(TelnetStream::new(tcp));
     let mut cli = Cli::new(io, device.clone(), "\r\n", kill.clone());
+    cli.max_output = opts.max_output_bytes;
     let mut stage = cli.wait_login_stage(Step::Banner, t.banner).await?;
     let deadline = Instant::now() + t.auth;
     let mut typed_password = false;
@@ -528,6 +610,7 @@ pub(crate) async fn open_telnet(
         kind: TransportKind::Telnet,
         addr,
         show_version: None,
+        legacy_crypto: false,
     })
 }
 

@@ -12,8 +12,8 @@
 
 use device_parsers::Platform;
 use device_session::{
-    Credentials, HostKeyPolicy, OpenOptions, Registry, SessionError, Step, Target, Timeouts,
-    TransportKind, Transports,
+    Credentials, HostKeyPolicy, LegacySsh, OpenOptions, Registry, SessionError, Step, Target,
+    Timeouts, TransportKind, Transports,
 };
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -99,25 +99,28 @@ async fn openssh_legacy_only_needs_the_legacy_option() {
     let creds = Credentials::password(env("DS_USER"), env("DS_PASSWORD"));
     let modern = OpenOptions {
         transports: Transports::SshOnly,
+        legacy_ssh: LegacySsh::Off,
         ..opts(&dir)
     };
     let e = reg.open(&t, &creds, &modern).await.unwrap_err();
     assert!(
         matches!(
             e,
-            SessionError::Protocol {
-                step: Step::Banner,
-                ..
-            } | SessionError::Closed {
-                step: Step::Banner,
-                ..
-            }
+            SessionError::LegacySshRequired { .. }
+                | SessionError::Protocol {
+                    step: Step::Banner,
+                    ..
+                }
+                | SessionError::Closed {
+                    step: Step::Banner,
+                    ..
+                }
         ),
         "{e}"
     );
 
     let legacy = OpenOptions {
-        legacy_algorithms: true,
+        legacy_ssh: LegacySsh::On,
         ..modern.clone()
     };
     let mut s = reg

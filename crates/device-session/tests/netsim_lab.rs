@@ -3,8 +3,8 @@
 
 use device_parsers::Platform;
 use device_session::{
-    Credentials, HostKeyPolicy, OpenOptions, Registry, SessionError, Step, Target, Timeouts,
-    TransportKind, Transports,
+    Credentials, HostKeyPolicy, LegacySsh, OpenOptions, Registry, SessionError, Step, Target,
+    Timeouts, TransportKind, Transports,
 };
 use netsim::{Lab, LabConfig, Topology};
 use std::time::{Duration, Instant};
@@ -529,4 +529,365 @@ async fn shutdown_is_bounded_when_ssh_peers_stall() {
     );
     drop(sessions);
     assert_idle(&lab).await;
+}
+
+/// Hostnames are attacker-controlled: a name full of regex metacharacters
+/// is learned and matched as literal text (hardening issue, item 3).
+#[tokio::test]
+async fn hostnames_with_metacharacters_open_run_and_close() {
+    // TOML escapes: `\\` is one backslash in the name.
+    let names = [
+        ("=2+5*acc3", "=2+5*acc3"),
+        ("a.*+?(x)[y]{z}|^$\\\\#>b", "a.*+?(x)[y]{z}|^$\\#>b"),
+    ];
+    let topo: String = names
+        .iter()
+        .enumerate()
+        .map(|(i, (toml_name, _))| {
+            device(
+                toml_name,
+                "cisco_ios",
+                &format!("127.31.7.{}", i + 1),
+                "enable_secret = \"s3cret\"",
+            )
+        })
+        .collect();
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin").with_enable_secret("s3cret");
+    for (_, name) in names {
+        for transports in [Transports::SshOnly, Transports::TelnetOnly] {
+            let o = OpenOptions {
+                transports,
+                ..opts(&dir, Duration::from_secs(10))
+            };
+            let mut s = reg
+                .open(&target(&lab, name), &creds, &o)
+                .await
+                .unwrap_or_else(|e| panic!("{name} over {transports:?}: {e}"));
+            assert_eq!(s.info().prompt, format!("{name}#"));
+            assert_eq!(s.platform(), Some(Platform::CiscoIos));
+            let out = s.run("show version").await.unwrap();
+            assert!(out.text.contains("Cisco IOS"), "{name}: {:?}", out.text);
+            s.close().await.unwrap();
+        }
+    }
+    assert_eq!(reg.counters().open_now, 0);
+    assert_idle(&lab).await;
+    lab.shutdown(Duration::from_secs(1)).await;
+}
+
+/// A device whose `show` output never ends and never prompts: with a small
+/// cap the command fails fast with `OutputTooLarge` (not at the command
+/// deadline), and the session is released at once, on both sides.
+#[tokio::test]
+async fn endless_output_is_capped_and_the_session_released() {
+    let topo = device(
+        "spew1",
+        "cisco_ios",
+        "127.31.8.1",
+        "fault = \"endless_output\"",
+    );
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    for transports in [Transports::SshOnly, Transports::TelnetOnly] {
+        let o = OpenOptions {
+            transports,
+            max_output_bytes: 256 * 1024,
+            ..opts(&dir, Duration::from_secs(30))
+        };
+        let mut s = reg.open(&target(&lab, "spew1"), &creds, &o).await.unwrap();
+        // Login and platform detection still work: `show version` answers.
+        assert_eq!(s.platform(), Some(Platform::CiscoIos));
+        let started = Instant::now();
+        let e = s.run("show cdp neighbors detail").await.unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}: the cap, not the 30 s deadline, must end it",
+            started.elapsed()
+        );
+        match &e {
+            SessionError::OutputTooLarge { step, limit, .. } => {
+                assert_eq!(*step, Step::Command("show cdp neighbors detail".into()));
+                assert_eq!(*limit, 256 * 1024);
+            }
+            other => panic!("{transports:?}: expected OutputTooLarge, got {other}"),
+        }
+        let msg = e.to_string();
+        assert!(
+            msg.contains("spew1") && msg.contains("max_output_bytes"),
+            "{msg}"
+        );
+        // Released without waiting for the owner: the registry is empty
+        // while `s` is still held, and close() reports why.
+        let reg2 = reg.clone();
+        let released = async {
+            while reg2.counters().open_now != 0 {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), released)
+            .await
+            .expect("session released after OutputTooLarge");
+        let again = s.close().await.unwrap_err();
+        assert!(
+            matches!(again, SessionError::OutputTooLarge { .. }),
+            "{again}"
+        );
+        assert_idle(&lab).await;
+    }
+    let c = reg.counters();
+    assert_eq!((c.opened, c.force_closed, c.open_now), (2, 2, 0));
+    lab.shutdown(Duration::from_secs(1)).await;
+}
+
+/// A device that offers only legacy algorithms: Off names what it offered
+/// and the option that would connect; On and Auto connect and say so; a
+/// modern device under Auto is neither retried nor reported as legacy.
+#[tokio::test]
+async fn legacy_ssh_off_on_auto() {
+    let topo = [
+        device(
+            "old1",
+            "cisco_ios",
+            "127.31.9.1",
+            "fault = \"legacy_ssh_only\"",
+        ),
+        device("new1", "cisco_ios", "127.31.9.2", ""),
+    ]
+    .concat();
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    let with = |legacy_ssh| OpenOptions {
+        transports: Transports::SshOnly,
+        legacy_ssh,
+        ..opts(&dir, Duration::from_secs(10))
+    };
+    assert_eq!(OpenOptions::default().legacy_ssh, LegacySsh::Auto);
+
+    let e = reg
+        .open(&target(&lab, "old1"), &creds, &with(LegacySsh::Off))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, SessionError::LegacySshRequired { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("old1"), "{msg}");
+    assert!(msg.contains("diffie-hellman-group14-sha1"), "{msg}");
+    assert!(
+        msg.contains("--legacy-ssh") && msg.contains("legacy_ssh = \"on\""),
+        "{msg}"
+    );
+    assert_eq!(lab.stats().devices["old1"].sessions_opened, 1);
+
+    for mode in [LegacySsh::On, LegacySsh::Auto] {
+        let mut s = reg
+            .open(&target(&lab, "old1"), &creds, &with(mode))
+            .await
+            .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+        assert!(s.legacy_crypto(), "{mode:?}");
+        assert!(
+            s.run("show version")
+                .await
+                .unwrap()
+                .text
+                .contains("Cisco IOS")
+        );
+        s.close().await.unwrap();
+    }
+    // Off: 1 connection; On: 1; Auto: the modern attempt and one retry.
+    assert_eq!(lab.stats().devices["old1"].sessions_opened, 4);
+
+    for mode in [LegacySsh::Auto, LegacySsh::On] {
+        let s = reg
+            .open(&target(&lab, "new1"), &creds, &with(mode))
+            .await
+            .unwrap();
+        assert!(
+            !s.legacy_crypto(),
+            "{mode:?}: a modern device is not legacy"
+        );
+        s.close().await.unwrap();
+    }
+    assert_eq!(
+        lab.stats().devices["new1"].sessions_opened,
+        2,
+        "a modern device is not retried"
+    );
+    assert_eq!(reg.counters().open_now, 0);
+    assert_idle(&lab).await;
+    lab.shutdown(Duration::from_secs(1)).await;
+}
+
+/// The `[ip]:port` known_hosts name of a device's SSH listener.
+fn known_name(lab: &Lab, host: &str) -> String {
+    let a = lab.ssh_addr(host).unwrap();
+    format!("[{}]:{}", a.ip(), a.port())
+}
+
+/// A known host presenting a key of another algorithm has changed its key:
+/// refused under accept-new and strict, naming file and line, and not
+/// learned.
+#[tokio::test]
+async fn host_key_of_another_algorithm_is_a_changed_key() {
+    let topo = [
+        device("ed1", "cisco_ios", "127.31.10.1", ""),
+        device(
+            "ec1",
+            "cisco_ios",
+            "127.31.10.2",
+            "fault = \"ecdsa_host_key\"",
+        ),
+    ]
+    .concat();
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("known_hosts");
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    let base = OpenOptions {
+        transports: Transports::SshOnly,
+        ..opts(&dir, Duration::from_secs(5))
+    };
+    // Learn the lab's Ed25519 key, then claim it is ec1's.
+    reg.open(&target(&lab, "ed1"), &creds, &base)
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    let learned = std::fs::read_to_string(&known).unwrap();
+    let ed_key = learned
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{} ", known_name(&lab, "ed1"))))
+        .expect("ed1 recorded")
+        .to_string();
+    assert!(ed_key.starts_with("ssh-ed25519 "), "{ed_key}");
+    let forged = format!(
+        "# devices of the lab\n{} {ed_key}\n",
+        known_name(&lab, "ec1")
+    );
+    std::fs::write(&known, &forged).unwrap();
+    let strict = OpenOptions {
+        host_key_policy: HostKeyPolicy::Strict {
+            known_hosts: known.clone(),
+        },
+        ..base.clone()
+    };
+    for o in [&base, &strict] {
+        let e = reg.open(&target(&lab, "ec1"), &creds, o).await.unwrap_err();
+        assert!(matches!(e, SessionError::HostKeyMismatch { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&known.display().to_string()) && msg.contains("line 2"),
+            "{msg}"
+        );
+        assert!(msg.contains("ecdsa"), "{msg}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&known).unwrap(),
+        forged,
+        "not learned"
+    );
+    assert_eq!(reg.counters().open_now, 0);
+    assert_idle(&lab).await;
+    lab.shutdown(Duration::from_secs(1)).await;
+}
+
+/// Under accept-new a key that cannot be recorded refuses the connection
+/// (a file under a path that is not a directory; no home directory).
+#[tokio::test]
+async fn unrecordable_host_key_is_an_error_under_accept_new() {
+    let topo = device("rec1", "cisco_ios", "127.31.11.1", "");
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_dir = dir.path().join("plain-file");
+    std::fs::write(&not_a_dir, "x").unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    for known_hosts in [not_a_dir.join("known_hosts"), std::path::PathBuf::new()] {
+        let o = OpenOptions {
+            transports: Transports::SshOnly,
+            host_key_policy: HostKeyPolicy::AcceptNew {
+                known_hosts: known_hosts.clone(),
+            },
+            ..opts(&dir, Duration::from_secs(5))
+        };
+        let e = reg
+            .open(&target(&lab, "rec1"), &creds, &o)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, SessionError::HostKeyNotRecorded { .. }),
+            "{known_hosts:?}: {e}"
+        );
+        assert!(e.to_string().contains("rec1"), "{e}");
+    }
+    assert_eq!(reg.counters().open_now, 0);
+    assert_idle(&lab).await;
+    lab.shutdown(Duration::from_secs(1)).await;
+}
+
+/// Concurrent sessions learning keys into one file: every key recorded
+/// once, one whole entry per line, and strict checking accepts them all.
+#[tokio::test]
+async fn concurrent_accept_new_records_every_key_once() {
+    const N: usize = 12;
+    let topo: String = (1..=N)
+        .map(|i| {
+            device(
+                &format!("cc{i}"),
+                "cisco_ios",
+                &format!("127.31.12.{i}"),
+                "",
+            )
+        })
+        .collect();
+    let lab = lab(&topo).await;
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("ssh").join("known_hosts");
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    let o = OpenOptions {
+        transports: Transports::SshOnly,
+        platform: Some(Platform::CiscoIos),
+        host_key_policy: HostKeyPolicy::AcceptNew {
+            known_hosts: known.clone(),
+        },
+        ..opts(&dir, Duration::from_secs(10))
+    };
+    let opens = (1..=N).map(|i| {
+        let (reg, creds, o) = (reg.clone(), creds.clone(), o.clone());
+        let t = target(&lab, &format!("cc{i}"));
+        async move { reg.open(&t, &creds, &o).await?.close().await }
+    });
+    for r in futures_join(opens.collect()).await {
+        r.unwrap();
+    }
+    let text = std::fs::read_to_string(&known).unwrap();
+    assert_eq!(text.lines().count(), N, "{text}");
+    for i in 1..=N {
+        let name = known_name(&lab, &format!("cc{i}"));
+        let entries: Vec<&str> = text.lines().filter(|l| l.starts_with(&name)).collect();
+        assert_eq!(entries.len(), 1, "{name}: {text}");
+        assert_eq!(entries[0].split(' ').count(), 3, "{}", entries[0]);
+    }
+    let strict = OpenOptions {
+        host_key_policy: HostKeyPolicy::Strict { known_hosts: known },
+        ..o
+    };
+    for i in 1..=N {
+        reg.open(&target(&lab, &format!("cc{i}")), &creds, &strict)
+            .await
+            .unwrap()
+            .close()
+            .await
+            .unwrap();
+    }
+    assert_idle(&lab).await;
+    lab.shutdown(Duration::from_secs(1)).await;
 }

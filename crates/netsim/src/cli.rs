@@ -25,6 +25,10 @@ pub enum Action {
     Close,
     /// Drop the TCP connection abruptly, mid-output.
     Drop,
+    /// Write [`endless_chunk`]s forever, never a prompt (the
+    /// `endless_output` fault); the transport writes with backpressure so
+    /// nothing is generated faster than the client reads it.
+    Endless,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,9 +203,12 @@ impl Cli {
                     let line =
                         String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
                     let actions = self.line_entered(line.trim());
-                    let ends = actions
-                        .iter()
-                        .any(|a| matches!(a, Action::Close | Action::Drop | Action::Stall));
+                    let ends = actions.iter().any(|a| {
+                        matches!(
+                            a,
+                            Action::Close | Action::Drop | Action::Stall | Action::Endless
+                        )
+                    });
                     out.extend(actions);
                     if ends {
                         return out;
@@ -471,9 +478,13 @@ impl Cli {
         self.reply(&text)
     }
 
-    fn output(&mut self, _cmd: Command, text: String) -> Vec<Action> {
+    fn output(&mut self, cmd: Command, text: String) -> Vec<Action> {
         self.commands_run += 1;
         match self.fault {
+            Some(Fault::EndlessOutput) if cmd != Command::ShowVersion => {
+                self.mode = Mode::Dead;
+                return vec![Action::Endless];
+            }
             Some(Fault::GarbageOutput) => {
                 let mut bytes = garbage(self.idx as u64 * 7919 + self.commands_run, text.len());
                 bytes.extend_from_slice(b"\r\n");
@@ -559,6 +570,20 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// One chunk of the `endless_output` fault's stream: bounded, generated on
+/// demand, never containing a prompt. `n` numbers the chunk.
+pub fn endless_chunk(n: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4096);
+    let mut line = 0u64;
+    while out.len() < 4000 {
+        out.extend_from_slice(
+            format!("endless output {n:08}.{line:03}: this command never finishes\r\n").as_bytes(),
+        );
+        line += 1;
+    }
+    out
 }
 
 /// Devices end lines with CR LF.
@@ -879,6 +904,19 @@ b_interface = "Ethernet1/1"
         let text = sent(&out);
         assert!(!text.contains("Cisco IOS Software"));
         assert!(text.ends_with("sw1#"));
+
+        let t = topo("fault = \"endless_output\"");
+        let mut cli = Cli::after_auth(t, 0);
+        cli.start();
+        cli.feed(b"term len 0\r");
+        let out = sent(&cli.feed(b"show version\r"));
+        assert!(out.ends_with("sw1#"), "show version still answers: {out:?}");
+        assert_eq!(
+            cli.feed(b"show cdp neighbors detail\r").last(),
+            Some(&Action::Endless)
+        );
+        let chunk = endless_chunk(7);
+        assert!(chunk.len() <= 4096 && !String::from_utf8_lossy(&chunk).contains("sw1"));
 
         let t = topo("fault = \"banner_with_prompt_chars\"");
         let mut cli = Cli::after_auth(t, 0);

@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod generate;
+mod host_keys;
 pub mod render;
 pub mod server;
 pub mod stats;

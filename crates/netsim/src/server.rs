@@ -146,7 +146,8 @@ impl Lab {
                 slow_chunk: config.slow_chunk.max(1),
                 slow_interval: config.slow_interval,
             };
-            let ssh_config = ssh_configs[&topo.device(idx).platform].clone();
+            let d = topo.device(idx);
+            let ssh_config = ssh_configs[&(d.platform, SshFlavour::of(d.fault))].clone();
             tracker.spawn(accept_loop(ctx, listener, is_ssh.then_some(ssh_config)));
         }
         Ok(Lab {
@@ -247,12 +248,55 @@ fn local_addr(l: &TcpListener, device: &str) -> Result<SocketAddr, LabError> {
     })
 }
 
-/// One SSH server config per platform, so each platform's identification
-/// string looks like the real thing (`SSH-2.0-Cisco-1.25` and friends).
+/// What a device's SSH server offers, beyond its platform's identification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SshFlavour {
+    /// The lab's Ed25519 key; modern algorithms, legacy ones accepted too.
+    Normal,
+    /// The `ecdsa_host_key` fault: an ECDSA host key.
+    Ecdsa,
+    /// The `legacy_ssh_only` fault: nothing but legacy algorithms.
+    LegacyOnly,
+}
+
+impl SshFlavour {
+    const ALL: [SshFlavour; 3] = [
+        SshFlavour::Normal,
+        SshFlavour::Ecdsa,
+        SshFlavour::LegacyOnly,
+    ];
+
+    fn of(fault: Option<Fault>) -> SshFlavour {
+        match fault {
+            Some(Fault::EcdsaHostKey) => SshFlavour::Ecdsa,
+            Some(Fault::LegacySshOnly) => SshFlavour::LegacyOnly,
+            _ => SshFlavour::Normal,
+        }
+    }
+}
+
+/// The only algorithms a `legacy_ssh_only` device offers: what old IOS
+/// images speak (SHA-1 key exchanges, an `ssh-rsa` host key, CBC, SHA-1 MACs).
+fn legacy_only() -> Preferred {
+    Preferred {
+        kex: vec![russh::kex::DH_G14_SHA1, russh::kex::DH_G1_SHA1].into(),
+        key: vec![russh::keys::Algorithm::Rsa { hash: None }].into(),
+        cipher: vec![russh::cipher::AES_128_CBC, russh::cipher::AES_256_CBC].into(),
+        mac: vec![russh::mac::HMAC_SHA1].into(),
+        ..Preferred::DEFAULT
+    }
+}
+
+/// One SSH server config per platform and flavour, so each platform's
+/// identification string looks like the real thing (`SSH-2.0-Cisco-1.25`
+/// and friends).
 fn ssh_configs(
     config: &LabConfig,
-) -> Result<HashMap<Platform, Arc<russh::server::Config>>, LabError> {
+) -> Result<HashMap<(Platform, SshFlavour), Arc<russh::server::Config>>, LabError> {
     let key = PrivateKey::from(Ed25519Keypair::from_seed(&config.host_key_seed));
+    let bad_key = |e: russh::keys::Error| LabError::Ssh(format!("built-in host key: {e}"));
+    let ecdsa_key = crate::host_keys::ecdsa().map_err(bad_key)?;
+    let rsa_key = crate::host_keys::rsa().map_err(bad_key)?;
     let mut kex = Preferred::DEFAULT.kex.to_vec();
     kex.extend([
         russh::kex::DH_G14_SHA1,
@@ -279,20 +323,27 @@ fn ssh_configs(
             Platform::PaloaltoPanos => "SSH-2.0-OpenSSH_7.4 PKIX[10.1]",
             Platform::Linux => "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
         };
-        let c = russh::server::Config {
-            server_id: russh::SshId::Standard(id.into()),
-            methods: russh::MethodSet::from(&[russh::MethodKind::Password][..]),
-            auth_rejection_time: Duration::from_millis(5),
-            auth_rejection_time_initial: Some(Duration::ZERO),
-            keys: vec![key.clone()],
-            preferred: preferred.clone(),
-            // Real devices drop idle VTY sessions; ten minutes keeps abandoned
-            // test clients from holding tasks forever.
-            inactivity_timeout: Some(Duration::from_secs(600)),
-            nodelay: true,
-            ..Default::default()
-        };
-        out.insert(p, Arc::new(c));
+        for flavour in SshFlavour::ALL {
+            let (keys, preferred) = match flavour {
+                SshFlavour::Normal => (vec![key.clone()], preferred.clone()),
+                SshFlavour::Ecdsa => (vec![ecdsa_key.clone()], preferred.clone()),
+                SshFlavour::LegacyOnly => (vec![rsa_key.clone()], legacy_only()),
+            };
+            let c = russh::server::Config {
+                server_id: russh::SshId::Standard(id.into()),
+                methods: russh::MethodSet::from(&[russh::MethodKind::Password][..]),
+                auth_rejection_time: Duration::from_millis(5),
+                auth_rejection_time_initial: Some(Duration::ZERO),
+                keys,
+                preferred,
+                // Real devices drop idle VTY sessions; ten minutes keeps abandoned
+                // test clients from holding tasks forever.
+                inactivity_timeout: Some(Duration::from_secs(600)),
+                nodelay: true,
+                ..Default::default()
+            };
+            out.insert((p, flavour), Arc::new(c));
+        }
     }
     Ok(out)
 }
@@ -573,6 +624,20 @@ async fn ssh_channel_task(
                     }
                 }
                 Action::Stall => stalled = true,
+                Action::Endless => {
+                    // Each write waits for the client's SSH window: netsim
+                    // generates no faster than the client reads.
+                    for n in 0.. {
+                        let chunk = crate::cli::endless_chunk(n);
+                        // A write waiting for window space is not woken when
+                        // the session ends, hence `session_done`.
+                        tokio::select! {
+                            _ = ctx.token.cancelled() => return,
+                            _ = session_done.cancelled() => return,
+                            r = channel.data_bytes(chunk) => if r.is_err() { return },
+                        }
+                    }
+                }
                 Action::Close => {
                     guard.goodbye();
                     let _ = channel.exit_status(0).await;
@@ -717,6 +782,16 @@ async fn serve_telnet(ctx: DeviceCtx, mut stream: TcpStream, guard: SessionGuard
                     }
                 }
                 Action::Stall => stalled = true,
+                Action::Endless => {
+                    // write_all waits for the socket: bounded by TCP's buffers.
+                    for n in 0.. {
+                        let chunk = escape_iac(crate::cli::endless_chunk(n));
+                        tokio::select! {
+                            _ = ctx.token.cancelled() => return,
+                            r = stream.write_all(&chunk) => if r.is_err() { return },
+                        }
+                    }
+                }
                 Action::Close => {
                     guard.goodbye();
                     let _ = stream.shutdown().await;

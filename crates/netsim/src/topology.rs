@@ -98,9 +98,22 @@ pub enum Fault {
     RefuseAll,
     /// The login banner contains `#` and `>` characters and prompt-like lines.
     BannerWithPromptChars,
+    /// Every `show` command except `show version` (which login and platform
+    /// detection need) answers with output that never ends and never
+    /// prompts, e.g. the neighbour commands a walk runs next.
+    EndlessOutput,
+    /// SSH offers only legacy algorithms (diffie-hellman-group1/14-sha1,
+    /// an `ssh-rsa` host key, aes-cbc, hmac-sha1), like old IOS images.
+    LegacySshOnly,
+    /// The SSH host key is ECDSA (nistp256) instead of the lab's Ed25519
+    /// key: a known host presenting a key of another algorithm.
+    EcdsaHostKey,
 }
 
 impl Fault {
+    /// The faults the campus generator spreads over access switches (one
+    /// each). Faults for targeted tests only (`endless_output`, `legacy_ssh_only`, `ecdsa_host_key`) are
+    /// not in it: a generated walk would spend its time on them.
     pub const ALL: [Fault; 10] = [
         Fault::AuthFail,
         Fault::NoBanner,
@@ -126,6 +139,9 @@ impl Fault {
             Fault::TelnetOnly => "telnet_only",
             Fault::RefuseAll => "refuse_all",
             Fault::BannerWithPromptChars => "banner_with_prompt_chars",
+            Fault::EndlessOutput => "endless_output",
+            Fault::LegacySshOnly => "legacy_ssh_only",
+            Fault::EcdsaHostKey => "ecdsa_host_key",
         }
     }
 }

@@ -50,7 +50,11 @@ pub fn open_options(s: &Settings) -> OpenOptions {
         // Telnet sends credentials in clear text: never under a policy that
         // insists on verified host keys.
         telnet_fallback: s.telnet_fallback && s.host_key_policy != HostKeyPolicy::Strict,
-        legacy_algorithms: s.legacy_ssh,
+        legacy_ssh: if s.legacy_ssh {
+            device_session::LegacySsh::On
+        } else {
+            device_session::LegacySsh::Auto
+        },
         host_key_policy: match s.host_key_policy {
             HostKeyPolicy::AcceptNew => device_session::HostKeyPolicy::AcceptNew { known_hosts },
             HostKeyPolicy::Strict => device_session::HostKeyPolicy::Strict { known_hosts },
@@ -65,6 +69,7 @@ pub fn open_options(s: &Settings) -> OpenOptions {
             goodbye: t.goodbye,
         },
         prepare_terminal: true,
+        max_output_bytes: device_session::DEFAULT_MAX_OUTPUT,
     }
 }
 
