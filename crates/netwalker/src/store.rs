@@ -19,9 +19,11 @@
 //! Timestamps (`first_seen`, `last_seen`, walk times) are set by the store's
 //! clock, not taken from the records, so every row of one commit agrees.
 
+pub mod lock;
 mod schema;
 pub mod worker;
 
+pub use lock::StoreLock;
 pub use worker::{CommitError, StoreSender, StoreWorker, WorkerGone};
 
 use crate::identity::{Identifiers, IdentityIndex, normalize_hostname};
@@ -71,6 +73,19 @@ pub enum StoreError {
     UnknownRun(RunId),
     #[error("device {0} is not in the store")]
     UnknownDevice(DeviceId),
+    /// Another process writes to this store (see [`lock`]).
+    #[error(
+        "store {path} is in use by another netwalker process ({holder}); wait for that run to finish or stop it (Ctrl-C lets it save its work), or use another --store file. Reports, diagrams, exec and dns-check can read the store meanwhile"
+    )]
+    Locked { path: PathBuf, holder: String },
+    #[error(
+        "cannot lock store {path} for writing ({lock}: {source}); check that the directory exists and is writable, or choose another file with --store"
+    )]
+    Lock {
+        path: PathBuf,
+        lock: PathBuf,
+        source: std::io::Error,
+    },
     /// The shared transaction of a batch failed (see [`StoreWriter::commit_devices`]);
     /// the device was not written.
     #[error("could not write the batch this device was in: {0}")]
@@ -131,6 +146,9 @@ pub struct StoreReader {
 pub struct StoreWriter {
     reader: StoreReader,
     current_run: Option<RunId>,
+    /// Keeps every other writer out of this store for the writer's life
+    /// (`None` for in-memory stores, which nobody else can open).
+    _lock: Option<StoreLock>,
 }
 
 /// An open failure, with "this file is something else" told apart from
@@ -214,9 +232,38 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
 
 impl StoreWriter {
     /// Opens (creating if needed) the store at `path` and brings its schema up
-    /// to date.
+    /// to date. Fails at once with [`StoreError::Locked`] while another
+    /// writer (in any process) has it open.
     pub fn open(path: impl AsRef<Path>) -> Result<StoreWriter> {
-        let path = path.as_ref().to_path_buf();
+        let lock = StoreLock::acquire(path.as_ref())?;
+        Self::open_locked(path.as_ref(), lock)
+    }
+
+    /// Empties the store at `path` (deletes the database and its WAL files)
+    /// and opens it afresh, under the lock, so a store another process is
+    /// writing is refused rather than deleted under its feet.
+    pub fn open_fresh(path: impl AsRef<Path>) -> Result<StoreWriter> {
+        let path = path.as_ref();
+        let lock = StoreLock::acquire(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut f = path.as_os_str().to_os_string();
+            f.push(suffix);
+            match std::fs::remove_file(&f) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(StoreError::Lock {
+                        path: path.to_path_buf(),
+                        lock: PathBuf::from(f),
+                        source: e,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Self::open_locked(path, lock)
+    }
+
+    fn open_locked(path: &Path, lock: StoreLock) -> Result<StoreWriter> {
+        let path = path.to_path_buf();
         let open_err = |source| open_error(&path, source);
         let mut conn = Connection::open(&path).map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
@@ -234,6 +281,7 @@ impl StoreWriter {
                 clock: system_clock(),
             },
             current_run: None,
+            _lock: Some(lock),
         })
     }
 
@@ -256,6 +304,7 @@ impl StoreWriter {
                 clock: system_clock(),
             },
             current_run: None,
+            _lock: None,
         })
     }
 
