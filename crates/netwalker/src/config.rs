@@ -17,9 +17,11 @@
 //! them and `Display`/serialisation writes `********`.
 
 use crate::filter::{Filter, FilterConfig, FilterError};
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -101,6 +103,62 @@ pub struct CredentialSetConfig {
     pub enable: Option<SecretString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_env: Option<String>,
+    /// Addresses this set may be offered to (`["10.0.0.0/8", "192.0.2.7"]`;
+    /// a bare address is one host). Empty (the key absent): any address.
+    /// Keeps a site's local password from being sent to every device a walk
+    /// happens to reach, including ones an attacker put on the network.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "scope_list"
+    )]
+    pub scope: Vec<IpNet>,
+}
+
+impl CredentialSetConfig {
+    /// Whether this set may be offered to a device at `ip`.
+    pub fn in_scope(&self, ip: IpAddr) -> bool {
+        scope_contains(&self.scope, ip)
+    }
+}
+
+/// Whether `ip` is inside `scope`; an empty scope contains every address.
+/// An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) counts as its IPv4
+/// address, so the spelling of an address cannot widen or narrow a scope.
+pub fn scope_contains(scope: &[IpNet], ip: IpAddr) -> bool {
+    let mapped = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4),
+        IpAddr::V4(_) => None,
+    };
+    scope.is_empty()
+        || scope
+            .iter()
+            .any(|net| net.contains(&ip) || mapped.is_some_and(|m| net.contains(&m)))
+}
+
+/// Parses one scope entry: a CIDR network or a bare address (one host).
+pub fn parse_scope_entry(entry: &str) -> Result<IpNet, String> {
+    let t = entry.trim();
+    t.parse::<IpNet>()
+        .or_else(|e| t.parse::<IpAddr>().map(IpNet::from).map_err(|_| e))
+        .map_err(|e| {
+            format!(
+                "scope entry {entry:?} is not a CIDR network or an address ({e}); write e.g. \"10.0.0.0/8\" or \"192.0.2.7\""
+            )
+        })
+}
+
+fn scope_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    let entries = Vec::<String>::deserialize(d)?;
+    if entries.is_empty() {
+        return Err(serde::de::Error::custom(
+            "scope is empty, so the set would never be used; remove `scope` to offer it to any address",
+        ));
+    }
+    entries
+        .iter()
+        .map(|e| parse_scope_entry(e).map_err(serde::de::Error::custom))
+        .collect()
 }
 
 impl fmt::Debug for CredentialSetConfig {
@@ -112,6 +170,7 @@ impl fmt::Debug for CredentialSetConfig {
             .field("password_env", &self.password_env)
             .field("enable", &self.enable.as_ref().map(|_| MASK))
             .field("enable_env", &self.enable_env)
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -538,6 +597,21 @@ pub struct Credential {
     /// `None`: the CLI must prompt for it (interactive) or give up.
     pub password: Option<SecretString>,
     pub enable: Option<SecretString>,
+    /// Where the set may be offered (see [`CredentialSetConfig::scope`]);
+    /// empty: any address.
+    pub scope: Vec<IpNet>,
+}
+
+impl Credential {
+    /// Whether this set may be offered to a device at `ip`.
+    pub fn in_scope(&self, ip: IpAddr) -> bool {
+        scope_contains(&self.scope, ip)
+    }
+}
+
+/// The sets that may be offered to a device at `ip`, in their order.
+pub fn offered_to(creds: &[Credential], ip: IpAddr) -> impl Iterator<Item = &Credential> {
+    creds.iter().filter(move |c| c.in_scope(ip))
 }
 
 impl fmt::Debug for Credential {
@@ -547,6 +621,7 @@ impl fmt::Debug for Credential {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| MASK))
             .field("enable", &self.enable.as_ref().map(|_| MASK))
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -614,6 +689,7 @@ impl Settings {
                 username,
                 password,
                 enable,
+                scope: Vec::new(),
             });
         }
         let mut sets: Vec<(String, CredentialSetConfig)> = self
@@ -663,6 +739,7 @@ impl Settings {
                 username: c.username.clone(),
                 password,
                 enable,
+                scope: c.scope.clone(),
             });
         }
         if out.is_empty() {
@@ -795,6 +872,7 @@ mod tests {
         name = "tacacs"
         username = "svc"
         password_env = "SVC_PW"
+        scope = ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]
 
         [[credentials]]
         username = "local"
@@ -944,6 +1022,10 @@ mod tests {
         assert!(shown.contains(MASK), "{shown}");
         assert!(shown.contains("password_env = \"NW_PW\""), "{shown}");
         assert!(shown.contains("grace_period = \"1500ms\""), "{shown}");
+        assert!(
+            shown.contains(r#"scope = ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]"#),
+            "{shown}"
+        );
         // The same masking applies when settings are stored as a run's options.
         let json = serde_json::to_string(&s).unwrap();
         assert!(!json.contains("hunter2") && json.contains(MASK), "{json}");
@@ -1107,6 +1189,89 @@ mod tests {
         .unwrap();
         let err = s.credentials(&env_of(&[])).unwrap_err().to_string();
         assert!(err.contains("creds.toml") && err.contains("user"), "{err}");
+    }
+
+    fn cred(scope: &[&str]) -> Credential {
+        Credential {
+            label: scope.join(","),
+            username: "u".into(),
+            password: None,
+            enable: None,
+            scope: scope
+                .iter()
+                .map(|e| parse_scope_entry(e).unwrap())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn credential_scope_limits_where_a_set_is_offered() {
+        let ip = |t: &str| t.parse::<IpAddr>().unwrap();
+        let site = cred(&["10.1.0.0/16", "192.0.2.7"]);
+        assert!(site.in_scope(ip("10.1.255.4")));
+        assert!(site.in_scope(ip("192.0.2.7")));
+        assert!(!site.in_scope(ip("192.0.2.8")));
+        assert!(!site.in_scope(ip("10.2.0.1")));
+        assert!(!site.in_scope(ip("2001:db8::1")));
+        // The IPv4-mapped spelling of an address is the same address.
+        assert!(site.in_scope(ip("::ffff:10.1.0.9")));
+        assert!(!site.in_scope(ip("::ffff:10.2.0.9")));
+        let v6 = cred(&["2001:db8::/32"]);
+        assert!(v6.in_scope(ip("2001:db8:1::1")) && !v6.in_scope(ip("10.1.0.1")));
+        let anywhere = cred(&[]);
+        assert!(anywhere.in_scope(ip("10.2.0.1")) && anywhere.in_scope(ip("::1")));
+
+        let creds = [site, cred(&["10.0.0.0/8"]), anywhere];
+        let labels = |t: &str| -> Vec<String> {
+            offered_to(&creds, ip(t)).map(|c| c.label.clone()).collect()
+        };
+        assert_eq!(
+            labels("10.1.0.1"),
+            ["10.1.0.0/16,192.0.2.7", "10.0.0.0/8", ""]
+        );
+        assert_eq!(labels("10.9.0.1"), ["10.0.0.0/8", ""]);
+        assert_eq!(labels("203.0.113.1"), [""]);
+    }
+
+    #[test]
+    fn credential_scope_is_parsed_into_the_resolved_sets_and_bad_entries_are_named() {
+        let text =
+            "[[credentials]]\nusername = \"a\"\npassword = \"x\"\nscope = [\"10.0.0.0/8\"]\n";
+        let s = Config::from_toml(text, p()).unwrap().resolve().unwrap();
+        let creds = s.credentials(&env_of(&[])).unwrap();
+        assert_eq!(creds[0].scope, [parse_scope_entry("10.0.0.0/8").unwrap()]);
+        assert!(!creds[0].in_scope("11.0.0.1".parse().unwrap()));
+
+        for (entry, want) in [
+            ("10.0.0.0/33", "10.0.0.0/33"),
+            ("10.0.0/8", "10.0.0/8"),
+            ("core1", "core1"),
+        ] {
+            let text = format!(
+                "[[credentials]]\nusername = \"a\"\nscope = [\"10.0.0.0/8\", \"{entry}\"]\n"
+            );
+            let err = Config::from_toml(&text, p()).unwrap_err().to_string();
+            assert!(
+                err.contains(want) && err.contains("scope") && err.contains("netwalker.toml"),
+                "{err}"
+            );
+        }
+        let err = Config::from_toml("[[credentials]]\nusername = \"a\"\nscope = []\n", p())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("scope is empty"), "{err}");
+
+        // The credentials file takes the same key.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("creds.toml");
+        std::fs::write(
+            &file,
+            "[[credentials]]\nusername = \"a\"\nscope = [\"192.0.2.0/24\"]\n",
+        )
+        .unwrap();
+        let sets = read_credentials_file(&file).unwrap();
+        assert!(sets[0].in_scope("192.0.2.9".parse().unwrap()));
+        assert!(!sets[0].in_scope("192.0.3.9".parse().unwrap()));
     }
 
     #[test]

@@ -392,6 +392,7 @@ pub async fn demo(
         username: "admin".into(),
         password: Some("admin".to_string().into()),
         enable: Some("admin".to_string().into()),
+        scope: Vec::new(),
     }];
     // A fresh store per demo (the demo shows one walk, not history), emptied
     // under its lock so a demo still running in `out` is refused, not wrecked.
