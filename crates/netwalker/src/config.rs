@@ -18,11 +18,13 @@
 
 use crate::filter::{Filter, FilterConfig, FilterError};
 use ipnet::IpNet;
+use regex::Regex;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// Environment variables read for credentials.
@@ -408,17 +410,29 @@ fn read(what: &'static str, path: &Path) -> Result<String, ConfigError> {
 }
 
 impl Config {
+    /// Reads and parses a config file; warns (log) when it holds inline
+    /// secrets and other users can read it.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        Config::from_toml(&read("config file", path)?, path)
+        let cfg = Config::from_toml(&read("config file", path)?, path)?;
+        if cfg.holds_secrets()
+            && let Some(w) = secrets_file_warning(path)
+        {
+            tracing::warn!("{w}");
+        }
+        Ok(cfg)
+    }
+
+    /// Whether any credential set has an inline password or enable secret.
+    pub fn holds_secrets(&self) -> bool {
+        self.credentials
+            .iter()
+            .flatten()
+            .any(|c| c.password.is_some() || c.enable.is_some())
     }
 
     /// Parses TOML; `path` is for messages.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
-            what: "config file",
-            path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
-        })
+        toml::from_str(text).map_err(|e| parse_error("config file", path, text, &e))
     }
 
     /// `over` wins wherever it says something. Used as
@@ -638,12 +652,100 @@ struct CredentialsFile {
 /// `password` or `password_env` (and optionally `enable`/`enable_env`, `name`).
 pub fn read_credentials_file(path: &Path) -> Result<Vec<CredentialSetConfig>, ConfigError> {
     let text = read("credentials file", path)?;
-    let f: CredentialsFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        what: "credentials file",
-        path: path.to_path_buf(),
-        message: e.to_string().trim_end().to_string(),
-    })?;
+    let f: CredentialsFile =
+        toml::from_str(&text).map_err(|e| parse_error("credentials file", path, &text, &e))?;
+    if let Some(w) = secrets_file_warning(path) {
+        tracing::warn!("{w}");
+    }
     Ok(f.credentials)
+}
+
+/// What stands in for a secret in an error message.
+const HIDDEN: &str = "<hidden>";
+
+/// `key = value` where the key looks like it holds a secret; the value is
+/// group 2 (quoted, possibly unterminated, or bare up to a separator).
+static SECRET_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?im)([a-z0-9_-]*(?:password|passwd|secret|enable|passphrase|token)[a-z0-9_-]*)["']?[ \t]*=[ \t]*("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^,}\]\n#]*)"#,
+    )
+    .expect("literal regex")
+});
+
+/// A TOML error as a message that never echoes the file. toml's own
+/// rendering quotes the offending line, which in a config or credentials
+/// file may be a password; this keeps the position and the key and drops
+/// the line, and blanks from toml's message any value of a secret-looking
+/// key anywhere in the file (`password = 12345` is "invalid type: integer").
+fn parse_error(what: &'static str, path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let mut message = e.message().trim_end().to_string();
+    let mut secrets: Vec<&str> = Vec::new();
+    for c in SECRET_ASSIGNMENT.captures_iter(text) {
+        let raw = c.get(2).map_or("", |m| m.as_str()).trim();
+        let inner = raw.trim_matches(|c| c == '"' || c == '\'');
+        secrets.push(raw);
+        if inner.chars().count() >= 2 {
+            secrets.push(inner);
+        }
+    }
+    secrets.retain(|v| !v.is_empty());
+    secrets.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    for v in secrets {
+        message = message.replace(v, HIDDEN);
+    }
+    if let Some(span) = e.span() {
+        let before = text.get(..span.start).unwrap_or(text);
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let column = before[line_start..].chars().count() + 1;
+        let key = text[line_start..]
+            .lines()
+            .next()
+            .and_then(key_of_line)
+            .map(|k| format!(", key `{k}`"))
+            .unwrap_or_default();
+        message = format!("line {line}, column {column}{key}: {message}");
+    }
+    ConfigError::Parse {
+        what,
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// The key of a `key = value` line, if the text before `=` looks like one.
+fn key_of_line(line: &str) -> Option<&str> {
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    let ok = |c: char| c.is_ascii_alphanumeric() || "_-.\"'".contains(c);
+    (!key.is_empty() && key.len() <= 64 && key.chars().all(ok)).then_some(key)
+}
+
+/// A warning when `path` holds secrets but other users may read it (unix
+/// mode bits for group or others), naming the file and the fix.
+pub fn secrets_file_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o044 != 0).then(|| {
+            format!(
+                "{} holds secrets but is readable by {} (mode {mode:03o}); run `chmod 600 {}`",
+                path.display(),
+                if mode & 0o004 != 0 {
+                    "every user"
+                } else {
+                    "its group"
+                },
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 impl Settings {
@@ -1272,6 +1374,74 @@ mod tests {
         let sets = read_credentials_file(&file).unwrap();
         assert!(sets[0].in_scope("192.0.2.9".parse().unwrap()));
         assert!(!sets[0].in_scope("192.0.3.9".parse().unwrap()));
+    }
+
+    #[test]
+    fn toml_errors_keep_position_and_key_but_never_a_secret() {
+        let cases = [
+            // Unterminated string on the password line.
+            "[[credentials]]\nusername = \"a\"\npassword = \"XYZZY-pw\n",
+            // Wrong type: toml's message quotes the value.
+            "[[credentials]]\nusername = \"a\"\npassword = 31337999\n",
+            "[[credentials]]\nusername = \"a\"\nenable = true\npassword = \"XYZZY-pw\"\n",
+            // A syntax error elsewhere in a file holding a password.
+            "[[credentials]]\nusername = \"a\"\npassword = \"XYZZY-pw\"\nconcurrency = = 3\n",
+            // Missing field: toml points at the whole table.
+            "[[credentials]]\npassword = \"XYZZY-pw\"\n",
+            "credentials = [{ username = \"a\", password = 'XYZZY-pw', bogus = 1 }]\n",
+        ];
+        for text in cases {
+            let err = Config::from_toml(text, p()).unwrap_err().to_string();
+            assert!(
+                !err.contains("XYZZY") && !err.contains("31337999"),
+                "secret in {err:?}"
+            );
+            assert!(
+                err.contains("netwalker.toml: line ") && err.contains(", column "),
+                "{err}"
+            );
+        }
+        let err = Config::from_toml(cases[0], p()).unwrap_err().to_string();
+        assert!(
+            err.contains("line 3, column") && err.contains("key `password`"),
+            "{err}"
+        );
+        let err = Config::from_toml(cases[1], p()).unwrap_err().to_string();
+        assert!(
+            err.contains("key `password`") && err.contains(HIDDEN),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_holding_secrets_readable_by_others_are_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("creds.toml");
+        std::fs::write(&file, "").unwrap();
+        let chmod =
+            |m| std::fs::set_permissions(&file, std::fs::Permissions::from_mode(m)).unwrap();
+        chmod(0o644);
+        let w = secrets_file_warning(&file).unwrap();
+        assert!(
+            w.contains("creds.toml") && w.contains("chmod 600") && w.contains("every user"),
+            "{w}"
+        );
+        chmod(0o640);
+        assert!(secrets_file_warning(&file).unwrap().contains("its group"));
+        chmod(0o600);
+        assert_eq!(secrets_file_warning(&file), None);
+        chmod(0o700);
+        assert_eq!(secrets_file_warning(&file), None);
+
+        let with = Config::from_toml("[[credentials]]\nusername = \"a\"\nenable = \"e\"\n", p());
+        assert!(with.unwrap().holds_secrets());
+        let without = Config::from_toml(
+            "[[credentials]]\nusername = \"a\"\npassword_env = \"X\"\n",
+            p(),
+        );
+        assert!(!without.unwrap().holds_secrets());
     }
 
     #[test]
