@@ -17,10 +17,14 @@
 //! them and `Display`/serialisation writes `********`.
 
 use crate::filter::{Filter, FilterConfig, FilterError};
+use ipnet::IpNet;
+use regex::Regex;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// Environment variables read for credentials.
@@ -101,6 +105,62 @@ pub struct CredentialSetConfig {
     pub enable: Option<SecretString>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_env: Option<String>,
+    /// Addresses this set may be offered to (`["10.0.0.0/8", "192.0.2.7"]`;
+    /// a bare address is one host). Empty (the key absent): any address.
+    /// Keeps a site's local password from being sent to every device a walk
+    /// happens to reach, including ones an attacker put on the network.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "scope_list"
+    )]
+    pub scope: Vec<IpNet>,
+}
+
+impl CredentialSetConfig {
+    /// Whether this set may be offered to a device at `ip`.
+    pub fn in_scope(&self, ip: IpAddr) -> bool {
+        scope_contains(&self.scope, ip)
+    }
+}
+
+/// Whether `ip` is inside `scope`; an empty scope contains every address.
+/// An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) counts as its IPv4
+/// address, so the spelling of an address cannot widen or narrow a scope.
+pub fn scope_contains(scope: &[IpNet], ip: IpAddr) -> bool {
+    let mapped = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4),
+        IpAddr::V4(_) => None,
+    };
+    scope.is_empty()
+        || scope
+            .iter()
+            .any(|net| net.contains(&ip) || mapped.is_some_and(|m| net.contains(&m)))
+}
+
+/// Parses one scope entry: a CIDR network or a bare address (one host).
+pub fn parse_scope_entry(entry: &str) -> Result<IpNet, String> {
+    let t = entry.trim();
+    t.parse::<IpNet>()
+        .or_else(|e| t.parse::<IpAddr>().map(IpNet::from).map_err(|_| e))
+        .map_err(|e| {
+            format!(
+                "scope entry {entry:?} is not a CIDR network or an address ({e}); write e.g. \"10.0.0.0/8\" or \"192.0.2.7\""
+            )
+        })
+}
+
+fn scope_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    let entries = Vec::<String>::deserialize(d)?;
+    if entries.is_empty() {
+        return Err(serde::de::Error::custom(
+            "scope is empty, so the set would never be used; remove `scope` to offer it to any address",
+        ));
+    }
+    entries
+        .iter()
+        .map(|e| parse_scope_entry(e).map_err(serde::de::Error::custom))
+        .collect()
 }
 
 impl fmt::Debug for CredentialSetConfig {
@@ -112,6 +172,7 @@ impl fmt::Debug for CredentialSetConfig {
             .field("password_env", &self.password_env)
             .field("enable", &self.enable.as_ref().map(|_| MASK))
             .field("enable_env", &self.enable_env)
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -349,17 +410,29 @@ fn read(what: &'static str, path: &Path) -> Result<String, ConfigError> {
 }
 
 impl Config {
+    /// Reads and parses a config file; warns (log) when it holds inline
+    /// secrets and other users can read it.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        Config::from_toml(&read("config file", path)?, path)
+        let cfg = Config::from_toml(&read("config file", path)?, path)?;
+        if cfg.holds_secrets()
+            && let Some(w) = secrets_file_warning(path)
+        {
+            tracing::warn!("{w}");
+        }
+        Ok(cfg)
+    }
+
+    /// Whether any credential set has an inline password or enable secret.
+    pub fn holds_secrets(&self) -> bool {
+        self.credentials
+            .iter()
+            .flatten()
+            .any(|c| c.password.is_some() || c.enable.is_some())
     }
 
     /// Parses TOML; `path` is for messages.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
-            what: "config file",
-            path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
-        })
+        toml::from_str(text).map_err(|e| parse_error("config file", path, text, &e))
     }
 
     /// `over` wins wherever it says something. Used as
@@ -538,6 +611,21 @@ pub struct Credential {
     /// `None`: the CLI must prompt for it (interactive) or give up.
     pub password: Option<SecretString>,
     pub enable: Option<SecretString>,
+    /// Where the set may be offered (see [`CredentialSetConfig::scope`]);
+    /// empty: any address.
+    pub scope: Vec<IpNet>,
+}
+
+impl Credential {
+    /// Whether this set may be offered to a device at `ip`.
+    pub fn in_scope(&self, ip: IpAddr) -> bool {
+        scope_contains(&self.scope, ip)
+    }
+}
+
+/// The sets that may be offered to a device at `ip`, in their order.
+pub fn offered_to(creds: &[Credential], ip: IpAddr) -> impl Iterator<Item = &Credential> {
+    creds.iter().filter(move |c| c.in_scope(ip))
 }
 
 impl fmt::Debug for Credential {
@@ -547,6 +635,7 @@ impl fmt::Debug for Credential {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| MASK))
             .field("enable", &self.enable.as_ref().map(|_| MASK))
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -563,12 +652,100 @@ struct CredentialsFile {
 /// `password` or `password_env` (and optionally `enable`/`enable_env`, `name`).
 pub fn read_credentials_file(path: &Path) -> Result<Vec<CredentialSetConfig>, ConfigError> {
     let text = read("credentials file", path)?;
-    let f: CredentialsFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        what: "credentials file",
-        path: path.to_path_buf(),
-        message: e.to_string().trim_end().to_string(),
-    })?;
+    let f: CredentialsFile =
+        toml::from_str(&text).map_err(|e| parse_error("credentials file", path, &text, &e))?;
+    if let Some(w) = secrets_file_warning(path) {
+        tracing::warn!("{w}");
+    }
     Ok(f.credentials)
+}
+
+/// What stands in for a secret in an error message.
+const HIDDEN: &str = "<hidden>";
+
+/// `key = value` where the key looks like it holds a secret; the value is
+/// group 2 (quoted, possibly unterminated, or bare up to a separator).
+static SECRET_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?im)([a-z0-9_-]*(?:password|passwd|secret|enable|passphrase|token)[a-z0-9_-]*)["']?[ \t]*=[ \t]*("(?:[^"\\\n]|\\.)*"?|'[^'\n]*'?|[^,}\]\n#]*)"#,
+    )
+    .expect("literal regex")
+});
+
+/// A TOML error as a message that never echoes the file. toml's own
+/// rendering quotes the offending line, which in a config or credentials
+/// file may be a password; this keeps the position and the key and drops
+/// the line, and blanks from toml's message any value of a secret-looking
+/// key anywhere in the file (`password = 12345` is "invalid type: integer").
+fn parse_error(what: &'static str, path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let mut message = e.message().trim_end().to_string();
+    let mut secrets: Vec<&str> = Vec::new();
+    for c in SECRET_ASSIGNMENT.captures_iter(text) {
+        let raw = c.get(2).map_or("", |m| m.as_str()).trim();
+        let inner = raw.trim_matches(|c| c == '"' || c == '\'');
+        secrets.push(raw);
+        if inner.chars().count() >= 2 {
+            secrets.push(inner);
+        }
+    }
+    secrets.retain(|v| !v.is_empty());
+    secrets.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    for v in secrets {
+        message = message.replace(v, HIDDEN);
+    }
+    if let Some(span) = e.span() {
+        let before = text.get(..span.start).unwrap_or(text);
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let column = before[line_start..].chars().count() + 1;
+        let key = text[line_start..]
+            .lines()
+            .next()
+            .and_then(key_of_line)
+            .map(|k| format!(", key `{k}`"))
+            .unwrap_or_default();
+        message = format!("line {line}, column {column}{key}: {message}");
+    }
+    ConfigError::Parse {
+        what,
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// The key of a `key = value` line, if the text before `=` looks like one.
+fn key_of_line(line: &str) -> Option<&str> {
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    let ok = |c: char| c.is_ascii_alphanumeric() || "_-.\"'".contains(c);
+    (!key.is_empty() && key.len() <= 64 && key.chars().all(ok)).then_some(key)
+}
+
+/// A warning when `path` holds secrets but other users may read it (unix
+/// mode bits for group or others), naming the file and the fix.
+pub fn secrets_file_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o044 != 0).then(|| {
+            format!(
+                "{} holds secrets but is readable by {} (mode {mode:03o}); run `chmod 600 {}`",
+                path.display(),
+                if mode & 0o004 != 0 {
+                    "every user"
+                } else {
+                    "its group"
+                },
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 impl Settings {
@@ -614,6 +791,7 @@ impl Settings {
                 username,
                 password,
                 enable,
+                scope: Vec::new(),
             });
         }
         let mut sets: Vec<(String, CredentialSetConfig)> = self
@@ -663,6 +841,7 @@ impl Settings {
                 username: c.username.clone(),
                 password,
                 enable,
+                scope: c.scope.clone(),
             });
         }
         if out.is_empty() {
@@ -795,6 +974,7 @@ mod tests {
         name = "tacacs"
         username = "svc"
         password_env = "SVC_PW"
+        scope = ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]
 
         [[credentials]]
         username = "local"
@@ -944,6 +1124,10 @@ mod tests {
         assert!(shown.contains(MASK), "{shown}");
         assert!(shown.contains("password_env = \"NW_PW\""), "{shown}");
         assert!(shown.contains("grace_period = \"1500ms\""), "{shown}");
+        assert!(
+            shown.contains(r#"scope = ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]"#),
+            "{shown}"
+        );
         // The same masking applies when settings are stored as a run's options.
         let json = serde_json::to_string(&s).unwrap();
         assert!(!json.contains("hunter2") && json.contains(MASK), "{json}");
@@ -1107,6 +1291,157 @@ mod tests {
         .unwrap();
         let err = s.credentials(&env_of(&[])).unwrap_err().to_string();
         assert!(err.contains("creds.toml") && err.contains("user"), "{err}");
+    }
+
+    fn cred(scope: &[&str]) -> Credential {
+        Credential {
+            label: scope.join(","),
+            username: "u".into(),
+            password: None,
+            enable: None,
+            scope: scope
+                .iter()
+                .map(|e| parse_scope_entry(e).unwrap())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn credential_scope_limits_where_a_set_is_offered() {
+        let ip = |t: &str| t.parse::<IpAddr>().unwrap();
+        let site = cred(&["10.1.0.0/16", "192.0.2.7"]);
+        assert!(site.in_scope(ip("10.1.255.4")));
+        assert!(site.in_scope(ip("192.0.2.7")));
+        assert!(!site.in_scope(ip("192.0.2.8")));
+        assert!(!site.in_scope(ip("10.2.0.1")));
+        assert!(!site.in_scope(ip("2001:db8::1")));
+        // The IPv4-mapped spelling of an address is the same address.
+        assert!(site.in_scope(ip("::ffff:10.1.0.9")));
+        assert!(!site.in_scope(ip("::ffff:10.2.0.9")));
+        let v6 = cred(&["2001:db8::/32"]);
+        assert!(v6.in_scope(ip("2001:db8:1::1")) && !v6.in_scope(ip("10.1.0.1")));
+        let anywhere = cred(&[]);
+        assert!(anywhere.in_scope(ip("10.2.0.1")) && anywhere.in_scope(ip("::1")));
+
+        let creds = [site, cred(&["10.0.0.0/8"]), anywhere];
+        let labels = |t: &str| -> Vec<String> {
+            offered_to(&creds, ip(t)).map(|c| c.label.clone()).collect()
+        };
+        assert_eq!(
+            labels("10.1.0.1"),
+            ["10.1.0.0/16,192.0.2.7", "10.0.0.0/8", ""]
+        );
+        assert_eq!(labels("10.9.0.1"), ["10.0.0.0/8", ""]);
+        assert_eq!(labels("203.0.113.1"), [""]);
+    }
+
+    #[test]
+    fn credential_scope_is_parsed_into_the_resolved_sets_and_bad_entries_are_named() {
+        let text =
+            "[[credentials]]\nusername = \"a\"\npassword = \"x\"\nscope = [\"10.0.0.0/8\"]\n";
+        let s = Config::from_toml(text, p()).unwrap().resolve().unwrap();
+        let creds = s.credentials(&env_of(&[])).unwrap();
+        assert_eq!(creds[0].scope, [parse_scope_entry("10.0.0.0/8").unwrap()]);
+        assert!(!creds[0].in_scope("11.0.0.1".parse().unwrap()));
+
+        for (entry, want) in [
+            ("10.0.0.0/33", "10.0.0.0/33"),
+            ("10.0.0/8", "10.0.0/8"),
+            ("core1", "core1"),
+        ] {
+            let text = format!(
+                "[[credentials]]\nusername = \"a\"\nscope = [\"10.0.0.0/8\", \"{entry}\"]\n"
+            );
+            let err = Config::from_toml(&text, p()).unwrap_err().to_string();
+            assert!(
+                err.contains(want) && err.contains("scope") && err.contains("netwalker.toml"),
+                "{err}"
+            );
+        }
+        let err = Config::from_toml("[[credentials]]\nusername = \"a\"\nscope = []\n", p())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("scope is empty"), "{err}");
+
+        // The credentials file takes the same key.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("creds.toml");
+        std::fs::write(
+            &file,
+            "[[credentials]]\nusername = \"a\"\nscope = [\"192.0.2.0/24\"]\n",
+        )
+        .unwrap();
+        let sets = read_credentials_file(&file).unwrap();
+        assert!(sets[0].in_scope("192.0.2.9".parse().unwrap()));
+        assert!(!sets[0].in_scope("192.0.3.9".parse().unwrap()));
+    }
+
+    #[test]
+    fn toml_errors_keep_position_and_key_but_never_a_secret() {
+        let cases = [
+            // Unterminated string on the password line.
+            "[[credentials]]\nusername = \"a\"\npassword = \"XYZZY-pw\n",
+            // Wrong type: toml's message quotes the value.
+            "[[credentials]]\nusername = \"a\"\npassword = 31337999\n",
+            "[[credentials]]\nusername = \"a\"\nenable = true\npassword = \"XYZZY-pw\"\n",
+            // A syntax error elsewhere in a file holding a password.
+            "[[credentials]]\nusername = \"a\"\npassword = \"XYZZY-pw\"\nconcurrency = = 3\n",
+            // Missing field: toml points at the whole table.
+            "[[credentials]]\npassword = \"XYZZY-pw\"\n",
+            "credentials = [{ username = \"a\", password = 'XYZZY-pw', bogus = 1 }]\n",
+        ];
+        for text in cases {
+            let err = Config::from_toml(text, p()).unwrap_err().to_string();
+            assert!(
+                !err.contains("XYZZY") && !err.contains("31337999"),
+                "secret in {err:?}"
+            );
+            assert!(
+                err.contains("netwalker.toml: line ") && err.contains(", column "),
+                "{err}"
+            );
+        }
+        let err = Config::from_toml(cases[0], p()).unwrap_err().to_string();
+        assert!(
+            err.contains("line 3, column") && err.contains("key `password`"),
+            "{err}"
+        );
+        let err = Config::from_toml(cases[1], p()).unwrap_err().to_string();
+        assert!(
+            err.contains("key `password`") && err.contains(HIDDEN),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_holding_secrets_readable_by_others_are_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("creds.toml");
+        std::fs::write(&file, "").unwrap();
+        let chmod =
+            |m| std::fs::set_permissions(&file, std::fs::Permissions::from_mode(m)).unwrap();
+        chmod(0o644);
+        let w = secrets_file_warning(&file).unwrap();
+        assert!(
+            w.contains("creds.toml") && w.contains("chmod 600") && w.contains("every user"),
+            "{w}"
+        );
+        chmod(0o640);
+        assert!(secrets_file_warning(&file).unwrap().contains("its group"));
+        chmod(0o600);
+        assert_eq!(secrets_file_warning(&file), None);
+        chmod(0o700);
+        assert_eq!(secrets_file_warning(&file), None);
+
+        let with = Config::from_toml("[[credentials]]\nusername = \"a\"\nenable = \"e\"\n", p());
+        assert!(with.unwrap().holds_secrets());
+        let without = Config::from_toml(
+            "[[credentials]]\nusername = \"a\"\npassword_env = \"X\"\n",
+            p(),
+        );
+        assert!(!without.unwrap().holds_secrets());
     }
 
     #[test]

@@ -717,6 +717,7 @@ fn credentials(s: &Settings) -> Result<Vec<Credential>> {
                 username: user,
                 password: None,
                 enable: None,
+                scope: Vec::new(),
             }]
         }
         Err(e) => return Err(Usage(e.into()).into()),

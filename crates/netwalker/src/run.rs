@@ -166,18 +166,40 @@ async fn gather_seeds(
 
 /// Runs a discovery walk with the given settings and credentials, then
 /// writes `inventory.json` to the output directory.
+///
+/// The store is locked for the whole run: a second discover on the same
+/// store fails at once naming this process, and `--resume` therefore only
+/// ever adopts a run whose process is gone. A run whose end cannot be
+/// recorded is an error (after the files are written), because `--resume`
+/// would otherwise take it for an interrupted one.
 pub async fn discover(
     s: &Settings,
     creds: &[Credential],
     cancel: CancellationToken,
     progress: watch::Sender<WalkProgress>,
 ) -> Result<DiscoverOutcome> {
+    discover_in(s, creds, cancel, progress, false).await
+}
+
+/// [`discover`]; `fresh` empties the store first (under its lock).
+async fn discover_in(
+    s: &Settings,
+    creds: &[Credential],
+    cancel: CancellationToken,
+    progress: watch::Sender<WalkProgress>,
+    fresh: bool,
+) -> Result<DiscoverOutcome> {
     if let Some(parent) = s.store.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    let mut writer = StoreWriter::open(&s.store)
-        .with_context(|| format!("cannot open the inventory store {}", s.store.display()))?;
+    let opened = if fresh {
+        StoreWriter::open_fresh(&s.store)
+    } else {
+        StoreWriter::open(&s.store)
+    };
+    let mut writer =
+        opened.with_context(|| format!("cannot open the inventory store {}", s.store.display()))?;
     let (seeds, seed_problems) = gather_seeds(s, writer.read()).await?;
     anyhow::ensure!(
         !seeds.is_empty(),
@@ -221,11 +243,17 @@ pub async fn discover(
     )
     .await;
     // Flush and close the store whatever the walk did.
+    let mut finish_error = None;
     let summary = match walk {
         Ok(summary) => {
             if !summary.interrupted {
                 let counts = summary.counts;
-                sender.call(move |w| w.finish_run(run, &counts)).await.ok();
+                let finished = sender.call(move |w| w.finish_run(run, &counts)).await;
+                finish_error = match finished {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(anyhow::Error::new(e)),
+                    Err(e) => Some(anyhow::Error::new(e)),
+                };
             }
             summary
         }
@@ -247,6 +275,12 @@ pub async fn discover(
     summary.links = links as u64;
     let mut files = vec![path];
     files.extend(write_default_reports(writer.read(), &s.out)?);
+    if let Some(e) = finish_error {
+        return Err(e.context(format!(
+            "the walk finished and its results and files are written, but its end could not be recorded in {}; a later --resume would take {run} for an interrupted run, so start the next walk without --resume",
+            s.store.display()
+        )));
+    }
     Ok(DiscoverOutcome {
         summary,
         seeds_used,
@@ -360,21 +394,16 @@ pub async fn demo(
         ..crate::config::Config::default()
     }
     .resolve()?;
-    // A fresh store per demo: the demo shows one walk, not history.
-    for f in [
-        "inventory.sqlite",
-        "inventory.sqlite-wal",
-        "inventory.sqlite-shm",
-    ] {
-        let _ = std::fs::remove_file(out.join(f));
-    }
     let creds = vec![Credential {
         label: "demo".into(),
         username: "admin".into(),
         password: Some("admin".to_string().into()),
         enable: Some("admin".to_string().into()),
+        scope: Vec::new(),
     }];
-    let discover = discover(&settings, &creds, cancel, progress).await;
+    // A fresh store per demo (the demo shows one walk, not history), emptied
+    // under its lock so a demo still running in `out` is refused, not wrecked.
+    let discover = discover_in(&settings, &creds, cancel, progress, true).await;
     let simulator = lab.wait_until_idle(Duration::from_secs(2)).await;
     lab.shutdown(Duration::from_secs(2)).await;
     Ok(DemoOutcome {

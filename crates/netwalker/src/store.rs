@@ -13,15 +13,22 @@
 //!   report running during a walk) never block the writer, and a committed
 //!   transaction survives a process crash (an OS crash may lose the last few,
 //!   which a rewalk recovers).
+//! - **Snapshots.** A report reads many tables; [`StoreReader::snapshot`]
+//!   holds one read transaction across them so a walk committing meanwhile
+//!   cannot make them disagree.
+//! - **One writer process.** The writer holds an OS lock on `<store>.lock`
+//!   ([`lock`]); a second writer fails at once, naming the first.
 //! - **Runs without a finish time are interrupted runs**: that is what
 //!   `--resume` looks for ([`StoreReader::resume_info`]).
 //!
 //! Timestamps (`first_seen`, `last_seen`, walk times) are set by the store's
 //! clock, not taken from the records, so every row of one commit agrees.
 
+pub mod lock;
 mod schema;
 pub mod worker;
 
+pub use lock::StoreLock;
 pub use worker::{CommitError, StoreSender, StoreWorker, WorkerGone};
 
 use crate::identity::{Identifiers, IdentityIndex, normalize_hostname};
@@ -30,7 +37,10 @@ use crate::model::{
     InventoryDevice, InventoryLink, Link, LinkProtocol, Run, RunId, StackMember, StatusCounts,
     UnixTime, Via, Vlan, now_unix,
 };
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, ParamsFromIter, Row, Transaction, params,
+    params_from_iter,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -71,6 +81,19 @@ pub enum StoreError {
     UnknownRun(RunId),
     #[error("device {0} is not in the store")]
     UnknownDevice(DeviceId),
+    /// Another process writes to this store (see [`lock`]).
+    #[error(
+        "store {path} is in use by another netwalker process ({holder}); wait for that run to finish or stop it (Ctrl-C lets it save its work), or use another --store file. Reports, diagrams, exec and dns-check can read the store meanwhile"
+    )]
+    Locked { path: PathBuf, holder: String },
+    #[error(
+        "cannot lock store {path} for writing ({lock}: {source}); check that the directory exists and is writable, or choose another file with --store"
+    )]
+    Lock {
+        path: PathBuf,
+        lock: PathBuf,
+        source: std::io::Error,
+    },
     /// The shared transaction of a batch failed (see [`StoreWriter::commit_devices`]);
     /// the device was not written.
     #[error("could not write the batch this device was in: {0}")]
@@ -127,10 +150,47 @@ pub struct StoreReader {
     clock: Clock,
 }
 
+/// One consistent view of the store: every read through it (it derefs to
+/// [`StoreReader`]) sees the store as it was when the snapshot was taken,
+/// whatever a walk commits meanwhile, so a report never mixes states (a
+/// link to a device the device list does not have yet). It holds one read
+/// transaction (WAL: a deferred `BEGIN` pinned by its first read), which
+/// ends when it is dropped; the writer is never blocked by it.
+///
+/// A snapshot taken while another is open on the same reader reads through
+/// the outer one, so the store's own multi-query reads (devices with their
+/// addresses, `export_inventory`, ...) can take one unconditionally.
+pub struct StoreSnapshot<'a> {
+    /// The reader whose connection holds the read transaction.
+    reader: &'a StoreReader,
+    /// Whether this guard began the transaction, and so ends it on drop.
+    owns: bool,
+}
+
+impl std::ops::Deref for StoreSnapshot<'_> {
+    type Target = StoreReader;
+    fn deref(&self) -> &StoreReader {
+        self.reader
+    }
+}
+
+impl Drop for StoreSnapshot<'_> {
+    fn drop(&mut self) {
+        if self.owns && self.reader.conn.execute_batch("COMMIT").is_err() {
+            // A read transaction left open would freeze this reader's view
+            // for good; ROLLBACK cannot lose anything a reader did.
+            let _ = self.reader.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
 /// The single writer. Also reads, through [`StoreWriter::read`].
 pub struct StoreWriter {
     reader: StoreReader,
     current_run: Option<RunId>,
+    /// Keeps every other writer out of this store for the writer's life
+    /// (`None` for in-memory stores, which nobody else can open).
+    _lock: Option<StoreLock>,
 }
 
 /// An open failure, with "this file is something else" told apart from
@@ -214,9 +274,38 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
 
 impl StoreWriter {
     /// Opens (creating if needed) the store at `path` and brings its schema up
-    /// to date.
+    /// to date. Fails at once with [`StoreError::Locked`] while another
+    /// writer (in any process) has it open.
     pub fn open(path: impl AsRef<Path>) -> Result<StoreWriter> {
-        let path = path.as_ref().to_path_buf();
+        let lock = StoreLock::acquire(path.as_ref())?;
+        Self::open_locked(path.as_ref(), lock)
+    }
+
+    /// Empties the store at `path` (deletes the database and its WAL files)
+    /// and opens it afresh, under the lock, so a store another process is
+    /// writing is refused rather than deleted under its feet.
+    pub fn open_fresh(path: impl AsRef<Path>) -> Result<StoreWriter> {
+        let path = path.as_ref();
+        let lock = StoreLock::acquire(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut f = path.as_os_str().to_os_string();
+            f.push(suffix);
+            match std::fs::remove_file(&f) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(StoreError::Lock {
+                        path: path.to_path_buf(),
+                        lock: PathBuf::from(f),
+                        source: e,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Self::open_locked(path, lock)
+    }
+
+    fn open_locked(path: &Path, lock: StoreLock) -> Result<StoreWriter> {
+        let path = path.to_path_buf();
         let open_err = |source| open_error(&path, source);
         let mut conn = Connection::open(&path).map_err(open_err)?;
         configure(&conn).map_err(open_err)?;
@@ -234,6 +323,7 @@ impl StoreWriter {
                 clock: system_clock(),
             },
             current_run: None,
+            _lock: Some(lock),
         })
     }
 
@@ -256,6 +346,7 @@ impl StoreWriter {
                 clock: system_clock(),
             },
             current_run: None,
+            _lock: None,
         })
     }
 
@@ -462,7 +553,7 @@ impl StoreWriter {
         // Re-key gone's links onto keep, merging with rows that become equal.
         // A link between the two records of the one device was an artefact of
         // not knowing they were one, so it is dropped.
-        let moved: Vec<Link> = links_where(&tx, "a = ?1 OR b = ?1", gone.0).ctx(ctx)?;
+        let moved: Vec<Link> = links_where(&tx, "a = ?1 OR b = ?1", [gone.0]).ctx(ctx)?;
         tx.execute("DELETE FROM links WHERE a = ?1 OR b = ?1", params![gone.0])
             .ctx(ctx)?;
         for mut l in moved {
@@ -901,13 +992,31 @@ fn parse_protocols(text: &str) -> BTreeSet<LinkProtocol> {
         .collect()
 }
 
-fn links_where(conn: &Connection, cond: &str, arg: i64) -> rusqlite::Result<Vec<Link>> {
+fn links_where(
+    conn: &Connection,
+    cond: &str,
+    args: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<Link>> {
     let sql = format!(
         "SELECT a, a_interface, b, b_interface, protocols FROM links WHERE {cond} ORDER BY a, a_interface, b, b_interface"
     );
     let mut st = conn.prepare(&sql)?;
-    let rows = st.query_map([arg], link_from_row)?;
+    let rows = st.query_map(args, link_from_row)?;
     rows.collect()
+}
+
+/// The `WHERE` condition and parameters that limit a per-device table to
+/// one device, or (`None`) to none.
+fn device_filter(one: Option<DeviceId>) -> (&'static str, ParamsFromIter<Option<i64>>) {
+    match one {
+        Some(id) => ("device_id = ?1", params_from_iter(Some(id.0))),
+        None => ("1", params_from_iter(None)),
+    }
+}
+
+/// One device's group of a [`StoreReader::by_device`] read.
+fn of_one<T>(groups: Result<BTreeMap<DeviceId, Vec<T>>>, id: DeviceId) -> Result<Vec<T>> {
+    Ok(groups?.remove(&id).unwrap_or_default())
 }
 
 fn link_from_row(r: &Row<'_>) -> rusqlite::Result<Link> {
@@ -1061,7 +1170,35 @@ impl StoreReader {
         &self.path
     }
 
+    /// A consistent view of the store for several reads (see
+    /// [`StoreSnapshot`]): take one for anything that reads more than once
+    /// and must agree with itself (reports, diagrams, exports).
+    pub fn snapshot(&self) -> Result<StoreSnapshot<'_>> {
+        if !self.conn.is_autocommit() {
+            return Ok(StoreSnapshot {
+                reader: self,
+                owns: false,
+            });
+        }
+        let ctx = || "starting a read snapshot".to_string();
+        self.conn.execute_batch("BEGIN DEFERRED").ctx(ctx)?;
+        let snap = StoreSnapshot {
+            reader: self,
+            owns: true,
+        };
+        // The first read pins the snapshot; do it now, so the view is the
+        // store as of this call rather than of the caller's first read.
+        self.conn
+            .query_row("SELECT COUNT(*) FROM schema_version", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .ctx(ctx)?;
+        Ok(snap)
+    }
+
     fn devices_where(&self, cond: &str, args: impl rusqlite::Params) -> Result<Vec<Device>> {
+        // Rows, addresses and aliases from one state of the store.
+        let _snap = self.snapshot()?;
         let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {cond} ORDER BY id");
         let ctx = || "reading devices".to_string();
         let mut st = self.conn.prepare(&sql).ctx(ctx)?;
@@ -1087,20 +1224,15 @@ impl StoreReader {
         let ctx = || "reading device IPs and aliases".to_string();
         // Whole-inventory reads (reports) take one pass over each side table;
         // a single-device read (merges, seed lookups) uses the index.
-        let (ip_sql, alias_sql, arg) = match devices {
-            [one] => (
-                "SELECT device_id, ip FROM device_ips WHERE device_id = ?1",
-                "SELECT device_id, alias FROM aliases WHERE device_id = ?1",
-                one.id.0,
-            ),
-            _ => (
-                "SELECT device_id, ip FROM device_ips WHERE ?1 = ?1",
-                "SELECT device_id, alias FROM aliases WHERE ?1 = ?1",
-                0,
-            ),
+        let one = match devices {
+            [one] => Some(one.id),
+            _ => None,
         };
-        let mut st = self.conn.prepare_cached(ip_sql).ctx(ctx)?;
-        let mut rows = st.query([arg]).ctx(ctx)?;
+        let (cond, _) = device_filter(one);
+        let ip_sql = format!("SELECT device_id, ip FROM device_ips WHERE {cond}");
+        let alias_sql = format!("SELECT device_id, alias FROM aliases WHERE {cond}");
+        let mut st = self.conn.prepare_cached(&ip_sql).ctx(ctx)?;
+        let mut rows = st.query(device_filter(one).1).ctx(ctx)?;
         while let Some(r) = rows.next().ctx(ctx)? {
             let id: i64 = r.get(0).ctx(ctx)?;
             if let Some(&i) = pos.get(&id) {
@@ -1113,8 +1245,8 @@ impl StoreReader {
             }
         }
         drop(rows);
-        let mut st = self.conn.prepare_cached(alias_sql).ctx(ctx)?;
-        let mut rows = st.query([arg]).ctx(ctx)?;
+        let mut st = self.conn.prepare_cached(&alias_sql).ctx(ctx)?;
+        let mut rows = st.query(device_filter(one).1).ctx(ctx)?;
         while let Some(r) = rows.next().ctx(ctx)? {
             let id: i64 = r.get(0).ctx(ctx)?;
             if let Some(&i) = pos.get(&id) {
@@ -1153,146 +1285,136 @@ impl StoreReader {
 
     /// Every link, one per physical link, in canonical order.
     pub fn links(&self) -> Result<Vec<Link>> {
-        links_where(&self.conn, "?1 = ?1", 0).ctx(|| "reading links".into())
+        links_where(&self.conn, "1", []).ctx(|| "reading links".into())
     }
 
     /// Interfaces of one device, by name.
     pub fn interfaces(&self, id: DeviceId) -> Result<Vec<Interface>> {
-        Ok(self
-            .all_interfaces_where("device_id = ?1", id.0)?
-            .remove(&id)
-            .unwrap_or_default())
+        of_one(self.interfaces_of(Some(id)), id)
     }
 
     /// Interfaces of every device.
     pub fn all_interfaces(&self) -> Result<BTreeMap<DeviceId, Vec<Interface>>> {
-        self.all_interfaces_where("?1 = ?1", 0)
+        self.interfaces_of(None)
     }
 
-    fn all_interfaces_where(
-        &self,
-        cond: &str,
-        arg: i64,
-    ) -> Result<BTreeMap<DeviceId, Vec<Interface>>> {
-        let sql = format!(
-            "SELECT device_id, name, status, vlan, duplex, speed, type, ip FROM interfaces WHERE {cond} ORDER BY device_id, name"
-        );
-        let ctx = || "reading interfaces".to_string();
-        let mut st = self.conn.prepare(&sql).ctx(ctx)?;
-        let rows = st
-            .query_map([arg], |r| {
-                Ok((
-                    DeviceId(r.get(0)?),
-                    Interface {
-                        name: r.get(1)?,
-                        status: r.get(2)?,
-                        vlan: r.get(3)?,
-                        duplex: r.get(4)?,
-                        speed: r.get(5)?,
-                        kind: r.get(6)?,
-                        ip: r.get(7)?,
-                    },
-                ))
+    fn interfaces_of(&self, one: Option<DeviceId>) -> Result<BTreeMap<DeviceId, Vec<Interface>>> {
+        let columns = "name, status, vlan, duplex, speed, type, ip";
+        self.by_device("interfaces", "interfaces", columns, "name", one, |r| {
+            Ok(Interface {
+                name: r.get(1)?,
+                status: r.get(2)?,
+                vlan: r.get(3)?,
+                duplex: r.get(4)?,
+                speed: r.get(5)?,
+                kind: r.get(6)?,
+                ip: r.get(7)?,
             })
-            .ctx(ctx)?;
-        let mut out: BTreeMap<DeviceId, Vec<Interface>> = BTreeMap::new();
-        for row in rows {
-            let (id, i) = row.ctx(ctx)?;
-            out.entry(id).or_default().push(i);
-        }
-        Ok(out)
+        })
     }
 
     /// Stack members of one device, by switch number.
     pub fn stack_members(&self, id: DeviceId) -> Result<Vec<StackMember>> {
-        Ok(self
-            .stack_where("device_id = ?1", id.0)?
-            .remove(&id)
-            .unwrap_or_default())
+        of_one(self.stack_members_of(Some(id)), id)
     }
 
     /// Stack members of every device.
     pub fn all_stack_members(&self) -> Result<BTreeMap<DeviceId, Vec<StackMember>>> {
-        self.stack_where("?1 = ?1", 0)
+        self.stack_members_of(None)
     }
 
-    fn stack_where(&self, cond: &str, arg: i64) -> Result<BTreeMap<DeviceId, Vec<StackMember>>> {
-        let sql = format!(
-            "SELECT device_id, switch, role, priority, model, serial, mac, hw_version, version, state FROM stack_members WHERE {cond} ORDER BY device_id, switch"
-        );
-        let ctx = || "reading stack members".to_string();
-        let mut st = self.conn.prepare(&sql).ctx(ctx)?;
-        let rows = st
-            .query_map([arg], |r| {
-                Ok((
-                    DeviceId(r.get(0)?),
-                    StackMember {
-                        switch: r.get(1)?,
-                        role: r.get(2)?,
-                        priority: r.get(3)?,
-                        model: r.get(4)?,
-                        serial: r.get(5)?,
-                        mac: r.get(6)?,
-                        hw_version: r.get(7)?,
-                        version: r.get(8)?,
-                        state: r.get(9)?,
-                    },
-                ))
-            })
-            .ctx(ctx)?;
-        let mut out: BTreeMap<DeviceId, Vec<StackMember>> = BTreeMap::new();
-        for row in rows {
-            let (id, m) = row.ctx(ctx)?;
-            out.entry(id).or_default().push(m);
-        }
-        Ok(out)
+    fn stack_members_of(
+        &self,
+        one: Option<DeviceId>,
+    ) -> Result<BTreeMap<DeviceId, Vec<StackMember>>> {
+        let columns = "switch, role, priority, model, serial, mac, hw_version, version, state";
+        self.by_device(
+            "stack members",
+            "stack_members",
+            columns,
+            "switch",
+            one,
+            |r| {
+                Ok(StackMember {
+                    switch: r.get(1)?,
+                    role: r.get(2)?,
+                    priority: r.get(3)?,
+                    model: r.get(4)?,
+                    serial: r.get(5)?,
+                    mac: r.get(6)?,
+                    hw_version: r.get(7)?,
+                    version: r.get(8)?,
+                    state: r.get(9)?,
+                })
+            },
+        )
     }
 
     /// VLANs of one device, by id.
     pub fn vlans(&self, id: DeviceId) -> Result<Vec<Vlan>> {
-        Ok(self
-            .vlans_where("device_id = ?1", id.0)?
-            .remove(&id)
-            .unwrap_or_default())
+        of_one(self.vlans_of(Some(id)), id)
     }
 
     /// VLANs of every device.
     pub fn all_vlans(&self) -> Result<BTreeMap<DeviceId, Vec<Vlan>>> {
-        self.vlans_where("?1 = ?1", 0)
+        self.vlans_of(None)
     }
 
-    fn vlans_where(&self, cond: &str, arg: i64) -> Result<BTreeMap<DeviceId, Vec<Vlan>>> {
+    fn vlans_of(&self, one: Option<DeviceId>) -> Result<BTreeMap<DeviceId, Vec<Vlan>>> {
+        let columns = "vlan_id, name, ports, port_channels";
+        let raw = self.by_device("VLANs", "vlans", columns, "vlan_id", one, |r| {
+            Ok((
+                r.get::<_, u16>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = BTreeMap::new();
+        for (id, rows) in raw {
+            let mut vlans = Vec::with_capacity(rows.len());
+            for (vid, name, ports, pcs) in rows {
+                let list = |t: &str| {
+                    serde_json::from_str::<Vec<String>>(t).map_err(|e| StoreError::Corrupt {
+                        what: "VLAN port list",
+                        detail: format!("device {id} vlan {vid}: {e}"),
+                    })
+                };
+                vlans.push(Vlan {
+                    id: vid,
+                    name,
+                    ports: list(&ports)?,
+                    port_channels: list(&pcs)?,
+                });
+            }
+            out.insert(id, vlans);
+        }
+        Ok(out)
+    }
+
+    /// Rows of a per-device table grouped by device, each group ordered by
+    /// `order`; `one` limits the read to one device. `row` sees `device_id`
+    /// as column 0 and `columns` from column 1 on.
+    fn by_device<T>(
+        &self,
+        what: &str,
+        table: &str,
+        columns: &str,
+        order: &str,
+        one: Option<DeviceId>,
+        mut row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<BTreeMap<DeviceId, Vec<T>>> {
+        let (cond, args) = device_filter(one);
         let sql = format!(
-            "SELECT device_id, vlan_id, name, ports, port_channels FROM vlans WHERE {cond} ORDER BY device_id, vlan_id"
+            "SELECT device_id, {columns} FROM {table} WHERE {cond} ORDER BY device_id, {order}"
         );
-        let ctx = || "reading VLANs".to_string();
-        let mut st = self.conn.prepare(&sql).ctx(ctx)?;
-        let rows = st
-            .query_map([arg], |r| {
-                Ok((
-                    DeviceId(r.get(0)?),
-                    r.get::<_, u16>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })
-            .ctx(ctx)?;
-        let mut out: BTreeMap<DeviceId, Vec<Vlan>> = BTreeMap::new();
-        for row in rows {
-            let (id, vid, name, ports, pcs) = row.ctx(ctx)?;
-            let list = |t: &str| {
-                serde_json::from_str::<Vec<String>>(t).map_err(|e| StoreError::Corrupt {
-                    what: "VLAN port list",
-                    detail: format!("device {id} vlan {vid}: {e}"),
-                })
-            };
-            out.entry(id).or_default().push(Vlan {
-                id: vid,
-                name,
-                ports: list(&ports)?,
-                port_channels: list(&pcs)?,
-            });
+        let ctx = || format!("reading {what}");
+        let mut st = self.conn.prepare_cached(&sql).ctx(ctx)?;
+        let mut rows = st.query(args).ctx(ctx)?;
+        let mut out: BTreeMap<DeviceId, Vec<T>> = BTreeMap::new();
+        while let Some(r) = rows.next().ctx(ctx)? {
+            let id = DeviceId(r.get(0).ctx(ctx)?);
+            out.entry(id).or_default().push(row(r).ctx(ctx)?);
         }
         Ok(out)
     }
@@ -1347,6 +1469,8 @@ impl StoreReader {
     /// The management address (else any known address) of a device known by
     /// this name or alias: how seeds without an IP are resolved before DNS.
     pub fn ip_for_hostname(&self, name: &str) -> Result<Option<IpAddr>> {
+        // Every read below from one state of the store (the guard must live).
+        let _snap = self.snapshot()?;
         let Some(norm) = normalize_hostname(name) else {
             return Ok(None);
         };
@@ -1445,6 +1569,8 @@ impl StoreReader {
 
     /// What `--resume` needs, or `None` when the latest run finished.
     pub fn resume_info(&self) -> Result<Option<ResumeInfo>> {
+        // Every read below from one state of the store (the guard must live).
+        let _snap = self.snapshot()?;
         let Some(run) = self.unfinished_run()? else {
             return Ok(None);
         };
@@ -1467,6 +1593,8 @@ impl StoreReader {
     /// Rebuilds the identity index from the store, so a new run recognises
     /// every device earlier runs saw (stack member serials included).
     pub fn identity_index(&self) -> Result<IdentityIndex> {
+        // Every read below from one state of the store (the guard must live).
+        let _snap = self.snapshot()?;
         let stacks = self.all_stack_members()?;
         let mut idx = IdentityIndex::new();
         for d in self.devices()? {
@@ -1479,6 +1607,8 @@ impl StoreReader {
     /// The `inventory.json` contract: devices sorted by hostname (then id),
     /// links by endpoint names, parents and endpoints by hostname.
     pub fn export_inventory(&self) -> Result<Inventory> {
+        // Every read below from one state of the store (the guard must live).
+        let _snap = self.snapshot()?;
         let devices = self.devices()?;
         let mut stacks = self.all_stack_members()?;
         let mut vlans = self.all_vlans()?;

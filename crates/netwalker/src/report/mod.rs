@@ -134,6 +134,9 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn read(store: &StoreReader) -> Result<Snapshot, StoreError> {
+        // One read transaction: a walk committing meanwhile cannot make the
+        // links name devices the device list lacks.
+        let store = &store.snapshot()?;
         let mut devices = store.devices()?;
         devices.sort_by(|a, b| {
             (a.hostname.to_lowercase(), a.id).cmp(&(b.hostname.to_lowercase(), b.id))
