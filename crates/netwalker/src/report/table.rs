@@ -192,6 +192,44 @@ fn table_name(sheet: &str) -> String {
         .collect()
 }
 
+/// Characters that make a spreadsheet read a CSV cell as a formula (OWASP's
+/// CSV injection list): `=`, `+`, `-`, `@`, tab and carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text value made safe for a CSV cell: one that a spreadsheet would take
+/// for a formula (`=cmd|' /C calc'!A0`, `@SUM(...)`, `-2+3`) gets a leading
+/// `'`, so Excel, LibreOffice and Sheets show it as text instead of running
+/// it. Device names and outputs are attacker-controlled, so every CSV the
+/// program writes passes its text cells through this. Numbers we wrote
+/// ourselves ([`Cell::Int`]) are not text and stay numbers.
+pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+impl Cell {
+    /// The cell as a CSV field: [`Cell::to_plain`], with text through
+    /// [`csv_safe`].
+    pub fn to_csv(&self) -> String {
+        match self {
+            Cell::Text(s) => csv_safe(s).into_owned(),
+            other => other.to_plain(),
+        }
+    }
+}
+
+/// Writes CSV records whose text goes through [`csv_safe`]; every CSV the
+/// program writes goes through here.
+pub fn write_csv_record<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    row: &[Cell],
+) -> Result<(), csv::Error> {
+    w.write_record(row.iter().map(Cell::to_csv))
+}
+
 /// Writes one table as CSV (header row first).
 pub fn write_csv(path: &Path, t: &Table) -> Result<(), ReportError> {
     let cerr = |source| ReportError::Csv {
@@ -199,10 +237,10 @@ pub fn write_csv(path: &Path, t: &Table) -> Result<(), ReportError> {
         source,
     };
     let mut w = csv::Writer::from_path(path).map_err(cerr)?;
-    w.write_record(&t.columns).map_err(cerr)?;
+    w.write_record(t.columns.iter().map(|c| csv_safe(c).into_owned()))
+        .map_err(cerr)?;
     for row in &t.rows {
-        w.write_record(row.iter().map(Cell::to_plain))
-            .map_err(cerr)?;
+        write_csv_record(&mut w, row).map_err(cerr)?;
     }
     w.flush().map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
@@ -244,6 +282,26 @@ pub fn write_json(path: &Path, tables: &[Table]) -> Result<(), ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_safe_quotes_formula_starts_only() {
+        for s in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=cmd|' /C calc'!A0",
+        ] {
+            assert_eq!(csv_safe(s), format!("'{s}"), "{s:?}");
+        }
+        for s in ["", "sw1", "'already", " =x", "1-2", "a=b"] {
+            assert_eq!(csv_safe(s), s, "{s:?}");
+        }
+        assert_eq!(Cell::int(-5).to_csv(), "-5", "our numbers stay numbers");
+        assert_eq!(Cell::text("-5").to_csv(), "'-5");
+    }
 
     #[test]
     fn excel_safe_cuts_to_the_limit_with_a_marker() {
