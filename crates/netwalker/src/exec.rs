@@ -18,6 +18,7 @@
 //! not mistake an error message for output.
 
 use crate::config::{Credential, Settings};
+use crate::fsname::file_stem;
 use crate::model::{Device, DeviceStatus, UnixTime, now_unix};
 use crate::report::{self, Cell, ReportError, SitePattern, SitePatternError, Table};
 use crate::store::{StoreError, StoreReader};
@@ -1075,6 +1076,31 @@ pub fn device_text(d: &DeviceRun) -> String {
     s
 }
 
+/// The text format's file name for each device, in order: the device name
+/// made safe ([`file_stem`]), or, when two devices share it (ignoring case,
+/// as Windows and macOS file systems do), the name and address.
+fn text_file_names<'a>(devices: impl Iterator<Item = (&'a String, IpAddr)>) -> Vec<String> {
+    let mut used = HashSet::new();
+    devices
+        .map(|(name, ip)| {
+            let mut stem = file_stem(name);
+            // `127-0-0-1`, `fe80--1`: an address that needs no hash.
+            let ip = ip.to_string().replace(['.', ':'], "-");
+            let mut n = 1;
+            while !used.insert(stem.to_lowercase()) {
+                let extra = if n == 1 {
+                    format!("{name}_{ip}")
+                } else {
+                    format!("{name}_{ip}_{n}")
+                };
+                stem = file_stem(&extra);
+                n += 1;
+            }
+            format!("{stem}.txt")
+        })
+        .collect()
+}
+
 /// Writes the report in each format under `out_dir` (created if missing),
 /// named by `stamp`; returns the paths written (for text: the directory).
 pub fn write_results(
@@ -1111,14 +1137,9 @@ pub fn write_results(
             ExecFormat::Text => {
                 let dir = out_dir.join(&stem);
                 std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-                let mut used = HashSet::new();
-                for d in &report.devices {
-                    let mut name = report::site::file_safe(&d.device);
-                    if !used.insert(name.to_lowercase()) {
-                        name = format!("{name}_{}", report::site::file_safe(&d.ip.to_string()));
-                        used.insert(name.to_lowercase());
-                    }
-                    let path = dir.join(format!("{name}.txt"));
+                let names = text_file_names(report.devices.iter().map(|d| (&d.device, d.ip)));
+                for (d, name) in report.devices.iter().zip(names) {
+                    let path = dir.join(name);
                     std::fs::write(&path, device_text(d)).map_err(io(&path))?;
                 }
                 files.push(dir);

@@ -8,6 +8,9 @@
 //! - [`filter`]: decisions made before any connection;
 //! - [`seeds`]: seed arguments, seed files and their resolution;
 //! - [`config`]: TOML config, CLI overrides, effective settings, credentials.
+//!
+//! Output side: [`report`], [`diagram`], [`exec`]; [`fsname`] turns device
+//! and site names into safe file names.
 
 pub mod config;
 pub mod diagram;
@@ -15,6 +18,7 @@ pub mod dns;
 pub mod engine;
 pub mod exec;
 pub mod filter;
+pub mod fsname;
 pub mod identity;
 pub mod model;
 pub mod report;

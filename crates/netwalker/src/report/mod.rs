@@ -587,7 +587,7 @@ pub fn write_reports(
                 sites: Some(map),
             };
             let tables = inventory_tables(&snap, &scope, opts.timestamp);
-            let stem = format!("Inventory_{}_{stamp}", site::file_safe(&site));
+            let stem = format!("Inventory_{}_{stamp}", crate::fsname::file_stem(&site));
             written.extend(write_tables(&opts.out_dir, &stem, &tables, &opts.formats)?);
         }
     }
