@@ -10,7 +10,8 @@
 //! - [`config`]: TOML config, CLI overrides, effective settings, credentials.
 //!
 //! Output side: [`report`], [`diagram`], [`exec`]; [`fsname`] turns device
-//! and site names into safe file names.
+//! and site names into safe file names, [`term`] makes device strings safe
+//! to print.
 
 pub mod config;
 pub mod diagram;
@@ -25,3 +26,4 @@ pub mod report;
 pub mod run;
 pub mod seeds;
 pub mod store;
+pub mod term;

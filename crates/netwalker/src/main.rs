@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use netwalker::config::{self, Config, ConfigPaths, Credential, Settings};
 use netwalker::engine::{WalkProgress, WalkSummary};
 use netwalker::run;
+use netwalker::term;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -239,16 +240,17 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
     if a.dry_run {
         if s.json {
             let v = serde_json::json!({ "commands": a.commands, "devices": targets });
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            print_json(&v)?;
         } else {
             for t in &targets {
+                // Names and sites come from devices: printed only through term::safe.
                 let line = format!(
                     "{:<32} {:<16} {:<15} {:<13} {}",
-                    t.name,
+                    term::safe(&t.name),
                     t.ip,
                     t.platform.map(|p| p.as_str()).unwrap_or("-"),
                     t.last_status.as_str(),
-                    t.site.as_deref().unwrap_or("")
+                    term::safe(t.site.as_deref().unwrap_or(""))
                 );
                 println!("{}", line.trim_end());
             }
@@ -279,7 +281,7 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
     if s.json {
         let mut v = report.summary_json();
         v["files"] = serde_json::json!(files);
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        print_json(&v)?;
     } else {
         for line in report.summary_lines() {
             println!("{line}");
@@ -307,12 +309,12 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
             });
             println!(
                 "  {} ({}): {}{}",
-                d.device,
+                term::safe(&d.device),
                 d.ip,
                 first.map(|r| r.status).unwrap_or(d.status()),
                 first
                     .and_then(|r| r.error.as_deref())
-                    .map(|e| format!(": {e}"))
+                    .map(|e| format!(": {}", term::safe(e)))
                     .unwrap_or_default()
             );
         }
@@ -497,7 +499,10 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("NETWALKER_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
-        .with_writer(std::io::stderr)
+        // Log fields carry device names: every line goes through term::safe
+        // (which would strip colours anyway, so none are written).
+        .with_ansi(false)
+        .with_writer(|| term::SafeLines(std::io::stderr()))
         .init();
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -513,7 +518,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("netwalker: error: {e:#}");
+            // Errors name devices and quote what they said.
+            eprintln!("netwalker: error: {}", term::safe(&format!("{e:#}")));
             if e.downcast_ref::<Usage>().is_some()
                 || e.downcast_ref::<config::ConfigError>().is_some()
                 || e.downcast_ref::<netwalker::seeds::SeedError>().is_some()
@@ -545,7 +551,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             ui.finish().await;
             let out = out?;
             for p in &out.seed_problems {
-                eprintln!("netwalker: skipped seed: {p}");
+                eprintln!("netwalker: skipped seed: {}", term::safe(&p.to_string()));
             }
             print_summary(&out.summary, &out.files, s.json, None)?;
             Ok(exit_for(&out.summary))
@@ -661,7 +667,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let files =
                 netwalker::dns::write_dns_report(&checks, &out, netwalker::model::now_unix())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&checks)?);
+                print_json(&checks)?;
             } else {
                 let bad = checks
                     .iter()
@@ -822,7 +828,7 @@ fn print_summary(
                 v[k] = val;
             }
         }
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        print_json(&v)?;
         return Ok(());
     }
     let c = &s.counts;
@@ -869,6 +875,13 @@ fn print_summary(
     Ok(())
 }
 
+/// Pretty JSON on stdout, with the raw control characters `serde_json`
+/// leaves in strings escaped (device strings go to a terminal).
+fn print_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
+    println!("{}", term::json(&serde_json::to_string_pretty(v)?));
+    Ok(())
+}
+
 fn parse_cmd(platform: &str, command: &str, file: &str, format: ParseFormat) -> Result<ExitCode> {
     let platform: device_parsers::Platform =
         platform.parse().map_err(|e| Usage(anyhow::Error::new(e)))?;
@@ -883,8 +896,13 @@ fn parse_cmd(platform: &str, command: &str, file: &str, format: ParseFormat) -> 
     let parsed = device_parsers::parse(platform, command, &text)
         .map_err(|e| Usage(anyhow::Error::new(e)))?;
     match format {
-        ParseFormat::Json => println!("{}", serde_json::to_string_pretty(&parsed)?),
-        ParseFormat::Table => print!("{}", parsed.to_table()),
+        // The records are device output.
+        ParseFormat::Json => print_json(&parsed)?,
+        ParseFormat::Table => {
+            for line in parsed.to_table().lines() {
+                println!("{}", term::safe(line));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
