@@ -264,6 +264,16 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
     }
     let creds = credentials(&s)?;
     let opts = exec::ExecOptions::from_settings(&s, &creds, a.parse);
+    // Outputs go to disk as devices finish; an unwritable --out fails here,
+    // before any device is touched.
+    let mut writer = exec::ResultsWriter::create(
+        &s.out,
+        &formats,
+        netwalker::model::now_unix(),
+        &targets,
+        &a.commands,
+        a.parse,
+    )?;
     // The discover UI gives Ctrl-C handling; its spinner stays hidden and
     // the executor draws its own bar (it knows the total).
     let (cancel, _spinner, ui) = start_ui(true);
@@ -273,11 +283,11 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
         targets,
         commands: a.commands.clone(),
     };
-    let report = exec::execute(plan, opts, cancel, tx).await;
+    let report = exec::execute_streaming(plan, opts, cancel, tx, &mut writer).await;
     let _ = bar.await;
     ui.finish().await;
     let report = report.map_err(usage)?;
-    let files = exec::write_results(&report, &s.out, &formats, report.started)?;
+    let files = writer.finish(&report)?;
     if s.json {
         let mut v = report.summary_json();
         v["files"] = serde_json::json!(files);

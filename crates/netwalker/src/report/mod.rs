@@ -12,6 +12,7 @@
 pub mod sample;
 pub mod site;
 pub mod table;
+pub mod workbook_stream;
 
 pub use site::{SiteMap, SitePattern, SitePatternError, UNASSIGNED_SITE};
 pub use table::{Cell, Table, write_csv, write_json, write_workbook};
