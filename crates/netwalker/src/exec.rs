@@ -11,13 +11,20 @@
 //!    new devices, `grace` for those in flight, then a forced close of the
 //!    rest and a registry shutdown, so no session outlives the call.
 //! 3. [`write_results`] writes the [`ExecReport`] as a workbook (one sheet per
-//!    command), one long CSV, JSON, or one text file per device.
+//!    command), one long CSV, JSON, or one text file per device. For large
+//!    runs, [`execute_streaming`] with a [`ResultsWriter`] writes the same
+//!    files while devices finish, without holding every output in memory.
 //!
 //! A command the device refuses (`% Invalid input ...`) is
 //! [`CommandStatus::Rejected`], never `ok`: scripts that check statuses must
 //! not mistake an error message for output.
 
+mod stream;
+
+pub use stream::ResultsWriter;
+
 use crate::config::{Credential, Settings};
+use crate::fsname::file_stem;
 use crate::model::{Device, DeviceStatus, UnixTime, now_unix};
 use crate::report::{self, Cell, ReportError, SitePattern, SitePatternError, Table};
 use crate::store::{StoreError, StoreReader};
@@ -25,7 +32,7 @@ use device_parsers::Platform;
 use device_session::{Credentials, OpenOptions, Registry, SessionError, Target, TransportKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ipnet::IpNet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -281,7 +288,7 @@ pub struct ExecPlan {
 }
 
 /// How one command ended on one device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CommandStatus {
     /// The device ran it and printed no error marker.
@@ -345,7 +352,7 @@ impl std::fmt::Display for CommandStatus {
 }
 
 /// One command on one device.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandResult {
     pub command: String,
     pub status: CommandStatus,
@@ -381,7 +388,7 @@ impl CommandResult {
 }
 
 /// Everything that happened on one device.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceRun {
     pub device: String,
     pub ip: IpAddr,
@@ -514,13 +521,62 @@ struct Progressed {
     done: Vec<CommandResult>,
 }
 
+/// Receives each device's run as soon as the device is done, so outputs can
+/// go to disk while other devices still run ([`ResultsWriter`] writes the
+/// files from it). Called on the executor's own task, in completion order,
+/// once per target: devices that never started are delivered at the end.
+pub trait ExecSink: Send {
+    /// `index` is the device's position in [`ExecPlan::targets`]. An error
+    /// stops the run like Ctrl-C does (no new devices, `grace` for those in
+    /// flight) and [`execute_streaming`] returns it.
+    fn device_done(&mut self, index: usize, run: &DeviceRun) -> Result<(), ExecError>;
+}
+
 /// Runs every command of `plan` on every target. See the module docs for the
-/// lifecycle; the returned report's `sessions_open_at_exit` is 0.
+/// lifecycle; the returned report's `sessions_open_at_exit` is 0. The report
+/// holds every output until it is dropped; for large runs use
+/// [`execute_streaming`].
 pub async fn execute(
     plan: ExecPlan,
     opts: ExecOptions,
     cancel: CancellationToken,
     progress: watch::Sender<ExecProgress>,
+) -> Result<ExecReport, ExecError> {
+    run_plan(plan, opts, cancel, progress, None).await
+}
+
+/// [`execute`] that hands each device's run to `sink` the moment the device
+/// is done and then forgets its outputs: the returned report has every
+/// status, error and timing, but empty `output`s and no `parsed` records.
+/// Memory holds the devices in flight and a small summary per device, not
+/// the whole run's output.
+pub async fn execute_streaming(
+    plan: ExecPlan,
+    opts: ExecOptions,
+    cancel: CancellationToken,
+    progress: watch::Sender<ExecProgress>,
+    sink: &mut dyn ExecSink,
+) -> Result<ExecReport, ExecError> {
+    run_plan(plan, opts, cancel, progress, Some(sink)).await
+}
+
+/// Gives `run` to the sink, then drops what the sink now holds: the
+/// outputs and parsed records.
+fn deliver(sink: &mut dyn ExecSink, index: usize, run: &mut DeviceRun) -> Result<(), ExecError> {
+    sink.device_done(index, run)?;
+    for r in &mut run.results {
+        r.output = String::new();
+        r.parsed = None;
+    }
+    Ok(())
+}
+
+async fn run_plan(
+    plan: ExecPlan,
+    opts: ExecOptions,
+    cancel: CancellationToken,
+    progress: watch::Sender<ExecProgress>,
+    mut sink: Option<&mut dyn ExecSink>,
 ) -> Result<ExecReport, ExecError> {
     if plan.commands.is_empty() {
         return Err(ExecError::NoCommands);
@@ -546,6 +602,7 @@ pub async fn execute(
     let mut abort_at: Option<tokio::time::Instant> = None;
     let mut done = 0u64;
     let mut with_problems = 0u64;
+    let mut sink_error: Option<ExecError> = None;
 
     loop {
         // A stop that came before a device's turn means it never starts.
@@ -601,10 +658,20 @@ pub async fn execute(
                 break;
             }
             Some(joined) = running.join_next() => match joined {
-                Ok((i, run)) => {
+                Ok((i, mut run)) => {
                     done += 1;
                     if run.status() != CommandStatus::Ok {
                         with_problems += 1;
+                    }
+                    if let Some(sink) = sink.as_deref_mut()
+                        && let Err(e) = deliver(sink, i, &mut run)
+                    {
+                        tracing::error!("{e}; no new devices, {} in flight get {:?}", running.len(), opts.grace);
+                        if !stopping {
+                            stopping = true;
+                            grace_until = Some(tokio::time::Instant::now() + opts.grace);
+                        }
+                        sink_error.get_or_insert(e);
                     }
                     slots[i] = Some(run);
                 }
@@ -624,43 +691,25 @@ pub async fn execute(
         .await;
     let k = report.counters;
 
-    let devices: Vec<DeviceRun> = slots
-        .into_iter()
-        .zip(&plan.targets)
-        .enumerate()
-        .map(|(i, (slot, t))| {
-            slot.unwrap_or_else(|| {
-                let (status, why) = if i < next {
-                    (
-                        CommandStatus::Interrupted,
-                        "interrupted: the device task was cut off",
-                    )
-                } else if deadline_hit {
-                    (
-                        CommandStatus::NotRun,
-                        "not run: the run deadline passed before this device's turn",
-                    )
-                } else {
-                    (
-                        CommandStatus::NotRun,
-                        "not run: the run was interrupted before this device's turn",
-                    )
-                };
-                DeviceRun {
-                    device: t.name.clone(),
-                    ip: t.ip,
-                    platform: t.platform,
-                    site: t.site.clone(),
-                    transport: None,
-                    duration_ms: 0,
-                    results: commands
-                        .iter()
-                        .map(|c| CommandResult::failed(c, status, status.as_str(), why.into()))
-                        .collect(),
+    let mut devices = Vec::with_capacity(total);
+    for (i, (slot, t)) in slots.into_iter().zip(&plan.targets).enumerate() {
+        let run = match slot {
+            Some(run) => run,
+            None => {
+                let mut run = unfinished(t, &commands, i < next, deadline_hit);
+                if let Some(sink) = sink.as_deref_mut()
+                    && let Err(e) = deliver(sink, i, &mut run)
+                {
+                    sink_error.get_or_insert(e);
                 }
-            })
-        })
-        .collect();
+                run
+            }
+        };
+        devices.push(run);
+    }
+    if let Some(e) = sink_error {
+        return Err(e);
+    }
     let mut counts = BTreeMap::new();
     for r in devices.iter().flat_map(|d| &d.results) {
         *counts.entry(r.status).or_insert(0) += 1;
@@ -681,6 +730,39 @@ pub async fn execute(
         sessions_open_at_exit: k.open_now,
         devices,
     })
+}
+
+/// The run of a device whose task never reported: cut off when it had
+/// started, else never run (interrupted or past the deadline).
+fn unfinished(t: &ExecTarget, commands: &[String], started: bool, deadline_hit: bool) -> DeviceRun {
+    let (status, why) = if started {
+        (
+            CommandStatus::Interrupted,
+            "interrupted: the device task was cut off",
+        )
+    } else if deadline_hit {
+        (
+            CommandStatus::NotRun,
+            "not run: the run deadline passed before this device's turn",
+        )
+    } else {
+        (
+            CommandStatus::NotRun,
+            "not run: the run was interrupted before this device's turn",
+        )
+    };
+    DeviceRun {
+        device: t.name.clone(),
+        ip: t.ip,
+        platform: t.platform,
+        site: t.site.clone(),
+        transport: None,
+        duration_ms: 0,
+        results: commands
+            .iter()
+            .map(|c| CommandResult::failed(c, status, status.as_str(), why.into()))
+            .collect(),
+    }
 }
 
 async fn sleep_until_opt(t: Option<tokio::time::Instant>) {
@@ -964,10 +1046,9 @@ fn parsed_text(r: &CommandResult) -> Cell {
     Cell::opt(r.parsed.as_ref().map(|v| v.to_string()))
 }
 
-/// One table per command (the workbook's sheets). Columns: Device, IP,
-/// Platform, Site, Status, Error, Duration (ms), Output, and Parsed (compact
-/// JSON) when the run parsed.
-pub fn command_tables(report: &ExecReport) -> Vec<Table> {
+/// The workbook sheets' columns: Device, IP, Platform, Site, Status, Error,
+/// Duration (ms), Output, and Parsed (compact JSON) when the run parsed.
+fn sheet_columns(parse: bool) -> Vec<&'static str> {
     let mut cols = vec![
         "Device",
         "IP",
@@ -978,9 +1059,34 @@ pub fn command_tables(report: &ExecReport) -> Vec<Table> {
         "Duration (ms)",
         "Output",
     ];
-    if report.parse {
+    if parse {
         cols.push("Parsed");
     }
+    cols
+}
+
+/// One device's row on one command's sheet.
+fn sheet_row(d: &DeviceRun, r: &CommandResult, parse: bool) -> Vec<Cell> {
+    let mut row = vec![
+        Cell::text(&d.device),
+        Cell::text(d.ip.to_string()),
+        platform_cell(d.platform),
+        Cell::opt(d.site.as_deref()),
+        Cell::text(r.status.as_str()),
+        Cell::opt(r.error.as_deref()),
+        Cell::int(r.duration_ms.min(i64::MAX as u64) as i64),
+        Cell::text(&r.output),
+    ];
+    if parse {
+        row.push(parsed_text(r));
+    }
+    row
+}
+
+/// One table per command (the workbook's sheets), columns as
+/// [`sheet_columns`].
+pub fn command_tables(report: &ExecReport) -> Vec<Table> {
+    let cols = sheet_columns(report.parse);
     sheet_names(&report.commands)
         .iter()
         .enumerate()
@@ -988,28 +1094,15 @@ pub fn command_tables(report: &ExecReport) -> Vec<Table> {
             let mut t = Table::new(name, &cols);
             for d in &report.devices {
                 let Some(r) = d.results.get(i) else { continue };
-                let mut row = vec![
-                    Cell::text(&d.device),
-                    Cell::text(d.ip.to_string()),
-                    platform_cell(d.platform),
-                    Cell::opt(d.site.as_deref()),
-                    Cell::text(r.status.as_str()),
-                    Cell::opt(r.error.as_deref()),
-                    Cell::int(r.duration_ms.min(i64::MAX as u64) as i64),
-                    Cell::text(&r.output),
-                ];
-                if report.parse {
-                    row.push(parsed_text(r));
-                }
-                t.rows.push(row);
+                t.rows.push(sheet_row(d, r, report.parse));
             }
             t
         })
         .collect()
 }
 
-/// The long table for CSV: one row per device and command.
-pub fn results_table(report: &ExecReport) -> Table {
+/// The long CSV's columns: one row per device and command.
+fn results_columns(parse: bool) -> Vec<&'static str> {
     let mut cols = vec![
         "Device",
         "IP",
@@ -1022,29 +1115,39 @@ pub fn results_table(report: &ExecReport) -> Table {
         "Duration (ms)",
         "Output",
     ];
-    if report.parse {
+    if parse {
         cols.push("Parsed");
     }
-    let mut t = Table::new("Results", &cols);
-    for d in &report.devices {
-        for r in &d.results {
-            let mut row = vec![
-                Cell::text(&d.device),
-                Cell::text(d.ip.to_string()),
-                platform_cell(d.platform),
-                Cell::opt(d.site.as_deref()),
-                Cell::text(&r.command),
-                Cell::text(r.status.as_str()),
-                Cell::opt(r.error_class.as_deref()),
-                Cell::opt(r.error.as_deref()),
-                Cell::int(r.duration_ms.min(i64::MAX as u64) as i64),
-                Cell::text(&r.output),
-            ];
-            if report.parse {
-                row.push(parsed_text(r));
-            }
-            t.rows.push(row);
+    cols
+}
+
+/// One device's rows of the long CSV, one per command.
+fn results_rows(d: &DeviceRun, parse: bool) -> impl Iterator<Item = Vec<Cell>> + '_ {
+    d.results.iter().map(move |r| {
+        let mut row = vec![
+            Cell::text(&d.device),
+            Cell::text(d.ip.to_string()),
+            platform_cell(d.platform),
+            Cell::opt(d.site.as_deref()),
+            Cell::text(&r.command),
+            Cell::text(r.status.as_str()),
+            Cell::opt(r.error_class.as_deref()),
+            Cell::opt(r.error.as_deref()),
+            Cell::int(r.duration_ms.min(i64::MAX as u64) as i64),
+            Cell::text(&r.output),
+        ];
+        if parse {
+            row.push(parsed_text(r));
         }
+        row
+    })
+}
+
+/// The long table for CSV: one row per device and command.
+pub fn results_table(report: &ExecReport) -> Table {
+    let mut t = Table::new("Results", &results_columns(report.parse));
+    for d in &report.devices {
+        t.rows.extend(results_rows(d, report.parse));
     }
     t
 }
@@ -1073,6 +1176,31 @@ pub fn device_text(d: &DeviceRun) -> String {
         }
     }
     s
+}
+
+/// The text format's file name for each device, in order: the device name
+/// made safe ([`file_stem`]), or, when two devices share it (ignoring case,
+/// as Windows and macOS file systems do), the name and address.
+fn text_file_names<'a>(devices: impl Iterator<Item = (&'a String, IpAddr)>) -> Vec<String> {
+    let mut used = HashSet::new();
+    devices
+        .map(|(name, ip)| {
+            let mut stem = file_stem(name);
+            // `127-0-0-1`, `fe80--1`: an address that needs no hash.
+            let ip = ip.to_string().replace(['.', ':'], "-");
+            let mut n = 1;
+            while !used.insert(stem.to_lowercase()) {
+                let extra = if n == 1 {
+                    format!("{name}_{ip}")
+                } else {
+                    format!("{name}_{ip}_{n}")
+                };
+                stem = file_stem(&extra);
+                n += 1;
+            }
+            format!("{stem}.txt")
+        })
+        .collect()
 }
 
 /// Writes the report in each format under `out_dir` (created if missing),
@@ -1111,14 +1239,9 @@ pub fn write_results(
             ExecFormat::Text => {
                 let dir = out_dir.join(&stem);
                 std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-                let mut used = HashSet::new();
-                for d in &report.devices {
-                    let mut name = report::site::file_safe(&d.device);
-                    if !used.insert(name.to_lowercase()) {
-                        name = format!("{name}_{}", report::site::file_safe(&d.ip.to_string()));
-                        used.insert(name.to_lowercase());
-                    }
-                    let path = dir.join(format!("{name}.txt"));
+                let names = text_file_names(report.devices.iter().map(|d| (&d.device, d.ip)));
+                for (d, name) in report.devices.iter().zip(names) {
+                    let path = dir.join(name);
                     std::fs::write(&path, device_text(d)).map_err(io(&path))?;
                 }
                 files.push(dir);

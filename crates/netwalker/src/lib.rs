@@ -9,6 +9,10 @@
 //! - [`addr`]: address scope (private ranges);
 //! - [`seeds`]: seed arguments, seed files and their resolution;
 //! - [`config`]: TOML config, CLI overrides, effective settings, credentials.
+//!
+//! Output side: [`report`], [`diagram`], [`exec`]; [`fsname`] turns device
+//! and site names into safe file names, [`term`] makes device strings safe
+//! to print.
 
 pub mod addr;
 pub mod config;
@@ -17,9 +21,11 @@ pub mod dns;
 pub mod engine;
 pub mod exec;
 pub mod filter;
+pub mod fsname;
 pub mod identity;
 pub mod model;
 pub mod report;
 pub mod run;
 pub mod seeds;
 pub mod store;
+pub mod term;

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use netwalker::config::{self, Config, ConfigPaths, Credential, Settings};
 use netwalker::engine::{WalkProgress, WalkSummary};
 use netwalker::run;
+use netwalker::term;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -239,16 +240,17 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
     if a.dry_run {
         if s.json {
             let v = serde_json::json!({ "commands": a.commands, "devices": targets });
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            print_json(&v)?;
         } else {
             for t in &targets {
+                // Names and sites come from devices: printed only through term::safe.
                 let line = format!(
                     "{:<32} {:<16} {:<15} {:<13} {}",
-                    t.name,
+                    term::safe(&t.name),
                     t.ip,
                     t.platform.map(|p| p.as_str()).unwrap_or("-"),
                     t.last_status.as_str(),
-                    t.site.as_deref().unwrap_or("")
+                    term::safe(t.site.as_deref().unwrap_or(""))
                 );
                 println!("{}", line.trim_end());
             }
@@ -262,6 +264,16 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
     }
     let creds = credentials(&s)?;
     let opts = exec::ExecOptions::from_settings(&s, &creds, a.parse);
+    // Outputs go to disk as devices finish; an unwritable --out fails here,
+    // before any device is touched.
+    let mut writer = exec::ResultsWriter::create(
+        &s.out,
+        &formats,
+        netwalker::model::now_unix(),
+        &targets,
+        &a.commands,
+        a.parse,
+    )?;
     // The discover UI gives Ctrl-C handling; its spinner stays hidden and
     // the executor draws its own bar (it knows the total).
     let (cancel, _spinner, ui) = start_ui(true);
@@ -271,15 +283,15 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
         targets,
         commands: a.commands.clone(),
     };
-    let report = exec::execute(plan, opts, cancel, tx).await;
+    let report = exec::execute_streaming(plan, opts, cancel, tx, &mut writer).await;
     let _ = bar.await;
     ui.finish().await;
     let report = report.map_err(usage)?;
-    let files = exec::write_results(&report, &s.out, &formats, report.started)?;
+    let files = writer.finish(&report)?;
     if s.json {
         let mut v = report.summary_json();
         v["files"] = serde_json::json!(files);
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        print_json(&v)?;
     } else {
         for line in report.summary_lines() {
             println!("{line}");
@@ -307,12 +319,12 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
             });
             println!(
                 "  {} ({}): {}{}",
-                d.device,
+                term::safe(&d.device),
                 d.ip,
                 first.map(|r| r.status).unwrap_or(d.status()),
                 first
                     .and_then(|r| r.error.as_deref())
-                    .map(|e| format!(": {e}"))
+                    .map(|e| format!(": {}", term::safe(e)))
                     .unwrap_or_default()
             );
         }
@@ -497,7 +509,10 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("NETWALKER_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
-        .with_writer(std::io::stderr)
+        // Log fields carry device names: every line goes through term::safe
+        // (which would strip colours anyway, so none are written).
+        .with_ansi(false)
+        .with_writer(|| term::SafeLines(std::io::stderr()))
         .init();
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -513,7 +528,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("netwalker: error: {e:#}");
+            // Errors name devices and quote what they said.
+            eprintln!("netwalker: error: {}", term::safe(&format!("{e:#}")));
             if e.downcast_ref::<Usage>().is_some()
                 || e.downcast_ref::<config::ConfigError>().is_some()
                 || e.downcast_ref::<netwalker::seeds::SeedError>().is_some()
@@ -545,7 +561,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             ui.finish().await;
             let out = out?;
             for p in &out.seed_problems {
-                eprintln!("netwalker: skipped seed: {p}");
+                eprintln!("netwalker: skipped seed: {}", term::safe(&p.to_string()));
             }
             print_summary(&out.summary, &out.files, s.json, None)?;
             Ok(exit_for(&out.summary))
@@ -661,7 +677,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let files =
                 netwalker::dns::write_dns_report(&checks, &out, netwalker::model::now_unix())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&checks)?);
+                print_json(&checks)?;
             } else {
                 let bad = checks
                     .iter()
@@ -823,7 +839,7 @@ fn print_summary(
                 v[k] = val;
             }
         }
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        print_json(&v)?;
         return Ok(());
     }
     let c = &s.counts;
@@ -882,6 +898,13 @@ fn print_summary(
     Ok(())
 }
 
+/// Pretty JSON on stdout, with the raw control characters `serde_json`
+/// leaves in strings escaped (device strings go to a terminal).
+fn print_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
+    println!("{}", term::json(&serde_json::to_string_pretty(v)?));
+    Ok(())
+}
+
 fn parse_cmd(platform: &str, command: &str, file: &str, format: ParseFormat) -> Result<ExitCode> {
     let platform: device_parsers::Platform =
         platform.parse().map_err(|e| Usage(anyhow::Error::new(e)))?;
@@ -896,8 +919,13 @@ fn parse_cmd(platform: &str, command: &str, file: &str, format: ParseFormat) -> 
     let parsed = device_parsers::parse(platform, command, &text)
         .map_err(|e| Usage(anyhow::Error::new(e)))?;
     match format {
-        ParseFormat::Json => println!("{}", serde_json::to_string_pretty(&parsed)?),
-        ParseFormat::Table => print!("{}", parsed.to_table()),
+        // The records are device output.
+        ParseFormat::Json => print_json(&parsed)?,
+        ParseFormat::Table => {
+            for line in parsed.to_table().lines() {
+                println!("{}", term::safe(line));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

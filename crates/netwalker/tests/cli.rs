@@ -162,3 +162,57 @@ fn demo_walks_a_simulated_campus_and_leaves_nothing_open() {
         assert!(names.iter().any(|n| n.starts_with(prefix)), "{names:?}");
     }
 }
+
+/// A device named by an attacker: escape sequences (clear screen, window
+/// title, clipboard, 8-bit CSI, terminal reset) and line tricks in the
+/// hostname and site. `exec --dry-run` lists it without any of them
+/// reaching the terminal, in text and in JSON.
+#[test]
+fn exec_dry_run_prints_no_escape_from_a_hostile_hostname() {
+    use netwalker::model::{Device, DeviceId, DeviceResult, DeviceStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("inv.sqlite");
+    let hostile = "EVIL\u{1b}[2J\u{1b}]0;owned\u{7}\u{1b}]52;c;cHduZWQ=\u{1b}\\\u{9b}31m\u{1b}c\r\nFAKE-\u{9d}8;;http://x\u{202e}-1";
+    {
+        let mut w = netwalker::store::StoreWriter::open(&store).unwrap();
+        let mut d = Device::new(DeviceId(1), hostile, DeviceStatus::Walked);
+        d.mgmt_ip = Some("127.9.1.1".parse().unwrap());
+        w.commit_device(&DeviceResult::bare(d)).unwrap();
+    }
+    for json in [false, true] {
+        let mut cmd = netwalker();
+        cmd.args(["exec", "--filter", "*", "-c", "show version", "--dry-run"])
+            .args(["--site", "EVIL", "--store"])
+            .arg(&store);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            assert!(!bytes.contains(&0x1b), "ESC on {stream}: {text:?}");
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| ('\u{80}'..='\u{9f}').contains(&c) || c == '\r' || c == '\u{7}'),
+                "control character on {stream}: {text:?}"
+            );
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if json {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(v["devices"][0]["name"], hostile, "JSON keeps the value");
+        } else {
+            assert!(
+                stdout.contains("EVIL") && stdout.contains("127.9.1.1"),
+                "{stdout}"
+            );
+            assert_eq!(stdout.lines().count(), 2, "one line per device: {stdout}");
+        }
+    }
+}

@@ -14,6 +14,12 @@ use std::collections::BTreeSet;
 fn any_text() -> impl Strategy<Value = String> {
     prop_oneof![
         ".{0,40}",
+        Just(
+            "x\"]\n%%{init: {'securityLevel':'loose'}}%%\nclick d1 href \"javascript:alert(1)\""
+                .to_string()
+        ),
+        Just("a`**b**`)}|>;#quot;#35;<img src=x onerror=alert(1)>".to_string()),
+        Just("end\r\nsubgraph x\u{2028}d1-->d2".to_string()),
         "[a-zA-Z0-9<>&\"' \\]\\[*?/\\\\-]{1,30}",
         Just("</script><script>alert(1)</script>".to_string()),
         Just("]]><!--\u{0}\u{1b}\u{fffe}\u{ffff}".to_string()),
@@ -55,6 +61,44 @@ fn store_with(names: &[String], ifs: &[String]) -> StoreWriter {
     }
     w.commit_device(&r).unwrap();
     w
+}
+
+/// Every line of a Mermaid flowchart is one of the shapes the renderer
+/// writes, and every label holds only plain characters, entities (`#60;`)
+/// and the renderer's own `<br/>`: nothing a device name brings can close a
+/// label, start a directive or a `click` line, or reach the HTML. Returns
+/// the node and edge lines counted.
+fn mermaid_shape(out: &str) -> Result<(usize, usize), TestCaseError> {
+    let label = r#"(?:[A-Za-z0-9 \-_./:,+=@]|#[0-9]+;|<br/>|—)*"#;
+    let shapes = [
+        (r"^flowchart TB$", 0),
+        (
+            r"^  classDef [a-z]+ fill:#[0-9a-f]{6},color:#[0-9a-f]{6},stroke:#10253f$",
+            0,
+        ),
+        (
+            &format!(r#"^  subgraph site[0-9]+\["site {label}"\]$"#) as &str,
+            0,
+        ),
+        (r"^  end$", 0),
+        (&format!(r#"^ +d[0-9]+\["{label}"\]:::[a-z]+$"#), 1),
+        (&format!(r#"^  d[0-9]+ ---\|"{label}"\| d[0-9]+$"#), 2),
+    ]
+    .map(|(re, kind)| (regex::Regex::new(re).unwrap(), kind));
+    let (mut nodes, mut edges) = (0, 0);
+    for line in out.lines() {
+        let Some((_, kind)) = shapes.iter().find(|(re, _)| re.is_match(line)) else {
+            return Err(TestCaseError::fail(format!(
+                "unexpected Mermaid line {line:?}"
+            )));
+        };
+        match kind {
+            1 => nodes += 1,
+            2 => edges += 1,
+            _ => {}
+        }
+    }
+    Ok((nodes, edges))
 }
 
 proptest! {
@@ -105,6 +149,9 @@ proptest! {
                     for line in out.lines().filter(|l| l.contains("[\"")) {
                         prop_assert_eq!(line.matches('"').count(), 2, "{}", line);
                     }
+                    let (nodes, edges) = mermaid_shape(&out)?;
+                    prop_assert_eq!(nodes, topo.nodes.len());
+                    prop_assert_eq!(edges, topo.edges.len());
                 }
             }
         }

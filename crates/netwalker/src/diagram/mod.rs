@@ -24,8 +24,9 @@ mod render;
 
 pub use render::{dot, drawio, graphml, mermaid};
 
+use crate::fsname::file_stem;
 use crate::model::{Device, DeviceId, DeviceStatus, UnixTime};
-use crate::report::{SitePattern, SitePatternError, Snapshot, file_stamp, site::file_safe};
+use crate::report::{SitePattern, SitePatternError, Snapshot, file_stamp};
 use crate::store::{StoreError, StoreReader};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -826,7 +827,7 @@ pub fn write_diagrams(
             if topo.nodes.is_empty() {
                 continue;
             }
-            jobs.push((format!("Topology_{}_{stamp}", file_safe(&site)), topo));
+            jobs.push((format!("Topology_{}_{stamp}", file_stem(&site)), topo));
         }
     }
     let mut written = Vec::new();

@@ -343,8 +343,28 @@ pub fn dot(t: &Topology) -> String {
     o
 }
 
+/// Text for inside a quoted Mermaid label (`["..."]`, `|"..."|`). Names
+/// come from devices, so only plain characters pass as they are; every
+/// other one becomes Mermaid's numeric entity (`#60;` for `<`), which
+/// Mermaid renders as that character but never reads as syntax: no quote
+/// ends the label, no `]`, `)`, `}`, `|` closes a shape, no `<script>` or
+/// markdown backtick reaches the renderer, and `#` itself is escaped so an
+/// entity cannot be forged. Line breaks become spaces (a label is one
+/// line, so nothing after it can start a `%%{init}` directive or a `click`
+/// line); other control characters are dropped.
 fn mermaid_text(s: &str) -> String {
-    s.replace('"', "#quot;").replace(['\n', '\r'], " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            c if c.is_ascii_alphanumeric() || " -_./:,+=@".contains(c) => out.push(c),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => {
+                let _ = write!(out, "#{};", c as u32);
+            }
+        }
+    }
+    out
 }
 
 /// Mermaid flowchart: a subgraph per site, classes per layer, each link
@@ -370,16 +390,10 @@ pub fn mermaid(t: &Topology) -> String {
         };
         for n in t.nodes.iter().filter(|n| n.site == g.name) {
             let label = match &n.ip {
-                Some(ip) => format!("{}<br/>{ip}", n.name),
-                None => n.name.clone(),
+                Some(ip) => format!("{}<br/>{}", mermaid_text(&n.name), mermaid_text(ip)),
+                None => mermaid_text(&n.name),
             };
-            let _ = writeln!(
-                o,
-                "{indent}d{}[\"{}\"]:::{}",
-                n.id.0,
-                mermaid_text(&label),
-                n.layer.as_str()
-            );
+            let _ = writeln!(o, "{indent}d{}[\"{label}\"]:::{}", n.id.0, n.layer.as_str());
         }
         if !g.name.is_empty() {
             o.push_str("  end\n");

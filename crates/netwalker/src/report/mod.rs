@@ -12,6 +12,7 @@
 pub mod sample;
 pub mod site;
 pub mod table;
+pub mod workbook_stream;
 
 pub use site::{SiteMap, SitePattern, SitePatternError, UNASSIGNED_SITE};
 pub use table::{Cell, Table, write_csv, write_json, write_workbook};
@@ -598,7 +599,7 @@ pub fn write_reports(
                 sites: Some(map),
             };
             let tables = inventory_tables(&snap, &scope, opts.timestamp);
-            let stem = format!("Inventory_{}_{stamp}", site::file_safe(&site));
+            let stem = format!("Inventory_{}_{stamp}", crate::fsname::file_stem(&site));
             written.extend(write_tables(&opts.out_dir, &stem, &tables, &opts.formats)?);
         }
     }

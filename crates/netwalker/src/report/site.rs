@@ -155,21 +155,6 @@ impl SiteMap {
     }
 }
 
-/// A site name made safe for a file name.
-pub fn file_safe(site: &str) -> String {
-    let s: String = site
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.is_empty() { "_".into() } else { s }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +204,5 @@ mod tests {
     fn pattern_without_star_is_refused() {
         let e = SitePattern::new("CORE").unwrap_err().to_string();
         assert!(e.contains("no `*`"), "{e}");
-        assert_eq!(file_safe("a/b c"), "a_b_c");
     }
 }

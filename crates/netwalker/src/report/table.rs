@@ -106,15 +106,67 @@ fn widths(t: &Table) -> Vec<f64> {
             let longest = t
                 .rows
                 .iter()
-                .take(2000)
+                .take(WIDTH_SAMPLE_ROWS)
                 .filter_map(|r| r.get(i))
                 .map(|c| c.to_plain().chars().count())
                 .max()
-                .unwrap_or(0)
-                .max(h.chars().count() + 3); // room for the filter button
-            longest.clamp(6, 60) as f64 + 1.0
+                .unwrap_or(0);
+            column_width(longest, h)
         })
         .collect()
+}
+
+/// Rows [`widths`] samples.
+pub(crate) const WIDTH_SAMPLE_ROWS: usize = 2000;
+
+/// A column's width from its longest value (in characters) and header.
+pub(crate) fn column_width(longest: usize, header: &str) -> f64 {
+    // Room for the filter button.
+    longest.max(header.chars().count() + 3).clamp(6, 60) as f64 + 1.0
+}
+
+/// Writes one cell (row `r` > 0, below the header): text cut to Excel's
+/// limit ([`excel_safe`]) and always a string, never a formula; multi-line
+/// text wraps.
+pub(crate) fn write_cell(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    r: u32,
+    c: u16,
+    cell: &Cell,
+    wrap: &Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    match cell {
+        Cell::Empty => {}
+        Cell::Text(s) => {
+            let s = excel_safe(s);
+            if s.contains('\n') {
+                ws.write_string_with_format(r, c, s.as_ref(), wrap)?;
+            } else {
+                ws.write_string(r, c, s.as_ref())?;
+            }
+        }
+        Cell::Int(v) => {
+            ws.write_number(r, c, *v as f64)?;
+        }
+        Cell::Bool(b) => {
+            ws.write_string(r, c, if *b { "yes" } else { "no" })?;
+        }
+    }
+    Ok(())
+}
+
+/// The Excel table on a sheet: header row 0, data rows 1..=`rows` (at least
+/// one: Excel tables need a data row), autofilter, one style for all.
+pub(crate) fn sheet_table(n: usize, sheet: &str, columns: &[String]) -> XlsxTable {
+    let columns: Vec<TableColumn> = columns
+        .iter()
+        .map(|h| TableColumn::new().set_header(h))
+        .collect();
+    XlsxTable::new()
+        .set_name(format!("t{}_{}", n + 1, table_name(sheet)))
+        .set_style(TableStyle::Medium2)
+        .set_autofilter(true)
+        .set_columns(&columns)
 }
 
 /// Writes tables as one workbook: one sheet per table, each an Excel table
@@ -133,40 +185,12 @@ pub fn write_workbook(path: &Path, tables: &[Table]) -> Result<(), ReportError> 
         for (r, row) in t.rows.iter().enumerate() {
             let r = r as u32 + 1;
             for (c, cell) in row.iter().enumerate().take(ncols as usize) {
-                let c = c as u16;
-                match cell {
-                    Cell::Empty => {}
-                    Cell::Text(s) => {
-                        let s = excel_safe(s);
-                        if s.contains('\n') {
-                            ws.write_string_with_format(r, c, s.as_ref(), &wrap)
-                                .map_err(xerr)?;
-                        } else {
-                            ws.write_string(r, c, s.as_ref()).map_err(xerr)?;
-                        }
-                    }
-                    Cell::Int(v) => {
-                        ws.write_number(r, c, *v as f64).map_err(xerr)?;
-                    }
-                    Cell::Bool(b) => {
-                        ws.write_string(r, c, if *b { "yes" } else { "no" })
-                            .map_err(xerr)?;
-                    }
-                }
+                write_cell(ws, r, c as u16, cell, &wrap).map_err(xerr)?;
             }
         }
-        let columns: Vec<TableColumn> = t
-            .columns
-            .iter()
-            .map(|h| TableColumn::new().set_header(h))
-            .collect();
         // Excel tables need at least one data row; an empty sheet gets a blank one.
         let last_row = t.rows.len().max(1) as u32;
-        let table = XlsxTable::new()
-            .set_name(format!("t{}_{}", n + 1, table_name(&t.name)))
-            .set_style(TableStyle::Medium2)
-            .set_autofilter(true)
-            .set_columns(&columns);
+        let table = sheet_table(n, &t.name, &t.columns);
         ws.add_table(0, 0, last_row, ncols - 1, &table)
             .map_err(xerr)?;
         ws.set_freeze_panes(1, 0).map_err(xerr)?;
@@ -192,6 +216,44 @@ fn table_name(sheet: &str) -> String {
         .collect()
 }
 
+/// Characters that make a spreadsheet read a CSV cell as a formula (OWASP's
+/// CSV injection list): `=`, `+`, `-`, `@`, tab and carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text value made safe for a CSV cell: one that a spreadsheet would take
+/// for a formula (`=cmd|' /C calc'!A0`, `@SUM(...)`, `-2+3`) gets a leading
+/// `'`, so Excel, LibreOffice and Sheets show it as text instead of running
+/// it. Device names and outputs are attacker-controlled, so every CSV the
+/// program writes passes its text cells through this. Numbers we wrote
+/// ourselves ([`Cell::Int`]) are not text and stay numbers.
+pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+impl Cell {
+    /// The cell as a CSV field: [`Cell::to_plain`], with text through
+    /// [`csv_safe`].
+    pub fn to_csv(&self) -> String {
+        match self {
+            Cell::Text(s) => csv_safe(s).into_owned(),
+            other => other.to_plain(),
+        }
+    }
+}
+
+/// Writes CSV records whose text goes through [`csv_safe`]; every CSV the
+/// program writes goes through here.
+pub fn write_csv_record<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    row: &[Cell],
+) -> Result<(), csv::Error> {
+    w.write_record(row.iter().map(Cell::to_csv))
+}
+
 /// Writes one table as CSV (header row first).
 pub fn write_csv(path: &Path, t: &Table) -> Result<(), ReportError> {
     let cerr = |source| ReportError::Csv {
@@ -199,10 +261,10 @@ pub fn write_csv(path: &Path, t: &Table) -> Result<(), ReportError> {
         source,
     };
     let mut w = csv::Writer::from_path(path).map_err(cerr)?;
-    w.write_record(&t.columns).map_err(cerr)?;
+    w.write_record(t.columns.iter().map(|c| csv_safe(c).into_owned()))
+        .map_err(cerr)?;
     for row in &t.rows {
-        w.write_record(row.iter().map(Cell::to_plain))
-            .map_err(cerr)?;
+        write_csv_record(&mut w, row).map_err(cerr)?;
     }
     w.flush().map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
@@ -244,6 +306,26 @@ pub fn write_json(path: &Path, tables: &[Table]) -> Result<(), ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_safe_quotes_formula_starts_only() {
+        for s in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=cmd|' /C calc'!A0",
+        ] {
+            assert_eq!(csv_safe(s), format!("'{s}"), "{s:?}");
+        }
+        for s in ["", "sw1", "'already", " =x", "1-2", "a=b"] {
+            assert_eq!(csv_safe(s), s, "{s:?}");
+        }
+        assert_eq!(Cell::int(-5).to_csv(), "-5", "our numbers stay numbers");
+        assert_eq!(Cell::text("-5").to_csv(), "'-5");
+    }
 
     #[test]
     fn excel_safe_cuts_to_the_limit_with_a_marker() {
