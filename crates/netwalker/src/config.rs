@@ -67,6 +67,51 @@ pub enum ConfigError {
     NoCredentials,
 }
 
+/// When the legacy SSH algorithms (SHA-1 key exchange, ssh-rsa, CBC,
+/// hmac-sha1) are offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LegacySshMode {
+    /// Never: a device that offers nothing modern fails, and its failure
+    /// names what it offered and the option that would connect.
+    Off,
+    /// Always, on every device.
+    On,
+    /// Modern first; a device that offers nothing modern is retried once
+    /// with the legacy algorithms and marked `legacy_crypto`.
+    #[default]
+    Auto,
+}
+
+impl std::str::FromStr for LegacySshMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "off" | "false" | "no" => Ok(LegacySshMode::Off),
+            "on" | "true" | "yes" => Ok(LegacySshMode::On),
+            "auto" => Ok(LegacySshMode::Auto),
+            other => Err(format!("legacy_ssh {other:?}: use off, on or auto")),
+        }
+    }
+}
+
+/// Accepts `"off" | "on" | "auto"` and, as older configs wrote it, a boolean.
+impl<'de> Deserialize<'de> for LegacySshMode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Bool(true) => Ok(LegacySshMode::On),
+            Raw::Bool(false) => Ok(LegacySshMode::Off),
+            Raw::Text(t) => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// How SSH host keys are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -272,7 +317,7 @@ pub struct Config {
     pub filters: Option<FilterConfig>,
     pub timeouts: Option<TimeoutsConfig>,
     pub telnet_fallback: Option<bool>,
-    pub legacy_ssh: Option<bool>,
+    pub legacy_ssh: Option<LegacySshMode>,
     pub host_key_policy: Option<HostKeyPolicy>,
     pub known_hosts: Option<PathBuf>,
     #[serde(with = "duration_opt")]
@@ -309,7 +354,7 @@ pub struct Settings {
     pub store: PathBuf,
     pub out: PathBuf,
     pub telnet_fallback: bool,
-    pub legacy_ssh: bool,
+    pub legacy_ssh: LegacySshMode,
     pub host_key_policy: HostKeyPolicy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_hosts: Option<PathBuf>,
@@ -575,7 +620,7 @@ impl Config {
             store: self.store.unwrap_or_else(|| PathBuf::from(DEFAULT_STORE)),
             out: self.out.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT)),
             telnet_fallback: self.telnet_fallback.unwrap_or(true),
-            legacy_ssh: self.legacy_ssh.unwrap_or(false),
+            legacy_ssh: self.legacy_ssh.unwrap_or_default(),
             host_key_policy: self.host_key_policy.unwrap_or_default(),
             known_hosts: self.known_hosts,
             grace_period: self.grace_period.unwrap_or(DEFAULT_GRACE),
@@ -1002,7 +1047,7 @@ mod tests {
         assert_eq!(s.concurrency, 64);
         assert_eq!(s.max_depth, Some(3));
         assert_eq!(s.store, PathBuf::from("inv.db"));
-        assert!(!s.telnet_fallback && s.legacy_ssh);
+        assert!(!s.telnet_fallback && s.legacy_ssh == LegacySshMode::On);
         assert_eq!(s.host_key_policy, HostKeyPolicy::Strict);
         assert_eq!(s.grace_period, Duration::from_millis(1500));
         assert_eq!((s.failure_threshold, s.ignore_failures), (5, true));
@@ -1027,10 +1072,27 @@ mod tests {
         assert_eq!(s.concurrency, 32);
         assert_eq!(s.grace_period, Duration::from_secs(2));
         assert_eq!((s.port, s.telnet_port), (22, 23));
-        assert!(s.telnet_fallback && !s.legacy_ssh);
+        assert!(s.telnet_fallback && s.legacy_ssh == LegacySshMode::Auto);
         assert_eq!(s.max_depth, None);
         assert_eq!(s.host_key_policy, HostKeyPolicy::AcceptNew);
         assert!(s.filters.is_empty());
+    }
+
+    #[test]
+    fn legacy_ssh_takes_a_mode_or_an_old_boolean() {
+        let mode = |text: &str| {
+            Config::from_toml(text, p())
+                .map(|c| c.resolve().unwrap().legacy_ssh)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(mode("legacy_ssh = \"off\"\n"), Ok(LegacySshMode::Off));
+        assert_eq!(mode("legacy_ssh = \"auto\"\n"), Ok(LegacySshMode::Auto));
+        assert_eq!(mode("legacy_ssh = \"on\"\n"), Ok(LegacySshMode::On));
+        assert_eq!(mode("legacy_ssh = true\n"), Ok(LegacySshMode::On));
+        assert_eq!(mode("legacy_ssh = false\n"), Ok(LegacySshMode::Off));
+        assert_eq!(mode(""), Ok(LegacySshMode::Auto));
+        let err = mode("legacy_ssh = \"sometimes\"\n").unwrap_err();
+        assert!(err.contains("off, on or auto"), "{err}");
     }
 
     #[test]

@@ -386,9 +386,11 @@ struct CommonArgs {
     /// Never fall back to telnet.
     #[arg(long)]
     no_telnet: bool,
-    /// Offer legacy SSH algorithms (group1/group14-sha1, ssh-rsa, CBC, hmac-sha1).
-    #[arg(long)]
-    legacy_ssh: bool,
+    /// Legacy SSH algorithms (group1/group14-sha1, ssh-rsa, CBC, hmac-sha1):
+    /// off, on, or auto (default: retry a device that offers nothing modern
+    /// once with them, and mark it legacy_crypto). `--legacy-ssh` alone is on.
+    #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "on")]
+    legacy_ssh: Option<netwalker::config::LegacySshMode>,
     /// accept-new (default), strict, or accept-any.
     #[arg(long)]
     host_key_policy: Option<String>,
@@ -465,7 +467,7 @@ impl DiscoverArgs {
             store: self.common.store.clone(),
             out: self.common.out.clone(),
             telnet_fallback: self.common.no_telnet.then_some(false),
-            legacy_ssh: self.common.legacy_ssh.then_some(true),
+            legacy_ssh: self.common.legacy_ssh,
             host_key_policy,
             known_hosts: self.common.known_hosts.clone(),
             grace_period: self.common.grace,
@@ -868,6 +870,12 @@ fn print_summary(
         println!(
             "warnings: {} walked device(s) could not answer every planned command (inventory.json `warnings`, Devices sheet)",
             s.devices_with_warnings
+        );
+    }
+    if s.devices_legacy_crypto > 0 {
+        println!(
+            "legacy crypto: {} device(s) offered only legacy SSH algorithms (inventory.json `legacy_crypto`)",
+            s.devices_legacy_crypto
         );
     }
     if s.devices_over_telnet > 0 {

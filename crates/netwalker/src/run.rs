@@ -9,7 +9,7 @@
 //! down, which flushes the last results; then files are written. Ctrl-C only
 //! cancels the token: the same path runs, just sooner.
 
-use crate::config::{Credential, HostKeyPolicy, Settings};
+use crate::config::{Credential, HostKeyPolicy, LegacySshMode, Settings};
 use crate::engine::{self, SeedTarget, WalkOptions, WalkProgress, WalkSummary};
 use crate::filter::Filter;
 use crate::model::{DeviceId, now_unix};
@@ -50,10 +50,10 @@ pub fn open_options(s: &Settings) -> OpenOptions {
         // Telnet sends credentials in clear text: never under a policy that
         // insists on verified host keys.
         telnet_fallback: s.telnet_fallback && s.host_key_policy != HostKeyPolicy::Strict,
-        legacy_ssh: if s.legacy_ssh {
-            device_session::LegacySsh::On
-        } else {
-            device_session::LegacySsh::Auto
+        legacy_ssh: match s.legacy_ssh {
+            LegacySshMode::Off => device_session::LegacySsh::Off,
+            LegacySshMode::On => device_session::LegacySsh::On,
+            LegacySshMode::Auto => device_session::LegacySsh::Auto,
         },
         host_key_policy: match s.host_key_policy {
             HostKeyPolicy::AcceptNew => device_session::HostKeyPolicy::AcceptNew { known_hosts },

@@ -123,6 +123,9 @@ pub struct WalkSummary {
     pub devices_with_warnings: u64,
     /// Walked devices reached over telnet (cleartext credentials).
     pub devices_over_telnet: u64,
+    /// Walked devices whose SSH needed the legacy algorithms (weak crypto
+    /// their owners should know about).
+    pub devices_legacy_crypto: u64,
 }
 
 /// Why a walk could not run at all. Device failures are results, not errors.
@@ -162,6 +165,8 @@ struct Walked {
     facts: DeviceFacts,
     method: ConnectionMethod,
     prompt_name: Option<String>,
+    /// The SSH connection needed the legacy algorithms.
+    legacy_crypto: bool,
 }
 
 /// Neighbour-reported platform texts and capabilities that mean "not a
@@ -211,6 +216,7 @@ pub async fn walk(
         links: 0,
         with_warnings: 0,
         over_telnet: 0,
+        legacy_crypto: 0,
         progress,
     };
     for s in &seeds {
@@ -270,7 +276,8 @@ pub async fn walk(
     }
     c.publish(0);
     let counts = c.counts();
-    let (links, with_warnings, over_telnet) = (c.links, c.with_warnings, c.over_telnet);
+    let (links, with_warnings, over_telnet, legacy_crypto) =
+        (c.links, c.with_warnings, c.over_telnet, c.legacy_crypto);
     drop(c);
     // Everything the walk opened is closed when this returns; forced closes
     // of aborted tasks have already been counted by their drops.
@@ -292,6 +299,7 @@ pub async fn walk(
         sessions_open_at_exit: k.open_now,
         devices_with_warnings: with_warnings,
         devices_over_telnet: over_telnet,
+        devices_legacy_crypto: legacy_crypto,
     })
 }
 
@@ -315,6 +323,8 @@ struct Coordinator<'a> {
     with_warnings: u64,
     /// Walked devices reached over telnet, for the summary.
     over_telnet: u64,
+    /// Walked devices that needed legacy SSH algorithms, for the summary.
+    legacy_crypto: u64,
     progress: watch::Sender<WalkProgress>,
 }
 
@@ -509,6 +519,8 @@ impl Coordinator<'_> {
         me.warnings = f.warnings.clone();
         self.with_warnings += u64::from(!me.warnings.is_empty());
         self.over_telnet += u64::from(w.method == ConnectionMethod::Telnet);
+        me.legacy_crypto = w.legacy_crypto;
+        self.legacy_crypto += u64::from(w.legacy_crypto);
 
         // Neighbours: identity first, then one link per port pair whatever
         // protocol(s) reported it, then the decision to walk or not.
@@ -746,6 +758,7 @@ async fn walk_device(
                 _ => ConnectionMethod::Ssh,
             },
             prompt_name: info.name.clone(),
+            legacy_crypto: info.legacy_crypto,
         })
     };
     match tokio::time::timeout(opts.device_timeout, fut).await {
