@@ -318,6 +318,7 @@ pub struct Config {
     pub timeouts: Option<TimeoutsConfig>,
     pub telnet_fallback: Option<bool>,
     pub legacy_ssh: Option<LegacySshMode>,
+    pub max_output_mib: Option<u64>,
     pub host_key_policy: Option<HostKeyPolicy>,
     pub known_hosts: Option<PathBuf>,
     #[serde(with = "duration_opt")]
@@ -355,6 +356,10 @@ pub struct Settings {
     pub out: PathBuf,
     pub telnet_fallback: bool,
     pub legacy_ssh: LegacySshMode,
+    /// Output one command may buffer, in MiB, before the device fails as
+    /// `output_too_large`: a device that streams forever must not take
+    /// the machine's memory with it.
+    pub max_output_mib: u64,
     pub host_key_policy: HostKeyPolicy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_hosts: Option<PathBuf>,
@@ -534,6 +539,7 @@ impl Config {
             timeouts,
             telnet_fallback: pick(self.telnet_fallback, over.telnet_fallback),
             legacy_ssh: pick(self.legacy_ssh, over.legacy_ssh),
+            max_output_mib: pick(self.max_output_mib, over.max_output_mib),
             host_key_policy: pick(self.host_key_policy, over.host_key_policy),
             known_hosts: pick(self.known_hosts, over.known_hosts),
             grace_period: pick(self.grace_period, over.grace_period),
@@ -621,6 +627,10 @@ impl Config {
             out: self.out.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT)),
             telnet_fallback: self.telnet_fallback.unwrap_or(true),
             legacy_ssh: self.legacy_ssh.unwrap_or_default(),
+            max_output_mib: self
+                .max_output_mib
+                .unwrap_or((device_session::DEFAULT_MAX_OUTPUT >> 20) as u64)
+                .max(1),
             host_key_policy: self.host_key_policy.unwrap_or_default(),
             known_hosts: self.known_hosts,
             grace_period: self.grace_period.unwrap_or(DEFAULT_GRACE),

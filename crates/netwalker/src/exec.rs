@@ -25,11 +25,12 @@ pub use stream::ResultsWriter;
 
 use crate::config::{Credential, Settings};
 use crate::fsname::file_stem;
+use crate::login::ScopedCredentials;
 use crate::model::{Device, DeviceStatus, UnixTime, now_unix};
 use crate::report::{self, Cell, ReportError, SitePattern, SitePatternError, Table};
 use crate::store::{StoreError, StoreReader};
 use device_parsers::Platform;
-use device_session::{Credentials, OpenOptions, Registry, SessionError, Target, TransportKind};
+use device_session::{OpenOptions, Registry, SessionError, Target, TransportKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -251,8 +252,9 @@ pub struct ExecOptions {
     pub ssh_port: u16,
     pub telnet_port: u16,
     pub concurrency: usize,
-    /// Tried in order on each device until one authenticates.
-    pub credentials: Vec<Credentials>,
+    /// Tried in order on each device until one authenticates, each only
+    /// where its scope allows.
+    pub credentials: Vec<ScopedCredentials>,
     pub session: OpenOptions,
     /// Upper bound for one device, login to goodbye.
     pub device_timeout: Duration,
@@ -509,6 +511,8 @@ enum Stop {
     Session(SessionError),
     DeviceBudget(Duration),
     Interrupted,
+    /// No credential set may be offered to the device's address.
+    OutOfScope(String),
 }
 
 /// What the task learned before it ended, kept outside the work future so an
@@ -786,7 +790,9 @@ async fn exec_device(
         platform: t.platform,
         ..Progressed::default()
     };
-    let end = {
+    let end = if let Some(why) = crate::login::out_of_scope(&o.credentials, t.ip) {
+        Some(Stop::OutOfScope(why))
+    } else {
         let work = device_work(registry, &t, commands, o, &mut p);
         // Dropping `work` early drops its session: a forced close the
         // registry counts, never a leak.
@@ -810,6 +816,11 @@ async fn exec_device(
                     "{} ({}): the whole-device budget of {d:?} ran out (raise timeouts.device for long commands)",
                     t.name, t.ip
                 ),
+            ),
+            Stop::OutOfScope(why) => (
+                CommandStatus::Failed,
+                "out_of_scope",
+                format!("{} ({}): {why}", t.name, t.ip),
             ),
             Stop::Interrupted => (
                 CommandStatus::Interrupted,
@@ -869,24 +880,8 @@ async fn device_work(
     if session_opts.platform.is_none() {
         session_opts.platform = t.platform;
     }
-    let mut session = None;
-    let mut last_err = None;
-    for (i, creds) in o.credentials.iter().enumerate() {
-        match registry.open(&target, creds, &session_opts).await {
-            Ok(s) => {
-                session = Some(s);
-                break;
-            }
-            Err(e @ SessionError::AuthFailed { .. }) if i + 1 < o.credentials.len() => {
-                tracing::debug!(device = %t.name, "credential set {} rejected, trying the next", i + 1);
-                last_err = Some(e);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    let Some(mut s) = session else {
-        return Err(last_err.expect("at least one credential set was tried"));
-    };
+    let mut s =
+        crate::login::open_session(registry, &target, t.ip, &o.credentials, &session_opts).await?;
     p.opened = true;
     p.platform = s.platform().or(t.platform);
     p.transport = Some(match s.info().transport {

@@ -23,6 +23,7 @@ pub mod exec;
 pub mod filter;
 pub mod fsname;
 pub mod identity;
+pub mod login;
 pub mod model;
 pub mod report;
 pub mod run;

@@ -396,6 +396,10 @@ struct CommonArgs {
     host_key_policy: Option<String>,
     #[arg(long)]
     known_hosts: Option<PathBuf>,
+    /// Output one command may buffer, in MiB (default 16); a device that
+    /// sends more fails as output_too_large.
+    #[arg(long, value_name = "MIB")]
+    max_output_mib: Option<u64>,
     /// Stop the whole run after this long (e.g. 10m).
     #[arg(long, value_parser = config::parse_duration)]
     deadline: Option<Duration>,
@@ -468,6 +472,7 @@ impl DiscoverArgs {
             out: self.common.out.clone(),
             telnet_fallback: self.common.no_telnet.then_some(false),
             legacy_ssh: self.common.legacy_ssh,
+            max_output_mib: self.common.max_output_mib,
             host_key_policy,
             known_hosts: self.common.known_hosts.clone(),
             grace_period: self.common.grace,

@@ -12,6 +12,7 @@
 use crate::config::{Credential, HostKeyPolicy, LegacySshMode, Settings};
 use crate::engine::{self, SeedTarget, WalkOptions, WalkProgress, WalkSummary};
 use crate::filter::Filter;
+use crate::login::ScopedCredentials;
 use crate::model::{DeviceId, now_unix};
 use crate::seeds::{self, Seed};
 use crate::store::{StoreReader, StoreWorker, StoreWriter};
@@ -37,12 +38,12 @@ pub struct DiscoverOutcome {
 /// Session options from settings: timeouts, transports, host keys.
 pub fn open_options(s: &Settings) -> OpenOptions {
     let t = &s.timeouts;
+    // Without HOME there is nowhere to keep keys: an empty path, which
+    // device-session refuses to record into (never ./.ssh by surprise).
     let known_hosts = s.known_hosts.clone().unwrap_or_else(|| {
         std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."))
-            .join(".ssh")
-            .join("known_hosts")
+            .map(|h| PathBuf::from(h).join(".ssh").join("known_hosts"))
+            .unwrap_or_default()
     });
     OpenOptions {
         platform: None,
@@ -69,27 +70,32 @@ pub fn open_options(s: &Settings) -> OpenOptions {
             goodbye: t.goodbye,
         },
         prepare_terminal: true,
-        max_output_bytes: device_session::DEFAULT_MAX_OUTPUT,
+        max_output_bytes: usize::try_from(s.max_output_mib.saturating_mul(1 << 20))
+            .unwrap_or(usize::MAX),
     }
 }
 
-/// Converts resolved credential sets for the session layer. Sets without a
-/// password must have been completed (prompted) by the caller.
-pub fn session_credentials(creds: &[Credential]) -> Vec<Credentials> {
+/// Converts resolved credential sets for the session layer, each with its
+/// scope. Sets without a password must have been completed (prompted) by
+/// the caller.
+pub fn session_credentials(creds: &[Credential]) -> Vec<ScopedCredentials> {
     creds
         .iter()
         .filter(|c| c.password.is_some())
-        .map(|c| Credentials {
-            username: c.username.clone(),
-            password: c.password.clone(),
-            key_file: None,
-            key_passphrase: None,
-            enable_secret: c.enable.clone(),
+        .map(|c| ScopedCredentials {
+            credentials: Credentials {
+                username: c.username.clone(),
+                password: c.password.clone(),
+                key_file: None,
+                key_passphrase: None,
+                enable_secret: c.enable.clone(),
+            },
+            scope: c.scope.clone(),
         })
         .collect()
 }
 
-pub fn walk_options(s: &Settings, creds: Vec<Credentials>) -> WalkOptions {
+pub fn walk_options(s: &Settings, creds: Vec<ScopedCredentials>) -> WalkOptions {
     WalkOptions {
         ssh_port: s.port,
         telnet_port: s.telnet_port,
@@ -433,5 +439,19 @@ mod tests {
         assert!(!open_options(&s).telnet_fallback);
         s.host_key_policy = HostKeyPolicy::AcceptAny;
         assert!(open_options(&s).telnet_fallback);
+    }
+
+    #[test]
+    fn the_output_cap_is_configurable_in_mib() {
+        let s = Config::default().resolve().unwrap();
+        assert_eq!(
+            open_options(&s).max_output_bytes,
+            device_session::DEFAULT_MAX_OUTPUT
+        );
+        let s = Config::from_toml("max_output_mib = 2\n", Path::new("t.toml"))
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert_eq!(open_options(&s).max_output_bytes, 2 << 20);
     }
 }

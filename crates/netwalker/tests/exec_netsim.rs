@@ -40,8 +40,12 @@ fn session_options(banner: Duration) -> OpenOptions {
     }
 }
 
-fn credentials() -> Vec<Credentials> {
-    vec![Credentials::password("admin", "admin").with_enable_secret("admin")]
+fn credentials() -> Vec<netwalker::login::ScopedCredentials> {
+    vec![
+        Credentials::password("admin", "admin")
+            .with_enable_secret("admin")
+            .into(),
+    ]
 }
 
 fn exec_options(banner: Duration, grace: Duration) -> ExecOptions {
@@ -424,5 +428,72 @@ async fn interrupt_closes_devices_in_flight_and_skips_the_rest() {
         report.counts.get(&CommandStatus::NotRun).copied(),
         Some(targets.len() as u64)
     );
+    lab.shutdown(Duration::from_secs(2)).await;
+}
+
+/// exec offers a credential set only inside its scope: a target outside
+/// every scope fails as `out_of_scope` without a connection, one inside runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn targets_outside_every_credential_scope_are_never_connected_to() {
+    let topo = netsim::generate(&GenerateOptions {
+        devices: 20,
+        seed: 6,
+        base_ip: "127.62.0.1".parse().unwrap(),
+        ..GenerateOptions::default()
+    });
+    let lab = Lab::start(
+        topo.clone(),
+        LabConfig {
+            ssh_port: SSH_PORT,
+            telnet_port: TELNET_PORT,
+            ..LabConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let target = |name: &str| exec::ExecTarget {
+        name: name.into(),
+        ip: topo.device(name).unwrap().mgmt_ip.into(),
+        platform: None,
+        site: None,
+        last_status: netwalker::model::DeviceStatus::Walked,
+    };
+    let (inside, outside) = (target("core1"), target("core2"));
+    let mut opts = exec_options(Duration::from_secs(1), Duration::from_secs(1));
+    opts.credentials = vec![netwalker::login::ScopedCredentials {
+        credentials: Credentials::password("admin", "admin").with_enable_secret("admin"),
+        scope: vec![format!("{}/32", inside.ip).parse().unwrap()],
+    }];
+    let (tx, _rx) = tokio::sync::watch::channel(ExecProgress::default());
+    let report = exec::execute(
+        ExecPlan {
+            targets: vec![inside, outside],
+            commands: vec!["show version".into()],
+        },
+        opts,
+        CancellationToken::new(),
+        tx,
+    )
+    .await
+    .unwrap();
+    assert_eq!(statuses(&report, "core1"), [CommandStatus::Ok]);
+    let out = report.devices.iter().find(|d| d.device == "core2").unwrap();
+    assert_eq!(out.results[0].status, CommandStatus::Failed);
+    assert_eq!(out.results[0].error_class.as_deref(), Some("out_of_scope"));
+    assert!(
+        out.results[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("no credential set is scoped to"),
+        "{:?}",
+        out.results[0].error
+    );
+    let stats = lab.wait_until_idle(Duration::from_secs(5)).await;
+    assert_eq!(
+        stats.sessions_opened, 1,
+        "core2 was never offered a password: {stats:?}"
+    );
+    assert_eq!(stats.sessions_open, 0);
     lab.shutdown(Duration::from_secs(2)).await;
 }

@@ -316,7 +316,11 @@ async fn execute_streaming_keeps_no_output_after_handing_it_over() {
         ssh_port: ssh,
         telnet_port: telnet,
         concurrency: 2,
-        credentials: vec![Credentials::password("admin", "admin").with_enable_secret("admin")],
+        credentials: vec![
+            Credentials::password("admin", "admin")
+                .with_enable_secret("admin")
+                .into(),
+        ],
         session: OpenOptions {
             host_key_policy: HostKeyPolicy::Off,
             timeouts: Timeouts {

@@ -77,7 +77,11 @@ async fn endless_output_legacy_ssh_and_ecdsa_keys_walk_bounded() {
     let opts = WalkOptions {
         ssh_port: SSH_PORT,
         telnet_port: TELNET_PORT,
-        credentials: vec![Credentials::password("admin", "admin").with_enable_secret("admin")],
+        credentials: vec![
+            Credentials::password("admin", "admin")
+                .with_enable_secret("admin")
+                .into(),
+        ],
         session: OpenOptions {
             host_key_policy: HostKeyPolicy::Off,
             legacy_ssh: LegacySsh::Auto,

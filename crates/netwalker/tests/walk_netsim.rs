@@ -21,7 +21,11 @@ fn walk_options() -> WalkOptions {
         ssh_port: SSH_PORT,
         telnet_port: TELNET_PORT,
         concurrency: 32,
-        credentials: vec![Credentials::password("admin", "admin").with_enable_secret("admin")],
+        credentials: vec![
+            Credentials::password("admin", "admin")
+                .with_enable_secret("admin")
+                .into(),
+        ],
         session: OpenOptions {
             host_key_policy: HostKeyPolicy::Off,
             timeouts: Timeouts {
@@ -511,5 +515,79 @@ protocols = ["lldp"]
             .sessions_open,
         0
     );
+    lab.shutdown(Duration::from_secs(2)).await;
+}
+
+/// A credential set is offered only inside its scope: scoped to the seed
+/// alone, the walk logs in there and nowhere else, and records every other
+/// device it would have walked as filtered, with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_are_offered_only_inside_their_scope() {
+    let topo = netsim::generate(&GenerateOptions {
+        devices: 40,
+        seed: 4,
+        base_ip: "127.55.0.1".parse().unwrap(),
+        ..GenerateOptions::default()
+    });
+    let lab = Lab::start(
+        topo.clone(),
+        LabConfig {
+            ssh_port: SSH_PORT,
+            telnet_port: TELNET_PORT,
+            ..LabConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let core = topo.device("core1").unwrap().mgmt_ip;
+    let mut opts = walk_options();
+    opts.credentials = vec![netwalker::login::ScopedCredentials {
+        credentials: Credentials::password("admin", "admin").with_enable_secret("admin"),
+        scope: vec![format!("{core}/32").parse().unwrap()],
+    }];
+    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
+    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
+    let summary = engine::walk(
+        vec![SeedTarget {
+            name: Some("core1".into()),
+            ip: core.into(),
+        }],
+        IdentityIndex::new(),
+        HashMap::new(),
+        Filter::new(&engine::default_filter_config()).unwrap(),
+        worker.sender(),
+        opts,
+        CancellationToken::new(),
+        tx,
+    )
+    .await
+    .unwrap();
+    let inv = worker
+        .shutdown()
+        .await
+        .unwrap()
+        .read()
+        .export_inventory()
+        .unwrap();
+    assert_eq!(summary.counts.walked, 1, "{:?}", summary.counts);
+    let out_of_scope: Vec<_> = inv
+        .devices
+        .iter()
+        .filter(|d| {
+            d.reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("filtered: no credential set is scoped to"))
+        })
+        .collect();
+    assert!(!out_of_scope.is_empty(), "{:#?}", inv.devices);
+    assert!(
+        out_of_scope
+            .iter()
+            .all(|d| d.status == DeviceStatus::Filtered)
+    );
+    // netsim's own count: one login, at the seed; nothing was offered elsewhere.
+    let stats = lab.wait_until_idle(Duration::from_secs(5)).await;
+    assert_eq!(stats.sessions_opened, 1, "{stats:?}");
+    assert_eq!(stats.sessions_open, 0);
     lab.shutdown(Duration::from_secs(2)).await;
 }

@@ -26,13 +26,14 @@ pub mod plan;
 
 use crate::filter::{Candidate, Decision, Filter};
 use crate::identity::{Identifiers, IdentityIndex, display_hostname};
+use crate::login::{self, ScopedCredentials};
 use crate::model::{
     ConnectionMethod, Device, DeviceId, DeviceResult, DeviceStatus, Link, LinkProtocol,
     StatusCounts, Via,
 };
 use crate::store::StoreSender;
 use device_parsers::Platform;
-use device_session::{Credentials, OpenOptions, Registry, SessionError, Target, TransportKind};
+use device_session::{OpenOptions, Registry, SessionError, Target, TransportKind};
 use plan::{Answer, Ask, DeviceFacts};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -51,8 +52,10 @@ pub struct WalkOptions {
     pub concurrency: usize,
     /// Neighbours deeper than this are recorded as skipped, not walked.
     pub max_depth: Option<u32>,
-    /// Tried in order on each device until one authenticates.
-    pub credentials: Vec<Credentials>,
+    /// Tried in order on each device until one authenticates, each only
+    /// where its scope allows; a device no set may be offered to is
+    /// recorded as filtered, never connected to.
+    pub credentials: Vec<ScopedCredentials>,
     pub session: OpenOptions,
     /// Upper bound for one device, login to goodbye.
     pub device_timeout: Duration,
@@ -234,6 +237,10 @@ pub async fn walk(
     loop {
         while !stopping && running.len() < opts.concurrency.max(1) {
             let Some(job) = c.next_job() else { break };
+            if let Some(why) = login::out_of_scope(&opts.credentials, job.ip) {
+                c.out_of_scope(&job, why).await?;
+                continue;
+            }
             let registry = registry.clone();
             let o = opts.clone();
             running.spawn(async move {
@@ -435,6 +442,23 @@ impl Coordinator<'_> {
         d.error_class = Some(class.to_string());
         d.reason = Some(reason.clone());
         self.settle(job.id, DeviceStatus::Failed, Some(reason));
+        self.commit(DeviceResult::bare(d)).await
+    }
+
+    /// Records a device no credential set may be offered to: filtered,
+    /// never connected to.
+    async fn out_of_scope(&mut self, job: &Job, why: String) -> Result<(), WalkError> {
+        let reason = format!("filtered: {why}");
+        tracing::info!(device = %job.ip, "{reason}");
+        let name = job.name.clone().unwrap_or_else(|| job.ip.to_string());
+        let mut d = Device::new(job.id, name, DeviceStatus::Filtered);
+        d.mgmt_ip = Some(job.ip);
+        d.ips.insert(job.ip);
+        d.depth = job.depth;
+        d.parent = job.parent;
+        d.via = Some(job.via);
+        d.reason = Some(reason.clone());
+        self.settle(job.id, DeviceStatus::Filtered, Some(reason));
         self.commit(DeviceResult::bare(d)).await
     }
 
@@ -704,24 +728,9 @@ async fn walk_device(
         if let Some(n) = &job.name {
             target = target.name(n.clone());
         }
-        let mut last_err = None;
-        let mut session = None;
-        for (i, creds) in opts.credentials.iter().enumerate() {
-            match registry.open(&target, creds, &opts.session).await {
-                Ok(s) => {
-                    session = Some(s);
-                    break;
-                }
-                Err(e @ SessionError::AuthFailed { .. }) if i + 1 < opts.credentials.len() => {
-                    tracing::debug!(device = %job.ip, "credential set {} rejected, trying the next", i + 1);
-                    last_err = Some(e);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let Some(mut s) = session else {
-            return Err(last_err.expect("at least one credential set was tried"));
-        };
+        let mut s =
+            login::open_session(registry, &target, job.ip, &opts.credentials, &opts.session)
+                .await?;
         let info = s.info().clone();
         let platform = info.platform.unwrap_or(Platform::CiscoIos);
         let mut answers = Vec::new();
