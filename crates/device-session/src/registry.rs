@@ -1,5 +1,6 @@
-//! The registry: every live session, keyed by the address it really
-//! connected to, and the counters that prove none was lost.
+//! The registry: every live session, held under its lease's id with the
+//! socket address it really connected to (never the string the caller
+//! typed), and the counters that prove none was lost.
 //!
 //! Release is tied to a [`Lease`] value: the session's connection task owns
 //! it, releases it explicitly after a goodbye, and its `Drop` releases it as

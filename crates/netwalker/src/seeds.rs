@@ -325,10 +325,15 @@ pub async fn resolve_seeds(
     resolve_seeds_with(seeds, store_lookup, system_dns, timeout).await
 }
 
-/// The system resolver, preferring IPv4 (management networks mostly are).
+/// The system resolver on detached threads (see [`crate::dns::SystemResolver`]:
+/// a stuck lookup cannot hold the runtime's shutdown), addresses sorted
+/// IPv4 first (management networks mostly are).
 async fn system_dns(name: String) -> std::io::Result<Vec<IpAddr>> {
-    let addrs = tokio::net::lookup_host((name.as_str(), 0)).await?;
-    Ok(addrs.map(|a| a.ip()).collect())
+    use crate::dns::Resolver;
+    crate::dns::SystemResolver
+        .forward(&name)
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// [`resolve_seeds`] with an injectable DNS function (tests must not send
