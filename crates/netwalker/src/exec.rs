@@ -4,8 +4,8 @@
 //! Three steps, each usable on its own:
 //! 1. [`select_devices`] turns store records and an [`ExecFilter`] into
 //!    [`ExecTarget`]s. It opens nothing, so `--dry-run` is just this step.
-//! 2. [`execute`] runs the commands with the discovery engine's lifecycle:
-//!    one [`Registry`], at most `concurrency` devices at once, one task per
+//! 2. [`execute`] runs the commands with the discovery engine's lifecycle
+//!    ([`crate::pool`]): one [`Registry`], at most `concurrency` devices at once, one task per
 //!    device that owns its session from open to close, a deadline on every
 //!    step and on the whole device, and on Ctrl-C (or the run deadline): no
 //!    new devices, `grace` for those in flight, then a forced close of the
@@ -27,6 +27,7 @@ use crate::config::{Credential, Settings};
 use crate::fsname::file_stem;
 use crate::login::ScopedCredentials;
 use crate::model::{Device, DeviceStatus, UnixTime, now_unix};
+use crate::pool::{DevicePool, PoolOptions, StopReason};
 use crate::report::{self, Cell, ReportError, SitePattern, SitePatternError, Table};
 use crate::store::{StoreError, StoreReader};
 use device_parsers::Platform;
@@ -40,13 +41,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-
-/// How long tasks get to return after a forced stop before they are aborted.
-/// They return at once in practice (every await races the stop token); this
-/// only bounds a task that is stuck in non-network work.
-const FORCE_BOUND: Duration = Duration::from_secs(1);
 
 /// Which devices of the store a run touches. Every given criterion must hold;
 /// within one criterion, any of its values may match.
@@ -590,99 +585,65 @@ async fn run_plan(
     }
     let started_at = now_unix();
     let started = Instant::now();
-    let registry = Registry::new();
-    let force = CancellationToken::new();
     let commands: Arc<[String]> = plan.commands.clone().into();
     let opts = Arc::new(opts);
     let total = plan.targets.len();
     let mut slots: Vec<Option<DeviceRun>> = vec![None; total];
     let mut next = 0usize;
-    let mut running: JoinSet<(usize, DeviceRun)> = JoinSet::new();
-    let mut stopping = false;
-    let mut interrupted = false;
-    let mut deadline_hit = false;
-    let run_deadline = opts.run_deadline.map(|d| tokio::time::Instant::now() + d);
-    let mut grace_until: Option<tokio::time::Instant> = None;
-    let mut abort_at: Option<tokio::time::Instant> = None;
+    let mut pool: DevicePool<(usize, DeviceRun)> = DevicePool::new(
+        PoolOptions {
+            concurrency: opts.concurrency,
+            run_deadline: opts.run_deadline,
+            grace: opts.grace,
+        },
+        cancel,
+    );
     let mut done = 0u64;
     let mut with_problems = 0u64;
     let mut sink_error: Option<ExecError> = None;
 
     loop {
         // A stop that came before a device's turn means it never starts.
-        while !stopping
-            && !cancel.is_cancelled()
-            && running.len() < opts.concurrency.max(1)
-            && next < total
-        {
+        while pool.has_room() && next < total {
             let i = next;
             next += 1;
             let t = plan.targets[i].clone();
             let (registry, commands, o, force) = (
-                registry.clone(),
+                pool.registry().clone(),
                 commands.clone(),
                 opts.clone(),
-                force.clone(),
+                pool.force_token(),
             );
-            running
-                .spawn(async move { (i, exec_device(&registry, t, &commands, &o, force).await) });
+            pool.spawn(async move { (i, exec_device(&registry, t, &commands, &o, force).await) });
         }
         progress.send_replace(ExecProgress {
             total: total as u64,
             done,
-            in_flight: running.len() as u64,
+            in_flight: pool.in_flight() as u64,
             with_problems,
         });
-        if running.is_empty() && (stopping || next >= total) {
+        if pool.in_flight() == 0 && (pool.stopped().is_some() || next >= total) {
             break;
         }
-        tokio::select! {
-            biased;
-            _ = cancel.cancelled(), if !stopping => {
-                tracing::warn!("interrupted: no new devices; {} in flight get {:?}", running.len(), opts.grace);
-                stopping = true;
-                interrupted = true;
-                grace_until = Some(tokio::time::Instant::now() + opts.grace);
-            }
-            _ = sleep_until_opt(run_deadline), if !stopping && run_deadline.is_some() => {
-                tracing::warn!("run deadline reached: no new devices; {} in flight get {:?}", running.len(), opts.grace);
-                stopping = true;
-                deadline_hit = true;
-                grace_until = Some(tokio::time::Instant::now() + opts.grace);
-            }
-            _ = sleep_until_opt(grace_until), if grace_until.is_some() && abort_at.is_none() => {
-                tracing::warn!("grace period over: closing {} session(s) by force", running.len());
-                force.cancel();
-                abort_at = Some(tokio::time::Instant::now() + FORCE_BOUND);
-            }
-            _ = sleep_until_opt(abort_at), if abort_at.is_some() => {
-                tracing::error!("{} device task(s) ignored the stop; aborting them", running.len());
-                running.abort_all();
-                while running.join_next().await.is_some() {}
-                break;
-            }
-            Some(joined) = running.join_next() => match joined {
-                Ok((i, mut run)) => {
-                    done += 1;
-                    if run.status() != CommandStatus::Ok {
-                        with_problems += 1;
-                    }
-                    if let Some(sink) = sink.as_deref_mut()
-                        && let Err(e) = deliver(sink, i, &mut run)
-                    {
-                        tracing::error!("{e}; no new devices, {} in flight get {:?}", running.len(), opts.grace);
-                        if !stopping {
-                            stopping = true;
-                            grace_until = Some(tokio::time::Instant::now() + opts.grace);
-                        }
-                        sink_error.get_or_insert(e);
-                    }
-                    slots[i] = Some(run);
-                }
-                Err(e) if e.is_panic() => tracing::error!("a device task panicked: {e}"),
-                Err(_) => {}
-            }
+        let Some((i, mut run)) = pool.next_finished().await else {
+            continue;
+        };
+        done += 1;
+        if run.status() != CommandStatus::Ok {
+            with_problems += 1;
         }
+        if let Some(sink) = sink.as_deref_mut()
+            && let Err(e) = deliver(sink, i, &mut run)
+        {
+            tracing::error!(
+                "{e}; no new devices, {} in flight get {:?}",
+                pool.in_flight(),
+                opts.grace
+            );
+            pool.stop(StopReason::Caller);
+            sink_error.get_or_insert(e);
+        }
+        slots[i] = Some(run);
     }
     progress.send_replace(ExecProgress {
         total: total as u64,
@@ -690,10 +651,10 @@ async fn run_plan(
         in_flight: 0,
         with_problems,
     });
-    let report = registry
-        .shutdown(opts.grace.min(Duration::from_secs(1)))
-        .await;
+    let report = pool.shutdown().await;
     let k = report.counters;
+    let deadline_hit = report.stop == Some(StopReason::Deadline);
+    let interrupted = report.stop == Some(StopReason::Cancelled);
 
     let mut devices = Vec::with_capacity(total);
     for (i, (slot, t)) in slots.into_iter().zip(&plan.targets).enumerate() {
@@ -766,13 +727,6 @@ fn unfinished(t: &ExecTarget, commands: &[String], started: bool, deadline_hit: 
             .iter()
             .map(|c| CommandResult::failed(c, status, status.as_str(), why.into()))
             .collect(),
-    }
-}
-
-async fn sleep_until_opt(t: Option<tokio::time::Instant>) {
-    match t {
-        Some(t) => tokio::time::sleep_until(t).await, // sleep-ok: a deadline, not a wait for work
-        None => std::future::pending().await,
     }
 }
 

@@ -26,6 +26,7 @@ pub mod fsname;
 pub mod identity;
 pub mod login;
 pub mod model;
+pub mod pool;
 pub mod report;
 pub mod run;
 pub mod seeds;

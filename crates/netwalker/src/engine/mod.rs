@@ -16,11 +16,12 @@
 //!
 //! # Shutdown
 //!
-//! Cancellation (Ctrl-C) or the run deadline stops scheduling at once. Tasks
-//! in flight get `grace` to finish and commit; then they are aborted — which
-//! drops their sessions, and the session registry counts those as forced
-//! closes. Finally the registry itself is shut down, so the count of open
-//! sessions is zero when `walk` returns, whatever the devices did.
+//! The [`crate::pool`] lifecycle: cancellation (Ctrl-C) or the run deadline
+//! stops scheduling at once. Tasks in flight get `grace` to finish and
+//! commit; then they drop their sessions (the session registry counts those
+//! as forced closes) and their devices stay undecided. Finally the registry
+//! itself is shut down, so the count of open sessions is zero when `walk`
+//! returns, whatever the devices did.
 
 pub mod plan;
 
@@ -31,6 +32,7 @@ use crate::model::{
     ConnectionMethod, Device, DeviceId, DeviceResult, DeviceStatus, Link, LinkProtocol,
     StatusCounts, Via,
 };
+use crate::pool::{DevicePool, PoolOptions, StopReason};
 use crate::store::StoreSender;
 use device_parsers::Platform;
 use device_session::{OpenOptions, Registry, SessionError, Target, TransportKind};
@@ -40,7 +42,6 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 /// How a walk behaves. Built from [`crate::config::Settings`] by the binary.
@@ -207,7 +208,6 @@ pub async fn walk(
         return Err(WalkError::NoCredentials);
     }
     let started = Instant::now();
-    let registry = Registry::new();
     let mut c = Coordinator {
         index: &mut index,
         failure_counts,
@@ -227,58 +227,40 @@ pub async fn walk(
     }
     c.publish(0);
 
-    let mut running: JoinSet<(Job, Result<Walked, SessionError>)> = JoinSet::new();
-    let mut stopping = false;
-    let mut interrupted = false;
-    let mut deadline_hit = false;
-    let run_deadline = opts.run_deadline.map(|d| tokio::time::Instant::now() + d);
-    let mut grace_until: Option<tokio::time::Instant> = None;
-
+    let mut pool: DevicePool<(Job, Option<Result<Walked, SessionError>>)> = DevicePool::new(
+        PoolOptions {
+            concurrency: opts.concurrency,
+            run_deadline: opts.run_deadline,
+            grace: opts.grace,
+        },
+        cancel,
+    );
     loop {
-        while !stopping && running.len() < opts.concurrency.max(1) {
+        while pool.has_room() {
             let Some(job) = c.next_job() else { break };
             if let Some(why) = login::out_of_scope(&opts.credentials, job.ip) {
                 c.out_of_scope(&job, why).await?;
                 continue;
             }
-            let registry = registry.clone();
-            let o = opts.clone();
-            running.spawn(async move {
-                let r = walk_device(&registry, &job, &o).await;
+            let (registry, o, force) = (pool.registry().clone(), opts.clone(), pool.force_token());
+            pool.spawn(async move {
+                // Cut off at the end of the grace period: dropping the walk
+                // drops its session, a forced close the registry counts.
+                let r = tokio::select! {
+                    r = walk_device(&registry, &job, &o) => Some(r),
+                    _ = force.cancelled() => None,
+                };
                 (job, r)
             });
         }
-        c.publish(running.len() as u64);
-        if running.is_empty() && (stopping || c.frontier.is_empty()) {
+        c.publish(pool.in_flight() as u64);
+        if pool.in_flight() == 0 && (pool.stopped().is_some() || c.frontier.is_empty()) {
             break;
         }
-        tokio::select! {
-            biased;
-            _ = cancel.cancelled(), if !stopping => {
-                tracing::warn!("interrupted: no new devices; {} in flight get {:?}", running.len(), opts.grace);
-                stopping = true;
-                interrupted = true;
-                grace_until = Some(tokio::time::Instant::now() + opts.grace);
-            }
-            _ = sleep_until_opt(run_deadline), if !stopping && run_deadline.is_some() => {
-                tracing::warn!("run deadline reached: no new devices; {} in flight get {:?}", running.len(), opts.grace);
-                stopping = true;
-                deadline_hit = true;
-                grace_until = Some(tokio::time::Instant::now() + opts.grace);
-            }
-            _ = sleep_until_opt(grace_until), if grace_until.is_some() => {
-                tracing::warn!("grace period over: cutting off {} device(s)", running.len());
-                running.abort_all();
-                while running.join_next().await.is_some() {}
-                break;
-            }
-            Some(joined) = running.join_next() => {
-                match joined {
-                    Ok((job, result)) => c.finish(job, result).await?,
-                    Err(e) if e.is_panic() => tracing::error!("a device task panicked: {e}"),
-                    Err(_) => {}
-                }
-            }
+        // A task cut off at the end of the grace period (or none at all):
+        // its node stays undecided.
+        if let Some((job, Some(result))) = pool.next_finished().await {
+            c.finish(job, result).await?;
         }
     }
     c.publish(0);
@@ -287,17 +269,15 @@ pub async fn walk(
         (c.links, c.with_warnings, c.over_telnet, c.legacy_crypto);
     drop(c);
     // Everything the walk opened is closed when this returns; forced closes
-    // of aborted tasks have already been counted by their drops.
-    let report = registry
-        .shutdown(opts.grace.min(Duration::from_secs(1)))
-        .await;
+    // of cut-off tasks have already been counted by their drops.
+    let report = pool.shutdown().await;
     let k = report.counters;
     Ok(WalkSummary {
         counts,
         links,
         duration_ms: started.elapsed().as_millis() as u64,
-        interrupted,
-        deadline_hit,
+        interrupted: report.stop == Some(StopReason::Cancelled),
+        deadline_hit: report.stop == Some(StopReason::Deadline),
         sessions_opened: k.opened,
         sessions_closed_gracefully: k.closed_gracefully,
         sessions_force_closed: k.force_closed,
@@ -308,13 +288,6 @@ pub async fn walk(
         devices_over_telnet: over_telnet,
         devices_legacy_crypto: legacy_crypto,
     })
-}
-
-async fn sleep_until_opt(t: Option<tokio::time::Instant>) {
-    match t {
-        Some(t) => tokio::time::sleep_until(t).await, // sleep-ok: a deadline, not a wait for work
-        None => std::future::pending().await,
-    }
 }
 
 struct Coordinator<'a> {
