@@ -9,11 +9,11 @@ use crate::inventory::{InventoryItem, parse_inventory};
 use crate::lldp::{LldpNeighbor, parse_lldp_neighbors_detail, parse_lldpd_json, parse_lldpd_text};
 use crate::module::{ModuleInfo, parse_show_module};
 use crate::panos::{PanosHaState, PanosSystemInfo, parse_panos_ha_state, parse_panos_system_info};
-use crate::platform::Platform;
 use crate::stack::{StackMember, parse_show_switch};
 use crate::summary::{NeighborSummary, parse_cdp_neighbors, parse_lldp_neighbors};
 use crate::version::{ShowVersion, parse_show_version};
 use crate::vlan::{Vlan, parse_show_vlan};
+use device_platform::Platform;
 use serde::Serialize;
 use std::fmt;
 

@@ -44,7 +44,6 @@ pub mod lldp;
 pub mod module;
 pub mod normalize;
 pub mod panos;
-pub mod platform;
 pub mod stack;
 pub mod summary;
 mod text;
@@ -52,6 +51,7 @@ pub mod version;
 pub mod vlan;
 
 pub use cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
+pub use device_platform::{Platform, UnknownPlatform, detect_platform};
 pub use dispatch::{ParseError, Parsed, parse, supported};
 pub use interfaces::{
     InterfaceStatus, IpInterface, parse_interfaces_status, parse_ip_interface_brief,
@@ -66,9 +66,8 @@ pub use normalize::{
 pub use panos::{
     PanosHaMember, PanosHaState, PanosSystemInfo, parse_panos_ha_state, parse_panos_system_info,
 };
-pub use platform::Platform;
 pub use stack::{StackMember, parse_show_switch};
 pub use summary::{NeighborSummary, parse_cdp_neighbors, parse_lldp_neighbors};
 pub use text::uptime_seconds;
-pub use version::{ShowVersion, detect_platform, parse_show_version};
+pub use version::{ShowVersion, parse_show_version};
 pub use vlan::{Vlan, parse_show_vlan};

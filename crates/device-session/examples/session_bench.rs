@@ -18,7 +18,7 @@
 //! Workload per session: open (TCP, SSH with modern algorithms, password
 //! auth, pty+shell, prompt learned), paging off, one command, close.
 
-use device_parsers::Platform;
+use device_platform::Platform;
 use device_session::{
     Credentials, HostKeyPolicy, OpenOptions, Registry, Target, Timeouts, Transports,
 };

@@ -8,7 +8,7 @@
 
 use crate::error::{DeviceLabel, SessionError, Step, tail_lossy};
 use crate::profile::{self, Profile, Prompt};
-use device_parsers::Platform;
+use device_platform::Platform;
 use regex::Regex;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::LazyLock;

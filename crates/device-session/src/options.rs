@@ -1,7 +1,7 @@
 //! What the caller says about a device: where it is, how to log in, and how
 //! long each step may take.
 
-use device_parsers::Platform;
+use device_platform::Platform;
 use secrecy::SecretString;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -10,7 +10,7 @@
 //! matched exactly (hostname and all), allowing only the mode decorations
 //! the platform really has (`(config)`, `(config-if)`, a Linux cwd).
 
-use device_parsers::Platform;
+use device_platform::Platform;
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -13,7 +13,7 @@ use crate::error::{DeviceLabel, SessionError, Step};
 use crate::options::Timeouts;
 use crate::registry::{Lease, Registry};
 use crate::transport::{Conn, TransportKind};
-use device_parsers::Platform;
+use device_platform::Platform;
 use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -663,8 +663,8 @@ pub(crate) async fn prepare(
     Ok(())
 }
 
-fn detect_platform(show_version: &str) -> Option<device_parsers::Platform> {
-    device_parsers::detect_platform(show_version)
+fn detect_platform(show_version: &str) -> Option<device_platform::Platform> {
+    device_platform::detect_platform(show_version)
 }
 
 #[cfg(test)]

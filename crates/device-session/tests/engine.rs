@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Fake, Fault, Style};
-use device_parsers::Platform;
+use device_platform::Platform;
 use device_session::{BoxIo, Credentials, OpenOptions, Registry, SessionError, Step, Timeouts};
 use std::net::SocketAddr;
 use std::time::Duration;

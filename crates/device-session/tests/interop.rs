@@ -10,7 +10,7 @@
 //!
 //! A missing variable fails the test: the suite never skips.
 
-use device_parsers::Platform;
+use device_platform::Platform;
 use device_session::{
     Credentials, HostKeyPolicy, LegacySsh, OpenOptions, Registry, SessionError, Step, Target,
     Timeouts, TransportKind, Transports,

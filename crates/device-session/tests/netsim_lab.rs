@@ -1,7 +1,7 @@
 //! Against netsim: every platform over SSH and telnet, every fault mode, and
 //! netsim's own accounting showing no session left open.
 
-use device_parsers::Platform;
+use device_platform::Platform;
 use device_session::{
     Credentials, HostKeyPolicy, LegacySsh, OpenOptions, Registry, SessionError, Step, Target,
     Timeouts, TransportKind, Transports,

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Fake, Fault, Style};
-use device_parsers::Platform;
+use device_platform::Platform;
 use device_session::{BoxIo, Credentials, OpenOptions, Registry, Session, SessionError, Timeouts};
 use proptest::prelude::*;
 use std::net::SocketAddr;

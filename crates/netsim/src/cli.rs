@@ -6,7 +6,7 @@
 
 use crate::render::{self, Command};
 use crate::topology::{Fault, Quirk, TopologyIndex};
-use device_parsers::Platform;
+use device_platform::Platform;
 use std::sync::Arc;
 
 /// Lines per page while paging is on (a 24-line terminal, as on a real console).

@@ -15,7 +15,7 @@ use crate::topology::{
     DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, StackMember, Topology, Transports,
     VlanSpec,
 };
-use device_parsers::Platform;
+use device_platform::Platform;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;

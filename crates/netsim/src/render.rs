@@ -9,7 +9,7 @@
 //! for several).
 
 use crate::topology::{DeviceKind, DeviceSpec, LinkEnd, Protocol, TopologyIndex};
-use device_parsers::Platform;
+use device_platform::Platform;
 use std::fmt::Write as _;
 
 /// A command a simulated device understands, after abbreviation matching.

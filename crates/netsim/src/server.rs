@@ -12,7 +12,7 @@
 use crate::cli::{Action, Cli};
 use crate::stats::{Accounting, SessionGuard, Stats};
 use crate::topology::{Fault, Topology, TopologyIndex};
-use device_parsers::Platform;
+use device_platform::Platform;
 use russh::keys::PrivateKey;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::server::{Auth, Msg, Session};

@@ -6,7 +6,7 @@
 //! neighbours on both ends of a link, inventories, VLAN tables) is derived from
 //! this file, so the two ends of a link can never disagree.
 
-use device_parsers::Platform;
+use device_platform::Platform;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
