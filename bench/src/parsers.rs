@@ -1,7 +1,7 @@
-//! `parsers`: device-parsers' own throughput benchmark (crates/device-parsers/
-//! examples/bench.rs) and its TextFSM peer (bench/textfsm_compare.py, Python
-//! TextFSM with the ntc-templates package on exactly the same inputs), run
-//! back to back and reported as ratios. Reused rather than duplicated.
+//! `parsers`: the parsers' throughput (`src/bin/parser_bench.rs`) and its
+//! TextFSM peer (`python/textfsm_compare.py`, Python TextFSM with the
+//! ntc-templates package on exactly the same inputs), run back to back and
+//! reported as ratios.
 
 use crate::common::{Env, Report};
 use crate::proc::Guard;
@@ -12,7 +12,7 @@ use std::time::Duration;
 pub fn run(env: &Env) -> Result<Report> {
     env.require_python(&["ntc_templates", "textfsm"])?;
     let dir = tempfile::tempdir()?;
-    let mut cmd = Command::new(env.release.join("examples/bench"));
+    let mut cmd = Command::new(env.bin("parser_bench"));
     // A short pass: this run only writes the inputs; the timings that count
     // come from the interleaved rounds below.
     cmd.arg("--dump").arg(dir.path()).args(["--secs", "0.2"]);
@@ -26,10 +26,10 @@ pub fn run(env: &Env) -> Result<Report> {
     );
 
     let mut cmd = Command::new(&env.python);
-    cmd.arg(env.python_script("crates/device-parsers/bench/textfsm_compare.py"))
+    cmd.arg(env.python_script("bench/python/textfsm_compare.py"))
         .arg(dir.path())
         .arg("--rust")
-        .arg(env.release.join("examples/bench"));
+        .arg(env.bin("parser_bench"));
     let mut g = Guard::spawn(cmd, true)?;
     let exit = g.wait(Duration::from_secs(600))?;
     let out = g.rest_of_stdout();

@@ -2,10 +2,10 @@
 """Python TextFSM (ntc-templates package) against device-parsers, same inputs.
 
 Usage:
-    cargo build --release -p device-parsers --example bench
-    target/release/examples/bench --dump /tmp/dp-bench
-    python3 crates/device-parsers/bench/textfsm_compare.py /tmp/dp-bench \
-        --rust target/release/examples/bench
+    cargo build --release -p bench --bin parser_bench
+    target/release/parser_bench --dump /tmp/dp-bench
+    python3 bench/python/textfsm_compare.py /tmp/dp-bench \
+        --rust target/release/parser_bench
 
 Needs `pip install ntc-templates` (pulls in textfsm).
 

@@ -3,12 +3,12 @@
 //! memory figures are the client's alone).
 //!
 //! ```text
-//! cargo build --release -p netsim -p device-session --examples
-//! target/release/examples/session_bench --netsim target/release/netsim
+//! cargo build --release -p netsim -p bench
+//! target/release/session_bench --netsim target/release/netsim
 //! # with the netmiko / scrapli comparison on the same lab, same run:
 //! python3 -m venv /tmp/bench-venv
 //! /tmp/bench-venv/bin/pip install netmiko 'scrapli[asyncssh]==2025.1.30'
-//! target/release/examples/session_bench --netsim target/release/netsim \
+//! target/release/session_bench --netsim target/release/netsim \
 //!     --python /tmp/bench-venv/bin/python --python-sessions 200
 //! ```
 //!
@@ -233,7 +233,7 @@ async fn main() {
 
     // The same workload with the Python tools, against the same lab.
     if let Some(py) = &a.python {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/python_clients.py");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/python_clients.py");
         for client in ["netmiko", "scrapli"] {
             let mut cmd = Command::new(py);
             cmd.args([

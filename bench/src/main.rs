@@ -5,7 +5,7 @@
 //! ```text
 //! interop/setup                                  # the Python peers' venv
 //! cargo run --release -p bench -- all --json bench.json
-//! cargo run --release -p bench -- walk           # or sessions, netsim-scale, parsers
+//! cargo run --release -p bench -- walk           # or sessions, netsim-scale, parsers, store
 //! ```
 //!
 //! Everything targets loopback only. Every child (netsim, netwalker, the
@@ -17,6 +17,7 @@ mod parsers;
 mod proc;
 mod scale;
 mod sessions;
+mod store;
 mod walk;
 
 use anyhow::{Context, Result, bail};
@@ -32,6 +33,7 @@ enum Name {
     Sessions,
     NetsimScale,
     Parsers,
+    Store,
 }
 
 #[derive(Parser)]
@@ -51,7 +53,7 @@ struct Args {
     /// Small sizes for a smoke test (the numbers are not the benchmark).
     #[arg(long)]
     quick: bool,
-    /// Do not run `cargo build --release` for netsim, netwalker and the reused examples first.
+    /// Do not run `cargo build --release` for netsim, netwalker and the bench binaries first.
     #[arg(long)]
     no_build: bool,
     /// Devices in the walk lab.
@@ -83,7 +85,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(a: Args) -> Result<bool> {
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .canonicalize()
         .context("repository root")?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -103,7 +105,13 @@ fn run(a: Args) -> Result<bool> {
         build(&env)?;
     }
     let names: Vec<Name> = if a.name == Name::All {
-        vec![Name::Walk, Name::Sessions, Name::NetsimScale, Name::Parsers]
+        vec![
+            Name::Walk,
+            Name::Sessions,
+            Name::NetsimScale,
+            Name::Parsers,
+            Name::Store,
+        ]
     } else {
         vec![a.name]
     };
@@ -130,6 +138,7 @@ fn run(a: Args) -> Result<bool> {
             ),
             Name::NetsimScale => scale::run(&env, 1000, if env.quick { 20 } else { 150 }),
             Name::Parsers => parsers::run(&env),
+            Name::Store => store::run(&env),
             Name::All => unreachable!("expanded above"),
         };
         match got {
@@ -173,22 +182,13 @@ fn build(env: &Env) -> Result<()> {
     let status = Command::new(cargo)
         .current_dir(&env.root)
         .args(["build", "--release", "--quiet"])
-        .args([
-            "-p",
-            "netsim",
-            "-p",
-            "netwalker",
-            "-p",
-            "device-session",
-            "-p",
-            "device-parsers",
-        ])
+        .args(["-p", "netsim", "-p", "netwalker", "-p", "bench"])
         .args(["--bin", "netsim", "--bin", "netwalker"])
-        .args(["--example", "session_bench", "--example", "bench"])
+        .args(["--bin", "parser_bench", "--bin", "session_bench"])
         .status()
         .context("running cargo build")?;
     if !status.success() {
-        bail!("cargo build --release of netsim/netwalker/examples failed");
+        bail!("cargo build --release of netsim, netwalker and the bench binaries failed");
     }
     Ok(())
 }

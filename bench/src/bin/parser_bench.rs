@@ -1,13 +1,13 @@
 //! Throughput of the parsers.
 //!
-//! `cargo run --release -p device-parsers --example bench`
+//! `cargo run --release -p bench --bin parser_bench`
 //!
 //! Measures MB/s and records/s over the ntc-templates corpus (every fixture of
 //! every command we claim, through the public `parse` dispatch) and over a
 //! synthetic 1,000-neighbour `show cdp neighbors detail` (IOS and NX-OS).
 //!
 //! `--dump DIR` also writes the inputs (corpus list and synthetic outputs)
-//! and our timings (`DIR/rust.json`) so `bench/textfsm_compare.py` can run
+//! and our timings (`DIR/rust.json`) so `bench/python/textfsm_compare.py` can run
 //! Python TextFSM with the ntc-templates package on exactly the same inputs.
 
 use device_parsers::{Platform, parse};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/ntc-templates");
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/ntc-templates");
 
 /// Corpus directory -> (platform we parse it as, command).
 fn mapping(plat: &str, cmd: &str) -> Option<(Platform, &'static str)> {

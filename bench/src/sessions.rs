@@ -1,7 +1,7 @@
-//! `sessions`: device-session's own benchmark (crates/device-session/examples/
-//! session_bench.rs, which also runs netmiko and scrapli on the same lab in
-//! the same run), driven from here so that `bench all` covers it and its
-//! figures land in the same report. Reused rather than duplicated.
+//! `sessions`: device-session's throughput and idle cost
+//! (`src/bin/session_bench.rs`, which also runs netmiko and scrapli on the
+//! same lab in the same run through `python/python_clients.py`), driven from
+//! here so that `bench all` covers it and its figures land in the same report.
 
 use crate::common::{Env, Report};
 use crate::proc::Guard;
@@ -18,7 +18,7 @@ pub struct Opts {
 
 pub fn run(env: &Env, o: &Opts) -> Result<Report> {
     env.require_python(&["netmiko", "scrapli", "asyncssh"])?;
-    let mut cmd = Command::new(env.release.join("examples/session_bench"));
+    let mut cmd = Command::new(env.bin("session_bench"));
     cmd.arg("--netsim")
         .arg(env.bin("netsim"))
         .args(["--sessions", &o.sessions.to_string()])

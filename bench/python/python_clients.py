@@ -1,5 +1,5 @@
 """The benchmark workload with netmiko (threads) and scrapli (asyncssh),
-for the ratios in BENCHMARKS.md. Run by examples/bench.rs with --python.
+for the ratios in BENCHMARKS.md. Run by bench/src/bin/session_bench.rs with --python.
 
 Usage: python_clients.py netmiko|scrapli SESSIONS CONCURRENCY PORT IP [IP...]
 Prints one line: `<client> <sessions> <seconds> <failures>`.
