@@ -523,6 +523,12 @@ impl StatusCounts {
         *self.get_mut(status) += n;
     }
 
+    /// Takes `n` back from `status` (a device whose status changed).
+    pub fn remove(&mut self, status: DeviceStatus, n: u64) {
+        let c = self.get_mut(status);
+        *c = c.saturating_sub(n);
+    }
+
     pub fn get(&self, status: DeviceStatus) -> u64 {
         match status {
             DeviceStatus::Walked => self.walked,

@@ -23,6 +23,7 @@
 //! itself is shut down, so the count of open sessions is zero when `walk`
 //! returns, whatever the devices did.
 
+mod nodes;
 pub mod plan;
 
 use crate::filter::{Candidate, Decision, Filter};
@@ -36,6 +37,7 @@ use crate::pool::{DevicePool, PoolOptions, StopReason};
 use crate::store::StoreSender;
 use device_parsers::Platform;
 use device_session::{OpenOptions, Registry, SessionError, Target, TransportKind};
+use nodes::Nodes;
 use plan::{Answer, Ask, DeviceFacts};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -154,16 +156,6 @@ struct Job {
     via: Via,
 }
 
-/// This run's knowledge of a device.
-#[derive(Debug, Clone)]
-struct Node {
-    status: DeviceStatus,
-    depth: u32,
-    /// Queued or in flight: not decided yet.
-    pending: bool,
-    reason: Option<String>,
-}
-
 /// What a device task brings back.
 struct Walked {
     facts: DeviceFacts,
@@ -214,7 +206,7 @@ pub async fn walk(
         filter,
         store,
         opts: &opts,
-        nodes: HashMap::new(),
+        nodes: Nodes::default(),
         frontier: VecDeque::new(),
         links: 0,
         with_warnings: 0,
@@ -296,7 +288,7 @@ struct Coordinator<'a> {
     filter: Filter,
     store: StoreSender,
     opts: &'a WalkOptions,
-    nodes: HashMap<DeviceId, Node>,
+    nodes: Nodes,
     frontier: VecDeque<Job>,
     links: u64,
     /// Walked devices with warnings, for the summary.
@@ -315,7 +307,7 @@ impl Coordinator<'_> {
             ids = ids.hostname(n.clone());
         }
         let obs = self.index.observe(&ids);
-        if self.nodes.contains_key(&obs.id) {
+        if self.nodes.contains(obs.id) {
             return; // the same device given twice
         }
         self.queue(Job {
@@ -330,15 +322,7 @@ impl Coordinator<'_> {
 
     fn queue(&mut self, job: Job) {
         tracing::debug!(device = %job.name.as_deref().unwrap_or("?"), ip = %job.ip, depth = job.depth, "queued");
-        self.nodes.insert(
-            job.id,
-            Node {
-                status: DeviceStatus::NeighborOnly,
-                depth: job.depth,
-                pending: true,
-                reason: None,
-            },
-        );
+        self.nodes.queue(job.id, job.depth);
         self.frontier.push_back(job);
     }
 
@@ -349,10 +333,7 @@ impl Coordinator<'_> {
             let canonical = self.index.canonical(job.id);
             if canonical != job.id {
                 // Proven to be another device while it waited: not walked twice.
-                if let Some(n) = self.nodes.get_mut(&job.id) {
-                    n.pending = false;
-                    n.status = DeviceStatus::Duplicate;
-                }
+                self.nodes.mark_duplicate(job.id);
                 continue;
             }
             return Some(job);
@@ -372,13 +353,7 @@ impl Coordinator<'_> {
     }
 
     fn counts(&self) -> StatusCounts {
-        let mut c = StatusCounts::default();
-        for n in self.nodes.values() {
-            if !n.pending {
-                c.add(n.status, 1);
-            }
-        }
-        c
+        self.nodes.counts()
     }
 
     async fn finish(
@@ -436,15 +411,7 @@ impl Coordinator<'_> {
     }
 
     fn settle(&mut self, id: DeviceId, status: DeviceStatus, reason: Option<String>) {
-        let n = self.nodes.entry(id).or_insert(Node {
-            status,
-            depth: 0,
-            pending: false,
-            reason: None,
-        });
-        n.status = status;
-        n.pending = false;
-        n.reason = reason;
+        self.nodes.settle(id, status, reason);
     }
 
     async fn commit(&mut self, r: DeviceResult) -> Result<(), WalkError> {
@@ -586,11 +553,8 @@ impl Coordinator<'_> {
         self.links += links.len() as u64;
         self.settle(id, DeviceStatus::Walked, None);
         for m in &merges {
-            if let Some(n) = self.nodes.get_mut(m) {
-                // The merged id's fate is the surviving device's.
-                n.pending = false;
-                n.status = DeviceStatus::Duplicate;
-            }
+            // The merged id's fate is the surviving device's.
+            self.nodes.mark_duplicate(*m);
         }
         let result = DeviceResult {
             device: me,
@@ -620,14 +584,11 @@ impl Coordinator<'_> {
     /// Decides a neighbour's fate for this run and sets its placeholder status.
     fn decide(&mut self, d: &mut Device, parent: &Job) {
         let depth = parent.depth + 1;
-        if let Some(n) = self.nodes.get_mut(&d.id) {
+        if let Some((status, reason)) = self.nodes.sighted(d.id, depth) {
             // Already known this run: keep its fate; a shallower path to a
             // queued device improves its recorded depth.
-            if n.pending && depth < n.depth {
-                n.depth = depth;
-            }
-            d.status = n.status;
-            d.reason = n.reason.clone();
+            d.status = status;
+            d.reason = reason;
             return;
         }
         let label = d.hostname.clone();
@@ -676,15 +637,7 @@ impl Coordinator<'_> {
         tracing::info!(device = %label, reason = reason.as_deref().unwrap_or(""), "not walked");
         d.status = status;
         d.reason = reason.clone();
-        self.nodes.insert(
-            d.id,
-            Node {
-                status,
-                depth,
-                pending: false,
-                reason,
-            },
-        );
+        self.nodes.decide(d.id, status, depth, reason);
     }
 }
 
