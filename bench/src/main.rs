@@ -56,7 +56,7 @@ struct Args {
     /// Do not run `cargo build --release` for netsim, netwalker and the bench binaries first.
     #[arg(long)]
     no_build: bool,
-    /// Devices in the walk lab.
+    /// Devices in the walk lab and in the store benchmark's ring.
     #[arg(long, default_value_t = 1000)]
     devices: usize,
     /// Devices the sequential netmiko walker walks before it stops.
@@ -138,7 +138,7 @@ fn run(a: Args) -> Result<bool> {
             ),
             Name::NetsimScale => scale::run(&env, 1000, if env.quick { 20 } else { 150 }),
             Name::Parsers => parsers::run(&env),
-            Name::Store => store::run(&env),
+            Name::Store => store::run(&env, if env.quick { 100 } else { a.devices }),
             Name::All => unreachable!("expanded above"),
         };
         match got {

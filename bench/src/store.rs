@@ -70,8 +70,8 @@ fn result(id: i64, n: i64) -> DeviceResult {
     r
 }
 
-pub fn run(env: &Env) -> Result<Report> {
-    let n: i64 = if env.quick { 100 } else { 1_000 };
+pub fn run(_env: &Env, devices: usize) -> Result<Report> {
+    let n = devices as i64;
     let dir = tempfile::tempdir()?;
     let results: Vec<DeviceResult> = (1..=n).map(|id| result(id, n)).collect();
     let mut r = Report::new("store");
