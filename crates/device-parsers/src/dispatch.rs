@@ -7,6 +7,7 @@ use crate::interfaces::{
 };
 use crate::inventory::{InventoryItem, parse_inventory};
 use crate::lldp::{LldpNeighbor, parse_lldp_neighbors_detail, parse_lldpd_json, parse_lldpd_text};
+use crate::mac_table::{MacEntry, parse_mac_address_table};
 use crate::module::{ModuleInfo, parse_show_module};
 use crate::panos::{PanosHaState, PanosSystemInfo, parse_panos_ha_state, parse_panos_system_info};
 use crate::stack::{StackMember, parse_show_switch};
@@ -33,6 +34,7 @@ pub enum Parsed {
     Vlans(Vec<Vlan>),
     InterfacesStatus(Vec<InterfaceStatus>),
     IpInterfaces(Vec<IpInterface>),
+    MacTable(Vec<MacEntry>),
 }
 
 impl Parsed {
@@ -49,6 +51,7 @@ impl Parsed {
             Parsed::Vlans(v) => v.len(),
             Parsed::InterfacesStatus(v) => v.len(),
             Parsed::IpInterfaces(v) => v.len(),
+            Parsed::MacTable(v) => v.len(),
         }
     }
 
@@ -92,6 +95,7 @@ enum Cmd {
     Vlan,
     IntStatus,
     IpIntBrief,
+    MacTable,
 }
 
 const CISCO: &[(&str, Cmd)] = &[
@@ -107,10 +111,13 @@ const CISCO: &[(&str, Cmd)] = &[
     ("show interfaces status", Cmd::IntStatus),
     ("show interface status", Cmd::IntStatus),
     ("show ip interface brief", Cmd::IpIntBrief),
+    ("show mac address-table dynamic", Cmd::MacTable),
+    ("show mac address-table", Cmd::MacTable),
 ];
 const IOS_ONLY: &[(&str, Cmd)] = &[
     ("show switch detail", Cmd::Switch),
     ("show switch", Cmd::Switch),
+    ("show mac-address-table", Cmd::MacTable),
 ];
 const PANOS: &[(&str, Cmd)] = &[
     ("show system info", Cmd::SystemInfo),
@@ -198,6 +205,7 @@ pub fn parse(platform: Platform, command: &str, text: &str) -> Result<Parsed, Pa
         Cmd::Vlan => Parsed::Vlans(parse_show_vlan(text)),
         Cmd::IntStatus => Parsed::InterfacesStatus(parse_interfaces_status(text)),
         Cmd::IpIntBrief => Parsed::IpInterfaces(parse_ip_interface_brief(text)),
+        Cmd::MacTable => Parsed::MacTable(parse_mac_address_table(text)),
     })
 }
 

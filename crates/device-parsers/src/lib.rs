@@ -50,6 +50,9 @@ mod text;
 pub mod version;
 pub mod vlan;
 
+// End-host tracking: where a MAC or an IP address lives.
+pub mod mac_table;
+
 pub use cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
 pub use device_platform::{Platform, UnknownPlatform, detect_platform};
 pub use dispatch::{ParseError, Parsed, parse, supported};
@@ -71,3 +74,6 @@ pub use summary::{NeighborSummary, parse_cdp_neighbors, parse_lldp_neighbors};
 pub use text::uptime_seconds;
 pub use version::{ShowVersion, parse_show_version};
 pub use vlan::{Vlan, parse_show_vlan};
+
+// End-host tracking.
+pub use mac_table::{MacEntry, MacKind, parse_mac_address_table};

@@ -1,0 +1,160 @@
+//! Conformance against the end-host corpus in testdata/ntc-templates-endhosts
+//! (MAC address tables, ARP and IPv6 neighbour caches, switchport state).
+//!
+//! Same rules as `conformance.rs`: every `<platform>/<command>/*.raw` is
+//! parsed and compared, field for field through a name map, with the
+//! fixture's `parsed_sample`; each command directory is claimed (with a pass
+//! floor) or listed as not claimed with a reason. Differences we keep on
+//! purpose are normalised in the comparators, each with its reason.
+
+mod common;
+
+use common::{Claim, Diff, Rec, l, on, run_corpus, s};
+use device_parsers::*;
+use std::path::Path;
+
+const ROOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/ntc-templates-endhosts"
+);
+
+// ------------------------------------------------------------------ MAC table
+
+/// ntc's type word, as the kind we map it to.
+fn kind_of(ntc_type: &str) -> MacKind {
+    MacKind::from_type(ntc_type)
+}
+
+/// Our VLAN as ntc prints it: IOS prints `All` for entries valid in every
+/// VLAN (CPU addresses); we have no VLAN number for them (`None`).
+fn vlan_text(v: Option<u16>, ntc: &str) -> String {
+    match v {
+        Some(v) => v.to_string(),
+        None if ntc == "All" => ntc.to_string(),
+        None => String::new(),
+    }
+}
+
+fn check_ios_mac(raw: &str, exp: &[Rec]) -> Result<(), String> {
+    // ntc's IOS template skips the Catalyst 4500 `Multicast Entries` table
+    // (system entries for group addresses, with flood lists); we keep them.
+    // Compare without them.
+    let got: Vec<MacEntry> = parse_mac_address_table(raw)
+        .into_iter()
+        .filter(|e| !(e.kind == MacKind::System && e.mac.0[0] & 1 == 1))
+        .collect();
+    let mut d = Diff::new();
+    if d.len(got.len(), exp.len()) {
+        for (i, (n, e)) in got.iter().zip(exp).enumerate() {
+            // ntc copies the address as printed; every IOS capture prints
+            // the dotted Cisco form.
+            d.eq(
+                i,
+                "destination_address",
+                n.mac.to_cisco(),
+                s(e, "destination_address"),
+            );
+            d.eq(
+                i,
+                "vlan_id",
+                vlan_text(n.vlan, &s(e, "vlan_id")),
+                s(e, "vlan_id"),
+            );
+            // ntc keeps the type word as printed (`DYNAMIC`, `static`); we
+            // keep the kind.
+            if n.kind != kind_of(&s(e, "type")) {
+                d.0.push(format!(
+                    "record {i} type: ours {:?} ntc {:?}",
+                    n.kind,
+                    s(e, "type")
+                ));
+            }
+            d.eq_list(i, "destination_port", &n.ports, &l(e, "destination_port"));
+        }
+    }
+    d.done()
+}
+
+fn check_nxos_mac(raw: &str, exp: &[Rec]) -> Result<(), String> {
+    let got = parse_mac_address_table(raw);
+    let mut d = Diff::new();
+    if d.len(got.len(), exp.len()) {
+        for (i, (n, e)) in got.iter().zip(exp).enumerate() {
+            d.eq(i, "mac_address", n.mac.to_cisco(), s(e, "mac_address"));
+            d.eq(
+                i,
+                "vlan_id",
+                vlan_text(n.vlan, &s(e, "vlan_id")),
+                s(e, "vlan_id"),
+            );
+            if n.kind != kind_of(&s(e, "type")) {
+                d.0.push(format!(
+                    "record {i} type: ours {:?} ntc {:?}",
+                    n.kind,
+                    s(e, "type")
+                ));
+            }
+            // `-` (no age, static entries) is `None` for us.
+            let age = on(&n.age_seconds);
+            d.eq(
+                i,
+                "age",
+                if age.is_empty() { "-" } else { &age },
+                s(e, "age"),
+            );
+            d.eq(
+                i,
+                "secure",
+                if n.secure { "T" } else { "F" },
+                s(e, "secure"),
+            );
+            // ntc's `ports` is the column text; ours is the list.
+            d.eq(i, "ports", n.ports.join(","), s(e, "ports"));
+            // NTFY (MAC notification) is not kept: nothing in end-host
+            // tracking reads it.
+        }
+    }
+    d.done()
+}
+
+// ------------------------------------------------------------------ registry
+
+const CLAIMED: &[Claim] = &[
+    ("cisco_ios", "show_mac-address-table", check_ios_mac, 11),
+    ("cisco_nxos", "show_mac_address-table", check_nxos_mac, 1),
+];
+
+/// Command directories we do not claim, and why.
+const NOT_CLAIMED: &[(&str, &str, &str)] = &[
+    ("cisco_nxos", "show_ip_arp_detail", "parser not written yet"),
+    ("cisco_nxos", "show_ip_arp", "parser not written yet"),
+    (
+        "cisco_nxos",
+        "show_ip_arp_detail_vrf_all",
+        "parser not written yet",
+    ),
+    ("paloalto_panos", "show_arp_all", "parser not written yet"),
+    (
+        "cisco_ios",
+        "show_interfaces_switchport",
+        "parser not written yet",
+    ),
+    ("cisco_ios", "show_arp", "parser not written yet"),
+    ("cisco_ios", "show_ipv6_neighbors", "parser not written yet"),
+    ("cisco_ios", "show_ip_arp", "parser not written yet"),
+    (
+        "arista_eos",
+        "show_mac_address-table",
+        "EOS is not a platform the product walks (no Platform variant)",
+    ),
+    (
+        "arista_eos",
+        "show_ip_arp",
+        "EOS is not a platform the product walks (no Platform variant)",
+    ),
+];
+
+#[test]
+fn ntc_templates_endhost_conformance() {
+    run_corpus(Path::new(ROOT), CLAIMED, NOT_CLAIMED);
+}
