@@ -1,6 +1,10 @@
 //! One entry point for the CLI (`netwalker parse`) and the command executor:
 //! (platform, command as typed, text) -> records.
 
+use crate::arp::{
+    IpNeighbor, parse_ios_arp, parse_ios_ipv6_neighbors, parse_ip_neigh_json, parse_nxos_arp,
+    parse_panos_arp,
+};
 use crate::cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
 use crate::interfaces::{
     InterfaceStatus, IpInterface, parse_interfaces_status, parse_ip_interface_brief,
@@ -35,6 +39,7 @@ pub enum Parsed {
     InterfacesStatus(Vec<InterfaceStatus>),
     IpInterfaces(Vec<IpInterface>),
     MacTable(Vec<MacEntry>),
+    IpNeighbors(Vec<IpNeighbor>),
 }
 
 impl Parsed {
@@ -52,6 +57,7 @@ impl Parsed {
             Parsed::InterfacesStatus(v) => v.len(),
             Parsed::IpInterfaces(v) => v.len(),
             Parsed::MacTable(v) => v.len(),
+            Parsed::IpNeighbors(v) => v.len(),
         }
     }
 
@@ -96,6 +102,11 @@ enum Cmd {
     IntStatus,
     IpIntBrief,
     MacTable,
+    IosArp,
+    IosNd,
+    NxosArp,
+    PanosArp,
+    LinuxNeigh,
 }
 
 const CISCO: &[(&str, Cmd)] = &[
@@ -118,22 +129,36 @@ const IOS_ONLY: &[(&str, Cmd)] = &[
     ("show switch detail", Cmd::Switch),
     ("show switch", Cmd::Switch),
     ("show mac-address-table", Cmd::MacTable),
+    ("show ip arp", Cmd::IosArp),
+    ("show arp", Cmd::IosArp),
+    ("show ipv6 neighbors", Cmd::IosNd),
+];
+const NXOS_ONLY: &[(&str, Cmd)] = &[
+    ("show ip arp detail vrf all", Cmd::NxosArp),
+    ("show ip arp detail", Cmd::NxosArp),
+    ("show ip arp vrf all", Cmd::NxosArp),
+    ("show ip arp", Cmd::NxosArp),
 ];
 const PANOS: &[(&str, Cmd)] = &[
     ("show system info", Cmd::SystemInfo),
     ("show high-availability state", Cmd::HaState),
+    ("show arp all", Cmd::PanosArp),
 ];
 const LINUX: &[(&str, Cmd)] = &[
     ("lldpcli -f json show neighbors details", Cmd::LldpdJson),
     ("lldpcli show neighbors details", Cmd::LldpdText),
     ("lldpctl -f json", Cmd::LldpdJson),
     ("lldpctl", Cmd::LldpdText),
+    ("ip -j neighbor show", Cmd::LinuxNeigh),
+    ("ip -j neighbor", Cmd::LinuxNeigh),
+    ("ip -json neighbor show", Cmd::LinuxNeigh),
+    ("ip -json neighbor", Cmd::LinuxNeigh),
 ];
 
 fn table(p: Platform) -> Vec<(&'static str, Cmd)> {
     match p {
         Platform::CiscoIos | Platform::CiscoXe => CISCO.iter().chain(IOS_ONLY).copied().collect(),
-        Platform::CiscoNxos => CISCO.to_vec(),
+        Platform::CiscoNxos => CISCO.iter().chain(NXOS_ONLY).copied().collect(),
         Platform::PaloaltoPanos => PANOS.to_vec(),
         Platform::Linux => LINUX.to_vec(),
     }
@@ -206,6 +231,11 @@ pub fn parse(platform: Platform, command: &str, text: &str) -> Result<Parsed, Pa
         Cmd::IntStatus => Parsed::InterfacesStatus(parse_interfaces_status(text)),
         Cmd::IpIntBrief => Parsed::IpInterfaces(parse_ip_interface_brief(text)),
         Cmd::MacTable => Parsed::MacTable(parse_mac_address_table(text)),
+        Cmd::IosArp => Parsed::IpNeighbors(parse_ios_arp(text)),
+        Cmd::IosNd => Parsed::IpNeighbors(parse_ios_ipv6_neighbors(text)),
+        Cmd::NxosArp => Parsed::IpNeighbors(parse_nxos_arp(text)),
+        Cmd::PanosArp => Parsed::IpNeighbors(parse_panos_arp(text)),
+        Cmd::LinuxNeigh => Parsed::IpNeighbors(parse_ip_neigh_json(text)),
     })
 }
 

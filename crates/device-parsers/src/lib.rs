@@ -51,6 +51,7 @@ pub mod version;
 pub mod vlan;
 
 // End-host tracking: where a MAC or an IP address lives.
+pub mod arp;
 pub mod mac_table;
 
 pub use cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
@@ -76,4 +77,8 @@ pub use version::{ShowVersion, parse_show_version};
 pub use vlan::{Vlan, parse_show_vlan};
 
 // End-host tracking.
+pub use arp::{
+    AddressFamily, IpNeighbor, parse_ios_arp, parse_ios_ipv6_neighbors, parse_ip_neigh_json,
+    parse_nxos_arp, parse_panos_arp,
+};
 pub use mac_table::{MacEntry, MacKind, parse_mac_address_table};

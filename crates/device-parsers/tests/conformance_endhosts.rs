@@ -11,6 +11,7 @@ mod common;
 
 use common::{Claim, Diff, Rec, l, on, run_corpus, s};
 use device_parsers::*;
+use std::net::IpAddr;
 use std::path::Path;
 
 const ROOT: &str = concat!(
@@ -117,31 +118,160 @@ fn check_nxos_mac(raw: &str, exp: &[Rec]) -> Result<(), String> {
     d.done()
 }
 
+// ------------------------------------------------------------------ ARP / ND
+
+/// Our value as ntc prints it where it prints `-` for "none" (age of the
+/// device's own entries, a missing interface): `None` for us.
+fn dash(v: &Option<String>, ntc: &str) -> String {
+    match v {
+        Some(x) => x.clone(),
+        None if ntc == "-" => "-".to_string(),
+        None => String::new(),
+    }
+}
+
+/// ntc copies the MAC cell as printed; ours is `None` for the "not resolved"
+/// words (`Incomplete`, `INCOMPLETE`, `(incomplete)` -> ntc `incomplete`,
+/// `-`), which must then be what ntc holds.
+fn check_mac(d: &mut Diff, i: usize, field: &str, ours: Option<MacAddr>, ntc: &str) {
+    match ours {
+        Some(m) => {
+            let mine = if ntc.contains(':') {
+                m.to_string()
+            } else {
+                m.to_cisco()
+            };
+            d.eq(i, field, mine, ntc);
+        }
+        None if ntc.eq_ignore_ascii_case("incomplete") || ntc == "-" => {}
+        None => d.eq(i, field, "", ntc),
+    }
+}
+
+/// ntc keeps the address as printed (IOS upper-case IPv6); ours is an
+/// `IpAddr`, compared by value.
+fn check_ip(d: &mut Diff, i: usize, field: &str, ours: IpAddr, ntc: &str) {
+    if ntc.parse::<IpAddr>().ok() != Some(ours) {
+        d.eq(i, field, ours.to_string(), ntc);
+    }
+}
+
+fn check_ios_arp(raw: &str, exp: &[Rec]) -> Result<(), String> {
+    let got = parse_ios_arp(raw);
+    let mut d = Diff::new();
+    if d.len(got.len(), exp.len()) {
+        for (i, (n, e)) in got.iter().zip(exp).enumerate() {
+            // `show ip arp` and `show arp` templates name the fields apart.
+            let (ip_k, age_k, mac_k) = if e.contains_key("address") {
+                ("address", "age_min", "hardware_address")
+            } else {
+                ("ip_address", "age", "mac_address")
+            };
+            check_ip(&mut d, i, ip_k, n.ip, &s(e, ip_k));
+            d.eq(i, age_k, dash(&n.age, &s(e, age_k)), s(e, age_k));
+            check_mac(&mut d, i, mac_k, n.mac, &s(e, mac_k));
+            d.eq(i, "type", on(&n.encapsulation), s(e, "type"));
+            d.eq(i, "interface", on(&n.interface), s(e, "interface"));
+            // `protocol` is always `Internet`: we read only those rows.
+            d.eq(i, "protocol", "Internet", s(e, "protocol"));
+        }
+    }
+    d.done()
+}
+
+fn check_ios_nd(raw: &str, exp: &[Rec]) -> Result<(), String> {
+    let got = parse_ios_ipv6_neighbors(raw);
+    let mut d = Diff::new();
+    if d.len(got.len(), exp.len()) {
+        for (i, (n, e)) in got.iter().zip(exp).enumerate() {
+            check_ip(&mut d, i, "address", n.ip, &s(e, "address"));
+            d.eq(i, "age", dash(&n.age, &s(e, "age")), s(e, "age"));
+            check_mac(&mut d, i, "mac_address", n.mac, &s(e, "mac_address"));
+            d.eq(i, "type", on(&n.state), s(e, "type"));
+            d.eq(i, "interface", on(&n.interface), s(e, "interface"));
+        }
+    }
+    d.done()
+}
+
+fn check_nxos_arp(raw: &str, exp: &[Rec]) -> Result<(), String> {
+    let got = parse_nxos_arp(raw);
+    let mut d = Diff::new();
+    if d.len(got.len(), exp.len()) {
+        for (i, (n, e)) in got.iter().zip(exp).enumerate() {
+            check_ip(&mut d, i, "ip_address", n.ip, &s(e, "ip_address"));
+            d.eq(i, "age", dash(&n.age, &s(e, "age")), s(e, "age"));
+            check_mac(&mut d, i, "mac_address", n.mac, &s(e, "mac_address"));
+            d.eq(
+                i,
+                "interface",
+                dash(&n.interface, &s(e, "interface")),
+                s(e, "interface"),
+            );
+            if e.contains_key("physical_interface") {
+                d.eq(
+                    i,
+                    "physical_interface",
+                    dash(&n.physical_interface, &s(e, "physical_interface")),
+                    s(e, "physical_interface"),
+                );
+            }
+            // The `detail` template (no VRF column) does not capture the
+            // trailing flags nor the context title's VRF; we keep both.
+            // Compare them where ntc has the column.
+            if e.contains_key("flags") {
+                d.eq(i, "flags", on(&n.flags), s(e, "flags"));
+            }
+            if e.contains_key("vrf") {
+                d.eq(i, "vrf", on(&n.vrf), s(e, "vrf"));
+            }
+        }
+    }
+    d.done()
+}
+
+fn check_panos_arp(raw: &str, exp: &[Rec]) -> Result<(), String> {
+    let got = parse_panos_arp(raw);
+    let mut d = Diff::new();
+    if d.len(got.len(), exp.len()) {
+        for (i, (n, e)) in got.iter().zip(exp).enumerate() {
+            check_ip(&mut d, i, "ip_address", n.ip, &s(e, "ip_address"));
+            d.eq(i, "interface", on(&n.interface), s(e, "interface"));
+            check_mac(&mut d, i, "mac_address", n.mac, &s(e, "mac_address"));
+            d.eq(i, "port", on(&n.physical_interface), s(e, "port"));
+            d.eq(i, "status", on(&n.state), s(e, "status"));
+            d.eq(i, "ttl", on(&n.ttl_seconds), s(e, "ttl"));
+        }
+    }
+    d.done()
+}
+
 // ------------------------------------------------------------------ registry
 
 const CLAIMED: &[Claim] = &[
     ("cisco_ios", "show_mac-address-table", check_ios_mac, 11),
     ("cisco_nxos", "show_mac_address-table", check_nxos_mac, 1),
+    ("cisco_ios", "show_ip_arp", check_ios_arp, 1),
+    ("cisco_ios", "show_arp", check_ios_arp, 1),
+    ("cisco_ios", "show_ipv6_neighbors", check_ios_nd, 1),
+    ("cisco_nxos", "show_ip_arp", check_nxos_arp, 1),
+    ("cisco_nxos", "show_ip_arp_detail", check_nxos_arp, 3),
+    (
+        "cisco_nxos",
+        "show_ip_arp_detail_vrf_all",
+        check_nxos_arp,
+        1,
+    ),
+    ("paloalto_panos", "show_arp_all", check_panos_arp, 1),
 ];
 
 /// Command directories we do not claim, and why.
 const NOT_CLAIMED: &[(&str, &str, &str)] = &[
-    ("cisco_nxos", "show_ip_arp_detail", "parser not written yet"),
-    ("cisco_nxos", "show_ip_arp", "parser not written yet"),
-    (
-        "cisco_nxos",
-        "show_ip_arp_detail_vrf_all",
-        "parser not written yet",
-    ),
-    ("paloalto_panos", "show_arp_all", "parser not written yet"),
     (
         "cisco_ios",
         "show_interfaces_switchport",
         "parser not written yet",
     ),
-    ("cisco_ios", "show_arp", "parser not written yet"),
-    ("cisco_ios", "show_ipv6_neighbors", "parser not written yet"),
-    ("cisco_ios", "show_ip_arp", "parser not written yet"),
     (
         "arista_eos",
         "show_mac_address-table",
