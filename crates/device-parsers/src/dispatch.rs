@@ -16,6 +16,7 @@ use crate::module::{ModuleInfo, parse_show_module};
 use crate::panos::{PanosHaState, PanosSystemInfo, parse_panos_ha_state, parse_panos_system_info};
 use crate::stack::{StackMember, parse_show_switch};
 use crate::summary::{NeighborSummary, parse_cdp_neighbors, parse_lldp_neighbors};
+use crate::switchport::{Switchport, parse_interfaces_switchport};
 use crate::version::{ShowVersion, parse_show_version};
 use crate::vlan::{Vlan, parse_show_vlan};
 use device_platform::Platform;
@@ -40,6 +41,7 @@ pub enum Parsed {
     IpInterfaces(Vec<IpInterface>),
     MacTable(Vec<MacEntry>),
     IpNeighbors(Vec<IpNeighbor>),
+    Switchports(Vec<Switchport>),
 }
 
 impl Parsed {
@@ -58,6 +60,7 @@ impl Parsed {
             Parsed::IpInterfaces(v) => v.len(),
             Parsed::MacTable(v) => v.len(),
             Parsed::IpNeighbors(v) => v.len(),
+            Parsed::Switchports(v) => v.len(),
         }
     }
 
@@ -107,6 +110,7 @@ enum Cmd {
     NxosArp,
     PanosArp,
     LinuxNeigh,
+    Switchport,
 }
 
 const CISCO: &[(&str, Cmd)] = &[
@@ -132,6 +136,7 @@ const IOS_ONLY: &[(&str, Cmd)] = &[
     ("show ip arp", Cmd::IosArp),
     ("show arp", Cmd::IosArp),
     ("show ipv6 neighbors", Cmd::IosNd),
+    ("show interfaces switchport", Cmd::Switchport),
 ];
 const NXOS_ONLY: &[(&str, Cmd)] = &[
     ("show ip arp detail vrf all", Cmd::NxosArp),
@@ -236,6 +241,7 @@ pub fn parse(platform: Platform, command: &str, text: &str) -> Result<Parsed, Pa
         Cmd::NxosArp => Parsed::IpNeighbors(parse_nxos_arp(text)),
         Cmd::PanosArp => Parsed::IpNeighbors(parse_panos_arp(text)),
         Cmd::LinuxNeigh => Parsed::IpNeighbors(parse_ip_neigh_json(text)),
+        Cmd::Switchport => Parsed::Switchports(parse_interfaces_switchport(text)),
     })
 }
 

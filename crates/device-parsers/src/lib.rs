@@ -53,6 +53,7 @@ pub mod vlan;
 // End-host tracking: where a MAC or an IP address lives.
 pub mod arp;
 pub mod mac_table;
+pub mod switchport;
 
 pub use cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
 pub use device_platform::{Platform, UnknownPlatform, detect_platform};
@@ -82,3 +83,4 @@ pub use arp::{
     parse_nxos_arp, parse_panos_arp,
 };
 pub use mac_table::{MacEntry, MacKind, parse_mac_address_table};
+pub use switchport::{Switchport, parse_interfaces_switchport};

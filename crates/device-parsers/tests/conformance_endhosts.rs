@@ -246,6 +246,57 @@ fn check_panos_arp(raw: &str, exp: &[Rec]) -> Result<(), String> {
     d.done()
 }
 
+// ------------------------------------------------------------------ switchport
+
+/// A VLAN number as ntc prints it. Where there is none, ntc keeps the word
+/// printed (`Voice VLAN: none`, `Access Mode VLAN: unassigned`) or leaves
+/// the field empty; both are `None` for us.
+fn vlan_or_word(v: Option<u16>, ntc: &str) -> String {
+    match v {
+        Some(v) => v.to_string(),
+        None if matches!(ntc, "none" | "unassigned") => ntc.to_string(),
+        None => String::new(),
+    }
+}
+
+fn check_switchport(raw: &str, exp: &[Rec]) -> Result<(), String> {
+    let got = parse_interfaces_switchport(raw);
+    let mut d = Diff::new();
+    if d.len(got.len(), exp.len()) {
+        for (i, (n, e)) in got.iter().zip(exp).enumerate() {
+            d.eq(i, "interface", &n.interface, s(e, "interface"));
+            let enabled = if n.enabled { "Enabled" } else { "Disabled" };
+            d.eq(i, "switchport", enabled, s(e, "switchport"));
+            let nego = n.negotiation.map(|on| if on { "On" } else { "Off" });
+            d.eq(
+                i,
+                "switchport_negotiation",
+                nego.unwrap_or_default(),
+                s(e, "switchport_negotiation"),
+            );
+            d.eq(i, "admin_mode", on(&n.admin_mode), s(e, "admin_mode"));
+            d.eq(i, "mode", on(&n.oper_mode), s(e, "mode"));
+            for (field, ours) in [
+                ("access_vlan", n.access_vlan),
+                ("native_vlan", n.native_vlan),
+                ("voice_vlan", n.voice_vlan),
+            ] {
+                d.eq(i, field, vlan_or_word(ours, &s(e, field)), s(e, field));
+            }
+            d.eq_list(
+                i,
+                "trunking_vlans",
+                &n.trunking_vlans,
+                &l(e, "trunking_vlans"),
+            );
+            // `switchport_monitor` is empty in every fixture; we do not
+            // keep SPAN state.
+            d.eq(i, "switchport_monitor", "", s(e, "switchport_monitor"));
+        }
+    }
+    d.done()
+}
+
 // ------------------------------------------------------------------ registry
 
 const CLAIMED: &[Claim] = &[
@@ -263,15 +314,16 @@ const CLAIMED: &[Claim] = &[
         1,
     ),
     ("paloalto_panos", "show_arp_all", check_panos_arp, 1),
+    (
+        "cisco_ios",
+        "show_interfaces_switchport",
+        check_switchport,
+        8,
+    ),
 ];
 
 /// Command directories we do not claim, and why.
 const NOT_CLAIMED: &[(&str, &str, &str)] = &[
-    (
-        "cisco_ios",
-        "show_interfaces_switchport",
-        "parser not written yet",
-    ),
     (
         "arista_eos",
         "show_mac_address-table",
