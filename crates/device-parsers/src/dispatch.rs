@@ -460,6 +460,44 @@ mod tests {
     }
 
     #[test]
+    fn endhost_commands_resolve() {
+        let (ios, nxos) = (Platform::CiscoIos, Platform::CiscoNxos);
+        assert_eq!(resolve(ios, "sh mac add"), Some(Cmd::MacTable));
+        assert_eq!(resolve(ios, "sh mac-address-table"), Some(Cmd::MacTable));
+        assert_eq!(resolve(nxos, "show mac address-table"), Some(Cmd::MacTable));
+        assert_eq!(resolve(nxos, "show mac-address-table"), None);
+        assert_eq!(resolve(ios, "sh ip arp"), Some(Cmd::IosArp));
+        assert_eq!(resolve(ios, "sh arp"), Some(Cmd::IosArp));
+        assert_eq!(resolve(ios, "sh ipv6 nei"), Some(Cmd::IosNd));
+        assert_eq!(resolve(ios, "sh int switchport"), Some(Cmd::Switchport));
+        assert_eq!(resolve(nxos, "sh ip arp"), Some(Cmd::NxosArp));
+        assert_eq!(resolve(nxos, "sh ip arp det vrf all"), Some(Cmd::NxosArp));
+        assert_eq!(resolve(nxos, "show interfaces switchport"), None);
+        assert_eq!(
+            resolve(Platform::PaloaltoPanos, "show arp all"),
+            Some(Cmd::PanosArp)
+        );
+        assert_eq!(
+            resolve(Platform::Linux, "ip -j neigh"),
+            Some(Cmd::LinuxNeigh)
+        );
+        assert_eq!(
+            resolve(Platform::Linux, "ip -json neigh show"),
+            Some(Cmd::LinuxNeigh)
+        );
+        let p = parse(
+            Platform::Linux,
+            "ip -j neigh",
+            r#"[{"dst":"10.0.0.1","dev":"eth0","lladdr":"00:11:22:33:44:55","state":["REACHABLE"]}]"#,
+        )
+        .unwrap();
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["kind"], "ip_neighbors");
+        assert_eq!(json["records"][0]["mac"], "00:11:22:33:44:55");
+        assert_eq!(json["records"][0]["family"], "ipv4");
+    }
+
+    #[test]
     fn unsupported_lists_pairs() {
         let err = parse(Platform::PaloaltoPanos, "show cdp neighbors detail", "").unwrap_err();
         let msg = err.to_string();

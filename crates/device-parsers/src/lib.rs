@@ -34,7 +34,9 @@
 //! [`cdp`], [`lldp`] (Cisco and lldpd), [`summary`] (one-line neighbour
 //! tables), [`inventory`], [`stack`] (show switch), [`module`], [`vlan`],
 //! [`interfaces`] (status and ip brief), [`normalize`] (names, interfaces,
-//! MACs, platform strings, capabilities), [`dispatch`].
+//! MACs, platform strings, capabilities), [`dispatch`]; for end-host
+//! tracking [`mac_table`] (MAC address tables), [`arp`] (ARP and IPv6
+//! neighbour caches) and [`switchport`] (access/trunk state).
 
 pub mod cdp;
 pub mod dispatch;
