@@ -50,7 +50,9 @@ pub struct IpNeighbor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AddressFamily {
+    /// An ARP entry.
     Ipv4,
+    /// An IPv6 neighbour discovery entry.
     Ipv6,
 }
 

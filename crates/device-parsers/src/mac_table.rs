@@ -97,7 +97,7 @@ fn header_layout(line: &str) -> Option<Layout> {
     if l.contains("destination address") && l.contains("destination port") {
         return Some(Layout::MacFirst);
     }
-    if !l.contains("mac address") || !(l.contains("vlan") && l.contains("type")) {
+    if !(l.contains("mac address") && l.contains("vlan") && l.contains("type")) {
         return None;
     }
     Some(if l.contains("ntfy") || l.contains("secure") {

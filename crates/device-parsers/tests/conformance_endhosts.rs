@@ -21,11 +21,6 @@ const ROOT: &str = concat!(
 
 // ------------------------------------------------------------------ MAC table
 
-/// ntc's type word, as the kind we map it to.
-fn kind_of(ntc_type: &str) -> MacKind {
-    MacKind::from_type(ntc_type)
-}
-
 /// Our VLAN as ntc prints it: IOS prints `All` for entries valid in every
 /// VLAN (CPU addresses); we have no VLAN number for them (`None`).
 fn vlan_text(v: Option<u16>, ntc: &str) -> String {
@@ -63,7 +58,7 @@ fn check_ios_mac(raw: &str, exp: &[Rec]) -> Result<(), String> {
             );
             // ntc keeps the type word as printed (`DYNAMIC`, `static`); we
             // keep the kind.
-            if n.kind != kind_of(&s(e, "type")) {
+            if n.kind != MacKind::from_type(&s(e, "type")) {
                 d.0.push(format!(
                     "record {i} type: ours {:?} ntc {:?}",
                     n.kind,
@@ -88,7 +83,7 @@ fn check_nxos_mac(raw: &str, exp: &[Rec]) -> Result<(), String> {
                 vlan_text(n.vlan, &s(e, "vlan_id")),
                 s(e, "vlan_id"),
             );
-            if n.kind != kind_of(&s(e, "type")) {
+            if n.kind != MacKind::from_type(&s(e, "type")) {
                 d.0.push(format!(
                     "record {i} type: ours {:?} ntc {:?}",
                     n.kind,

@@ -136,24 +136,7 @@ pub type Claim = (&'static str, &'static str, Checker, usize);
 /// passes fall below its floor fails. Prints a table of the results.
 pub fn run_corpus(root: &Path, claimed: &[Claim], not_claimed: &[(&str, &str, &str)]) {
     assert!(root.is_dir(), "conformance corpus missing at {root:?}");
-    let mut problems = Vec::new();
-    for plat in std::fs::read_dir(root)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-    {
-        let p = plat.file_name().to_string_lossy().to_string();
-        for cmd in std::fs::read_dir(plat.path()).unwrap().flatten() {
-            let c = cmd.file_name().to_string_lossy().to_string();
-            let known = claimed.iter().any(|(a, b, _, _)| *a == p && *b == c)
-                || not_claimed.iter().any(|(a, b, _)| *a == p && *b == c);
-            if !known {
-                problems.push(format!(
-                    "{p}/{c}: neither claimed nor listed as not claimed"
-                ));
-            }
-        }
-    }
+    let mut problems = unlisted_dirs(root, claimed, not_claimed);
     println!(
         "{:<16} {:<32} {:>5} {:>5} {:>5}",
         "platform", "command", "pass", "total", "floor"
@@ -187,4 +170,32 @@ pub fn run_corpus(root: &Path, claimed: &[Claim], not_claimed: &[(&str, &str, &s
         println!("not claimed {p}/{c}: {why}");
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Command directories under `root` that are neither claimed nor listed as
+/// not claimed: new fixtures must not be ignored silently.
+fn unlisted_dirs(
+    root: &Path,
+    claimed: &[Claim],
+    not_claimed: &[(&str, &str, &str)],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for plat in std::fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+    {
+        let p = plat.file_name().to_string_lossy().to_string();
+        for cmd in std::fs::read_dir(plat.path()).unwrap().flatten() {
+            let c = cmd.file_name().to_string_lossy().to_string();
+            let known = claimed.iter().any(|(a, b, _, _)| *a == p && *b == c)
+                || not_claimed.iter().any(|(a, b, _)| *a == p && *b == c);
+            if !known {
+                problems.push(format!(
+                    "{p}/{c}: neither claimed nor listed as not claimed"
+                ));
+            }
+        }
+    }
+    problems
 }
