@@ -1,16 +1,22 @@
 //! One entry point for the CLI (`netwalker parse`) and the command executor:
 //! (platform, command as typed, text) -> records.
 
+use crate::arp::{
+    IpNeighbor, parse_ios_arp, parse_ios_ipv6_neighbors, parse_ip_neigh_json, parse_nxos_arp,
+    parse_panos_arp,
+};
 use crate::cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
 use crate::interfaces::{
     InterfaceStatus, IpInterface, parse_interfaces_status, parse_ip_interface_brief,
 };
 use crate::inventory::{InventoryItem, parse_inventory};
 use crate::lldp::{LldpNeighbor, parse_lldp_neighbors_detail, parse_lldpd_json, parse_lldpd_text};
+use crate::mac_table::{MacEntry, parse_mac_address_table};
 use crate::module::{ModuleInfo, parse_show_module};
 use crate::panos::{PanosHaState, PanosSystemInfo, parse_panos_ha_state, parse_panos_system_info};
 use crate::stack::{StackMember, parse_show_switch};
 use crate::summary::{NeighborSummary, parse_cdp_neighbors, parse_lldp_neighbors};
+use crate::switchport::{Switchport, parse_interfaces_switchport};
 use crate::version::{ShowVersion, parse_show_version};
 use crate::vlan::{Vlan, parse_show_vlan};
 use device_platform::Platform;
@@ -33,6 +39,9 @@ pub enum Parsed {
     Vlans(Vec<Vlan>),
     InterfacesStatus(Vec<InterfaceStatus>),
     IpInterfaces(Vec<IpInterface>),
+    MacTable(Vec<MacEntry>),
+    IpNeighbors(Vec<IpNeighbor>),
+    Switchports(Vec<Switchport>),
 }
 
 impl Parsed {
@@ -49,6 +58,9 @@ impl Parsed {
             Parsed::Vlans(v) => v.len(),
             Parsed::InterfacesStatus(v) => v.len(),
             Parsed::IpInterfaces(v) => v.len(),
+            Parsed::MacTable(v) => v.len(),
+            Parsed::IpNeighbors(v) => v.len(),
+            Parsed::Switchports(v) => v.len(),
         }
     }
 
@@ -92,6 +104,13 @@ enum Cmd {
     Vlan,
     IntStatus,
     IpIntBrief,
+    MacTable,
+    IosArp,
+    IosNd,
+    NxosArp,
+    PanosArp,
+    LinuxNeigh,
+    Switchport,
 }
 
 const CISCO: &[(&str, Cmd)] = &[
@@ -107,26 +126,44 @@ const CISCO: &[(&str, Cmd)] = &[
     ("show interfaces status", Cmd::IntStatus),
     ("show interface status", Cmd::IntStatus),
     ("show ip interface brief", Cmd::IpIntBrief),
+    ("show mac address-table dynamic", Cmd::MacTable),
+    ("show mac address-table", Cmd::MacTable),
 ];
 const IOS_ONLY: &[(&str, Cmd)] = &[
     ("show switch detail", Cmd::Switch),
     ("show switch", Cmd::Switch),
+    ("show mac-address-table", Cmd::MacTable),
+    ("show ip arp", Cmd::IosArp),
+    ("show arp", Cmd::IosArp),
+    ("show ipv6 neighbors", Cmd::IosNd),
+    ("show interfaces switchport", Cmd::Switchport),
+];
+const NXOS_ONLY: &[(&str, Cmd)] = &[
+    ("show ip arp detail vrf all", Cmd::NxosArp),
+    ("show ip arp detail", Cmd::NxosArp),
+    ("show ip arp vrf all", Cmd::NxosArp),
+    ("show ip arp", Cmd::NxosArp),
 ];
 const PANOS: &[(&str, Cmd)] = &[
     ("show system info", Cmd::SystemInfo),
     ("show high-availability state", Cmd::HaState),
+    ("show arp all", Cmd::PanosArp),
 ];
 const LINUX: &[(&str, Cmd)] = &[
     ("lldpcli -f json show neighbors details", Cmd::LldpdJson),
     ("lldpcli show neighbors details", Cmd::LldpdText),
     ("lldpctl -f json", Cmd::LldpdJson),
     ("lldpctl", Cmd::LldpdText),
+    ("ip -j neighbor show", Cmd::LinuxNeigh),
+    ("ip -j neighbor", Cmd::LinuxNeigh),
+    ("ip -json neighbor show", Cmd::LinuxNeigh),
+    ("ip -json neighbor", Cmd::LinuxNeigh),
 ];
 
 fn table(p: Platform) -> Vec<(&'static str, Cmd)> {
     match p {
         Platform::CiscoIos | Platform::CiscoXe => CISCO.iter().chain(IOS_ONLY).copied().collect(),
-        Platform::CiscoNxos => CISCO.to_vec(),
+        Platform::CiscoNxos => CISCO.iter().chain(NXOS_ONLY).copied().collect(),
         Platform::PaloaltoPanos => PANOS.to_vec(),
         Platform::Linux => LINUX.to_vec(),
     }
@@ -198,6 +235,13 @@ pub fn parse(platform: Platform, command: &str, text: &str) -> Result<Parsed, Pa
         Cmd::Vlan => Parsed::Vlans(parse_show_vlan(text)),
         Cmd::IntStatus => Parsed::InterfacesStatus(parse_interfaces_status(text)),
         Cmd::IpIntBrief => Parsed::IpInterfaces(parse_ip_interface_brief(text)),
+        Cmd::MacTable => Parsed::MacTable(parse_mac_address_table(text)),
+        Cmd::IosArp => Parsed::IpNeighbors(parse_ios_arp(text)),
+        Cmd::IosNd => Parsed::IpNeighbors(parse_ios_ipv6_neighbors(text)),
+        Cmd::NxosArp => Parsed::IpNeighbors(parse_nxos_arp(text)),
+        Cmd::PanosArp => Parsed::IpNeighbors(parse_panos_arp(text)),
+        Cmd::LinuxNeigh => Parsed::IpNeighbors(parse_ip_neigh_json(text)),
+        Cmd::Switchport => Parsed::Switchports(parse_interfaces_switchport(text)),
     })
 }
 
@@ -413,6 +457,44 @@ mod tests {
         );
         assert_eq!(resolve(p, "show running-config"), None);
         assert_eq!(resolve(p, ""), None);
+    }
+
+    #[test]
+    fn endhost_commands_resolve() {
+        let (ios, nxos) = (Platform::CiscoIos, Platform::CiscoNxos);
+        assert_eq!(resolve(ios, "sh mac add"), Some(Cmd::MacTable));
+        assert_eq!(resolve(ios, "sh mac-address-table"), Some(Cmd::MacTable));
+        assert_eq!(resolve(nxos, "show mac address-table"), Some(Cmd::MacTable));
+        assert_eq!(resolve(nxos, "show mac-address-table"), None);
+        assert_eq!(resolve(ios, "sh ip arp"), Some(Cmd::IosArp));
+        assert_eq!(resolve(ios, "sh arp"), Some(Cmd::IosArp));
+        assert_eq!(resolve(ios, "sh ipv6 nei"), Some(Cmd::IosNd));
+        assert_eq!(resolve(ios, "sh int switchport"), Some(Cmd::Switchport));
+        assert_eq!(resolve(nxos, "sh ip arp"), Some(Cmd::NxosArp));
+        assert_eq!(resolve(nxos, "sh ip arp det vrf all"), Some(Cmd::NxosArp));
+        assert_eq!(resolve(nxos, "show interfaces switchport"), None);
+        assert_eq!(
+            resolve(Platform::PaloaltoPanos, "show arp all"),
+            Some(Cmd::PanosArp)
+        );
+        assert_eq!(
+            resolve(Platform::Linux, "ip -j neigh"),
+            Some(Cmd::LinuxNeigh)
+        );
+        assert_eq!(
+            resolve(Platform::Linux, "ip -json neigh show"),
+            Some(Cmd::LinuxNeigh)
+        );
+        let p = parse(
+            Platform::Linux,
+            "ip -j neigh",
+            r#"[{"dst":"10.0.0.1","dev":"eth0","lladdr":"00:11:22:33:44:55","state":["REACHABLE"]}]"#,
+        )
+        .unwrap();
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["kind"], "ip_neighbors");
+        assert_eq!(json["records"][0]["mac"], "00:11:22:33:44:55");
+        assert_eq!(json["records"][0]["family"], "ipv4");
     }
 
     #[test]

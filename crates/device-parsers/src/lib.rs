@@ -34,7 +34,9 @@
 //! [`cdp`], [`lldp`] (Cisco and lldpd), [`summary`] (one-line neighbour
 //! tables), [`inventory`], [`stack`] (show switch), [`module`], [`vlan`],
 //! [`interfaces`] (status and ip brief), [`normalize`] (names, interfaces,
-//! MACs, platform strings, capabilities), [`dispatch`].
+//! MACs, platform strings, capabilities), [`dispatch`]; for end-host
+//! tracking [`mac_table`] (MAC address tables), [`arp`] (ARP and IPv6
+//! neighbour caches) and [`switchport`] (access/trunk state).
 
 pub mod cdp;
 pub mod dispatch;
@@ -49,6 +51,11 @@ pub mod summary;
 mod text;
 pub mod version;
 pub mod vlan;
+
+// End-host tracking: where a MAC or an IP address lives.
+pub mod arp;
+pub mod mac_table;
+pub mod switchport;
 
 pub use cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
 pub use device_platform::{Platform, UnknownPlatform, detect_platform};
@@ -71,3 +78,11 @@ pub use summary::{NeighborSummary, parse_cdp_neighbors, parse_lldp_neighbors};
 pub use text::uptime_seconds;
 pub use version::{ShowVersion, parse_show_version};
 pub use vlan::{Vlan, parse_show_vlan};
+
+// End-host tracking.
+pub use arp::{
+    AddressFamily, IpNeighbor, parse_ios_arp, parse_ios_ipv6_neighbors, parse_ip_neigh_json,
+    parse_nxos_arp, parse_panos_arp,
+};
+pub use mac_table::{MacEntry, MacKind, parse_mac_address_table};
+pub use switchport::{Switchport, parse_interfaces_switchport};

@@ -8,6 +8,11 @@ use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/ntc-templates");
+/// MAC tables, ARP/ND caches and switchport captures (end-host tracking).
+const ENDHOST_ROOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../testdata/ntc-templates-endhosts"
+);
 
 type P = (&'static str, fn(&str) -> usize);
 
@@ -33,6 +38,18 @@ const PARSERS: &[P] = &[
     ("ip_interface_brief", |t| parse_ip_interface_brief(t).len()),
     ("cdp_summary", |t| parse_cdp_neighbors(t).len()),
     ("lldp_summary", |t| parse_lldp_neighbors(t).len()),
+    ("mac_address_table", |t| parse_mac_address_table(t).len()),
+    ("ios_arp", |t| parse_ios_arp(t).len()),
+    ("ios_ipv6_neighbors", |t| parse_ios_ipv6_neighbors(t).len()),
+    ("nxos_arp", |t| parse_nxos_arp(t).len()),
+    ("panos_arp", |t| parse_panos_arp(t).len()),
+    ("ip_neigh_json", |t| parse_ip_neigh_json(t).len()),
+    ("interfaces_switchport", |t| {
+        parse_interfaces_switchport(t)
+            .iter()
+            .filter(|p| p.is_trunk())
+            .count()
+    }),
     ("normalisers", |t| {
         normalize_hostname(t).len()
             + interface_long(t).len()
@@ -56,9 +73,10 @@ fn run_all(text: &str) {
 
 static CORPUS: LazyLock<Vec<String>> = LazyLock::new(|| {
     let mut out = Vec::new();
-    let Ok(plats) = std::fs::read_dir(ROOT) else {
-        return out;
-    };
+    let plats = [ROOT, ENDHOST_ROOT]
+        .into_iter()
+        .filter_map(|root| std::fs::read_dir(root).ok())
+        .flatten();
     for p in plats.flatten() {
         let Ok(cmds) = std::fs::read_dir(p.path()) else {
             continue;
@@ -129,6 +147,26 @@ fn keyword_line() -> impl Strategy<Value = String> {
         "Local Information:",
         "State: active",
         "cisco Nexus9000 C9396PX Chassis",
+        "Vlan    Mac Address       Type        Ports",
+        " vlan   mac address     type    learn     age              ports",
+        "   VLAN     MAC Address      Type      age     Secure NTFY Ports",
+        "Destination Address  Address Type  VLAN  Destination Port",
+        "0010.0de0.e289       Dynamic          1  FastEthernet0/1",
+        " * R  51 006c.bc1c.a865 static No - Router",
+        "G 100 5087.89a1.de75 static - F F vPC Peer-Link",
+        "   10   ffff.ffff.ffff   system Gi0/2,Gi0/3",
+        "                       Gi0/13,",
+        "Internet  10.0.0.1  -  Incomplete  ARPA",
+        "FE80::1  0 aabb.cc00.0100  REACH Vl6",
+        "IP ARP Table for context default",
+        "Address Age MAC Address Interface Physical Interface Flags VRF Name",
+        "10.0.0.2  00:00:01  INCOMPLETE  Vlan9  -  +  default",
+        "ethernet1/1  10.0.0.3  (incomplete)  ethernet1/1  c  627",
+        "[{\"dst\":\"fe80::1\",\"dev\":\"eth0\",\"state\":[\"FAILED\"]}]",
+        "Name: Gi0/1",
+        "Operational Mode: trunk",
+        "Trunking VLANs Enabled: 1-5,",
+        "     7,9",
         "Device name: x",
         "NXOS: version",
         "Last reset",
@@ -150,6 +188,39 @@ fn keyword_line() -> impl Strategy<Value = String> {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn ip_neigh_json_shapes(
+        entries in prop::collection::vec(
+            (
+                prop::option::of(prop::sample::select(vec!["10.0.0.1", "fe80::1%eth0", "fe80::1", "x", ""])),
+                prop::option::of(prop::sample::select(vec!["aa:bb:cc:dd:ee:ff", "aabb.ccdd.eeff", "zz", ""])),
+                prop::sample::select(vec!["[\"REACHABLE\"]", "[]", "\"STALE\"", "null", "[1,\"FAILED\"]", "{}"]),
+            ),
+            0..8,
+        ),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let items: Vec<String> = entries
+            .iter()
+            .map(|(dst, ll, state)| {
+                let mut f = vec![format!("\"dev\":\"eth0\",\"state\":{state}")];
+                if let Some(d) = dst {
+                    f.push(format!("\"dst\":\"{d}\""));
+                }
+                if let Some(l) = ll {
+                    f.push(format!("\"lladdr\":\"{l}\""));
+                }
+                format!("{{{}}}", f.join(","))
+            })
+            .collect();
+        let json = format!("[{}]", items.join(","));
+        let n = parse_ip_neigh_json(&json);
+        prop_assert!(n.len() <= entries.len());
+        let chars: Vec<char> = json.chars().collect();
+        let t: String = chars[..cut.index(chars.len() + 1)].iter().collect();
+        run_all(&t);
+    }
 
     #[test]
     fn arbitrary_text(s in ".{0,400}") {
