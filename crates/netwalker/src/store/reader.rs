@@ -1,5 +1,5 @@
 //! Read-only access: [`StoreReader`] and its queries. Each list read is a
-//! [`Query`](super::query::Query) from [`rows`](super::rows) over some
+//! [`Query`] from [`rows`](super::rows) over some
 //! [`Rows`], run by [`select`].
 
 use super::connection;
