@@ -12,10 +12,11 @@
 use crate::config::{Credential, HostKeyPolicy, LegacySshMode, Settings};
 use crate::engine::{self, SeedTarget, WalkOptions, WalkProgress, WalkSummary};
 use crate::filter::Filter;
+use crate::identity::IdentityIndex;
 use crate::login::ScopedCredentials;
-use crate::model::{DeviceId, now_unix};
+use crate::model::{DeviceId, RunId, now_unix};
 use crate::seeds::{self, Seed};
-use crate::store::{StoreReader, StoreWorker, StoreWriter};
+use crate::store::{StoreReader, StoreSender, StoreWorker, StoreWriter};
 use anyhow::{Context, Result};
 use device_session::{Credentials, OpenOptions, Timeouts, Transports};
 use std::collections::HashMap;
@@ -28,10 +29,16 @@ use tokio_util::sync::CancellationToken;
 /// What a discover run produced.
 #[derive(Debug)]
 pub struct DiscoverOutcome {
+    /// The walk's counts and timings, for the summary the binary prints;
+    /// `links` is the store's count (one per physical link).
     pub summary: WalkSummary,
+    /// The seeds the walk started from (name, else address), so the user can
+    /// see what was actually used after resolution and store lookups.
     pub seeds_used: Vec<String>,
     /// Seed lines/arguments that were skipped, with `file:line: reason`.
     pub seed_problems: Vec<String>,
+    /// Every file written (`inventory.json`, workbook, diagrams), to tell
+    /// the user where the results are.
     pub files: Vec<PathBuf>,
 }
 
@@ -195,17 +202,7 @@ async fn discover_in(
     progress: watch::Sender<WalkProgress>,
     fresh: bool,
 ) -> Result<DiscoverOutcome> {
-    if let Some(parent) = s.store.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    let opened = if fresh {
-        StoreWriter::open_fresh(&s.store)
-    } else {
-        StoreWriter::open(&s.store)
-    };
-    let mut writer =
-        opened.with_context(|| format!("cannot open the inventory store {}", s.store.display()))?;
+    let mut writer = open_store(s, fresh)?;
     let (seeds, seed_problems) = gather_seeds(s, writer.read()).await?;
     anyhow::ensure!(
         !seeds.is_empty(),
@@ -216,72 +213,31 @@ async fn discover_in(
             format!(" ({})", seed_problems.join("; "))
         }
     );
-    let index = writer.read().identity_index()?;
-    let failure_counts: HashMap<DeviceId, u32> = writer
-        .read()
-        .devices()?
-        .into_iter()
-        .filter(|d| d.failure_count > 0)
-        .map(|d| (d.id, d.failure_count))
-        .collect();
-    let run = match (s.resume, writer.read().unfinished_run()?) {
-        (true, Some(r)) => {
-            writer.resume_run(r.id)?;
-            r.id
-        }
-        _ => writer.start_run(&run_options_json(s))?,
-    };
+    let known = KnownDevices::read(writer.read())?;
+    let run = begin_run(&mut writer, s)?;
     let worker = StoreWorker::spawn(writer, 256).context("cannot start the store writer")?;
-    let sender = worker.sender();
     let seeds_used: Vec<String> = seeds
         .iter()
         .map(|t| t.name.clone().unwrap_or_else(|| t.ip.to_string()))
         .collect();
-    let walk = engine::walk(
-        seeds,
-        index,
-        failure_counts,
-        filter_for(s)?,
-        sender.clone(),
-        walk_options(s, session_credentials(creds)),
-        cancel,
-        progress,
-    )
-    .await;
+    let walk = walk(s, creds, seeds, known, &worker, cancel, progress).await;
     // Flush and close the store whatever the walk did.
-    let mut finish_error = None;
-    let summary = match walk {
+    let (summary, end_not_recorded) = match walk {
         Ok(summary) => {
-            if !summary.interrupted {
-                let counts = summary.counts;
-                let finished = sender.call(move |w| w.finish_run(run, &counts)).await;
-                finish_error = match finished {
-                    Ok(Ok(())) => None,
-                    Ok(Err(e)) => Some(anyhow::Error::new(e)),
-                    Err(e) => Some(anyhow::Error::new(e)),
-                };
-            }
-            summary
+            let end = record_end(&worker.sender(), run, &summary).await;
+            (summary, end.err())
         }
         Err(e) => {
-            drop(sender);
             worker.shutdown().await.ok();
-            return Err(e.into());
+            return Err(e);
         }
     };
-    drop(sender);
     let writer = worker
         .shutdown()
         .await
         .context("the store writer stopped unexpectedly")?;
-    let (path, links) = write_inventory_json(writer.read(), &s.out)?;
-    let mut summary = summary;
-    // The engine counts links as reported (both ends); the store holds one
-    // row per physical link, which is the number people mean.
-    summary.links = links as u64;
-    let mut files = vec![path];
-    files.extend(write_default_reports(writer.read(), &s.out)?);
-    if let Some(e) = finish_error {
+    let (summary, files) = write_run_files(writer.read(), &s.out, summary)?;
+    if let Some(e) = end_not_recorded {
         return Err(e.context(format!(
             "the walk finished and its results and files are written, but its end could not be recorded in {}; a later --resume would take {run} for an interrupted run, so start the next walk without --resume",
             s.store.display()
@@ -293,6 +249,110 @@ async fn discover_in(
         seed_problems,
         files,
     })
+}
+
+/// Opens (creating its directory) or, when `fresh`, empties and opens the
+/// run's store; fails naming the file.
+fn open_store(s: &Settings, fresh: bool) -> Result<StoreWriter> {
+    if let Some(parent) = s.store.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let opened = if fresh {
+        StoreWriter::open_fresh(&s.store)
+    } else {
+        StoreWriter::open(&s.store)
+    };
+    opened.with_context(|| format!("cannot open the inventory store {}", s.store.display()))
+}
+
+/// What the walk starts from that earlier runs learned.
+struct KnownDevices {
+    /// Every stored device's identifiers, so the walk recognises them and
+    /// keeps their ids.
+    index: IdentityIndex,
+    /// Consecutive failures of devices that have some, for the failure
+    /// threshold.
+    failure_counts: HashMap<DeviceId, u32>,
+}
+
+impl KnownDevices {
+    fn read(reader: &StoreReader) -> Result<KnownDevices> {
+        let index = reader.identity_index()?;
+        let failure_counts = reader
+            .devices()?
+            .into_iter()
+            .filter(|d| d.failure_count > 0)
+            .map(|d| (d.id, d.failure_count))
+            .collect();
+        Ok(KnownDevices {
+            index,
+            failure_counts,
+        })
+    }
+}
+
+/// The run this walk's commits belong to: under `--resume` the interrupted
+/// one, if the latest run is, else a new one.
+fn begin_run(writer: &mut StoreWriter, s: &Settings) -> Result<RunId> {
+    Ok(match (s.resume, writer.read().unfinished_run()?) {
+        (true, Some(r)) => {
+            writer.resume_run(r.id)?;
+            r.id
+        }
+        _ => writer.start_run(&run_options_json(s))?,
+    })
+}
+
+/// The engine's walk with the run's settings, committing through `worker`.
+async fn walk(
+    s: &Settings,
+    creds: &[Credential],
+    seeds: Vec<SeedTarget>,
+    known: KnownDevices,
+    worker: &StoreWorker,
+    cancel: CancellationToken,
+    progress: watch::Sender<WalkProgress>,
+) -> Result<WalkSummary> {
+    Ok(engine::walk(
+        seeds,
+        known.index,
+        known.failure_counts,
+        filter_for(s)?,
+        worker.sender(),
+        walk_options(s, session_credentials(creds)),
+        cancel,
+        progress,
+    )
+    .await?)
+}
+
+/// Records the end of a walk that was not interrupted (an interrupted run
+/// stays unfinished, for `--resume`). The error, if any, is the caller's to
+/// report: until the end is recorded, the run reads as interrupted.
+async fn record_end(sender: &StoreSender, run: RunId, summary: &WalkSummary) -> Result<()> {
+    if summary.interrupted {
+        return Ok(());
+    }
+    let counts = summary.counts;
+    sender.call(move |w| w.finish_run(run, &counts)).await??;
+    Ok(())
+}
+
+/// `inventory.json` and the default reports; the summary's link count
+/// becomes the store's.
+fn write_run_files(
+    reader: &StoreReader,
+    out: &Path,
+    mut summary: WalkSummary,
+) -> Result<(WalkSummary, Vec<PathBuf>)> {
+    let (path, links) = write_inventory_json(reader, out)?;
+    // The engine counts links as reported (both ends); the store holds one
+    // row per physical link, which is the number people mean.
+    summary.links = links as u64;
+    let mut files = vec![path];
+    files.extend(write_default_reports(reader, out)?);
+    Ok((summary, files))
 }
 
 fn run_options_json(s: &Settings) -> serde_json::Value {
@@ -347,9 +407,15 @@ pub fn write_default_reports(reader: &StoreReader, out: &Path) -> Result<Vec<Pat
 /// What `netwalker demo` did, for printing.
 #[derive(Debug)]
 pub struct DemoOutcome {
+    /// The walk of the lab, as for `discover`.
     pub discover: DiscoverOutcome,
+    /// How many devices the lab simulated, to compare with what was found.
     pub devices: usize,
+    /// The loopback range the lab listened on, so the user knows what was
+    /// (and was not) touched.
     pub subnet: String,
+    /// The simulator's session accounting (opened, closed gracefully,
+    /// dropped), showing the walk released every session.
     pub simulator: netsim::Stats,
 }
 
@@ -383,30 +449,9 @@ pub async fn demo(
     .context("cannot start the simulated network")?;
     let telnet_port = lab.telnet_addr("legacy1").map(|a| a.port()).unwrap_or(23);
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let settings = crate::config::Config {
-        seeds: Some(vec![
-            topo.device("core1")
-                .map(|d| d.mgmt_ip)
-                .unwrap_or(base)
-                .to_string(),
-        ]),
-        port: Some(port),
-        telnet_port: Some(telnet_port),
-        concurrency: Some(concurrency),
-        store: Some(out.join("inventory.sqlite")),
-        out: Some(out.to_path_buf()),
-        host_key_policy: Some(HostKeyPolicy::AcceptNew),
-        known_hosts: Some(out.join("known_hosts")),
-        ..crate::config::Config::default()
-    }
-    .resolve()?;
-    let creds = vec![Credential {
-        label: "demo".into(),
-        username: "admin".into(),
-        password: Some("admin".to_string().into()),
-        enable: Some("admin".to_string().into()),
-        scope: Vec::new(),
-    }];
+    let seed = topo.device("core1").map(|d| d.mgmt_ip).unwrap_or(base);
+    let settings = demo_settings(seed, port, telnet_port, concurrency, out)?;
+    let creds = demo_credentials();
     // A fresh store per demo (the demo shows one walk, not history), emptied
     // under its lock so a demo still running in `out` is refused, not wrecked.
     let discover = discover_in(&settings, &creds, cancel, progress, true).await;
@@ -418,6 +463,40 @@ pub async fn demo(
         subnet: "127.200.0.0/16".into(),
         simulator,
     })
+}
+
+/// Settings for walking the demo lab from `seed`, everything kept in `out`
+/// (its store, reports and known_hosts).
+fn demo_settings(
+    seed: std::net::Ipv4Addr,
+    port: u16,
+    telnet_port: u16,
+    concurrency: usize,
+    out: &Path,
+) -> Result<Settings> {
+    Ok(crate::config::Config {
+        seeds: Some(vec![seed.to_string()]),
+        port: Some(port),
+        telnet_port: Some(telnet_port),
+        concurrency: Some(concurrency),
+        store: Some(out.join("inventory.sqlite")),
+        out: Some(out.to_path_buf()),
+        host_key_policy: Some(HostKeyPolicy::AcceptNew),
+        known_hosts: Some(out.join("known_hosts")),
+        ..crate::config::Config::default()
+    }
+    .resolve()?)
+}
+
+/// The demo lab's login.
+fn demo_credentials() -> Vec<Credential> {
+    vec![Credential {
+        label: "demo".into(),
+        username: "admin".into(),
+        password: Some("admin".to_string().into()),
+        enable: Some("admin".to_string().into()),
+        scope: Vec::new(),
+    }]
 }
 
 /// A port free on `ip` right now (the lab binds it a moment later).

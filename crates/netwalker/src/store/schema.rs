@@ -2,8 +2,8 @@
 //!
 //! Migrations are append-only: a store written by an older netwalker is
 //! upgraded in place on open, and a store written by a newer one is refused
-//! (rather than silently mis-read). Each entry is applied in one transaction
-//! together with the version bump.
+//! (rather than silently mis-read). The entries a store lacks are applied in
+//! one transaction together with the version bump.
 
 /// Ordered migrations; `MIGRATIONS[i]` takes the store from version `i` to `i + 1`.
 pub(crate) const MIGRATIONS: &[&str] = &[

@@ -4,9 +4,11 @@
 //! worker threads (a slow checkpoint would stall every device task on that
 //! thread). [`StoreWorker`] owns the [`StoreWriter`] on a dedicated OS thread;
 //! device tasks hold cheap [`StoreSender`] clones and `await` their commit.
-//! The thread drains whatever has queued up into one
-//! [`StoreWriter::commit_devices`] call, so a burst of finished devices costs
-//! one transaction, while each device still learns its own outcome.
+//! The thread drains whatever has queued up, up to 64 devices
+//! (`MAX_BATCH`), into one [`StoreWriter::commit_devices`] call: one
+//! transaction for the batch, a savepoint per device, so a burst of finished
+//! devices costs one transaction while each device is still written all or
+//! nothing and learns its own outcome.
 
 use super::{Result, StoreError, StoreWriter};
 use crate::model::{DeviceId, DeviceResult};
@@ -15,12 +17,21 @@ use tokio::sync::{mpsc, oneshot};
 /// Most device results folded into one transaction: bounds the work a crash
 /// can lose and the latency of the first reply in a burst.
 const MAX_BATCH: usize = 64;
+// The store's docs (store/mod.rs, writer.rs, ARCHITECTURE.md) say 64:
+// change them together with this.
+const _: () = assert!(MAX_BATCH == 64);
 
+/// Any other store operation, run on the writer thread (see [`StoreSender::call`]).
 type Call = Box<dyn FnOnce(&mut StoreWriter) + Send>;
 
+/// What the writer thread is asked to do, in queue order.
 enum Job {
+    /// Write one device's results (batched with the commits queued behind
+    /// it) and answer with its own outcome.
     Commit(Box<DeviceResult>, oneshot::Sender<Result<()>>),
+    /// Run an operation on the writer.
     Call(Call),
+    /// Stop after everything queued before it, handing the writer back.
     Shutdown,
 }
 
@@ -41,6 +52,8 @@ pub enum CommitError {
 /// Handle for device tasks; clone freely.
 #[derive(Clone)]
 pub struct StoreSender {
+    /// The bounded queue to the writer thread; its bound is the
+    /// backpressure on device tasks.
     tx: mpsc::Sender<Job>,
 }
 
@@ -77,8 +90,13 @@ impl StoreSender {
 
 /// Owner of the writer thread.
 pub struct StoreWorker {
+    /// The original sender: cloned for device tasks, and used to queue the
+    /// shutdown behind every earlier job.
     sender: StoreSender,
+    /// Where the thread hands the writer back when it stops, so the caller
+    /// can read and export after the walk.
     done: oneshot::Receiver<StoreWriter>,
+    /// The thread, joined at shutdown (`None` once joined).
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -101,6 +119,7 @@ impl StoreWorker {
         })
     }
 
+    /// A handle for a device task (or anything else that commits).
     pub fn sender(&self) -> StoreSender {
         self.sender.clone()
     }
@@ -125,6 +144,8 @@ impl StoreWorker {
     }
 }
 
+/// The writer thread's loop: jobs in queue order, consecutive commits
+/// batched up to [`MAX_BATCH`].
 fn run(mut writer: StoreWriter, mut rx: mpsc::Receiver<Job>) -> StoreWriter {
     let mut pending: Option<Job> = None;
     loop {
@@ -165,6 +186,8 @@ fn run(mut writer: StoreWriter, mut rx: mpsc::Receiver<Job>) -> StoreWriter {
     }
 }
 
+/// Sends each device of a batch its own outcome: its error if it alone was
+/// rolled back, or the batch's error if the transaction failed.
 fn answer(
     outcome: Result<Vec<(DeviceId, StoreError)>>,
     batch: &[DeviceResult],

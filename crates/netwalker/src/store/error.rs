@@ -1,0 +1,102 @@
+//! The store's one error type, and the `ctx` helper that names the
+//! operation an SQLite error interrupted.
+
+use crate::model::{DeviceId, RunId};
+use std::path::PathBuf;
+
+/// Errors from the store. Messages name the file or the operation and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "cannot open store {path}: {source}; check that the directory exists and is writable, or choose another file with --store"
+    )]
+    Open {
+        /// The store file, so the user knows which `--store` to fix.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    #[error(
+        "{path} is not a netwalker store ({detail}); choose another file with --store, or delete it to start afresh"
+    )]
+    NotAStore {
+        /// The file that is something else.
+        path: PathBuf,
+        /// Why it is not ours (not a database, or one with other tables).
+        detail: String,
+    },
+    #[error(
+        "store {path} has schema version {found}, newer than this netwalker supports ({supported}); upgrade netwalker or use another --store file"
+    )]
+    TooNew {
+        /// The store a newer netwalker wrote.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The newest version this build reads, to show how far apart they are.
+        supported: i64,
+    },
+    #[error("store error while {context}: {source}")]
+    Sqlite {
+        /// The operation that failed, in words (see `Context::ctx`).
+        context: String,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    #[error(
+        "store contains an unreadable {what}: {detail}; the file may have been edited by hand or written by another tool"
+    )]
+    Corrupt {
+        /// The kind of value that did not parse (e.g. "device status").
+        what: &'static str,
+        /// Which row, and the parser's complaint.
+        detail: String,
+    },
+    #[error("{0} is not in the store")]
+    UnknownRun(RunId),
+    #[error("device {0} is not in the store")]
+    UnknownDevice(DeviceId),
+    /// Another process writes to this store (see [`lock`](super::lock)).
+    #[error(
+        "store {path} is in use by another netwalker process ({holder}); wait for that run to finish or stop it (Ctrl-C lets it save its work), or use another --store file. Reports, diagrams, exec and dns-check can read the store meanwhile"
+    )]
+    Locked {
+        /// The store that is busy.
+        path: PathBuf,
+        /// Who holds it (pid, host, start time, command), so the user knows
+        /// which process to wait for or stop.
+        holder: String,
+    },
+    #[error(
+        "cannot lock store {path} for writing ({lock}: {source}); check that the directory exists and is writable, or choose another file with --store"
+    )]
+    Lock {
+        /// The store that was to be locked.
+        path: PathBuf,
+        /// The sidecar file the failed operation was on.
+        lock: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The shared transaction of a batch failed (see
+    /// [`StoreWriter::commit_devices`](super::StoreWriter::commit_devices));
+    /// the device was not written.
+    #[error("could not write the batch this device was in: {0}")]
+    Batch(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Turns an SQLite error into [`StoreError::Sqlite`] naming the operation.
+pub(super) trait Context<T> {
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> Context<T> for rusqlite::Result<T> {
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| StoreError::Sqlite {
+            context: context(),
+            source,
+        })
+    }
+}

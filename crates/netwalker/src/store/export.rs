@@ -1,0 +1,98 @@
+//! The `inventory.json` contract, read from the store: devices sorted by
+//! hostname (then id), links by endpoint names, parents and endpoints by
+//! hostname, so the file reads the same whatever ids a walk allocated.
+
+use super::StoreReader;
+use super::error::Result;
+use crate::model::{
+    Device, DeviceId, Inventory, InventoryDevice, InventoryLink, Link, StackMember, Vlan,
+};
+use std::collections::{BTreeMap, HashMap};
+
+impl StoreReader {
+    /// The `inventory.json` contract: devices sorted by hostname (then id),
+    /// links by endpoint names, parents and endpoints by hostname.
+    pub fn export_inventory(&self) -> Result<Inventory> {
+        // Every read below from one state of the store (the guard must live).
+        let _snap = self.snapshot()?;
+        let devices = self.devices()?;
+        let names: HashMap<DeviceId, String> =
+            devices.iter().map(|d| (d.id, d.hostname.clone())).collect();
+        let name_of = |id: DeviceId| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
+        let devices = inventory_devices(
+            devices,
+            self.all_stack_members()?,
+            self.all_vlans()?,
+            &name_of,
+        );
+        let links = inventory_links(self.links()?, &name_of);
+        Ok(Inventory { devices, links })
+    }
+}
+
+/// The devices of the contract, with their tables, sorted by case-folded
+/// hostname, then id.
+fn inventory_devices(
+    devices: Vec<Device>,
+    mut stacks: BTreeMap<DeviceId, Vec<StackMember>>,
+    mut vlans: BTreeMap<DeviceId, Vec<Vlan>>,
+    name_of: &impl Fn(DeviceId) -> String,
+) -> Vec<InventoryDevice> {
+    let mut out: Vec<(String, DeviceId, InventoryDevice)> = devices
+        .into_iter()
+        .map(|d| {
+            let inv = InventoryDevice {
+                hostname: d.hostname.clone(),
+                serial: d.serial,
+                platform: d.platform,
+                model: d.model,
+                version: d.version,
+                mgmt_ip: d.mgmt_ip,
+                ips: d.ips.into_iter().collect(),
+                status: d.status,
+                reason: d.reason,
+                depth: d.depth,
+                parent: d.parent.map(name_of),
+                via: d.via,
+                stack_members: stacks.remove(&d.id).unwrap_or_default(),
+                vlans: vlans.remove(&d.id).unwrap_or_default(),
+                warnings: d.warnings,
+                legacy_crypto: d.legacy_crypto,
+            };
+            (d.hostname.to_lowercase(), d.id, inv)
+        })
+        .collect();
+    out.sort_by(|x, y| (&x.0, x.1).cmp(&(&y.0, y.1)));
+    out.into_iter().map(|(_, _, d)| d).collect()
+}
+
+/// The links of the contract by endpoint name: each oriented and the list
+/// sorted by case-folded name (like devices).
+fn inventory_links(links: Vec<Link>, name_of: &impl Fn(DeviceId) -> String) -> Vec<InventoryLink> {
+    let key = |name: &str, iface: &str| (name.to_lowercase(), iface.to_string());
+    let mut out: Vec<InventoryLink> = links
+        .into_iter()
+        .map(|l| {
+            let (a, b) = (name_of(l.a), name_of(l.b));
+            if key(&a, &l.a_interface) <= key(&b, &l.b_interface) {
+                InventoryLink {
+                    a,
+                    a_interface: l.a_interface,
+                    b,
+                    b_interface: l.b_interface,
+                    protocols: l.protocols,
+                }
+            } else {
+                InventoryLink {
+                    a: b,
+                    a_interface: l.b_interface,
+                    b: a,
+                    b_interface: l.a_interface,
+                    protocols: l.protocols,
+                }
+            }
+        })
+        .collect();
+    out.sort_by_cached_key(|l| (key(&l.a, &l.a_interface), key(&l.b, &l.b_interface)));
+    out
+}

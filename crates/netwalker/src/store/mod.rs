@@ -1,0 +1,69 @@
+//! The embedded inventory store (SQLite).
+//!
+//! Why it looks like this:
+//! - **One writer.** [`StoreWriter`] owns the only writing connection and
+//!   lives on one thread ([`StoreWorker`]) that receives results over a
+//!   channel. SQLite serialises writers anyway; doing it in our code makes
+//!   the order explicit and keeps device tasks free of lock waits.
+//! - **Batches of up to 64 devices per transaction, a savepoint per
+//!   device.** The worker drains what has queued up (at most 64 results)
+//!   into one [`StoreWriter::commit_devices`] transaction; each device is
+//!   written (its record, tables, neighbour placeholders and links) inside
+//!   its own savepoint, so it is all or nothing on its own, a crash or
+//!   Ctrl-C loses at most the devices not yet committed, and no device is
+//!   ever left with half its interfaces.
+//! - **WAL mode** with `synchronous=NORMAL`: readers ([`StoreReader`], e.g. a
+//!   report running during a walk) never block the writer, and a committed
+//!   transaction survives a process crash (an OS crash may lose the last few,
+//!   which a rewalk recovers).
+//! - **Snapshots.** A report reads many tables; [`StoreReader::snapshot`]
+//!   holds one read transaction across them so a walk committing meanwhile
+//!   cannot make them disagree.
+//! - **One writer process.** The writer holds an OS lock on `<store>.lock`
+//!   ([`lock`]); a second writer fails at once, naming the first.
+//! - **Runs without a finish time are interrupted runs**: that is what
+//!   `--resume` looks for ([`StoreReader::resume_info`]).
+//!
+//! Timestamps (`first_seen`, `last_seen`, walk times) are set by the store's
+//! clock, not taken from the records, so every row of one commit agrees.
+//!
+//! Files: `writer.rs` (the writer: open, runs, batches), `commit.rs` (one
+//! device's rows), `merge.rs` (two records of one device become one),
+//! `worker.rs` (the writer thread and its channel), `reader.rs` (queries),
+//! `resume.rs` (interrupted runs), `export.rs` (`inventory.json`),
+//! `snapshot.rs` (consistent multi-query reads), `query.rs` (building a
+//! read), `rows.rs` (rows <-> model types, JSON columns), `connection.rs`
+//! (pragmas, migrations, open errors), `schema.rs`, `lock.rs`, `error.rs`.
+
+mod commit;
+mod connection;
+mod error;
+mod export;
+pub mod lock;
+mod merge;
+mod query;
+mod reader;
+mod resume;
+mod rows;
+mod schema;
+mod snapshot;
+pub mod worker;
+mod writer;
+
+pub use error::{Result, StoreError};
+pub use lock::StoreLock;
+pub use reader::{StoreReader, VersionChange};
+pub use resume::ResumeInfo;
+pub use snapshot::StoreSnapshot;
+pub use worker::{CommitError, StoreSender, StoreWorker, WorkerGone};
+pub use writer::StoreWriter;
+
+use crate::model::{UnixTime, now_unix};
+use std::sync::Arc;
+
+/// Source of "now"; replaceable so tests can age the store.
+pub type Clock = Arc<dyn Fn() -> UnixTime + Send + Sync>;
+
+fn system_clock() -> Clock {
+    Arc::new(now_unix)
+}
