@@ -200,6 +200,14 @@ pub(crate) async fn connection_task(
         let req = tokio::select! {
             biased;
             _ = goodbye.cancelled(), if !(rx.is_closed() && rx.is_empty()) => {
+                if rx.is_closed() && rx.is_empty() {
+                    // The owner dropped the session while this task waited
+                    // (the guard above was checked before that): abandoned,
+                    // so forced, whatever the registry is doing.
+                    conn.force_close().await;
+                    drop(lease);
+                    return;
+                }
                 // Registry shutdown: say goodbye; the kill token inside the
                 // CLI cuts this short when the grace period ends.
                 record(SessionError::ShuttingDown { device: conn.cli.device.clone() });

@@ -395,6 +395,38 @@ async fn drop_without_close_is_forced_and_counted() {
     );
 }
 
+/// The owner drops a session its connection task is already waiting on,
+/// and the registry shuts down before that task runs again: the session was
+/// abandoned, so it is a forced close, not a goodbye (the pool's cut-off
+/// path does exactly this).
+#[tokio::test]
+async fn a_dropped_session_stays_forced_when_shutdown_follows_at_once() {
+    let reg = Registry::new();
+    let s = reg
+        .open_stream(
+            stream(Fake::new("d1", Style::Ios)),
+            addr(14),
+            None,
+            &creds(),
+            &opts(Duration::from_secs(5)),
+        )
+        .await
+        .unwrap();
+    // Let the connection task reach its wait for the next request.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    drop(s);
+    let report = reg.shutdown(Duration::from_secs(2)).await;
+    assert_eq!(report.still_open, 0);
+    let c = reg.counters();
+    assert_eq!(
+        (c.opened, c.closed_gracefully, c.force_closed, c.open_now),
+        (1, 0, 1, 0),
+        "{c:?}"
+    );
+}
+
 #[tokio::test]
 async fn owner_panic_still_releases() {
     let reg = Registry::new();
