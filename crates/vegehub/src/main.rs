@@ -140,6 +140,7 @@ enum Cmd {
     /// Receive hub pushes (webhook) and print mapped values.
     Listen(ListenArgs),
     /// Run a simulated hub until SIGINT/SIGTERM.
+    #[cfg(feature = "sim")]
     Sim(SimArgs),
     /// End-to-end check of a hub; restores what it changes.
     Selftest(SelftestArgs),
@@ -260,6 +261,7 @@ enum ActuatorCmd {
     },
 }
 
+#[cfg(feature = "sim")]
 #[derive(clap::Args)]
 struct SimArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -471,6 +473,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         } => actuator_status_cmd(&hub(&host, &net, &http)?, json).await,
         Cmd::Update { host } => update_cmd(&hub(&host, &net, &http)?).await,
         Cmd::Listen(args) => listen_cmd(args, &net, &http).await,
+        #[cfg(feature = "sim")]
         Cmd::Sim(args) => sim_cmd(args).await,
         Cmd::Selftest(args) => selftest_cmd(args, &net, http).await,
     }
@@ -752,6 +755,7 @@ fn print_push(
 }
 
 /// `vegehub sim`: a simulated hub until SIGINT/SIGTERM, then its stop report.
+#[cfg(feature = "sim")]
 async fn sim_cmd(args: SimArgs) -> Result<ExitCode> {
     let faults: Option<vegehub_sim::Faults> = match &args.faults {
         Some(j) => Some(
@@ -774,6 +778,7 @@ async fn sim_cmd(args: SimArgs) -> Result<ExitCode> {
 }
 
 /// The simulator's config from the command line.
+#[cfg(feature = "sim")]
 fn sim_config(args: &SimArgs) -> vegehub_sim::SimConfig {
     vegehub_sim::SimConfig {
         listen: args.listen,
@@ -790,6 +795,7 @@ fn sim_config(args: &SimArgs) -> vegehub_sim::SimConfig {
 }
 
 /// The `ready` line scripts wait for (signals are handled by then).
+#[cfg(feature = "sim")]
 fn print_sim_ready(args: &SimArgs, handle: &vegehub_sim::SimHandle) -> Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -810,6 +816,7 @@ fn print_sim_ready(args: &SimArgs, handle: &vegehub_sim::SimHandle) -> Result<()
 }
 
 /// What the simulator counted, on stderr.
+#[cfg(feature = "sim")]
 fn print_sim_stopped(report: &vegehub_sim::ShutdownReport) {
     let st = &report.stats;
     eprintln!(
