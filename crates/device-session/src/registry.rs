@@ -10,6 +10,7 @@
 
 use crate::error::{DeviceLabel, SessionError};
 use crate::options::{Credentials, OpenOptions, Target, Transports};
+use crate::resolve::Resolver;
 use crate::session::{self, Session, SessionInfo};
 use crate::transport::{self, Conn, TransportKind};
 use std::collections::HashMap;
@@ -98,6 +99,8 @@ struct Inner {
     tracker: TaskTracker,
     /// The next lease id.
     next_id: AtomicU64,
+    /// Turns target names into addresses within the connect deadline.
+    resolver: Resolver,
 }
 
 /// Cheap to clone; all clones are the same registry.
@@ -122,7 +125,15 @@ impl std::fmt::Debug for Registry {
 }
 
 impl Registry {
+    /// A registry that resolves names with the system resolver
+    /// ([`Resolver::system`]).
     pub fn new() -> Self {
+        Self::with_resolver(Resolver::system())
+    }
+
+    /// A registry that resolves target names with `resolver` (each lookup
+    /// still bounded by the connect deadline).
+    pub fn with_resolver(resolver: Resolver) -> Self {
         Registry {
             inner: Arc::new(Inner {
                 state: Mutex::new(State::default()),
@@ -130,6 +141,7 @@ impl Registry {
                 kill: CancellationToken::new(),
                 tracker: TaskTracker::new(),
                 next_id: AtomicU64::new(1),
+                resolver,
             }),
         }
     }
@@ -250,7 +262,14 @@ impl Registry {
             || (opts.transports == Transports::Auto && opts.telnet_fallback);
         let mut ssh_err = None;
         if try_ssh {
-            let addr = transport::resolve(&target.host, target.ssh_port, t.connect, device).await?;
+            let addr = transport::resolve(
+                &self.inner.resolver,
+                &target.host,
+                target.ssh_port,
+                t.connect,
+                device,
+            )
+            .await?;
             let dev = device.clone().with_addr(addr);
             match open_and_prepare(Dial::Ssh, addr, &dev, creds, opts, &kill).await {
                 Ok(c) => return Ok(c),
@@ -261,7 +280,14 @@ impl Registry {
                 Err(e) => return Err(e),
             }
         }
-        let addr = transport::resolve(&target.host, target.telnet_port, t.connect, device).await?;
+        let addr = transport::resolve(
+            &self.inner.resolver,
+            &target.host,
+            target.telnet_port,
+            t.connect,
+            device,
+        )
+        .await?;
         let dev = device.clone().with_addr(addr);
         match open_and_prepare(Dial::Telnet, addr, &dev, creds, opts, &kill).await {
             Ok(c) => Ok(c),

@@ -10,6 +10,7 @@ use crate::error::{DeviceLabel, SessionError, Step};
 use crate::known_hosts::{self, HostKeyError};
 use crate::options::{Credentials, HostKeyPolicy, LegacySsh, OpenOptions};
 use crate::profile::{self, Prompt};
+use crate::resolve::{ResolveError, Resolver};
 use crate::telnet::TelnetStream;
 use russh::client;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
@@ -109,8 +110,10 @@ impl Conn {
     }
 }
 
-/// Resolves the host once; the first address is the canonical key.
+/// Resolves the host once, through `resolver` and within `budget`; the first
+/// address is the canonical key.
 pub(crate) async fn resolve(
+    resolver: &Resolver,
     host: &str,
     port: u16,
     budget: Duration,
@@ -119,20 +122,23 @@ pub(crate) async fn resolve(
     if let Ok(ip) = host.parse::<std::net::IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }
-    match timeout(budget, tokio::net::lookup_host((host, port))).await {
-        Err(_) => Err(SessionError::Timeout {
+    match resolver.lookup(host, port, budget).await {
+        Err(ResolveError::TimedOut) => Err(SessionError::Timeout {
             device: device.clone(),
             step: Step::Connect,
             after: budget,
         }),
-        Ok(Err(e)) => Err(SessionError::Unreachable {
+        Err(ResolveError::Failed(e)) => Err(SessionError::Unreachable {
             device: device.clone(),
             reason: format!("cannot resolve {host:?}: {e}"),
         }),
-        Ok(Ok(mut addrs)) => addrs.next().ok_or_else(|| SessionError::Unreachable {
-            device: device.clone(),
-            reason: format!("{host:?} resolves to no address"),
-        }),
+        Ok(addrs) => addrs
+            .into_iter()
+            .next()
+            .ok_or_else(|| SessionError::Unreachable {
+                device: device.clone(),
+                reason: format!("{host:?} resolves to no address"),
+            }),
     }
 }
 
