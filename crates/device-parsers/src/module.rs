@@ -7,10 +7,15 @@ use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SubModule {
+    /// `Sub-Module` name (may hold spaces), e.g. a daughter card.
     pub name: String,
+    /// Its model, for the inventory.
     pub model: Option<String>,
+    /// Its serial, for the inventory.
     pub serial: Option<String>,
+    /// Its hardware version.
     pub hw: Option<String>,
+    /// Its status (`Ok`, ...).
     pub status: Option<String>,
 }
 
@@ -20,19 +25,29 @@ pub struct ModuleInfo {
     /// VSS / stack member this module sits in. From `Switch Number:` headers,
     /// or inferred from repeated module tables when the headers are missing.
     pub switch_number: Option<u32>,
+    /// The slot number printed in the `Mod` column: the module's key.
     pub module: u32,
+    /// `Ports` column.
     pub ports: Option<u32>,
     /// `Card Type` (IOS) / `Module-Type` (NX-OS).
     pub card_type: Option<String>,
+    /// `Model` column: the orderable part.
     pub model: Option<String>,
+    /// `Serial No.` / `Serial-Num` column.
     pub serial: Option<String>,
     /// `aaaa.bbbb.0000 to aaaa.bbbb.ffff` as printed.
     pub mac_range: Option<String>,
+    /// Hardware version (`Hw`).
     pub hw: Option<String>,
+    /// Firmware version (`Fw`).
     pub fw: Option<String>,
+    /// Software version (`Sw`).
     pub sw: Option<String>,
+    /// `Status` column (`ok`, `active *`, `ha-standby`...).
     pub status: Option<String>,
+    /// `Online Diag Status` (`Pass`...).
     pub online_diag: Option<String>,
+    /// Daughter cards from the `Sub-Module` table.
     pub submodules: Vec<SubModule>,
 }
 
@@ -52,6 +67,7 @@ enum Table {
 }
 
 struct Col {
+    /// Byte offset where the column starts in its header (or rule) line.
     start: usize,
 }
 

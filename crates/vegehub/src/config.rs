@@ -45,8 +45,11 @@ pub enum SetupChange {
 /// change are sent: `config/set` replaces each top-level object it is given.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SetupPlan {
+    /// The format the body is written in (that of the config read).
     pub format: ConfigFormat,
+    /// What to send to `config/set`: only the sections that change.
     pub body: Value,
+    /// What the body does, for the caller's report.
     pub change: SetupChange,
 }
 

@@ -22,8 +22,10 @@ use vegehub::{Hub, HubOptions, RetryPolicy, Transform};
     about = "Talk to a Vegetronix VegeHub (or simulate one)"
 )]
 struct Args {
+    /// Timeouts and retries, shared by every subcommand.
     #[command(flatten)]
     net: NetArgs,
+    /// What to do.
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -171,8 +173,10 @@ struct ListenArgs {
     /// Slot layout, when not read from a hub.
     #[arg(long)]
     channels: Option<u32>,
+    /// Actuator slots, with --channels.
     #[arg(long, default_value_t = 0)]
     actuators: u32,
+    /// A battery hub (a battery slot in pushes), with --channels.
     #[arg(long)]
     battery: bool,
     /// Also show analog inputs through this transform.
@@ -197,6 +201,7 @@ struct SelftestArgs {
     /// Also change the push target, then restore the backed-up config.
     #[arg(long)]
     setup: bool,
+    /// How long to wait for a hub over mDNS when --host is not given.
     #[arg(long, default_value = "5", value_name = "SECS", value_parser = secs)]
     discover_wait: Duration,
     /// Where the setup test saves the hub's config before changing it.
@@ -209,6 +214,7 @@ struct SelftestArgs {
     /// more fails the test before anything is switched.
     #[arg(long, default_value_t = 64, value_name = "N")]
     max_actuators: u32,
+    /// One JSON object per result instead of text.
     #[arg(long)]
     json: bool,
 }
@@ -264,12 +270,16 @@ enum ActuatorCmd {
 #[cfg(feature = "sim")]
 #[derive(clap::Args)]
 struct SimArgs {
+    /// Address the simulated hub serves on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Config format the simulated firmware speaks.
     #[arg(long, default_value = "endpoints")]
     firmware: vegehub_sim::Firmware,
+    /// Sensor slots.
     #[arg(long, default_value_t = 4)]
     channels: u32,
+    /// Actuator slots.
     #[arg(long, default_value_t = 1)]
     actuators: u32,
     /// A battery hub (is_ac = 0, battery slot in pushes).

@@ -29,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 pub struct SelftestOptions {
     /// `None`: discover the first hub over mDNS.
     pub host: Option<String>,
+    /// How long to listen for a hub over mDNS when `host` is `None`.
     pub discover_timeout: Duration,
     /// Run the actuator control test (switches slot 0 on briefly).
     pub actuators: bool,
@@ -37,6 +38,7 @@ pub struct SelftestOptions {
     /// How long the actuator test asks slot 0 to stay on (it is switched off
     /// again as soon as the state is verified).
     pub actuator_on: Duration,
+    /// Timeouts and retries of the calls to the hub under test.
     pub hub_options: HubOptions,
     /// Where the setup test writes the config it backed up before changing it,
     /// so it survives a restore that fails (and a crash).
@@ -78,14 +80,18 @@ pub enum Outcome {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TestResult {
+    /// Which test (stable names, also in the JSON output).
     pub name: &'static str,
+    /// Passed, failed or skipped, with the detail.
     #[serde(flatten)]
     pub outcome: Outcome,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
+    /// Every test's result, in the order run.
     pub results: Vec<TestResult>,
+    /// The run was cancelled (Ctrl-C); the binary exits 130.
     pub interrupted: bool,
 }
 
@@ -119,8 +125,11 @@ pub const TEST_API_KEY: &str = "vegehub-selftest";
 pub const TEST_SERVER_URL: &str = "http://127.0.0.1:9/vegehub-selftest";
 
 struct Run<'a, F: FnMut(&TestResult)> {
+    /// The results so far, returned at the end.
     summary: Summary,
+    /// The caller's callback, told of each result as it is recorded.
     report: &'a mut F,
+    /// The run's cancel signal (the first Ctrl-C).
     cancel: CancellationToken,
 }
 
