@@ -18,22 +18,31 @@ pub struct CdpNeighbor {
     pub entry_addresses: Vec<String>,
     /// `Management address(es):` / `Mgmt address(es):` addresses.
     pub management_addresses: Vec<String>,
+    /// `Platform:` as printed: vendor and model for the inventory.
     pub platform: Option<String>,
     /// Capabilities text as printed (`Router Switch IGMP`).
     pub capabilities_raw: Option<String>,
+    /// Capabilities parsed, to tell switches and routers from phones and hosts.
     pub capabilities: Vec<Capability>,
     /// Our port (`Interface:`).
     pub local_interface: Option<String>,
     /// Their port (`Port ID (outgoing port):`).
     pub remote_interface: Option<String>,
+    /// `Holdtime` in seconds: how fresh the entry is.
     pub holdtime: Option<u32>,
     /// The `Version :` block (all lines, joined with `\n`).
     pub software_version: Option<String>,
+    /// `advertisement version:` (1 or 2).
     pub advertisement_version: Option<u32>,
+    /// `Native VLAN:` of the link, for native-VLAN mismatch checks.
     pub native_vlan: Option<u32>,
+    /// `Duplex:` of their port, for duplex mismatch checks.
     pub duplex: Option<String>,
+    /// `VTP Management Domain:`, when advertised.
     pub vtp_domain: Option<String>,
+    /// `MTU:` of their port (NX-OS).
     pub mtu: Option<u32>,
+    /// `Physical Location:`, when advertised.
     pub location: Option<String>,
 }
 

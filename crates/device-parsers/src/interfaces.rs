@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct InterfaceStatus {
+    /// The interface as printed (`Gi1/0/1`, `Eth1/1`): the row's key.
     pub port: String,
     /// Description column (may be empty; NX-OS prints `--`).
     pub name: Option<String>,
@@ -12,8 +13,11 @@ pub struct InterfaceStatus {
     pub status: String,
     /// Access VLAN number, `trunk`, `routed`, `pvlan prom`, `123,1234`...
     pub vlan: String,
+    /// Duplex column (`a-full`, `full`, `auto`...), as printed.
     pub duplex: String,
+    /// Speed column (`a-1000`, `10G`, `auto`...), as printed.
     pub speed: String,
+    /// Type column (`10/100/1000BaseTX`, `SFP-10GBase-SR`...), when printed.
     pub media_type: Option<String>,
     /// Fibre-channel port mode (`NP`, `F`) from `fc2/1 is up  Port mode is NP`.
     pub fc_mode: Option<String>,
@@ -170,6 +174,7 @@ pub fn parse_interfaces_status(text: &str) -> Vec<InterfaceStatus> {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct IpInterface {
+    /// The interface as printed: the row's key.
     pub interface: String,
     /// As printed: an address, `unassigned`, `unnumbered`, or `a.b.c.d/nn` (EOS).
     pub ip_address: String,
@@ -179,10 +184,13 @@ pub struct IpInterface {
     pub protocol: String,
     /// NX-OS link state (`link-up`).
     pub link: Option<String>,
+    /// VRF the interface is in, where printed (NX-OS per-VRF tables, the XR column).
     pub vrf: Option<String>,
     /// IOS `OK?` and `Method` columns.
     pub ok: Option<String>,
+    /// How the address was set (`manual`, `DHCP`, `NVRAM`, `unset`).
     pub method: Option<String>,
+    /// MTU, where the output carries it (EOS).
     pub mtu: Option<u32>,
 }
 

@@ -6,10 +6,15 @@ use serde::{Deserialize, Serialize};
 /// One `NAME:/DESCR:` + `PID:/VID:/SN:` pair.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct InventoryItem {
+    /// `NAME:`, which part of the device this is (`Chassis`, `Slot 1`...).
     pub name: String,
+    /// `DESCR:`, the part's description.
     pub description: Option<String>,
+    /// `PID:`, the orderable product id (the model).
     pub pid: Option<String>,
+    /// `VID:`, the hardware version.
     pub vid: Option<String>,
+    /// `SN:`, the part's serial: ties modules and stack members to their box.
     pub serial: Option<String>,
 }
 

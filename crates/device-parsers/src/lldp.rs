@@ -11,14 +11,17 @@ use serde::{Deserialize, Serialize};
 pub struct LldpNeighbor {
     /// Our port. Some IOS releases do not print it (`None` then).
     pub local_interface: Option<String>,
+    /// `Chassis id:` (often a MAC): identifies the neighbour without a name.
     pub chassis_id: Option<String>,
     /// `Port id:` (often the remote interface name, sometimes a MAC or number).
     pub port_id: Option<String>,
+    /// `Port Description:`, the remote port's description.
     pub port_description: Option<String>,
     /// `System Name:` as printed.
     pub system_name: Option<String>,
     /// Normalised system name (or chassis id if no name was advertised).
     pub name: Option<String>,
+    /// `System Description:`: vendor, model and software for the inventory.
     pub system_description: Option<String>,
     /// Supported capabilities.
     pub system_capabilities: Vec<Capability>,
@@ -26,13 +29,19 @@ pub struct LldpNeighbor {
     pub capabilities: Vec<Capability>,
     /// Enabled capabilities as printed.
     pub capabilities_raw: Option<String>,
+    /// Advertised management addresses: where to walk next.
     pub management_addresses: Vec<String>,
+    /// `Vlan ID:` (port VLAN), when advertised.
     pub vlan_id: Option<u32>,
+    /// `Time remaining:` in seconds: how fresh the entry is.
     pub time_remaining: Option<u32>,
     /// LLDP-MED inventory (phones, APs).
     pub manufacturer: Option<String>,
+    /// LLDP-MED model name.
     pub model: Option<String>,
+    /// LLDP-MED serial number.
     pub serial: Option<String>,
+    /// LLDP-MED software revision.
     pub software_revision: Option<String>,
 }
 

@@ -329,8 +329,11 @@ fn format_ipv6(ip: std::net::Ipv6Addr) -> String {
 /// description string.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PlatformInfo {
+    /// The string as given, kept for display when vendor or model is unknown.
     pub raw: String,
+    /// Vendor name, normalised (`Cisco`, `Arista`...).
     pub vendor: Option<String>,
+    /// Model, as far as the string names one.
     pub model: Option<String>,
 }
 

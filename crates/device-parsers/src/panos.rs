@@ -6,25 +6,45 @@ use serde::{Deserialize, Serialize};
 /// PAN-OS `show system info`: `key: value` lines.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PanosSystemInfo {
+    /// `hostname:`, the device's name.
     pub hostname: Option<String>,
+    /// `ip-address:`, the management address.
     pub ip_address: Option<String>,
+    /// `netmask:` of the management address.
     pub netmask: Option<String>,
+    /// `default-gateway:` of the management interface.
     pub default_gateway: Option<String>,
+    /// `ipv6-address:` of the management interface.
     pub ipv6_address: Option<String>,
+    /// `mac-address:` of the management interface.
     pub mac_address: Option<String>,
+    /// `uptime:` as printed.
     pub uptime: Option<String>,
+    /// `uptime:` in seconds, for sorting and comparing.
     pub uptime_seconds: Option<u64>,
+    /// `family:` (e.g. `vm`, `3200`).
     pub family: Option<String>,
+    /// `model:`, e.g. `PA-3220`.
     pub model: Option<String>,
+    /// `serial:`, the device's unique id.
     pub serial: Option<String>,
+    /// `sw-version:`, PAN-OS release.
     pub sw_version: Option<String>,
+    /// `app-version:`, the App-ID content version.
     pub app_version: Option<String>,
+    /// `threat-version:`, the threat content version.
     pub threat_version: Option<String>,
+    /// `vm-mode:`, the hypervisor of a VM-Series.
     pub vm_mode: Option<String>,
+    /// `vm-license:` of a VM-Series.
     pub vm_license: Option<String>,
+    /// `platform-family:`.
     pub platform_family: Option<String>,
+    /// `multi-vsys:` (`on`/`off`).
     pub multi_vsys: Option<String>,
+    /// `operational-mode:` (`normal`, `FIPS-CC`...).
     pub operational_mode: Option<String>,
+    /// `vpn-disable-mode:`.
     pub vpn_disable_mode: Option<String>,
 }
 
@@ -75,23 +95,34 @@ pub fn parse_panos_system_info(text: &str) -> PanosSystemInfo {
 pub struct PanosHaMember {
     /// `active`, `passive`, `active-primary`, `suspended`, `non-functional`...
     pub state: Option<String>,
+    /// HA mode this member reports (`Active-Passive`...).
     pub mode: Option<String>,
+    /// Election priority.
     pub priority: Option<String>,
+    /// Management address: where to reach this member.
     pub management_ip: Option<String>,
+    /// Serial: ties the member to its device record.
     pub serial: Option<String>,
+    /// Model.
     pub model: Option<String>,
+    /// Software version, to spot members out of step.
     pub version: Option<String>,
 }
 
 /// PAN-OS `show high-availability state`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PanosHaState {
+    /// HA is configured (`Enabled: yes`); false means a standalone firewall.
     pub enabled: bool,
+    /// HA mode (`Active-Passive`, `Active-Active`).
     pub mode: Option<String>,
+    /// This firewall's side.
     pub local: PanosHaMember,
+    /// The other firewall's side.
     pub peer: PanosHaMember,
     /// Peer `Connection status` (`up` / `down`).
     pub peer_connection: Option<String>,
+    /// Running-config sync state (`synchronized`...).
     pub running_sync: Option<String>,
 }
 

@@ -8,12 +8,15 @@ use std::sync::LazyLock;
 /// One stack member.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct StackMember {
+    /// Member number (`Switch#`): the member's key in the stack.
     pub switch: u32,
     /// `Active`, `Standby`, `Member`, `Master`...
     pub role: String,
     /// MAC as printed (`04bd.9715.5140`).
     pub mac_address: String,
+    /// Election priority.
     pub priority: Option<u32>,
+    /// Hardware version (`H/W Version`).
     pub hw_version: Option<String>,
     /// `Ready`, `Provisioned`, `Unprovisioned`, `V-Mismatch`...
     pub state: String,
@@ -21,8 +24,11 @@ pub struct StackMember {
     pub current: bool,
     /// Stack port 1/2 status and neighbour (detail only).
     pub stack_port1: Option<String>,
+    /// Stack port 2 status (detail only).
     pub stack_port2: Option<String>,
+    /// Member on stack port 1 (detail only).
     pub neighbor1: Option<String>,
+    /// Member on stack port 2 (detail only).
     pub neighbor2: Option<String>,
 }
 

@@ -9,12 +9,15 @@ use serde::{Deserialize, Serialize};
 pub struct NeighborSummary {
     /// Device ID as printed (may be truncated by the device on LLDP).
     pub device_id: String,
+    /// Normalised name, for identity matching against the detail output.
     pub name: String,
     /// Our port as printed (`Gig 1/0/10`, `Eth1/1`, `Gi1/0/7`).
     pub local_interface: String,
+    /// Holdtime in seconds: how fresh the entry is.
     pub holdtime: Option<u32>,
     /// Capability letters as printed (`R S I`, `B,R`, `BR`).
     pub capabilities_raw: Option<String>,
+    /// Capabilities parsed from the letters.
     pub capabilities: Vec<Capability>,
     /// CDP only.
     pub platform: Option<String>,

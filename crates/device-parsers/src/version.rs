@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 pub struct ShowVersion {
     /// Detected OS family (see [`detect_platform`]).
     pub platform: Option<Platform>,
+    /// The device's own name (`<name> uptime is`, `Device name:`).
     pub hostname: Option<String>,
     /// Software version, e.g. `15.2(4)E7`, `16.9.3`, `9.3(9)`.
     pub version: Option<String>,
@@ -25,16 +26,23 @@ pub struct ShowVersion {
     pub serials: Vec<String>,
     /// Base MAC address of every stack member (canonical colon form).
     pub mac_addresses: Vec<String>,
+    /// Uptime as printed.
     pub uptime: Option<String>,
+    /// Uptime in seconds, for sorting and comparing.
     pub uptime_seconds: Option<u64>,
     /// `System image file is "..."` / NX-OS `image file is:` value.
     pub image: Option<String>,
     /// Image name in parentheses on the banner, e.g. `C2960-LANBASEK9-M`.
     pub software_image: Option<String>,
+    /// Why it last reloaded, as printed.
     pub reload_reason: Option<String>,
+    /// When it last restarted, as printed.
     pub restarted: Option<String>,
+    /// Configuration register (IOS), e.g. `0x2102`.
     pub config_register: Option<String>,
+    /// ROM monitor / bootstrap version.
     pub rommon: Option<String>,
+    /// BIOS version (NX-OS).
     pub bios: Option<String>,
     /// `fc1` style release tag from the banner.
     pub release: Option<String>,

@@ -6,7 +6,9 @@ use std::sync::LazyLock;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Vlan {
+    /// The VLAN number: the row's key.
     pub vlan_id: u32,
+    /// The VLAN's name as configured.
     pub name: String,
     /// `active`, `act/unsup`, `suspended`, `act/lshut`...
     pub status: String,

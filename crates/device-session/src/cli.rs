@@ -45,25 +45,34 @@ const RECENT_CANDIDATES: usize = 64;
 /// The result of one command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
+    /// The command as sent, so a result can be told apart from its neighbours.
     pub command: String,
     /// What the device printed, echo and trailing prompt removed, `\n` line ends.
     pub text: String,
     /// The device printed one of the platform's error markers.
     pub rejected: bool,
+    /// From sending the command to its prompt, for reports and slow-device warnings.
     pub duration: Duration,
 }
 
-pub(crate) struct Cli {
+pub(crate) struct CliEngine {
+    /// The byte stream to the device (SSH channel, telnet, or a caller's stream).
     io: BoxIo,
+    /// Bytes read but not yet consumed by a step (bounded by `max_output`).
     buf: Vec<u8>,
+    /// Who every error from this engine is about.
     pub device: DeviceLabel,
+    /// The learned prompt (the device's name as literal text), once known.
     pub prompt: Option<Prompt>,
+    /// The platform's prompts, paging commands, error markers and goodbye.
     pub profile: &'static Profile,
     /// Line terminator for what we send: `\n` on an SSH pty, `\r\n` on telnet.
     pub newline: &'static str,
     /// The last prompt line seen, to know the mode (`>`, `#`, `(config)`).
     pub last_prompt: String,
+    /// Paging was turned off; when false `--More--` is answered while reading.
     pub paging_disabled: bool,
+    /// Cancelled by a forced shutdown: every read and write stops at once.
     pub kill: CancellationToken,
     /// Set after a command failed half-way: the stream position is unknown
     /// and further commands would read stale output.
@@ -77,14 +86,14 @@ pub(crate) struct Cli {
     pub scanned: u64,
 }
 
-impl Cli {
+impl CliEngine {
     pub fn new(
         io: BoxIo,
         device: DeviceLabel,
         newline: &'static str,
         kill: CancellationToken,
-    ) -> Cli {
-        Cli {
+    ) -> CliEngine {
+        CliEngine {
             io,
             buf: Vec::new(),
             device,
@@ -695,7 +704,7 @@ mod tests {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         const TOTAL: usize = 4 << 20;
         let (client, mut device) = tokio::io::duplex(512);
-        let mut cli = Cli::new(
+        let mut cli = CliEngine::new(
             Box::new(client),
             DeviceLabel::new("t"),
             "\n",
@@ -734,7 +743,7 @@ mod tests {
     async fn output_is_capped() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let (client, mut device) = tokio::io::duplex(4096);
-        let mut cli = Cli::new(
+        let mut cli = CliEngine::new(
             Box::new(client),
             DeviceLabel::new("sw9"),
             "\n",

@@ -15,8 +15,11 @@ use std::time::Duration;
 /// what the caller typed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DeviceLabel {
+    /// The address really connected to, once resolved: the registry's key.
     pub addr: Option<SocketAddr>,
+    /// The caller's name for the device, or the one learned from its prompt.
     pub name: Option<String>,
+    /// What the caller typed (name or address), for errors before resolution.
     pub host: String,
 }
 

@@ -39,7 +39,10 @@
 //!
 //! Every network await has its own deadline (connect, banner, auth, first
 //! prompt, each command, goodbye) and fails with a [`SessionError`] naming
-//! the device and the step.
+//! the device and the step. A target given as a name is resolved by the
+//! registry's [`Resolver`] within the connect deadline: each lookup on a
+//! detached thread (never tokio's blocking pool, so a stuck one cannot hold
+//! the runtime's shutdown), with a bounded number in flight.
 //!
 //! # Example
 //!
@@ -74,6 +77,7 @@ mod known_hosts;
 mod options;
 pub mod profile;
 mod registry;
+mod resolve;
 mod session;
 mod telnet;
 mod transport;
@@ -85,6 +89,7 @@ pub use options::{
     Transports,
 };
 pub use registry::{Counters, Leak, Registry, ShutdownReport};
+pub use resolve::{Lookup, Resolver};
 pub use session::{Session, SessionInfo};
 pub use telnet::TelnetStream;
 pub use transport::TransportKind;

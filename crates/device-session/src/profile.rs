@@ -17,6 +17,7 @@ use std::sync::LazyLock;
 /// The per-platform facts the session needs.
 #[derive(Debug)]
 pub struct Profile {
+    /// The platform these facts are for; `None` is the generic profile.
     pub platform: Option<Platform>,
     /// Sent after login to stop the device paging output. A rejected one is
     /// tolerated: `--More--` is then handled by sending a space.

@@ -10,6 +10,7 @@
 
 use crate::error::{DeviceLabel, SessionError};
 use crate::options::{Credentials, OpenOptions, Target, Transports};
+use crate::resolve::Resolver;
 use crate::session::{self, Session, SessionInfo};
 use crate::transport::{self, Conn, TransportKind};
 use std::collections::HashMap;
@@ -25,11 +26,17 @@ use tokio_util::task::TaskTracker;
 /// force_closed + open_now` always holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
+    /// Sessions registered over the registry's life.
     pub opened: u64,
+    /// Sessions released after a goodbye the device answered in time.
     pub closed_gracefully: u64,
+    /// Sessions released by dropping the socket (drop, kill, late goodbye).
     pub force_closed: u64,
+    /// Opens that failed or were refused before registration.
     pub failed_opens: u64,
+    /// Sessions registered and not yet released; 0 at the end of every run.
     pub open_now: u64,
+    /// Most sessions open at once, to check the caller's concurrency limit.
     pub peak_concurrent: u64,
     /// Releases of a session that was already released. Must stay 0; it is
     /// counted rather than asserted so tests of other tasks can see it.
@@ -39,8 +46,11 @@ pub struct Counters {
 /// A session the leak check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leak {
+    /// The address the leaked session is connected to.
     pub addr: SocketAddr,
+    /// Its name, if known, for the report.
     pub name: Option<String>,
+    /// How long it has been open.
     pub age: Duration,
 }
 
@@ -53,24 +63,33 @@ pub struct ShutdownReport {
     /// Sessions still registered after the force close (always 0 unless
     /// a connection task ignored cancellation, which would be a bug).
     pub still_open: u64,
+    /// How long the shutdown took (bounded by `grace` plus local work).
     pub elapsed: Duration,
+    /// The counters after shutdown, for the caller's own accounting.
     pub counters: Counters,
 }
 
 struct Entry {
+    /// The address the session really connected to.
     addr: SocketAddr,
+    /// The device's name, for leak reports.
     name: Option<String>,
+    /// When it was registered, for the leak check's age.
     opened_at: Instant,
 }
 
 #[derive(Default)]
 struct State {
+    /// Set by `shutdown`: new opens and registrations are refused.
     shutting_down: bool,
+    /// The counters, updated under the same lock as `live`.
     counters: Counters,
+    /// Every registered session by lease id.
     live: HashMap<u64, Entry>,
 }
 
 struct Inner {
+    /// Counters and live sessions, behind one lock.
     state: Mutex<State>,
     /// Shutdown phase 1: sessions say goodbye.
     goodbye: CancellationToken,
@@ -78,12 +97,16 @@ struct Inner {
     kill: CancellationToken,
     /// Every connection task and every open in flight.
     tracker: TaskTracker,
+    /// The next lease id.
     next_id: AtomicU64,
+    /// Turns target names into addresses within the connect deadline.
+    resolver: Resolver,
 }
 
 /// Cheap to clone; all clones are the same registry.
 #[derive(Clone)]
 pub struct Registry {
+    /// Shared by every clone: all clones are the same registry.
     inner: Arc<Inner>,
 }
 
@@ -102,7 +125,15 @@ impl std::fmt::Debug for Registry {
 }
 
 impl Registry {
+    /// A registry that resolves names with the system resolver
+    /// ([`Resolver::system`]).
     pub fn new() -> Self {
+        Self::with_resolver(Resolver::system())
+    }
+
+    /// A registry that resolves target names with `resolver` (each lookup
+    /// still bounded by the connect deadline).
+    pub fn with_resolver(resolver: Resolver) -> Self {
         Registry {
             inner: Arc::new(Inner {
                 state: Mutex::new(State::default()),
@@ -110,6 +141,7 @@ impl Registry {
                 kill: CancellationToken::new(),
                 tracker: TaskTracker::new(),
                 next_id: AtomicU64::new(1),
+                resolver,
             }),
         }
     }
@@ -230,9 +262,16 @@ impl Registry {
             || (opts.transports == Transports::Auto && opts.telnet_fallback);
         let mut ssh_err = None;
         if try_ssh {
-            let addr = transport::resolve(&target.host, target.ssh_port, t.connect, device).await?;
+            let addr = transport::resolve(
+                &self.inner.resolver,
+                &target.host,
+                target.ssh_port,
+                t.connect,
+                device,
+            )
+            .await?;
             let dev = device.clone().with_addr(addr);
-            match open_and_prepare(Via::Ssh, addr, &dev, creds, opts, &kill).await {
+            match open_and_prepare(Dial::Ssh, addr, &dev, creds, opts, &kill).await {
                 Ok(c) => return Ok(c),
                 Err(e) if try_telnet && e.allows_telnet_fallback() => {
                     tracing::info!(device = %dev, error = %e, "SSH not available; trying telnet");
@@ -241,9 +280,16 @@ impl Registry {
                 Err(e) => return Err(e),
             }
         }
-        let addr = transport::resolve(&target.host, target.telnet_port, t.connect, device).await?;
+        let addr = transport::resolve(
+            &self.inner.resolver,
+            &target.host,
+            target.telnet_port,
+            t.connect,
+            device,
+        )
+        .await?;
         let dev = device.clone().with_addr(addr);
-        match open_and_prepare(Via::Telnet, addr, &dev, creds, opts, &kill).await {
+        match open_and_prepare(Dial::Telnet, addr, &dev, creds, opts, &kill).await {
             Ok(c) => Ok(c),
             // Both refused: report the SSH attempt, it is what the user asked for first.
             Err(e) if e.allows_telnet_fallback() => Err(ssh_err.unwrap_or(e)),
@@ -304,7 +350,8 @@ impl Registry {
         }
         let _in_flight = self.inner.tracker.token();
         let attempt = async {
-            let mut cli = crate::cli::Cli::new(io, device.clone(), "\n", self.inner.kill.clone());
+            let mut cli =
+                crate::cli::CliEngine::new(io, device.clone(), "\n", self.inner.kill.clone());
             cli.max_output = opts.max_output_bytes;
             cli.learn_prompt(opts.timeouts.prompt, None).await?;
             let mut conn = Conn {
@@ -360,7 +407,7 @@ impl Registry {
 }
 
 async fn open_and_prepare(
-    kind: Via,
+    kind: Dial,
     addr: SocketAddr,
     dev: &DeviceLabel,
     creds: &Credentials,
@@ -368,8 +415,8 @@ async fn open_and_prepare(
     kill: &CancellationToken,
 ) -> Result<Conn, SessionError> {
     let mut conn = match kind {
-        Via::Ssh => transport::open_ssh(addr, dev, creds, opts, kill).await?,
-        Via::Telnet => transport::open_telnet(addr, dev, creds, opts, kill).await?,
+        Dial::Ssh => transport::open_ssh(addr, dev, creds, opts, kill).await?,
+        Dial::Telnet => transport::open_telnet(addr, dev, creds, opts, kill).await?,
     };
     transport::prepare(&mut conn, creds, opts).await?;
     Ok(conn)
@@ -377,7 +424,7 @@ async fn open_and_prepare(
 
 /// The transports `open` can dial itself.
 #[derive(Clone, Copy)]
-enum Via {
+enum Dial {
     Ssh,
     Telnet,
 }
@@ -385,8 +432,11 @@ enum Via {
 /// Proof of registration. Released exactly once: explicitly after a
 /// goodbye, or as forced by `Drop`.
 pub(crate) struct Lease {
+    /// The registry to release the entry from.
     registry: Registry,
+    /// The entry this lease holds.
     id: u64,
+    /// Set by an explicit release, so `Drop` does not release again.
     released: bool,
 }
 

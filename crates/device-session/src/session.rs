@@ -28,14 +28,17 @@ pub struct SessionInfo {
     pub addr: SocketAddr,
     /// The caller's name for it, else the hostname from the prompt.
     pub name: Option<String>,
+    /// The platform detected or given; selects the profile used for every command.
     pub platform: Option<Platform>,
     /// The prompt line after login and preparation, e.g. `sw1#`.
     pub prompt: String,
+    /// How the session is carried (SSH, telnet, caller's stream), for reports.
     pub transport: TransportKind,
     /// False if a paging-off command was rejected (`--More--` is then answered).
     pub paging_disabled: bool,
     /// The `show version` output, when it was read to detect the platform.
     pub show_version: Option<String>,
+    /// The label every error about this session carries.
     pub device: DeviceLabel,
     /// The SSH connection needed the legacy algorithm lists (SHA-1 key
     /// exchange, `ssh-rsa`, CBC, SHA-1 MACs): worth reporting, the device
@@ -62,10 +65,15 @@ pub(crate) enum Request {
 /// force-closes the connection (counted by the registry as forced).
 #[derive(Debug)]
 pub struct Session {
+    /// Requests to the connection task that owns the socket.
     tx: mpsc::Sender<Request>,
+    /// What was learned at open, readable without a round trip.
     info: SessionInfo,
+    /// The registry the session is leased from (keeps it alive).
     registry: Registry,
+    /// Deadlines for each request, from the open options.
     timeouts: Timeouts,
+    /// Why the connection task ended on its own, if it did, for the next call's error.
     ended: EndReason,
 }
 

@@ -48,18 +48,24 @@ enum State {
 }
 
 pub struct TelnetStream<S> {
+    /// The TCP stream (or any byte stream) carrying telnet.
     inner: S,
+    /// Where the parser is inside an IAC sequence, across reads.
     state: State,
     /// Options we agreed to perform (WILL sent) / asked the peer to perform (DO sent).
     local_on: [bool; 256],
+    /// Options we asked the peer to perform (DO sent), as for `local_on`.
     remote_on: [bool; 256],
     /// Options we already refused: a peer that asks again gets silence, so
     /// two implementations can never ping-pong a refusal.
     local_refused: [bool; 256],
+    /// The peer's options we already refused (DONT sent), as for `local_refused`.
     remote_refused: [bool; 256],
+    /// The subnegotiation being read (bounded at 256 bytes).
     sub: Vec<u8>,
     /// Negotiation replies and escaped user data not yet written to `inner`.
     out: Vec<u8>,
+    /// Read buffer for bytes from `inner` before IAC handling.
     raw: Box<[u8]>,
 }
 

@@ -5,18 +5,20 @@
 //! registered yet. If any step fails, the partly built connection is dropped
 //! on the spot (RAII), so a failed open can never leak a socket.
 
-use crate::cli::{BoxIo, Cli, LoginStage};
+use crate::cli::{BoxIo, CliEngine, LoginStage};
 use crate::error::{DeviceLabel, SessionError, Step};
 use crate::known_hosts::{self, HostKeyError};
 use crate::options::{Credentials, HostKeyPolicy, LegacySsh, OpenOptions};
 use crate::profile::{self, Prompt};
+use crate::resolve::{ResolveError, Resolver};
 use crate::telnet::TelnetStream;
 use russh::client;
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::{Preferred, cipher, kex, mac};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -46,10 +48,15 @@ impl std::fmt::Display for TransportKind {
 /// SSH connection handle when there is one (it must outlive the channel and
 /// be told to disconnect).
 pub(crate) struct Conn {
-    pub cli: Cli,
+    /// The prompt/command engine over the byte stream.
+    pub cli: CliEngine,
+    /// The SSH connection handle: must outlive the channel and be told to disconnect.
     pub ssh: Option<client::Handle<SshHandler>>,
+    /// Which transport carried the login, for `SessionInfo`.
     pub kind: TransportKind,
+    /// The address really connected to: the registry key.
     pub addr: SocketAddr,
+    /// The `show version` output, when it was read to detect the platform.
     pub show_version: Option<String>,
     /// The SSH connection needed algorithms only the legacy lists offer.
     pub legacy_crypto: bool,
@@ -103,8 +110,10 @@ impl Conn {
     }
 }
 
-/// Resolves the host once; the first address is the canonical key.
+/// Resolves the host once, through `resolver` and within `budget`; the first
+/// address is the canonical key.
 pub(crate) async fn resolve(
+    resolver: &Resolver,
     host: &str,
     port: u16,
     budget: Duration,
@@ -113,20 +122,23 @@ pub(crate) async fn resolve(
     if let Ok(ip) = host.parse::<std::net::IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }
-    match timeout(budget, tokio::net::lookup_host((host, port))).await {
-        Err(_) => Err(SessionError::Timeout {
+    match resolver.lookup(host, port, budget).await {
+        Err(ResolveError::TimedOut) => Err(SessionError::Timeout {
             device: device.clone(),
             step: Step::Connect,
             after: budget,
         }),
-        Ok(Err(e)) => Err(SessionError::Unreachable {
+        Err(ResolveError::Failed(e)) => Err(SessionError::Unreachable {
             device: device.clone(),
             reason: format!("cannot resolve {host:?}: {e}"),
         }),
-        Ok(Ok(mut addrs)) => addrs.next().ok_or_else(|| SessionError::Unreachable {
-            device: device.clone(),
-            reason: format!("{host:?} resolves to no address"),
-        }),
+        Ok(addrs) => addrs
+            .into_iter()
+            .next()
+            .ok_or_else(|| SessionError::Unreachable {
+                device: device.clone(),
+                reason: format!("{host:?} resolves to no address"),
+            }),
     }
 }
 
@@ -171,8 +183,11 @@ impl From<russh::Error> for SshHandlerError {
 }
 
 pub(crate) struct SshHandler {
+    /// How to check the server's host key.
     policy: HostKeyPolicy,
+    /// The address the key is checked and recorded under in known_hosts.
     host: String,
+    /// The port, part of the known_hosts key when not 22.
     port: u16,
     /// Set when the negotiated algorithms include one only the legacy
     /// lists offer, for [`crate::Session::legacy_crypto`].
@@ -422,6 +437,8 @@ fn russh_error(device: &DeviceLabel, step: Step, e: russh::Error) -> SessionErro
     }
 }
 
+/// SSH to a logged-in CLI: handshake (with the legacy retry), authentication,
+/// a shell on a pty, the first prompt. Each step has its own deadline.
 pub(crate) async fn open_ssh(
     addr: SocketAddr,
     device: &DeviceLabel,
@@ -430,92 +447,8 @@ pub(crate) async fn open_ssh(
     kill: &CancellationToken,
 ) -> Result<Conn, SessionError> {
     let t = opts.timeouts;
-    let first = handshake(addr, device, opts, opts.legacy_ssh == LegacySsh::On).await;
-    let (mut handle, legacy_crypto) = match first {
-        Err(SessionError::LegacySshRequired { offered, .. })
-            if opts.legacy_ssh == LegacySsh::Auto =>
-        {
-            // Once per device: the same handshake with the legacy lists.
-            tracing::info!(device = %device, %offered, "device offers only legacy SSH algorithms; retrying with them");
-            handshake(addr, device, opts, true).await?
-        }
-        r => r?,
-    };
-
-    let auth = async {
-        if let Some(path) = &creds.key_file {
-            let pass = creds
-                .key_passphrase
-                .as_ref()
-                .map(|p| p.expose_secret().to_string());
-            let key = russh::keys::load_secret_key(path, pass.as_deref()).map_err(|e| {
-                SessionError::Protocol {
-                    device: device.clone(),
-                    step: Step::Auth,
-                    detail: format!("cannot load key {}: {e}", path.display()),
-                }
-            })?;
-            let hash = handle
-                .best_supported_rsa_hash()
-                .await
-                .map_err(|e| russh_error(device, Step::Auth, e))?
-                .flatten();
-            let r = handle
-                .authenticate_publickey(
-                    &creds.username,
-                    PrivateKeyWithHashAlg::new(Arc::new(key), hash),
-                )
-                .await
-                .map_err(|e| russh_error(device, Step::Auth, e))?;
-            if r.success() {
-                return Ok(());
-            }
-        }
-        if let Some(pw) = &creds.password {
-            let r = handle
-                .authenticate_password(&creds.username, pw.expose_secret())
-                .await
-                .map_err(|e| russh_error(device, Step::Auth, e))?;
-            if r.success() {
-                return Ok(());
-            }
-            if let russh::client::AuthResult::Failure {
-                remaining_methods, ..
-            } = &r
-                && remaining_methods.contains(&russh::MethodKind::KeyboardInteractive)
-            {
-                // Devices (and sshd with PAM) that only take the password
-                // through keyboard-interactive: answer every prompt with it.
-                let mut resp = handle
-                    .authenticate_keyboard_interactive_start(&creds.username, None)
-                    .await
-                    .map_err(|e| russh_error(device, Step::Auth, e))?;
-                for _ in 0..4 {
-                    match resp {
-                        client::KeyboardInteractiveAuthResponse::Success => return Ok(()),
-                        client::KeyboardInteractiveAuthResponse::Failure { .. } => break,
-                        client::KeyboardInteractiveAuthResponse::InfoRequest {
-                            prompts, ..
-                        } => {
-                            let answers = prompts
-                                .iter()
-                                .map(|_| pw.expose_secret().to_string())
-                                .collect();
-                            resp = handle
-                                .authenticate_keyboard_interactive_respond(answers)
-                                .await
-                                .map_err(|e| russh_error(device, Step::Auth, e))?;
-                        }
-                    }
-                }
-            }
-        }
-        Err(SessionError::AuthFailed {
-            device: device.clone(),
-            user: creds.username.clone(),
-        })
-    };
-    match timeout(t.auth, auth).await {
+    let (mut handle, legacy_crypto) = handshake_per_policy(addr, device, opts).await?;
+    match timeout(t.auth, authenticate(&mut handle, device, creds)).await {
         Err(_) => {
             return Err(SessionError::Timeout {
                 device: device.clone(),
@@ -525,26 +458,9 @@ pub(crate) async fn open_ssh(
         }
         Ok(r) => r?,
     }
-
-    let shell = async {
-        let ch = handle.channel_open_session().await?;
-        ch.request_pty(false, "vt100", 511, 24, 0, 0, &[]).await?;
-        ch.request_shell(false).await?;
-        Ok::<_, russh::Error>(ch)
-    };
-    let channel = match timeout(t.prompt, shell).await {
-        Err(_) => {
-            return Err(SessionError::Timeout {
-                device: device.clone(),
-                step: Step::Prompt,
-                after: t.prompt,
-            });
-        }
-        Ok(Err(e)) => return Err(russh_error(device, Step::Prompt, e)),
-        Ok(Ok(c)) => c,
-    };
+    let channel = open_shell(&handle, device, t.prompt).await?;
     let io: BoxIo = Box::new(channel.into_stream());
-    let mut cli = Cli::new(io, device.clone(), "\n", kill.clone());
+    let mut cli = CliEngine::new(io, device.clone(), "\n", kill.clone());
     cli.max_output = opts.max_output_bytes;
     cli.learn_prompt(t.prompt, None).await?;
     Ok(Conn {
@@ -557,6 +473,164 @@ pub(crate) async fn open_ssh(
     })
 }
 
+/// The handshake with the algorithm lists [`OpenOptions::legacy_ssh`] asks
+/// for; under `Auto`, a device that offers only legacy algorithms gets one
+/// more handshake with the legacy lists.
+async fn handshake_per_policy(
+    addr: SocketAddr,
+    device: &DeviceLabel,
+    opts: &OpenOptions,
+) -> Result<(client::Handle<SshHandler>, bool), SessionError> {
+    let first = handshake(addr, device, opts, opts.legacy_ssh == LegacySsh::On).await;
+    match first {
+        Err(SessionError::LegacySshRequired { offered, .. })
+            if opts.legacy_ssh == LegacySsh::Auto =>
+        {
+            // Once per device: the same handshake with the legacy lists.
+            tracing::info!(device = %device, %offered, "device offers only legacy SSH algorithms; retrying with them");
+            handshake(addr, device, opts, true).await
+        }
+        r => r,
+    }
+}
+
+/// The key file first (if any), then the password (through
+/// keyboard-interactive when that is all the device takes).
+async fn authenticate(
+    handle: &mut client::Handle<SshHandler>,
+    device: &DeviceLabel,
+    creds: &Credentials,
+) -> Result<(), SessionError> {
+    if let Some(path) = &creds.key_file
+        && authenticate_with_key(handle, device, creds, path).await?
+    {
+        return Ok(());
+    }
+    if let Some(pw) = &creds.password
+        && authenticate_with_password(handle, device, &creds.username, pw).await?
+    {
+        return Ok(());
+    }
+    Err(SessionError::AuthFailed {
+        device: device.clone(),
+        user: creds.username.clone(),
+    })
+}
+
+/// Public-key authentication with the key in `path`; `Ok(false)` when the
+/// device refused the key.
+async fn authenticate_with_key(
+    handle: &mut client::Handle<SshHandler>,
+    device: &DeviceLabel,
+    creds: &Credentials,
+    path: &Path,
+) -> Result<bool, SessionError> {
+    let pass = creds
+        .key_passphrase
+        .as_ref()
+        .map(|p| p.expose_secret().to_string());
+    let key = russh::keys::load_secret_key(path, pass.as_deref()).map_err(|e| {
+        SessionError::Protocol {
+            device: device.clone(),
+            step: Step::Auth,
+            detail: format!("cannot load key {}: {e}", path.display()),
+        }
+    })?;
+    let hash = handle
+        .best_supported_rsa_hash()
+        .await
+        .map_err(|e| russh_error(device, Step::Auth, e))?
+        .flatten();
+    let r = handle
+        .authenticate_publickey(
+            &creds.username,
+            PrivateKeyWithHashAlg::new(Arc::new(key), hash),
+        )
+        .await
+        .map_err(|e| russh_error(device, Step::Auth, e))?;
+    Ok(r.success())
+}
+
+/// Password authentication; `Ok(false)` when the device refused it.
+async fn authenticate_with_password(
+    handle: &mut client::Handle<SshHandler>,
+    device: &DeviceLabel,
+    user: &str,
+    pw: &SecretString,
+) -> Result<bool, SessionError> {
+    let r = handle
+        .authenticate_password(user, pw.expose_secret())
+        .await
+        .map_err(|e| russh_error(device, Step::Auth, e))?;
+    if r.success() {
+        return Ok(true);
+    }
+    if let russh::client::AuthResult::Failure {
+        remaining_methods, ..
+    } = &r
+        && remaining_methods.contains(&russh::MethodKind::KeyboardInteractive)
+    {
+        // Devices (and sshd with PAM) that only take the password
+        // through keyboard-interactive: answer every prompt with it.
+        return authenticate_keyboard_interactive(handle, device, user, pw).await;
+    }
+    Ok(false)
+}
+
+/// Keyboard-interactive with the password as the answer to every prompt, for
+/// at most four rounds; `Ok(false)` when the device refused it.
+async fn authenticate_keyboard_interactive(
+    handle: &mut client::Handle<SshHandler>,
+    device: &DeviceLabel,
+    user: &str,
+    pw: &SecretString,
+) -> Result<bool, SessionError> {
+    let mut resp = handle
+        .authenticate_keyboard_interactive_start(user, None)
+        .await
+        .map_err(|e| russh_error(device, Step::Auth, e))?;
+    for _ in 0..4 {
+        match resp {
+            client::KeyboardInteractiveAuthResponse::Success => return Ok(true),
+            client::KeyboardInteractiveAuthResponse::Failure { .. } => return Ok(false),
+            client::KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
+                let answers = prompts
+                    .iter()
+                    .map(|_| pw.expose_secret().to_string())
+                    .collect();
+                resp = handle
+                    .authenticate_keyboard_interactive_respond(answers)
+                    .await
+                    .map_err(|e| russh_error(device, Step::Auth, e))?;
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// A session channel with a pty and a shell, within `budget`.
+async fn open_shell(
+    handle: &client::Handle<SshHandler>,
+    device: &DeviceLabel,
+    budget: Duration,
+) -> Result<russh::Channel<client::Msg>, SessionError> {
+    let shell = async {
+        let ch = handle.channel_open_session().await?;
+        ch.request_pty(false, "vt100", 511, 24, 0, 0, &[]).await?;
+        ch.request_shell(false).await?;
+        Ok::<_, russh::Error>(ch)
+    };
+    match timeout(budget, shell).await {
+        Err(_) => Err(SessionError::Timeout {
+            device: device.clone(),
+            step: Step::Prompt,
+            after: budget,
+        }),
+        Ok(Err(e)) => Err(russh_error(device, Step::Prompt, e)),
+        Ok(Ok(c)) => Ok(c),
+    }
+}
+
 pub(crate) async fn open_telnet(
     addr: SocketAddr,
     device: &DeviceLabel,
@@ -567,7 +641,7 @@ pub(crate) async fn open_telnet(
     let t = opts.timeouts;
     let tcp = connect_tcp(addr, t.connect, device).await?;
     let io: BoxIo = Box::new(TelnetStream::new(tcp));
-    let mut cli = Cli::new(io, device.clone(), "\r\n", kill.clone());
+    let mut cli = CliEngine::new(io, device.clone(), "\r\n", kill.clone());
     cli.max_output = opts.max_output_bytes;
     let mut stage = cli.wait_login_stage(Step::Banner, t.banner).await?;
     let deadline = Instant::now() + t.auth;

@@ -17,7 +17,9 @@ const MAX_BODY: usize = 1 << 20;
 pub struct RetryPolicy {
     /// Total tries, including the first (1 = no retry).
     pub attempts: u32,
+    /// Wait before the second try; doubled for each try after it.
     pub initial_backoff: Duration,
+    /// Cap on the doubled wait, so a long policy does not stall for minutes.
     pub max_backoff: Duration,
 }
 
@@ -47,6 +49,7 @@ pub struct HubOptions {
     pub connect_timeout: Duration,
     /// Whole exchange: connect, send, and read the full reply.
     pub request_timeout: Duration,
+    /// Retries for the calls that are safe to repeat.
     pub retry: RetryPolicy,
     /// `config/set` is not repeated unless this is set: a partial write followed
     /// by a retry of a stale body could undo someone else's change.
@@ -84,9 +87,13 @@ pub fn http_client(opts: &HubOptions) -> reqwest::Client {
 /// A hub at one address. Cheap to clone: clones share the HTTP client's pool.
 #[derive(Clone, Debug)]
 pub struct Hub {
+    /// `http://host:port/`, the root every API path is joined to.
     base: reqwest::Url,
+    /// `host:port` as given, for messages and errors.
     host: String,
+    /// The shared pooled client (clones share its connections).
     http: reqwest::Client,
+    /// Timeouts and retries of every call.
     opts: HubOptions,
 }
 
@@ -95,12 +102,19 @@ pub struct Hub {
 pub struct HubInfo {
     /// Normalised MAC (`A1B2C3D4E5F6`): the hub's unique id.
     pub mac: Option<String>,
+    /// Sensor slots: with `num_actuators` and `is_ac`, what each push slot means.
     pub num_channels: u32,
+    /// Actuator slots (0 on hubs without actuators).
     pub num_actuators: u32,
+    /// Firmware version, as reported.
     pub version: Option<String>,
+    /// Mains powered; battery hubs report `battery_volts` and push a battery slot.
     pub is_ac: bool,
+    /// Battery voltage of a battery hub.
     pub battery_volts: Option<f64>,
+    /// The raw `hub` section, for fields not parsed here.
     pub hub: Value,
+    /// The raw `wifi` section (ip, ssid, ...), for fields not parsed here.
     pub wifi: Value,
 }
 
@@ -116,21 +130,30 @@ impl HubInfo {
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ActuatorStatus {
+    /// The actuator's slot number, as `actuator set` takes it.
     pub slot: u32,
     /// 1 = on.
     pub state: u8,
+    /// When it last ran (hub's clock, unix seconds), as reported.
     pub last_run: Option<i64>,
+    /// Start of its next scheduled window, as reported.
     pub next_window_start: Option<i64>,
+    /// End of its next scheduled window, as reported.
     pub next_window_end: Option<i64>,
+    /// Current draw now, in mA: tells a connected load from none.
     pub cur_ma: Option<f64>,
+    /// Typical current draw, in mA, as reported.
     pub typ_ma: Option<f64>,
+    /// The hub's error code for this actuator, if any.
     pub error: Option<i64>,
 }
 
 /// The config as read, with its detected format.
 #[derive(Clone, Debug, Serialize)]
 pub struct HubConfig {
+    /// Which firmware format it is; `None`: neither, so it cannot be modified.
     pub format: Option<ConfigFormat>,
+    /// The config exactly as returned, for backups and round trips.
     pub raw: Value,
 }
 

@@ -45,8 +45,11 @@ pub enum SetupChange {
 /// change are sent: `config/set` replaces each top-level object it is given.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SetupPlan {
+    /// The format the body is written in (that of the config read).
     pub format: ConfigFormat,
+    /// What to send to `config/set`: only the sections that change.
     pub body: Value,
+    /// What the body does, for the caller's report.
     pub change: SetupChange,
 }
 
@@ -54,78 +57,91 @@ pub struct SetupPlan {
 /// body and planning again yields the same body with `Updated`.
 pub fn plan_setup(cfg: &Value, api_key: &str, server_url: &str) -> Option<SetupPlan> {
     match detect_format(cfg)? {
-        ConfigFormat::Endpoints => {
-            let mut endpoints = cfg.get("endpoints")?.as_array()?.clone();
-            let url_of = |e: &Value| {
-                e.pointer("/config/url")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            };
-            let existing = endpoints
-                .iter()
-                .position(|e| url_of(e).as_deref() == Some(server_url))
-                .or_else(|| {
-                    endpoints
-                        .iter()
-                        .position(|e| e.get("name").and_then(Value::as_str) == Some(ENDPOINT_NAME))
-                });
-            let change = match existing {
-                Some(i) => {
-                    let ep = &mut endpoints[i];
-                    let id = ep.get("id").and_then(Value::as_u64).unwrap_or(0);
-                    if !ep.is_object() {
-                        *ep = json!({});
-                    }
-                    let obj = ep.as_object_mut()?;
-                    obj.insert("enabled".into(), json!(true));
-                    obj.insert("type".into(), json!("custom"));
-                    obj.entry("connection_method").or_insert(json!("wifi"));
-                    let config = obj.entry("config").or_insert(json!({}));
-                    if !config.is_object() {
-                        *config = json!({});
-                    }
-                    let c = config.as_object_mut()?;
-                    c.insert("api_key".into(), json!(api_key));
-                    c.insert("data_format".into(), json!("json"));
-                    c.insert("url".into(), json!(server_url));
-                    SetupChange::Updated { id }
-                }
-                None => {
-                    // max + 1, not len + 1: ids can have gaps.
-                    let id = endpoints
-                        .iter()
-                        .filter_map(|e| e.get("id").and_then(Value::as_u64))
-                        .max()
-                        .unwrap_or(0)
-                        + 1;
-                    endpoints.push(json!({
-                        "id": id,
-                        "name": ENDPOINT_NAME,
-                        "type": "custom",
-                        "enabled": true,
-                        "connection_method": "wifi",
-                        "config": {"api_key": api_key, "data_format": "json", "url": server_url},
-                    }));
-                    SetupChange::Added { id }
-                }
-            };
-            Some(SetupPlan {
-                format: ConfigFormat::Endpoints,
-                body: json!({"endpoints": endpoints}),
-                change,
-            })
-        }
-        ConfigFormat::Legacy => {
-            let mut hub: Map<String, Value> = cfg.get("hub")?.as_object()?.clone();
-            hub.insert("server_url".into(), json!(server_url));
-            hub.insert("server_type".into(), json!(3));
-            Some(SetupPlan {
-                format: ConfigFormat::Legacy,
-                body: json!({"api_key": api_key, "hub": hub}),
-                change: SetupChange::Legacy,
-            })
-        }
+        ConfigFormat::Endpoints => plan_endpoints(cfg, api_key, server_url),
+        ConfigFormat::Legacy => plan_legacy(cfg, api_key, server_url),
     }
+}
+
+/// Endpoints firmware: update our endpoint in place (same URL, else same
+/// name), or append one.
+fn plan_endpoints(cfg: &Value, api_key: &str, server_url: &str) -> Option<SetupPlan> {
+    let mut endpoints = cfg.get("endpoints")?.as_array()?.clone();
+    let url_of = |e: &Value| {
+        e.pointer("/config/url")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let existing = endpoints
+        .iter()
+        .position(|e| url_of(e).as_deref() == Some(server_url))
+        .or_else(|| {
+            endpoints
+                .iter()
+                .position(|e| e.get("name").and_then(Value::as_str) == Some(ENDPOINT_NAME))
+        });
+    let change = match existing {
+        Some(i) => update_endpoint(&mut endpoints[i], api_key, server_url)?,
+        None => append_endpoint(&mut endpoints, api_key, server_url),
+    };
+    Some(SetupPlan {
+        format: ConfigFormat::Endpoints,
+        body: json!({"endpoints": endpoints}),
+        change,
+    })
+}
+
+/// Points an existing endpoint at `server_url` with `api_key`, keeping its id
+/// and whatever else it holds.
+fn update_endpoint(ep: &mut Value, api_key: &str, server_url: &str) -> Option<SetupChange> {
+    let id = ep.get("id").and_then(Value::as_u64).unwrap_or(0);
+    if !ep.is_object() {
+        *ep = json!({});
+    }
+    let obj = ep.as_object_mut()?;
+    obj.insert("enabled".into(), json!(true));
+    obj.insert("type".into(), json!("custom"));
+    obj.entry("connection_method").or_insert(json!("wifi"));
+    let config = obj.entry("config").or_insert(json!({}));
+    if !config.is_object() {
+        *config = json!({});
+    }
+    let c = config.as_object_mut()?;
+    c.insert("api_key".into(), json!(api_key));
+    c.insert("data_format".into(), json!("json"));
+    c.insert("url".into(), json!(server_url));
+    Some(SetupChange::Updated { id })
+}
+
+/// Appends our endpoint under a fresh id.
+fn append_endpoint(endpoints: &mut Vec<Value>, api_key: &str, server_url: &str) -> SetupChange {
+    // max + 1, not len + 1: ids can have gaps.
+    let id = endpoints
+        .iter()
+        .filter_map(|e| e.get("id").and_then(Value::as_u64))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    endpoints.push(json!({
+        "id": id,
+        "name": ENDPOINT_NAME,
+        "type": "custom",
+        "enabled": true,
+        "connection_method": "wifi",
+        "config": {"api_key": api_key, "data_format": "json", "url": server_url},
+    }));
+    SetupChange::Added { id }
+}
+
+/// Legacy firmware: top-level `api_key`, `hub.server_url`, `hub.server_type`.
+fn plan_legacy(cfg: &Value, api_key: &str, server_url: &str) -> Option<SetupPlan> {
+    let mut hub: Map<String, Value> = cfg.get("hub")?.as_object()?.clone();
+    hub.insert("server_url".into(), json!(server_url));
+    hub.insert("server_type".into(), json!(3));
+    Some(SetupPlan {
+        format: ConfigFormat::Legacy,
+        body: json!({"api_key": api_key, "hub": hub}),
+        change: SetupChange::Legacy,
+    })
 }
 
 /// True when `cfg` shows the setup in effect (used to verify after `config/set`).

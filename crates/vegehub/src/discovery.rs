@@ -19,10 +19,15 @@ pub const SERVICE_TYPE: &str = "_vege._tcp.local.";
 pub struct Discovered {
     /// Instance name, e.g. `Vege_XX_XX`.
     pub name: String,
+    /// The full service instance name, unique on the network.
     pub fullname: String,
+    /// The advertised host name (`....local.`).
     pub hostname: String,
+    /// Advertised addresses; [`Discovered::address`] picks one.
     pub addresses: Vec<IpAddr>,
+    /// The HTTP API port.
     pub port: u16,
+    /// The TXT record, shown by `vegehub discover`.
     pub properties: BTreeMap<String, String>,
 }
 

@@ -5,6 +5,13 @@
 //! crate adds a CLI, a webhook listener, the simulator (`vegehub sim`, from the
 //! `vegehub-sim` crate) and an end-to-end `selftest`.
 //!
+//! # Features
+//!
+//! `cli` builds the `vegehub` binary (clap, tracing-subscriber, anyhow) and
+//! `sim` gives it the `sim` subcommand (the `vegehub-sim` crate); both are on
+//! by default. A program that only needs the client library depends on this
+//! crate with `default-features = false` and links neither.
+//!
 //! # Ownership and shutdown
 //!
 //! The rule this crate keeps: every connection it opens is closed on purpose,

@@ -1,12 +1,13 @@
 //! `vegehub`: the command line. Thin: parse, call the library, print.
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use vegehub::listen::{ListenOptions, PushEvent, PushListener};
@@ -20,14 +21,16 @@ use vegehub::{Hub, HubOptions, RetryPolicy, Transform};
     version,
     about = "Talk to a Vegetronix VegeHub (or simulate one)"
 )]
-struct Cli {
+struct Args {
+    /// Timeouts and retries, shared by every subcommand.
     #[command(flatten)]
     net: NetArgs,
+    /// What to do.
     #[command(subcommand)]
     cmd: Cmd,
 }
 
-#[derive(Args, Clone, Copy)]
+#[derive(clap::Args, Clone, Copy)]
 struct NetArgs {
     /// Request timeout in seconds (connect, send and full reply).
     #[arg(long, global = true, default_value = "10", value_name = "SECS", value_parser = secs)]
@@ -82,7 +85,7 @@ fn usage(e: impl Into<anyhow::Error>) -> anyhow::Error {
     Usage(e.into()).into()
 }
 
-#[derive(Args, Clone)]
+#[derive(clap::Args, Clone)]
 struct HostArg {
     /// Hub address: host, host:port or http://host:port.
     #[arg(long, env = "VEGEHUB_HOST")]
@@ -137,72 +140,83 @@ enum Cmd {
         host: HostArg,
     },
     /// Receive hub pushes (webhook) and print mapped values.
-    Listen {
-        /// Address to listen on; loopback unless told otherwise
-        /// (`--listen 0.0.0.0:8123` to receive from hubs on the network).
-        #[arg(long, default_value = "127.0.0.1:8123")]
-        listen: SocketAddr,
-        /// Require pushes to carry the key held in this environment variable
-        /// (the `api_key` the hub was set up with; others get 401).
-        #[arg(long, value_name = "VAR")]
-        key_env: Option<String>,
-        /// Connections served at once; more are refused (503, closed).
-        #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        max_connections: u32,
-        /// Seconds a client may take to send its request head.
-        #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
-        header_timeout: Duration,
-        /// Seconds a client may take to send its body.
-        #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
-        body_timeout: Duration,
-        /// Read the slot layout from this hub.
-        #[arg(long)]
-        hub: Option<String>,
-        /// Slot layout, when not read from a hub.
-        #[arg(long)]
-        channels: Option<u32>,
-        #[arg(long, default_value_t = 0)]
-        actuators: u32,
-        #[arg(long)]
-        battery: bool,
-        /// Also show analog inputs through this transform.
-        #[arg(long)]
-        transform: Option<Transform>,
-        /// One JSON object per push instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Listen(ListenArgs),
     /// Run a simulated hub until SIGINT/SIGTERM.
+    #[cfg(feature = "sim")]
     Sim(SimArgs),
     /// End-to-end check of a hub; restores what it changes.
-    Selftest {
-        /// Hub address; discovered over mDNS when omitted.
-        #[arg(long, env = "VEGEHUB_HOST")]
-        host: Option<String>,
-        /// Do not prompt (needed to run --actuators/--setup off a terminal).
-        #[arg(long, short = 'y')]
-        yes: bool,
-        /// Also switch actuator slot 0 on briefly and all off again.
-        #[arg(long)]
-        actuators: bool,
-        /// Also change the push target, then restore the backed-up config.
-        #[arg(long)]
-        setup: bool,
-        #[arg(long, default_value = "5", value_name = "SECS", value_parser = secs)]
-        discover_wait: Duration,
-        /// Where the setup test saves the hub's config before changing it.
-        #[arg(long, default_value = ".", value_name = "DIR")]
-        backup_dir: PathBuf,
-        /// Tries of the config restore, with backoff.
-        #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
-        restore_attempts: u32,
-        /// Most actuator slots the actuator test switches; a hub reporting
-        /// more fails the test before anything is switched.
-        #[arg(long, default_value_t = 64, value_name = "N")]
-        max_actuators: u32,
-        #[arg(long)]
-        json: bool,
-    },
+    Selftest(SelftestArgs),
+}
+
+#[derive(clap::Args)]
+struct ListenArgs {
+    /// Address to listen on; loopback unless told otherwise
+    /// (`--listen 0.0.0.0:8123` to receive from hubs on the network).
+    #[arg(long, default_value = "127.0.0.1:8123")]
+    listen: SocketAddr,
+    /// Require pushes to carry the key held in this environment variable
+    /// (the `api_key` the hub was set up with; others get 401).
+    #[arg(long, value_name = "VAR")]
+    key_env: Option<String>,
+    /// Connections served at once; more are refused (503, closed).
+    #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Seconds a client may take to send its request head.
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+    header_timeout: Duration,
+    /// Seconds a client may take to send its body.
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+    body_timeout: Duration,
+    /// Read the slot layout from this hub.
+    #[arg(long)]
+    hub: Option<String>,
+    /// Slot layout, when not read from a hub.
+    #[arg(long)]
+    channels: Option<u32>,
+    /// Actuator slots, with --channels.
+    #[arg(long, default_value_t = 0)]
+    actuators: u32,
+    /// A battery hub (a battery slot in pushes), with --channels.
+    #[arg(long)]
+    battery: bool,
+    /// Also show analog inputs through this transform.
+    #[arg(long)]
+    transform: Option<Transform>,
+    /// One JSON object per push instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct SelftestArgs {
+    /// Hub address; discovered over mDNS when omitted.
+    #[arg(long, env = "VEGEHUB_HOST")]
+    host: Option<String>,
+    /// Do not prompt (needed to run --actuators/--setup off a terminal).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Also switch actuator slot 0 on briefly and all off again.
+    #[arg(long)]
+    actuators: bool,
+    /// Also change the push target, then restore the backed-up config.
+    #[arg(long)]
+    setup: bool,
+    /// How long to wait for a hub over mDNS when --host is not given.
+    #[arg(long, default_value = "5", value_name = "SECS", value_parser = secs)]
+    discover_wait: Duration,
+    /// Where the setup test saves the hub's config before changing it.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    backup_dir: PathBuf,
+    /// Tries of the config restore, with backoff.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    restore_attempts: u32,
+    /// Most actuator slots the actuator test switches; a hub reporting
+    /// more fails the test before anything is switched.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    max_actuators: u32,
+    /// One JSON object per result instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -253,14 +267,19 @@ enum ActuatorCmd {
     },
 }
 
-#[derive(Args)]
+#[cfg(feature = "sim")]
+#[derive(clap::Args)]
 struct SimArgs {
+    /// Address the simulated hub serves on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Config format the simulated firmware speaks.
     #[arg(long, default_value = "endpoints")]
     firmware: vegehub_sim::Firmware,
+    /// Sensor slots.
     #[arg(long, default_value_t = 4)]
     channels: u32,
+    /// Actuator slots.
     #[arg(long, default_value_t = 1)]
     actuators: u32,
     /// A battery hub (is_ac = 0, battery slot in pushes).
@@ -281,10 +300,9 @@ struct SimArgs {
     faults: Option<String>,
 }
 
-fn main() -> std::process::ExitCode {
-    use std::process::ExitCode;
+fn main() -> ExitCode {
     // Parse errors (and bad values, see `secs`) exit 2; --help and --version 0.
-    let cli = match Cli::try_parse() {
+    let args = match Args::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -306,7 +324,7 @@ fn main() -> std::process::ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = rt.block_on(run(cli));
+    let result = rt.block_on(run(args));
     // Name lookups run on detached threads (vegehub::resolve), but a stray
     // blocking task must not hold the exit either.
     rt.shutdown_timeout(Duration::from_millis(200));
@@ -326,53 +344,61 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// Cancelled on the first SIGINT or SIGTERM.
-fn shutdown_signal() -> CancellationToken {
-    shutdown_signals().0
+/// Ctrl-C and SIGTERM as cancellation: the one place that handles them, for
+/// every subcommand that stops cleanly (the one-shot ones keep the default
+/// action, so a Ctrl-C at a prompt or a blocking read still ends them).
+struct Shutdown {
+    /// Cancelled on the first SIGINT or SIGTERM: stop and clean up.
+    stop: CancellationToken,
+    /// Cancelled on the next one: cut the cleanup that `stop` started short.
+    abort: CancellationToken,
 }
 
-/// The first token is cancelled on the first SIGINT or SIGTERM, the second on
-/// the next one (to stop a cleanup that the first one started). The handlers
-/// are installed before this returns, so a signal right after a "ready" line
-/// is never lost to the default action.
-fn shutdown_signals() -> (CancellationToken, CancellationToken) {
-    let (first, second) = (CancellationToken::new(), CancellationToken::new());
-    let (f, s) = (first.clone(), second.clone());
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut int = signal(SignalKind::interrupt()).ok();
-        let mut term = signal(SignalKind::terminate()).ok();
-        tokio::spawn(async move {
-            for token in [f, s] {
-                let int_recv = async {
-                    match int.as_mut() {
-                        Some(i) => i.recv().await,
-                        None => std::future::pending().await,
+impl Shutdown {
+    /// Installs the handlers before it returns, so a signal right after a
+    /// "ready" line is never lost to the default action.
+    fn install() -> Shutdown {
+        let shutdown = Shutdown {
+            stop: CancellationToken::new(),
+            abort: CancellationToken::new(),
+        };
+        let tokens = [shutdown.stop.clone(), shutdown.abort.clone()];
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut int = signal(SignalKind::interrupt()).ok();
+            let mut term = signal(SignalKind::terminate()).ok();
+            tokio::spawn(async move {
+                for token in tokens {
+                    let int_recv = async {
+                        match int.as_mut() {
+                            Some(i) => i.recv().await,
+                            None => std::future::pending().await,
+                        }
+                    };
+                    let term_recv = async {
+                        match term.as_mut() {
+                            Some(t) => t.recv().await,
+                            None => std::future::pending().await,
+                        }
+                    };
+                    tokio::select! {
+                        _ = int_recv => {}
+                        _ = term_recv => {}
                     }
-                };
-                let term_recv = async {
-                    match term.as_mut() {
-                        Some(t) => t.recv().await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    _ = int_recv => {}
-                    _ = term_recv => {}
+                    token.cancel();
                 }
+            });
+        }
+        #[cfg(not(unix))]
+        tokio::spawn(async move {
+            for token in tokens {
+                let _ = tokio::signal::ctrl_c().await;
                 token.cancel();
             }
         });
+        shutdown
     }
-    #[cfg(not(unix))]
-    tokio::spawn(async move {
-        for token in [f, s] {
-            let _ = tokio::signal::ctrl_c().await;
-            token.cancel();
-        }
-    });
-    (first, second)
 }
 
 fn hub(host: &HostArg, net: &NetArgs, http: &reqwest::Client) -> Result<Hub> {
@@ -417,99 +443,19 @@ fn redact(v: &mut Value) {
     }
 }
 
-async fn run(cli: Cli) -> Result<std::process::ExitCode> {
-    let net = cli.net;
+/// Runs one subcommand.
+async fn run(args: Args) -> Result<ExitCode> {
+    let net = args.net;
     let http = vegehub::http_client(&net.options());
-    let ok = std::process::ExitCode::SUCCESS;
-    match cli.cmd {
-        Cmd::Discover { wait, json } => {
-            let found = vegehub::discover(wait, None).await?;
-            if json {
-                print_json(&found)?;
-            } else if found.is_empty() {
-                eprintln!("no hub answered within {wait:?}");
-                return Ok(std::process::ExitCode::from(1));
-            } else {
-                for d in &found {
-                    let props: Vec<String> = d
-                        .properties
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect();
-                    println!(
-                        "{}\t{}\t{}",
-                        d.name,
-                        d.address().unwrap_or_else(|| "-".into()),
-                        props.join(",")
-                    );
-                }
-            }
-        }
-        Cmd::Info { host, json } => {
-            let info = hub(&host, &net, &http)?.info().await?;
-            if json {
-                print_json(&info)?;
-            } else {
-                println!("mac            {}", info.mac.as_deref().unwrap_or("?"));
-                println!("version        {}", info.version.as_deref().unwrap_or("?"));
-                println!("channels       {}", info.num_channels);
-                println!("actuators      {}", info.num_actuators);
-                println!(
-                    "power          {}",
-                    if info.is_ac { "AC" } else { "battery" }
-                );
-                if let Some(b) = info.battery_volts {
-                    println!("battery        {b:.2} V");
-                }
-                if let Some(ip) = info.wifi.get("ip").and_then(Value::as_str) {
-                    println!("ip             {ip}");
-                }
-            }
-        }
+    match args.cmd {
+        Cmd::Discover { wait, json } => discover_cmd(wait, json).await,
+        Cmd::Info { host, json } => info_cmd(&hub(&host, &net, &http)?, json).await,
         Cmd::Config {
             cmd: ConfigCmd::Get { host, show_secrets },
-        } => {
-            let cfg = hub(&host, &net, &http)?.config().await?;
-            let mut raw = cfg.raw;
-            if !show_secrets {
-                redact(&mut raw);
-            }
-            eprintln!(
-                "format: {}",
-                cfg.format
-                    .map_or("unsupported".to_string(), |f| format!("{f:?}")
-                        .to_lowercase())
-            );
-            print_json(&raw)?;
-        }
+        } => config_get_cmd(&hub(&host, &net, &http)?, show_secrets).await,
         Cmd::Config {
             cmd: ConfigCmd::Set { host, file, retry },
-        } => {
-            let text = if file.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin()).context("reading stdin")?
-            } else {
-                std::fs::read_to_string(&file)
-                    .with_context(|| format!("reading {}", file.display()))
-                    .map_err(usage)?
-            };
-            let body: Value = serde_json::from_str(&text)
-                .context("the config file is not JSON")
-                .map_err(usage)?;
-            if has_redacted(&body) {
-                return Err(usage(anyhow::anyhow!(
-                    "the config holds `{REDACTED}` where a key belongs: it was printed with secrets hidden; \
-                     save it with `vegehub config get --show-secrets` instead"
-                )));
-            }
-            let h = hub(&host, &net, &http)?;
-            let h = h.with_options(HubOptions {
-                retry_config_set: retry,
-                ..*h.options()
-            });
-            h.set_config(&vegehub::config::restorable_sections(&body))
-                .await?;
-            println!("config set on {}", h.host());
-        }
+        } => config_set_cmd(&host, &file, retry, &net, &http).await,
         Cmd::Setup {
             host,
             key_env,
@@ -521,9 +467,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             } else {
                 key_from_env(&key_env)?
             };
-            let h = hub(&host, &net, &http)?;
-            let change = h.setup(&key, &server).await?;
-            println!("{}: {change:?}; pushes go to {server}", h.host());
+            setup_cmd(&hub(&host, &net, &http)?, &key, &server).await
         }
         Cmd::Actuator {
             cmd:
@@ -533,95 +477,158 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     state,
                     duration,
                 },
-        } => {
-            let on = matches!(state, OnOff::On);
-            hub(&host, &net, &http)?
-                .set_actuator(slot, on, Duration::from_secs(duration))
-                .await?;
-            println!("slot {slot} {}", if on { "on" } else { "off" });
-        }
+        } => actuator_set_cmd(&hub(&host, &net, &http)?, slot, state, duration).await,
         Cmd::Actuator {
             cmd: ActuatorCmd::Status { host, json },
-        } => {
-            let list = hub(&host, &net, &http)?.actuators().await?;
-            if json {
-                print_json(&list)?;
-            } else {
-                for a in list {
-                    println!(
-                        "slot {}\t{}",
-                        a.slot,
-                        if a.state == 1 { "on" } else { "off" }
-                    );
-                }
-            }
-        }
-        Cmd::Update { host } => {
-            let h = hub(&host, &net, &http)?;
-            h.request_update().await?;
-            println!("{}: update requested", h.host());
-        }
-        Cmd::Listen {
-            listen,
-            key_env,
-            max_connections,
-            header_timeout,
-            body_timeout,
-            hub: from_hub,
-            channels,
-            actuators,
-            battery,
-            transform,
-            json,
-        } => {
-            let layout = match (from_hub, channels) {
-                (Some(addr), _) => Some(
-                    hub(&HostArg { host: addr }, &net, &http)?
-                        .info()
-                        .await?
-                        .layout(),
-                ),
-                (None, Some(n)) => Some(HubLayout {
-                    num_channels: n,
-                    num_actuators: actuators,
-                    is_ac: !battery,
-                }),
-                (None, None) => None,
-            };
-            let opts = ListenOptions {
-                header_timeout,
-                body_timeout,
-                max_connections: max_connections as usize,
-                api_key: key_env.as_deref().map(key_from_env).transpose()?,
-                ..ListenOptions::default()
-            };
-            return listen_cmd(listen, opts, layout, transform, json).await;
-        }
-        Cmd::Sim(args) => return sim(args).await,
-        Cmd::Selftest {
-            host,
-            yes,
-            actuators,
-            setup,
-            discover_wait,
-            backup_dir,
-            restore_attempts,
-            max_actuators,
-            json,
-        } => {
-            let opts = SelftestOptions {
-                host,
-                discover_timeout: discover_wait,
-                hub_options: net.options(),
-                backup_dir,
-                restore_attempts,
-                max_actuators,
-                ..SelftestOptions::default()
-            };
-            return selftest_cmd(opts, yes, actuators, setup, json, http).await;
+        } => actuator_status_cmd(&hub(&host, &net, &http)?, json).await,
+        Cmd::Update { host } => update_cmd(&hub(&host, &net, &http)?).await,
+        Cmd::Listen(args) => listen_cmd(args, &net, &http).await,
+        #[cfg(feature = "sim")]
+        Cmd::Sim(args) => sim_cmd(args).await,
+        Cmd::Selftest(args) => selftest_cmd(args, &net, http).await,
+    }
+}
+
+/// `vegehub discover`: hubs that answer mDNS within `wait`.
+async fn discover_cmd(wait: Duration, json: bool) -> Result<ExitCode> {
+    let found = vegehub::discover(wait, None).await?;
+    if json {
+        print_json(&found)?;
+    } else if found.is_empty() {
+        eprintln!("no hub answered within {wait:?}");
+        return Ok(ExitCode::from(1));
+    } else {
+        for d in &found {
+            let props: Vec<String> = d
+                .properties
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            println!(
+                "{}\t{}\t{}",
+                d.name,
+                d.address().unwrap_or_else(|| "-".into()),
+                props.join(",")
+            );
         }
     }
-    Ok(ok)
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vegehub info`: hub and Wi-Fi info.
+async fn info_cmd(hub: &Hub, json: bool) -> Result<ExitCode> {
+    let info = hub.info().await?;
+    if json {
+        print_json(&info)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("mac            {}", info.mac.as_deref().unwrap_or("?"));
+    println!("version        {}", info.version.as_deref().unwrap_or("?"));
+    println!("channels       {}", info.num_channels);
+    println!("actuators      {}", info.num_actuators);
+    println!(
+        "power          {}",
+        if info.is_ac { "AC" } else { "battery" }
+    );
+    if let Some(b) = info.battery_volts {
+        println!("battery        {b:.2} V");
+    }
+    if let Some(ip) = info.wifi.get("ip").and_then(Value::as_str) {
+        println!("ip             {ip}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vegehub config get`: the config, keys hidden unless `show_secrets`.
+async fn config_get_cmd(hub: &Hub, show_secrets: bool) -> Result<ExitCode> {
+    let cfg = hub.config().await?;
+    let mut raw = cfg.raw;
+    if !show_secrets {
+        redact(&mut raw);
+    }
+    eprintln!(
+        "format: {}",
+        cfg.format
+            .map_or("unsupported".to_string(), |f| format!("{f:?}")
+                .to_lowercase())
+    );
+    print_json(&raw)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vegehub config set`: whole sections from a JSON file (`-`: stdin).
+async fn config_set_cmd(
+    host: &HostArg,
+    file: &Path,
+    retry: bool,
+    net: &NetArgs,
+    http: &reqwest::Client,
+) -> Result<ExitCode> {
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).context("reading stdin")?
+    } else {
+        std::fs::read_to_string(file)
+            .with_context(|| format!("reading {}", file.display()))
+            .map_err(usage)?
+    };
+    let body: Value = serde_json::from_str(&text)
+        .context("the config file is not JSON")
+        .map_err(usage)?;
+    if has_redacted(&body) {
+        return Err(usage(anyhow::anyhow!(
+            "the config holds `{REDACTED}` where a key belongs: it was printed with secrets hidden; \
+             save it with `vegehub config get --show-secrets` instead"
+        )));
+    }
+    let h = hub(host, net, http)?;
+    let h = h.with_options(HubOptions {
+        retry_config_set: retry,
+        ..*h.options()
+    });
+    h.set_config(&vegehub::config::restorable_sections(&body))
+        .await?;
+    println!("config set on {}", h.host());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vegehub setup`: point the hub at `server` with `key`.
+async fn setup_cmd(hub: &Hub, key: &SecretString, server: &str) -> Result<ExitCode> {
+    let change = hub.setup(key, server).await?;
+    println!("{}: {change:?}; pushes go to {server}", hub.host());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vegehub actuator set`: one slot on or off.
+async fn actuator_set_cmd(hub: &Hub, slot: u32, state: OnOff, duration: u64) -> Result<ExitCode> {
+    let on = matches!(state, OnOff::On);
+    hub.set_actuator(slot, on, Duration::from_secs(duration))
+        .await?;
+    println!("slot {slot} {}", if on { "on" } else { "off" });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vegehub actuator status`: every slot's state.
+async fn actuator_status_cmd(hub: &Hub, json: bool) -> Result<ExitCode> {
+    let list = hub.actuators().await?;
+    if json {
+        print_json(&list)?;
+    } else {
+        for a in list {
+            println!(
+                "slot {}\t{}",
+                a.slot,
+                if a.state == 1 { "on" } else { "off" }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vegehub update`: ask the hub to push now.
+async fn update_cmd(hub: &Hub) -> Result<ExitCode> {
+    hub.request_update().await?;
+    println!("{}: update requested", hub.host());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The key held in environment variable `var`; missing or empty is a usage error.
@@ -647,30 +654,57 @@ fn key_from_stdin() -> Result<SecretString> {
     Ok(SecretString::from(key.to_string()))
 }
 
-async fn listen_cmd(
-    addr: SocketAddr,
-    opts: ListenOptions,
-    layout: Option<HubLayout>,
-    transform: Option<Transform>,
-    as_json: bool,
-) -> Result<std::process::ExitCode> {
+/// `vegehub listen`: print each push until SIGINT/SIGTERM.
+async fn listen_cmd(args: ListenArgs, net: &NetArgs, http: &reqwest::Client) -> Result<ExitCode> {
+    let layout = listen_layout(&args, net, http).await?;
+    let opts = ListenOptions {
+        header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+        max_connections: args.max_connections as usize,
+        api_key: args.key_env.as_deref().map(key_from_env).transpose()?,
+        ..ListenOptions::default()
+    };
+    let addr = args.listen;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<PushEvent>(64);
     let listener = PushListener::start_with(addr, tx, opts)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    let stop = shutdown_signal();
+    let shutdown = Shutdown::install();
     println!("listening on http://{}", listener.addr());
     loop {
         tokio::select! {
-            _ = stop.cancelled() => break,
+            _ = shutdown.stop.cancelled() => break,
             ev = rx.recv() => {
                 let Some(ev) = ev else { break };
-                print_push(&ev, layout.as_ref(), transform, as_json)?;
+                print_push(&ev, layout.as_ref(), args.transform, args.json)?;
             }
         }
     }
     listener.shutdown(Duration::from_secs(2)).await;
-    Ok(std::process::ExitCode::SUCCESS)
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The slot layout pushes are mapped with: read from `--hub`, else given by
+/// `--channels`, else none (raw slots).
+async fn listen_layout(
+    args: &ListenArgs,
+    net: &NetArgs,
+    http: &reqwest::Client,
+) -> Result<Option<HubLayout>> {
+    Ok(match (&args.hub, args.channels) {
+        (Some(addr), _) => Some(
+            hub(&HostArg { host: addr.clone() }, net, http)?
+                .info()
+                .await?
+                .layout(),
+        ),
+        (None, Some(n)) => Some(HubLayout {
+            num_channels: n,
+            num_actuators: args.actuators,
+            is_ac: !args.battery,
+        }),
+        (None, None) => None,
+    })
 }
 
 fn print_push(
@@ -730,8 +764,9 @@ fn print_push(
     Ok(())
 }
 
-async fn sim(args: SimArgs) -> Result<std::process::ExitCode> {
-    let grace = args.grace;
+/// `vegehub sim`: a simulated hub until SIGINT/SIGTERM, then its stop report.
+#[cfg(feature = "sim")]
+async fn sim_cmd(args: SimArgs) -> Result<ExitCode> {
     let faults: Option<vegehub_sim::Faults> = match &args.faults {
         Some(j) => Some(
             serde_json::from_str(j)
@@ -740,7 +775,22 @@ async fn sim(args: SimArgs) -> Result<std::process::ExitCode> {
         ),
         None => None,
     };
-    let handle = vegehub_sim::start(vegehub_sim::SimConfig {
+    let handle = vegehub_sim::start(sim_config(&args)).await?;
+    if let Some(f) = faults {
+        handle.set_faults(f);
+    }
+    let shutdown = Shutdown::install();
+    print_sim_ready(&args, &handle)?;
+    shutdown.stop.cancelled().await;
+    let report = handle.shutdown(args.grace).await;
+    print_sim_stopped(&report);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The simulator's config from the command line.
+#[cfg(feature = "sim")]
+fn sim_config(args: &SimArgs) -> vegehub_sim::SimConfig {
+    vegehub_sim::SimConfig {
         listen: args.listen,
         firmware: args.firmware,
         layout: vegehub_sim::Layout {
@@ -751,32 +801,34 @@ async fn sim(args: SimArgs) -> Result<std::process::ExitCode> {
         push_period: args.push_period.map(Duration::from_secs),
         mdns_instance: args.mdns.clone(),
         ..vegehub_sim::SimConfig::default()
-    })
-    .await?;
-    if let Some(f) = faults {
-        handle.set_faults(f);
     }
-    let stop = shutdown_signal();
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(
-            out,
-            "ready {} firmware={:?} channels={} actuators={} battery={}{}",
-            handle.url(),
-            args.firmware,
-            args.channels,
-            args.actuators,
-            args.battery,
-            args.mdns
-                .as_ref()
-                .map(|n| format!(" mdns={n}"))
-                .unwrap_or_default()
-        )?;
-        out.flush()?;
-    }
-    stop.cancelled().await;
-    let report = handle.shutdown(grace).await;
-    let st = report.stats;
+}
+
+/// The `ready` line scripts wait for (signals are handled by then).
+#[cfg(feature = "sim")]
+fn print_sim_ready(args: &SimArgs, handle: &vegehub_sim::SimHandle) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "ready {} firmware={:?} channels={} actuators={} battery={}{}",
+        handle.url(),
+        args.firmware,
+        args.channels,
+        args.actuators,
+        args.battery,
+        args.mdns
+            .as_ref()
+            .map(|n| format!(" mdns={n}"))
+            .unwrap_or_default()
+    )?;
+    out.flush()?;
+    Ok(())
+}
+
+/// What the simulator counted, on stderr.
+#[cfg(feature = "sim")]
+fn print_sim_stopped(report: &vegehub_sim::ShutdownReport) {
+    let st = &report.stats;
     eprintln!(
         "stopped in {} ms{}: connections opened {} closed {} open {}, requests {}, pushes sent {} failed {}",
         report.elapsed.as_millis(),
@@ -792,7 +844,6 @@ async fn sim(args: SimArgs) -> Result<std::process::ExitCode> {
         st.pushes_sent,
         st.pushes_failed
     );
-    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn confirm(question: String) -> bool {
@@ -806,38 +857,28 @@ async fn confirm(question: String) -> bool {
     .unwrap_or(false)
 }
 
+/// `vegehub selftest`: asks before the tests that change the hub, runs them,
+/// prints each result and the closing line; exit 130 when interrupted.
 async fn selftest_cmd(
-    mut opts: SelftestOptions,
-    yes: bool,
-    mut actuators: bool,
-    mut setup: bool,
-    as_json: bool,
+    args: SelftestArgs,
+    net: &NetArgs,
     http: reqwest::Client,
-) -> Result<std::process::ExitCode> {
-    let tty = std::io::stdin().is_terminal();
-    let mut notes = Vec::new();
-    if !yes {
-        if tty {
-            let q_act = "Run the actuator test? It switches actuator slot 0 ON for up to 5 s.";
-            let q_setup = "Run the setup test? It changes the hub's push target, then restores it.";
-            actuators = confirm(q_act.to_string()).await;
-            setup = confirm(q_setup.to_string()).await;
-        } else {
-            if actuators {
-                notes.push(("actuator control", "needs --yes when not on a terminal"));
-            }
-            if setup {
-                notes.push(("setup", "needs --yes when not on a terminal"));
-            }
-            actuators = false;
-            setup = false;
-        }
-    }
-    opts.actuators = actuators;
-    opts.setup = setup;
-    let (cancel, abort) = shutdown_signals();
-    opts.abort = abort;
-    let note = cancel.clone();
+) -> Result<ExitCode> {
+    let (actuators, setup, notes) = selftest_consent(&args).await;
+    let shutdown = Shutdown::install();
+    let opts = SelftestOptions {
+        host: args.host,
+        discover_timeout: args.discover_wait,
+        hub_options: net.options(),
+        backup_dir: args.backup_dir,
+        restore_attempts: args.restore_attempts,
+        max_actuators: args.max_actuators,
+        actuators,
+        setup,
+        abort: shutdown.abort,
+        ..SelftestOptions::default()
+    };
+    let note = shutdown.stop.clone();
     tokio::spawn(async move {
         note.cancelled().await;
         eprintln!("interrupted: cleaning up (Ctrl-C again stops the cleanup)");
@@ -845,7 +886,8 @@ async fn selftest_cmd(
     for (name, why) in &notes {
         eprintln!("note: {name} will be skipped: it {why}");
     }
-    let summary = selftest::run(&opts, http, cancel, |r| {
+    let as_json = args.json;
+    let summary = selftest::run(&opts, http, shutdown.stop, |r| {
         print_result(r, as_json);
     })
     .await;
@@ -864,7 +906,31 @@ async fn selftest_cmd(
             "interrupted: actuators switched off and config restored where those tests had started"
         );
     }
-    Ok(std::process::ExitCode::from(code))
+    Ok(ExitCode::from(code))
+}
+
+/// Which of the tests that change the hub run: (actuators, setup, notes on
+/// those skipped). Without `--yes` a terminal is asked; off a terminal they
+/// are skipped.
+async fn selftest_consent(args: &SelftestArgs) -> (bool, bool, Vec<(&'static str, &'static str)>) {
+    let mut notes = Vec::new();
+    if args.yes {
+        return (args.actuators, args.setup, notes);
+    }
+    if std::io::stdin().is_terminal() {
+        let q_act = "Run the actuator test? It switches actuator slot 0 ON for up to 5 s.";
+        let q_setup = "Run the setup test? It changes the hub's push target, then restores it.";
+        let actuators = confirm(q_act.to_string()).await;
+        let setup = confirm(q_setup.to_string()).await;
+        return (actuators, setup, notes);
+    }
+    if args.actuators {
+        notes.push(("actuator control", "needs --yes when not on a terminal"));
+    }
+    if args.setup {
+        notes.push(("setup", "needs --yes when not on a terminal"));
+    }
+    (false, false, notes)
 }
 
 fn print_result(r: &selftest::TestResult, as_json: bool) {

@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 /// The hub layout that decides what each slot means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct HubLayout {
+    /// Sensor slots, numbered first.
     pub num_channels: u32,
+    /// Actuator slots, after the sensors.
     pub num_actuators: u32,
     /// AC-powered hubs have no battery slot.
     pub is_ac: bool,
@@ -22,6 +24,7 @@ pub struct HubLayout {
 /// One sample: value and time, either possibly absent.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sample {
+    /// The value; absent when the hub sent none or a non-number.
     pub v: Option<f64>,
     /// Unix seconds, from either `...Z` ISO-8601 or `YYYY-MM-DD HH:MM:SS` (UTC).
     pub t: Option<i64>,
@@ -29,7 +32,9 @@ pub struct Sample {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotSamples {
+    /// The slot the samples belong to (meaning from a [`HubLayout`]).
     pub slot: u32,
+    /// The slot's samples, in the order sent.
     pub samples: Vec<Sample>,
 }
 
@@ -38,9 +43,13 @@ pub struct SlotSamples {
 pub struct Push {
     /// Normalised: upper-case hex, no separators.
     pub mac: Option<String>,
+    /// Samples per slot, in the order sent.
     pub sensors: Vec<SlotSamples>,
+    /// When the hub sent the push (unix seconds), if it said.
     pub send_time: Option<i64>,
+    /// The hub's error code, if it reported one.
     pub error_code: Option<i64>,
+    /// Wi-Fi signal strength the hub reported, for diagnosing lost pushes.
     pub wifi_str: Option<f64>,
 }
 

@@ -29,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 pub struct SelftestOptions {
     /// `None`: discover the first hub over mDNS.
     pub host: Option<String>,
+    /// How long to listen for a hub over mDNS when `host` is `None`.
     pub discover_timeout: Duration,
     /// Run the actuator control test (switches slot 0 on briefly).
     pub actuators: bool,
@@ -37,6 +38,7 @@ pub struct SelftestOptions {
     /// How long the actuator test asks slot 0 to stay on (it is switched off
     /// again as soon as the state is verified).
     pub actuator_on: Duration,
+    /// Timeouts and retries of the calls to the hub under test.
     pub hub_options: HubOptions,
     /// Where the setup test writes the config it backed up before changing it,
     /// so it survives a restore that fails (and a crash).
@@ -78,14 +80,18 @@ pub enum Outcome {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TestResult {
+    /// Which test (stable names, also in the JSON output).
     pub name: &'static str,
+    /// Passed, failed or skipped, with the detail.
     #[serde(flatten)]
     pub outcome: Outcome,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
+    /// Every test's result, in the order run.
     pub results: Vec<TestResult>,
+    /// The run was cancelled (Ctrl-C); the binary exits 130.
     pub interrupted: bool,
 }
 
@@ -119,8 +125,11 @@ pub const TEST_API_KEY: &str = "vegehub-selftest";
 pub const TEST_SERVER_URL: &str = "http://127.0.0.1:9/vegehub-selftest";
 
 struct Run<'a, F: FnMut(&TestResult)> {
+    /// The results so far, returned at the end.
     summary: Summary,
+    /// The caller's callback, told of each result as it is recorded.
     report: &'a mut F,
+    /// The run's cancel signal (the first Ctrl-C).
     cancel: CancellationToken,
 }
 
@@ -138,6 +147,29 @@ impl<F: FnMut(&TestResult)> Run<'_, F> {
         self.summary.interrupted
     }
 
+    /// Records each of `names` as skipped, for `why`.
+    fn skip_all(&mut self, names: &[&'static str], why: &str) {
+        for name in names {
+            self.record(name, Outcome::Skipped(why.into()));
+        }
+    }
+
+    /// Awaits `fut`, unless the run is cancelled first: then the run is
+    /// interrupted and the outcome is a failure.
+    async fn until_cancelled<Fut>(&mut self, fut: Fut) -> Outcome
+    where
+        Fut: Future<Output = Outcome>,
+    {
+        let cancel = self.cancel.clone();
+        tokio::select! {
+            o = fut => o,
+            _ = cancel.cancelled() => {
+                self.summary.interrupted = true;
+                Outcome::Failed("interrupted".into())
+            }
+        }
+    }
+
     /// Runs a step unless interrupted; a cancel during the step fails it.
     async fn step<Fut>(&mut self, name: &'static str, fut: Fut)
     where
@@ -147,17 +179,31 @@ impl<F: FnMut(&TestResult)> Run<'_, F> {
             self.record(name, Outcome::Skipped("interrupted".into()));
             return;
         }
-        let cancel = self.cancel.clone();
-        let outcome = tokio::select! {
-            o = fut => o,
-            _ = cancel.cancelled() => {
-                self.summary.interrupted = true;
-                Outcome::Failed("interrupted".into())
-            }
-        };
+        let outcome = self.until_cancelled(fut).await;
         self.record(name, outcome);
     }
 }
+
+/// The tests that need a hub address, skipped together when there is none.
+const NEED_ADDRESS: [&str; 7] = [
+    "info",
+    "mac",
+    "properties",
+    "actuator states",
+    "actuator control",
+    "config backup",
+    "setup",
+];
+
+/// The tests that need the hub's info, skipped together when it failed.
+const NEED_INFO: [&str; 6] = [
+    "mac",
+    "properties",
+    "actuator states",
+    "actuator control",
+    "config backup",
+    "setup",
+];
 
 /// Runs the self-test, calling `report` as each test finishes.
 pub async fn run<F: FnMut(&TestResult)>(
@@ -171,69 +217,91 @@ pub async fn run<F: FnMut(&TestResult)>(
         report: &mut report,
         cancel,
     };
-
     // 1. Where is the hub?
-    let mut hub: Option<Hub> = None;
-    let mut slot = None;
+    let hub = find_hub(&mut run, opts, &http).await;
+    // 2. Error handling: a refused port and a silent one, both on this machine.
+    check_error_handling(&mut run, opts, &http).await;
+    let Some(hub) = hub else {
+        run.skip_all(&NEED_ADDRESS, "no hub address");
+        return run.summary;
+    };
+    // 3. Info and what it says.
+    let Some(info) = read_info(&mut run, &hub).await else {
+        run.skip_all(&NEED_INFO, "info failed");
+        return run.summary;
+    };
+    run.step("mac", check_mac(&hub, &info)).await;
+    run.step("properties", async { check_properties(&info) })
+        .await;
+    run.step("actuator states", check_actuator_states(&hub, &info))
+        .await;
+    // 4. Actuator control, with all-off guaranteed.
+    actuator_control(&mut run, &hub, &info, opts).await;
+    // 5. Setup, with a backup file first and the restore guaranteed.
+    setup_test(&mut run, &hub, &info, opts).await;
+    run.summary
+}
+
+/// The `address` test: the hub given, else the first one mDNS finds.
+async fn find_hub<F: FnMut(&TestResult)>(
+    run: &mut Run<'_, F>,
+    opts: &SelftestOptions,
+    http: &reqwest::Client,
+) -> Option<Hub> {
+    let mut found = None;
     run.step("address", async {
-        let addr = match &opts.host {
-            Some(h) => h.clone(),
-            None => match discovery::discover(opts.discover_timeout, Some(1)).await {
-                Ok(found) => match found.first().and_then(|d| d.address()) {
-                    Some(a) => a,
-                    None => {
-                        return Outcome::Failed(format!(
-                            "no hub answered mDNS within {:?}; give --host",
-                            opts.discover_timeout
-                        ));
-                    }
-                },
-                Err(e) => return Outcome::Failed(e.to_string()),
-            },
-        };
-        match Hub::with_client(&addr, http.clone(), opts.hub_options) {
+        let hub = hub_address(opts).await.and_then(|addr| {
+            Hub::with_client(&addr, http.clone(), opts.hub_options).map_err(|e| e.to_string())
+        });
+        match hub {
             Ok(h) => {
                 let url = h.url();
-                slot = Some(h);
+                found = Some(h);
                 Outcome::Passed(url)
             }
-            Err(e) => Outcome::Failed(e.to_string()),
+            Err(m) => Outcome::Failed(m),
         }
     })
     .await;
-    if let Some(h) = slot.take() {
-        hub = Some(h);
-    }
+    found
+}
 
-    // 2. Error handling: a refused port and a silent one, both on this machine.
+/// The address to test: `opts.host`, else the first hub that answers mDNS.
+async fn hub_address(opts: &SelftestOptions) -> Result<String, String> {
+    if let Some(h) = &opts.host {
+        return Ok(h.clone());
+    }
+    let found = discovery::discover(opts.discover_timeout, Some(1))
+        .await
+        .map_err(|e| e.to_string())?;
+    found.first().and_then(|d| d.address()).ok_or_else(|| {
+        format!(
+            "no hub answered mDNS within {:?}; give --host",
+            opts.discover_timeout
+        )
+    })
+}
+
+/// The two error-handling tests, which need no hub.
+async fn check_error_handling<F: FnMut(&TestResult)>(
+    run: &mut Run<'_, F>,
+    opts: &SelftestOptions,
+    http: &reqwest::Client,
+) {
     run.step(
         "error handling: unreachable",
-        probe_unreachable(&http, opts.hub_options),
+        probe_unreachable(http, opts.hub_options),
     )
     .await;
     run.step(
         "error handling: timeout",
-        probe_timeout(&http, opts.hub_options),
+        probe_timeout(http, opts.hub_options),
     )
     .await;
+}
 
-    let Some(hub) = hub else {
-        for name in [
-            "info",
-            "mac",
-            "properties",
-            "actuator states",
-            "actuator control",
-            "config backup",
-            "setup",
-        ] {
-            run.record(name, Outcome::Skipped("no hub address".into()));
-        }
-        return run.summary;
-    };
-
-    // 3. Info and what it says.
-    let mut info: Option<HubInfo> = None;
+/// The `info` test; its answer feeds the tests after it.
+async fn read_info<F: FnMut(&TestResult)>(run: &mut Run<'_, F>, hub: &Hub) -> Option<HubInfo> {
     let mut got = None;
     run.step("info", async {
         match hub.info().await {
@@ -252,147 +320,139 @@ pub async fn run<F: FnMut(&TestResult)>(
         }
     })
     .await;
-    if let Some(i) = got.take() {
-        info = Some(i);
+    got
+}
+
+/// The `mac` test: the Wi-Fi-only query agrees with the full info.
+async fn check_mac(hub: &Hub, info: &HubInfo) -> Outcome {
+    match hub.mac().await {
+        Ok(m) if Some(&m) == info.mac.as_ref() => Outcome::Passed(m),
+        Ok(m) => Outcome::Failed(format!(
+            "wifi-only query gave {m}, full info gave {:?}",
+            info.mac
+        )),
+        Err(e) => Outcome::Failed(e.to_string()),
     }
-    let Some(info) = info else {
-        for name in [
-            "mac",
-            "properties",
-            "actuator states",
-            "actuator control",
-            "config backup",
-            "setup",
-        ] {
-            run.record(name, Outcome::Skipped("info failed".into()));
-        }
-        return run.summary;
-    };
+}
 
-    run.step("mac", async {
-        match hub.mac().await {
-            Ok(m) if Some(&m) == info.mac.as_ref() => Outcome::Passed(m),
-            Ok(m) => Outcome::Failed(format!(
-                "wifi-only query gave {m}, full info gave {:?}",
-                info.mac
-            )),
-            Err(e) => Outcome::Failed(e.to_string()),
+/// The `properties` test: what the info says is plausible.
+fn check_properties(info: &HubInfo) -> Outcome {
+    let mut problems = Vec::new();
+    if info.version.as_deref().is_none_or(str::is_empty) {
+        problems.push("no firmware version".to_string());
+    }
+    if info.num_channels > 64 || info.num_actuators > 64 {
+        problems.push(format!(
+            "implausible counts: {} channels, {} actuators",
+            info.num_channels, info.num_actuators
+        ));
+    }
+    if !info.is_ac && info.battery_volts.is_none() {
+        problems.push("battery hub without batt_v".to_string());
+    }
+    if !problems.is_empty() {
+        return Outcome::Failed(problems.join("; "));
+    }
+    Outcome::Passed(format!(
+        "sensors={} actuators={} is_ac={} battery={}",
+        info.num_channels,
+        info.num_actuators,
+        info.is_ac,
+        match (info.is_ac, info.battery_volts) {
+            (false, Some(v)) => format!("{v:.2} V"),
+            _ => "-".to_string(),
         }
-    })
-    .await;
+    ))
+}
 
-    run.step("properties", async {
-        let mut problems = Vec::new();
-        if info.version.as_deref().is_none_or(str::is_empty) {
-            problems.push("no firmware version".to_string());
-        }
-        if info.num_channels > 64 || info.num_actuators > 64 {
-            problems.push(format!(
-                "implausible counts: {} channels, {} actuators",
-                info.num_channels, info.num_actuators
-            ));
-        }
-        if !info.is_ac && info.battery_volts.is_none() {
-            problems.push("battery hub without batt_v".to_string());
-        }
-        if problems.is_empty() {
-            Outcome::Passed(format!(
-                "sensors={} actuators={} is_ac={} battery={}",
-                info.num_channels,
-                info.num_actuators,
-                info.is_ac,
-                match (info.is_ac, info.battery_volts) {
-                    (false, Some(v)) => format!("{v:.2} V"),
-                    _ => "-".to_string(),
-                }
-            ))
-        } else {
-            Outcome::Failed(problems.join("; "))
-        }
-    })
-    .await;
+/// The `actuator states` test: the status list matches the info's count.
+async fn check_actuator_states(hub: &Hub, info: &HubInfo) -> Outcome {
+    match (hub.actuators().await, info.num_actuators) {
+        (Err(Error::NoActuators { .. }), 0) => Outcome::Skipped("hub has no actuators".into()),
+        (Ok(list), n) if list.len() == n as usize => Outcome::Passed(
+            list.iter()
+                .map(|a| {
+                    format!(
+                        "slot {}={}",
+                        a.slot,
+                        if a.state == 1 { "on" } else { "off" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (Ok(list), n) => Outcome::Failed(format!(
+            "status lists {} actuators, info says {n}",
+            list.len()
+        )),
+        (Err(e), _) => Outcome::Failed(e.to_string()),
+    }
+}
 
-    run.step("actuator states", async {
-        match (hub.actuators().await, info.num_actuators) {
-            (Err(Error::NoActuators { .. }), 0) => Outcome::Skipped("hub has no actuators".into()),
-            (Ok(list), n) if list.len() == n as usize => Outcome::Passed(
-                list.iter()
-                    .map(|a| {
-                        format!(
-                            "slot {}={}",
-                            a.slot,
-                            if a.state == 1 { "on" } else { "off" }
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-            (Ok(list), n) => Outcome::Failed(format!(
-                "status lists {} actuators, info says {n}",
-                list.len()
-            )),
-            (Err(e), _) => Outcome::Failed(e.to_string()),
-        }
-    })
-    .await;
-
-    // 4. Actuator control, with all-off guaranteed.
+/// Why the actuator control test does not run, if it does not.
+fn actuator_control_declined(info: &HubInfo, opts: &SelftestOptions) -> Option<Outcome> {
     if !opts.actuators {
-        run.record(
-            "actuator control",
-            Outcome::Skipped("not requested (--actuators)".into()),
-        );
+        Some(Outcome::Skipped("not requested (--actuators)".into()))
     } else if info.num_actuators == 0 {
-        run.record(
-            "actuator control",
-            Outcome::Skipped("hub has no actuators".into()),
-        );
+        Some(Outcome::Skipped("hub has no actuators".into()))
     } else if info.num_actuators > opts.max_actuators {
-        run.record(
-            "actuator control",
-            Outcome::Failed(format!(
-                "the hub reports {} actuators, more than the {} this test will switch \
-                 (--max-actuators); nothing was switched",
-                info.num_actuators, opts.max_actuators
-            )),
-        );
-    } else if run.interrupted() {
-        run.record("actuator control", Outcome::Skipped("interrupted".into()));
+        Some(Outcome::Failed(format!(
+            "the hub reports {} actuators, more than the {} this test will switch \
+             (--max-actuators); nothing was switched",
+            info.num_actuators, opts.max_actuators
+        )))
     } else {
-        let n = info.num_actuators;
-        let cancel = run.cancel.clone();
-        let outcome = tokio::select! {
-            o = actuator_sequence(&hub, n, opts.actuator_on) => o,
-            _ = cancel.cancelled() => {
-                run.summary.interrupted = true;
-                Outcome::Failed("interrupted".into())
-            }
-        };
-        // Whatever happened above, leave every actuator off.
-        let outcome = match (outcome, all_off_bounded(&hub, n, &opts.abort).await) {
-            (o, Ok(())) => o,
-            (Outcome::Failed(m), Err(e)) => {
-                Outcome::Failed(format!("{m}; and switching all off failed: {e}"))
-            }
-            (_, Err(e)) => Outcome::Failed(format!("switching all off failed: {e}")),
-        };
-        run.record("actuator control", outcome);
+        None
     }
+}
 
-    // 5. Setup, with a backup file first and the restore guaranteed.
+/// The `actuator control` test; every actuator is off again afterwards,
+/// whatever happened (bounded, see [`all_off_bounded`]).
+async fn actuator_control<F: FnMut(&TestResult)>(
+    run: &mut Run<'_, F>,
+    hub: &Hub,
+    info: &HubInfo,
+    opts: &SelftestOptions,
+) {
+    const NAME: &str = "actuator control";
+    if let Some(declined) = actuator_control_declined(info, opts) {
+        run.record(NAME, declined);
+        return;
+    }
+    if run.interrupted() {
+        run.record(NAME, Outcome::Skipped("interrupted".into()));
+        return;
+    }
+    let n = info.num_actuators;
+    let outcome = run
+        .until_cancelled(actuator_sequence(hub, n, opts.actuator_on))
+        .await;
+    // Whatever happened above, leave every actuator off.
+    let outcome = match (outcome, all_off_bounded(hub, n, &opts.abort).await) {
+        (o, Ok(())) => o,
+        (Outcome::Failed(m), Err(e)) => {
+            Outcome::Failed(format!("{m}; and switching all off failed: {e}"))
+        }
+        (_, Err(e)) => Outcome::Failed(format!("switching all off failed: {e}")),
+    };
+    run.record(NAME, outcome);
+}
+
+/// The `config backup` and `setup` tests, unless not requested or interrupted.
+async fn setup_test<F: FnMut(&TestResult)>(
+    run: &mut Run<'_, F>,
+    hub: &Hub,
+    info: &HubInfo,
+    opts: &SelftestOptions,
+) {
     if !opts.setup {
-        for name in ["config backup", "setup"] {
-            run.record(name, Outcome::Skipped("not requested (--setup)".into()));
-        }
+        run.skip_all(&["config backup", "setup"], "not requested (--setup)");
     } else if run.interrupted() {
-        for name in ["config backup", "setup"] {
-            run.record(name, Outcome::Skipped("interrupted".into()));
-        }
+        run.skip_all(&["config backup", "setup"], "interrupted");
     } else {
-        let outcome = setup_with_restore(&hub, info.mac.as_deref(), opts, &mut run).await;
+        let outcome = setup_with_restore(hub, info.mac.as_deref(), opts, run).await;
         run.record("setup", outcome);
     }
-    run.summary
 }
 
 /// Every actuator slot below `n` off, in order; stops early when `abort` is
@@ -448,6 +508,16 @@ async fn actuator_sequence(hub: &Hub, n: u32, on_for: Duration) -> Outcome {
     }
 }
 
+/// The config as the setup test found it, and the file it was saved in.
+struct Backup {
+    /// What the restore writes back and compares against.
+    raw: Value,
+    /// Where the user finds it when the restore fails for good.
+    path: PathBuf,
+}
+
+/// Backs the config up, records `config backup`, runs the setup test and
+/// always restores the backup afterwards (then checks the restore took).
 async fn setup_with_restore<F: FnMut(&TestResult)>(
     hub: &Hub,
     mac: Option<&str>,
@@ -455,55 +525,77 @@ async fn setup_with_restore<F: FnMut(&TestResult)>(
     run: &mut Run<'_, F>,
 ) -> Outcome {
     // No backup, no change.
-    let backup = match hub.config().await {
-        Ok(c) => c,
-        Err(e) => {
-            let m = format!("could not read the config to back it up, so it was not changed: {e}");
-            run.record("config backup", Outcome::Failed(m.clone()));
-            return Outcome::Skipped(m);
-        }
-    };
-    if backup.format.is_none() {
-        let e = Error::UnsupportedConfigFormat {
-            host: hub.host().to_string(),
-        };
-        run.record("config backup", Outcome::Skipped(e.to_string()));
-        return Outcome::Failed(e.to_string());
-    }
-    let path = match write_backup(&opts.backup_dir, mac.unwrap_or(hub.host()), &backup.raw) {
-        Ok(p) => p,
-        Err(e) => {
-            let m = format!(
-                "could not write the backup to {}, so the config was not changed: {e}",
-                opts.backup_dir.display()
-            );
-            run.record("config backup", Outcome::Failed(m.clone()));
-            return Outcome::Skipped(m);
+    let backup = match back_up_config(hub, mac, opts).await {
+        Ok(b) => b,
+        Err((backup_outcome, setup_outcome)) => {
+            run.record("config backup", backup_outcome);
+            return setup_outcome;
         }
     };
     run.record(
         "config backup",
         Outcome::Passed(format!(
             "original config written to {} (it holds the hub's keys)",
-            path.display()
+            backup.path.display()
         )),
     );
-    let cancel = run.cancel.clone();
-    let tested = tokio::select! {
-        o = setup_sequence(hub, &backup.raw) => o,
-        _ = cancel.cancelled() => {
-            run.summary.interrupted = true;
-            Outcome::Failed("interrupted".into())
-        }
-    };
+    let tested = run.until_cancelled(setup_sequence(hub, &backup.raw)).await;
     // Always restore, then check the restore took.
     let restore = restore_with_retries(hub, &backup.raw, opts).await;
+    setup_verdict(tested, restore, hub.host(), &backup.path)
+}
+
+/// Reads the config and writes it to a backup file. On failure, the outcomes
+/// of `config backup` and of `setup` (which then changes nothing).
+async fn back_up_config(
+    hub: &Hub,
+    mac: Option<&str>,
+    opts: &SelftestOptions,
+) -> Result<Backup, (Outcome, Outcome)> {
+    let config = match hub.config().await {
+        Ok(c) => c,
+        Err(e) => {
+            let m = format!("could not read the config to back it up, so it was not changed: {e}");
+            return Err((Outcome::Failed(m.clone()), Outcome::Skipped(m)));
+        }
+    };
+    if config.format.is_none() {
+        let e = Error::UnsupportedConfigFormat {
+            host: hub.host().to_string(),
+        };
+        return Err((
+            Outcome::Skipped(e.to_string()),
+            Outcome::Failed(e.to_string()),
+        ));
+    }
+    match write_backup(&opts.backup_dir, mac.unwrap_or(hub.host()), &config.raw) {
+        Ok(path) => Ok(Backup {
+            raw: config.raw,
+            path,
+        }),
+        Err(e) => {
+            let m = format!(
+                "could not write the backup to {}, so the config was not changed: {e}",
+                opts.backup_dir.display()
+            );
+            Err((Outcome::Failed(m.clone()), Outcome::Skipped(m)))
+        }
+    }
+}
+
+/// The `setup` outcome from the test's and the restore's; a failed restore
+/// says how to restore the backup by hand.
+fn setup_verdict(
+    tested: Outcome,
+    restore: Result<String, String>,
+    host: &str,
+    backup: &Path,
+) -> Outcome {
     let by_hand = |e: String| {
         format!(
             "{e}; the original config is in {p}: restore it with \
-             `vegehub config set --host {h} --file {p}`",
-            p = path.display(),
-            h = hub.host()
+             `vegehub config set --host {host} --file {p}`",
+            p = backup.display(),
         )
     };
     match (tested, restore) {
