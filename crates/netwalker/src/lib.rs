@@ -4,8 +4,8 @@
 //! - [`model`]: the typed inventory (devices, links, stacks, VLANs, runs) and
 //!   the `inventory.json` contract ([`model::Inventory`]);
 //! - [`identity`]: the dedup index that decides whether a sighting is a known device;
-//! - [`store`]: the SQLite inventory store (one writer; a savepoint per device,
-//!   bursts batched into one transaction);
+//! - [`store`]: the SQLite inventory store (one writer thread; up to 64 devices per
+//!   transaction, a savepoint per device);
 //! - [`filter`]: decisions made before any connection;
 //! - [`addr`]: address scope (private ranges);
 //! - [`seeds`]: seed arguments, seed files and their resolution;

@@ -10,8 +10,8 @@
 //! nothing to lock and no way for two tasks to walk one device: a device is
 //! queued only when the coordinator's index says it is new to this run.
 //!
-//! Results go to the store through [`StoreSender`] (one writer thread, one
-//! transaction per device), so an interrupted run loses at most the devices
+//! Results go to the store through [`StoreSender`] (one writer thread; up to 64
+//! devices per transaction, a savepoint per device), so an interrupted run loses at most the devices
 //! in flight.
 //!
 //! # Shutdown

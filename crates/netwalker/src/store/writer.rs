@@ -169,7 +169,7 @@ impl StoreWriter {
     /// transaction. The writer thread ([`StoreWorker`](super::StoreWorker))
     /// passes whatever has queued up in its channel, up to 64 devices: a
     /// backlog is then written with far fewer WAL pages and checkpoints (see
-    /// `tests/store_bench.rs`), and a crash still loses only devices not yet
+    /// `bench store`), and a crash still loses only devices not yet
     /// committed.
     ///
     /// Each device gets its own savepoint, so it stays all-or-nothing on its
