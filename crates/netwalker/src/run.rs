@@ -202,6 +202,9 @@ async fn discover_in(
     progress: watch::Sender<WalkProgress>,
     fresh: bool,
 ) -> Result<DiscoverOutcome> {
+    // Everything that can refuse the walk is checked before the store is
+    // touched: a refused walk leaves no unfinished run for --resume.
+    let filter = filter_for(s)?;
     let mut writer = open_store(s, fresh)?;
     let (seeds, seed_problems) = gather_seeds(s, writer.read()).await?;
     anyhow::ensure!(
@@ -220,7 +223,8 @@ async fn discover_in(
         .iter()
         .map(|t| t.name.clone().unwrap_or_else(|| t.ip.to_string()))
         .collect();
-    let walk = walk(s, creds, seeds, known, &worker, cancel, progress).await;
+    let opts = walk_options(s, session_credentials(creds));
+    let walk = walk(opts, seeds, known, filter, &worker, cancel, progress).await;
     // Flush and close the store whatever the walk did.
     let (summary, end_not_recorded) = match walk {
         Ok(summary) => {
@@ -304,12 +308,12 @@ fn begin_run(writer: &mut StoreWriter, s: &Settings) -> Result<RunId> {
     })
 }
 
-/// The engine's walk with the run's settings, committing through `worker`.
+/// The engine's walk, committing through `worker`.
 async fn walk(
-    s: &Settings,
-    creds: &[Credential],
+    opts: WalkOptions,
     seeds: Vec<SeedTarget>,
     known: KnownDevices,
+    filter: Filter,
     worker: &StoreWorker,
     cancel: CancellationToken,
     progress: watch::Sender<WalkProgress>,
@@ -318,9 +322,9 @@ async fn walk(
         seeds,
         known.index,
         known.failure_counts,
-        filter_for(s)?,
+        filter,
         worker.sender(),
-        walk_options(s, session_credentials(creds)),
+        opts,
         cancel,
         progress,
     )

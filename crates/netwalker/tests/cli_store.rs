@@ -165,3 +165,25 @@ fn a_run_whose_end_cannot_be_recorded_exits_1_after_writing_its_files() {
     );
     assert!(out_dir.join("inventory.json").is_file());
 }
+
+#[test]
+fn an_invalid_filter_is_refused_before_a_run_is_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("inv.db");
+    let cfg = dir.path().join("netwalker.toml");
+    std::fs::write(&cfg, "[filters]\nhostname_include = [\"core[\"]\n").unwrap();
+    // A store with history: the refused walk must not add an unfinished run
+    // that a later --resume would adopt.
+    drop(StoreWriter::open(&store).unwrap());
+    let mut c = discover(refused_port(), &store, &dir.path().join("out"), &[]);
+    c.arg("--config").arg(&cfg);
+    let o = c.output().unwrap();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("invalid hostname glob \"core[\""),
+        "{}",
+        stderr(&o)
+    );
+    let runs = StoreReader::open(&store).unwrap().runs().unwrap();
+    assert!(runs.is_empty(), "a refused walk started a run: {runs:?}");
+}
