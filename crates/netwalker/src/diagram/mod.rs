@@ -26,7 +26,9 @@ pub use render::{dot, drawio, graphml, mermaid};
 
 use crate::fsname::file_stem;
 use crate::model::{Device, DeviceId, DeviceStatus, UnixTime};
-use crate::report::{SitePattern, SitePatternError, Snapshot, file_stamp};
+use crate::site::{SitePattern, SitePatternError};
+use crate::snapshot::Snapshot;
+use crate::stamp::file_stamp;
 use crate::store::{StoreError, StoreReader};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};

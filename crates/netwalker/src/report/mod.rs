@@ -6,20 +6,20 @@
 //! [`ReportOptions::site_pattern`] one extra set of files is written per site,
 //! with each connection marked intra-site or external.
 //!
-//! Reports read a snapshot through a [`StoreReader`], so they can run while a
-//! walk is still writing.
+//! Reports read a [`Snapshot`] through a [`StoreReader`], so they can run
+//! while a walk is still writing. The table model and its writers live in
+//! [`crate::table`], sites in [`crate::site`], file stamps in
+//! [`crate::stamp`]; the re-exports below keep their old `report::` paths.
 
 pub mod sample;
-pub mod site;
-pub mod table;
-pub mod workbook_stream;
 
-pub use site::{SiteMap, SitePattern, SitePatternError, UNASSIGNED_SITE};
-pub use table::{Cell, Table, write_csv, write_json, write_workbook};
+// Old paths of what moved out (exec, dns and diagram import them from here).
+pub use crate::site::{self, SiteMap, SitePattern, SitePatternError, UNASSIGNED_SITE};
+pub use crate::snapshot::Snapshot;
+pub use crate::stamp::{file_stamp, format_time};
+pub use crate::table::{self, Cell, Table, workbook_stream, write_csv, write_json, write_workbook};
 
-use crate::model::{
-    Device, DeviceId, DeviceStatus, Interface, Link, Run, UnixTime, normalize_interface,
-};
+use crate::model::{Device, DeviceId, DeviceStatus, Run, UnixTime, normalize_interface};
 use crate::store::{StoreError, StoreReader};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -102,55 +102,9 @@ pub enum ReportError {
     Csv { path: PathBuf, source: csv::Error },
 }
 
-/// `YYYYMMDD-HHMM` in UTC, the stamp in report file names.
-pub fn file_stamp(t: UnixTime) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .format("%Y%m%d-%H%M")
-        .to_string()
-}
-
-/// `YYYY-MM-DD HH:MM:SS UTC`, how times appear inside reports.
-pub fn format_time(t: UnixTime) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%d %H:%M:%S UTC")
-        .to_string()
-}
-
 fn format_duration(secs: i64) -> String {
     let secs = secs.max(0);
     format!("{}h {:02}m {:02}s", secs / 3600, secs / 60 % 60, secs % 60)
-}
-
-/// Everything the inventory tables need, read from the store once.
-pub struct Snapshot {
-    pub devices: Vec<Device>,
-    pub links: Vec<Link>,
-    pub stacks: BTreeMap<DeviceId, Vec<crate::model::StackMember>>,
-    pub vlans: BTreeMap<DeviceId, Vec<crate::model::Vlan>>,
-    pub interfaces: BTreeMap<DeviceId, Vec<Interface>>,
-    pub runs: Vec<Run>,
-}
-
-impl Snapshot {
-    pub fn read(store: &StoreReader) -> Result<Snapshot, StoreError> {
-        // One read transaction: a walk committing meanwhile cannot make the
-        // links name devices the device list lacks.
-        let store = &store.snapshot()?;
-        let mut devices = store.devices()?;
-        devices.sort_by(|a, b| {
-            (a.hostname.to_lowercase(), a.id).cmp(&(b.hostname.to_lowercase(), b.id))
-        });
-        Ok(Snapshot {
-            devices,
-            links: store.links()?,
-            stacks: store.all_stack_members()?,
-            vlans: store.all_vlans()?,
-            interfaces: store.all_interfaces()?,
-            runs: store.runs()?,
-        })
-    }
 }
 
 /// Which devices a set of tables covers.

@@ -1,9 +1,15 @@
 //! Format-neutral tables and their writers (xlsx, CSV, JSON).
 //!
 //! Every report is built once as [`Table`]s and then written in each format,
-//! so the workbook, the CSV files and the JSON always agree.
+//! so the workbook, the CSV files and the JSON always agree. The inventory
+//! report, `exec` and `dns-check` all write through here;
+//! [`workbook_stream`] writes a workbook row by row for outputs too large to
+//! hold. Writing errors are [`ReportError`]s, the error every output file
+//! shares.
 
-use super::ReportError;
+pub mod workbook_stream;
+
+use crate::report::ReportError;
 use rust_xlsxwriter::{Format, Table as XlsxTable, TableColumn, TableStyle, Workbook};
 use serde::Serialize;
 use std::path::Path;

@@ -8,8 +8,8 @@
 //! The one constraint of the mode: rows go in order, and the table (with
 //! its row count) is declared before the first row.
 
-use super::ReportError;
-use super::table::{Cell, WIDTH_SAMPLE_ROWS, column_width, sheet_table, write_cell};
+use super::{Cell, WIDTH_SAMPLE_ROWS, column_width, sheet_table, write_cell};
+use crate::report::ReportError;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::path::{Path, PathBuf};
 
