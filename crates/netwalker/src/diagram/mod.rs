@@ -26,7 +26,7 @@ pub use render::{dot, drawio, graphml, mermaid};
 
 use crate::fsname::file_stem;
 use crate::model::{Device, DeviceId, DeviceStatus, UnixTime};
-use crate::site::{SitePattern, SitePatternError};
+use crate::site::{SiteMap, SitePatternError, assign_sites};
 use crate::snapshot::Snapshot;
 use crate::stamp::file_stamp;
 use crate::store::{StoreError, StoreReader};
@@ -277,7 +277,7 @@ pub struct Topology {
 pub struct DiagramOptions {
     /// Classes left out, with their links (default: phones, cameras, printers).
     pub exclude: BTreeSet<DeviceClass>,
-    /// `--site-pattern`: group by site (see [`SitePattern`]).
+    /// `--site-pattern`: group by site (see [`crate::site::SitePattern`]).
     pub site_pattern: Option<String>,
     /// With a site pattern: also write one set of files per site.
     pub per_site: bool,
@@ -398,33 +398,22 @@ impl Topology {
         opts: &DiagramOptions,
     ) -> Result<Topology, DiagramError> {
         let snap = Snapshot::read(store)?;
-        let pattern = opts
-            .site_pattern
-            .as_deref()
-            .map(SitePattern::new)
-            .transpose()?;
-        let sites = pattern.map(|p| p.assign(&snap.devices));
-        let site_of = |id: DeviceId| {
-            sites
-                .as_ref()
-                .and_then(|m| m.site(id))
-                .unwrap_or("")
-                .to_string()
-        };
+        let sites = assign_sites(opts.site_pattern.as_deref(), &snap.devices)?;
         Ok(Topology::build(
             &snap,
             opts,
-            &site_of,
+            sites.as_ref(),
             None,
             "netwalker topology",
         ))
     }
 
-    /// Builds and lays out the diagram of `snap`, limited to one site if given.
+    /// Builds and lays out the diagram of `snap`, grouped by `sites` (one
+    /// block when `None`), limited to one site if given.
     pub fn build(
         snap: &Snapshot,
         opts: &DiagramOptions,
-        site_of: &dyn Fn(DeviceId) -> String,
+        sites: Option<&SiteMap>,
         only_site: Option<&str>,
         title: &str,
     ) -> Topology {
@@ -438,7 +427,7 @@ impl Topology {
             {
                 continue;
             }
-            let site = site_of(d.id);
+            let site = sites.and_then(|m| m.site(d.id)).unwrap_or("").to_string();
             if only_site.is_some_and(|s| s != site) {
                 continue;
             }
@@ -792,19 +781,7 @@ pub fn write_diagrams(
     timestamp: UnixTime,
 ) -> Result<Vec<PathBuf>, DiagramError> {
     let snap = Snapshot::read(store)?;
-    let pattern = opts
-        .site_pattern
-        .as_deref()
-        .map(SitePattern::new)
-        .transpose()?;
-    let sites = pattern.map(|p| p.assign(&snap.devices));
-    let site_of = |id: DeviceId| {
-        sites
-            .as_ref()
-            .and_then(|m| m.site(id))
-            .unwrap_or("")
-            .to_string()
-    };
+    let sites = assign_sites(opts.site_pattern.as_deref(), &snap.devices)?;
     let stamp = file_stamp(timestamp);
     std::fs::create_dir_all(out_dir).map_err(|source| DiagramError::Io {
         path: out_dir.to_path_buf(),
@@ -812,7 +789,7 @@ pub fn write_diagrams(
     })?;
     let mut jobs: Vec<(String, Topology)> = vec![(
         format!("Topology_{stamp}"),
-        Topology::build(&snap, opts, &site_of, None, "netwalker topology"),
+        Topology::build(&snap, opts, sites.as_ref(), None, "netwalker topology"),
     )];
     if opts.per_site
         && let Some(map) = &sites
@@ -821,7 +798,7 @@ pub fn write_diagrams(
             let topo = Topology::build(
                 &snap,
                 opts,
-                &site_of,
+                Some(map),
                 Some(&site),
                 &format!("netwalker topology: site {site}"),
             );

@@ -527,6 +527,7 @@ pub fn write_reports(
     store: &StoreReader,
     opts: &ReportOptions,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    // A bad pattern is refused before the store is read.
     let pattern = opts
         .site_pattern
         .as_deref()
@@ -534,7 +535,7 @@ pub fn write_reports(
         .transpose()?;
     let snap = Snapshot::read(store)?;
     let stamp = file_stamp(opts.timestamp);
-    let sites = pattern.as_ref().map(|p| p.assign(&snap.devices));
+    let sites = pattern.map(|p| p.assign(&snap.devices));
     let whole = Scope {
         site: None,
         sites: sites.as_ref(),
