@@ -2,13 +2,14 @@
 //! inline CSS and JS for pan, zoom, search and a details panel. No external
 //! resource of any kind, so it opens from a file share or an air-gapped laptop.
 
+use super::palette::{HIGHLIGHT, LINK_LIGHT, NODE_STROKE, SITE_BORDER, layer_colours};
 use super::{Layer, NODE_H, NODE_W, Topology, xml_escape};
 use crate::model::DeviceStatus;
 use std::fmt::Write;
 
 const CSS: &str = r#"
 html,body{margin:0;height:100%;font-family:Helvetica,Arial,sans-serif;background:#fafafa;color:#1f1f1f}
-#nw-bar{position:fixed;top:0;left:0;right:0;height:40px;display:flex;align-items:center;gap:14px;padding:0 12px;background:#1f4e79;color:#fff;z-index:2;font-size:14px}
+#nw-bar{position:fixed;top:0;left:0;right:0;height:40px;display:flex;align-items:center;gap:14px;padding:0 12px;background:var(--nw-core);color:#fff;z-index:2;font-size:14px}
 #nw-bar input{padding:4px 8px;border-radius:4px;border:0;width:220px}
 #nw-bar .legend span{display:inline-block;padding:2px 6px;border:1px solid #fff;margin-right:4px;border-radius:3px;font-size:11px;color:#1f1f1f}
 #nw-svg{position:fixed;top:40px;left:0;width:100%;height:calc(100% - 40px);cursor:grab}
@@ -18,19 +19,19 @@ html,body{margin:0;height:100%;font-family:Helvetica,Arial,sans-serif;background
 #nw-details table{border-collapse:collapse;width:100%}
 #nw-details td{padding:2px 4px;border-bottom:1px solid #eee;vertical-align:top}
 #nw-details .close{float:right;cursor:pointer;border:0;background:none;font-size:16px}
-.group rect{fill:#ffffff;stroke:#999;stroke-width:1.5}
+.group rect{fill:#ffffff;stroke:var(--nw-site);stroke-width:1.5}
 .group text{font-size:16px;font-weight:bold;fill:#555}
 .band rect{fill:none;stroke:#ddd;stroke-dasharray:4 3}
 .band text{font-size:10px;fill:#999}
-.link{fill:none;stroke:#7f7f7f;stroke-width:1.4}
-.link.hl{stroke:#e46c0a;stroke-width:3}
+.link{fill:none;stroke:var(--nw-link);stroke-width:1.4}
+.link.hl{stroke:var(--nw-highlight);stroke-width:3}
 .iflabel{font-size:8px;fill:#444;display:none}
 svg.zoomed .iflabel{display:inline}
 .device{cursor:pointer}
-.device rect{stroke:#10253f;stroke-width:1}
+.device rect{stroke:var(--nw-stroke);stroke-width:1}
 .device.unwalked rect{stroke-dasharray:4 2}
 .device text{font-size:10px;pointer-events:none}
-.device.hl rect,.device.match rect{stroke:#e46c0a;stroke-width:3}
+.device.hl rect,.device.match rect{stroke:var(--nw-highlight);stroke-width:3}
 .dim{opacity:.25}
 "#;
 
@@ -143,13 +144,12 @@ const JS: &str = r#"
 })();
 "#;
 
-fn fill(layer: Layer) -> (&'static str, &'static str) {
-    match layer {
-        Layer::Core => ("#1f4e79", "#ffffff"),
-        Layer::Distribution => ("#2e75b6", "#ffffff"),
-        Layer::Access => ("#deebf7", "#1f1f1f"),
-        Layer::Leaf => ("#f2f2f2", "#1f1f1f"),
-    }
+/// The palette's colours as the CSS variables [`CSS`] uses.
+fn css_colours() -> String {
+    format!(
+        ":root{{--nw-core:{};--nw-stroke:{NODE_STROKE};--nw-link:{LINK_LIGHT};--nw-highlight:{HIGHLIGHT};--nw-site:{SITE_BORDER}}}",
+        layer_colours(Layer::Core).0
+    )
 }
 
 /// Shortens a label to what fits in a node box.
@@ -193,8 +193,9 @@ pub(super) fn html(t: &Topology) -> String {
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{CSS}</style></head><body>\n",
-        xml_escape(&t.title)
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{}{CSS}</style></head><body>\n",
+        xml_escape(&t.title),
+        css_colours()
     );
     let _ = write!(
         o,
@@ -207,8 +208,8 @@ pub(super) fn html(t: &Topology) -> String {
         let _ = write!(
             o,
             "<span style=\"background:{};color:{}\">{}</span>",
-            fill(l).0,
-            fill(l).1,
+            layer_colours(l).0,
+            layer_colours(l).1,
             l.as_str()
         );
     }
@@ -291,7 +292,7 @@ pub(super) fn html(t: &Topology) -> String {
     }
     o.push_str("</g>\n<g class=\"devices\">\n");
     for (i, n) in t.nodes.iter().enumerate() {
-        let (fill, font) = fill(n.layer);
+        let (fill, font) = layer_colours(n.layer);
         let unwalked = if n.status == DeviceStatus::Walked {
             ""
         } else {

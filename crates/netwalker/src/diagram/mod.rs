@@ -20,6 +20,7 @@
 //!   its structure.
 
 mod html;
+mod palette;
 mod render;
 
 pub use render::{dot, drawio, graphml, mermaid};

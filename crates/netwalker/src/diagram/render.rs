@@ -1,31 +1,23 @@
 //! Text renderers: draw.io (mxGraph XML), GraphML, Graphviz DOT, Mermaid.
 
+use super::palette::{FIREWALL_FILL, FIREWALL_FONT, LINK, NODE_STROKE, SITE_BORDER, layer_colours};
 use super::{DeviceClass, Layer, NODE_H, NODE_W, Node, Topology, xml_escape};
 use crate::model::DeviceStatus;
 use std::fmt::Write;
 
-fn fill(layer: Layer) -> (&'static str, &'static str) {
-    match layer {
-        Layer::Core => ("#1f4e79", "#ffffff"),
-        Layer::Distribution => ("#2e75b6", "#ffffff"),
-        Layer::Access => ("#deebf7", "#1f1f1f"),
-        Layer::Leaf => ("#f2f2f2", "#1f1f1f"),
-    }
-}
-
 fn drawio_style(n: &Node) -> String {
-    let (fill, font) = fill(n.layer);
+    let (fill, font) = layer_colours(n.layer);
     let shape = match n.class {
-        DeviceClass::Firewall => {
-            "shape=hexagon;perimeter=hexagonPerimeter2;size=0.12;fillColor=#c00000;fontColor=#ffffff;"
-        }
-        DeviceClass::Router => "ellipse;",
-        DeviceClass::AccessPoint => "shape=cloud;",
-        DeviceClass::Server => "shape=cylinder3;boundedLbl=1;size=6;",
+        DeviceClass::Firewall => format!(
+            "shape=hexagon;perimeter=hexagonPerimeter2;size=0.12;fillColor={FIREWALL_FILL};fontColor={FIREWALL_FONT};"
+        ),
+        DeviceClass::Router => "ellipse;".into(),
+        DeviceClass::AccessPoint => "shape=cloud;".into(),
+        DeviceClass::Server => "shape=cylinder3;boundedLbl=1;size=6;".into(),
         DeviceClass::Phone | DeviceClass::Camera | DeviceClass::Printer | DeviceClass::Other => {
-            "rounded=1;arcSize=40;"
+            "rounded=1;arcSize=40;".into()
         }
-        DeviceClass::Switch => "rounded=1;arcSize=12;",
+        DeviceClass::Switch => "rounded=1;arcSize=12;".into(),
     };
     let dashed = if n.status == DeviceStatus::Walked {
         ""
@@ -34,7 +26,7 @@ fn drawio_style(n: &Node) -> String {
     };
     // The firewall colours in `shape` come first and win over the layer fill.
     format!(
-        "{shape}whiteSpace=wrap;html=1;fillColor={fill};fontColor={font};strokeColor=#10253f;fontSize=10;{dashed}netwalkerRole={};netwalkerClass={};",
+        "{shape}whiteSpace=wrap;html=1;fillColor={fill};fontColor={font};strokeColor={NODE_STROKE};fontSize=10;{dashed}netwalkerRole={};netwalkerClass={};",
         n.layer.as_str(),
         n.class.as_str()
     )
@@ -92,7 +84,7 @@ pub fn drawio(t: &Topology) -> String {
         };
         let _ = writeln!(
             o,
-            r#"        <mxCell id="{id}" value="{}" style="swimlane;startSize=26;html=1;fillColor=#f7f7f7;swimlaneFillColor=#ffffff;strokeColor=#999999;fontStyle=1;container=1;collapsible=1;" vertex="1" parent="1"><mxGeometry x="{:.0}" y="{:.0}" width="{:.0}" height="{:.0}" as="geometry"/></mxCell>"#,
+            r#"        <mxCell id="{id}" value="{}" style="swimlane;startSize=26;html=1;fillColor=#f7f7f7;swimlaneFillColor=#ffffff;strokeColor={SITE_BORDER};fontStyle=1;container=1;collapsible=1;" vertex="1" parent="1"><mxGeometry x="{:.0}" y="{:.0}" width="{:.0}" height="{:.0}" as="geometry"/></mxCell>"#,
             xml_escape(&name),
             g.x,
             g.y,
@@ -148,7 +140,7 @@ pub fn drawio(t: &Topology) -> String {
         geometry.push_str("</mxGeometry>");
         let _ = writeln!(
             o,
-            r#"        <mxCell id="link-{k}" value="" tooltip="{}" style="endArrow=none;html=1;rounded=0;strokeColor=#595959;strokeWidth=1.5;" edge="1" parent="1" source="dev-{}" target="dev-{}">{geometry}</mxCell>"#,
+            r#"        <mxCell id="link-{k}" value="" tooltip="{}" style="endArrow=none;html=1;rounded=0;strokeColor={LINK};strokeWidth=1.5;" edge="1" parent="1" source="dev-{}" target="dev-{}">{geometry}</mxCell>"#,
             xml_escape(&format!(
                 "{} {} — {} {} ({})",
                 a.name, e.a_if, b.name, e.b_if, e.protocols
@@ -274,14 +266,17 @@ pub fn dot(t: &Topology) -> String {
     o.push_str(
         "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n",
     );
-    o.push_str("  edge [fontname=\"Helvetica\", fontsize=7, color=\"#595959\"];\n");
+    let _ = writeln!(
+        o,
+        "  edge [fontname=\"Helvetica\", fontsize=7, color=\"{LINK}\"];"
+    );
     for (k, g) in t.groups.iter().enumerate() {
         let (open, indent) = if g.name.is_empty() {
             (String::new(), "  ")
         } else {
             (
                 format!(
-                    "  subgraph \"cluster_site_{k}\" {{\n    label=\"site {}\";\n    style=\"rounded\";\n    color=\"#999999\";\n",
+                    "  subgraph \"cluster_site_{k}\" {{\n    label=\"site {}\";\n    style=\"rounded\";\n    color=\"{SITE_BORDER}\";\n",
                     dot_escape(&g.name)
                 ),
                 "    ",
@@ -299,7 +294,7 @@ pub fn dot(t: &Topology) -> String {
             }
             let _ = writeln!(o, "{indent}{{ rank=same; // {}", layer.as_str());
             for n in members {
-                let (fill, font) = fill(n.layer);
+                let (fill, font) = layer_colours(n.layer);
                 let shape = match n.class {
                     DeviceClass::Firewall => "hexagon",
                     DeviceClass::Router => "ellipse",
@@ -374,10 +369,10 @@ fn mermaid_text(s: &str) -> String {
 pub fn mermaid(t: &Topology) -> String {
     let mut o = String::from("flowchart TB\n");
     for layer in Layer::ALL {
-        let (fill, font) = fill(layer);
+        let (fill, font) = layer_colours(layer);
         let _ = writeln!(
             o,
-            "  classDef {} fill:{fill},color:{font},stroke:#10253f",
+            "  classDef {} fill:{fill},color:{font},stroke:{NODE_STROKE}",
             layer.as_str()
         );
     }
