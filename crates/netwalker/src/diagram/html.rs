@@ -3,7 +3,7 @@
 //! resource of any kind, so it opens from a file share or an air-gapped laptop.
 
 use super::palette::{HIGHLIGHT, LINK_LIGHT, NODE_STROKE, SITE_BORDER, layer_colours};
-use super::{Layer, NODE_H, NODE_W, Topology, xml_escape};
+use super::{Edge, Layer, NODE_H, NODE_W, Node, Topology, xml_escape};
 use crate::model::DeviceStatus;
 use std::fmt::Write;
 
@@ -170,26 +170,6 @@ fn script_json(v: &serde_json::Value) -> String {
 }
 
 pub(super) fn html(t: &Topology) -> String {
-    let (w, h) = t.extent();
-    let devices: Vec<serde_json::Value> = t
-        .nodes
-        .iter()
-        .map(|n| {
-            serde_json::json!({
-                "name": n.name, "ip": n.ip, "platform": n.platform, "model": n.model,
-                "serial": n.serial, "version": n.version, "status": n.status.as_str(),
-                "class": n.class.as_str(), "layer": n.layer.as_str(), "site": n.site,
-                "cx": n.x + NODE_W / 2.0, "cy": n.y + NODE_H / 2.0,
-            })
-        })
-        .collect();
-    let links: Vec<serde_json::Value> = t
-        .edges
-        .iter()
-        .map(|e| serde_json::json!({"a": e.a, "b": e.b, "a_if": e.a_if, "b_if": e.b_if, "protocols": e.protocols}))
-        .collect();
-    let data = serde_json::json!({"title": t.title, "width": w, "height": h, "devices": devices, "links": links});
-
     let mut o = String::new();
     let _ = write!(
         o,
@@ -220,6 +200,50 @@ pub(super) fn html(t: &Topology) -> String {
         t.nodes.len(),
         t.edges.len()
     );
+    svg_groups(&mut o, t);
+    o.push_str("<g class=\"links\">\n");
+    for (k, e) in t.edges.iter().enumerate() {
+        svg_link(&mut o, t, k, e);
+    }
+    o.push_str("</g>\n<g class=\"devices\">\n");
+    for (i, n) in t.nodes.iter().enumerate() {
+        svg_node(&mut o, i, n);
+    }
+    o.push_str("</g>\n</g></svg>\n");
+    let _ = write!(
+        o,
+        "<script type=\"application/json\" id=\"nw-data\">{}</script>\n<script>{JS}</script>\n</body></html>\n",
+        script_json(&page_data(t))
+    );
+    o
+}
+
+/// What the page's script reads: every device's facts and centre, every
+/// link by node index, and the page size (for "fit").
+fn page_data(t: &Topology) -> serde_json::Value {
+    let (w, h) = t.extent();
+    let devices: Vec<serde_json::Value> = t
+        .nodes
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "name": n.name, "ip": n.ip, "platform": n.platform, "model": n.model,
+                "serial": n.serial, "version": n.version, "status": n.status.as_str(),
+                "class": n.class.as_str(), "layer": n.layer.as_str(), "site": n.site,
+                "cx": n.x + NODE_W / 2.0, "cy": n.y + NODE_H / 2.0,
+            })
+        })
+        .collect();
+    let links: Vec<serde_json::Value> = t
+        .edges
+        .iter()
+        .map(|e| serde_json::json!({"a": e.a, "b": e.b, "a_if": e.a_if, "b_if": e.b_if, "protocols": e.protocols}))
+        .collect();
+    serde_json::json!({"title": t.title, "width": w, "height": h, "devices": devices, "links": links})
+}
+
+/// Each site block with its name, and a dashed band per layer.
+fn svg_groups(o: &mut String, t: &Topology) {
     for g in &t.groups {
         let label = if g.name.is_empty() {
             String::new()
@@ -252,86 +276,83 @@ pub(super) fn html(t: &Topology) -> String {
             );
         }
     }
-    o.push_str("<g class=\"links\">\n");
-    for (k, e) in t.edges.iter().enumerate() {
-        let (a, b) = (&t.nodes[e.a], &t.nodes[e.b]);
-        let (ax, ay) = (a.x + NODE_W / 2.0, a.y + NODE_H / 2.0);
-        let (bx, by) = (b.x + NODE_W / 2.0, b.y + NODE_H / 2.0);
-        let (dx, dy) = (bx - ax, by - ay);
-        let len = (dx * dx + dy * dy).sqrt().max(1.0);
-        let off = (e.parallel_index as f64 - (e.parallel_count as f64 - 1.0) / 2.0) * 36.0;
-        // Quadratic curve: parallel links bow apart, single links stay straight.
-        let (cx, cy) = (
-            (ax + bx) / 2.0 - dy / len * off,
-            (ay + by) / 2.0 + dx / len * off,
-        );
+}
+
+/// One link: a quadratic curve (parallel links bow apart, single links stay
+/// straight) with its tooltip, and both interface names on the curve.
+fn svg_link(o: &mut String, t: &Topology, k: usize, e: &Edge) {
+    let (a, b) = (&t.nodes[e.a], &t.nodes[e.b]);
+    let (ax, ay) = (a.x + NODE_W / 2.0, a.y + NODE_H / 2.0);
+    let (bx, by) = (b.x + NODE_W / 2.0, b.y + NODE_H / 2.0);
+    let (dx, dy) = (bx - ax, by - ay);
+    let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    let off = (e.parallel_index as f64 - (e.parallel_count as f64 - 1.0) / 2.0) * 36.0;
+    // Quadratic curve: parallel links bow apart, single links stay straight.
+    let (cx, cy) = (
+        (ax + bx) / 2.0 - dy / len * off,
+        (ay + by) / 2.0 + dx / len * off,
+    );
+    let _ = writeln!(
+        o,
+        "<path id=\"link-{k}\" class=\"link\" data-link=\"{k}\" d=\"M{ax:.1},{ay:.1} Q{cx:.1},{cy:.1} {bx:.1},{by:.1}\"><title>{}</title></path>",
+        xml_escape(&format!(
+            "{} {} — {} {} ({})",
+            a.name, e.a_if, b.name, e.b_if, e.protocols
+        ))
+    );
+    // Interface labels a quarter of the way from each end (on the curve).
+    let at = |u: f64| {
+        let v = 1.0 - u;
+        (
+            v * v * ax + 2.0 * v * u * cx + u * u * bx,
+            v * v * ay + 2.0 * v * u * cy + u * u * by,
+        )
+    };
+    for (u, text) in [(0.22, &e.a_if), (0.78, &e.b_if)] {
+        let (x, y) = at(u);
         let _ = writeln!(
             o,
-            "<path id=\"link-{k}\" class=\"link\" data-link=\"{k}\" d=\"M{ax:.1},{ay:.1} Q{cx:.1},{cy:.1} {bx:.1},{by:.1}\"><title>{}</title></path>",
-            xml_escape(&format!(
-                "{} {} — {} {} ({})",
-                a.name, e.a_if, b.name, e.b_if, e.protocols
-            ))
+            "<text class=\"iflabel\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
+            xml_escape(text)
         );
-        // Interface labels a quarter of the way from each end (on the curve).
-        let at = |u: f64| {
-            let v = 1.0 - u;
-            (
-                v * v * ax + 2.0 * v * u * cx + u * u * bx,
-                v * v * ay + 2.0 * v * u * cy + u * u * by,
-            )
-        };
-        for (u, text) in [(0.22, &e.a_if), (0.78, &e.b_if)] {
-            let (x, y) = at(u);
-            let _ = writeln!(
-                o,
-                "<text class=\"iflabel\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
-                xml_escape(text)
-            );
-        }
     }
-    o.push_str("</g>\n<g class=\"devices\">\n");
-    for (i, n) in t.nodes.iter().enumerate() {
-        let (fill, font) = layer_colours(n.layer);
-        let unwalked = if n.status == DeviceStatus::Walked {
-            ""
-        } else {
-            " unwalked"
-        };
-        let rx = match n.class {
-            super::DeviceClass::Router => 22,
-            super::DeviceClass::Switch => 6,
-            _ => 14,
-        };
-        let _ = write!(
-            o,
-            "<g class=\"device{unwalked}\" data-device=\"{}\" data-idx=\"{i}\" data-layer=\"{}\" transform=\"translate({:.0} {:.0})\"><rect width=\"{NODE_W:.0}\" height=\"{NODE_H:.0}\" rx=\"{rx}\" fill=\"{fill}\"/>",
-            xml_escape(&n.name),
-            n.layer.as_str(),
-            n.x,
-            n.y
-        );
-        let _ = write!(
-            o,
-            "<text x=\"{:.0}\" y=\"19\" text-anchor=\"middle\" fill=\"{font}\" font-weight=\"bold\">{}</text>",
-            NODE_W / 2.0,
-            xml_escape(&fit_text(&n.name, 20))
-        );
-        if let Some(ip) = &n.ip {
-            let _ = write!(
-                o,
-                "<text x=\"{:.0}\" y=\"34\" text-anchor=\"middle\" fill=\"{font}\">{}</text>",
-                NODE_W / 2.0,
-                xml_escape(&fit_text(ip, 22))
-            );
-        }
-        o.push_str("</g>\n");
-    }
-    o.push_str("</g>\n</g></svg>\n");
+}
+
+/// One device: a box coloured by layer, rounder for routers, dashed when
+/// not walked, with its name and address cut to fit.
+fn svg_node(o: &mut String, i: usize, n: &Node) {
+    let (fill, font) = layer_colours(n.layer);
+    let unwalked = if n.status == DeviceStatus::Walked {
+        ""
+    } else {
+        " unwalked"
+    };
+    let rx = match n.class {
+        super::DeviceClass::Router => 22,
+        super::DeviceClass::Switch => 6,
+        _ => 14,
+    };
     let _ = write!(
         o,
-        "<script type=\"application/json\" id=\"nw-data\">{}</script>\n<script>{JS}</script>\n</body></html>\n",
-        script_json(&data)
+        "<g class=\"device{unwalked}\" data-device=\"{}\" data-idx=\"{i}\" data-layer=\"{}\" transform=\"translate({:.0} {:.0})\"><rect width=\"{NODE_W:.0}\" height=\"{NODE_H:.0}\" rx=\"{rx}\" fill=\"{fill}\"/>",
+        xml_escape(&n.name),
+        n.layer.as_str(),
+        n.x,
+        n.y
     );
-    o
+    let _ = write!(
+        o,
+        "<text x=\"{:.0}\" y=\"19\" text-anchor=\"middle\" fill=\"{font}\" font-weight=\"bold\">{}</text>",
+        NODE_W / 2.0,
+        xml_escape(&fit_text(&n.name, 20))
+    );
+    if let Some(ip) = &n.ip {
+        let _ = write!(
+            o,
+            "<text x=\"{:.0}\" y=\"34\" text-anchor=\"middle\" fill=\"{font}\">{}</text>",
+            NODE_W / 2.0,
+            xml_escape(&fit_text(ip, 22))
+        );
+    }
+    o.push_str("</g>\n");
 }
