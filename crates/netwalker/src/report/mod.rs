@@ -12,7 +12,6 @@
 //! [`crate::stamp`]; the re-exports below keep their old `report::` paths.
 
 mod inventory;
-pub mod sample;
 
 pub use inventory::{Scope, inventory_tables};
 
