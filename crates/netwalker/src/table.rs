@@ -21,9 +21,13 @@ pub const EXCEL_CELL_LIMIT: usize = 32_767;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Cell {
+    /// Nothing known: a blank cell, `null` in JSON.
     Empty,
+    /// Text; device text passes [`csv_safe`] in CSV and [`excel_safe`] in xlsx.
     Text(String),
+    /// A number we produced (counts, ids): stays a number everywhere.
     Int(i64),
+    /// Yes/no: `yes`/`no` in the workbook and CSV, `true`/`false` in JSON.
     Bool(bool),
 }
 
@@ -57,7 +61,9 @@ impl Cell {
 pub struct Table {
     /// Sheet name (at most 31 characters, none of `[]:*?/\`).
     pub name: String,
+    /// Header row: the sheet's Excel table columns, CSV header, JSON keys.
     pub columns: Vec<String>,
+    /// Data rows, each as wide as `columns` (extra cells are not written).
     pub rows: Vec<Vec<Cell>>,
 }
 

@@ -24,8 +24,9 @@ const HUNG_GAP: f64 = 8.0;
 
 /// One site laid out at the origin, before it is placed on the page.
 struct Block {
-    /// Width and height of the site block.
+    /// Width of the site block.
     w: f64,
+    /// Height of the site block.
     h: f64,
     /// Each present layer's band: (layer, y, height).
     bands: Vec<(Layer, f64, f64)>,
@@ -34,8 +35,9 @@ struct Block {
 /// Where the next site block goes.
 #[derive(Default)]
 struct PageCursor {
-    /// Top-left corner of the next block.
+    /// Left edge of the next block.
     x: f64,
+    /// Top edge of the current row of blocks.
     y: f64,
     /// Height of the tallest block in the current row of blocks.
     row_h: f64,

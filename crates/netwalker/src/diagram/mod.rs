@@ -63,49 +63,72 @@ impl Layer {
 /// A device in the diagram.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The store's device id: stable node ids in every format (`d<id>`).
     pub id: DeviceId,
+    /// Hostname: the label, and what the HTML search and `#device=` find.
     pub name: String,
+    /// Management (else any) address: the label's second line.
     pub ip: Option<String>,
+    /// Platform name, else the platform text a neighbour advertised:
+    /// tooltips, GraphML data, the HTML details panel.
     pub platform: Option<String>,
+    /// Hardware model, for the same places.
     pub model: Option<String>,
+    /// Serial number, for the same places.
     pub serial: Option<String>,
+    /// Software version, for the same places.
     pub version: Option<String>,
+    /// Walked or not: unwalked devices are drawn dashed.
     pub status: DeviceStatus,
+    /// What kind of box: the shape, exclusions, and whether it is a leaf.
     pub class: DeviceClass,
+    /// Which band the node sits in, and its colours.
     pub layer: Layer,
     /// Site group (empty when no site pattern is used).
     pub site: String,
     /// Top-left corner in page coordinates (see [`NODE_W`], [`NODE_H`]).
     pub x: f64,
+    /// Top edge, as `x`.
     pub y: f64,
 }
 
-/// Node box size in the draw.io and HTML layouts.
+/// Node box width in the draw.io and HTML layouts.
 pub const NODE_W: f64 = 130.0;
+/// Node box height, as [`NODE_W`].
 pub const NODE_H: f64 = 46.0;
 
 /// A link between two nodes (indices into [`Topology::nodes`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edge {
+    /// One end (index into [`Topology::nodes`]).
     pub a: usize,
+    /// The other end.
     pub b: usize,
-    /// Short interface names (`Gi1/0/1`).
+    /// Short interface names (`Gi1/0/1`) at `a`, labelled at that end.
     pub a_if: String,
+    /// The interface at `b`, as `a_if`.
     pub b_if: String,
+    /// Which protocols saw the link (`cdp,lldp`): tooltips and GraphML.
     pub protocols: String,
     /// This link's position among the links between the same two nodes, and
     /// how many there are: renderers offset parallel links so each shows.
     pub parallel_index: usize,
+    /// How many links join the same two nodes (see `parallel_index`).
     pub parallel_count: usize,
 }
 
 /// A site block in the layout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
+    /// The site (empty without a site pattern: the whole network).
     pub name: String,
+    /// Top-left corner in page coordinates: nodes of the site lie inside.
     pub x: f64,
+    /// Top edge, as `x`.
     pub y: f64,
+    /// Width of the block.
     pub w: f64,
+    /// Height of the block.
     pub h: f64,
     /// Vertical band of each layer present: (layer, y, height).
     pub bands: Vec<(Layer, f64, f64)>,
@@ -114,9 +137,13 @@ pub struct Group {
 /// The laid-out diagram every renderer draws.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Topology {
+    /// The diagram's name in every format (whole network or one site).
     pub title: String,
+    /// The devices drawn, laid out.
     pub nodes: Vec<Node>,
+    /// The links between them.
     pub edges: Vec<Edge>,
+    /// One block per site, with its layer bands; together they give the page size.
     pub groups: Vec<Group>,
 }
 
@@ -205,7 +232,9 @@ pub enum DiagramError {
         "cannot write {path}: {source}; check that the directory is writable or choose another --out"
     )]
     Io {
+        /// The file or directory that could not be written.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
 }

@@ -18,8 +18,9 @@ pub(super) fn layer_colours(layer: Layer) -> (&'static str, &'static str) {
 
 /// Outline of every node box.
 pub(super) const NODE_STROKE: &str = "#10253f";
-/// Firewall fill and text: they stand out whatever their layer.
+/// Firewall fill: they stand out whatever their layer.
 pub(super) const FIREWALL_FILL: &str = "#c00000";
+/// Text on a firewall.
 pub(super) const FIREWALL_FONT: &str = "#ffffff";
 /// Links in draw.io and DOT.
 pub(super) const LINK: &str = "#595959";

@@ -61,6 +61,7 @@ pub fn parse_formats(list: &str) -> Result<BTreeSet<ReportFormat>, String> {
 pub struct ReportOptions {
     /// Created if missing.
     pub out_dir: PathBuf,
+    /// Which files to write: one workbook, CSV per sheet, one JSON.
     pub formats: BTreeSet<ReportFormat>,
     /// `--site-pattern`: also write one set of files per site (see [`SitePattern`]).
     pub site_pattern: Option<String>,
@@ -92,16 +93,25 @@ pub enum ReportError {
         "cannot write {path}: {source}; check that the directory is writable or choose another --out"
     )]
     Io {
+        /// The file or directory that could not be written.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
     #[error("cannot write workbook {path}: {source}")]
     Xlsx {
+        /// The workbook that could not be written.
         path: PathBuf,
+        /// Why.
         source: rust_xlsxwriter::XlsxError,
     },
     #[error("cannot write CSV file {path}: {source}")]
-    Csv { path: PathBuf, source: csv::Error },
+    Csv {
+        /// The CSV file that could not be written.
+        path: PathBuf,
+        /// Why.
+        source: csv::Error,
+    },
 }
 
 /// Writes one set of tables in every requested format under `stem`.
