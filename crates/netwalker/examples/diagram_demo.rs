@@ -10,10 +10,13 @@
 //! the store (not from the diagram code) and the paths written.
 
 use netwalker::diagram::{DiagramFormat, DiagramOptions, write_diagrams};
-use netwalker::report::sample::{CampusSpec, fill_campus};
 use netwalker::report::{ReportFormat, ReportOptions, write_reports};
 use netwalker::store::{StoreReader, StoreWriter};
 use std::collections::BTreeSet;
+
+#[path = "../tests/common/campus.rs"]
+mod campus;
+use campus::{CampusSpec, fill_campus};
 
 fn main() -> anyhow::Result<()> {
     let out = std::env::args()

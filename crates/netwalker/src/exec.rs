@@ -1202,6 +1202,7 @@ pub fn write_results(
 
 /// Drives a progress bar from [`execute`]'s progress channel; ends when the
 /// sender is dropped (when `execute` returns). Hidden when `visible` is false.
+#[cfg(feature = "cli")]
 pub fn spawn_progress_bar(
     mut rx: watch::Receiver<ExecProgress>,
     visible: bool,

@@ -11,9 +11,12 @@
 //! - [`seeds`]: seed arguments, seed files and their resolution;
 //! - [`config`]: TOML config, CLI overrides, effective settings, credentials.
 //!
-//! Output side: [`report`], [`diagram`], [`exec`]; [`fsname`] turns device
-//! and site names into safe file names, [`term`] makes device strings safe
-//! to print.
+//! Output side: [`report`], [`diagram`], [`exec`], all built on
+//! [`snapshot`] (the inventory read in one transaction), [`site`] (sites from
+//! hostnames), [`table`] (format-neutral tables and their xlsx/CSV/JSON
+//! writers) and [`stamp`] (times in file names and reports); [`fsname`]
+//! turns device and site names into safe file names, [`term`] makes device
+//! strings safe to print.
 
 pub mod addr;
 pub mod config;
@@ -30,5 +33,9 @@ pub mod pool;
 pub mod report;
 pub mod run;
 pub mod seeds;
+pub mod site;
+pub mod snapshot;
+pub mod stamp;
 pub mod store;
+pub mod table;
 pub mod term;

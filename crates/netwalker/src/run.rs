@@ -20,9 +20,7 @@ use crate::store::{StoreReader, StoreSender, StoreWorker, StoreWriter};
 use anyhow::{Context, Result};
 use device_session::{Credentials, OpenOptions, Timeouts, Transports};
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -408,106 +406,11 @@ pub fn write_default_reports(reader: &StoreReader, out: &Path) -> Result<Vec<Pat
     Ok(files)
 }
 
-/// What `netwalker demo` did, for printing.
-#[derive(Debug)]
-pub struct DemoOutcome {
-    /// The walk of the lab, as for `discover`.
-    pub discover: DiscoverOutcome,
-    /// How many devices the lab simulated, to compare with what was found.
-    pub devices: usize,
-    /// The loopback range the lab listened on, so the user knows what was
-    /// (and was not) touched.
-    pub subnet: String,
-    /// The simulator's session accounting (opened, closed gracefully,
-    /// dropped), showing the walk released every session.
-    pub simulator: netsim::Stats,
-}
-
-/// Starts an embedded netsim campus, walks it, writes the reports, and shuts
-/// the lab down. The lab listens only on 127.x addresses.
-pub async fn demo(
-    devices: usize,
-    out: &Path,
-    concurrency: usize,
-    cancel: CancellationToken,
-    progress: watch::Sender<WalkProgress>,
-) -> Result<DemoOutcome> {
-    let base: std::net::Ipv4Addr = "127.200.0.1".parse().expect("literal");
-    let topo = netsim::generate(&netsim::GenerateOptions {
-        devices,
-        seed: 1,
-        faults: false,
-        base_ip: base,
-        ..netsim::GenerateOptions::default()
-    });
-    let port = free_port(base.into()).context("no free TCP port on 127.200.0.1 for the lab")?;
-    let lab = netsim::Lab::start(
-        topo.clone(),
-        netsim::LabConfig {
-            ssh_port: port,
-            telnet_port: free_port(base.into()).context("no free telnet port")?,
-            ..netsim::LabConfig::default()
-        },
-    )
-    .await
-    .context("cannot start the simulated network")?;
-    let telnet_port = lab.telnet_addr("legacy1").map(|a| a.port()).unwrap_or(23);
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let seed = topo.device("core1").map(|d| d.mgmt_ip).unwrap_or(base);
-    let settings = demo_settings(seed, port, telnet_port, concurrency, out)?;
-    let creds = demo_credentials();
-    // A fresh store per demo (the demo shows one walk, not history), emptied
-    // under its lock so a demo still running in `out` is refused, not wrecked.
-    let discover = discover_in(&settings, &creds, cancel, progress, true).await;
-    let simulator = lab.wait_until_idle(Duration::from_secs(2)).await;
-    lab.shutdown(Duration::from_secs(2)).await;
-    Ok(DemoOutcome {
-        discover: discover?,
-        devices,
-        subnet: "127.200.0.0/16".into(),
-        simulator,
-    })
-}
-
-/// Settings for walking the demo lab from `seed`, everything kept in `out`
-/// (its store, reports and known_hosts).
-fn demo_settings(
-    seed: std::net::Ipv4Addr,
-    port: u16,
-    telnet_port: u16,
-    concurrency: usize,
-    out: &Path,
-) -> Result<Settings> {
-    Ok(crate::config::Config {
-        seeds: Some(vec![seed.to_string()]),
-        port: Some(port),
-        telnet_port: Some(telnet_port),
-        concurrency: Some(concurrency),
-        store: Some(out.join("inventory.sqlite")),
-        out: Some(out.to_path_buf()),
-        host_key_policy: Some(HostKeyPolicy::AcceptNew),
-        known_hosts: Some(out.join("known_hosts")),
-        ..crate::config::Config::default()
-    }
-    .resolve()?)
-}
-
-/// The demo lab's login.
-fn demo_credentials() -> Vec<Credential> {
-    vec![Credential {
-        label: "demo".into(),
-        username: "admin".into(),
-        password: Some("admin".to_string().into()),
-        enable: Some("admin".to_string().into()),
-        scope: Vec::new(),
-    }]
-}
-
-/// A port free on `ip` right now (the lab binds it a moment later).
-fn free_port(ip: IpAddr) -> std::io::Result<u16> {
-    let l = std::net::TcpListener::bind((ip, 0))?;
-    Ok(l.local_addr()?.port())
-}
+// `netwalker demo`: only with the `demo` feature (it links netsim).
+#[cfg(feature = "demo")]
+mod demo;
+#[cfg(feature = "demo")]
+pub use demo::{DemoOutcome, demo};
 
 #[cfg(test)]
 mod tests {

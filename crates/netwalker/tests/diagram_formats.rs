@@ -7,9 +7,12 @@ use netwalker::diagram::{
     DeviceClass, DiagramFormat, DiagramOptions, Layer, Topology, render, write_diagrams,
 };
 use netwalker::model::*;
-use netwalker::report::sample::{CampusSpec, fill_campus};
 use netwalker::store::StoreWriter;
 use std::collections::{BTreeSet, HashMap, HashSet};
+
+#[path = "common/campus.rs"]
+mod campus;
+use campus::{CampusSpec, fill_campus};
 
 fn campus(spec: CampusSpec) -> StoreWriter {
     let mut w = StoreWriter::open_in_memory().unwrap();

@@ -4,11 +4,14 @@
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use netwalker::model::*;
-use netwalker::report::sample::{CampusSpec, fill_campus};
 use netwalker::report::{ReportFormat, ReportOptions, write_reports};
 use netwalker::store::{StoreReader, StoreWriter};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+
+#[path = "common/campus.rs"]
+mod campus;
+use campus::{CampusSpec, fill_campus};
 
 const STAMP: i64 = 1_700_000_000; // 2023-11-14 22:13:20 UTC
 const SHEETS: [&str; 6] = [

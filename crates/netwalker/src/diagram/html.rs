@@ -2,13 +2,14 @@
 //! inline CSS and JS for pan, zoom, search and a details panel. No external
 //! resource of any kind, so it opens from a file share or an air-gapped laptop.
 
-use super::{Layer, NODE_H, NODE_W, Topology, xml_escape};
+use super::palette::{HIGHLIGHT, LINK_LIGHT, NODE_STROKE, SITE_BORDER, layer_colours};
+use super::{Edge, Layer, NODE_H, NODE_W, Node, Topology, xml_escape};
 use crate::model::DeviceStatus;
 use std::fmt::Write;
 
 const CSS: &str = r#"
 html,body{margin:0;height:100%;font-family:Helvetica,Arial,sans-serif;background:#fafafa;color:#1f1f1f}
-#nw-bar{position:fixed;top:0;left:0;right:0;height:40px;display:flex;align-items:center;gap:14px;padding:0 12px;background:#1f4e79;color:#fff;z-index:2;font-size:14px}
+#nw-bar{position:fixed;top:0;left:0;right:0;height:40px;display:flex;align-items:center;gap:14px;padding:0 12px;background:var(--nw-core);color:#fff;z-index:2;font-size:14px}
 #nw-bar input{padding:4px 8px;border-radius:4px;border:0;width:220px}
 #nw-bar .legend span{display:inline-block;padding:2px 6px;border:1px solid #fff;margin-right:4px;border-radius:3px;font-size:11px;color:#1f1f1f}
 #nw-svg{position:fixed;top:40px;left:0;width:100%;height:calc(100% - 40px);cursor:grab}
@@ -18,19 +19,19 @@ html,body{margin:0;height:100%;font-family:Helvetica,Arial,sans-serif;background
 #nw-details table{border-collapse:collapse;width:100%}
 #nw-details td{padding:2px 4px;border-bottom:1px solid #eee;vertical-align:top}
 #nw-details .close{float:right;cursor:pointer;border:0;background:none;font-size:16px}
-.group rect{fill:#ffffff;stroke:#999;stroke-width:1.5}
+.group rect{fill:#ffffff;stroke:var(--nw-site);stroke-width:1.5}
 .group text{font-size:16px;font-weight:bold;fill:#555}
 .band rect{fill:none;stroke:#ddd;stroke-dasharray:4 3}
 .band text{font-size:10px;fill:#999}
-.link{fill:none;stroke:#7f7f7f;stroke-width:1.4}
-.link.hl{stroke:#e46c0a;stroke-width:3}
+.link{fill:none;stroke:var(--nw-link);stroke-width:1.4}
+.link.hl{stroke:var(--nw-highlight);stroke-width:3}
 .iflabel{font-size:8px;fill:#444;display:none}
 svg.zoomed .iflabel{display:inline}
 .device{cursor:pointer}
-.device rect{stroke:#10253f;stroke-width:1}
+.device rect{stroke:var(--nw-stroke);stroke-width:1}
 .device.unwalked rect{stroke-dasharray:4 2}
 .device text{font-size:10px;pointer-events:none}
-.device.hl rect,.device.match rect{stroke:#e46c0a;stroke-width:3}
+.device.hl rect,.device.match rect{stroke:var(--nw-highlight);stroke-width:3}
 .dim{opacity:.25}
 "#;
 
@@ -143,13 +144,12 @@ const JS: &str = r#"
 })();
 "#;
 
-fn fill(layer: Layer) -> (&'static str, &'static str) {
-    match layer {
-        Layer::Core => ("#1f4e79", "#ffffff"),
-        Layer::Distribution => ("#2e75b6", "#ffffff"),
-        Layer::Access => ("#deebf7", "#1f1f1f"),
-        Layer::Leaf => ("#f2f2f2", "#1f1f1f"),
-    }
+/// The palette's colours as the CSS variables [`CSS`] uses.
+fn css_colours() -> String {
+    format!(
+        ":root{{--nw-core:{};--nw-stroke:{NODE_STROKE};--nw-link:{LINK_LIGHT};--nw-highlight:{HIGHLIGHT};--nw-site:{SITE_BORDER}}}",
+        layer_colours(Layer::Core).0
+    )
 }
 
 /// Shortens a label to what fits in a node box.
@@ -170,6 +170,57 @@ fn script_json(v: &serde_json::Value) -> String {
 }
 
 pub(super) fn html(t: &Topology) -> String {
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{}{CSS}</style></head><body>\n",
+        xml_escape(&t.title),
+        css_colours()
+    );
+    let _ = write!(
+        o,
+        "<div id=\"nw-bar\"><b>{}</b><span>{} devices, {} links</span><input id=\"nw-search\" type=\"search\" placeholder=\"find device or IP\"><button id=\"nw-fit\">fit</button><span class=\"legend\">",
+        xml_escape(&t.title),
+        t.nodes.len(),
+        t.edges.len()
+    );
+    for l in Layer::ALL {
+        let _ = write!(
+            o,
+            "<span style=\"background:{};color:{}\">{}</span>",
+            layer_colours(l).0,
+            layer_colours(l).1,
+            l.as_str()
+        );
+    }
+    o.push_str("</span></div>\n<aside id=\"nw-details\"></aside>\n");
+    let _ = writeln!(
+        o,
+        "<svg id=\"nw-svg\" xmlns=\"http://www.w3.org/2000/svg\" data-devices=\"{}\" data-links=\"{}\"><g id=\"nw-view\">",
+        t.nodes.len(),
+        t.edges.len()
+    );
+    svg_groups(&mut o, t);
+    o.push_str("<g class=\"links\">\n");
+    for (k, e) in t.edges.iter().enumerate() {
+        svg_link(&mut o, t, k, e);
+    }
+    o.push_str("</g>\n<g class=\"devices\">\n");
+    for (i, n) in t.nodes.iter().enumerate() {
+        svg_node(&mut o, i, n);
+    }
+    o.push_str("</g>\n</g></svg>\n");
+    let _ = write!(
+        o,
+        "<script type=\"application/json\" id=\"nw-data\">{}</script>\n<script>{JS}</script>\n</body></html>\n",
+        script_json(&page_data(t))
+    );
+    o
+}
+
+/// What the page's script reads: every device's facts and centre, every
+/// link by node index, and the page size (for "fit").
+fn page_data(t: &Topology) -> serde_json::Value {
     let (w, h) = t.extent();
     let devices: Vec<serde_json::Value> = t
         .nodes
@@ -188,37 +239,11 @@ pub(super) fn html(t: &Topology) -> String {
         .iter()
         .map(|e| serde_json::json!({"a": e.a, "b": e.b, "a_if": e.a_if, "b_if": e.b_if, "protocols": e.protocols}))
         .collect();
-    let data = serde_json::json!({"title": t.title, "width": w, "height": h, "devices": devices, "links": links});
+    serde_json::json!({"title": t.title, "width": w, "height": h, "devices": devices, "links": links})
+}
 
-    let mut o = String::new();
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{CSS}</style></head><body>\n",
-        xml_escape(&t.title)
-    );
-    let _ = write!(
-        o,
-        "<div id=\"nw-bar\"><b>{}</b><span>{} devices, {} links</span><input id=\"nw-search\" type=\"search\" placeholder=\"find device or IP\"><button id=\"nw-fit\">fit</button><span class=\"legend\">",
-        xml_escape(&t.title),
-        t.nodes.len(),
-        t.edges.len()
-    );
-    for l in Layer::ALL {
-        let _ = write!(
-            o,
-            "<span style=\"background:{};color:{}\">{}</span>",
-            fill(l).0,
-            fill(l).1,
-            l.as_str()
-        );
-    }
-    o.push_str("</span></div>\n<aside id=\"nw-details\"></aside>\n");
-    let _ = writeln!(
-        o,
-        "<svg id=\"nw-svg\" xmlns=\"http://www.w3.org/2000/svg\" data-devices=\"{}\" data-links=\"{}\"><g id=\"nw-view\">",
-        t.nodes.len(),
-        t.edges.len()
-    );
+/// Each site block with its name, and a dashed band per layer.
+fn svg_groups(o: &mut String, t: &Topology) {
     for g in &t.groups {
         let label = if g.name.is_empty() {
             String::new()
@@ -251,86 +276,83 @@ pub(super) fn html(t: &Topology) -> String {
             );
         }
     }
-    o.push_str("<g class=\"links\">\n");
-    for (k, e) in t.edges.iter().enumerate() {
-        let (a, b) = (&t.nodes[e.a], &t.nodes[e.b]);
-        let (ax, ay) = (a.x + NODE_W / 2.0, a.y + NODE_H / 2.0);
-        let (bx, by) = (b.x + NODE_W / 2.0, b.y + NODE_H / 2.0);
-        let (dx, dy) = (bx - ax, by - ay);
-        let len = (dx * dx + dy * dy).sqrt().max(1.0);
-        let off = (e.parallel_index as f64 - (e.parallel_count as f64 - 1.0) / 2.0) * 36.0;
-        // Quadratic curve: parallel links bow apart, single links stay straight.
-        let (cx, cy) = (
-            (ax + bx) / 2.0 - dy / len * off,
-            (ay + by) / 2.0 + dx / len * off,
-        );
+}
+
+/// One link: a quadratic curve (parallel links bow apart, single links stay
+/// straight) with its tooltip, and both interface names on the curve.
+fn svg_link(o: &mut String, t: &Topology, k: usize, e: &Edge) {
+    let (a, b) = (&t.nodes[e.a], &t.nodes[e.b]);
+    let (ax, ay) = (a.x + NODE_W / 2.0, a.y + NODE_H / 2.0);
+    let (bx, by) = (b.x + NODE_W / 2.0, b.y + NODE_H / 2.0);
+    let (dx, dy) = (bx - ax, by - ay);
+    let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    let off = (e.parallel_index as f64 - (e.parallel_count as f64 - 1.0) / 2.0) * 36.0;
+    // Quadratic curve: parallel links bow apart, single links stay straight.
+    let (cx, cy) = (
+        (ax + bx) / 2.0 - dy / len * off,
+        (ay + by) / 2.0 + dx / len * off,
+    );
+    let _ = writeln!(
+        o,
+        "<path id=\"link-{k}\" class=\"link\" data-link=\"{k}\" d=\"M{ax:.1},{ay:.1} Q{cx:.1},{cy:.1} {bx:.1},{by:.1}\"><title>{}</title></path>",
+        xml_escape(&format!(
+            "{} {} — {} {} ({})",
+            a.name, e.a_if, b.name, e.b_if, e.protocols
+        ))
+    );
+    // Interface labels a quarter of the way from each end (on the curve).
+    let at = |u: f64| {
+        let v = 1.0 - u;
+        (
+            v * v * ax + 2.0 * v * u * cx + u * u * bx,
+            v * v * ay + 2.0 * v * u * cy + u * u * by,
+        )
+    };
+    for (u, text) in [(0.22, &e.a_if), (0.78, &e.b_if)] {
+        let (x, y) = at(u);
         let _ = writeln!(
             o,
-            "<path id=\"link-{k}\" class=\"link\" data-link=\"{k}\" d=\"M{ax:.1},{ay:.1} Q{cx:.1},{cy:.1} {bx:.1},{by:.1}\"><title>{}</title></path>",
-            xml_escape(&format!(
-                "{} {} — {} {} ({})",
-                a.name, e.a_if, b.name, e.b_if, e.protocols
-            ))
+            "<text class=\"iflabel\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
+            xml_escape(text)
         );
-        // Interface labels a quarter of the way from each end (on the curve).
-        let at = |u: f64| {
-            let v = 1.0 - u;
-            (
-                v * v * ax + 2.0 * v * u * cx + u * u * bx,
-                v * v * ay + 2.0 * v * u * cy + u * u * by,
-            )
-        };
-        for (u, text) in [(0.22, &e.a_if), (0.78, &e.b_if)] {
-            let (x, y) = at(u);
-            let _ = writeln!(
-                o,
-                "<text class=\"iflabel\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
-                xml_escape(text)
-            );
-        }
     }
-    o.push_str("</g>\n<g class=\"devices\">\n");
-    for (i, n) in t.nodes.iter().enumerate() {
-        let (fill, font) = fill(n.layer);
-        let unwalked = if n.status == DeviceStatus::Walked {
-            ""
-        } else {
-            " unwalked"
-        };
-        let rx = match n.class {
-            super::DeviceClass::Router => 22,
-            super::DeviceClass::Switch => 6,
-            _ => 14,
-        };
-        let _ = write!(
-            o,
-            "<g class=\"device{unwalked}\" data-device=\"{}\" data-idx=\"{i}\" data-layer=\"{}\" transform=\"translate({:.0} {:.0})\"><rect width=\"{NODE_W:.0}\" height=\"{NODE_H:.0}\" rx=\"{rx}\" fill=\"{fill}\"/>",
-            xml_escape(&n.name),
-            n.layer.as_str(),
-            n.x,
-            n.y
-        );
-        let _ = write!(
-            o,
-            "<text x=\"{:.0}\" y=\"19\" text-anchor=\"middle\" fill=\"{font}\" font-weight=\"bold\">{}</text>",
-            NODE_W / 2.0,
-            xml_escape(&fit_text(&n.name, 20))
-        );
-        if let Some(ip) = &n.ip {
-            let _ = write!(
-                o,
-                "<text x=\"{:.0}\" y=\"34\" text-anchor=\"middle\" fill=\"{font}\">{}</text>",
-                NODE_W / 2.0,
-                xml_escape(&fit_text(ip, 22))
-            );
-        }
-        o.push_str("</g>\n");
-    }
-    o.push_str("</g>\n</g></svg>\n");
+}
+
+/// One device: a box coloured by layer, rounder for routers, dashed when
+/// not walked, with its name and address cut to fit.
+fn svg_node(o: &mut String, i: usize, n: &Node) {
+    let (fill, font) = layer_colours(n.layer);
+    let unwalked = if n.status == DeviceStatus::Walked {
+        ""
+    } else {
+        " unwalked"
+    };
+    let rx = match n.class {
+        super::DeviceClass::Router => 22,
+        super::DeviceClass::Switch => 6,
+        _ => 14,
+    };
     let _ = write!(
         o,
-        "<script type=\"application/json\" id=\"nw-data\">{}</script>\n<script>{JS}</script>\n</body></html>\n",
-        script_json(&data)
+        "<g class=\"device{unwalked}\" data-device=\"{}\" data-idx=\"{i}\" data-layer=\"{}\" transform=\"translate({:.0} {:.0})\"><rect width=\"{NODE_W:.0}\" height=\"{NODE_H:.0}\" rx=\"{rx}\" fill=\"{fill}\"/>",
+        xml_escape(&n.name),
+        n.layer.as_str(),
+        n.x,
+        n.y
     );
-    o
+    let _ = write!(
+        o,
+        "<text x=\"{:.0}\" y=\"19\" text-anchor=\"middle\" fill=\"{font}\" font-weight=\"bold\">{}</text>",
+        NODE_W / 2.0,
+        xml_escape(&fit_text(&n.name, 20))
+    );
+    if let Some(ip) = &n.ip {
+        let _ = write!(
+            o,
+            "<text x=\"{:.0}\" y=\"34\" text-anchor=\"middle\" fill=\"{font}\">{}</text>",
+            NODE_W / 2.0,
+            xml_escape(&fit_text(ip, 22))
+        );
+    }
+    o.push_str("</g>\n");
 }

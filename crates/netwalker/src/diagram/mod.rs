@@ -19,174 +19,24 @@
 //!   with their links: they are most of the devices in a campus and none of
 //!   its structure.
 
+mod class;
 mod html;
+mod layers;
+mod layout;
+mod palette;
 mod render;
 
+pub use class::{DeviceClass, classify};
 pub use render::{dot, drawio, graphml, mermaid};
 
 use crate::fsname::file_stem;
 use crate::model::{Device, DeviceId, DeviceStatus, UnixTime};
-use crate::report::{SitePattern, SitePatternError, Snapshot, file_stamp};
+use crate::site::{SiteMap, SitePatternError, assign_sites};
+use crate::snapshot::Snapshot;
+use crate::stamp::file_stamp;
 use crate::store::{StoreError, StoreReader};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-
-/// What kind of box a device is, from its capabilities, platform text, model
-/// and name (neighbour tables are often all we know).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeviceClass {
-    Router,
-    Switch,
-    Firewall,
-    AccessPoint,
-    Phone,
-    Camera,
-    Printer,
-    Server,
-    Other,
-}
-
-impl DeviceClass {
-    pub const ALL: [DeviceClass; 9] = [
-        DeviceClass::Router,
-        DeviceClass::Switch,
-        DeviceClass::Firewall,
-        DeviceClass::AccessPoint,
-        DeviceClass::Phone,
-        DeviceClass::Camera,
-        DeviceClass::Printer,
-        DeviceClass::Server,
-        DeviceClass::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceClass::Router => "router",
-            DeviceClass::Switch => "switch",
-            DeviceClass::Firewall => "firewall",
-            DeviceClass::AccessPoint => "access_point",
-            DeviceClass::Phone => "phone",
-            DeviceClass::Camera => "camera",
-            DeviceClass::Printer => "printer",
-            DeviceClass::Server => "server",
-            DeviceClass::Other => "other",
-        }
-    }
-
-    /// Endpoints hang below the access layer as leaves.
-    pub fn is_endpoint(self) -> bool {
-        matches!(
-            self,
-            DeviceClass::AccessPoint
-                | DeviceClass::Phone
-                | DeviceClass::Camera
-                | DeviceClass::Printer
-                | DeviceClass::Server
-        )
-    }
-
-    /// The classes left out unless asked for: phones, cameras, printers.
-    pub fn default_excluded() -> BTreeSet<DeviceClass> {
-        BTreeSet::from([
-            DeviceClass::Phone,
-            DeviceClass::Camera,
-            DeviceClass::Printer,
-        ])
-    }
-}
-
-impl std::str::FromStr for DeviceClass {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim().to_ascii_lowercase().replace('-', "_");
-        let s = s.strip_suffix('s').unwrap_or(&s);
-        DeviceClass::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s || (s == "ap" && *c == DeviceClass::AccessPoint))
-            .ok_or_else(|| {
-                format!(
-                    "unknown device class {s:?}; expected one of: router, switch, firewall, access_point, phone, camera, printer, server, other"
-                )
-            })
-    }
-}
-
-/// Classifies a device from everything we know about it.
-pub fn classify(d: &Device) -> DeviceClass {
-    use device_parsers::Platform;
-    // Platform text and model only: hostnames are free text (`kansas-1` is
-    // not an ASA), except Cisco phones' `SEP<MAC>` convention.
-    let text = format!(
-        "{} {}",
-        d.platform_text.as_deref().unwrap_or(""),
-        d.model.as_deref().unwrap_or(""),
-    )
-    .to_ascii_lowercase();
-    let caps: Vec<String> = d
-        .capabilities
-        .iter()
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    let has_cap = |w: &str| caps.iter().any(|c| c.contains(w));
-    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
-    let sep_name = d.hostname.len() == 15
-        && d.hostname.is_ascii()
-        && d.hostname[..3].eq_ignore_ascii_case("sep")
-        && d.hostname[3..].chars().all(|c| c.is_ascii_hexdigit());
-    if has_cap("phone")
-        || sep_name
-        || has(&["ip phone", "polycom", "cisco cp-", "yealink", "avaya"])
-    {
-        return DeviceClass::Phone;
-    }
-    if has(&["camera", "axis ", "hikvision", "mobotix"]) {
-        return DeviceClass::Camera;
-    }
-    if has_cap("printer")
-        || has(&[
-            "printer",
-            "laserjet",
-            "officejet",
-            "xerox",
-            "lexmark",
-            "ricoh",
-        ])
-    {
-        return DeviceClass::Printer;
-    }
-    if d.platform == Some(Platform::PaloaltoPanos)
-        || has(&["palo alto", "pa-", "firewall", "asa", "fortigate"])
-    {
-        return DeviceClass::Firewall;
-    }
-    if has_cap("wlan")
-        || has_cap("trans-bridge")
-        || has(&["air-", "aironet", "access point", "c9120", "c9130", "-ap"])
-    {
-        return DeviceClass::AccessPoint;
-    }
-    if d.platform == Some(Platform::Linux)
-        || has_cap("station")
-        || has(&["linux", "server", "vmware", "esxi"])
-    {
-        return DeviceClass::Server;
-    }
-    if has_cap("switch")
-        || has(&[
-            "ws-c", "c9300", "c9200", "c9400", "c9500", "n9k", "nexus", "catalyst", "switch",
-        ])
-        || d.platform == Some(Platform::CiscoNxos)
-    {
-        return DeviceClass::Switch;
-    }
-    if has_cap("router") || has(&["isr", "asr", "router", "c8"]) {
-        return DeviceClass::Router;
-    }
-    if matches!(d.platform, Some(Platform::CiscoIos | Platform::CiscoXe)) {
-        return DeviceClass::Switch;
-    }
-    DeviceClass::Other
-}
 
 /// Where a device sits in the drawing, top to bottom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -213,49 +63,72 @@ impl Layer {
 /// A device in the diagram.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The store's device id: stable node ids in every format (`d<id>`).
     pub id: DeviceId,
+    /// Hostname: the label, and what the HTML search and `#device=` find.
     pub name: String,
+    /// Management (else any) address: the label's second line.
     pub ip: Option<String>,
+    /// Platform name, else the platform text a neighbour advertised:
+    /// tooltips, GraphML data, the HTML details panel.
     pub platform: Option<String>,
+    /// Hardware model, for the same places.
     pub model: Option<String>,
+    /// Serial number, for the same places.
     pub serial: Option<String>,
+    /// Software version, for the same places.
     pub version: Option<String>,
+    /// Walked or not: unwalked devices are drawn dashed.
     pub status: DeviceStatus,
+    /// What kind of box: the shape, exclusions, and whether it is a leaf.
     pub class: DeviceClass,
+    /// Which band the node sits in, and its colours.
     pub layer: Layer,
     /// Site group (empty when no site pattern is used).
     pub site: String,
     /// Top-left corner in page coordinates (see [`NODE_W`], [`NODE_H`]).
     pub x: f64,
+    /// Top edge, as `x`.
     pub y: f64,
 }
 
-/// Node box size in the draw.io and HTML layouts.
+/// Node box width in the draw.io and HTML layouts.
 pub const NODE_W: f64 = 130.0;
+/// Node box height, as [`NODE_W`].
 pub const NODE_H: f64 = 46.0;
 
 /// A link between two nodes (indices into [`Topology::nodes`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edge {
+    /// One end (index into [`Topology::nodes`]).
     pub a: usize,
+    /// The other end.
     pub b: usize,
-    /// Short interface names (`Gi1/0/1`).
+    /// Short interface names (`Gi1/0/1`) at `a`, labelled at that end.
     pub a_if: String,
+    /// The interface at `b`, as `a_if`.
     pub b_if: String,
+    /// Which protocols saw the link (`cdp,lldp`): tooltips and GraphML.
     pub protocols: String,
     /// This link's position among the links between the same two nodes, and
     /// how many there are: renderers offset parallel links so each shows.
     pub parallel_index: usize,
+    /// How many links join the same two nodes (see `parallel_index`).
     pub parallel_count: usize,
 }
 
 /// A site block in the layout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
+    /// The site (empty without a site pattern: the whole network).
     pub name: String,
+    /// Top-left corner in page coordinates: nodes of the site lie inside.
     pub x: f64,
+    /// Top edge, as `x`.
     pub y: f64,
+    /// Width of the block.
     pub w: f64,
+    /// Height of the block.
     pub h: f64,
     /// Vertical band of each layer present: (layer, y, height).
     pub bands: Vec<(Layer, f64, f64)>,
@@ -264,9 +137,13 @@ pub struct Group {
 /// The laid-out diagram every renderer draws.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Topology {
+    /// The diagram's name in every format (whole network or one site).
     pub title: String,
+    /// The devices drawn, laid out.
     pub nodes: Vec<Node>,
+    /// The links between them.
     pub edges: Vec<Edge>,
+    /// One block per site, with its layer bands; together they give the page size.
     pub groups: Vec<Group>,
 }
 
@@ -275,7 +152,7 @@ pub struct Topology {
 pub struct DiagramOptions {
     /// Classes left out, with their links (default: phones, cameras, printers).
     pub exclude: BTreeSet<DeviceClass>,
-    /// `--site-pattern`: group by site (see [`SitePattern`]).
+    /// `--site-pattern`: group by site (see [`crate::site::SitePattern`]).
     pub site_pattern: Option<String>,
     /// With a site pattern: also write one set of files per site.
     pub per_site: bool,
@@ -355,7 +232,9 @@ pub enum DiagramError {
         "cannot write {path}: {source}; check that the directory is writable or choose another --out"
     )]
     Io {
+        /// The file or directory that could not be written.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
 }
@@ -396,107 +275,30 @@ impl Topology {
         opts: &DiagramOptions,
     ) -> Result<Topology, DiagramError> {
         let snap = Snapshot::read(store)?;
-        let pattern = opts
-            .site_pattern
-            .as_deref()
-            .map(SitePattern::new)
-            .transpose()?;
-        let sites = pattern.map(|p| p.assign(&snap.devices));
-        let site_of = |id: DeviceId| {
-            sites
-                .as_ref()
-                .and_then(|m| m.site(id))
-                .unwrap_or("")
-                .to_string()
-        };
+        let sites = assign_sites(opts.site_pattern.as_deref(), &snap.devices)?;
         Ok(Topology::build(
             &snap,
             opts,
-            &site_of,
+            sites.as_ref(),
             None,
             "netwalker topology",
         ))
     }
 
-    /// Builds and lays out the diagram of `snap`, limited to one site if given.
+    /// Builds and lays out the diagram of `snap`, grouped by `sites` (one
+    /// block when `None`), limited to one site if given.
     pub fn build(
         snap: &Snapshot,
         opts: &DiagramOptions,
-        site_of: &dyn Fn(DeviceId) -> String,
+        sites: Option<&SiteMap>,
         only_site: Option<&str>,
         title: &str,
     ) -> Topology {
-        let mut nodes: Vec<Node> = Vec::new();
-        let mut index: HashMap<DeviceId, usize> = HashMap::new();
-        for d in &snap.devices {
-            let class = classify(d);
-            if d.status == DeviceStatus::Duplicate
-                || opts.exclude.contains(&class)
-                || (!opts.include_unwalked && d.status != DeviceStatus::Walked)
-            {
-                continue;
-            }
-            let site = site_of(d.id);
-            if only_site.is_some_and(|s| s != site) {
-                continue;
-            }
-            index.insert(d.id, nodes.len());
-            nodes.push(Node {
-                id: d.id,
-                name: d.hostname.clone(),
-                ip: d
-                    .mgmt_ip
-                    .or_else(|| d.ips.iter().next().copied())
-                    .map(|i| i.to_string()),
-                platform: d
-                    .platform
-                    .map(|p| p.as_str().to_string())
-                    .or_else(|| d.platform_text.clone()),
-                model: d.model.clone(),
-                serial: d.serial.clone(),
-                version: d.version.clone(),
-                status: d.status,
-                class,
-                layer: Layer::Access,
-                site,
-                x: 0.0,
-                y: 0.0,
-            });
-        }
-        let mut edges: Vec<Edge> = Vec::new();
-        let mut pair_count: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-        for l in &snap.links {
-            let (Some(&a), Some(&b)) = (index.get(&l.a), index.get(&l.b)) else {
-                continue;
-            };
-            if a == b {
-                continue; // a loop on one device draws as nothing useful
-            }
-            let key = (a.min(b), a.max(b));
-            let n = pair_count.entry(key).or_default();
-            edges.push(Edge {
-                a,
-                b,
-                a_if: short_interface(&l.a_interface),
-                b_if: short_interface(&l.b_interface),
-                protocols: l
-                    .protocols
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                parallel_index: *n,
-                parallel_count: 0,
-            });
-            *n += 1;
-        }
-        for e in &mut edges {
-            e.parallel_count = pair_count[&(e.a.min(e.b), e.a.max(e.b))];
-        }
+        let (nodes, index) = nodes_of(snap, opts, sites, only_site);
         let mut topo = Topology {
             title: title.to_string(),
             nodes,
-            edges,
+            edges: edges_of(snap, &index),
             groups: Vec::new(),
         };
         topo.assign_layers();
@@ -517,254 +319,101 @@ impl Topology {
         adj
     }
 
-    /// Leaves first (endpoints, unwalked one-link devices), then per
-    /// connected part of the rest: centre = core, one hop = distribution,
-    /// further = access (a two-tier part has no distribution).
-    fn assign_layers(&mut self) {
-        let adj = self.adjacency();
-        let n = self.nodes.len();
-        let leaf: Vec<bool> = (0..n)
-            .map(|i| {
-                let nd = &self.nodes[i];
-                nd.class.is_endpoint()
-                    || (adj[i].len() <= 1
-                        && nd.status != DeviceStatus::Walked
-                        && !adj[i].is_empty())
-            })
-            .collect();
-        let infra_adj: Vec<Vec<usize>> = (0..n)
-            .map(|i| {
-                adj[i]
-                    .iter()
-                    .copied()
-                    .filter(|&j| !leaf[j] && !leaf[i])
-                    .collect()
-            })
-            .collect();
-        let mut seen = vec![false; n];
-        for start in 0..n {
-            if leaf[start] || seen[start] {
-                continue;
-            }
-            // Component of the infrastructure graph.
-            let mut comp = vec![start];
-            seen[start] = true;
-            let mut k = 0;
-            while k < comp.len() {
-                for &j in &infra_adj[comp[k]] {
-                    if !seen[j] {
-                        seen[j] = true;
-                        comp.push(j);
-                    }
-                }
-                k += 1;
-            }
-            let bfs = |sources: &[usize]| -> HashMap<usize, usize> {
-                let mut dist = HashMap::new();
-                let mut q = VecDeque::new();
-                for &s in sources {
-                    dist.insert(s, 0);
-                    q.push_back(s);
-                }
-                while let Some(u) = q.pop_front() {
-                    let du = dist[&u];
-                    for &v in &infra_adj[u] {
-                        if let std::collections::hash_map::Entry::Vacant(e) = dist.entry(v) {
-                            e.insert(du + 1);
-                            q.push_back(v);
-                        }
-                    }
-                }
-                dist
-            };
-            // Engineers' own word wins: devices named `core` are the core.
-            // Otherwise the centre: smallest eccentricity (exact up to 2,000
-            // nodes; above, the highest-degree devices, cheap and usually
-            // right), ties broken towards the better connected.
-            let named: Vec<usize> = comp
-                .iter()
-                .copied()
-                .filter(|&i| self.nodes[i].name.to_ascii_lowercase().contains("core"))
-                .collect();
-            let core: Vec<usize> = if !named.is_empty() {
-                named
-            } else if comp.len() <= 2000 {
-                let ecc: Vec<(usize, usize)> = comp
-                    .iter()
-                    .map(|&s| (s, bfs(&[s]).values().copied().max().unwrap_or(0)))
-                    .collect();
-                let min = ecc.iter().map(|e| e.1).min().unwrap_or(0);
-                let mut c: Vec<usize> = ecc.iter().filter(|e| e.1 == min).map(|e| e.0).collect();
-                if c.len() > 2 {
-                    let maxdeg = c.iter().map(|&i| infra_adj[i].len()).max().unwrap_or(0);
-                    c.retain(|&i| infra_adj[i].len() == maxdeg);
-                }
-                c
-            } else {
-                let maxdeg = comp.iter().map(|&i| infra_adj[i].len()).max().unwrap_or(0);
-                comp.iter()
-                    .copied()
-                    .filter(|&i| infra_adj[i].len() == maxdeg)
-                    .collect()
-            };
-            let dist = bfs(&core);
-            let depth = dist.values().copied().max().unwrap_or(0);
-            for &i in &comp {
-                self.nodes[i].layer = match dist.get(&i).copied().unwrap_or(0) {
-                    0 => Layer::Core,
-                    1 if depth >= 2 => Layer::Distribution,
-                    _ => Layer::Access,
-                };
-            }
-            // A single isolated device is nobody's core.
-            if comp.len() == 1 {
-                self.nodes[start].layer = Layer::Access;
-            }
-        }
-        for (i, is_leaf) in leaf.into_iter().enumerate() {
-            if is_leaf {
-                self.nodes[i].layer = Layer::Leaf;
-            }
-        }
-    }
-
-    /// Sites side by side (wrapping), layers as bands, wide layers in rows,
-    /// endpoints in a column under their access switch; within a layer,
-    /// nodes sorted by the mean x of their neighbours already placed above.
-    fn layout(&mut self, row_width: usize) {
-        const GAP_X: f64 = 30.0;
-        const GAP_Y: f64 = 60.0;
-        const PAD: f64 = 40.0;
-        const GROUP_GAP: f64 = 80.0;
-        const PAGE_W: f64 = 9000.0;
-        const MAX_HUNG: usize = 8;
-        const HUNG_GAP: f64 = 8.0;
-        let adj = self.adjacency();
-        let mut by_site: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, n) in self.nodes.iter().enumerate() {
-            by_site.entry(n.site.clone()).or_default().push(i);
-        }
-        let (mut gx, mut gy, mut row_h) = (0.0f64, 0.0f64, 0.0f64);
-        let mut placed = vec![false; self.nodes.len()];
-        for (site, members) in by_site {
-            let mut bands = Vec::new();
-            let mut y = PAD + 10.0;
-            let mut width: f64 = 0.0;
-            // Endpoints hang in a short column under their access switch
-            // (up to MAX_HUNG), so their links are short vertical strokes;
-            // the rest (on core/distribution, or overflow) get the leaf band.
-            let mut hung: HashMap<usize, Vec<usize>> = HashMap::new();
-            let mut is_hung = vec![false; self.nodes.len()];
-            for &i in &members {
-                if self.nodes[i].layer != Layer::Leaf {
-                    continue;
-                }
-                let parent = adj[i]
-                    .iter()
-                    .copied()
-                    .find(|&j| self.nodes[j].layer == Layer::Access && self.nodes[j].site == site);
-                if let Some(p) = parent {
-                    let list = hung.entry(p).or_default();
-                    if list.len() < MAX_HUNG {
-                        list.push(i);
-                        is_hung[i] = true;
-                    }
-                }
-            }
-            for list in hung.values_mut() {
-                list.sort_by_key(|&i| self.nodes[i].name.to_lowercase());
-            }
-            for layer in Layer::ALL {
-                let mut ids: Vec<usize> = members
-                    .iter()
-                    .copied()
-                    .filter(|&i| self.nodes[i].layer == layer && !is_hung[i])
-                    .collect();
-                if ids.is_empty() {
-                    continue;
-                }
-                let key = |i: usize, nodes: &[Node], placed: &[bool]| {
-                    let xs: Vec<f64> = adj[i]
-                        .iter()
-                        .filter(|&&j| placed[j] && nodes[j].site == nodes[i].site)
-                        .map(|&j| nodes[j].x)
-                        .collect();
-                    if xs.is_empty() {
-                        f64::MAX
-                    } else {
-                        xs.iter().sum::<f64>() / xs.len() as f64
-                    }
-                };
-                let keys: HashMap<usize, f64> = ids
-                    .iter()
-                    .map(|&i| (i, key(i, &self.nodes, &placed)))
-                    .collect();
-                ids.sort_by(|&a, &b| {
-                    keys[&a].total_cmp(&keys[&b]).then_with(|| {
-                        self.nodes[a]
-                            .name
-                            .to_lowercase()
-                            .cmp(&self.nodes[b].name.to_lowercase())
-                    })
-                });
-                let band_y = y;
-                let mut row_y = y;
-                for chunk in ids.chunks(row_width) {
-                    let mut row_h = NODE_H;
-                    for (col, &i) in chunk.iter().enumerate() {
-                        let x = PAD + col as f64 * (NODE_W + GAP_X);
-                        self.nodes[i].x = x;
-                        self.nodes[i].y = row_y;
-                        placed[i] = true;
-                        let below = hung.get(&i).map(Vec::as_slice).unwrap_or(&[]);
-                        for (k, &leaf) in below.iter().enumerate() {
-                            self.nodes[leaf].x = x;
-                            self.nodes[leaf].y = row_y + (k + 1) as f64 * (NODE_H + HUNG_GAP);
-                            placed[leaf] = true;
-                        }
-                        row_h = row_h.max(NODE_H + below.len() as f64 * (NODE_H + HUNG_GAP));
-                    }
-                    row_y += row_h + GAP_Y / 2.0;
-                }
-                let cols = ids.len().min(row_width);
-                width = width.max(cols as f64 * (NODE_W + GAP_X) - GAP_X);
-                let band_h = row_y - GAP_Y / 2.0 - band_y;
-                bands.push((layer, band_y, band_h));
-                y += band_h + GAP_Y;
-            }
-            let w = width + 2.0 * PAD;
-            let h = y - GAP_Y + PAD;
-            if gx > 0.0 && gx + w > PAGE_W {
-                gx = 0.0;
-                gy += row_h + GROUP_GAP;
-                row_h = 0.0;
-            }
-            for &i in &members {
-                self.nodes[i].x += gx;
-                self.nodes[i].y += gy;
-            }
-            self.groups.push(Group {
-                name: site,
-                x: gx,
-                y: gy,
-                w,
-                h,
-                bands: bands
-                    .into_iter()
-                    .map(|(l, by, bh)| (l, by + gy, bh))
-                    .collect(),
-            });
-            gx += w + GROUP_GAP;
-            row_h = row_h.max(h);
-        }
-    }
-
     /// Page size covering every group.
     pub fn extent(&self) -> (f64, f64) {
         self.groups
             .iter()
             .fold((0.0, 0.0), |(w, h), g| (w.max(g.x + g.w), h.max(g.y + g.h)))
     }
+}
+
+/// The devices the diagram draws, as unplaced nodes, and each one's index
+/// by device id: duplicates, excluded classes, other sites and (unless
+/// asked for) unwalked devices are left out.
+fn nodes_of(
+    snap: &Snapshot,
+    opts: &DiagramOptions,
+    sites: Option<&SiteMap>,
+    only_site: Option<&str>,
+) -> (Vec<Node>, HashMap<DeviceId, usize>) {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut index: HashMap<DeviceId, usize> = HashMap::new();
+    for d in &snap.devices {
+        let class = classify(d);
+        if d.status == DeviceStatus::Duplicate
+            || opts.exclude.contains(&class)
+            || (!opts.include_unwalked && d.status != DeviceStatus::Walked)
+        {
+            continue;
+        }
+        let site = sites.and_then(|m| m.site(d.id)).unwrap_or("").to_string();
+        if only_site.is_some_and(|s| s != site) {
+            continue;
+        }
+        index.insert(d.id, nodes.len());
+        nodes.push(node_of(d, class, site));
+    }
+    (nodes, index)
+}
+
+/// A device as an unplaced access-layer node (layers and positions come later).
+fn node_of(d: &Device, class: DeviceClass, site: String) -> Node {
+    Node {
+        id: d.id,
+        name: d.hostname.clone(),
+        ip: d
+            .mgmt_ip
+            .or_else(|| d.ips.iter().next().copied())
+            .map(|i| i.to_string()),
+        platform: d
+            .platform
+            .map(|p| p.as_str().to_string())
+            .or_else(|| d.platform_text.clone()),
+        model: d.model.clone(),
+        serial: d.serial.clone(),
+        version: d.version.clone(),
+        status: d.status,
+        class,
+        layer: Layer::Access,
+        site,
+        x: 0.0,
+        y: 0.0,
+    }
+}
+
+/// One edge per link between two drawn nodes (loops on one device are
+/// left out), numbered among the links between the same pair.
+fn edges_of(snap: &Snapshot, index: &HashMap<DeviceId, usize>) -> Vec<Edge> {
+    let mut edges: Vec<Edge> = Vec::new();
+    let mut pair_count: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    for l in &snap.links {
+        let (Some(&a), Some(&b)) = (index.get(&l.a), index.get(&l.b)) else {
+            continue;
+        };
+        if a == b {
+            continue; // a loop on one device draws as nothing useful
+        }
+        let n = pair_count.entry((a.min(b), a.max(b))).or_default();
+        edges.push(Edge {
+            a,
+            b,
+            a_if: short_interface(&l.a_interface),
+            b_if: short_interface(&l.b_interface),
+            protocols: l
+                .protocols
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            parallel_index: *n,
+            parallel_count: 0,
+        });
+        *n += 1;
+    }
+    for e in &mut edges {
+        e.parallel_count = pair_count[&(e.a.min(e.b), e.a.max(e.b))];
+    }
+    edges
 }
 
 /// Renders a laid-out topology in one format.
@@ -790,19 +439,7 @@ pub fn write_diagrams(
     timestamp: UnixTime,
 ) -> Result<Vec<PathBuf>, DiagramError> {
     let snap = Snapshot::read(store)?;
-    let pattern = opts
-        .site_pattern
-        .as_deref()
-        .map(SitePattern::new)
-        .transpose()?;
-    let sites = pattern.map(|p| p.assign(&snap.devices));
-    let site_of = |id: DeviceId| {
-        sites
-            .as_ref()
-            .and_then(|m| m.site(id))
-            .unwrap_or("")
-            .to_string()
-    };
+    let sites = assign_sites(opts.site_pattern.as_deref(), &snap.devices)?;
     let stamp = file_stamp(timestamp);
     std::fs::create_dir_all(out_dir).map_err(|source| DiagramError::Io {
         path: out_dir.to_path_buf(),
@@ -810,7 +447,7 @@ pub fn write_diagrams(
     })?;
     let mut jobs: Vec<(String, Topology)> = vec![(
         format!("Topology_{stamp}"),
-        Topology::build(&snap, opts, &site_of, None, "netwalker topology"),
+        Topology::build(&snap, opts, sites.as_ref(), None, "netwalker topology"),
     )];
     if opts.per_site
         && let Some(map) = &sites
@@ -819,7 +456,7 @@ pub fn write_diagrams(
             let topo = Topology::build(
                 &snap,
                 opts,
-                &site_of,
+                Some(map),
                 Some(&site),
                 &format!("netwalker topology: site {site}"),
             );

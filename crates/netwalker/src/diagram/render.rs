@@ -1,31 +1,24 @@
 //! Text renderers: draw.io (mxGraph XML), GraphML, Graphviz DOT, Mermaid.
 
-use super::{DeviceClass, Layer, NODE_H, NODE_W, Node, Topology, xml_escape};
+use super::palette::{FIREWALL_FILL, FIREWALL_FONT, LINK, NODE_STROKE, SITE_BORDER, layer_colours};
+use super::{DeviceClass, Edge, Group, Layer, NODE_H, NODE_W, Node, Topology, xml_escape};
 use crate::model::DeviceStatus;
+use std::collections::HashMap;
 use std::fmt::Write;
 
-fn fill(layer: Layer) -> (&'static str, &'static str) {
-    match layer {
-        Layer::Core => ("#1f4e79", "#ffffff"),
-        Layer::Distribution => ("#2e75b6", "#ffffff"),
-        Layer::Access => ("#deebf7", "#1f1f1f"),
-        Layer::Leaf => ("#f2f2f2", "#1f1f1f"),
-    }
-}
-
 fn drawio_style(n: &Node) -> String {
-    let (fill, font) = fill(n.layer);
+    let (fill, font) = layer_colours(n.layer);
     let shape = match n.class {
-        DeviceClass::Firewall => {
-            "shape=hexagon;perimeter=hexagonPerimeter2;size=0.12;fillColor=#c00000;fontColor=#ffffff;"
-        }
-        DeviceClass::Router => "ellipse;",
-        DeviceClass::AccessPoint => "shape=cloud;",
-        DeviceClass::Server => "shape=cylinder3;boundedLbl=1;size=6;",
+        DeviceClass::Firewall => format!(
+            "shape=hexagon;perimeter=hexagonPerimeter2;size=0.12;fillColor={FIREWALL_FILL};fontColor={FIREWALL_FONT};"
+        ),
+        DeviceClass::Router => "ellipse;".into(),
+        DeviceClass::AccessPoint => "shape=cloud;".into(),
+        DeviceClass::Server => "shape=cylinder3;boundedLbl=1;size=6;".into(),
         DeviceClass::Phone | DeviceClass::Camera | DeviceClass::Printer | DeviceClass::Other => {
-            "rounded=1;arcSize=40;"
+            "rounded=1;arcSize=40;".into()
         }
-        DeviceClass::Switch => "rounded=1;arcSize=12;",
+        DeviceClass::Switch => "rounded=1;arcSize=12;".into(),
     };
     let dashed = if n.status == DeviceStatus::Walked {
         ""
@@ -34,7 +27,7 @@ fn drawio_style(n: &Node) -> String {
     };
     // The firewall colours in `shape` come first and win over the layer fill.
     format!(
-        "{shape}whiteSpace=wrap;html=1;fillColor={fill};fontColor={font};strokeColor=#10253f;fontSize=10;{dashed}netwalkerRole={};netwalkerClass={};",
+        "{shape}whiteSpace=wrap;html=1;fillColor={fill};fontColor={font};strokeColor={NODE_STROKE};fontSize=10;{dashed}netwalkerRole={};netwalkerClass={};",
         n.layer.as_str(),
         n.class.as_str()
     )
@@ -82,7 +75,37 @@ pub fn drawio(t: &Topology) -> String {
     o.push_str(
         "      <root>\n        <mxCell id=\"0\"/>\n        <mxCell id=\"1\" parent=\"0\"/>\n",
     );
-    let mut group_id = std::collections::HashMap::new();
+    let group_id = drawio_groups(&mut o, t);
+    for n in &t.nodes {
+        let (gid, gx, gy) = group_id
+            .get(&n.site)
+            .cloned()
+            .unwrap_or_else(|| ("1".into(), 0.0, 0.0));
+        let _ = writeln!(
+            o,
+            r#"        <mxCell id="dev-{}" value="{}" tooltip="{}" style="{}" vertex="1" parent="{gid}"><mxGeometry x="{:.0}" y="{:.0}" width="{NODE_W:.0}" height="{NODE_H:.0}" as="geometry"/></mxCell>"#,
+            n.id.0,
+            xml_escape(&label_html(n)),
+            xml_escape(&tooltip(n)),
+            drawio_style(n),
+            n.x - gx,
+            n.y - gy,
+        );
+    }
+    for (k, e) in t.edges.iter().enumerate() {
+        drawio_edge(&mut o, t, k, e);
+    }
+    o.push_str("      </root>\n    </mxGraphModel>\n  </diagram>\n</mxfile>\n");
+    o
+}
+
+/// A draw.io cell id and page corner, by site name.
+type DrawioGroups = HashMap<String, (String, f64, f64)>;
+
+/// One swimlane container per site, with a dashed band per layer; returns
+/// each site's container id and corner (node geometry is relative to it).
+fn drawio_groups(o: &mut String, t: &Topology) -> DrawioGroups {
+    let mut group_id = HashMap::new();
     for (k, g) in t.groups.iter().enumerate() {
         let id = format!("site-{k}");
         let name = if g.name.is_empty() {
@@ -92,7 +115,7 @@ pub fn drawio(t: &Topology) -> String {
         };
         let _ = writeln!(
             o,
-            r#"        <mxCell id="{id}" value="{}" style="swimlane;startSize=26;html=1;fillColor=#f7f7f7;swimlaneFillColor=#ffffff;strokeColor=#999999;fontStyle=1;container=1;collapsible=1;" vertex="1" parent="1"><mxGeometry x="{:.0}" y="{:.0}" width="{:.0}" height="{:.0}" as="geometry"/></mxCell>"#,
+            r#"        <mxCell id="{id}" value="{}" style="swimlane;startSize=26;html=1;fillColor=#f7f7f7;swimlaneFillColor=#ffffff;strokeColor={SITE_BORDER};fontStyle=1;container=1;collapsible=1;" vertex="1" parent="1"><mxGeometry x="{:.0}" y="{:.0}" width="{:.0}" height="{:.0}" as="geometry"/></mxCell>"#,
             xml_escape(&name),
             g.x,
             g.y,
@@ -112,60 +135,46 @@ pub fn drawio(t: &Topology) -> String {
         }
         group_id.insert(g.name.clone(), (id, g.x, g.y));
     }
-    for n in &t.nodes {
-        let (gid, gx, gy) = group_id
-            .get(&n.site)
-            .cloned()
-            .unwrap_or_else(|| ("1".into(), 0.0, 0.0));
-        let _ = writeln!(
-            o,
-            r#"        <mxCell id="dev-{}" value="{}" tooltip="{}" style="{}" vertex="1" parent="{gid}"><mxGeometry x="{:.0}" y="{:.0}" width="{NODE_W:.0}" height="{NODE_H:.0}" as="geometry"/></mxCell>"#,
-            n.id.0,
-            xml_escape(&label_html(n)),
-            xml_escape(&tooltip(n)),
-            drawio_style(n),
-            n.x - gx,
-            n.y - gy,
+    group_id
+}
+
+/// One link: an edge cell (with a waypoint when it has parallels) and a
+/// label cell at each end for the interface names.
+fn drawio_edge(o: &mut String, t: &Topology, k: usize, e: &Edge) {
+    let (a, b) = (&t.nodes[e.a], &t.nodes[e.b]);
+    let mut geometry = String::from(r#"<mxGeometry relative="1" as="geometry">"#);
+    if e.parallel_count > 1 {
+        let ((ax, ay), (bx, by)) = (centre(a), centre(b));
+        let (dx, dy) = (bx - ax, by - ay);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let off = parallel_offset(e.parallel_index, e.parallel_count);
+        let (mx, my) = (
+            (ax + bx) / 2.0 - dy / len * off,
+            (ay + by) / 2.0 + dx / len * off,
+        );
+        let _ = write!(
+            geometry,
+            r#"<Array as="points"><mxPoint x="{mx:.0}" y="{my:.0}"/></Array>"#
         );
     }
-    for (k, e) in t.edges.iter().enumerate() {
-        let (a, b) = (&t.nodes[e.a], &t.nodes[e.b]);
-        let mut geometry = String::from(r#"<mxGeometry relative="1" as="geometry">"#);
-        if e.parallel_count > 1 {
-            let ((ax, ay), (bx, by)) = (centre(a), centre(b));
-            let (dx, dy) = (bx - ax, by - ay);
-            let len = (dx * dx + dy * dy).sqrt().max(1.0);
-            let off = parallel_offset(e.parallel_index, e.parallel_count);
-            let (mx, my) = (
-                (ax + bx) / 2.0 - dy / len * off,
-                (ay + by) / 2.0 + dx / len * off,
-            );
-            let _ = write!(
-                geometry,
-                r#"<Array as="points"><mxPoint x="{mx:.0}" y="{my:.0}"/></Array>"#
-            );
-        }
-        geometry.push_str("</mxGeometry>");
+    geometry.push_str("</mxGeometry>");
+    let _ = writeln!(
+        o,
+        r#"        <mxCell id="link-{k}" value="" tooltip="{}" style="endArrow=none;html=1;rounded=0;strokeColor={LINK};strokeWidth=1.5;" edge="1" parent="1" source="dev-{}" target="dev-{}">{geometry}</mxCell>"#,
+        xml_escape(&format!(
+            "{} {} — {} {} ({})",
+            a.name, e.a_if, b.name, e.b_if, e.protocols
+        )),
+        a.id.0,
+        b.id.0
+    );
+    for (end, text, x) in [("a", &e.a_if, -0.65), ("b", &e.b_if, 0.65)] {
         let _ = writeln!(
             o,
-            r#"        <mxCell id="link-{k}" value="" tooltip="{}" style="endArrow=none;html=1;rounded=0;strokeColor=#595959;strokeWidth=1.5;" edge="1" parent="1" source="dev-{}" target="dev-{}">{geometry}</mxCell>"#,
-            xml_escape(&format!(
-                "{} {} — {} {} ({})",
-                a.name, e.a_if, b.name, e.b_if, e.protocols
-            )),
-            a.id.0,
-            b.id.0
+            r#"        <mxCell id="link-{k}-{end}" value="{}" style="edgeLabel;html=1;align=center;verticalAlign=middle;resizable=0;points=[];fontSize=8;labelBackgroundColor=#ffffff;" vertex="1" connectable="0" parent="link-{k}"><mxGeometry x="{x}" relative="1" as="geometry"><mxPoint as="offset"/></mxGeometry></mxCell>"#,
+            xml_escape(&xml_escape(text))
         );
-        for (end, text, x) in [("a", &e.a_if, -0.65), ("b", &e.b_if, 0.65)] {
-            let _ = writeln!(
-                o,
-                r#"        <mxCell id="link-{k}-{end}" value="{}" style="edgeLabel;html=1;align=center;verticalAlign=middle;resizable=0;points=[];fontSize=8;labelBackgroundColor=#ffffff;" vertex="1" connectable="0" parent="link-{k}"><mxGeometry x="{x}" relative="1" as="geometry"><mxPoint as="offset"/></mxGeometry></mxCell>"#,
-                xml_escape(&xml_escape(text))
-            );
-        }
     }
-    o.push_str("      </root>\n    </mxGraphModel>\n  </diagram>\n</mxfile>\n");
-    o
 }
 
 fn tooltip(n: &Node) -> String {
@@ -191,14 +200,11 @@ fn tooltip(n: &Node) -> String {
 /// layout's `x`/`y` are included; in yEd map `name` to the node label
 /// (Edit > Properties Mapper).
 pub fn graphml(t: &Topology) -> String {
-    const NODE_KEYS: [&str; 10] = [
-        "name", "ip", "platform", "model", "serial", "version", "status", "class", "layer", "site",
-    ];
     const EDGE_KEYS: [&str; 3] = ["a_interface", "b_interface", "protocols"];
     let mut o = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n",
     );
-    for k in NODE_KEYS {
+    for k in GRAPHML_NODE_KEYS {
         let _ = writeln!(
             o,
             r#"  <key id="{k}" for="node" attr.name="{k}" attr.type="string"/>"#
@@ -222,27 +228,7 @@ pub fn graphml(t: &Topology) -> String {
         xml_escape(&t.title)
     );
     for n in &t.nodes {
-        let _ = writeln!(o, r#"    <node id="d{}">"#, n.id.0);
-        let values = [
-            Some(n.name.clone()),
-            n.ip.clone(),
-            n.platform.clone(),
-            n.model.clone(),
-            n.serial.clone(),
-            n.version.clone(),
-            Some(n.status.as_str().into()),
-            Some(n.class.as_str().into()),
-            Some(n.layer.as_str().into()),
-            (!n.site.is_empty()).then(|| n.site.clone()),
-        ];
-        for (k, v) in NODE_KEYS.iter().zip(values) {
-            if let Some(v) = v {
-                let _ = writeln!(o, r#"      <data key="{k}">{}</data>"#, xml_escape(&v));
-            }
-        }
-        let _ = writeln!(o, r#"      <data key="x">{:.0}</data>"#, n.x);
-        let _ = writeln!(o, r#"      <data key="y">{:.0}</data>"#, n.y);
-        o.push_str("    </node>\n");
+        graphml_node(&mut o, n);
     }
     for (k, e) in t.edges.iter().enumerate() {
         let _ = writeln!(
@@ -259,10 +245,101 @@ pub fn graphml(t: &Topology) -> String {
     o
 }
 
+/// The GraphML data keys of a node, in [`graphml_node`]'s value order.
+const GRAPHML_NODE_KEYS: [&str; 10] = [
+    "name", "ip", "platform", "model", "serial", "version", "status", "class", "layer", "site",
+];
+
+/// One GraphML node: every fact it has as a data key, then its position.
+fn graphml_node(o: &mut String, n: &Node) {
+    let _ = writeln!(o, r#"    <node id="d{}">"#, n.id.0);
+    let values = [
+        Some(n.name.clone()),
+        n.ip.clone(),
+        n.platform.clone(),
+        n.model.clone(),
+        n.serial.clone(),
+        n.version.clone(),
+        Some(n.status.as_str().into()),
+        Some(n.class.as_str().into()),
+        Some(n.layer.as_str().into()),
+        (!n.site.is_empty()).then(|| n.site.clone()),
+    ];
+    for (k, v) in GRAPHML_NODE_KEYS.iter().zip(values) {
+        if let Some(v) = v {
+            let _ = writeln!(o, r#"      <data key="{k}">{}</data>"#, xml_escape(&v));
+        }
+    }
+    let _ = writeln!(o, r#"      <data key="x">{:.0}</data>"#, n.x);
+    let _ = writeln!(o, r#"      <data key="y">{:.0}</data>"#, n.y);
+    o.push_str("    </node>\n");
+}
+
 fn dot_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+/// One site as a DOT cluster (none without sites), a same-rank group per layer.
+fn dot_group(o: &mut String, t: &Topology, k: usize, g: &Group) {
+    let (open, indent) = if g.name.is_empty() {
+        (String::new(), "  ")
+    } else {
+        (
+            format!(
+                "  subgraph \"cluster_site_{k}\" {{\n    label=\"site {}\";\n    style=\"rounded\";\n    color=\"{SITE_BORDER}\";\n",
+                dot_escape(&g.name)
+            ),
+            "    ",
+        )
+    };
+    o.push_str(&open);
+    for layer in Layer::ALL {
+        let members: Vec<&Node> = t
+            .nodes
+            .iter()
+            .filter(|n| n.site == g.name && n.layer == layer)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "{indent}{{ rank=same; // {}", layer.as_str());
+        for n in members {
+            dot_node(o, indent, n);
+        }
+        let _ = writeln!(o, "{indent}}}");
+    }
+    if !g.name.is_empty() {
+        o.push_str("  }\n");
+    }
+}
+
+/// One DOT node: shape by class, colours by layer, dashed when not walked.
+fn dot_node(o: &mut String, indent: &str, n: &Node) {
+    let (fill, font) = layer_colours(n.layer);
+    let shape = match n.class {
+        DeviceClass::Firewall => "hexagon",
+        DeviceClass::Router => "ellipse",
+        DeviceClass::AccessPoint => "triangle",
+        DeviceClass::Server => "cylinder",
+        _ => "box",
+    };
+    let style = if n.status == DeviceStatus::Walked {
+        "rounded,filled"
+    } else {
+        "rounded,filled,dashed"
+    };
+    let label = match &n.ip {
+        Some(ip) => format!("{}\n{ip}", n.name),
+        None => n.name.clone(),
+    };
+    let _ = writeln!(
+        o,
+        "{indent}  \"d{}\" [label=\"{}\", shape={shape}, style=\"{style}\", fillcolor=\"{fill}\", fontcolor=\"{font}\"];",
+        n.id.0,
+        dot_escape(&label)
+    );
 }
 
 /// Graphviz DOT: a cluster per site, devices of one layer on one rank,
@@ -274,60 +351,12 @@ pub fn dot(t: &Topology) -> String {
     o.push_str(
         "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n",
     );
-    o.push_str("  edge [fontname=\"Helvetica\", fontsize=7, color=\"#595959\"];\n");
+    let _ = writeln!(
+        o,
+        "  edge [fontname=\"Helvetica\", fontsize=7, color=\"{LINK}\"];"
+    );
     for (k, g) in t.groups.iter().enumerate() {
-        let (open, indent) = if g.name.is_empty() {
-            (String::new(), "  ")
-        } else {
-            (
-                format!(
-                    "  subgraph \"cluster_site_{k}\" {{\n    label=\"site {}\";\n    style=\"rounded\";\n    color=\"#999999\";\n",
-                    dot_escape(&g.name)
-                ),
-                "    ",
-            )
-        };
-        o.push_str(&open);
-        for layer in Layer::ALL {
-            let members: Vec<&Node> = t
-                .nodes
-                .iter()
-                .filter(|n| n.site == g.name && n.layer == layer)
-                .collect();
-            if members.is_empty() {
-                continue;
-            }
-            let _ = writeln!(o, "{indent}{{ rank=same; // {}", layer.as_str());
-            for n in members {
-                let (fill, font) = fill(n.layer);
-                let shape = match n.class {
-                    DeviceClass::Firewall => "hexagon",
-                    DeviceClass::Router => "ellipse",
-                    DeviceClass::AccessPoint => "triangle",
-                    DeviceClass::Server => "cylinder",
-                    _ => "box",
-                };
-                let style = if n.status == DeviceStatus::Walked {
-                    "rounded,filled"
-                } else {
-                    "rounded,filled,dashed"
-                };
-                let label = match &n.ip {
-                    Some(ip) => format!("{}\n{ip}", n.name),
-                    None => n.name.clone(),
-                };
-                let _ = writeln!(
-                    o,
-                    "{indent}  \"d{}\" [label=\"{}\", shape={shape}, style=\"{style}\", fillcolor=\"{fill}\", fontcolor=\"{font}\"];",
-                    n.id.0,
-                    dot_escape(&label)
-                );
-            }
-            let _ = writeln!(o, "{indent}}}");
-        }
-        if !g.name.is_empty() {
-            o.push_str("  }\n");
-        }
+        dot_group(&mut o, t, k, g);
     }
     for e in &t.edges {
         let _ = writeln!(
@@ -374,10 +403,10 @@ fn mermaid_text(s: &str) -> String {
 pub fn mermaid(t: &Topology) -> String {
     let mut o = String::from("flowchart TB\n");
     for layer in Layer::ALL {
-        let (fill, font) = fill(layer);
+        let (fill, font) = layer_colours(layer);
         let _ = writeln!(
             o,
-            "  classDef {} fill:{fill},color:{font},stroke:#10253f",
+            "  classDef {} fill:{fill},color:{font},stroke:{NODE_STROKE}",
             layer.as_str()
         );
     }

@@ -1,9 +1,15 @@
 //! Format-neutral tables and their writers (xlsx, CSV, JSON).
 //!
 //! Every report is built once as [`Table`]s and then written in each format,
-//! so the workbook, the CSV files and the JSON always agree.
+//! so the workbook, the CSV files and the JSON always agree. The inventory
+//! report, `exec` and `dns-check` all write through here;
+//! [`workbook_stream`] writes a workbook row by row for outputs too large to
+//! hold. Writing errors are [`ReportError`]s, the error every output file
+//! shares.
 
-use super::ReportError;
+pub mod workbook_stream;
+
+use crate::report::ReportError;
 use rust_xlsxwriter::{Format, Table as XlsxTable, TableColumn, TableStyle, Workbook};
 use serde::Serialize;
 use std::path::Path;
@@ -15,9 +21,13 @@ pub const EXCEL_CELL_LIMIT: usize = 32_767;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Cell {
+    /// Nothing known: a blank cell, `null` in JSON.
     Empty,
+    /// Text; device text passes [`csv_safe`] in CSV and [`excel_safe`] in xlsx.
     Text(String),
+    /// A number we produced (counts, ids): stays a number everywhere.
     Int(i64),
+    /// Yes/no: `yes`/`no` in the workbook and CSV, `true`/`false` in JSON.
     Bool(bool),
 }
 
@@ -51,7 +61,9 @@ impl Cell {
 pub struct Table {
     /// Sheet name (at most 31 characters, none of `[]:*?/\`).
     pub name: String,
+    /// Header row: the sheet's Excel table columns, CSV header, JSON keys.
     pub columns: Vec<String>,
+    /// Data rows, each as wide as `columns` (extra cells are not written).
     pub rows: Vec<Vec<Cell>>,
 }
 

@@ -18,7 +18,9 @@ pub const UNASSIGNED_SITE: &str = "unassigned";
 /// A compiled `--site-pattern`.
 #[derive(Debug, Clone)]
 pub struct SitePattern {
+    /// The glob as the user wrote it, for messages ([`SitePattern::as_str`]).
     glob: String,
+    /// The glob compiled: anchored, case-insensitive, first `*` as group 1.
     regex: Regex,
 }
 
@@ -28,7 +30,9 @@ pub struct SitePattern {
     "invalid --site-pattern {pattern:?}: {detail}; write a glob whose first `*` is the site, e.g. \"*-CORE-*\""
 )]
 pub struct SitePatternError {
+    /// The pattern as given, so the user sees what was refused.
     pub pattern: String,
+    /// What is wrong with it.
     pub detail: String,
 }
 
@@ -76,74 +80,106 @@ impl SitePattern {
     }
 
     /// Assigns every device a site: anchors by capture, the rest by the longest
-    /// known site their name starts with (followed by a non-alphanumeric
-    /// character), else their parent's site, else [`UNASSIGNED_SITE`].
+    /// known site their name starts with (see [`hostname_in_site`]), else
+    /// their parent's site, else [`UNASSIGNED_SITE`].
     pub fn assign(&self, devices: &[Device]) -> SiteMap {
-        let mut sites: BTreeSet<String> = BTreeSet::new();
-        let mut of: HashMap<DeviceId, String> = HashMap::new();
-        for d in devices {
-            if let Some(site) = self.capture(&d.hostname) {
-                sites.insert(site.clone());
-                of.insert(d.id, site);
-            }
-        }
-        // Longest first, so `NYC-2` wins over `NYC` for `NYC-2-ACC-1`.
-        let mut by_len: Vec<&String> = sites.iter().collect();
-        by_len.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        for d in devices {
-            if of.contains_key(&d.id) {
-                continue;
-            }
-            let name = d.hostname.to_lowercase();
-            let site = by_len
-                .iter()
-                .find(|s| {
-                    let s = s.to_lowercase();
-                    name.starts_with(&s)
-                        && name[s.len()..]
-                            .chars()
-                            .next()
-                            .is_none_or(|c| !c.is_alphanumeric())
-                })
-                .map(|s| s.to_string());
-            if let Some(site) = site {
-                of.insert(d.id, site);
-            }
-        }
-        // Phones, APs and other neighbours named by their vendor belong
-        // where they hang: the site of the device that led us to them.
-        let parent: HashMap<DeviceId, DeviceId> = devices
-            .iter()
-            .filter_map(|d| d.parent.map(|p| (d.id, p)))
-            .collect();
-        for d in devices {
-            if of.contains_key(&d.id) {
-                continue;
-            }
-            let mut cur = d.id;
-            let mut site = None;
-            // Bounded walk up the parent chain (a corrupt store may loop).
-            for _ in 0..devices.len() {
-                let Some(&p) = parent.get(&cur) else { break };
-                if let Some(s) = of.get(&p) {
-                    site = Some(s.clone());
-                    break;
-                }
-                cur = p;
-            }
-            of.insert(d.id, site.unwrap_or_else(|| UNASSIGNED_SITE.to_string()));
-        }
+        let mut of = self.anchor_sites(devices);
+        let sites: BTreeSet<String> = of.values().cloned().collect();
+        assign_by_prefix(devices, &sites, &mut of);
+        assign_by_parent(devices, &mut of);
         SiteMap { of }
+    }
+
+    /// The anchors: devices whose name the pattern matches, by captured site.
+    fn anchor_sites(&self, devices: &[Device]) -> HashMap<DeviceId, String> {
+        devices
+            .iter()
+            .filter_map(|d| Some((d.id, self.capture(&d.hostname)?)))
+            .collect()
+    }
+}
+
+/// Sites for `devices` from an optional `--site-pattern` (`None` without
+/// one): the one way reports, diagrams and `exec` assign sites, always over
+/// the whole store so anchors count even when they are not shown themselves.
+pub fn assign_sites(
+    pattern: Option<&str>,
+    devices: &[Device],
+) -> Result<Option<SiteMap>, SitePatternError> {
+    Ok(match pattern {
+        Some(p) => Some(SitePattern::new(p)?.assign(devices)),
+        None => None,
+    })
+}
+
+/// `site` is where `hostname` belongs by name: the name starts with it
+/// (case-insensitive) followed by the end or a non-alphanumeric character,
+/// so `NYC-ACC-1` is in `NYC` but `LONDON-ACC-1` is not in `LON`. An empty
+/// site holds nothing.
+pub fn hostname_in_site(hostname: &str, site: &str) -> bool {
+    let (n, s) = (hostname.to_lowercase(), site.to_lowercase());
+    !s.is_empty()
+        && n.starts_with(&s)
+        && n[s.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// Devices not yet assigned get the longest known site their name is in.
+fn assign_by_prefix(
+    devices: &[Device],
+    sites: &BTreeSet<String>,
+    of: &mut HashMap<DeviceId, String>,
+) {
+    // Longest first, so `NYC-2` wins over `NYC` for `NYC-2-ACC-1`.
+    let mut by_len: Vec<&String> = sites.iter().collect();
+    by_len.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for d in devices {
+        if of.contains_key(&d.id) {
+            continue;
+        }
+        if let Some(site) = by_len.iter().find(|s| hostname_in_site(&d.hostname, s)) {
+            of.insert(d.id, site.to_string());
+        }
+    }
+}
+
+/// Phones, APs and other neighbours named by their vendor belong where they
+/// hang: the site of the device that led us to them, else [`UNASSIGNED_SITE`].
+fn assign_by_parent(devices: &[Device], of: &mut HashMap<DeviceId, String>) {
+    let parent: HashMap<DeviceId, DeviceId> = devices
+        .iter()
+        .filter_map(|d| d.parent.map(|p| (d.id, p)))
+        .collect();
+    for d in devices {
+        if of.contains_key(&d.id) {
+            continue;
+        }
+        let mut cur = d.id;
+        let mut site = None;
+        // Bounded walk up the parent chain (a corrupt store may loop).
+        for _ in 0..devices.len() {
+            let Some(&p) = parent.get(&cur) else { break };
+            if let Some(s) = of.get(&p) {
+                site = Some(s.clone());
+                break;
+            }
+            cur = p;
+        }
+        of.insert(d.id, site.unwrap_or_else(|| UNASSIGNED_SITE.to_string()));
     }
 }
 
 /// Device -> site, from [`SitePattern::assign`].
 #[derive(Debug, Clone, Default)]
 pub struct SiteMap {
+    /// Every device's site ([`UNASSIGNED_SITE`] when none fits).
     of: HashMap<DeviceId, String>,
 }
 
 impl SiteMap {
+    /// The site of a device; `None` only for a device the map was not built from.
     pub fn site(&self, id: DeviceId) -> Option<&str> {
         self.of.get(&id).map(String::as_str)
     }
@@ -198,6 +234,28 @@ mod tests {
             "inherits its parent's site"
         );
         assert_eq!(m.sites(), vec!["LON", "NYC", UNASSIGNED_SITE]);
+    }
+
+    #[test]
+    fn a_site_holds_names_that_start_with_it_then_a_separator() {
+        assert!(hostname_in_site("NYC-ACC-1", "nyc"));
+        assert!(hostname_in_site("nyc", "NYC"));
+        assert!(hostname_in_site("lon_ap_3", "LON"));
+        assert!(!hostname_in_site("LONDON-ACC-1", "LON"));
+        assert!(!hostname_in_site("NYC-ACC-1", ""));
+        assert!(!hostname_in_site("NY", "NYC"));
+    }
+
+    #[test]
+    fn no_pattern_assigns_no_sites() {
+        assert!(
+            assign_sites(None, &[dev(1, "NYC-CORE-1")])
+                .unwrap()
+                .is_none()
+        );
+        let m = assign_sites(Some("*-CORE-*"), &[dev(1, "NYC-CORE-1")]).unwrap();
+        assert_eq!(m.unwrap().site(DeviceId(1)), Some("NYC"));
+        assert!(assign_sites(Some("CORE"), &[]).is_err());
     }
 
     #[test]

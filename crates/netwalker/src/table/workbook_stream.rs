@@ -8,13 +8,14 @@
 //! The one constraint of the mode: rows go in order, and the table (with
 //! its row count) is declared before the first row.
 
-use super::ReportError;
-use super::table::{Cell, WIDTH_SAMPLE_ROWS, column_width, sheet_table, write_cell};
+use super::{Cell, WIDTH_SAMPLE_ROWS, column_width, sheet_table, write_cell};
+use crate::report::ReportError;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::path::{Path, PathBuf};
 
 /// One sheet being written.
 struct Sheet {
+    /// Header row: how many cells of a row are written, and the widths' floor.
     columns: Vec<String>,
     /// The next data row (row 0 is the header).
     next_row: u32,
@@ -24,9 +25,13 @@ struct Sheet {
 
 /// A workbook whose rows are written as they come.
 pub struct WorkbookStream {
+    /// Where [`WorkbookStream::save`] writes, and what errors name.
     path: PathBuf,
+    /// The workbook, its sheets in constant-memory mode.
     wb: Workbook,
+    /// Per sheet, by index: what sizing the columns at the end needs.
     sheets: Vec<Sheet>,
+    /// The wrap format multi-line cells share (one format, not one per cell).
     wrap: Format,
 }
 

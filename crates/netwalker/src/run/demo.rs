@@ -1,0 +1,117 @@
+//! `netwalker demo`: an embedded netsim campus on 127.200.0.0/16, walked
+//! like a real network, its reports written.
+
+use super::{DiscoverOutcome, discover_in};
+use crate::config::{Credential, HostKeyPolicy, Settings};
+use crate::engine::WalkProgress;
+use anyhow::{Context, Result};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// What `netwalker demo` did, for printing.
+#[derive(Debug)]
+pub struct DemoOutcome {
+    /// The walk of the simulated campus, as `discover` reports it.
+    pub discover: DiscoverOutcome,
+    /// Devices the simulated campus had, to compare with what was found.
+    pub devices: usize,
+    /// Where the lab listened, so the user knows what was walked.
+    pub subnet: String,
+    /// The simulator's own session counts: every session opened was closed.
+    pub simulator: netsim::Stats,
+}
+
+/// Starts an embedded netsim campus, walks it, writes the reports, and shuts
+/// the lab down. The lab listens only on 127.x addresses.
+pub async fn demo(
+    devices: usize,
+    out: &Path,
+    concurrency: usize,
+    cancel: CancellationToken,
+    progress: watch::Sender<WalkProgress>,
+) -> Result<DemoOutcome> {
+    let base: Ipv4Addr = "127.200.0.1".parse().expect("literal");
+    let (topo, lab, port) = start_lab(devices, base).await?;
+    let telnet_port = lab.telnet_addr("legacy1").map(|a| a.port()).unwrap_or(23);
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let seed = topo.device("core1").map(|d| d.mgmt_ip).unwrap_or(base);
+    let settings = demo_settings(seed, port, telnet_port, concurrency, out)?;
+    // A fresh store per demo (the demo shows one walk, not history), emptied
+    // under its lock so a demo still running in `out` is refused, not wrecked.
+    let discover = discover_in(&settings, &demo_credentials(), cancel, progress, true).await;
+    let simulator = lab.wait_until_idle(Duration::from_secs(2)).await;
+    lab.shutdown(Duration::from_secs(2)).await;
+    Ok(DemoOutcome {
+        discover: discover?,
+        devices,
+        subnet: "127.200.0.0/16".into(),
+        simulator,
+    })
+}
+
+/// Generates the campus from `base` up and starts it on free ports;
+/// returns it with its SSH port.
+async fn start_lab(devices: usize, base: Ipv4Addr) -> Result<(netsim::Topology, netsim::Lab, u16)> {
+    let topo = netsim::generate(&netsim::GenerateOptions {
+        devices,
+        seed: 1,
+        faults: false,
+        base_ip: base,
+        ..netsim::GenerateOptions::default()
+    });
+    let port = free_port(base.into()).context("no free TCP port on 127.200.0.1 for the lab")?;
+    let lab = netsim::Lab::start(
+        topo.clone(),
+        netsim::LabConfig {
+            ssh_port: port,
+            telnet_port: free_port(base.into()).context("no free telnet port")?,
+            ..netsim::LabConfig::default()
+        },
+    )
+    .await
+    .context("cannot start the simulated network")?;
+    Ok((topo, lab, port))
+}
+
+/// The settings of the demo walk: from the core, on the lab's ports, store
+/// and outputs under `out`, host keys learnt into `out`.
+fn demo_settings(
+    seed: Ipv4Addr,
+    port: u16,
+    telnet_port: u16,
+    concurrency: usize,
+    out: &Path,
+) -> Result<Settings> {
+    Ok(crate::config::Config {
+        seeds: Some(vec![seed.to_string()]),
+        port: Some(port),
+        telnet_port: Some(telnet_port),
+        concurrency: Some(concurrency),
+        store: Some(out.join("inventory.sqlite")),
+        out: Some(out.to_path_buf()),
+        host_key_policy: Some(HostKeyPolicy::AcceptNew),
+        known_hosts: Some(out.join("known_hosts")),
+        ..crate::config::Config::default()
+    }
+    .resolve()?)
+}
+
+/// The lab's one login (netsim's default admin/admin), scoped nowhere.
+fn demo_credentials() -> Vec<Credential> {
+    vec![Credential {
+        label: "demo".into(),
+        username: "admin".into(),
+        password: Some("admin".to_string().into()),
+        enable: Some("admin".to_string().into()),
+        scope: Vec::new(),
+    }]
+}
+
+/// A port free on `ip` right now (the lab binds it a moment later).
+fn free_port(ip: IpAddr) -> std::io::Result<u16> {
+    let l = std::net::TcpListener::bind((ip, 0))?;
+    Ok(l.local_addr()?.port())
+}
