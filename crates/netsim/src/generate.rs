@@ -12,8 +12,8 @@
 //! ChaCha RNG and never iterates a hash map.
 
 use crate::topology::{
-    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, StackMember, Topology, Transports,
-    VlanSpec,
+    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, ServedTransports, StackMember,
+    Topology, VlanSpec,
 };
 use device_platform::Platform;
 use rand::{Rng, SeedableRng};
@@ -139,9 +139,9 @@ impl Builder {
             password: self.opts.password.clone(),
             enable_secret: None,
             transports: if kind.is_leaf() {
-                Transports::None
+                ServedTransports::None
             } else {
-                Transports::Both
+                ServedTransports::Both
             },
             fault: None,
             quirks: Vec::new(),
@@ -423,7 +423,7 @@ impl Builder {
             "WS-C3560-48PS",
             "12.2(55)SE12",
         );
-        self.devices[legacy].transports = Transports::Telnet;
+        self.devices[legacy].transports = ServedTransports::Telnet;
         self.devices[legacy].enable_secret = Some(self.opts.password.clone());
         let down = format!("TwentyFiveGigE1/0/{}", dist.next_port);
         let uplink = "GigabitEthernet0/1".into();
@@ -488,7 +488,7 @@ impl Builder {
                 "VMware Virtual Platform",
                 "Debian GNU/Linux 12 (bookworm)",
             );
-            self.devices[h].transports = Transports::Ssh;
+            self.devices[h].transports = ServedTransports::Ssh;
             // Debian installs lldpcli in /usr/sbin, outside a user's PATH.
             self.devices[h].quirks.push(Quirk::LldpcliOutsidePath);
             self.attach(ports, h, LLDP, (10, "SERVERS"));
@@ -620,7 +620,7 @@ pub struct TruthDevice {
     pub model: String,
     pub version: String,
     pub mgmt_ip: Ipv4Addr,
-    pub transports: Transports,
+    pub transports: ServedTransports,
     /// Something listens and logs in with the declared credentials works
     /// unless `fault` says otherwise.
     pub reachable: bool,
@@ -658,7 +658,7 @@ pub fn truth(topo: &Topology) -> Truth {
                 mgmt_ip: d.mgmt_ip,
                 transports: d.transports,
                 reachable: !d.kind.is_leaf()
-                    && d.transports != Transports::None
+                    && d.transports != ServedTransports::None
                     && d.fault != Some(Fault::RefuseAll),
                 fault: d.fault,
                 stack_members: d.stack.clone(),
@@ -754,7 +754,7 @@ mod tests {
         assert_eq!(count(&|d| d.platform == Platform::PaloaltoPanos), 1);
         assert!(count(&|d| d.role.as_deref() == Some("distribution")) >= 2);
         assert!(count(&|d| !d.stack.is_empty()) > 10);
-        assert_eq!(count(&|d| d.transports == Transports::Telnet), 1);
+        assert_eq!(count(&|d| d.transports == ServedTransports::Telnet), 1);
         assert!(count(&|d| d.kind == DeviceKind::Host) >= 1);
         for kind in [
             DeviceKind::Phone,

@@ -22,7 +22,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     version,
     about = "A simulated network of SSH/telnet devices on loopback"
 )]
-struct Cli {
+struct Args {
     #[command(subcommand)]
     command: Cmd,
 }
@@ -90,7 +90,7 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse()) {
+    match run(Args::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("netsim: error: {e:#}");
@@ -99,8 +99,8 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
-    match cli.command {
+fn run(args: Args) -> Result<()> {
+    match args.command {
         Cmd::Generate {
             devices,
             seed,

@@ -53,10 +53,12 @@ impl DeviceKind {
     }
 }
 
-/// Which transports a device answers on.
+/// Which transports the simulated device serves (the topology file's
+/// `transports` key). Not to be confused with device-session's
+/// `Transports`, which is what a client is willing to try.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
-pub enum Transports {
+pub enum ServedTransports {
     Ssh,
     Telnet,
     #[default]
@@ -65,12 +67,12 @@ pub enum Transports {
     None,
 }
 
-impl Transports {
+impl ServedTransports {
     pub fn ssh(self) -> bool {
-        matches!(self, Transports::Ssh | Transports::Both)
+        matches!(self, ServedTransports::Ssh | ServedTransports::Both)
     }
     pub fn telnet(self) -> bool {
-        matches!(self, Transports::Telnet | Transports::Both)
+        matches!(self, ServedTransports::Telnet | ServedTransports::Both)
     }
 }
 
@@ -247,7 +249,7 @@ pub struct DeviceSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_secret: Option<String>,
     #[serde(default)]
-    pub transports: Transports,
+    pub transports: ServedTransports,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<Fault>,
     /// Configuration differences that change what the device answers

@@ -3,7 +3,7 @@
 //! the channel task that runs the device CLI on a shell or one command on exec.
 
 use super::{DeviceCtx, LabConfig, LabError, silent_until_closed};
-use crate::cli::{Action, Cli};
+use crate::shell::{DeviceShell, ShellAction};
 use crate::stats::SessionGuard;
 use crate::topology::Fault;
 use device_platform::Platform;
@@ -297,13 +297,13 @@ struct ChannelTask {
     guard: Arc<SessionGuard>,
     /// Cancelled when the SSH session has ended, whoever ended it.
     session_done: CancellationToken,
-    /// Set by [`Action::Stall`]: further input is ignored.
+    /// Set by [`ShellAction::Stall`]: further input is ignored.
     stalled: bool,
 }
 
 impl ChannelTask {
     async fn run(mut self) {
-        let mut cli = Cli::after_auth(self.ctx.topo.clone(), self.ctx.idx);
+        let mut shell = DeviceShell::after_auth(self.ctx.topo.clone(), self.ctx.idx);
         loop {
             let msg = tokio::select! {
                 _ = self.ctx.token.cancelled() => return,
@@ -311,16 +311,16 @@ impl ChannelTask {
             };
             tracing::debug!(?msg, "channel message");
             let actions = match msg {
-                Some(ChannelMsg::RequestShell { .. }) => cli.start(),
+                Some(ChannelMsg::RequestShell { .. }) => shell.start(),
                 Some(ChannelMsg::Exec { command, .. }) => {
-                    self.exec(&mut cli, &command).await;
+                    self.exec(&mut shell, &command).await;
                     return;
                 }
                 Some(ChannelMsg::Data { data }) => {
                     if self.stalled {
                         continue;
                     }
-                    cli.feed(&data)
+                    shell.feed(&data)
                 }
                 Some(ChannelMsg::Eof) | Some(ChannelMsg::Close) => {
                     self.guard.goodbye();
@@ -330,7 +330,7 @@ impl ChannelTask {
                 None => return,
                 Some(_) => continue,
             };
-            for a in crate::cli::coalesce(actions) {
+            for a in crate::shell::coalesce(actions) {
                 if self.perform(a).await.is_break() {
                     return;
                 }
@@ -339,17 +339,17 @@ impl ChannelTask {
     }
 
     /// Exec runs one command: send its output without the prompt, then close.
-    async fn exec(&mut self, cli: &mut Cli, command: &[u8]) {
-        let mut actions = cli.feed(command);
-        actions.extend(cli.feed(b"\n"));
+    async fn exec(&mut self, shell: &mut DeviceShell, command: &[u8]) {
+        let mut actions = shell.feed(command);
+        actions.extend(shell.feed(b"\n"));
         let mut out = Vec::new();
         for a in actions {
-            if let Action::Send(b) | Action::SendSlow(b) = a {
+            if let ShellAction::Send(b) | ShellAction::SendSlow(b) = a {
                 out.extend(b);
             }
         }
         let text = String::from_utf8_lossy(&out);
-        let prompt = cli.prompt();
+        let prompt = shell.prompt();
         let body = text
             .trim_start_matches("\r\n")
             .trim_end_matches(prompt.as_str())
@@ -362,24 +362,24 @@ impl ChannelTask {
     }
 
     /// Carries out one action of the CLI; `Break` when the channel is done.
-    async fn perform(&mut self, action: Action) -> ControlFlow<()> {
+    async fn perform(&mut self, action: ShellAction) -> ControlFlow<()> {
         match action {
-            Action::Send(b) => {
+            ShellAction::Send(b) => {
                 if self.channel.data_bytes(b).await.is_err() {
                     return ControlFlow::Break(());
                 }
             }
-            Action::SendSlow(b) => return self.send_slow(&b).await,
-            Action::Stall => self.stalled = true,
-            Action::Endless => {
+            ShellAction::SendSlow(b) => return self.send_slow(&b).await,
+            ShellAction::Stall => self.stalled = true,
+            ShellAction::Endless => {
                 self.endless().await;
                 return ControlFlow::Break(());
             }
-            Action::Close => {
+            ShellAction::Close => {
                 self.close().await;
                 return ControlFlow::Break(());
             }
-            Action::Drop => {
+            ShellAction::Drop => {
                 // Abrupt: end the session without a channel close.
                 self.guard.force_dropped();
                 let _ = self
@@ -415,7 +415,7 @@ impl ChannelTask {
         // Each write waits for the client's SSH window: netsim
         // generates no faster than the client reads.
         for n in 0.. {
-            let chunk = crate::cli::endless_chunk(n);
+            let chunk = crate::shell::endless_chunk(n);
             // A write waiting for window space is not woken when
             // the session ends, hence `session_done`.
             tokio::select! {

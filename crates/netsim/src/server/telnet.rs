@@ -3,7 +3,7 @@
 //! device CLI and carries out what it answers.
 
 use super::{DeviceCtx, silent_until_closed};
-use crate::cli::{Action, Cli};
+use crate::shell::{DeviceShell, ShellAction};
 use crate::stats::SessionGuard;
 use crate::topology::Fault;
 use std::ops::ControlFlow;
@@ -86,14 +86,14 @@ pub(super) async fn serve(ctx: DeviceCtx, mut stream: TcpStream, guard: SessionG
         silent_until_closed(&mut stream, &ctx.token).await;
         return;
     }
-    let mut cli = Cli::telnet(ctx.topo.clone(), ctx.idx);
+    let mut shell = DeviceShell::telnet(ctx.topo.clone(), ctx.idx);
     let mut conn = TelnetConn {
         ctx,
         stream,
         guard,
         stalled: false,
     };
-    let Some(mut pending) = conn.greet(&mut cli).await else {
+    let Some(mut pending) = conn.greet(&mut shell).await else {
         return;
     };
     let mut decoder = TelnetDecoder::default();
@@ -122,7 +122,7 @@ pub(super) async fn serve(ctx: DeviceCtx, mut stream: TcpStream, guard: SessionG
         if !reply.is_empty() && conn.stream.write_all(&reply).await.is_err() {
             return;
         }
-        pending = crate::cli::coalesce(cli.feed(&data));
+        pending = crate::shell::coalesce(shell.feed(&data));
     }
 }
 
@@ -135,17 +135,17 @@ struct TelnetConn {
     /// The connection's accounting: marked graceful on a goodbye; its drop
     /// closes the books.
     guard: SessionGuard,
-    /// Set by [`Action::Stall`]: further input is ignored.
+    /// Set by [`ShellAction::Stall`]: further input is ignored.
     stalled: bool,
 }
 
 impl TelnetConn {
     /// Sends our option offers together with the CLI's first words; returns
     /// the CLI's remaining opening actions, `None` if the client is gone.
-    async fn greet(&mut self, cli: &mut Cli) -> Option<Vec<Action>> {
+    async fn greet(&mut self, shell: &mut DeviceShell) -> Option<Vec<ShellAction>> {
         let mut first = vec![IAC, WILL, OPT_ECHO, IAC, WILL, OPT_SGA];
-        let mut pending = crate::cli::coalesce(cli.start());
-        if let Some(Action::Send(b)) = pending.first_mut() {
+        let mut pending = crate::shell::coalesce(shell.start());
+        if let Some(ShellAction::Send(b)) = pending.first_mut() {
             first.append(b);
             pending.remove(0);
         }
@@ -156,25 +156,25 @@ impl TelnetConn {
     }
 
     /// Carries out one action of the CLI; `Break` when the connection is done.
-    async fn perform(&mut self, action: Action) -> ControlFlow<()> {
+    async fn perform(&mut self, action: ShellAction) -> ControlFlow<()> {
         match action {
-            Action::Send(b) => {
+            ShellAction::Send(b) => {
                 if self.stream.write_all(&escape_iac(b)).await.is_err() {
                     return ControlFlow::Break(());
                 }
             }
-            Action::SendSlow(b) => return self.send_slow(&b).await,
-            Action::Stall => self.stalled = true,
-            Action::Endless => {
+            ShellAction::SendSlow(b) => return self.send_slow(&b).await,
+            ShellAction::Stall => self.stalled = true,
+            ShellAction::Endless => {
                 self.endless().await;
                 return ControlFlow::Break(());
             }
-            Action::Close => {
+            ShellAction::Close => {
                 self.guard.goodbye();
                 let _ = self.stream.shutdown().await;
                 return ControlFlow::Break(());
             }
-            Action::Drop => {
+            ShellAction::Drop => {
                 // Mid-output, no goodbye: the client sees the connection die.
                 return ControlFlow::Break(());
             }
@@ -205,7 +205,7 @@ impl TelnetConn {
     async fn endless(&mut self) {
         // write_all waits for the socket: bounded by TCP's buffers.
         for n in 0.. {
-            let chunk = escape_iac(crate::cli::endless_chunk(n));
+            let chunk = escape_iac(crate::shell::endless_chunk(n));
             tokio::select! {
                 _ = self.ctx.token.cancelled() => return,
                 r = self.stream.write_all(&chunk) => if r.is_err() { return },
