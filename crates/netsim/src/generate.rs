@@ -26,12 +26,18 @@ use std::net::Ipv4Addr;
 pub struct GenerateOptions {
     /// Total devices, leaves included. At least 12 (smaller asks get 12).
     pub devices: usize,
+    /// Seed of the generator's RNG: the same options and seed give the same file.
     pub seed: u64,
+    /// Give one access switch each fault kind (and one IOS switch LLDP off),
+    /// so a walk meets every misbehaviour.
     pub faults: bool,
+    /// Login name every device accepts.
     pub username: String,
+    /// Password every device accepts (and the enable secret where one is set).
     pub password: String,
     /// First management address; devices count up from here, skipping .0 and .255.
     pub base_ip: Ipv4Addr,
+    /// DNS domain devices append to their names in CDP/LLDP, as real ones do.
     pub domain: Option<String>,
 }
 
@@ -607,34 +613,53 @@ fn switch_lldp_off(devices: &mut [DeviceSpec], links: &[LinkSpec], access: &[usi
 /// Ground truth in the shape of netwalker's `inventory.json`.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct Truth {
+    /// Every device, leaves included, in topology order.
     pub devices: Vec<TruthDevice>,
+    /// Every link, with the protocols it is really seen over.
     pub links: Vec<TruthLink>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct TruthDevice {
+    /// The name the device answers to (its identity in inventory.json).
     pub hostname: String,
+    /// Chassis serial (member 1's for stacks) a walk should report.
     pub serial: String,
+    /// The CLI family a walk should detect.
     pub platform: Platform,
+    /// Switch, router, firewall, host or leaf.
     pub kind: DeviceKind,
+    /// Hardware model a walk should report.
     pub model: String,
+    /// Software version a walk should report.
     pub version: String,
+    /// The address the device is served and advertised on.
     pub mgmt_ip: Ipv4Addr,
+    /// What the device serves: a telnet-only device is walked over telnet.
     pub transports: ServedTransports,
     /// Something listens and logs in with the declared credentials works
     /// unless `fault` says otherwise.
     pub reachable: bool,
+    /// The misbehaviour, if any, that explains a failed or partial walk.
     pub fault: Option<Fault>,
+    /// Stack members a walk should list under the device.
     pub stack_members: Vec<StackMember>,
+    /// VLANs a walk should report, empty ones included.
     pub vlans: Vec<VlanSpec>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct TruthLink {
+    /// Hostname of one end.
     pub a: String,
+    /// That end's interface, in its long form.
     pub a_interface: String,
+    /// Hostname of the other end.
     pub b: String,
+    /// The other end's interface.
     pub b_interface: String,
+    /// Protocols the two ends really see each other over (quirks applied);
+    /// empty when quirks hide the link from any walk.
     pub protocols: BTreeSet<Protocol>,
 }
 

@@ -23,6 +23,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "A simulated network of SSH/telnet devices on loopback"
 )]
 struct Args {
+    /// What to do.
     #[command(subcommand)]
     command: Cmd,
 }
@@ -34,6 +35,7 @@ enum Cmd {
         /// Total devices, leaf neighbours (phones, APs, cameras, printers) included.
         #[arg(long, default_value_t = 200)]
         devices: usize,
+        /// RNG seed: the same seed and options give the same file.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Give one access switch each fault kind.
@@ -60,6 +62,7 @@ enum Cmd {
     },
     /// Serve a topology until SIGINT/SIGTERM. Prints a line starting with `ready`.
     Serve {
+        /// Topology file (TOML) to serve.
         topology: PathBuf,
         /// SSH port on every device address.
         #[arg(long, default_value_t = 2222)]
@@ -76,8 +79,11 @@ enum Cmd {
     },
     /// Print what one device answers to one command, without any network.
     Render {
+        /// Topology file (TOML) the device is in.
         topology: PathBuf,
+        /// The device to ask.
         hostname: String,
+        /// The command, as typed on the device (abbreviations work on Cisco).
         command: String,
     },
 }

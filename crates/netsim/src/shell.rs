@@ -48,23 +48,37 @@ enum Mode {
 }
 
 struct Pager {
+    /// The whole output, split into lines.
     lines: Vec<String>,
+    /// First line not yet shown.
     next: usize,
 }
 
 /// One CLI session on one simulated device.
 pub struct DeviceShell {
+    /// The topology: outputs mention neighbours.
     topo: Arc<TopologyIndex>,
+    /// This device's index in `topo`.
     idx: usize,
+    /// Copied from the device: decides prompts, commands and paging.
     platform: Platform,
+    /// Copied from the device: the misbehaviour this shell acts out.
     fault: Option<Fault>,
+    /// Login step or privilege level: decides the prompt and what input means.
     mode: Mode,
+    /// Whether long outputs stop at `--More--` (`terminal length 0` turns it off).
     paging: bool,
+    /// The line being typed, up to the next CR/LF.
     line: Vec<u8>,
+    /// The previous byte was CR, so an LF right after it is not a second Enter.
     last_was_cr: bool,
+    /// The output being paged, while `--More--` waits for a key.
     pager: Option<Pager>,
+    /// Whether typed characters are echoed (not while a password is typed).
     echo: bool,
+    /// The username typed at the telnet login, checked with the password.
     login_user: String,
+    /// Failed telnet logins so far: the third one hangs up.
     login_failures: u32,
     /// Bumped per command so garbage output differs between commands.
     commands_run: u64,
