@@ -122,7 +122,7 @@ fn run(args: Args) -> Result<()> {
                 base_ip.is_loopback(),
                 "--base-ip {base_ip} is not in 127.0.0.0/8; netsim only serves loopback"
             );
-            let topo = netsim::generate(&GenerateOptions {
+            let opts = GenerateOptions {
                 devices,
                 seed,
                 faults,
@@ -130,19 +130,8 @@ fn run(args: Args) -> Result<()> {
                 password,
                 base_ip,
                 domain: (!domain.is_empty()).then_some(domain),
-            });
-            write_atomic(&output, topo.to_toml_string().as_bytes())?;
-            if let Some(path) = truth {
-                let json = serde_json::to_vec_pretty(&netsim::truth(&topo))?;
-                write_atomic(&path, &json)?;
-            }
-            eprintln!(
-                "wrote {} ({} devices, {} links)",
-                output.display(),
-                topo.devices.len(),
-                topo.links.len()
-            );
-            Ok(())
+            };
+            generate(&opts, &output, truth.as_deref())
         }
         Cmd::Serve {
             topology,
@@ -169,29 +158,49 @@ fn run(args: Args) -> Result<()> {
             topology,
             hostname,
             command,
-        } => {
-            let topo = Topology::load(&topology)?;
-            let idx = netsim::topology::TopologyIndex::new(topo);
-            let i = idx.index_of(&hostname).with_context(|| {
-                format!("no device named {hostname:?} in {}", topology.display())
-            })?;
-            let platform = idx.device(i).platform;
-            let cmd = netsim::render::match_command(platform, &command).with_context(|| {
-                let known: Vec<&str> = netsim::render::command_table(platform)
-                    .iter()
-                    .map(|(c, _)| *c)
-                    .collect();
-                format!(
-                    "{hostname} ({platform}) does not know {command:?}; it knows: {}",
-                    known.join(", ")
-                )
-            })?;
-            let text = netsim::render::render(&idx, i, cmd)
-                .with_context(|| format!("{command:?} has no output on {platform}"))?;
-            print!("{text}");
-            Ok(())
-        }
+        } => render(&topology, &hostname, &command),
     }
+}
+
+/// `netsim generate`: the topology file, and the ground truth if asked for.
+fn generate(opts: &GenerateOptions, output: &Path, truth: Option<&Path>) -> Result<()> {
+    let topo = netsim::generate(opts);
+    write_atomic(output, topo.to_toml_string().as_bytes())?;
+    if let Some(path) = truth {
+        let json = serde_json::to_vec_pretty(&netsim::truth(&topo))?;
+        write_atomic(path, &json)?;
+    }
+    eprintln!(
+        "wrote {} ({} devices, {} links)",
+        output.display(),
+        topo.devices.len(),
+        topo.links.len()
+    );
+    Ok(())
+}
+
+/// `netsim render`: one device's answer to one command, printed.
+fn render(topology: &Path, hostname: &str, command: &str) -> Result<()> {
+    let topo = Topology::load(topology)?;
+    let idx = netsim::topology::TopologyIndex::new(topo);
+    let i = idx
+        .index_of(hostname)
+        .with_context(|| format!("no device named {hostname:?} in {}", topology.display()))?;
+    let platform = idx.device(i).platform;
+    let cmd = netsim::render::match_command(platform, command).with_context(|| {
+        let known: Vec<&str> = netsim::render::command_table(platform)
+            .iter()
+            .map(|(c, _)| *c)
+            .collect();
+        format!(
+            "{hostname} ({platform}) does not know {command:?}; it knows: {}",
+            known.join(", ")
+        )
+    })?;
+    let text = netsim::render::render(&idx, i, cmd)
+        .with_context(|| format!("{command:?} has no output on {platform}"))?;
+    print!("{text}");
+    Ok(())
 }
 
 async fn serve(

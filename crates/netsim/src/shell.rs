@@ -84,6 +84,38 @@ pub struct DeviceShell {
     commands_run: u64,
 }
 
+/// A typed line as lowercase words, matched against a command's full words.
+struct Typed {
+    /// The line's words, lowercased.
+    words: Vec<String>,
+    /// Whether each word may be a prefix of the full word (Cisco) or must
+    /// be all of it.
+    abbreviate: bool,
+}
+
+impl Typed {
+    fn new(line: &str, abbreviate: bool) -> Typed {
+        let words = line
+            .split_whitespace()
+            .map(|w| w.to_ascii_lowercase())
+            .collect();
+        Typed { words, abbreviate }
+    }
+
+    /// Whether the line is `full` (word by word, abbreviated where allowed).
+    fn is(&self, full: &str) -> bool {
+        let f: Vec<&str> = full.split(' ').collect();
+        f.len() == self.words.len()
+            && self.words.iter().zip(&f).all(|(a, b)| {
+                if self.abbreviate {
+                    !a.is_empty() && b.starts_with(a.as_str())
+                } else {
+                    a == b
+                }
+            })
+    }
+}
+
 impl DeviceShell {
     /// A CLI for an SSH shell: authentication already happened in the SSH layer.
     pub fn after_auth(topo: Arc<TopologyIndex>, idx: usize) -> Self {
@@ -355,97 +387,116 @@ impl DeviceShell {
     }
 
     fn command(&mut self, line: &str) -> Vec<ShellAction> {
-        let words: Vec<String> = line
-            .split_whitespace()
-            .map(|w| w.to_ascii_lowercase())
-            .collect();
-        let w: Vec<&str> = words.iter().map(String::as_str).collect();
         let cisco = matches!(
             self.platform,
             Platform::CiscoIos | Platform::CiscoXe | Platform::CiscoNxos
         );
-        let is = |full: &str| -> bool {
-            let f: Vec<&str> = full.split(' ').collect();
-            f.len() == w.len()
-                && w.iter().zip(&f).all(|(a, b)| {
-                    if cisco {
-                        !a.is_empty() && b.starts_with(a)
-                    } else {
-                        a == b
-                    }
-                })
-        };
-        if w.is_empty() {
+        let typed = Typed::new(line, cisco);
+        if typed.words.is_empty() {
             return self.reply("");
         }
         // Session control first: these exist on every platform.
-        if is("exit") || is("logout") || is("quit") {
-            if self.mode == Mode::Config {
-                self.mode = Mode::Privileged;
-                return self.reply("");
-            }
-            if self.platform == Platform::Linux {
-                return vec![
-                    ShellAction::Send(b"logout\r\n".to_vec()),
-                    ShellAction::Close,
-                ];
-            }
-            return vec![ShellAction::Close];
+        if let Some(actions) = self.session_command(&typed) {
+            return actions;
         }
-        if cisco {
-            if w.len() == 3 && is_prefix(w[0], "terminal") && is_prefix(w[1], "length") {
-                self.paging = w[2] != "0";
-                return self.reply("");
-            }
-            if w.len() == 3 && is_prefix(w[0], "terminal") && is_prefix(w[1], "width") {
-                return self.reply("");
-            }
-            if is("enable") {
-                if self.mode == Mode::User {
-                    self.mode = Mode::EnablePassword;
-                    self.echo = false;
-                    return vec![ShellAction::Send(b"Password: ".to_vec())];
-                }
-                return self.reply("");
-            }
-            if is("disable") && self.platform.is_ios_family() {
-                self.mode = Mode::User;
-                return self.reply("");
-            }
-            if is("configure terminal") {
-                if self.mode == Mode::User {
-                    return self.invalid(line);
-                }
-                self.mode = Mode::Config;
-                return self
-                    .reply("Enter configuration commands, one per line.  End with CNTL/Z.\n");
-            }
-            if is("end") && self.mode == Mode::Config {
-                self.mode = Mode::Privileged;
-                return self.reply("");
-            }
-            if self.mode == Mode::Config {
-                // Accept configuration lines silently, as a device does for valid ones.
-                return self.reply("");
-            }
+        if cisco && let Some(actions) = self.cisco_mode_command(&typed, line) {
+            return actions;
         }
-        if self.platform == Platform::PaloaltoPanos {
-            if is("set cli pager off") {
-                self.paging = false;
-                return self.reply("");
-            }
-            if is("set cli pager on") {
-                self.paging = true;
-                return self.reply("");
-            }
-            if w.first() == Some(&"set") && w.get(1) == Some(&"cli") {
-                return self.reply("");
-            }
-            if is("configure") {
-                self.mode = Mode::Config;
-                return self.reply("Entering configuration mode\n[edit]\n");
-            }
+        if self.platform == Platform::PaloaltoPanos
+            && let Some(actions) = self.panos_cli_command(&typed)
+        {
+            return actions;
         }
+        self.device_command(line)
+    }
+
+    /// `exit`, `logout`, `quit`: leave config mode, or end the session.
+    fn session_command(&mut self, typed: &Typed) -> Option<Vec<ShellAction>> {
+        if !(typed.is("exit") || typed.is("logout") || typed.is("quit")) {
+            return None;
+        }
+        if self.mode == Mode::Config {
+            self.mode = Mode::Privileged;
+            return Some(self.reply(""));
+        }
+        if self.platform == Platform::Linux {
+            return Some(vec![
+                ShellAction::Send(b"logout\r\n".to_vec()),
+                ShellAction::Close,
+            ]);
+        }
+        Some(vec![ShellAction::Close])
+    }
+
+    /// Cisco terminal settings and mode changes (`terminal length`,
+    /// `enable`, `configure terminal`, `end`); config lines are accepted.
+    fn cisco_mode_command(&mut self, typed: &Typed, line: &str) -> Option<Vec<ShellAction>> {
+        let w = &typed.words;
+        if w.len() == 3 && is_prefix(&w[0], "terminal") && is_prefix(&w[1], "length") {
+            self.paging = w[2] != "0";
+            return Some(self.reply(""));
+        }
+        if w.len() == 3 && is_prefix(&w[0], "terminal") && is_prefix(&w[1], "width") {
+            return Some(self.reply(""));
+        }
+        if typed.is("enable") {
+            if self.mode == Mode::User {
+                self.mode = Mode::EnablePassword;
+                self.echo = false;
+                return Some(vec![ShellAction::Send(b"Password: ".to_vec())]);
+            }
+            return Some(self.reply(""));
+        }
+        if typed.is("disable") && self.platform.is_ios_family() {
+            self.mode = Mode::User;
+            return Some(self.reply(""));
+        }
+        if typed.is("configure terminal") {
+            if self.mode == Mode::User {
+                return Some(self.invalid(line));
+            }
+            self.mode = Mode::Config;
+            return Some(
+                self.reply("Enter configuration commands, one per line.  End with CNTL/Z.\n"),
+            );
+        }
+        if typed.is("end") && self.mode == Mode::Config {
+            self.mode = Mode::Privileged;
+            return Some(self.reply(""));
+        }
+        if self.mode == Mode::Config {
+            // Accept configuration lines silently, as a device does for valid ones.
+            return Some(self.reply(""));
+        }
+        None
+    }
+
+    /// PAN-OS `set cli ...` (paging on/off) and `configure`.
+    fn panos_cli_command(&mut self, typed: &Typed) -> Option<Vec<ShellAction>> {
+        let w = &typed.words;
+        if typed.is("set cli pager off") {
+            self.paging = false;
+            return Some(self.reply(""));
+        }
+        if typed.is("set cli pager on") {
+            self.paging = true;
+            return Some(self.reply(""));
+        }
+        if w.first().map(String::as_str) == Some("set")
+            && w.get(1).map(String::as_str) == Some("cli")
+        {
+            return Some(self.reply(""));
+        }
+        if typed.is("configure") {
+            self.mode = Mode::Config;
+            return Some(self.reply("Entering configuration mode\n[edit]\n"));
+        }
+        None
+    }
+
+    /// A command that prints something: rendered from the topology, or
+    /// rejected as the platform rejects unknown input.
+    fn device_command(&mut self, line: &str) -> Vec<ShellAction> {
         let line = if self.platform == Platform::Linux {
             let (path, command) = shell_assignments(line);
             if !self.finds_lldpcli(path) && command.split_whitespace().next() == Some("lldpcli") {
