@@ -12,8 +12,8 @@
 //! ChaCha RNG and never iterates a hash map.
 
 use crate::topology::{
-    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, StackMember, Topology, Transports,
-    VlanSpec,
+    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, ServedTransports, StackMember,
+    Topology, VlanSpec,
 };
 use device_platform::Platform;
 use rand::{Rng, SeedableRng};
@@ -26,12 +26,18 @@ use std::net::Ipv4Addr;
 pub struct GenerateOptions {
     /// Total devices, leaves included. At least 12 (smaller asks get 12).
     pub devices: usize,
+    /// Seed of the generator's RNG: the same options and seed give the same file.
     pub seed: u64,
+    /// Give one access switch each fault kind (and one IOS switch LLDP off),
+    /// so a walk meets every misbehaviour.
     pub faults: bool,
+    /// Login name every device accepts.
     pub username: String,
+    /// Password every device accepts (and the enable secret where one is set).
     pub password: String,
     /// First management address; devices count up from here, skipping .0 and .255.
     pub base_ip: Ipv4Addr,
+    /// DNS domain devices append to their names in CDP/LLDP, as real ones do.
     pub domain: Option<String>,
 }
 
@@ -60,11 +66,17 @@ type LeafShape = (
     (u16, &'static str),
 );
 
+/// The campus under construction; each step below adds one part of it.
 struct Builder {
+    /// The only source of randomness: seeded, so a seed gives one file.
     rng: ChaCha8Rng,
+    /// Credentials and addressing every device gets.
     opts: GenerateOptions,
+    /// Next management address to hand out (as a `u32`).
     next_ip: u32,
+    /// Devices so far; steps refer to them by index.
     devices: Vec<DeviceSpec>,
+    /// Links so far.
     links: Vec<LinkSpec>,
 }
 
@@ -133,9 +145,9 @@ impl Builder {
             password: self.opts.password.clone(),
             enable_secret: None,
             transports: if kind.is_leaf() {
-                Transports::None
+                ServedTransports::None
             } else {
-                Transports::Both
+                ServedTransports::Both
             },
             fault: None,
             quirks: Vec::new(),
@@ -159,7 +171,7 @@ impl Builder {
 
 /// Builds the campus.
 pub fn generate(opts: &GenerateOptions) -> Topology {
-    let total = opts.devices.max(12);
+    let budget = Budget::new(opts.devices);
     let mut b = Builder {
         rng: ChaCha8Rng::seed_from_u64(opts.seed),
         opts: opts.clone(),
@@ -167,102 +179,179 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
         devices: Vec::new(),
         links: Vec::new(),
     };
-
-    // Budget: 2 core + 1 firewall + 1 legacy; of the rest ~30% leaves.
-    let rest = total - 4;
-    let leaves = rest * 3 / 10;
-    let infra = rest - leaves;
-    let hosts = (infra / 20).max(1);
-    let switches = infra - hosts; // distribution + access
-    // One distribution pair per up to 40 access switches.
-    let pairs = switches.div_ceil(42).max(1);
-    let access = switches - 2 * pairs;
-
-    // Core pair, with two parallel links between them.
-    let mut core = Vec::new();
-    for n in 1..=2 {
-        let serial = b.serial("SAL");
-        core.push(b.device(
-            format!("core{n}"),
-            Platform::CiscoNxos,
-            DeviceKind::Switch,
-            Some("core"),
-            serial,
-            "C93180YC-EX",
-            "9.3(9)",
-        ));
+    // The order of the steps is the order of RNG draws and addresses: the
+    // same seed gives the same file only while it stays this order.
+    let core = b.core_pair();
+    b.firewall(&core);
+    let mut dist_pairs = b.distribution_pairs(&core, budget.pairs);
+    let access = b.access_switches(&mut dist_pairs, budget.access);
+    b.legacy_switch(&mut dist_pairs[0]);
+    let mut ports = AccessPorts::new(access);
+    b.hosts(&mut ports, budget.hosts);
+    b.leaves(&mut ports, budget.leaves);
+    let access = ports.switches;
+    b.parking_vlans(&access);
+    if opts.faults {
+        b.spread_faults(&access);
+        switch_lldp_off(&mut b.devices, &b.links, &access);
     }
-    for p in 0..2 {
-        let i = format!("Ethernet1/{}", 53 + p);
-        b.link(core[0], i.clone(), core[1], i, CDP_LLDP);
+    Topology {
+        domain: opts.domain.clone(),
+        devices: b.devices,
+        links: b.links,
     }
+}
 
-    // Firewall on both cores; PAN-OS speaks LLDP only.
-    let fw_serial = format!("0128010{:05}", b.rng.random_range(0..99999));
-    let fw = b.device(
-        "fw1".into(),
-        Platform::PaloaltoPanos,
-        DeviceKind::Firewall,
-        Some("core"),
-        fw_serial,
-        "PA-3220",
-        "10.2.4",
-    );
-    b.link(
-        fw,
-        "ethernet1/1".into(),
-        core[0],
-        "Ethernet1/48".into(),
-        LLDP,
-    );
-    b.link(
-        fw,
-        "ethernet1/2".into(),
-        core[1],
-        "Ethernet1/48".into(),
-        LLDP,
-    );
+/// How many devices of each kind a campus of a given size gets.
+struct Budget {
+    /// Phones, access points, cameras, printers: about 30% of the rest.
+    leaves: usize,
+    /// Linux servers: one per 20 infrastructure devices, at least one.
+    hosts: usize,
+    /// Distribution pairs: one per up to 40 access switches.
+    pairs: usize,
+    /// Access switches (the legacy switch not counted).
+    access: usize,
+}
 
-    // Distribution pairs.
-    let mut dist_pairs = Vec::new();
-    for p in 0..pairs {
-        let mut pair = Vec::new();
-        for side in 0..2 {
-            let serial = b.serial("FDO");
-            let d = b.device(
-                format!("dist{}", p * 2 + side + 1),
-                Platform::CiscoXe,
-                DeviceKind::Switch,
-                Some("distribution"),
-                serial,
-                "C9500-48Y4C",
-                "17.9.4a",
-            );
-            for (c, &core_idx) in core.iter().enumerate() {
-                b.link(
-                    d,
-                    format!("HundredGigE1/0/{}", 49 + c),
-                    core_idx,
-                    format!("Ethernet1/{}", 1 + p * 2 + side),
-                    CDP_LLDP,
-                );
-            }
-            pair.push(d);
+impl Budget {
+    fn new(devices: usize) -> Budget {
+        let total = devices.max(12);
+        // Budget: 2 core + 1 firewall + 1 legacy; of the rest ~30% leaves.
+        let rest = total - 4;
+        let leaves = rest * 3 / 10;
+        let infra = rest - leaves;
+        let hosts = (infra / 20).max(1);
+        let switches = infra - hosts; // distribution + access
+        // One distribution pair per up to 40 access switches.
+        let pairs = switches.div_ceil(42).max(1);
+        Budget {
+            leaves,
+            hosts,
+            pairs,
+            access: switches - 2 * pairs,
         }
-        // Inter-distribution link: another loop.
-        b.link(
-            pair[0],
-            "HundredGigE1/0/52".into(),
-            pair[1],
-            "HundredGigE1/0/52".into(),
-            CDP_LLDP,
-        );
-        dist_pairs.push((pair, 1usize)); // next free downlink port
+    }
+}
+
+/// A distribution pair and where its next access switch plugs in.
+struct DistPair {
+    /// The two distribution switches (device indices).
+    switches: [usize; 2],
+    /// Next free downlink port number, the same on both switches.
+    next_port: usize,
+}
+
+/// The access switches hosts and leaves attach to, and each one's next
+/// free port (ports 1..=40, member 1 of stacks).
+struct AccessPorts {
+    /// Access switch device indices, in creation order.
+    switches: Vec<usize>,
+    /// Next free port number per access switch (same order).
+    next_port: Vec<usize>,
+}
+
+impl AccessPorts {
+    fn new(switches: Vec<usize>) -> AccessPorts {
+        let next_port = vec![1usize; switches.len()];
+        AccessPorts {
+            switches,
+            next_port,
+        }
+    }
+}
+
+impl Builder {
+    /// Core pair, with two parallel links between them.
+    fn core_pair(&mut self) -> [usize; 2] {
+        let mut core = [0; 2];
+        for (n, slot) in (1..=2).zip(&mut core) {
+            let serial = self.serial("SAL");
+            *slot = self.device(
+                format!("core{n}"),
+                Platform::CiscoNxos,
+                DeviceKind::Switch,
+                Some("core"),
+                serial,
+                "C93180YC-EX",
+                "9.3(9)",
+            );
+        }
+        for p in 0..2 {
+            let i = format!("Ethernet1/{}", 53 + p);
+            self.link(core[0], i.clone(), core[1], i, CDP_LLDP);
+        }
+        core
     }
 
-    // Access switches, dual-homed; every fifth is a stack.
-    let mut access_idx = Vec::new();
-    for n in 0..access {
+    /// Firewall on both cores; PAN-OS speaks LLDP only.
+    fn firewall(&mut self, core: &[usize; 2]) {
+        let fw_serial = format!("0128010{:05}", self.rng.random_range(0..99999));
+        let fw = self.device(
+            "fw1".into(),
+            Platform::PaloaltoPanos,
+            DeviceKind::Firewall,
+            Some("core"),
+            fw_serial,
+            "PA-3220",
+            "10.2.4",
+        );
+        for (k, &c) in core.iter().enumerate() {
+            let port = format!("ethernet1/{}", k + 1);
+            self.link(fw, port, c, "Ethernet1/48".into(), LLDP);
+        }
+    }
+
+    /// Distribution pairs, each switch dual-homed to the core and linked to
+    /// its partner: loops a walker must not go round.
+    fn distribution_pairs(&mut self, core: &[usize; 2], pairs: usize) -> Vec<DistPair> {
+        let mut out = Vec::new();
+        for p in 0..pairs {
+            let mut pair = [0; 2];
+            for (side, slot) in pair.iter_mut().enumerate() {
+                let serial = self.serial("FDO");
+                let d = self.device(
+                    format!("dist{}", p * 2 + side + 1),
+                    Platform::CiscoXe,
+                    DeviceKind::Switch,
+                    Some("distribution"),
+                    serial,
+                    "C9500-48Y4C",
+                    "17.9.4a",
+                );
+                for (c, &core_idx) in core.iter().enumerate() {
+                    self.link(
+                        d,
+                        format!("HundredGigE1/0/{}", 49 + c),
+                        core_idx,
+                        format!("Ethernet1/{}", 1 + p * 2 + side),
+                        CDP_LLDP,
+                    );
+                }
+                *slot = d;
+            }
+            // Inter-distribution link: another loop.
+            let uplink = "HundredGigE1/0/52";
+            self.link(pair[0], uplink.into(), pair[1], uplink.into(), CDP_LLDP);
+            out.push(DistPair {
+                switches: pair,
+                next_port: 1,
+            });
+        }
+        out
+    }
+
+    /// Access switches, dual-homed, round robin over the distribution pairs.
+    fn access_switches(&mut self, dist_pairs: &mut [DistPair], access: usize) -> Vec<usize> {
+        let pairs = dist_pairs.len();
+        (0..access)
+            .map(|n| self.access_switch(n, &mut dist_pairs[n % pairs]))
+            .collect()
+    }
+
+    /// Access switch `n`: IOS and IOS-XE alternate; every fifth is a stack;
+    /// every third IOS one has an enable secret.
+    fn access_switch(&mut self, n: usize, dist: &mut DistPair) -> usize {
         let xe = n % 2 == 1;
         let stack_size = if n % 5 == 4 { 2 + (n / 5) % 3 } else { 0 };
         let (model, version, platform) = if xe {
@@ -270,8 +359,8 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
         } else {
             ("WS-C2960X-48FPD-L", "15.2(7)E4", Platform::CiscoIos)
         };
-        let serial = b.serial("FOC");
-        let a = b.device(
+        let serial = self.serial("FOC");
+        let a = self.device(
             format!("acc{}", n + 1),
             platform,
             DeviceKind::Switch,
@@ -281,35 +370,11 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
             version,
         );
         if stack_size > 0 {
-            let mut members = Vec::new();
-            for m in 1..=stack_size {
-                let s = if m == 1 {
-                    serial.clone()
-                } else {
-                    b.serial("FOC")
-                };
-                let mac = b.mac();
-                members.push(StackMember {
-                    switch: m as u32,
-                    role: match m {
-                        1 => "active",
-                        2 => "standby",
-                        _ => "member",
-                    }
-                    .into(),
-                    model: model.into(),
-                    serial: s,
-                    mac,
-                    priority: if m == 1 { 15 } else { 14 - m as u32 },
-                });
-            }
-            b.devices[a].stack = members;
+            self.devices[a].stack = self.stack_members(stack_size, model, serial);
         }
         if n % 3 == 2 && !xe {
-            b.devices[a].enable_secret = Some(opts.password.clone());
+            self.devices[a].enable_secret = Some(self.opts.password.clone());
         }
-        let (pair, port) = &mut dist_pairs[n % pairs];
-        let pair = pair.clone();
         let up = |k: usize| {
             if xe {
                 format!("TenGigabitEthernet1/1/{k}")
@@ -317,65 +382,87 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
                 format!("GigabitEthernet1/0/{}", 48 + k)
             }
         };
-        for (k, &dist) in pair.iter().enumerate() {
-            b.link(
-                a,
-                up(k + 1),
-                dist,
-                format!("TwentyFiveGigE1/0/{}", *port),
-                CDP_LLDP,
-            );
+        for (k, &d) in dist.switches.iter().enumerate() {
+            let down = format!("TwentyFiveGigE1/0/{}", dist.next_port);
+            self.link(a, up(k + 1), d, down, CDP_LLDP);
         }
-        *port += 1;
-        access_idx.push(a);
+        dist.next_port += 1;
+        a
     }
 
-    // The legacy switch: telnet only, old IOS, enable secret.
-    let legacy_serial = b.serial("CAT");
-    let legacy = b.device(
-        "legacy1".into(),
-        Platform::CiscoIos,
-        DeviceKind::Switch,
-        Some("access"),
-        legacy_serial,
-        "WS-C3560-48PS",
-        "12.2(55)SE12",
-    );
-    b.devices[legacy].transports = Transports::Telnet;
-    b.devices[legacy].enable_secret = Some(opts.password.clone());
-    {
-        let (pair, port) = &mut dist_pairs[0];
-        let dist = pair[0];
-        b.link(
-            legacy,
-            "GigabitEthernet0/1".into(),
-            dist,
-            format!("TwentyFiveGigE1/0/{}", *port),
-            CDP_LLDP,
+    /// A stack of `size` members; member 1 (active) has the switch's serial.
+    fn stack_members(&mut self, size: usize, model: &str, serial: String) -> Vec<StackMember> {
+        let mut members = Vec::new();
+        for m in 1..=size {
+            let s = if m == 1 {
+                serial.clone()
+            } else {
+                self.serial("FOC")
+            };
+            let mac = self.mac();
+            members.push(StackMember {
+                switch: m as u32,
+                role: match m {
+                    1 => "active",
+                    2 => "standby",
+                    _ => "member",
+                }
+                .into(),
+                model: model.into(),
+                serial: s,
+                mac,
+                priority: if m == 1 { 15 } else { 14 - m as u32 },
+            });
+        }
+        members
+    }
+
+    /// The legacy switch: telnet only, old IOS, enable secret, single-homed.
+    fn legacy_switch(&mut self, dist: &mut DistPair) {
+        let legacy_serial = self.serial("CAT");
+        let legacy = self.device(
+            "legacy1".into(),
+            Platform::CiscoIos,
+            DeviceKind::Switch,
+            Some("access"),
+            legacy_serial,
+            "WS-C3560-48PS",
+            "12.2(55)SE12",
         );
-        *port += 1;
+        self.devices[legacy].transports = ServedTransports::Telnet;
+        self.devices[legacy].enable_secret = Some(self.opts.password.clone());
+        let down = format!("TwentyFiveGigE1/0/{}", dist.next_port);
+        let uplink = "GigabitEthernet0/1".into();
+        self.link(legacy, uplink, dist.switches[0], down, CDP_LLDP);
+        dist.next_port += 1;
     }
 
-    // Access-side attachments: hosts and leaves take ports 1..=40 of each
-    // access switch (member 1 of stacks), round robin.
-    let mut next_port = vec![1usize; access_idx.len()];
-    let mut attach = |b: &mut Builder, leaf: usize, protos: &[Protocol], vlan: (u16, &str)| {
-        if access_idx.is_empty() {
+    /// Plugs `leaf` into the next free port of a random access switch and
+    /// puts that port in `vlan`. Nothing happens in a campus without access
+    /// switches.
+    fn attach(
+        &mut self,
+        ports: &mut AccessPorts,
+        leaf: usize,
+        protos: &[Protocol],
+        vlan: (u16, &str),
+    ) {
+        if ports.switches.is_empty() {
             return;
         }
-        let k = b.rng.random_range(0..access_idx.len());
-        let sw = access_idx[k];
-        let port = next_port[k];
-        next_port[k] += 1;
+        let k = self.rng.random_range(0..ports.switches.len());
+        let sw = ports.switches[k];
+        let port = ports.next_port[k];
+        ports.next_port[k] += 1;
         let ifname = format!("GigabitEthernet1/0/{port}");
-        let remote_if = match b.devices[leaf].kind {
+        let remote_if = match self.devices[leaf].kind {
             DeviceKind::Host => "eth0".to_string(),
             DeviceKind::Phone => "Port 1".to_string(),
             DeviceKind::AccessPoint => "GigabitEthernet0".to_string(),
             _ => "eth0".to_string(),
         };
-        b.link(sw, ifname.clone(), leaf, remote_if, protos);
-        let dev = &mut b.devices[sw];
+        self.link(sw, ifname.clone(), leaf, remote_if, protos);
+        let dev = &mut self.devices[sw];
         match dev.vlans.iter_mut().find(|v| v.id == vlan.0) {
             Some(v) => v.ports.push(ifname),
             None => dev.vlans.push(VlanSpec {
@@ -384,37 +471,57 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
                 ports: vec![ifname],
             }),
         }
-    };
-
-    for n in 0..hosts {
-        // VMware's real format: 16 bytes of the VM's UUID.
-        let u: [u8; 16] = b.rng.random();
-        let hex: Vec<String> = u.iter().map(|x| format!("{x:02x}")).collect();
-        let serial = format!(
-            "VMware-{} {}-{}",
-            hex[..8].join(" "),
-            hex[8..9].join(" "),
-            hex[9..].join(" ")
-        );
-        let h = b.device(
-            format!("srv{}", n + 1),
-            Platform::Linux,
-            DeviceKind::Host,
-            None,
-            serial,
-            "VMware Virtual Platform",
-            "Debian GNU/Linux 12 (bookworm)",
-        );
-        b.devices[h].transports = Transports::Ssh;
-        // Debian installs lldpcli in /usr/sbin, outside a user's PATH.
-        b.devices[h].quirks.push(Quirk::LldpcliOutsidePath);
-        attach(&mut b, h, LLDP, (10, "SERVERS"));
     }
 
-    for n in 0..leaves {
-        let (kind, name, model, version, cdp_platform, protos, vlan): LeafShape = match n % 10 {
+    /// Linux servers running lldpd, SSH only, in the SERVERS VLAN.
+    fn hosts(&mut self, ports: &mut AccessPorts, hosts: usize) {
+        for n in 0..hosts {
+            // VMware's real format: 16 bytes of the VM's UUID.
+            let u: [u8; 16] = self.rng.random();
+            let hex: Vec<String> = u.iter().map(|x| format!("{x:02x}")).collect();
+            let serial = format!(
+                "VMware-{} {}-{}",
+                hex[..8].join(" "),
+                hex[8..9].join(" "),
+                hex[9..].join(" ")
+            );
+            let h = self.device(
+                format!("srv{}", n + 1),
+                Platform::Linux,
+                DeviceKind::Host,
+                None,
+                serial,
+                "VMware Virtual Platform",
+                "Debian GNU/Linux 12 (bookworm)",
+            );
+            self.devices[h].transports = ServedTransports::Ssh;
+            // Debian installs lldpcli in /usr/sbin, outside a user's PATH.
+            self.devices[h].quirks.push(Quirk::LldpcliOutsidePath);
+            self.attach(ports, h, LLDP, (10, "SERVERS"));
+        }
+    }
+
+    /// Phones, access points, cameras and printers (5:2:2:1).
+    fn leaves(&mut self, ports: &mut AccessPorts, leaves: usize) {
+        for n in 0..leaves {
+            let (kind, name, model, version, cdp_platform, protos, vlan) = self.leaf_shape(n);
+            let serial = self.serial("LEAF");
+            let platform = if kind == DeviceKind::AccessPoint {
+                Platform::CiscoIos
+            } else {
+                Platform::Linux
+            };
+            let l = self.device(name, platform, kind, None, serial, model, version);
+            self.devices[l].cdp_platform = cdp_platform.map(str::to_string);
+            self.attach(ports, l, protos, vlan);
+        }
+    }
+
+    /// What leaf `n` is.
+    fn leaf_shape(&mut self, n: usize) -> LeafShape {
+        match n % 10 {
             0..=4 => {
-                let mac: String = b.mac().replace('.', "").to_ascii_uppercase();
+                let mac: String = self.mac().replace('.', "").to_ascii_uppercase();
                 (
                     DeviceKind::Phone,
                     format!("SEP{mac}"),
@@ -452,52 +559,35 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
                 LLDP,
                 (50, "PRINTERS"),
             ),
-        };
-        let serial = b.serial("LEAF");
-        let platform = if kind == DeviceKind::AccessPoint {
-            Platform::CiscoIos
-        } else {
-            Platform::Linux
-        };
-        let l = b.device(name, platform, kind, None, serial, model, version);
-        b.devices[l].cdp_platform = cdp_platform.map(str::to_string);
-        attach(&mut b, l, protos, vlan);
-    }
-
-    // An empty VLAN on every access switch: real networks have them and
-    // parsers must keep them.
-    for &a in &access_idx {
-        b.devices[a].vlans.push(VlanSpec {
-            id: 99,
-            name: "PARKING".into(),
-            ports: Vec::new(),
-        });
-        b.devices[a].vlans.sort_by_key(|v| v.id);
-    }
-
-    if opts.faults {
-        // One access switch per fault kind, spread over the campus.
-        let step = (access_idx.len() / Fault::ALL.len()).max(1);
-        for (k, fault) in Fault::ALL.iter().enumerate() {
-            let Some(&a) = access_idx.get(k * step + step / 2) else {
-                break;
-            };
-            let d = &mut b.devices[a];
-            d.fault = Some(*fault);
-            if *fault == Fault::AuthFail {
-                d.password = format!("{}-rotated", opts.password);
-            }
         }
     }
 
-    if opts.faults {
-        switch_lldp_off(&mut b.devices, &b.links, &access_idx);
+    /// An empty VLAN on every access switch: real networks have them and
+    /// parsers must keep them.
+    fn parking_vlans(&mut self, access: &[usize]) {
+        for &a in access {
+            self.devices[a].vlans.push(VlanSpec {
+                id: 99,
+                name: "PARKING".into(),
+                ports: Vec::new(),
+            });
+            self.devices[a].vlans.sort_by_key(|v| v.id);
+        }
     }
 
-    Topology {
-        domain: opts.domain.clone(),
-        devices: b.devices,
-        links: b.links,
+    /// One access switch per fault kind, spread over the campus.
+    fn spread_faults(&mut self, access: &[usize]) {
+        let step = (access.len() / Fault::ALL.len()).max(1);
+        for (k, fault) in Fault::ALL.iter().enumerate() {
+            let Some(&a) = access.get(k * step + step / 2) else {
+                break;
+            };
+            let d = &mut self.devices[a];
+            d.fault = Some(*fault);
+            if *fault == Fault::AuthFail {
+                d.password = format!("{}-rotated", self.opts.password);
+            }
+        }
     }
 }
 
@@ -523,34 +613,53 @@ fn switch_lldp_off(devices: &mut [DeviceSpec], links: &[LinkSpec], access: &[usi
 /// Ground truth in the shape of netwalker's `inventory.json`.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct Truth {
+    /// Every device, leaves included, in topology order.
     pub devices: Vec<TruthDevice>,
+    /// Every link, with the protocols it is really seen over.
     pub links: Vec<TruthLink>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct TruthDevice {
+    /// The name the device answers to (its identity in inventory.json).
     pub hostname: String,
+    /// Chassis serial (member 1's for stacks) a walk should report.
     pub serial: String,
+    /// The CLI family a walk should detect.
     pub platform: Platform,
+    /// Switch, router, firewall, host or leaf.
     pub kind: DeviceKind,
+    /// Hardware model a walk should report.
     pub model: String,
+    /// Software version a walk should report.
     pub version: String,
+    /// The address the device is served and advertised on.
     pub mgmt_ip: Ipv4Addr,
-    pub transports: Transports,
+    /// What the device serves: a telnet-only device is walked over telnet.
+    pub transports: ServedTransports,
     /// Something listens and logs in with the declared credentials works
     /// unless `fault` says otherwise.
     pub reachable: bool,
+    /// The misbehaviour, if any, that explains a failed or partial walk.
     pub fault: Option<Fault>,
+    /// Stack members a walk should list under the device.
     pub stack_members: Vec<StackMember>,
+    /// VLANs a walk should report, empty ones included.
     pub vlans: Vec<VlanSpec>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct TruthLink {
+    /// Hostname of one end.
     pub a: String,
+    /// That end's interface, in its long form.
     pub a_interface: String,
+    /// Hostname of the other end.
     pub b: String,
+    /// The other end's interface.
     pub b_interface: String,
+    /// Protocols the two ends really see each other over (quirks applied);
+    /// empty when quirks hide the link from any walk.
     pub protocols: BTreeSet<Protocol>,
 }
 
@@ -574,7 +683,7 @@ pub fn truth(topo: &Topology) -> Truth {
                 mgmt_ip: d.mgmt_ip,
                 transports: d.transports,
                 reachable: !d.kind.is_leaf()
-                    && d.transports != Transports::None
+                    && d.transports != ServedTransports::None
                     && d.fault != Some(Fault::RefuseAll),
                 fault: d.fault,
                 stack_members: d.stack.clone(),
@@ -635,6 +744,33 @@ mod tests {
         }
     }
 
+    /// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
+    fn fnv1a(text: &str) -> u64 {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    /// The generator's output for fixed seeds, pinned: a refactoring of
+    /// `generate` must not change a single byte of the file it writes.
+    #[test]
+    fn fixed_seeds_give_the_pinned_topology() {
+        // Counts and hash computed from the generator before it was split
+        // into named steps.
+        for (n, faults, links, hash) in [
+            (300, true, 504, 0x5617_d181_224c_33a3_u64),
+            (1000, false, 1681, 0xd8bd_5d97_5a9e_53f1),
+            (12, false, 19, 0xa1a3_1fd2_4606_363a),
+        ] {
+            let t = generate(&opts(n, faults));
+            assert_eq!(
+                (t.devices.len(), t.links.len(), fnv1a(&t.to_toml_string())),
+                (n, links, hash),
+                "{n} devices, faults {faults}: the generated file changed"
+            );
+        }
+    }
+
     #[test]
     fn campus_has_every_ingredient() {
         let t = generate(&opts(1000, true));
@@ -643,7 +779,7 @@ mod tests {
         assert_eq!(count(&|d| d.platform == Platform::PaloaltoPanos), 1);
         assert!(count(&|d| d.role.as_deref() == Some("distribution")) >= 2);
         assert!(count(&|d| !d.stack.is_empty()) > 10);
-        assert_eq!(count(&|d| d.transports == Transports::Telnet), 1);
+        assert_eq!(count(&|d| d.transports == ServedTransports::Telnet), 1);
         assert!(count(&|d| d.kind == DeviceKind::Host) >= 1);
         for kind in [
             DeviceKind::Phone,

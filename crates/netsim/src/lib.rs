@@ -8,15 +8,16 @@
 //! the product proves it closes what it opens.
 //!
 //! Module map: `topology` (file format, validation, per-device link index),
-//! `render` (what each command prints), `cli` (prompts, paging, faults as a pure
-//! state machine), `server` (listeners, SSH and telnet drivers, shutdown),
-//! `stats` (accounting), `generate` (campus generator and ground truth).
+//! `render` (what each command prints, one platform per file), `shell` (the
+//! device shell: prompts, paging, faults as a pure state machine), `server`
+//! (listeners, SSH and telnet drivers, shutdown), `stats` (accounting),
+//! `generate` (campus generator and ground truth).
 
-pub mod cli;
 pub mod generate;
 mod host_keys;
 pub mod render;
 pub mod server;
+pub mod shell;
 pub mod stats;
 pub mod topology;
 
@@ -24,5 +25,5 @@ pub use generate::{GenerateOptions, Truth, generate, truth};
 pub use server::{DeviceAddrs, Lab, LabConfig, LabError};
 pub use stats::{DeviceStats, Stats};
 pub use topology::{
-    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, Topology, Transports,
+    DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, ServedTransports, Topology,
 };

@@ -22,7 +22,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     version,
     about = "A simulated network of SSH/telnet devices on loopback"
 )]
-struct Cli {
+struct Args {
+    /// What to do.
     #[command(subcommand)]
     command: Cmd,
 }
@@ -34,6 +35,7 @@ enum Cmd {
         /// Total devices, leaf neighbours (phones, APs, cameras, printers) included.
         #[arg(long, default_value_t = 200)]
         devices: usize,
+        /// RNG seed: the same seed and options give the same file.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Give one access switch each fault kind.
@@ -60,6 +62,7 @@ enum Cmd {
     },
     /// Serve a topology until SIGINT/SIGTERM. Prints a line starting with `ready`.
     Serve {
+        /// Topology file (TOML) to serve.
         topology: PathBuf,
         /// SSH port on every device address.
         #[arg(long, default_value_t = 2222)]
@@ -76,8 +79,11 @@ enum Cmd {
     },
     /// Print what one device answers to one command, without any network.
     Render {
+        /// Topology file (TOML) the device is in.
         topology: PathBuf,
+        /// The device to ask.
         hostname: String,
+        /// The command, as typed on the device (abbreviations work on Cisco).
         command: String,
     },
 }
@@ -90,7 +96,7 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse()) {
+    match run(Args::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("netsim: error: {e:#}");
@@ -99,8 +105,8 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
-    match cli.command {
+fn run(args: Args) -> Result<()> {
+    match args.command {
         Cmd::Generate {
             devices,
             seed,
@@ -116,7 +122,7 @@ fn run(cli: Cli) -> Result<()> {
                 base_ip.is_loopback(),
                 "--base-ip {base_ip} is not in 127.0.0.0/8; netsim only serves loopback"
             );
-            let topo = netsim::generate(&GenerateOptions {
+            let opts = GenerateOptions {
                 devices,
                 seed,
                 faults,
@@ -124,19 +130,8 @@ fn run(cli: Cli) -> Result<()> {
                 password,
                 base_ip,
                 domain: (!domain.is_empty()).then_some(domain),
-            });
-            write_atomic(&output, topo.to_toml_string().as_bytes())?;
-            if let Some(path) = truth {
-                let json = serde_json::to_vec_pretty(&netsim::truth(&topo))?;
-                write_atomic(&path, &json)?;
-            }
-            eprintln!(
-                "wrote {} ({} devices, {} links)",
-                output.display(),
-                topo.devices.len(),
-                topo.links.len()
-            );
-            Ok(())
+            };
+            generate(&opts, &output, truth.as_deref())
         }
         Cmd::Serve {
             topology,
@@ -163,29 +158,49 @@ fn run(cli: Cli) -> Result<()> {
             topology,
             hostname,
             command,
-        } => {
-            let topo = Topology::load(&topology)?;
-            let idx = netsim::topology::TopologyIndex::new(topo);
-            let i = idx.index_of(&hostname).with_context(|| {
-                format!("no device named {hostname:?} in {}", topology.display())
-            })?;
-            let platform = idx.device(i).platform;
-            let cmd = netsim::render::match_command(platform, &command).with_context(|| {
-                let known: Vec<&str> = netsim::render::command_table(platform)
-                    .iter()
-                    .map(|(c, _)| *c)
-                    .collect();
-                format!(
-                    "{hostname} ({platform}) does not know {command:?}; it knows: {}",
-                    known.join(", ")
-                )
-            })?;
-            let text = netsim::render::render(&idx, i, cmd)
-                .with_context(|| format!("{command:?} has no output on {platform}"))?;
-            print!("{text}");
-            Ok(())
-        }
+        } => render(&topology, &hostname, &command),
     }
+}
+
+/// `netsim generate`: the topology file, and the ground truth if asked for.
+fn generate(opts: &GenerateOptions, output: &Path, truth: Option<&Path>) -> Result<()> {
+    let topo = netsim::generate(opts);
+    write_atomic(output, topo.to_toml_string().as_bytes())?;
+    if let Some(path) = truth {
+        let json = serde_json::to_vec_pretty(&netsim::truth(&topo))?;
+        write_atomic(path, &json)?;
+    }
+    eprintln!(
+        "wrote {} ({} devices, {} links)",
+        output.display(),
+        topo.devices.len(),
+        topo.links.len()
+    );
+    Ok(())
+}
+
+/// `netsim render`: one device's answer to one command, printed.
+fn render(topology: &Path, hostname: &str, command: &str) -> Result<()> {
+    let topo = Topology::load(topology)?;
+    let idx = netsim::topology::TopologyIndex::new(topo);
+    let i = idx
+        .index_of(hostname)
+        .with_context(|| format!("no device named {hostname:?} in {}", topology.display()))?;
+    let platform = idx.device(i).platform;
+    let cmd = netsim::render::match_command(platform, command).with_context(|| {
+        let known: Vec<&str> = netsim::render::command_table(platform)
+            .iter()
+            .map(|(c, _)| *c)
+            .collect();
+        format!(
+            "{hostname} ({platform}) does not know {command:?}; it knows: {}",
+            known.join(", ")
+        )
+    })?;
+    let text = netsim::render::render(&idx, i, cmd)
+        .with_context(|| format!("{command:?} has no output on {platform}"))?;
+    print!("{text}");
+    Ok(())
 }
 
 async fn serve(

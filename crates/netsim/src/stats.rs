@@ -16,38 +16,57 @@ use tokio::sync::watch;
 /// Counters for one device or for the whole lab.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceStats {
+    /// Connections accepted.
     pub sessions_opened: u64,
+    /// Sessions that ended after the client said goodbye (`exit`, EOF,
+    /// channel close).
     pub sessions_closed_gracefully: u64,
+    /// Sessions that ended without a goodbye (the client vanished, a fault
+    /// cut it, or the lab shut down).
     pub sessions_dropped: u64,
+    /// Sessions open now; 0 once every client has let go.
     pub sessions_open: u64,
 }
 
 /// A snapshot of the lab's accounting, as written to `--stats FILE`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
+    /// Connections accepted.
     pub sessions_opened: u64,
+    /// Sessions that ended after the client said goodbye (`exit`, EOF,
+    /// channel close).
     pub sessions_closed_gracefully: u64,
+    /// Sessions that ended without a goodbye (the client vanished, a fault
+    /// cut it, or the lab shut down).
     pub sessions_dropped: u64,
+    /// Sessions open now; 0 once every client has let go.
     pub sessions_open: u64,
     /// Most sessions open at once since the lab started.
     pub peak_open: u64,
+    /// The same counts per device, by hostname.
     pub devices: BTreeMap<String, DeviceStats>,
 }
 
 #[derive(Default)]
 struct Counters {
+    /// Sessions accepted on this device.
     opened: AtomicU64,
+    /// Sessions closed after a goodbye.
     graceful: AtomicU64,
+    /// Sessions closed without one.
     dropped: AtomicU64,
 }
 
 /// Shared accounting for all devices of a lab.
 pub struct Accounting {
+    /// Hostnames by device index, for the snapshot's per-device map.
     names: Vec<String>,
+    /// Counters by device index: lock-free, one set per device.
     per_device: Vec<Counters>,
     /// Open sessions in total; a watch so tests can await "all closed"
     /// instead of polling with sleeps.
     open: watch::Sender<u64>,
+    /// Most sessions open at once (`Stats::peak_open`).
     peak: AtomicU64,
 }
 
@@ -130,9 +149,13 @@ impl Accounting {
 
 /// Proof of one open session; resolves its books exactly once, on drop.
 pub struct SessionGuard {
+    /// The books this session is recorded in.
     acct: Arc<Accounting>,
+    /// The device the session is on.
     idx: usize,
+    /// Set by `goodbye`: counted as closed gracefully.
     graceful: AtomicBool,
+    /// Set by `force_dropped`: counted as dropped even after a goodbye.
     forced: AtomicBool,
 }
 

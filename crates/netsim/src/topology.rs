@@ -20,8 +20,10 @@ pub struct Topology {
     /// as real devices with `ip domain-name` do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// Every device, network and leaf (`[[device]]` tables).
     #[serde(default, rename = "device")]
     pub devices: Vec<DeviceSpec>,
+    /// Every physical link (`[[link]]` tables).
     #[serde(default, rename = "link")]
     pub links: Vec<LinkSpec>,
 }
@@ -53,10 +55,12 @@ impl DeviceKind {
     }
 }
 
-/// Which transports a device answers on.
+/// Which transports the simulated device serves (the topology file's
+/// `transports` key). Not to be confused with device-session's
+/// `Transports`, which is what a client is willing to try.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
-pub enum Transports {
+pub enum ServedTransports {
     Ssh,
     Telnet,
     #[default]
@@ -65,12 +69,12 @@ pub enum Transports {
     None,
 }
 
-impl Transports {
+impl ServedTransports {
     pub fn ssh(self) -> bool {
-        matches!(self, Transports::Ssh | Transports::Both)
+        matches!(self, ServedTransports::Ssh | ServedTransports::Both)
     }
     pub fn telnet(self) -> bool {
-        matches!(self, Transports::Telnet | Transports::Both)
+        matches!(self, ServedTransports::Telnet | ServedTransports::Both)
     }
 }
 
@@ -182,12 +186,17 @@ impl Quirk {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StackMember {
+    /// Member number, as `show switch` lists it.
     pub switch: u32,
     /// `active`, `standby` or `member`.
     pub role: String,
+    /// Hardware model of this member.
     pub model: String,
+    /// Serial of this member: stacks report one per member.
     pub serial: String,
+    /// Member MAC (dotted Cisco form) for `show switch`.
     pub mac: String,
+    /// Stack priority, as `show switch` prints it.
     #[serde(default = "default_priority")]
     pub priority: u32,
 }
@@ -200,8 +209,11 @@ fn default_priority() -> u32 {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct VlanSpec {
+    /// VLAN number.
     pub id: u16,
+    /// VLAN name, as `show vlan` prints it.
     pub name: String,
+    /// Access ports in the VLAN (long interface names); may be empty.
     #[serde(default)]
     pub ports: Vec<String>,
 }
@@ -210,9 +222,12 @@ pub struct VlanSpec {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct InterfaceSpec {
+    /// Interface name (long form).
     pub name: String,
+    /// Its address, if any (`show ip interface brief`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<Ipv4Addr>,
+    /// Its description, if configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -221,43 +236,56 @@ pub struct InterfaceSpec {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceSpec {
+    /// The device's name: its prompt, its CDP/LLDP name, the key links use.
     pub hostname: String,
     /// The CLI the device speaks. Leaf devices still name one for their
     /// CDP/LLDP text but never serve it.
     pub platform: Platform,
+    /// Network device or leaf; leaves never listen.
     #[serde(default)]
     pub kind: DeviceKind,
     /// Network role for layout and the generator: core, distribution, access.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// The loopback address the device listens and is advertised on.
     pub mgmt_ip: Ipv4Addr,
+    /// Chassis serial (member 1's for stacks): `show version`, inventory.
     pub serial: String,
+    /// Hardware model: `show version`, inventory, CDP platform.
     pub model: String,
+    /// Software version; on Linux the os-release pretty name.
     pub version: String,
     /// The platform string a neighbour's CDP shows, e.g. `cisco WS-C3850-48P`
     /// or `Cisco IP Phone 8845`. Derived from model when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cdp_platform: Option<String>,
+    /// Login name the device accepts.
     #[serde(default = "default_user")]
     pub username: String,
+    /// Password the device accepts (simulated devices only).
     #[serde(default = "default_user")]
     pub password: String,
     /// With an enable secret the device logs in at `host>` and needs `enable`;
     /// without one it logs in privileged (`host#`), like `privilege 15` users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_secret: Option<String>,
+    /// SSH, telnet, both or none.
     #[serde(default)]
-    pub transports: Transports,
+    pub transports: ServedTransports,
+    /// The one misbehaviour this device shows, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<Fault>,
     /// Configuration differences that change what the device answers
     /// (LLDP off, lldpcli outside PATH...): the walk must warn, not go quiet.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quirks: Vec<Quirk>,
+    /// Stack members (`[[device.stack]]`); empty for a standalone device.
     #[serde(default, rename = "stack", skip_serializing_if = "Vec::is_empty")]
     pub stack: Vec<StackMember>,
+    /// VLANs and their access ports (`[[device.vlan]]`).
     #[serde(default, rename = "vlan", skip_serializing_if = "Vec::is_empty")]
     pub vlans: Vec<VlanSpec>,
+    /// Interfaces that are not link ends (`[[device.interface]]`).
     #[serde(default, rename = "interface", skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<InterfaceSpec>,
 }
@@ -278,10 +306,16 @@ pub enum Protocol {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpec {
+    /// Hostname of one end.
     pub a: String,
+    /// That end's interface (long form, as the device names it).
     pub a_interface: String,
+    /// Hostname of the other end.
     pub b: String,
+    /// The other end's interface.
     pub b_interface: String,
+    /// What the link advertises (default: CDP and LLDP); quirks of the
+    /// ends may silence some.
     #[serde(default = "default_protocols")]
     pub protocols: BTreeSet<Protocol>,
 }
@@ -295,7 +329,9 @@ fn default_protocols() -> BTreeSet<Protocol> {
 pub enum TopologyError {
     #[error("cannot read topology file {path}: {source}")]
     Io {
+        /// The file that could not be read.
         path: String,
+        /// What the OS said.
         source: std::io::Error,
     },
     #[error("topology file is not valid TOML for a netsim topology: {0}")]
@@ -314,9 +350,13 @@ pub enum TopologyError {
         "interface {interface} of {device:?} is used by more than one link (links {first} and {second})"
     )]
     InterfaceReused {
+        /// The device whose interface is used twice.
         device: String,
+        /// The interface used twice.
         interface: String,
+        /// Index of the first link using it.
         first: usize,
+        /// Index of the second link using it.
         second: usize,
     },
     #[error("link {0} connects a device to itself")]
@@ -405,11 +445,14 @@ impl Topology {
 /// A link as seen from one of its ends.
 #[derive(Debug, Clone, Copy)]
 pub struct LinkEnd<'a> {
+    /// This end's interface.
     pub local_interface: &'a str,
     /// The device this end belongs to: its quirks decide, with the remote's,
     /// which protocols the link really carries.
     pub local: &'a DeviceSpec,
+    /// The device at the other end: what neighbour tables print.
     pub remote: &'a DeviceSpec,
+    /// The other end's interface.
     pub remote_interface: &'a str,
     /// What the link is configured to advertise; see [`LinkEnd::advertises`].
     pub protocols: &'a BTreeSet<Protocol>,
@@ -445,7 +488,9 @@ impl LinkSpec {
 /// answers is a cheap lookup rather than a scan of all links.
 #[derive(Debug)]
 pub struct TopologyIndex {
+    /// The topology itself, owned by the index.
     pub topology: Topology,
+    /// Device index by hostname.
     by_name: HashMap<String, usize>,
     /// device index -> (link index, this device is side a)
     ends: Vec<Vec<(usize, bool)>>,

@@ -55,7 +55,7 @@ async fn ctrl_c_gives_grace_then_closes_sessions_by_force_and_counters_balance()
     let devices = topo
         .devices
         .iter()
-        .filter(|d| d.transports == netsim::Transports::Both && d.fault.is_none())
+        .filter(|d| d.transports == netsim::ServedTransports::Both && d.fault.is_none())
         .take(3);
     for d in devices {
         assert!(pool.has_room());

@@ -49,7 +49,7 @@ async fn endless_output_legacy_ssh_and_ecdsa_keys_walk_bounded() {
             d.role.as_deref() == Some("access")
                 && d.fault.is_none()
                 && d.quirks.is_empty()
-                && d.transports == netsim::Transports::Both
+                && d.transports == netsim::ServedTransports::Both
         })
         .collect();
     assert!(healthy.len() > ENDLESS + 2, "{} healthy", healthy.len());

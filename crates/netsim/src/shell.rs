@@ -1,8 +1,9 @@
-//! The device CLI as a pure state machine: bytes in, actions out.
+//! The device shell: the CLI of one simulated device as a pure state
+//! machine, bytes in, actions out.
 //!
 //! Keeping it free of I/O lets SSH and telnet share one implementation and
 //! lets tests drive every prompt, paging and fault path without sockets. The
-//! transport drivers in `server` execute the returned [`Action`]s in order.
+//! transport drivers in `server` execute the returned [`ShellAction`]s in order.
 
 use crate::render::{self, Command};
 use crate::topology::{Fault, Quirk, TopologyIndex};
@@ -14,7 +15,7 @@ pub const PAGE_LINES: usize = 24;
 
 /// What the transport must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub enum ShellAction {
     /// Write these bytes to the client now.
     Send(Vec<u8>),
     /// Write these bytes slowly (the `slow_output` fault).
@@ -47,46 +48,92 @@ enum Mode {
 }
 
 struct Pager {
+    /// The whole output, split into lines.
     lines: Vec<String>,
+    /// First line not yet shown.
     next: usize,
 }
 
 /// One CLI session on one simulated device.
-pub struct Cli {
+pub struct DeviceShell {
+    /// The topology: outputs mention neighbours.
     topo: Arc<TopologyIndex>,
+    /// This device's index in `topo`.
     idx: usize,
+    /// Copied from the device: decides prompts, commands and paging.
     platform: Platform,
+    /// Copied from the device: the misbehaviour this shell acts out.
     fault: Option<Fault>,
+    /// Login step or privilege level: decides the prompt and what input means.
     mode: Mode,
+    /// Whether long outputs stop at `--More--` (`terminal length 0` turns it off).
     paging: bool,
+    /// The line being typed, up to the next CR/LF.
     line: Vec<u8>,
+    /// The previous byte was CR, so an LF right after it is not a second Enter.
     last_was_cr: bool,
+    /// The output being paged, while `--More--` waits for a key.
     pager: Option<Pager>,
+    /// Whether typed characters are echoed (not while a password is typed).
     echo: bool,
+    /// The username typed at the telnet login, checked with the password.
     login_user: String,
+    /// Failed telnet logins so far: the third one hangs up.
     login_failures: u32,
     /// Bumped per command so garbage output differs between commands.
     commands_run: u64,
 }
 
-impl Cli {
+/// A typed line as lowercase words, matched against a command's full words.
+struct Typed {
+    /// The line's words, lowercased.
+    words: Vec<String>,
+    /// Whether each word may be a prefix of the full word (Cisco) or must
+    /// be all of it.
+    abbreviate: bool,
+}
+
+impl Typed {
+    fn new(line: &str, abbreviate: bool) -> Typed {
+        let words = line
+            .split_whitespace()
+            .map(|w| w.to_ascii_lowercase())
+            .collect();
+        Typed { words, abbreviate }
+    }
+
+    /// Whether the line is `full` (word by word, abbreviated where allowed).
+    fn is(&self, full: &str) -> bool {
+        let f: Vec<&str> = full.split(' ').collect();
+        f.len() == self.words.len()
+            && self.words.iter().zip(&f).all(|(a, b)| {
+                if self.abbreviate {
+                    !a.is_empty() && b.starts_with(a.as_str())
+                } else {
+                    a == b
+                }
+            })
+    }
+}
+
+impl DeviceShell {
     /// A CLI for an SSH shell: authentication already happened in the SSH layer.
     pub fn after_auth(topo: Arc<TopologyIndex>, idx: usize) -> Self {
-        let mut cli = Self::new(topo, idx);
-        cli.mode = cli.logged_in_mode();
-        cli
+        let mut shell = Self::new(topo, idx);
+        shell.mode = shell.logged_in_mode();
+        shell
     }
 
     /// A CLI for a telnet connection: it asks for username and password itself.
     pub fn telnet(topo: Arc<TopologyIndex>, idx: usize) -> Self {
-        let mut cli = Self::new(topo, idx);
-        cli.mode = Mode::LoginUser;
-        cli
+        let mut shell = Self::new(topo, idx);
+        shell.mode = Mode::LoginUser;
+        shell
     }
 
     fn new(topo: Arc<TopologyIndex>, idx: usize) -> Self {
         let d = topo.device(idx);
-        Cli {
+        DeviceShell {
             platform: d.platform,
             fault: d.fault,
             topo: topo.clone(),
@@ -113,23 +160,26 @@ impl Cli {
     }
 
     /// What the device says first: telnet login prompt, or banner + prompt.
-    pub fn start(&mut self) -> Vec<Action> {
+    pub fn start(&mut self) -> Vec<ShellAction> {
         if self.mode == Mode::LoginUser {
-            return vec![Action::Send(
+            return vec![ShellAction::Send(
                 crlf("\nUser Access Verification\n\nUsername: ").into_bytes(),
             )];
         }
         self.greeting()
     }
 
-    fn greeting(&mut self) -> Vec<Action> {
+    fn greeting(&mut self) -> Vec<ShellAction> {
         let mut text = self.banner();
         if self.fault == Some(Fault::NoPrompt) {
             self.mode = Mode::Dead;
-            return vec![Action::Send(crlf(&text).into_bytes()), Action::Stall];
+            return vec![
+                ShellAction::Send(crlf(&text).into_bytes()),
+                ShellAction::Stall,
+            ];
         }
         text.push_str(&self.prompt());
-        vec![Action::Send(crlf(&text).into_bytes())]
+        vec![ShellAction::Send(crlf(&text).into_bytes())]
     }
 
     fn banner(&self) -> String {
@@ -175,8 +225,8 @@ impl Cli {
     }
 
     /// Feeds client bytes; returns what to do, in order.
-    pub fn feed(&mut self, input: &[u8]) -> Vec<Action> {
-        let mut out: Vec<Action> = Vec::new();
+    pub fn feed(&mut self, input: &[u8]) -> Vec<ShellAction> {
+        let mut out: Vec<ShellAction> = Vec::new();
         let mut echo: Vec<u8> = Vec::new();
         for &b in input {
             if self.mode == Mode::Dead {
@@ -206,7 +256,10 @@ impl Cli {
                     let ends = actions.iter().any(|a| {
                         matches!(
                             a,
-                            Action::Close | Action::Drop | Action::Stall | Action::Endless
+                            ShellAction::Close
+                                | ShellAction::Drop
+                                | ShellAction::Stall
+                                | ShellAction::Endless
                         )
                     });
                     out.extend(actions);
@@ -244,7 +297,7 @@ impl Cli {
         out
     }
 
-    fn pager_key(&mut self, key: u8, out: &mut Vec<Action>) {
+    fn pager_key(&mut self, key: u8, out: &mut Vec<ShellAction>) {
         // Erase " --More-- " the way IOS does: backspaces, blanks, backspaces.
         let erase = b"\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08";
         let Some(pager) = self.pager.as_mut() else {
@@ -258,7 +311,7 @@ impl Cli {
                 self.pager = None;
                 let mut bytes = erase.to_vec();
                 bytes.extend_from_slice(self.prompt().as_bytes());
-                out.push(Action::Send(bytes));
+                out.push(ShellAction::Send(bytes));
                 return;
             }
         };
@@ -278,16 +331,16 @@ impl Cli {
         } else {
             bytes.extend_from_slice(b" --More-- ");
         }
-        out.push(Action::Send(bytes));
+        out.push(ShellAction::Send(bytes));
     }
 
-    fn line_entered(&mut self, line: &str) -> Vec<Action> {
+    fn line_entered(&mut self, line: &str) -> Vec<ShellAction> {
         match self.mode {
             Mode::LoginUser => {
                 self.login_user = line.to_string();
                 self.mode = Mode::LoginPassword;
                 self.echo = false;
-                vec![Action::Send(b"Password: ".to_vec())]
+                vec![ShellAction::Send(b"Password: ".to_vec())]
             }
             Mode::LoginPassword => {
                 self.echo = true;
@@ -303,11 +356,11 @@ impl Cli {
                 self.mode = Mode::LoginUser;
                 if self.login_failures >= 3 {
                     return vec![
-                        Action::Send(crlf("% Authentication failed\n\n").into_bytes()),
-                        Action::Close,
+                        ShellAction::Send(crlf("% Authentication failed\n\n").into_bytes()),
+                        ShellAction::Close,
                     ];
                 }
-                vec![Action::Send(
+                vec![ShellAction::Send(
                     crlf("% Authentication failed\n\nUsername: ").into_bytes(),
                 )]
             }
@@ -322,106 +375,128 @@ impl Cli {
                     self.reply("% Access denied\n\n")
                 }
             }
-            Mode::Dead => vec![Action::Stall],
+            Mode::Dead => vec![ShellAction::Stall],
             Mode::User | Mode::Privileged | Mode::Config => self.command(line),
         }
     }
 
-    fn reply(&self, text: &str) -> Vec<Action> {
+    fn reply(&self, text: &str) -> Vec<ShellAction> {
         let mut s = crlf(text);
         s.push_str(&self.prompt());
-        vec![Action::Send(s.into_bytes())]
+        vec![ShellAction::Send(s.into_bytes())]
     }
 
-    fn command(&mut self, line: &str) -> Vec<Action> {
-        let words: Vec<String> = line
-            .split_whitespace()
-            .map(|w| w.to_ascii_lowercase())
-            .collect();
-        let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    fn command(&mut self, line: &str) -> Vec<ShellAction> {
         let cisco = matches!(
             self.platform,
             Platform::CiscoIos | Platform::CiscoXe | Platform::CiscoNxos
         );
-        let is = |full: &str| -> bool {
-            let f: Vec<&str> = full.split(' ').collect();
-            f.len() == w.len()
-                && w.iter().zip(&f).all(|(a, b)| {
-                    if cisco {
-                        !a.is_empty() && b.starts_with(a)
-                    } else {
-                        a == b
-                    }
-                })
-        };
-        if w.is_empty() {
+        let typed = Typed::new(line, cisco);
+        if typed.words.is_empty() {
             return self.reply("");
         }
         // Session control first: these exist on every platform.
-        if is("exit") || is("logout") || is("quit") {
-            if self.mode == Mode::Config {
-                self.mode = Mode::Privileged;
-                return self.reply("");
-            }
-            if self.platform == Platform::Linux {
-                return vec![Action::Send(b"logout\r\n".to_vec()), Action::Close];
-            }
-            return vec![Action::Close];
+        if let Some(actions) = self.session_command(&typed) {
+            return actions;
         }
-        if cisco {
-            if w.len() == 3 && is_prefix(w[0], "terminal") && is_prefix(w[1], "length") {
-                self.paging = w[2] != "0";
-                return self.reply("");
-            }
-            if w.len() == 3 && is_prefix(w[0], "terminal") && is_prefix(w[1], "width") {
-                return self.reply("");
-            }
-            if is("enable") {
-                if self.mode == Mode::User {
-                    self.mode = Mode::EnablePassword;
-                    self.echo = false;
-                    return vec![Action::Send(b"Password: ".to_vec())];
-                }
-                return self.reply("");
-            }
-            if is("disable") && self.platform.is_ios_family() {
-                self.mode = Mode::User;
-                return self.reply("");
-            }
-            if is("configure terminal") {
-                if self.mode == Mode::User {
-                    return self.invalid(line);
-                }
-                self.mode = Mode::Config;
-                return self
-                    .reply("Enter configuration commands, one per line.  End with CNTL/Z.\n");
-            }
-            if is("end") && self.mode == Mode::Config {
-                self.mode = Mode::Privileged;
-                return self.reply("");
-            }
-            if self.mode == Mode::Config {
-                // Accept configuration lines silently, as a device does for valid ones.
-                return self.reply("");
-            }
+        if cisco && let Some(actions) = self.cisco_mode_command(&typed, line) {
+            return actions;
         }
-        if self.platform == Platform::PaloaltoPanos {
-            if is("set cli pager off") {
-                self.paging = false;
-                return self.reply("");
-            }
-            if is("set cli pager on") {
-                self.paging = true;
-                return self.reply("");
-            }
-            if w.first() == Some(&"set") && w.get(1) == Some(&"cli") {
-                return self.reply("");
-            }
-            if is("configure") {
-                self.mode = Mode::Config;
-                return self.reply("Entering configuration mode\n[edit]\n");
-            }
+        if self.platform == Platform::PaloaltoPanos
+            && let Some(actions) = self.panos_cli_command(&typed)
+        {
+            return actions;
         }
+        self.device_command(line)
+    }
+
+    /// `exit`, `logout`, `quit`: leave config mode, or end the session.
+    fn session_command(&mut self, typed: &Typed) -> Option<Vec<ShellAction>> {
+        if !(typed.is("exit") || typed.is("logout") || typed.is("quit")) {
+            return None;
+        }
+        if self.mode == Mode::Config {
+            self.mode = Mode::Privileged;
+            return Some(self.reply(""));
+        }
+        if self.platform == Platform::Linux {
+            return Some(vec![
+                ShellAction::Send(b"logout\r\n".to_vec()),
+                ShellAction::Close,
+            ]);
+        }
+        Some(vec![ShellAction::Close])
+    }
+
+    /// Cisco terminal settings and mode changes (`terminal length`,
+    /// `enable`, `configure terminal`, `end`); config lines are accepted.
+    fn cisco_mode_command(&mut self, typed: &Typed, line: &str) -> Option<Vec<ShellAction>> {
+        let w = &typed.words;
+        if w.len() == 3 && is_prefix(&w[0], "terminal") && is_prefix(&w[1], "length") {
+            self.paging = w[2] != "0";
+            return Some(self.reply(""));
+        }
+        if w.len() == 3 && is_prefix(&w[0], "terminal") && is_prefix(&w[1], "width") {
+            return Some(self.reply(""));
+        }
+        if typed.is("enable") {
+            if self.mode == Mode::User {
+                self.mode = Mode::EnablePassword;
+                self.echo = false;
+                return Some(vec![ShellAction::Send(b"Password: ".to_vec())]);
+            }
+            return Some(self.reply(""));
+        }
+        if typed.is("disable") && self.platform.is_ios_family() {
+            self.mode = Mode::User;
+            return Some(self.reply(""));
+        }
+        if typed.is("configure terminal") {
+            if self.mode == Mode::User {
+                return Some(self.invalid(line));
+            }
+            self.mode = Mode::Config;
+            return Some(
+                self.reply("Enter configuration commands, one per line.  End with CNTL/Z.\n"),
+            );
+        }
+        if typed.is("end") && self.mode == Mode::Config {
+            self.mode = Mode::Privileged;
+            return Some(self.reply(""));
+        }
+        if self.mode == Mode::Config {
+            // Accept configuration lines silently, as a device does for valid ones.
+            return Some(self.reply(""));
+        }
+        None
+    }
+
+    /// PAN-OS `set cli ...` (paging on/off) and `configure`.
+    fn panos_cli_command(&mut self, typed: &Typed) -> Option<Vec<ShellAction>> {
+        let w = &typed.words;
+        if typed.is("set cli pager off") {
+            self.paging = false;
+            return Some(self.reply(""));
+        }
+        if typed.is("set cli pager on") {
+            self.paging = true;
+            return Some(self.reply(""));
+        }
+        if w.first().map(String::as_str) == Some("set")
+            && w.get(1).map(String::as_str) == Some("cli")
+        {
+            return Some(self.reply(""));
+        }
+        if typed.is("configure") {
+            self.mode = Mode::Config;
+            return Some(self.reply("Entering configuration mode\n[edit]\n"));
+        }
+        None
+    }
+
+    /// A command that prints something: rendered from the topology, or
+    /// rejected as the platform rejects unknown input.
+    fn device_command(&mut self, line: &str) -> Vec<ShellAction> {
         let line = if self.platform == Platform::Linux {
             let (path, command) = shell_assignments(line);
             if !self.finds_lldpcli(path) && command.split_whitespace().next() == Some("lldpcli") {
@@ -451,7 +526,7 @@ impl Cli {
             || path.is_some_and(|p| p.split(':').any(|dir| dir == "/usr/sbin"))
     }
 
-    fn invalid(&self, line: &str) -> Vec<Action> {
+    fn invalid(&self, line: &str) -> Vec<ShellAction> {
         let prompt_len = self.prompt().len();
         // Point the caret at the first word the device did not understand:
         // the second word after a known verb, else the first.
@@ -478,27 +553,27 @@ impl Cli {
         self.reply(&text)
     }
 
-    fn output(&mut self, cmd: Command, text: String) -> Vec<Action> {
+    fn output(&mut self, cmd: Command, text: String) -> Vec<ShellAction> {
         self.commands_run += 1;
         match self.fault {
             Some(Fault::EndlessOutput) if cmd != Command::ShowVersion => {
                 self.mode = Mode::Dead;
-                return vec![Action::Endless];
+                return vec![ShellAction::Endless];
             }
             Some(Fault::GarbageOutput) => {
                 let mut bytes = garbage(self.idx as u64 * 7919 + self.commands_run, text.len());
                 bytes.extend_from_slice(b"\r\n");
                 bytes.extend_from_slice(self.prompt().as_bytes());
-                return vec![Action::Send(bytes)];
+                return vec![ShellAction::Send(bytes)];
             }
             Some(Fault::StopMidOutput) => {
                 self.mode = Mode::Dead;
                 let half = crlf(&text[..floor_char_boundary(&text, text.len() / 2)]);
-                return vec![Action::Send(half.into_bytes()), Action::Stall];
+                return vec![ShellAction::Send(half.into_bytes()), ShellAction::Stall];
             }
             Some(Fault::DropMidCommand) => {
                 let half = crlf(&text[..floor_char_boundary(&text, text.len() / 2)]);
-                return vec![Action::Send(half.into_bytes()), Action::Drop];
+                return vec![ShellAction::Send(half.into_bytes()), ShellAction::Drop];
             }
             _ => {}
         }
@@ -532,32 +607,32 @@ impl Cli {
             s.into_bytes()
         };
         if self.fault == Some(Fault::SlowOutput) {
-            vec![Action::SendSlow(bytes)]
+            vec![ShellAction::SendSlow(bytes)]
         } else {
-            vec![Action::Send(bytes)]
+            vec![ShellAction::Send(bytes)]
         }
     }
 }
 
-/// Merges consecutive [`Action::Send`]s into one write. A device that gets
+/// Merges consecutive [`ShellAction::Send`]s into one write. A device that gets
 /// a whole command line in one packet answers with the echo, the output and
 /// the next prompt back to back; a real device's TCP stack would usually
 /// carry them in one segment, and one write here is one SSH data packet
 /// instead of two or three (each encrypted, MACed and sent on its own).
-pub fn coalesce(actions: Vec<Action>) -> Vec<Action> {
-    let mut out: Vec<Action> = Vec::with_capacity(actions.len());
+pub fn coalesce(actions: Vec<ShellAction>) -> Vec<ShellAction> {
+    let mut out: Vec<ShellAction> = Vec::with_capacity(actions.len());
     for a in actions {
         match (out.last_mut(), a) {
-            (Some(Action::Send(prev)), Action::Send(b)) => prev.extend_from_slice(&b),
+            (Some(ShellAction::Send(prev)), ShellAction::Send(b)) => prev.extend_from_slice(&b),
             (_, a) => out.push(a),
         }
     }
     out
 }
 
-fn flush_echo(echo: &mut Vec<u8>, out: &mut Vec<Action>) {
+fn flush_echo(echo: &mut Vec<u8>, out: &mut Vec<ShellAction>) {
     if !echo.is_empty() {
-        out.push(Action::Send(std::mem::take(echo)));
+        out.push(ShellAction::Send(std::mem::take(echo)));
     }
 }
 
@@ -653,24 +728,24 @@ mod tests {
     #[test]
     fn coalesce_merges_only_adjacent_sends() {
         let got = coalesce(vec![
-            Action::Send(b"a".to_vec()),
-            Action::Send(b"b".to_vec()),
-            Action::Stall,
-            Action::Send(b"c".to_vec()),
-            Action::SendSlow(b"d".to_vec()),
-            Action::Send(b"e".to_vec()),
-            Action::Send(b"f".to_vec()),
-            Action::Close,
+            ShellAction::Send(b"a".to_vec()),
+            ShellAction::Send(b"b".to_vec()),
+            ShellAction::Stall,
+            ShellAction::Send(b"c".to_vec()),
+            ShellAction::SendSlow(b"d".to_vec()),
+            ShellAction::Send(b"e".to_vec()),
+            ShellAction::Send(b"f".to_vec()),
+            ShellAction::Close,
         ]);
         assert_eq!(
             got,
             vec![
-                Action::Send(b"ab".to_vec()),
-                Action::Stall,
-                Action::Send(b"c".to_vec()),
-                Action::SendSlow(b"d".to_vec()),
-                Action::Send(b"ef".to_vec()),
-                Action::Close,
+                ShellAction::Send(b"ab".to_vec()),
+                ShellAction::Stall,
+                ShellAction::Send(b"c".to_vec()),
+                ShellAction::SendSlow(b"d".to_vec()),
+                ShellAction::Send(b"ef".to_vec()),
+                ShellAction::Close,
             ]
         );
     }
@@ -734,24 +809,24 @@ b_interface = "Ethernet1/1"
 
     #[test]
     fn lldpcli_outside_path_needs_usr_sbin_on_the_path() {
-        let mut cli = Cli::after_auth(linux("\"lldpcli_outside_path\""), 0);
-        cli.start();
-        let out = sent(&cli.feed(b"lldpcli -f json show neighbors details\r"));
+        let mut shell = DeviceShell::after_auth(linux("\"lldpcli_outside_path\""), 0);
+        shell.start();
+        let out = sent(&shell.feed(b"lldpcli -f json show neighbors details\r"));
         assert!(out.contains("-bash: lldpcli: command not found"), "{out}");
-        let out = sent(&cli.feed(
+        let out = sent(&shell.feed(
             b"PATH=/usr/local/bin:/usr/bin:/bin LANG=C lldpcli -f json show neighbors details\r",
         ));
         assert!(out.contains("command not found"), "{out}");
         let out =
-            sent(&cli.feed(b"PATH=/usr/sbin:/usr/bin lldpcli -f json show neighbors details\r"));
+            sent(&shell.feed(b"PATH=/usr/sbin:/usr/bin lldpcli -f json show neighbors details\r"));
         assert!(out.contains("\"sw2\""), "{out}");
 
-        let mut plain = Cli::after_auth(linux(""), 0);
+        let mut plain = DeviceShell::after_auth(linux(""), 0);
         plain.start();
         let out = sent(&plain.feed(b"lldpcli -f json show neighbors details\r"));
         assert!(out.contains("\"sw2\""), "{out}");
 
-        let mut none = Cli::after_auth(linux("\"no_lldpd\""), 0);
+        let mut none = DeviceShell::after_auth(linux("\"no_lldpd\""), 0);
         none.start();
         let out = sent(&none.feed(b"PATH=/usr/sbin lldpcli -f json show neighbors details\r"));
         assert!(out.contains("lldpcli: command not found"), "{out}");
@@ -760,14 +835,14 @@ b_interface = "Ethernet1/1"
     #[test]
     fn switched_off_protocols_say_so_and_vanish_from_neighbours() {
         let t = topo("quirks = [\"lldp_disabled\", \"cdp_disabled\"]");
-        let mut cli = Cli::after_auth(t.clone(), 0);
-        cli.start();
-        let out = sent(&cli.feed(b"show lldp neighbors detail\r"));
+        let mut shell = DeviceShell::after_auth(t.clone(), 0);
+        shell.start();
+        let out = sent(&shell.feed(b"show lldp neighbors detail\r"));
         assert!(out.contains("% LLDP is not enabled"), "{out}");
-        let out = sent(&cli.feed(b"show cdp neighbors detail\r"));
+        let out = sent(&shell.feed(b"show cdp neighbors detail\r"));
         assert!(out.contains("% CDP is not enabled"), "{out}");
         // The neighbour hears nothing from sw1 over either protocol.
-        let mut nx = Cli::after_auth(t, 1);
+        let mut nx = DeviceShell::after_auth(t, 1);
         nx.start();
         let out = sent(&nx.feed(b"show cdp neighbors detail\r"));
         assert!(!out.contains("sw1"), "{out}");
@@ -778,7 +853,7 @@ b_interface = "Ethernet1/1"
         let t = topo("");
         let mut topo2 = t.topology.clone();
         topo2.devices[1].quirks = vec![Quirk::LldpDisabled];
-        let mut nx = Cli::after_auth(Arc::new(TopologyIndex::new(topo2)), 1);
+        let mut nx = DeviceShell::after_auth(Arc::new(TopologyIndex::new(topo2)), 1);
         nx.start();
         let out = sent(&nx.feed(b"show lldp neighbors detail\r"));
         assert!(out.contains("% Invalid command"), "{out}");
@@ -795,10 +870,10 @@ b_interface = "Ethernet1/1"
         assert_eq!(shell_assignments("PATH=/x"), (None, "PATH=/x"));
     }
 
-    fn sent(actions: &[Action]) -> String {
+    fn sent(actions: &[ShellAction]) -> String {
         let mut s = String::new();
         for a in actions {
-            if let Action::Send(b) | Action::SendSlow(b) = a {
+            if let ShellAction::Send(b) | ShellAction::SendSlow(b) = a {
                 s.push_str(&String::from_utf8_lossy(b));
             }
         }
@@ -808,31 +883,31 @@ b_interface = "Ethernet1/1"
     #[test]
     fn enable_mode_and_prompts() {
         let t = topo("enable_secret = \"s3\"");
-        let mut cli = Cli::after_auth(t, 0);
-        assert!(sent(&cli.start()).ends_with("sw1>"));
-        let out = sent(&cli.feed(b"enable\r"));
+        let mut shell = DeviceShell::after_auth(t, 0);
+        assert!(sent(&shell.start()).ends_with("sw1>"));
+        let out = sent(&shell.feed(b"enable\r"));
         assert!(out.ends_with("Password: "), "{out:?}");
         // The secret is not echoed.
-        let out = sent(&cli.feed(b"s3\r"));
+        let out = sent(&shell.feed(b"s3\r"));
         assert!(!out.contains("s3"));
         assert!(out.ends_with("sw1#"));
-        let out = sent(&cli.feed(b"conf t\r"));
+        let out = sent(&shell.feed(b"conf t\r"));
         assert!(out.ends_with("sw1(config)#"), "{out:?}");
-        assert!(sent(&cli.feed(b"end\r")).ends_with("sw1#"));
-        assert_eq!(cli.feed(b"exit\r").last(), Some(&Action::Close));
+        assert!(sent(&shell.feed(b"end\r")).ends_with("sw1#"));
+        assert_eq!(shell.feed(b"exit\r").last(), Some(&ShellAction::Close));
     }
 
     #[test]
     fn pages_until_paging_is_disabled() {
         let t = topo("");
-        let mut cli = Cli::after_auth(t, 0);
-        cli.start();
-        let out = sent(&cli.feed(b"show version\r\n"));
+        let mut shell = DeviceShell::after_auth(t, 0);
+        shell.start();
+        let out = sent(&shell.feed(b"show version\r\n"));
         assert!(out.ends_with(" --More-- "), "{out}");
         assert_eq!(out.matches("\r\n").count(), PAGE_LINES); // echo CRLF + 23 lines
         let mut all = out;
         for _ in 0..20 {
-            let more = sent(&cli.feed(b" "));
+            let more = sent(&shell.feed(b" "));
             all.push_str(&more);
             if more.ends_with("sw1#") {
                 break;
@@ -840,8 +915,8 @@ b_interface = "Ethernet1/1"
         }
         assert!(all.ends_with("sw1#"), "paging never finished");
         assert!(all.contains("Configuration register is 0xF"));
-        cli.feed(b"terminal length 0\r");
-        let out = sent(&cli.feed(b"show version\r"));
+        shell.feed(b"terminal length 0\r");
+        let out = sent(&shell.feed(b"show version\r"));
         assert!(!out.contains("--More--"));
         assert!(out.ends_with("sw1#"));
     }
@@ -849,7 +924,7 @@ b_interface = "Ethernet1/1"
     #[test]
     fn unknown_commands_answer_like_the_platform() {
         let t = topo("");
-        let mut ios = Cli::after_auth(t.clone(), 0);
+        let mut ios = DeviceShell::after_auth(t.clone(), 0);
         ios.start();
         let out = sent(&ios.feed(b"show bogus\r"));
         assert!(
@@ -858,7 +933,7 @@ b_interface = "Ethernet1/1"
         );
         let caret_line = out.lines().find(|l| l.trim() == "^").unwrap();
         assert_eq!(caret_line.find('^'), Some("sw1#show ".len()));
-        let mut nx = Cli::after_auth(t, 1);
+        let mut nx = DeviceShell::after_auth(t, 1);
         nx.start();
         let out = sent(&nx.feed(b"frobnicate\r"));
         assert!(out.contains("% Invalid command at '^' marker."), "{out}");
@@ -867,60 +942,60 @@ b_interface = "Ethernet1/1"
     #[test]
     fn telnet_login_checks_credentials_and_gives_up_after_three() {
         let t = topo("");
-        let mut cli = Cli::telnet(t.clone(), 0);
-        assert!(sent(&cli.start()).ends_with("Username: "));
-        cli.feed(b"admin\r\n");
-        let out = sent(&cli.feed(b"admin\r\n"));
+        let mut shell = DeviceShell::telnet(t.clone(), 0);
+        assert!(sent(&shell.start()).ends_with("Username: "));
+        shell.feed(b"admin\r\n");
+        let out = sent(&shell.feed(b"admin\r\n"));
         assert!(out.ends_with("sw1#"), "{out:?}");
 
-        let mut bad = Cli::telnet(t, 0);
+        let mut bad = DeviceShell::telnet(t, 0);
         bad.start();
         for i in 0..3 {
             bad.feed(b"admin\r\0");
             let actions = bad.feed(b"wrong\r\0");
-            assert_eq!(actions.last() == Some(&Action::Close), i == 2);
+            assert_eq!(actions.last() == Some(&ShellAction::Close), i == 2);
         }
     }
 
     #[test]
     fn faults_shape_output() {
         let t = topo("fault = \"drop_mid_command\"");
-        let mut cli = Cli::after_auth(t, 0);
-        cli.start();
-        cli.feed(b"term len 0\r");
-        let actions = cli.feed(b"show version\r");
-        assert_eq!(actions.last(), Some(&Action::Drop));
+        let mut shell = DeviceShell::after_auth(t, 0);
+        shell.start();
+        shell.feed(b"term len 0\r");
+        let actions = shell.feed(b"show version\r");
+        assert_eq!(actions.last(), Some(&ShellAction::Drop));
 
         let t = topo("fault = \"no_prompt\"");
-        let mut cli = Cli::after_auth(t, 0);
-        let actions = cli.start();
-        assert_eq!(actions.last(), Some(&Action::Stall));
+        let mut shell = DeviceShell::after_auth(t, 0);
+        let actions = shell.start();
+        assert_eq!(actions.last(), Some(&ShellAction::Stall));
         assert!(!sent(&actions).contains("sw1#"));
 
         let t = topo("fault = \"garbage_output\"");
-        let mut cli = Cli::after_auth(t, 0);
-        cli.start();
-        let out = cli.feed(b"show version\r");
+        let mut shell = DeviceShell::after_auth(t, 0);
+        shell.start();
+        let out = shell.feed(b"show version\r");
         let text = sent(&out);
         assert!(!text.contains("Cisco IOS Software"));
         assert!(text.ends_with("sw1#"));
 
         let t = topo("fault = \"endless_output\"");
-        let mut cli = Cli::after_auth(t, 0);
-        cli.start();
-        cli.feed(b"term len 0\r");
-        let out = sent(&cli.feed(b"show version\r"));
+        let mut shell = DeviceShell::after_auth(t, 0);
+        shell.start();
+        shell.feed(b"term len 0\r");
+        let out = sent(&shell.feed(b"show version\r"));
         assert!(out.ends_with("sw1#"), "show version still answers: {out:?}");
         assert_eq!(
-            cli.feed(b"show cdp neighbors detail\r").last(),
-            Some(&Action::Endless)
+            shell.feed(b"show cdp neighbors detail\r").last(),
+            Some(&ShellAction::Endless)
         );
         let chunk = endless_chunk(7);
         assert!(chunk.len() <= 4096 && !String::from_utf8_lossy(&chunk).contains("sw1"));
 
         let t = topo("fault = \"banner_with_prompt_chars\"");
-        let mut cli = Cli::after_auth(t, 0);
-        let banner = sent(&cli.start());
+        let mut shell = DeviceShell::after_auth(t, 0);
+        let banner = sent(&shell.start());
         assert!(banner.contains("sw1>\r\nsw1#\r\n"));
         assert!(banner.ends_with("sw1#"));
     }

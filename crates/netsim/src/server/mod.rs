@@ -1,0 +1,331 @@
+//! The running lab: one SSH and one telnet listener per device, each on the
+//! device's own loopback address.
+//!
+//! Ownership: [`Lab`] owns a `CancellationToken` and a `TaskTracker`. Every
+//! accept loop and every connection task is spawned on that tracker and
+//! watches that token. [`Lab::shutdown`] cancels the token (listeners close,
+//! live connections are disconnected), then awaits the tracker, so when it
+//! returns no task of the lab is left running and every session has been
+//! counted. Connection tasks own their socket and their [`SessionGuard`]; the
+//! guard's drop is what records the session as closed.
+//!
+//! This file holds what both transports share (the lab's life, listeners,
+//! accept loops, accounting); `ssh` and `telnet` each drive one connection.
+
+mod ssh;
+mod telnet;
+
+use crate::stats::{Accounting, Stats};
+use crate::topology::{Fault, Topology, TopologyIndex};
+use ssh::SshFlavour;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How a lab is served.
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    /// SSH port on every device address; 0 gives each device its own ephemeral port.
+    pub ssh_port: u16,
+    /// Telnet port on every device address; 0 gives each device its own ephemeral port.
+    pub telnet_port: u16,
+    /// Seed for the (shared) Ed25519 host key. Fixed by default so a client's
+    /// known_hosts stays valid across lab restarts, like real devices' keys.
+    pub host_key_seed: [u8; 32],
+    /// Bytes per chunk for the `slow_output` fault.
+    pub slow_chunk: usize,
+    /// Pause before each chunk of the `slow_output` fault.
+    pub slow_interval: Duration,
+}
+
+impl Default for LabConfig {
+    fn default() -> Self {
+        LabConfig {
+            ssh_port: 2222,
+            telnet_port: 2323,
+            host_key_seed: *b"netsim-default-host-key-seed-v1!",
+            slow_chunk: 64,
+            slow_interval: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Why a lab could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error(
+        "cannot listen on {addr} for device {device:?}: {source} (is another netsim or service using that port? try --port/--telnet-port)"
+    )]
+    Bind {
+        /// The device whose listener failed, so the user can find it in the file.
+        device: String,
+        /// The address and port that could not be bound.
+        addr: SocketAddr,
+        /// What the OS said (address in use, permission denied...).
+        source: std::io::Error,
+    },
+    #[error("SSH server setup failed: {0}")]
+    Ssh(String),
+}
+
+/// Listening addresses of one device (None: that transport is not served).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeviceAddrs {
+    /// Where the device's SSH server listens (the port is the real one
+    /// when the config asked for an ephemeral port).
+    pub ssh: Option<SocketAddr>,
+    /// Where the device's telnet server listens.
+    pub telnet: Option<SocketAddr>,
+}
+
+/// A running simulated network.
+pub struct Lab {
+    /// The topology being served, indexed for per-device lookups.
+    topo: Arc<TopologyIndex>,
+    /// Listening addresses, by device index.
+    addrs: Vec<DeviceAddrs>,
+    /// Session counts every connection task reports to.
+    acct: Arc<Accounting>,
+    /// Cancelled by `shutdown`: accept loops and connections stop.
+    token: CancellationToken,
+    /// Every task of the lab, so `shutdown` can wait for all of them.
+    tracker: TaskTracker,
+}
+
+/// Everything a connection task needs about its device.
+#[derive(Clone)]
+struct DeviceCtx {
+    /// The whole topology: a device's answers mention its neighbours.
+    topo: Arc<TopologyIndex>,
+    /// This device's index in `topo`.
+    idx: usize,
+    /// The lab's accounting, where each accepted connection is opened.
+    acct: Arc<Accounting>,
+    /// The lab's shutdown token.
+    token: CancellationToken,
+    /// The lab's task tracker: connection and channel tasks are spawned on it.
+    tracker: TaskTracker,
+    /// Bytes per chunk for `slow_output` (at least 1).
+    slow_chunk: usize,
+    /// Pause before each `slow_output` chunk.
+    slow_interval: Duration,
+}
+
+impl DeviceCtx {
+    fn fault(&self) -> Option<Fault> {
+        self.topo.device(self.idx).fault
+    }
+}
+
+impl Lab {
+    /// Binds every listener first, then starts serving: when this returns,
+    /// every device is reachable (that is what `netsim serve` prints `ready` for).
+    pub async fn start(topology: Topology, config: LabConfig) -> Result<Lab, LabError> {
+        let topo = Arc::new(TopologyIndex::new(topology));
+        let names = topo
+            .topology
+            .devices
+            .iter()
+            .map(|d| d.hostname.clone())
+            .collect();
+        let acct = Accounting::new(names);
+        let token = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let ssh_configs = ssh::configs(&config)?;
+        let (addrs, listeners) = bind_all(&topo, &config).await?;
+        for (idx, listener, is_ssh) in listeners {
+            let ctx = DeviceCtx {
+                topo: topo.clone(),
+                idx,
+                acct: acct.clone(),
+                token: token.clone(),
+                tracker: tracker.clone(),
+                slow_chunk: config.slow_chunk.max(1),
+                slow_interval: config.slow_interval,
+            };
+            let d = topo.device(idx);
+            let ssh_config = ssh_configs[&(d.platform, SshFlavour::of(d.fault))].clone();
+            tracker.spawn(accept_loop(ctx, listener, is_ssh.then_some(ssh_config)));
+        }
+        Ok(Lab {
+            topo,
+            addrs,
+            acct,
+            token,
+            tracker,
+        })
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.topo.topology
+    }
+
+    pub fn addrs(&self, hostname: &str) -> Option<DeviceAddrs> {
+        self.topo.index_of(hostname).map(|i| self.addrs[i])
+    }
+
+    pub fn ssh_addr(&self, hostname: &str) -> Option<SocketAddr> {
+        self.addrs(hostname).and_then(|a| a.ssh)
+    }
+
+    pub fn telnet_addr(&self, hostname: &str) -> Option<SocketAddr> {
+        self.addrs(hostname).and_then(|a| a.telnet)
+    }
+
+    /// Number of listening sockets (for the `ready` line and scale checks).
+    pub fn listener_count(&self) -> usize {
+        self.addrs
+            .iter()
+            .map(|a| usize::from(a.ssh.is_some()) + usize::from(a.telnet.is_some()))
+            .sum()
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.acct.snapshot()
+    }
+
+    /// Waits (without polling) until no session is open, or `timeout` passes.
+    pub async fn wait_until_idle(&self, timeout: Duration) -> Stats {
+        self.acct.wait_until_idle(timeout).await
+    }
+
+    /// Waits (without polling) until at least `n` sessions are open.
+    pub async fn wait_until_open(&self, n: u64, timeout: Duration) -> bool {
+        self.acct.wait_until_open(n, timeout).await
+    }
+
+    /// A token that is cancelled when the lab shuts down.
+    pub fn cancellation_token(&self) -> CancellationToken {
+        self.token.clone()
+    }
+
+    /// Stops listening, disconnects live sessions (they count as dropped unless
+    /// they had said goodbye), and waits for every lab task to end — at most
+    /// `grace`, after which the remaining tasks are left to the runtime's
+    /// teardown. Returns the final accounting.
+    pub async fn shutdown(self, grace: Duration) -> Stats {
+        self.token.cancel();
+        self.tracker.close();
+        if tokio::time::timeout(grace, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                open = self.acct.open_now(),
+                "netsim: some connection tasks did not finish within the grace period"
+            );
+        }
+        self.acct.snapshot()
+    }
+}
+
+/// A bound listener: (device index, socket, true for SSH / false for telnet).
+type Listener = (usize, TcpListener, bool);
+
+/// Binds the listeners of every device that serves something, in device order.
+async fn bind_all(
+    topo: &TopologyIndex,
+    config: &LabConfig,
+) -> Result<(Vec<DeviceAddrs>, Vec<Listener>), LabError> {
+    let mut listeners = Vec::new();
+    let mut addrs = Vec::with_capacity(topo.topology.devices.len());
+    for (idx, d) in topo.topology.devices.iter().enumerate() {
+        let mut a = DeviceAddrs::default();
+        let serves = !d.kind.is_leaf() && d.fault != Some(Fault::RefuseAll);
+        if serves && d.transports.ssh() && d.fault != Some(Fault::TelnetOnly) {
+            let l = bind(&d.hostname, d.mgmt_ip.into(), config.ssh_port).await?;
+            a.ssh = Some(local_addr(&l, &d.hostname)?);
+            listeners.push((idx, l, true));
+        }
+        if serves && (d.transports.telnet() || d.fault == Some(Fault::TelnetOnly)) {
+            let l = bind(&d.hostname, d.mgmt_ip.into(), config.telnet_port).await?;
+            a.telnet = Some(local_addr(&l, &d.hostname)?);
+            listeners.push((idx, l, false));
+        }
+        addrs.push(a);
+    }
+    Ok((addrs, listeners))
+}
+
+async fn bind(device: &str, ip: IpAddr, port: u16) -> Result<TcpListener, LabError> {
+    let addr = SocketAddr::new(ip, port);
+    let sock = match ip {
+        IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+        IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+    };
+    let bind_err = |source| LabError::Bind {
+        device: device.to_string(),
+        addr,
+        source,
+    };
+    let sock = sock.map_err(bind_err)?;
+    // Restarting a lab right after a run must not fail on TIME_WAIT sockets.
+    sock.set_reuseaddr(true).map_err(bind_err)?;
+    sock.bind(addr).map_err(bind_err)?;
+    sock.listen(1024).map_err(bind_err)
+}
+
+fn local_addr(l: &TcpListener, device: &str) -> Result<SocketAddr, LabError> {
+    l.local_addr().map_err(|source| LabError::Bind {
+        device: device.to_string(),
+        addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        source,
+    })
+}
+
+/// Accepts connections on one listener until the lab shuts down; each gets
+/// its own task and its own accounting guard.
+async fn accept_loop(
+    ctx: DeviceCtx,
+    listener: TcpListener,
+    ssh: Option<Arc<russh::server::Config>>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = ctx.token.cancelled() => break,
+            r = listener.accept() => r,
+        };
+        let (stream, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                // EMFILE and friends: log and keep serving; the client sees a
+                // refused or reset connection, as with an overloaded device.
+                tracing::warn!(device = %ctx.topo.device(ctx.idx).hostname, error = %e, "accept failed");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let guard = ctx.acct.open(ctx.idx);
+        let c = ctx.clone();
+        match &ssh {
+            Some(cfg) => {
+                let cfg = cfg.clone();
+                ctx.tracker
+                    .spawn(async move { ssh::serve(c, stream, peer, cfg, guard).await });
+            }
+            None => {
+                ctx.tracker
+                    .spawn(async move { telnet::serve(c, stream, guard).await });
+            }
+        };
+    }
+}
+
+/// Holds the connection open, saying nothing, until the client gives up or
+/// the lab shuts down (the `no_banner` fault; also a stalled CLI).
+async fn silent_until_closed(stream: &mut TcpStream, token: &CancellationToken) {
+    let mut buf = [0u8; 1024];
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => return,
+            r = stream.read(&mut buf) => match r {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+        }
+    }
+}
