@@ -14,10 +14,11 @@
 //! If the program dies mid-run, the text files written so far and the
 //! spool (every finished device's full results) stay on disk.
 
+use super::outputs::{
+    results_columns, results_rows, sheet_columns, sheet_names, sheet_row, text_file_names,
+};
 use super::{
-    DeviceRun, ExecError, ExecFormat, ExecReport, ExecSink, ExecTarget, device_text,
-    results_columns, results_rows, results_stem, sheet_columns, sheet_names, sheet_row,
-    text_file_names,
+    DeviceRun, ExecError, ExecFormat, ExecReport, ExecSink, ExecTarget, device_text, results_stem,
 };
 use crate::model::UnixTime;
 use crate::report::ReportError;
