@@ -8,8 +8,8 @@ use super::{
 };
 use crate::config::{Credential, Settings};
 use crate::login::ScopedCredentials;
-use crate::model::now_unix;
-use crate::pool::{DevicePool, PoolOptions, StopReason};
+use crate::model::{UnixTime, now_unix};
+use crate::pool::{DevicePool, PoolOptions, PoolReport, StopReason};
 use device_parsers::Platform;
 use device_session::{OpenOptions, Registry, SessionError, Target, TransportKind};
 use std::collections::BTreeMap;
@@ -131,27 +131,29 @@ fn deliver(sink: &mut dyn ExecSink, index: usize, run: &mut DeviceRun) -> Result
     Ok(())
 }
 
-async fn run_plan(
-    plan: ExecPlan,
-    opts: ExecOptions,
-    cancel: CancellationToken,
-    progress: watch::Sender<ExecProgress>,
-    mut sink: Option<&mut dyn ExecSink>,
-) -> Result<ExecReport, ExecError> {
+/// The refusals that come before any device is touched.
+fn check_plan(plan: &ExecPlan, opts: &ExecOptions) -> Result<(), ExecError> {
     if plan.commands.is_empty() {
         return Err(ExecError::NoCommands);
     }
     if opts.credentials.is_empty() && !plan.targets.is_empty() {
         return Err(ExecError::NoCredentials);
     }
-    let started_at = now_unix();
-    let started = Instant::now();
-    let commands: Arc<[String]> = plan.commands.clone().into();
-    let opts = Arc::new(opts);
-    let total = plan.targets.len();
-    let mut slots: Vec<Option<DeviceRun>> = vec![None; total];
-    let mut next = 0usize;
-    let mut pool: DevicePool<(usize, DeviceRun)> = DevicePool::new(
+    Ok(())
+}
+
+/// The device pool of a run; each task's result names its target by index.
+type Pool = DevicePool<(usize, DeviceRun)>;
+
+async fn run_plan(
+    plan: ExecPlan,
+    opts: ExecOptions,
+    cancel: CancellationToken,
+    progress: watch::Sender<ExecProgress>,
+    sink: Option<&mut dyn ExecSink>,
+) -> Result<ExecReport, ExecError> {
+    check_plan(&plan, &opts)?;
+    let mut pool = DevicePool::new(
         PoolOptions {
             concurrency: opts.concurrency,
             run_deadline: opts.run_deadline,
@@ -159,103 +161,183 @@ async fn run_plan(
         },
         cancel,
     );
-    let mut done = 0u64;
-    let mut with_problems = 0u64;
-    let mut sink_error: Option<ExecError> = None;
+    let mut run = PlanRun::new(plan, opts, progress, sink);
+    run.drive(&mut pool).await;
+    run.finish(pool.shutdown().await)
+}
 
-    loop {
-        // A stop that came before a device's turn means it never starts.
-        while pool.has_room() && next < total {
-            let i = next;
-            next += 1;
-            let t = plan.targets[i].clone();
+/// One run of a plan while it is under way on its device pool: what has
+/// started and finished, and the counters the progress channel shows.
+struct PlanRun<'s> {
+    /// When the run started (wall clock): the report's `started`.
+    started_at: UnixTime,
+    /// Measures the report's `duration_ms`.
+    started: Instant,
+    /// The targets, in plan order; the index into it names a device.
+    targets: Vec<ExecTarget>,
+    /// The commands, shared with every device task.
+    commands: Arc<[String]>,
+    /// Shared with every device task.
+    opts: Arc<ExecOptions>,
+    /// Each target's run once its task reported, by target index.
+    slots: Vec<Option<DeviceRun>>,
+    /// The next target to start; the ones before it were started.
+    next: usize,
+    /// Devices whose task reported.
+    done: u64,
+    /// Reported devices where some command was not `ok`.
+    with_problems: u64,
+    /// Where the live counters go.
+    progress: watch::Sender<ExecProgress>,
+    /// Receives each device's run as it finishes (streaming runs only).
+    sink: Option<&'s mut dyn ExecSink>,
+    /// The sink's first error: the run stops and returns it.
+    sink_error: Option<ExecError>,
+}
+
+impl<'s> PlanRun<'s> {
+    fn new(
+        plan: ExecPlan,
+        opts: ExecOptions,
+        progress: watch::Sender<ExecProgress>,
+        sink: Option<&'s mut dyn ExecSink>,
+    ) -> Self {
+        PlanRun {
+            started_at: now_unix(),
+            started: Instant::now(),
+            slots: vec![None; plan.targets.len()],
+            targets: plan.targets,
+            commands: plan.commands.into(),
+            opts: Arc::new(opts),
+            next: 0,
+            done: 0,
+            with_problems: 0,
+            progress,
+            sink,
+            sink_error: None,
+        }
+    }
+
+    /// Starts devices while the pool has room and waits for each to finish,
+    /// until every device reported or a stop left nothing in flight.
+    async fn drive(&mut self, pool: &mut Pool) {
+        loop {
+            self.start_devices(pool);
+            self.publish_progress(pool.in_flight());
+            let total = self.targets.len();
+            if pool.in_flight() == 0 && (pool.stopped().is_some() || self.next >= total) {
+                break;
+            }
+            if let Some((i, run)) = pool.next_finished().await {
+                self.device_finished(pool, i, run);
+            }
+        }
+        self.publish_progress(0);
+    }
+
+    /// Spawns the next targets' tasks while the pool has room. A stop that
+    /// came before a device's turn means it never starts.
+    fn start_devices(&mut self, pool: &mut Pool) {
+        while pool.has_room() && self.next < self.targets.len() {
+            let i = self.next;
+            self.next += 1;
+            let t = self.targets[i].clone();
             let (registry, commands, o, force) = (
                 pool.registry().clone(),
-                commands.clone(),
-                opts.clone(),
+                self.commands.clone(),
+                self.opts.clone(),
                 pool.force_token(),
             );
             pool.spawn(async move { (i, exec_device(&registry, t, &commands, &o, force).await) });
         }
-        progress.send_replace(ExecProgress {
-            total: total as u64,
-            done,
-            in_flight: pool.in_flight() as u64,
-            with_problems,
+    }
+
+    /// Sends the counters to the progress channel (the bar, tests).
+    fn publish_progress(&self, in_flight: usize) {
+        self.progress.send_replace(ExecProgress {
+            total: self.targets.len() as u64,
+            done: self.done,
+            in_flight: in_flight as u64,
+            with_problems: self.with_problems,
         });
-        if pool.in_flight() == 0 && (pool.stopped().is_some() || next >= total) {
-            break;
-        }
-        let Some((i, mut run)) = pool.next_finished().await else {
-            continue;
-        };
-        done += 1;
+    }
+
+    /// Counts device `i`'s run and hands it to the sink; a sink error stops
+    /// the run like Ctrl-C does.
+    fn device_finished(&mut self, pool: &mut Pool, i: usize, mut run: DeviceRun) {
+        self.done += 1;
         if run.status() != CommandStatus::Ok {
-            with_problems += 1;
+            self.with_problems += 1;
         }
-        if let Some(sink) = sink.as_deref_mut()
+        if let Some(sink) = self.sink.as_deref_mut()
             && let Err(e) = deliver(sink, i, &mut run)
         {
             tracing::error!(
                 "{e}; no new devices, {} in flight get {:?}",
                 pool.in_flight(),
-                opts.grace
+                self.opts.grace
             );
             pool.stop(StopReason::Caller);
-            sink_error.get_or_insert(e);
+            self.sink_error.get_or_insert(e);
         }
-        slots[i] = Some(run);
+        self.slots[i] = Some(run);
     }
-    progress.send_replace(ExecProgress {
-        total: total as u64,
-        done,
-        in_flight: 0,
-        with_problems,
-    });
-    let report = pool.shutdown().await;
-    let k = report.counters;
-    let deadline_hit = report.stop == Some(StopReason::Deadline);
-    let interrupted = report.stop == Some(StopReason::Cancelled);
 
-    let mut devices = Vec::with_capacity(total);
-    for (i, (slot, t)) in slots.into_iter().zip(&plan.targets).enumerate() {
-        let run = match slot {
-            Some(run) => run,
-            None => {
-                let mut run = unfinished(t, &commands, i < next, deadline_hit);
-                if let Some(sink) = sink.as_deref_mut()
+    /// After the pool's shutdown: accounts for devices that never reported
+    /// and builds the report (or returns the sink's first error).
+    fn finish(mut self, pool: PoolReport) -> Result<ExecReport, ExecError> {
+        let deadline_hit = pool.stop == Some(StopReason::Deadline);
+        let devices = self.devices_in_order(deadline_hit);
+        if let Some(e) = self.sink_error {
+            return Err(e);
+        }
+        let k = pool.counters;
+        Ok(ExecReport {
+            commands: self.commands.to_vec(),
+            parse: self.opts.parse,
+            started: self.started_at,
+            duration_ms: self.started.elapsed().as_millis() as u64,
+            interrupted: pool.stop == Some(StopReason::Cancelled),
+            deadline_hit,
+            counts: count_statuses(&devices),
+            sessions_opened: k.opened,
+            sessions_closed_gracefully: k.closed_gracefully,
+            sessions_force_closed: k.force_closed,
+            sessions_failed_opens: k.failed_opens,
+            sessions_peak_concurrent: k.peak_concurrent,
+            sessions_open_at_exit: k.open_now,
+            devices,
+        })
+    }
+
+    /// Every target's run in plan order; a device that never reported gets
+    /// its [`unfinished`] run, delivered to the sink now.
+    fn devices_in_order(&mut self, deadline_hit: bool) -> Vec<DeviceRun> {
+        let slots = std::mem::take(&mut self.slots);
+        let mut devices = Vec::with_capacity(slots.len());
+        for (i, (slot, t)) in slots.into_iter().zip(&self.targets).enumerate() {
+            let run = slot.unwrap_or_else(|| {
+                let mut run = unfinished(t, &self.commands, i < self.next, deadline_hit);
+                if let Some(sink) = self.sink.as_deref_mut()
                     && let Err(e) = deliver(sink, i, &mut run)
                 {
-                    sink_error.get_or_insert(e);
+                    self.sink_error.get_or_insert(e);
                 }
                 run
-            }
-        };
-        devices.push(run);
+            });
+            devices.push(run);
+        }
+        devices
     }
-    if let Some(e) = sink_error {
-        return Err(e);
-    }
+}
+
+/// Command results by status, over every device.
+fn count_statuses(devices: &[DeviceRun]) -> BTreeMap<CommandStatus, u64> {
     let mut counts = BTreeMap::new();
     for r in devices.iter().flat_map(|d| &d.results) {
         *counts.entry(r.status).or_insert(0) += 1;
     }
-    Ok(ExecReport {
-        commands: plan.commands,
-        parse: opts.parse,
-        started: started_at,
-        duration_ms: started.elapsed().as_millis() as u64,
-        interrupted,
-        deadline_hit,
-        counts,
-        sessions_opened: k.opened,
-        sessions_closed_gracefully: k.closed_gracefully,
-        sessions_force_closed: k.force_closed,
-        sessions_failed_opens: k.failed_opens,
-        sessions_peak_concurrent: k.peak_concurrent,
-        sessions_open_at_exit: k.open_now,
-        devices,
-    })
+    counts
 }
 
 /// The run of a device whose task never reported: cut off when it had
@@ -305,24 +387,66 @@ async fn exec_device(
         platform: t.platform,
         ..Progressed::default()
     };
-    let end = if let Some(why) = crate::login::out_of_scope(&o.credentials, t.ip) {
-        Some(Stop::OutOfScope(why))
-    } else {
-        let work = device_work(registry, &t, commands, o, &mut p);
-        // Dropping `work` early drops its session: a forced close the
-        // registry counts, never a leak.
-        tokio::select! {
-            r = tokio::time::timeout(o.device_timeout, work) => match r {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(Stop::Session(e)),
-                Err(_) => Some(Stop::DeviceBudget(o.device_timeout)),
-            },
-            _ = force.cancelled() => Some(Stop::Interrupted),
-        }
-    };
+    let end = run_device(registry, &t, commands, o, force, &mut p).await;
     let mut results = std::mem::take(&mut p.done);
     if let Some(stop) = end {
-        let (status, class, why) = match &stop {
+        let spent: u64 = results.iter().map(|r| r.duration_ms).sum();
+        let elapsed = (started.elapsed().as_millis() as u64).saturating_sub(spent);
+        let cause = StopCause::of(&stop, &t);
+        complete_results(&mut results, commands, p.opened, &cause, elapsed);
+    }
+    DeviceRun {
+        device: t.name,
+        ip: t.ip,
+        platform: p.platform,
+        site: t.site,
+        transport: p.transport.map(str::to_string),
+        duration_ms: started.elapsed().as_millis() as u64,
+        results,
+    }
+}
+
+/// The device's work under its budget, raced against the force token;
+/// `None` when every command ran. Out of every credential set's scope: no
+/// connection at all.
+async fn run_device(
+    registry: &Registry,
+    t: &ExecTarget,
+    commands: &[String],
+    o: &ExecOptions,
+    force: CancellationToken,
+    p: &mut Progressed,
+) -> Option<Stop> {
+    if let Some(why) = crate::login::out_of_scope(&o.credentials, t.ip) {
+        return Some(Stop::OutOfScope(why));
+    }
+    let work = device_work(registry, t, commands, o, p);
+    // Dropping `work` early drops its session: a forced close the
+    // registry counts, never a leak.
+    tokio::select! {
+        r = tokio::time::timeout(o.device_timeout, work) => match r {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(Stop::Session(e)),
+            Err(_) => Some(Stop::DeviceBudget(o.device_timeout)),
+        },
+        _ = force.cancelled() => Some(Stop::Interrupted),
+    }
+}
+
+/// What an early end means for the command it hit: its status, its
+/// `error_class` and the message for people.
+struct StopCause {
+    /// The status of the command the stop hit.
+    status: CommandStatus,
+    /// The command's `error_class`, for scripts.
+    class: &'static str,
+    /// The command's `error`, for people.
+    why: String,
+}
+
+impl StopCause {
+    fn of(stop: &Stop, t: &ExecTarget) -> StopCause {
+        let (status, class, why) = match stop {
             Stop::Session(e) => (CommandStatus::of_error(e), e.kind(), e.to_string()),
             Stop::DeviceBudget(d) => (
                 CommandStatus::Timeout,
@@ -346,37 +470,38 @@ async fn exec_device(
                 ),
             ),
         };
-        let k = results.len();
-        let spent: u64 = results.iter().map(|r| r.duration_ms).sum();
-        let elapsed = (started.elapsed().as_millis() as u64).saturating_sub(spent);
-        for (i, c) in commands.iter().enumerate().skip(k) {
-            if i == k || !p.opened {
-                // Login failed: every command carries the cause, so each
-                // command's sheet shows why the device has no output.
-                let mut r = CommandResult::failed(c, status, class, why.clone());
-                if i == k {
-                    // Time to the failure (login, or the command so far).
-                    r.duration_ms = elapsed;
-                }
-                results.push(r);
-            } else {
-                results.push(CommandResult::failed(
-                    c,
-                    CommandStatus::NotRun,
-                    "not_run",
-                    format!("not run: the session ended at {:?}", commands[k]),
-                ));
-            }
-        }
+        StopCause { status, class, why }
     }
-    DeviceRun {
-        device: t.name,
-        ip: t.ip,
-        platform: p.platform,
-        site: t.site,
-        transport: p.transport.map(str::to_string),
-        duration_ms: started.elapsed().as_millis() as u64,
-        results,
+}
+
+/// Fills in the commands after the ones that completed: the one the stop
+/// hit carries the cause and the time to it; after a login failure every
+/// command does (so each command's sheet shows why the device has no
+/// output); otherwise the rest were never sent.
+fn complete_results(
+    results: &mut Vec<CommandResult>,
+    commands: &[String],
+    opened: bool,
+    cause: &StopCause,
+    elapsed: u64,
+) {
+    let k = results.len();
+    for (i, c) in commands.iter().enumerate().skip(k) {
+        if i == k || !opened {
+            let mut r = CommandResult::failed(c, cause.status, cause.class, cause.why.clone());
+            if i == k {
+                // Time to the failure (login, or the command so far).
+                r.duration_ms = elapsed;
+            }
+            results.push(r);
+        } else {
+            results.push(CommandResult::failed(
+                c,
+                CommandStatus::NotRun,
+                "not_run",
+                format!("not run: the session ended at {:?}", commands[k]),
+            ));
+        }
     }
 }
 

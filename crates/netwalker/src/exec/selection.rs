@@ -3,7 +3,7 @@
 
 use super::ExecError;
 use crate::model::{Device, DeviceStatus};
-use crate::report::SitePattern;
+use crate::report::{SiteMap, SitePattern};
 use crate::store::StoreReader;
 use device_parsers::Platform;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -108,62 +108,74 @@ pub fn select_devices(
         Some(p) => Some(SitePattern::new(p)?.assign(devices)),
         None => None,
     };
-    let mut out: Vec<ExecTarget> = Vec::new();
-    for d in devices {
-        let wanted_status = match d.status {
-            DeviceStatus::Walked | DeviceStatus::Failed => true,
-            DeviceStatus::NeighborOnly | DeviceStatus::Skipped | DeviceStatus::Filtered => {
-                filter.include_unwalked
-            }
-            DeviceStatus::Duplicate => false,
-        };
-        if !wanted_status {
-            continue;
-        }
-        let Some(ip) = d.mgmt_ip.or_else(|| d.ips.iter().next().copied()) else {
-            continue;
-        };
-        if let Some(g) = &names
-            && !g.is_match(&d.hostname)
-            && !d.hostname_raw.as_deref().is_some_and(|r| g.is_match(r))
-        {
-            continue;
-        }
-        if !filter.platforms.is_empty()
-            && !d.platform.is_some_and(|p| filter.platforms.contains(&p))
-        {
-            continue;
-        }
-        if !filter.cidrs.is_empty() && !filter.cidrs.iter().any(|n| n.contains(&ip)) {
-            continue;
-        }
-        let site = match &site_map {
-            Some(m) => m.site(d.id).map(str::to_string),
-            None => filter
-                .sites
-                .iter()
-                .find(|s| prefix_site(&d.hostname, s))
-                .cloned(),
-        };
-        if !filter.sites.is_empty()
-            && !site
-                .as_deref()
-                .is_some_and(|s| filter.sites.iter().any(|w| w.eq_ignore_ascii_case(s)))
-        {
-            continue;
-        }
-        out.push(ExecTarget {
-            name: d.hostname.clone(),
-            ip,
-            platform: d.platform,
-            site,
-            last_status: d.status,
-        });
-    }
+    let mut out: Vec<ExecTarget> = devices
+        .iter()
+        .filter_map(|d| select_one(d, filter, names.as_ref(), site_map.as_ref()))
+        .collect();
     out.sort_by_key(|t| (t.name.to_lowercase(), t.ip));
     let mut seen = HashSet::new();
     out.retain(|t| seen.insert(t.ip));
     Ok(out)
+}
+
+/// Whether a device with this status is a target at all: devices a walk
+/// tried always, the never-logged-in ones on request, duplicates never.
+fn status_wanted(status: DeviceStatus, include_unwalked: bool) -> bool {
+    match status {
+        DeviceStatus::Walked | DeviceStatus::Failed => true,
+        DeviceStatus::NeighborOnly | DeviceStatus::Skipped | DeviceStatus::Filtered => {
+            include_unwalked
+        }
+        DeviceStatus::Duplicate => false,
+    }
+}
+
+/// `d` as a target when every criterion of `filter` holds (`names` and
+/// `site_map` compiled from it).
+fn select_one(
+    d: &Device,
+    filter: &ExecFilter,
+    names: Option<&GlobSet>,
+    site_map: Option<&SiteMap>,
+) -> Option<ExecTarget> {
+    if !status_wanted(d.status, filter.include_unwalked) {
+        return None;
+    }
+    let ip = d.mgmt_ip.or_else(|| d.ips.iter().next().copied())?;
+    if let Some(g) = names
+        && !g.is_match(&d.hostname)
+        && !d.hostname_raw.as_deref().is_some_and(|r| g.is_match(r))
+    {
+        return None;
+    }
+    if !filter.platforms.is_empty() && !d.platform.is_some_and(|p| filter.platforms.contains(&p)) {
+        return None;
+    }
+    if !filter.cidrs.is_empty() && !filter.cidrs.iter().any(|n| n.contains(&ip)) {
+        return None;
+    }
+    let site = match site_map {
+        Some(m) => m.site(d.id).map(str::to_string),
+        None => filter
+            .sites
+            .iter()
+            .find(|s| prefix_site(&d.hostname, s))
+            .cloned(),
+    };
+    if !filter.sites.is_empty()
+        && !site
+            .as_deref()
+            .is_some_and(|s| filter.sites.iter().any(|w| w.eq_ignore_ascii_case(s)))
+    {
+        return None;
+    }
+    Some(ExecTarget {
+        name: d.hostname.clone(),
+        ip,
+        platform: d.platform,
+        site,
+        last_status: d.status,
+    })
 }
 
 /// Reads the store at `path` (which must exist; an executor never creates an
