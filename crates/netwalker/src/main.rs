@@ -5,10 +5,14 @@
 //! errors), 1 a runtime failure, 2 bad usage or configuration, 130 Ctrl-C.
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use device_parsers::Platform;
 use netwalker::config::{self, Config, ConfigPaths, Credential, Settings};
+use netwalker::diagram::DiagramFormat;
 use netwalker::engine::{WalkProgress, WalkSummary};
 use netwalker::exec;
+use netwalker::report::ReportFormat;
 use netwalker::run;
 use netwalker::term;
 use std::collections::BTreeSet;
@@ -88,7 +92,7 @@ struct DemoArgs {
 struct ParseArgs {
     /// cisco_ios, cisco_xe, cisco_nxos, paloalto_panos, linux.
     #[arg(long)]
-    platform: String,
+    platform: Platform,
     /// The command that produced the output, e.g. "show cdp neighbors detail".
     #[arg(long)]
     command: String,
@@ -106,8 +110,8 @@ struct ReportArgs {
     #[arg(long, default_value = ".")]
     out: PathBuf,
     /// Comma-separated: xlsx, csv, json.
-    #[arg(long, default_value = "xlsx")]
-    format: String,
+    #[arg(long, value_delimiter = ',', value_parser = ListItem::<ReportFormat>::new(), ignore_case = true, default_value = "xlsx")]
+    format: Vec<ReportFormat>,
     /// Glob with a capture that names the site, e.g. "*-CORE-*": also
     /// write one workbook per site, links marked intra-site or external.
     #[arg(long)]
@@ -121,8 +125,8 @@ struct DiagramArgs {
     #[arg(long, default_value = ".")]
     out: PathBuf,
     /// Comma-separated: drawio, graphml, dot, mermaid, html.
-    #[arg(long, default_value = "html,drawio")]
-    format: String,
+    #[arg(long, value_delimiter = ',', value_parser = ListItem::<DiagramFormat>::new(), ignore_case = true, default_value = "html,drawio")]
+    format: Vec<DiagramFormat>,
     /// Group by site (glob with a capture, as for `report`).
     #[arg(long)]
     site_pattern: Option<String>,
@@ -173,7 +177,7 @@ struct ExecArgs {
     commands: Vec<String>,
     /// Only this platform (cisco_ios, cisco_xe, cisco_nxos, paloalto_panos, linux); repeatable.
     #[arg(long, value_name = "PLATFORM")]
-    platform: Vec<String>,
+    platform: Vec<Platform>,
     /// Only this site; repeatable. With --site-pattern sites are assigned as in
     /// `report`; without it, a device is in site S when its name starts with S
     /// and a non-alphanumeric character (NYC takes NYC-ACC-1, not NYCX-1).
@@ -189,8 +193,8 @@ struct ExecArgs {
     #[arg(long)]
     include_unwalked: bool,
     /// Comma-separated: xlsx, csv, json, text.
-    #[arg(long, default_value = "xlsx")]
-    format: String,
+    #[arg(long, value_delimiter = ',', value_parser = ListItem::<exec::ExecFormat>::new(), ignore_case = true, default_value = "xlsx")]
+    format: Vec<exec::ExecFormat>,
     /// Add parsed records where device-parsers knows the (platform, command).
     #[arg(long)]
     parse: bool,
@@ -220,8 +224,7 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
     if let Some(t) = a.command_timeout {
         s.timeouts.command = t;
     }
-    let formats =
-        exec::parse_formats(&a.format).map_err(|e| Usage(anyhow::anyhow!("--format: {e}")))?;
+    let formats: BTreeSet<exec::ExecFormat> = a.format.iter().copied().collect();
     let targets = exec_targets(a, &s)?;
     if a.dry_run {
         print_dry_run(a, &s, &targets)?;
@@ -257,15 +260,9 @@ fn exec_usage(e: exec::ExecError) -> anyhow::Error {
 
 /// The store's devices the filters select; none is a usage error.
 fn exec_targets(a: &ExecArgs, s: &Settings) -> Result<Vec<exec::ExecTarget>> {
-    let platforms = a
-        .platform
-        .iter()
-        .map(|p| p.parse::<device_parsers::Platform>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Usage(anyhow::Error::new(e)))?;
     let filter = exec::ExecFilter {
         names: a.filters.clone(),
-        platforms,
+        platforms: a.platform.clone(),
         sites: a.site.clone(),
         site_pattern: a.site_pattern.clone(),
         cidrs: a.ip.clone(),
@@ -385,6 +382,45 @@ fn print_exec_summary(report: &exec::ExecReport, files: &[PathBuf]) {
     }
     for f in files {
         println!("wrote {}", f.display());
+    }
+}
+
+/// One item of a comma-separated enumerated flag (`--format xlsx, csv`):
+/// the enum's `ValueEnum` spellings (case ignored when the argument says
+/// `ignore_case`), with the spaces around the item ignored as well.
+#[derive(Clone)]
+struct ListItem<E>(std::marker::PhantomData<E>);
+
+impl<E> ListItem<E> {
+    fn new() -> Self {
+        ListItem(std::marker::PhantomData)
+    }
+}
+
+impl<E: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for ListItem<E> {
+    type Value = E;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<E, clap::Error> {
+        let trimmed = value
+            .to_str()
+            .map_or(value, |v| std::ffi::OsStr::new(v.trim()));
+        EnumValueParser::<E>::new().parse_ref(cmd, arg, trimmed)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            E::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value)
+                // The variants' docs are for the library's readers; the
+                // flag's help lists the names only.
+                .map(|v| v.help(None)),
+        ))
     }
 }
 
@@ -665,11 +701,9 @@ async fn demo_cmd(a: &DemoArgs) -> Result<ExitCode> {
 }
 
 fn report_cmd(a: ReportArgs) -> Result<ExitCode> {
-    let formats = netwalker::report::parse_formats(&a.format)
-        .map_err(|e| Usage(anyhow::anyhow!("--format: {e}")))?;
     let reader = open_store(&a.store)?;
     let opts = netwalker::report::ReportOptions {
-        formats,
+        formats: a.format.into_iter().collect(),
         site_pattern: a.site_pattern,
         ..netwalker::report::ReportOptions::new(&a.out)
     };
@@ -680,13 +714,7 @@ fn report_cmd(a: ReportArgs) -> Result<ExitCode> {
 }
 
 fn diagram_cmd(a: DiagramArgs) -> Result<ExitCode> {
-    let formats = a
-        .format
-        .split(',')
-        .filter(|f| !f.trim().is_empty())
-        .map(str::parse)
-        .collect::<Result<std::collections::BTreeSet<netwalker::diagram::DiagramFormat>, String>>()
-        .map_err(|e| Usage(anyhow::anyhow!("--format: {e}")))?;
+    let formats: BTreeSet<DiagramFormat> = a.format.into_iter().collect();
     let reader = open_store(&a.store)?;
     let opts = netwalker::diagram::DiagramOptions {
         site_pattern: a.site_pattern,
@@ -960,11 +988,7 @@ fn print_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
 }
 
 fn parse_cmd(a: &ParseArgs) -> Result<ExitCode> {
-    let (command, file) = (&a.command, &a.file);
-    let platform: device_parsers::Platform = a
-        .platform
-        .parse()
-        .map_err(|e| Usage(anyhow::Error::new(e)))?;
+    let (platform, command, file) = (a.platform, &a.command, &a.file);
     let text = if file == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;

@@ -299,11 +299,14 @@ impl Default for DiagramOptions {
 }
 
 /// Output formats of `netwalker diagram --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
 pub enum DiagramFormat {
+    #[value(alias = "draw.io", alias = "diagrams.net")]
     Drawio,
     Graphml,
+    #[value(alias = "graphviz")]
     Dot,
+    #[value(alias = "mmd")]
     Mermaid,
     Html,
 }

@@ -12,31 +12,32 @@ use std::collections::{BTreeSet, HashSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-/// Output formats of `netwalker exec --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Output formats of `netwalker exec --format`. Their spellings (names and
+/// aliases) are the `clap::ValueEnum` ones; [`str::parse`] accepts the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
 pub enum ExecFormat {
     /// `Command_Results_<stamp>.xlsx`, one sheet per command.
+    #[value(alias = "excel")]
     Xlsx,
     /// `Command_Results_<stamp>.csv`, one row per device and command.
     Csv,
     /// `Command_Results_<stamp>.json`, the whole [`ExecReport`].
     Json,
     /// `Command_Results_<stamp>/<device>.txt`, every command's output.
+    #[value(alias = "txt")]
     Text,
 }
 
 impl std::str::FromStr for ExecFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "xlsx" | "excel" => Ok(ExecFormat::Xlsx),
-            "csv" => Ok(ExecFormat::Csv),
-            "json" => Ok(ExecFormat::Json),
-            "text" | "txt" => Ok(ExecFormat::Text),
-            other => Err(format!(
-                "unknown output format {other:?}; expected xlsx, csv, json or text"
-            )),
-        }
+        let s = s.trim();
+        <ExecFormat as clap::ValueEnum>::from_str(s, true).map_err(|_| {
+            format!(
+                "unknown output format {:?}; expected xlsx, csv, json or text",
+                s.to_ascii_lowercase()
+            )
+        })
     }
 }
 
