@@ -112,10 +112,13 @@ impl<'de> Deserialize<'de> for LegacySshMode {
     }
 }
 
-/// How SSH host keys are checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// How SSH host keys are checked, as the config file and `--host-key-policy`
+/// spell it (`accept-new`, `strict`, `accept-any`). The session layer's
+/// [`device_session::HostKeyPolicy`] also carries the known_hosts file:
+/// [`HostKeyPolicySetting::session_policy`] builds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
-pub enum HostKeyPolicy {
+pub enum HostKeyPolicySetting {
     /// Trust on first use: record unknown keys, refuse changed ones.
     #[default]
     AcceptNew,
@@ -123,6 +126,19 @@ pub enum HostKeyPolicy {
     Strict,
     /// Accept anything (labs; insecure).
     AcceptAny,
+}
+
+impl HostKeyPolicySetting {
+    /// The session layer's policy, checking against `known_hosts`.
+    pub fn session_policy(self, known_hosts: PathBuf) -> device_session::HostKeyPolicy {
+        match self {
+            HostKeyPolicySetting::AcceptNew => {
+                device_session::HostKeyPolicy::AcceptNew { known_hosts }
+            }
+            HostKeyPolicySetting::Strict => device_session::HostKeyPolicy::Strict { known_hosts },
+            HostKeyPolicySetting::AcceptAny => device_session::HostKeyPolicy::Off,
+        }
+    }
 }
 
 /// One credential set as written in a config or credentials file.
@@ -255,9 +271,11 @@ pub struct TimeoutsConfig {
     pub run: Option<Duration>,
 }
 
-/// Effective deadlines.
+/// Effective deadlines: the session's per-step ones
+/// ([`device_session::Timeouts`], built with `From`) plus the walk's own
+/// (DNS, whole device, whole run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Timeouts {
+pub struct TimeoutSettings {
     #[serde(with = "duration_text")]
     pub connect: Duration,
     #[serde(with = "duration_text")]
@@ -278,9 +296,9 @@ pub struct Timeouts {
     pub run: Option<Duration>,
 }
 
-impl Default for Timeouts {
+impl Default for TimeoutSettings {
     fn default() -> Self {
-        Timeouts {
+        TimeoutSettings {
             connect: Duration::from_secs(10),
             banner: Duration::from_secs(10),
             auth: Duration::from_secs(15),
@@ -290,6 +308,20 @@ impl Default for Timeouts {
             dns: Duration::from_secs(5),
             device: Duration::from_secs(180),
             run: None,
+        }
+    }
+}
+
+/// The per-step deadlines a session needs; the walk keeps the rest.
+impl From<&TimeoutSettings> for device_session::Timeouts {
+    fn from(t: &TimeoutSettings) -> Self {
+        device_session::Timeouts {
+            connect: t.connect,
+            banner: t.banner,
+            auth: t.auth,
+            prompt: t.prompt,
+            command: t.command,
+            goodbye: t.goodbye,
         }
     }
 }
@@ -319,7 +351,7 @@ pub struct Config {
     pub telnet_fallback: Option<bool>,
     pub legacy_ssh: Option<LegacySshMode>,
     pub max_output_mib: Option<u64>,
-    pub host_key_policy: Option<HostKeyPolicy>,
+    pub host_key_policy: Option<HostKeyPolicySetting>,
     pub known_hosts: Option<PathBuf>,
     #[serde(with = "duration_opt")]
     pub grace_period: Option<Duration>,
@@ -360,7 +392,7 @@ pub struct Settings {
     /// `output_too_large`: a device that streams forever must not take
     /// the machine's memory with it.
     pub max_output_mib: u64,
-    pub host_key_policy: HostKeyPolicy,
+    pub host_key_policy: HostKeyPolicySetting,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_hosts: Option<PathBuf>,
     #[serde(with = "duration_text")]
@@ -375,7 +407,7 @@ pub struct Settings {
     pub resume: bool,
     pub json: bool,
     pub quiet: bool,
-    pub timeouts: Timeouts,
+    pub timeouts: TimeoutSettings,
     pub filters: FilterConfig,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub credentials: Vec<CredentialSetConfig>,
@@ -572,8 +604,8 @@ impl Config {
         let filters = self.filters.unwrap_or_default();
         Filter::new(&filters)?;
         let t = self.timeouts.unwrap_or_default();
-        let d = Timeouts::default();
-        let timeouts = Timeouts {
+        let d = TimeoutSettings::default();
+        let timeouts = TimeoutSettings {
             connect: t.connect.unwrap_or(d.connect),
             banner: t.banner.unwrap_or(d.banner),
             auth: t.auth.unwrap_or(d.auth),
@@ -1058,7 +1090,7 @@ mod tests {
         assert_eq!(s.max_depth, Some(3));
         assert_eq!(s.store, PathBuf::from("inv.db"));
         assert!(!s.telnet_fallback && s.legacy_ssh == LegacySshMode::On);
-        assert_eq!(s.host_key_policy, HostKeyPolicy::Strict);
+        assert_eq!(s.host_key_policy, HostKeyPolicySetting::Strict);
         assert_eq!(s.grace_period, Duration::from_millis(1500));
         assert_eq!((s.failure_threshold, s.ignore_failures), (5, true));
         assert_eq!(s.rewalk_stale_days, Some(7));
@@ -1069,11 +1101,39 @@ mod tests {
         assert_eq!(s.timeouts.run, Some(Duration::from_secs(600)));
         assert_eq!(
             s.timeouts.auth,
-            Timeouts::default().auth,
+            TimeoutSettings::default().auth,
             "unset keeps default"
         );
         assert_eq!(s.filters.platform_exclude, ["Polycom"]);
         assert_eq!(s.credentials.len(), 2);
+    }
+
+    #[test]
+    fn settings_become_the_session_layers_policy_and_deadlines() {
+        let kh = PathBuf::from("kh");
+        assert_eq!(
+            HostKeyPolicySetting::AcceptNew.session_policy(kh.clone()),
+            device_session::HostKeyPolicy::AcceptNew {
+                known_hosts: kh.clone()
+            }
+        );
+        assert_eq!(
+            HostKeyPolicySetting::Strict.session_policy(kh.clone()),
+            device_session::HostKeyPolicy::Strict {
+                known_hosts: kh.clone()
+            }
+        );
+        assert_eq!(
+            HostKeyPolicySetting::AcceptAny.session_policy(kh),
+            device_session::HostKeyPolicy::Off
+        );
+        let s = Config::from_toml(FULL, p()).unwrap().resolve().unwrap();
+        let t = device_session::Timeouts::from(&s.timeouts);
+        assert_eq!(t.connect, Duration::from_secs(3));
+        assert_eq!(t.command, Duration::from_millis(12_500));
+        assert_eq!(t.goodbye, Duration::from_millis(500));
+        assert_eq!(t.auth, s.timeouts.auth);
+        assert_eq!((t.banner, t.prompt), (s.timeouts.banner, s.timeouts.prompt));
     }
 
     #[test]
@@ -1084,7 +1144,7 @@ mod tests {
         assert_eq!((s.port, s.telnet_port), (22, 23));
         assert!(s.telnet_fallback && s.legacy_ssh == LegacySshMode::Auto);
         assert_eq!(s.max_depth, None);
-        assert_eq!(s.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert_eq!(s.host_key_policy, HostKeyPolicySetting::AcceptNew);
         assert!(s.filters.is_empty());
     }
 

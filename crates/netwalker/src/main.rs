@@ -474,8 +474,8 @@ struct CommonArgs {
     #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "on")]
     legacy_ssh: Option<netwalker::config::LegacySshMode>,
     /// accept-new (default), strict, or accept-any.
-    #[arg(long)]
-    host_key_policy: Option<String>,
+    #[arg(long, value_enum, hide_possible_values = true)]
+    host_key_policy: Option<config::HostKeyPolicySetting>,
     #[arg(long)]
     known_hosts: Option<PathBuf>,
     /// Output one command may buffer, in MiB (default 16); a device that
@@ -528,18 +528,8 @@ struct DiscoverArgs {
 }
 
 impl DiscoverArgs {
-    fn to_config(&self) -> Result<Config> {
-        let host_key_policy = match self.common.host_key_policy.as_deref() {
-            None => None,
-            Some(p) => Some(
-                serde_json::from_value(serde_json::Value::String(p.to_string())).map_err(|_| {
-                    anyhow::anyhow!(
-                        "--host-key-policy {p:?}: expected accept-new, strict or accept-any"
-                    )
-                })?,
-            ),
-        };
-        Ok(Config {
+    fn to_config(&self) -> Config {
+        Config {
             seeds: (!self.seeds.is_empty()).then(|| self.seeds.clone()),
             seed_file: self.seed_file.clone(),
             port: self.common.port,
@@ -555,7 +545,7 @@ impl DiscoverArgs {
             telnet_fallback: self.common.no_telnet.then_some(false),
             legacy_ssh: self.common.legacy_ssh,
             max_output_mib: self.common.max_output_mib,
-            host_key_policy,
+            host_key_policy: self.common.host_key_policy,
             known_hosts: self.common.known_hosts.clone(),
             grace_period: self.common.grace,
             failure_threshold: self.failure_threshold,
@@ -570,7 +560,7 @@ impl DiscoverArgs {
                 ..Default::default()
             }),
             ..Config::default()
-        })
+        }
     }
 }
 
@@ -634,7 +624,7 @@ fn main() -> ExitCode {
 fn settings(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<Settings> {
     let (_, file) = config::load_config(global.map(|p| p.as_path()), &ConfigPaths::from_env())
         .map_err(|e| Usage(e.into()))?;
-    let cli = args.to_config().map_err(Usage)?;
+    let cli = args.to_config();
     file.merge(cli)
         .resolve()
         .map_err(|e| Usage(e.into()).into())
