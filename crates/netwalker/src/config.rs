@@ -148,6 +148,7 @@ pub struct CredentialSetConfig {
     /// Label for logs ("which set worked"); never the secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The login name this set offers.
     pub username: String,
     /// Inline password; prefer `password_env` so the file holds no secret.
     #[serde(
@@ -156,14 +157,17 @@ pub struct CredentialSetConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub password: Option<SecretString>,
+    /// Name of the environment variable holding the password, so the file holds no secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_env: Option<String>,
+    /// Inline enable secret (raises IOS `>` to `#`); prefer `enable_env`.
     #[serde(
         default,
         serialize_with = "mask_opt",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable: Option<SecretString>,
+    /// Name of the environment variable holding the enable secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_env: Option<String>,
     /// Addresses this set may be offered to (`["10.0.0.0/8", "192.0.2.7"]`;
@@ -249,18 +253,25 @@ fn mask_opt<S: Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::E
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TimeoutsConfig {
+    /// TCP connect. Unset: [`TimeoutSettings`]'s default (as for every key here).
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub connect: Option<Duration>,
+    /// From connect to the banner: a port that accepts and says nothing.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub banner: Option<Duration>,
+    /// Authentication with one credential set.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub auth: Option<Duration>,
+    /// From login to the first prompt.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub prompt: Option<Duration>,
+    /// Each command, sent to prompt.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub command: Option<Duration>,
+    /// The goodbye at close, before the session is dropped.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub goodbye: Option<Duration>,
+    /// Each DNS lookup (seed names, `dns-check`).
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub dns: Option<Duration>,
     /// Whole-device budget (open to close).
@@ -276,22 +287,31 @@ pub struct TimeoutsConfig {
 /// (DNS, whole device, whole run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TimeoutSettings {
+    /// TCP connect: an address that drops SYNs fails fast.
     #[serde(with = "duration_text")]
     pub connect: Duration,
+    /// From connect to the banner: a port that accepts and says nothing.
     #[serde(with = "duration_text")]
     pub banner: Duration,
+    /// Authentication with one credential set.
     #[serde(with = "duration_text")]
     pub auth: Duration,
+    /// From login to the first prompt: a device that never prompts.
     #[serde(with = "duration_text")]
     pub prompt: Duration,
+    /// Each command, sent to prompt: a command that never ends.
     #[serde(with = "duration_text")]
     pub command: Duration,
+    /// The goodbye at close: a device that ignores `exit` is then dropped.
     #[serde(with = "duration_text")]
     pub goodbye: Duration,
+    /// Each DNS lookup: a resolver that never answers.
     #[serde(with = "duration_text")]
     pub dns: Duration,
+    /// Whole-device budget (open to close), so one device cannot hold its slot forever.
     #[serde(with = "duration_text")]
     pub device: Duration,
+    /// Whole-run deadline; none by default.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub run: Option<Duration>,
 }
@@ -330,10 +350,15 @@ impl From<&TimeoutSettings> for device_session::Timeouts {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// Where the walk starts: hostnames or addresses.
     pub seeds: Option<Vec<String>>,
+    /// Seeds from a file (CSV or one host per line), for long lists.
     pub seed_file: Option<PathBuf>,
+    /// SSH port on every device (labs and jump hosts use others than 22).
     pub port: Option<u16>,
+    /// Telnet port of the fallback.
     pub telnet_port: Option<u16>,
+    /// User name of the first credential set (else `NETWALKER_USERNAME`).
     pub username: Option<String>,
     /// Name of the environment variable holding the password.
     pub password_env: Option<String>,
@@ -341,74 +366,119 @@ pub struct Config {
     pub enable_env: Option<String>,
     /// TOML file with `[[credentials]]` sets, tried after the primary one.
     pub credentials_file: Option<PathBuf>,
+    /// Credential sets written in the config, tried after the primary one.
     pub credentials: Option<Vec<CredentialSetConfig>>,
+    /// Devices worked on at once: bounds sessions, sockets and memory.
     pub concurrency: Option<usize>,
+    /// How many neighbour hops from the seeds the walk goes.
     pub max_depth: Option<u32>,
+    /// The SQLite inventory store.
     pub store: Option<PathBuf>,
+    /// Where inventory.json, reports and results go.
     pub out: Option<PathBuf>,
+    /// Which neighbours are walked (hostnames, CIDRs, platforms, capabilities).
     pub filters: Option<FilterConfig>,
+    /// Per-step deadlines; keys merge one by one with the CLI's.
     pub timeouts: Option<TimeoutsConfig>,
+    /// Whether telnet is tried when SSH is refused or unreachable.
     pub telnet_fallback: Option<bool>,
+    /// When legacy SSH algorithms are offered.
     pub legacy_ssh: Option<LegacySshMode>,
+    /// Output one command may buffer, in MiB (see [`Settings::max_output_mib`]).
     pub max_output_mib: Option<u64>,
+    /// How SSH host keys are checked.
     pub host_key_policy: Option<HostKeyPolicySetting>,
+    /// The known_hosts file (default `~/.ssh/known_hosts`).
     pub known_hosts: Option<PathBuf>,
+    /// How long devices in flight get after Ctrl-C or the deadline.
     #[serde(with = "duration_opt")]
     pub grace_period: Option<Duration>,
+    /// Consecutive failures after which a device is skipped.
     pub failure_threshold: Option<u32>,
+    /// Try devices whatever their failure count.
     pub ignore_failures: Option<bool>,
+    /// Also walk devices last walked more than this many days ago.
     pub rewalk_stale_days: Option<u32>,
+    /// Also walk neighbours the store knows but never walked.
     pub walk_unwalked: Option<bool>,
+    /// Continue the last interrupted run.
     pub resume: Option<bool>,
+    /// A JSON summary on stdout, for scripts.
     pub json: Option<bool>,
+    /// No progress bar.
     pub quiet: Option<bool>,
 }
 
 /// Effective settings: defaults applied, validated.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
+    /// Where the walk starts; may be empty with `seed_file` or `resume`.
     pub seeds: Vec<String>,
+    /// Seeds from a file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed_file: Option<PathBuf>,
+    /// SSH port on every device.
     pub port: u16,
+    /// Telnet port of the fallback.
     pub telnet_port: u16,
+    /// User name of the first credential set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// Environment variable holding the first set's password.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_env: Option<String>,
+    /// Environment variable holding the first set's enable secret.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_env: Option<String>,
+    /// File of further `[[credentials]]` sets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials_file: Option<PathBuf>,
+    /// Devices worked on at once (at least 1).
     pub concurrency: usize,
     /// `None`: unlimited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_depth: Option<u32>,
+    /// The SQLite inventory store.
     pub store: PathBuf,
+    /// Where inventory.json, reports and results go.
     pub out: PathBuf,
+    /// Whether telnet is tried when SSH is refused or unreachable (never under `strict` host keys).
     pub telnet_fallback: bool,
+    /// When legacy SSH algorithms are offered.
     pub legacy_ssh: LegacySshMode,
     /// Output one command may buffer, in MiB, before the device fails as
     /// `output_too_large`: a device that streams forever must not take
     /// the machine's memory with it.
     pub max_output_mib: u64,
+    /// How SSH host keys are checked.
     pub host_key_policy: HostKeyPolicySetting,
+    /// The known_hosts file; `None`: `~/.ssh/known_hosts`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_hosts: Option<PathBuf>,
+    /// How long devices in flight get after Ctrl-C or the deadline before a forced close.
     #[serde(with = "duration_text")]
     pub grace_period: Duration,
     /// Devices that failed this many consecutive times are skipped, unless
     /// `ignore_failures`.
     pub failure_threshold: u32,
+    /// Try devices whatever their failure count.
     pub ignore_failures: bool,
+    /// Also walk devices last walked more than this many days ago.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rewalk_stale_days: Option<u32>,
+    /// Also walk neighbours the store knows but never walked.
     pub walk_unwalked: bool,
+    /// Continue the last interrupted run.
     pub resume: bool,
+    /// A JSON summary on stdout, for scripts.
     pub json: bool,
+    /// No progress bar.
     pub quiet: bool,
+    /// Every deadline of a walk.
     pub timeouts: TimeoutSettings,
+    /// Which neighbours are walked.
     pub filters: FilterConfig,
+    /// Credential sets from the config (secrets masked in `config show`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub credentials: Vec<CredentialSetConfig>,
 }
@@ -423,8 +493,11 @@ pub const DEFAULT_OUT: &str = "netwalker-out";
 /// the real home directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigPaths {
+    /// The directory `./netwalker.toml` is looked for in.
     pub cwd: PathBuf,
+    /// `$XDG_CONFIG_HOME`, the user config dir when set.
     pub xdg_config_home: Option<PathBuf>,
+    /// `$HOME`, for `~/.config` when `XDG_CONFIG_HOME` is not set.
     pub home: Option<PathBuf>,
 }
 
@@ -694,9 +767,11 @@ pub struct Credential {
     /// Where it came from, for logs: `--username`, `NETWALKER_USERNAME`,
     /// `credentials[2]`, or the set's own name.
     pub label: String,
+    /// The login name.
     pub username: String,
     /// `None`: the CLI must prompt for it (interactive) or give up.
     pub password: Option<SecretString>,
+    /// Raises IOS `>` to `#` after login.
     pub enable: Option<SecretString>,
     /// Where the set may be offered (see [`CredentialSetConfig::scope`]);
     /// empty: any address.
@@ -731,6 +806,7 @@ impl fmt::Debug for Credential {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CredentialsFile {
+    /// The sets, tried in file order.
     #[serde(default)]
     credentials: Vec<CredentialSetConfig>,
 }

@@ -42,6 +42,7 @@ struct Cli {
     /// Config file (default: ./netwalker.toml, then the user config dir).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// What to do; each subcommand has its own flags.
     #[command(subcommand)]
     command: Cmd,
 }
@@ -78,6 +79,7 @@ struct DemoArgs {
     /// Where the store, inventory.json and reports go.
     #[arg(long, default_value = "netwalker-demo")]
     out: PathBuf,
+    /// Devices walked at once.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
     /// Print the summary as JSON on stdout.
@@ -99,14 +101,17 @@ struct ParseArgs {
     /// File to read, or - for standard input.
     #[arg(default_value = "-")]
     file: String,
+    /// json (the records, for scripts) or table (for people).
     #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
     format: ParseFormat,
 }
 
 #[derive(Args)]
 struct ReportArgs {
+    /// Inventory store (SQLite) to read.
     #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
     store: PathBuf,
+    /// Directory the reports are written to.
     #[arg(long, default_value = ".")]
     out: PathBuf,
     /// Comma-separated: xlsx, csv, json.
@@ -120,8 +125,10 @@ struct ReportArgs {
 
 #[derive(Args)]
 struct DiagramArgs {
+    /// Inventory store (SQLite) to read.
     #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
     store: PathBuf,
+    /// Directory the diagrams are written to.
     #[arg(long, default_value = ".")]
     out: PathBuf,
     /// Comma-separated: drawio, graphml, dot, mermaid, html.
@@ -140,8 +147,10 @@ struct DiagramArgs {
 
 #[derive(Args)]
 struct DnsCheckArgs {
+    /// Inventory store (SQLite) to read.
     #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
     store: PathBuf,
+    /// Directory the DNS report is written to.
     #[arg(long, default_value = ".")]
     out: PathBuf,
     /// Appended to names without a dot before the forward lookup.
@@ -204,6 +213,7 @@ struct ExecArgs {
     /// Deadline for each command (default: timeouts.command, 30s).
     #[arg(long, value_parser = config::parse_duration)]
     command_timeout: Option<Duration>,
+    /// Connection, credential and output options shared with discover.
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -389,7 +399,10 @@ fn print_exec_summary(report: &exec::ExecReport, files: &[PathBuf]) {
 /// the enum's `ValueEnum` spellings (case ignored when the argument says
 /// `ignore_case`), with the spaces around the item ignored as well.
 #[derive(Clone)]
-struct ListItem<E>(std::marker::PhantomData<E>);
+struct ListItem<E>(
+    /// The enum the items are parsed into; no value of it is held.
+    std::marker::PhantomData<E>,
+);
 
 impl<E> ListItem<E> {
     fn new() -> Self {
@@ -451,6 +464,7 @@ struct CommonArgs {
     /// Telnet port on every device (fallback when SSH is refused).
     #[arg(long)]
     telnet_port: Option<u16>,
+    /// User name of the first credential set (else NETWALKER_USERNAME).
     #[arg(long)]
     username: Option<String>,
     /// Name of the environment variable holding the password.
@@ -476,6 +490,7 @@ struct CommonArgs {
     /// accept-new (default), strict, or accept-any.
     #[arg(long, value_enum, hide_possible_values = true)]
     host_key_policy: Option<config::HostKeyPolicySetting>,
+    /// known_hosts file host keys are checked against and recorded in (default ~/.ssh/known_hosts).
     #[arg(long)]
     known_hosts: Option<PathBuf>,
     /// Output one command may buffer, in MiB (default 16); a device that
@@ -523,6 +538,7 @@ struct DiscoverArgs {
     /// Try devices whatever their failure count.
     #[arg(long)]
     ignore_failures: bool,
+    /// Connection, credential and output options shared with exec.
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -566,7 +582,10 @@ impl DiscoverArgs {
 
 /// An error that should exit 2 (usage/config), not 1.
 #[derive(Debug)]
-struct Usage(anyhow::Error);
+struct Usage(
+    /// What went wrong and what to do, printed with its causes.
+    anyhow::Error,
+);
 
 impl std::fmt::Display for Usage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -820,7 +839,9 @@ fn prompt_line(prompt: &str) -> Result<String> {
 /// (tokio keeps its handler installed): the stop they would hurry is
 /// already bounded by the grace period plus the registry's forced close.
 struct Ui {
+    /// Draws the spinner; awaited by `finish` so the bar is gone before the summary prints.
     bar_task: tokio::task::JoinHandle<()>,
+    /// Ends the spinner and the Ctrl-C watcher when the job is done.
     stop: CancellationToken,
 }
 

@@ -22,12 +22,16 @@ use tokio_util::sync::CancellationToken;
 /// config and flags as `discover`.
 #[derive(Debug, Clone)]
 pub struct ExecOptions {
+    /// SSH port on every device (the store keeps no per-device ports).
     pub ssh_port: u16,
+    /// Telnet port of the fallback.
     pub telnet_port: u16,
+    /// Devices worked on at once: bounds sessions, sockets and memory.
     pub concurrency: usize,
     /// Tried in order on each device until one authenticates, each only
     /// where its scope allows.
     pub credentials: Vec<ScopedCredentials>,
+    /// How sessions open (timeouts, transports, host keys, output cap); the platform is filled in per device from the store.
     pub session: OpenOptions,
     /// Upper bound for one device, login to goodbye.
     pub device_timeout: Duration,
@@ -58,7 +62,9 @@ impl ExecOptions {
 /// Devices and the commands to run on each, in order.
 #[derive(Debug, Clone)]
 pub struct ExecPlan {
+    /// The devices, in the files' order (sorted by name); an index into it names a device to the sink.
     pub targets: Vec<ExecTarget>,
+    /// Run in this order on each device; one sheet each in the workbook.
     pub commands: Vec<String>,
 }
 
@@ -75,9 +81,13 @@ enum Stop {
 /// early end (budget, stop) still reports it.
 #[derive(Default)]
 struct Progressed {
+    /// Whether login succeeded: after a login failure every command carries the cause, after a later one only the command it hit.
     opened: bool,
+    /// Detected at login, else the store's: for the report and `--parse`.
     platform: Option<Platform>,
+    /// The transport of the session, for the report; none until one opened.
     transport: Option<&'static str>,
+    /// Commands completed so far, kept when the device is cut off.
     done: Vec<CommandResult>,
 }
 

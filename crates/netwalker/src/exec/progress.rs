@@ -8,8 +8,11 @@ use tokio::sync::watch;
 /// Live counters for a progress bar.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ExecProgress {
+    /// Targets in the run: the bar's length.
     pub total: u64,
+    /// Devices whose task reported.
     pub done: u64,
+    /// Devices running now.
     pub in_flight: u64,
     /// Finished devices where some command was not `ok`.
     pub with_problems: u64,

@@ -74,7 +74,9 @@ impl std::fmt::Display for CommandStatus {
 /// One command on one device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandResult {
+    /// The command as given, so each row says what ran.
     pub command: String,
+    /// How it ended: scripts check this, never the output.
     pub status: CommandStatus,
     /// What the device printed (echo and prompt removed); empty when the
     /// command did not complete.
@@ -86,6 +88,7 @@ pub struct CommandResult {
     /// `timeout`, `auth_failed`, ...), `rejected`, `interrupted` or `not_run`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_class: Option<String>,
+    /// Time from sending to the prompt; for the command a stop hit, the time to the failure.
     pub duration_ms: u64,
     /// `{"kind": ..., "records": ...}` when `--parse` was asked and the
     /// (platform, command) pair has a parser.
@@ -110,14 +113,18 @@ impl CommandResult {
 /// Everything that happened on one device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceRun {
+    /// The device's name in the store: what rows and file names show.
     pub device: String,
+    /// The address connected to.
     pub ip: IpAddr,
     /// Detected at login, else the store's.
     pub platform: Option<Platform>,
+    /// The site the selection assigned, so results can be read per site.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
     /// `ssh` or `telnet`; none when no session was opened.
     pub transport: Option<String>,
+    /// Login to goodbye (or to the cut-off).
     pub duration_ms: u64,
     /// One per command of the plan, in plan order.
     pub results: Vec<CommandResult>,
@@ -137,9 +144,13 @@ impl DeviceRun {
 /// What a run did. `sessions_open_at_exit` is 0 whenever [`super::execute`] returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExecReport {
+    /// The commands run, in order: the workbook's sheets.
     pub commands: Vec<String>,
+    /// Whether `--parse` was asked: the files then carry a Parsed column.
     pub parse: bool,
+    /// When the run started (Unix seconds); also the stamp of the file names.
     pub started: UnixTime,
+    /// The whole run, wall clock.
     pub duration_ms: u64,
     /// Stopped by cancellation (Ctrl-C).
     pub interrupted: bool,
@@ -147,11 +158,17 @@ pub struct ExecReport {
     pub deadline_hit: bool,
     /// Command results by status, over every device.
     pub counts: BTreeMap<CommandStatus, u64>,
+    /// Sessions opened (the registry's counters, after its shutdown).
     pub sessions_opened: u64,
+    /// Sessions that said goodbye.
     pub sessions_closed_gracefully: u64,
+    /// Sessions dropped by a stop, a budget or an error.
     pub sessions_force_closed: u64,
+    /// Connection attempts that never became a session.
     pub sessions_failed_opens: u64,
+    /// Most sessions open at once: what `concurrency` allowed in practice.
     pub sessions_peak_concurrent: u64,
+    /// Sessions still open when the run returned: always 0, the leak check.
     pub sessions_open_at_exit: u64,
     /// In target order (sorted by name).
     pub devices: Vec<DeviceRun>,

@@ -29,6 +29,7 @@ pub struct ExecFilter {
     /// followed by a non-alphanumeric character (`NYC` takes `NYC-ACC-1`,
     /// not `NYCX-1`).
     pub sites: Vec<String>,
+    /// Glob whose first `*` captures the site (as `report --site-pattern`); see [`ExecFilter::sites`].
     pub site_pattern: Option<String>,
     /// The device's management address must be in one of these.
     pub cidrs: Vec<IpNet>,
@@ -41,11 +42,14 @@ pub struct ExecFilter {
 /// One device to run commands on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExecTarget {
+    /// The device's name in the store: what listings, rows and file names show.
     pub name: String,
+    /// The address connected to: the management address, else the first known.
     pub ip: IpAddr,
     /// From the last walk; a hint for the session (skips detection) and the
     /// key for `--parse`.
     pub platform: Option<Platform>,
+    /// The site [`ExecFilter::sites`] matched, carried into the results.
     pub site: Option<String>,
     /// The device's status in the store, for `--dry-run` listings.
     pub last_status: DeviceStatus,
