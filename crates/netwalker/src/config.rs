@@ -595,36 +595,13 @@ impl Config {
     /// `--max-depth` does not discard the file's `[timeouts]`); lists are
     /// replaced whole, so the CLI can narrow a filter the file set.
     pub fn merge(self, over: Config) -> Config {
-        fn pick<T>(base: Option<T>, over: Option<T>) -> Option<T> {
-            over.or(base)
-        }
-        fn list<T>(base: Vec<T>, over: Vec<T>) -> Vec<T> {
-            if over.is_empty() { base } else { over }
-        }
         let filters = match (self.filters, over.filters) {
             (None, f) | (f, None) => f,
-            (Some(b), Some(o)) => Some(FilterConfig {
-                hostname_include: list(b.hostname_include, o.hostname_include),
-                hostname_exclude: list(b.hostname_exclude, o.hostname_exclude),
-                cidr_include: list(b.cidr_include, o.cidr_include),
-                cidr_exclude: list(b.cidr_exclude, o.cidr_exclude),
-                platform_exclude: list(b.platform_exclude, o.platform_exclude),
-                capability_exclude: list(b.capability_exclude, o.capability_exclude),
-            }),
+            (Some(b), Some(o)) => Some(merge_filters(b, o)),
         };
         let timeouts = match (self.timeouts, over.timeouts) {
             (None, t) | (t, None) => t,
-            (Some(b), Some(o)) => Some(TimeoutsConfig {
-                connect: pick(b.connect, o.connect),
-                banner: pick(b.banner, o.banner),
-                auth: pick(b.auth, o.auth),
-                prompt: pick(b.prompt, o.prompt),
-                command: pick(b.command, o.command),
-                goodbye: pick(b.goodbye, o.goodbye),
-                dns: pick(b.dns, o.dns),
-                device: pick(b.device, o.device),
-                run: pick(b.run, o.run),
-            }),
+            (Some(b), Some(o)) => Some(merge_timeouts(b, o)),
         };
         Config {
             seeds: pick(self.seeds, over.seeds),
@@ -660,63 +637,12 @@ impl Config {
 
     /// Applies defaults and validates.
     pub fn resolve(self) -> Result<Settings, ConfigError> {
-        let invalid = |key, reason: &str| ConfigError::Invalid {
-            key,
-            reason: reason.to_string(),
-        };
         let concurrency = self.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
-        if concurrency == 0 {
-            return Err(invalid("concurrency", "must be at least 1"));
-        }
-        if self.port == Some(0) {
-            return Err(invalid("port", "must be 1-65535"));
-        }
-        if self.telnet_port == Some(0) {
-            return Err(invalid("telnet_port", "must be 1-65535"));
-        }
+        check_counts_and_ports(concurrency, self.port, self.telnet_port)?;
         let filters = self.filters.unwrap_or_default();
         Filter::new(&filters)?;
-        let t = self.timeouts.unwrap_or_default();
-        let d = TimeoutSettings::default();
-        let timeouts = TimeoutSettings {
-            connect: t.connect.unwrap_or(d.connect),
-            banner: t.banner.unwrap_or(d.banner),
-            auth: t.auth.unwrap_or(d.auth),
-            prompt: t.prompt.unwrap_or(d.prompt),
-            command: t.command.unwrap_or(d.command),
-            goodbye: t.goodbye.unwrap_or(d.goodbye),
-            dns: t.dns.unwrap_or(d.dns),
-            device: t.device.unwrap_or(d.device),
-            run: t.run,
-        };
-        for (key, v) in [
-            ("timeouts.connect", timeouts.connect),
-            ("timeouts.banner", timeouts.banner),
-            ("timeouts.auth", timeouts.auth),
-            ("timeouts.prompt", timeouts.prompt),
-            ("timeouts.command", timeouts.command),
-            ("timeouts.goodbye", timeouts.goodbye),
-            ("timeouts.dns", timeouts.dns),
-            ("timeouts.device", timeouts.device),
-        ] {
-            if v.is_zero() {
-                return Err(invalid(key, "must be longer than zero"));
-            }
-        }
-        if timeouts.run.is_some_and(|r| r.is_zero()) {
-            return Err(invalid("timeouts.run", "must be longer than zero"));
-        }
-        for (key, var) in [
-            ("password_env", &self.password_env),
-            ("enable_env", &self.enable_env),
-        ] {
-            if var.as_deref().is_some_and(|v| v.trim().is_empty()) {
-                return Err(invalid(
-                    key,
-                    "is empty; give the name of an environment variable",
-                ));
-            }
-        }
+        let timeouts = resolve_timeouts(self.timeouts.unwrap_or_default())?;
+        check_env_names(&self.password_env, &self.enable_env)?;
         Ok(Settings {
             seeds: self.seeds.unwrap_or_default(),
             seed_file: self.seed_file,
@@ -751,6 +677,119 @@ impl Config {
             credentials: self.credentials.unwrap_or_default(),
         })
     }
+}
+
+/// Merges the filter tables: each list of `over` replaces the base's
+/// unless it is empty, so the CLI can narrow a filter the file set.
+fn merge_filters(b: FilterConfig, o: FilterConfig) -> FilterConfig {
+    fn list<T>(base: Vec<T>, over: Vec<T>) -> Vec<T> {
+        if over.is_empty() { base } else { over }
+    }
+    FilterConfig {
+        hostname_include: list(b.hostname_include, o.hostname_include),
+        hostname_exclude: list(b.hostname_exclude, o.hostname_exclude),
+        cidr_include: list(b.cidr_include, o.cidr_include),
+        cidr_exclude: list(b.cidr_exclude, o.cidr_exclude),
+        platform_exclude: list(b.platform_exclude, o.platform_exclude),
+        capability_exclude: list(b.capability_exclude, o.capability_exclude),
+    }
+}
+
+/// Merges the `[timeouts]` tables key by key, `o` winning.
+fn merge_timeouts(b: TimeoutsConfig, o: TimeoutsConfig) -> TimeoutsConfig {
+    TimeoutsConfig {
+        connect: pick(b.connect, o.connect),
+        banner: pick(b.banner, o.banner),
+        auth: pick(b.auth, o.auth),
+        prompt: pick(b.prompt, o.prompt),
+        command: pick(b.command, o.command),
+        goodbye: pick(b.goodbye, o.goodbye),
+        dns: pick(b.dns, o.dns),
+        device: pick(b.device, o.device),
+        run: pick(b.run, o.run),
+    }
+}
+
+/// `over` when it says something, else `base`: the merge rule of every key.
+fn pick<T>(base: Option<T>, over: Option<T>) -> Option<T> {
+    over.or(base)
+}
+
+/// A value the config gives but that cannot work, and why.
+fn invalid(key: &'static str, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.to_string(),
+    }
+}
+
+/// At least one device at once; ports 1-65535.
+fn check_counts_and_ports(
+    concurrency: usize,
+    port: Option<u16>,
+    telnet_port: Option<u16>,
+) -> Result<(), ConfigError> {
+    if concurrency == 0 {
+        return Err(invalid("concurrency", "must be at least 1"));
+    }
+    if port == Some(0) {
+        return Err(invalid("port", "must be 1-65535"));
+    }
+    if telnet_port == Some(0) {
+        return Err(invalid("telnet_port", "must be 1-65535"));
+    }
+    Ok(())
+}
+
+/// The `[timeouts]` table with defaults applied; every deadline must be
+/// longer than zero.
+fn resolve_timeouts(t: TimeoutsConfig) -> Result<TimeoutSettings, ConfigError> {
+    let d = TimeoutSettings::default();
+    let timeouts = TimeoutSettings {
+        connect: t.connect.unwrap_or(d.connect),
+        banner: t.banner.unwrap_or(d.banner),
+        auth: t.auth.unwrap_or(d.auth),
+        prompt: t.prompt.unwrap_or(d.prompt),
+        command: t.command.unwrap_or(d.command),
+        goodbye: t.goodbye.unwrap_or(d.goodbye),
+        dns: t.dns.unwrap_or(d.dns),
+        device: t.device.unwrap_or(d.device),
+        run: t.run,
+    };
+    for (key, v) in [
+        ("timeouts.connect", timeouts.connect),
+        ("timeouts.banner", timeouts.banner),
+        ("timeouts.auth", timeouts.auth),
+        ("timeouts.prompt", timeouts.prompt),
+        ("timeouts.command", timeouts.command),
+        ("timeouts.goodbye", timeouts.goodbye),
+        ("timeouts.dns", timeouts.dns),
+        ("timeouts.device", timeouts.device),
+    ] {
+        if v.is_zero() {
+            return Err(invalid(key, "must be longer than zero"));
+        }
+    }
+    if timeouts.run.is_some_and(|r| r.is_zero()) {
+        return Err(invalid("timeouts.run", "must be longer than zero"));
+    }
+    Ok(timeouts)
+}
+
+/// A variable name given for a secret must not be blank.
+fn check_env_names(
+    password_env: &Option<String>,
+    enable_env: &Option<String>,
+) -> Result<(), ConfigError> {
+    for (key, var) in [("password_env", password_env), ("enable_env", enable_env)] {
+        if var.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(invalid(
+                key,
+                "is empty; give the name of an environment variable",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `netwalker config show`: the effective settings as TOML, secrets masked.
@@ -927,36 +966,49 @@ impl Settings {
         &self,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Vec<Credential>, ConfigError> {
-        let secret = |var: &str, purpose: String| -> Result<SecretString, ConfigError> {
-            env(var)
-                .map(SecretString::from)
-                .ok_or_else(|| ConfigError::MissingEnv {
-                    var: var.to_string(),
-                    purpose,
-                })
-        };
-        let mut out = Vec::new();
+        let mut out: Vec<Credential> = self.primary_credential(env)?.into_iter().collect();
+        for (where_, c) in self.credential_sets()? {
+            out.push(credential_from_set(&where_, &c, env)?);
+        }
+        if out.is_empty() {
+            return Err(ConfigError::NoCredentials);
+        }
+        Ok(out)
+    }
+
+    /// The set from `username` (else `NETWALKER_USERNAME`) and the
+    /// password and enable variables, when a user name is given at all.
+    fn primary_credential(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Credential>, ConfigError> {
         let (username, label) = match &self.username {
             Some(u) => (Some(u.clone()), "--username"),
             None => (env(ENV_USERNAME), ENV_USERNAME),
         };
-        if let Some(username) = username {
-            let password = match &self.password_env {
-                Some(var) => Some(secret(var, "password_env".into())?),
-                None => env(ENV_PASSWORD).map(SecretString::from),
-            };
-            let enable = match &self.enable_env {
-                Some(var) => Some(secret(var, "enable_env".into())?),
-                None => env(ENV_ENABLE).map(SecretString::from),
-            };
-            out.push(Credential {
-                label: label.to_string(),
-                username,
-                password,
-                enable,
-                scope: Vec::new(),
-            });
-        }
+        let Some(username) = username else {
+            return Ok(None);
+        };
+        let password = match &self.password_env {
+            Some(var) => Some(env_secret(env, var, "password_env".into())?),
+            None => env(ENV_PASSWORD).map(SecretString::from),
+        };
+        let enable = match &self.enable_env {
+            Some(var) => Some(env_secret(env, var, "enable_env".into())?),
+            None => env(ENV_ENABLE).map(SecretString::from),
+        };
+        Ok(Some(Credential {
+            label: label.to_string(),
+            username,
+            password,
+            enable,
+            scope: Vec::new(),
+        }))
+    }
+
+    /// The config's `[[credentials]]`, then the credentials file's, each
+    /// with where it was written (for messages and labels).
+    fn credential_sets(&self) -> Result<Vec<(String, CredentialSetConfig)>, ConfigError> {
         let mut sets: Vec<(String, CredentialSetConfig)> = self
             .credentials
             .iter()
@@ -971,47 +1023,66 @@ impl Settings {
                     .map(|(i, c)| (format!("{}[{i}]", path.display()), c)),
             );
         }
-        for (where_, c) in sets {
-            let label = c.name.clone().unwrap_or_else(|| where_.clone());
-            if c.username.trim().is_empty() {
-                return Err(ConfigError::Invalid {
-                    key: "credentials.username",
-                    reason: format!("{where_} has an empty username"),
-                });
-            }
-            for (field, v) in [("password", &c.password), ("enable", &c.enable)] {
-                if v.as_ref().is_some_and(|p| p.expose_secret() == MASK) {
-                    return Err(ConfigError::Invalid {
-                        key: "credentials",
-                        reason: format!(
-                            "{where_}.{field} is the mask {MASK:?} copied from `config show`; put the real secret there or use {field}_env"
-                        ),
-                    });
-                }
-            }
-            let password = match (&c.password, &c.password_env) {
-                (Some(p), _) => Some(p.clone()),
-                (None, Some(var)) => Some(secret(var, format!("{where_}.password_env"))?),
-                (None, None) => None,
-            };
-            let enable = match (&c.enable, &c.enable_env) {
-                (Some(p), _) => Some(p.clone()),
-                (None, Some(var)) => Some(secret(var, format!("{where_}.enable_env"))?),
-                (None, None) => None,
-            };
-            out.push(Credential {
-                label,
-                username: c.username.clone(),
-                password,
-                enable,
-                scope: c.scope.clone(),
+        Ok(sets)
+    }
+}
+
+/// The secret in the environment variable `var`; unset is an error naming
+/// `purpose` (the key that named the variable).
+fn env_secret(
+    env: &dyn Fn(&str) -> Option<String>,
+    var: &str,
+    purpose: String,
+) -> Result<SecretString, ConfigError> {
+    env(var)
+        .map(SecretString::from)
+        .ok_or_else(|| ConfigError::MissingEnv {
+            var: var.to_string(),
+            purpose,
+        })
+}
+
+/// One written set, checked (a user name; no mask copied from `config
+/// show`), its secrets taken inline or from their variables.
+fn credential_from_set(
+    where_: &str,
+    c: &CredentialSetConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Credential, ConfigError> {
+    let label = c.name.clone().unwrap_or_else(|| where_.to_string());
+    if c.username.trim().is_empty() {
+        return Err(ConfigError::Invalid {
+            key: "credentials.username",
+            reason: format!("{where_} has an empty username"),
+        });
+    }
+    for (field, v) in [("password", &c.password), ("enable", &c.enable)] {
+        if v.as_ref().is_some_and(|p| p.expose_secret() == MASK) {
+            return Err(ConfigError::Invalid {
+                key: "credentials",
+                reason: format!(
+                    "{where_}.{field} is the mask {MASK:?} copied from `config show`; put the real secret there or use {field}_env"
+                ),
             });
         }
-        if out.is_empty() {
-            return Err(ConfigError::NoCredentials);
-        }
-        Ok(out)
     }
+    let password = match (&c.password, &c.password_env) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(var)) => Some(env_secret(env, var, format!("{where_}.password_env"))?),
+        (None, None) => None,
+    };
+    let enable = match (&c.enable, &c.enable_env) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(var)) => Some(env_secret(env, var, format!("{where_}.enable_env"))?),
+        (None, None) => None,
+    };
+    Ok(Credential {
+        label,
+        username: c.username.clone(),
+        password,
+        enable,
+        scope: c.scope.clone(),
+    })
 }
 
 /// Durations in config files: a number of seconds (`5`, `0.5`) or text with
