@@ -112,10 +112,14 @@ impl<'de> Deserialize<'de> for LegacySshMode {
     }
 }
 
-/// How SSH host keys are checked.
+/// How SSH host keys are checked, as the config file and `--host-key-policy`
+/// spell it (`accept-new`, `strict`, `accept-any`). The session layer's
+/// [`device_session::HostKeyPolicy`] also carries the known_hosts file:
+/// [`HostKeyPolicySetting::session_policy`] builds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
-pub enum HostKeyPolicy {
+pub enum HostKeyPolicySetting {
     /// Trust on first use: record unknown keys, refuse changed ones.
     #[default]
     AcceptNew,
@@ -125,6 +129,19 @@ pub enum HostKeyPolicy {
     AcceptAny,
 }
 
+impl HostKeyPolicySetting {
+    /// The session layer's policy, checking against `known_hosts`.
+    pub fn session_policy(self, known_hosts: PathBuf) -> device_session::HostKeyPolicy {
+        match self {
+            HostKeyPolicySetting::AcceptNew => {
+                device_session::HostKeyPolicy::AcceptNew { known_hosts }
+            }
+            HostKeyPolicySetting::Strict => device_session::HostKeyPolicy::Strict { known_hosts },
+            HostKeyPolicySetting::AcceptAny => device_session::HostKeyPolicy::Off,
+        }
+    }
+}
+
 /// One credential set as written in a config or credentials file.
 #[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -132,6 +149,7 @@ pub struct CredentialSetConfig {
     /// Label for logs ("which set worked"); never the secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The login name this set offers.
     pub username: String,
     /// Inline password; prefer `password_env` so the file holds no secret.
     #[serde(
@@ -140,14 +158,17 @@ pub struct CredentialSetConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub password: Option<SecretString>,
+    /// Name of the environment variable holding the password, so the file holds no secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_env: Option<String>,
+    /// Inline enable secret (raises IOS `>` to `#`); prefer `enable_env`.
     #[serde(
         default,
         serialize_with = "mask_opt",
         skip_serializing_if = "Option::is_none"
     )]
     pub enable: Option<SecretString>,
+    /// Name of the environment variable holding the enable secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_env: Option<String>,
     /// Addresses this set may be offered to (`["10.0.0.0/8", "192.0.2.7"]`;
@@ -233,18 +254,25 @@ fn mask_opt<S: Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::E
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TimeoutsConfig {
+    /// TCP connect. Unset: [`TimeoutSettings`]'s default (as for every key here).
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub connect: Option<Duration>,
+    /// From connect to the banner: a port that accepts and says nothing.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub banner: Option<Duration>,
+    /// Authentication with one credential set.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub auth: Option<Duration>,
+    /// From login to the first prompt.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub prompt: Option<Duration>,
+    /// Each command, sent to prompt.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub command: Option<Duration>,
+    /// The goodbye at close, before the session is dropped.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub goodbye: Option<Duration>,
+    /// Each DNS lookup (seed names, `dns-check`).
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub dns: Option<Duration>,
     /// Whole-device budget (open to close).
@@ -255,32 +283,43 @@ pub struct TimeoutsConfig {
     pub run: Option<Duration>,
 }
 
-/// Effective deadlines.
+/// Effective deadlines: the session's per-step ones
+/// ([`device_session::Timeouts`], built with `From`) plus the walk's own
+/// (DNS, whole device, whole run).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Timeouts {
+pub struct TimeoutSettings {
+    /// TCP connect: an address that drops SYNs fails fast.
     #[serde(with = "duration_text")]
     pub connect: Duration,
+    /// From connect to the banner: a port that accepts and says nothing.
     #[serde(with = "duration_text")]
     pub banner: Duration,
+    /// Authentication with one credential set.
     #[serde(with = "duration_text")]
     pub auth: Duration,
+    /// From login to the first prompt: a device that never prompts.
     #[serde(with = "duration_text")]
     pub prompt: Duration,
+    /// Each command, sent to prompt: a command that never ends.
     #[serde(with = "duration_text")]
     pub command: Duration,
+    /// The goodbye at close: a device that ignores `exit` is then dropped.
     #[serde(with = "duration_text")]
     pub goodbye: Duration,
+    /// Each DNS lookup: a resolver that never answers.
     #[serde(with = "duration_text")]
     pub dns: Duration,
+    /// Whole-device budget (open to close), so one device cannot hold its slot forever.
     #[serde(with = "duration_text")]
     pub device: Duration,
+    /// Whole-run deadline; none by default.
     #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
     pub run: Option<Duration>,
 }
 
-impl Default for Timeouts {
+impl Default for TimeoutSettings {
     fn default() -> Self {
-        Timeouts {
+        TimeoutSettings {
             connect: Duration::from_secs(10),
             banner: Duration::from_secs(10),
             auth: Duration::from_secs(15),
@@ -294,14 +333,33 @@ impl Default for Timeouts {
     }
 }
 
+/// The per-step deadlines a session needs; the walk keeps the rest.
+impl From<&TimeoutSettings> for device_session::Timeouts {
+    fn from(t: &TimeoutSettings) -> Self {
+        device_session::Timeouts {
+            connect: t.connect,
+            banner: t.banner,
+            auth: t.auth,
+            prompt: t.prompt,
+            command: t.command,
+            goodbye: t.goodbye,
+        }
+    }
+}
+
 /// Every `discover` option, all optional. See the module docs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// Where the walk starts: hostnames or addresses.
     pub seeds: Option<Vec<String>>,
+    /// Seeds from a file (CSV or one host per line), for long lists.
     pub seed_file: Option<PathBuf>,
+    /// SSH port on every device (labs and jump hosts use others than 22).
     pub port: Option<u16>,
+    /// Telnet port of the fallback.
     pub telnet_port: Option<u16>,
+    /// User name of the first credential set (else `NETWALKER_USERNAME`).
     pub username: Option<String>,
     /// Name of the environment variable holding the password.
     pub password_env: Option<String>,
@@ -309,74 +367,119 @@ pub struct Config {
     pub enable_env: Option<String>,
     /// TOML file with `[[credentials]]` sets, tried after the primary one.
     pub credentials_file: Option<PathBuf>,
+    /// Credential sets written in the config, tried after the primary one.
     pub credentials: Option<Vec<CredentialSetConfig>>,
+    /// Devices worked on at once: bounds sessions, sockets and memory.
     pub concurrency: Option<usize>,
+    /// How many neighbour hops from the seeds the walk goes.
     pub max_depth: Option<u32>,
+    /// The SQLite inventory store.
     pub store: Option<PathBuf>,
+    /// Where inventory.json, reports and results go.
     pub out: Option<PathBuf>,
+    /// Which neighbours are walked (hostnames, CIDRs, platforms, capabilities).
     pub filters: Option<FilterConfig>,
+    /// Per-step deadlines; keys merge one by one with the CLI's.
     pub timeouts: Option<TimeoutsConfig>,
+    /// Whether telnet is tried when SSH is refused or unreachable.
     pub telnet_fallback: Option<bool>,
+    /// When legacy SSH algorithms are offered.
     pub legacy_ssh: Option<LegacySshMode>,
+    /// Output one command may buffer, in MiB (see [`Settings::max_output_mib`]).
     pub max_output_mib: Option<u64>,
-    pub host_key_policy: Option<HostKeyPolicy>,
+    /// How SSH host keys are checked.
+    pub host_key_policy: Option<HostKeyPolicySetting>,
+    /// The known_hosts file (default `~/.ssh/known_hosts`).
     pub known_hosts: Option<PathBuf>,
+    /// How long devices in flight get after Ctrl-C or the deadline.
     #[serde(with = "duration_opt")]
     pub grace_period: Option<Duration>,
+    /// Consecutive failures after which a device is skipped.
     pub failure_threshold: Option<u32>,
+    /// Try devices whatever their failure count.
     pub ignore_failures: Option<bool>,
+    /// Also walk devices last walked more than this many days ago.
     pub rewalk_stale_days: Option<u32>,
+    /// Also walk neighbours the store knows but never walked.
     pub walk_unwalked: Option<bool>,
+    /// Continue the last interrupted run.
     pub resume: Option<bool>,
+    /// A JSON summary on stdout, for scripts.
     pub json: Option<bool>,
+    /// No progress bar.
     pub quiet: Option<bool>,
 }
 
 /// Effective settings: defaults applied, validated.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
+    /// Where the walk starts; may be empty with `seed_file` or `resume`.
     pub seeds: Vec<String>,
+    /// Seeds from a file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed_file: Option<PathBuf>,
+    /// SSH port on every device.
     pub port: u16,
+    /// Telnet port of the fallback.
     pub telnet_port: u16,
+    /// User name of the first credential set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// Environment variable holding the first set's password.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_env: Option<String>,
+    /// Environment variable holding the first set's enable secret.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_env: Option<String>,
+    /// File of further `[[credentials]]` sets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials_file: Option<PathBuf>,
+    /// Devices worked on at once (at least 1).
     pub concurrency: usize,
     /// `None`: unlimited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_depth: Option<u32>,
+    /// The SQLite inventory store.
     pub store: PathBuf,
+    /// Where inventory.json, reports and results go.
     pub out: PathBuf,
+    /// Whether telnet is tried when SSH is refused or unreachable (never under `strict` host keys).
     pub telnet_fallback: bool,
+    /// When legacy SSH algorithms are offered.
     pub legacy_ssh: LegacySshMode,
     /// Output one command may buffer, in MiB, before the device fails as
     /// `output_too_large`: a device that streams forever must not take
     /// the machine's memory with it.
     pub max_output_mib: u64,
-    pub host_key_policy: HostKeyPolicy,
+    /// How SSH host keys are checked.
+    pub host_key_policy: HostKeyPolicySetting,
+    /// The known_hosts file; `None`: `~/.ssh/known_hosts`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_hosts: Option<PathBuf>,
+    /// How long devices in flight get after Ctrl-C or the deadline before a forced close.
     #[serde(with = "duration_text")]
     pub grace_period: Duration,
     /// Devices that failed this many consecutive times are skipped, unless
     /// `ignore_failures`.
     pub failure_threshold: u32,
+    /// Try devices whatever their failure count.
     pub ignore_failures: bool,
+    /// Also walk devices last walked more than this many days ago.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rewalk_stale_days: Option<u32>,
+    /// Also walk neighbours the store knows but never walked.
     pub walk_unwalked: bool,
+    /// Continue the last interrupted run.
     pub resume: bool,
+    /// A JSON summary on stdout, for scripts.
     pub json: bool,
+    /// No progress bar.
     pub quiet: bool,
-    pub timeouts: Timeouts,
+    /// Every deadline of a walk.
+    pub timeouts: TimeoutSettings,
+    /// Which neighbours are walked.
     pub filters: FilterConfig,
+    /// Credential sets from the config (secrets masked in `config show`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub credentials: Vec<CredentialSetConfig>,
 }
@@ -391,8 +494,11 @@ pub const DEFAULT_OUT: &str = "netwalker-out";
 /// the real home directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigPaths {
+    /// The directory `./netwalker.toml` is looked for in.
     pub cwd: PathBuf,
+    /// `$XDG_CONFIG_HOME`, the user config dir when set.
     pub xdg_config_home: Option<PathBuf>,
+    /// `$HOME`, for `~/.config` when `XDG_CONFIG_HOME` is not set.
     pub home: Option<PathBuf>,
 }
 
@@ -490,36 +596,13 @@ impl Config {
     /// `--max-depth` does not discard the file's `[timeouts]`); lists are
     /// replaced whole, so the CLI can narrow a filter the file set.
     pub fn merge(self, over: Config) -> Config {
-        fn pick<T>(base: Option<T>, over: Option<T>) -> Option<T> {
-            over.or(base)
-        }
-        fn list<T>(base: Vec<T>, over: Vec<T>) -> Vec<T> {
-            if over.is_empty() { base } else { over }
-        }
         let filters = match (self.filters, over.filters) {
             (None, f) | (f, None) => f,
-            (Some(b), Some(o)) => Some(FilterConfig {
-                hostname_include: list(b.hostname_include, o.hostname_include),
-                hostname_exclude: list(b.hostname_exclude, o.hostname_exclude),
-                cidr_include: list(b.cidr_include, o.cidr_include),
-                cidr_exclude: list(b.cidr_exclude, o.cidr_exclude),
-                platform_exclude: list(b.platform_exclude, o.platform_exclude),
-                capability_exclude: list(b.capability_exclude, o.capability_exclude),
-            }),
+            (Some(b), Some(o)) => Some(merge_filters(b, o)),
         };
         let timeouts = match (self.timeouts, over.timeouts) {
             (None, t) | (t, None) => t,
-            (Some(b), Some(o)) => Some(TimeoutsConfig {
-                connect: pick(b.connect, o.connect),
-                banner: pick(b.banner, o.banner),
-                auth: pick(b.auth, o.auth),
-                prompt: pick(b.prompt, o.prompt),
-                command: pick(b.command, o.command),
-                goodbye: pick(b.goodbye, o.goodbye),
-                dns: pick(b.dns, o.dns),
-                device: pick(b.device, o.device),
-                run: pick(b.run, o.run),
-            }),
+            (Some(b), Some(o)) => Some(merge_timeouts(b, o)),
         };
         Config {
             seeds: pick(self.seeds, over.seeds),
@@ -555,63 +638,12 @@ impl Config {
 
     /// Applies defaults and validates.
     pub fn resolve(self) -> Result<Settings, ConfigError> {
-        let invalid = |key, reason: &str| ConfigError::Invalid {
-            key,
-            reason: reason.to_string(),
-        };
         let concurrency = self.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
-        if concurrency == 0 {
-            return Err(invalid("concurrency", "must be at least 1"));
-        }
-        if self.port == Some(0) {
-            return Err(invalid("port", "must be 1-65535"));
-        }
-        if self.telnet_port == Some(0) {
-            return Err(invalid("telnet_port", "must be 1-65535"));
-        }
+        check_counts_and_ports(concurrency, self.port, self.telnet_port)?;
         let filters = self.filters.unwrap_or_default();
         Filter::new(&filters)?;
-        let t = self.timeouts.unwrap_or_default();
-        let d = Timeouts::default();
-        let timeouts = Timeouts {
-            connect: t.connect.unwrap_or(d.connect),
-            banner: t.banner.unwrap_or(d.banner),
-            auth: t.auth.unwrap_or(d.auth),
-            prompt: t.prompt.unwrap_or(d.prompt),
-            command: t.command.unwrap_or(d.command),
-            goodbye: t.goodbye.unwrap_or(d.goodbye),
-            dns: t.dns.unwrap_or(d.dns),
-            device: t.device.unwrap_or(d.device),
-            run: t.run,
-        };
-        for (key, v) in [
-            ("timeouts.connect", timeouts.connect),
-            ("timeouts.banner", timeouts.banner),
-            ("timeouts.auth", timeouts.auth),
-            ("timeouts.prompt", timeouts.prompt),
-            ("timeouts.command", timeouts.command),
-            ("timeouts.goodbye", timeouts.goodbye),
-            ("timeouts.dns", timeouts.dns),
-            ("timeouts.device", timeouts.device),
-        ] {
-            if v.is_zero() {
-                return Err(invalid(key, "must be longer than zero"));
-            }
-        }
-        if timeouts.run.is_some_and(|r| r.is_zero()) {
-            return Err(invalid("timeouts.run", "must be longer than zero"));
-        }
-        for (key, var) in [
-            ("password_env", &self.password_env),
-            ("enable_env", &self.enable_env),
-        ] {
-            if var.as_deref().is_some_and(|v| v.trim().is_empty()) {
-                return Err(invalid(
-                    key,
-                    "is empty; give the name of an environment variable",
-                ));
-            }
-        }
+        let timeouts = resolve_timeouts(self.timeouts.unwrap_or_default())?;
+        check_env_names(&self.password_env, &self.enable_env)?;
         Ok(Settings {
             seeds: self.seeds.unwrap_or_default(),
             seed_file: self.seed_file,
@@ -648,6 +680,119 @@ impl Config {
     }
 }
 
+/// Merges the filter tables: each list of `over` replaces the base's
+/// unless it is empty, so the CLI can narrow a filter the file set.
+fn merge_filters(b: FilterConfig, o: FilterConfig) -> FilterConfig {
+    fn list<T>(base: Vec<T>, over: Vec<T>) -> Vec<T> {
+        if over.is_empty() { base } else { over }
+    }
+    FilterConfig {
+        hostname_include: list(b.hostname_include, o.hostname_include),
+        hostname_exclude: list(b.hostname_exclude, o.hostname_exclude),
+        cidr_include: list(b.cidr_include, o.cidr_include),
+        cidr_exclude: list(b.cidr_exclude, o.cidr_exclude),
+        platform_exclude: list(b.platform_exclude, o.platform_exclude),
+        capability_exclude: list(b.capability_exclude, o.capability_exclude),
+    }
+}
+
+/// Merges the `[timeouts]` tables key by key, `o` winning.
+fn merge_timeouts(b: TimeoutsConfig, o: TimeoutsConfig) -> TimeoutsConfig {
+    TimeoutsConfig {
+        connect: pick(b.connect, o.connect),
+        banner: pick(b.banner, o.banner),
+        auth: pick(b.auth, o.auth),
+        prompt: pick(b.prompt, o.prompt),
+        command: pick(b.command, o.command),
+        goodbye: pick(b.goodbye, o.goodbye),
+        dns: pick(b.dns, o.dns),
+        device: pick(b.device, o.device),
+        run: pick(b.run, o.run),
+    }
+}
+
+/// `over` when it says something, else `base`: the merge rule of every key.
+fn pick<T>(base: Option<T>, over: Option<T>) -> Option<T> {
+    over.or(base)
+}
+
+/// A value the config gives but that cannot work, and why.
+fn invalid(key: &'static str, reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.to_string(),
+    }
+}
+
+/// At least one device at once; ports 1-65535.
+fn check_counts_and_ports(
+    concurrency: usize,
+    port: Option<u16>,
+    telnet_port: Option<u16>,
+) -> Result<(), ConfigError> {
+    if concurrency == 0 {
+        return Err(invalid("concurrency", "must be at least 1"));
+    }
+    if port == Some(0) {
+        return Err(invalid("port", "must be 1-65535"));
+    }
+    if telnet_port == Some(0) {
+        return Err(invalid("telnet_port", "must be 1-65535"));
+    }
+    Ok(())
+}
+
+/// The `[timeouts]` table with defaults applied; every deadline must be
+/// longer than zero.
+fn resolve_timeouts(t: TimeoutsConfig) -> Result<TimeoutSettings, ConfigError> {
+    let d = TimeoutSettings::default();
+    let timeouts = TimeoutSettings {
+        connect: t.connect.unwrap_or(d.connect),
+        banner: t.banner.unwrap_or(d.banner),
+        auth: t.auth.unwrap_or(d.auth),
+        prompt: t.prompt.unwrap_or(d.prompt),
+        command: t.command.unwrap_or(d.command),
+        goodbye: t.goodbye.unwrap_or(d.goodbye),
+        dns: t.dns.unwrap_or(d.dns),
+        device: t.device.unwrap_or(d.device),
+        run: t.run,
+    };
+    for (key, v) in [
+        ("timeouts.connect", timeouts.connect),
+        ("timeouts.banner", timeouts.banner),
+        ("timeouts.auth", timeouts.auth),
+        ("timeouts.prompt", timeouts.prompt),
+        ("timeouts.command", timeouts.command),
+        ("timeouts.goodbye", timeouts.goodbye),
+        ("timeouts.dns", timeouts.dns),
+        ("timeouts.device", timeouts.device),
+    ] {
+        if v.is_zero() {
+            return Err(invalid(key, "must be longer than zero"));
+        }
+    }
+    if timeouts.run.is_some_and(|r| r.is_zero()) {
+        return Err(invalid("timeouts.run", "must be longer than zero"));
+    }
+    Ok(timeouts)
+}
+
+/// A variable name given for a secret must not be blank.
+fn check_env_names(
+    password_env: &Option<String>,
+    enable_env: &Option<String>,
+) -> Result<(), ConfigError> {
+    for (key, var) in [("password_env", password_env), ("enable_env", enable_env)] {
+        if var.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(invalid(
+                key,
+                "is empty; give the name of an environment variable",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `netwalker config show`: the effective settings as TOML, secrets masked.
 impl fmt::Display for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -662,9 +807,11 @@ pub struct Credential {
     /// Where it came from, for logs: `--username`, `NETWALKER_USERNAME`,
     /// `credentials[2]`, or the set's own name.
     pub label: String,
+    /// The login name.
     pub username: String,
     /// `None`: the CLI must prompt for it (interactive) or give up.
     pub password: Option<SecretString>,
+    /// Raises IOS `>` to `#` after login.
     pub enable: Option<SecretString>,
     /// Where the set may be offered (see [`CredentialSetConfig::scope`]);
     /// empty: any address.
@@ -699,6 +846,7 @@ impl fmt::Debug for Credential {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CredentialsFile {
+    /// The sets, tried in file order.
     #[serde(default)]
     credentials: Vec<CredentialSetConfig>,
 }
@@ -819,36 +967,49 @@ impl Settings {
         &self,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Vec<Credential>, ConfigError> {
-        let secret = |var: &str, purpose: String| -> Result<SecretString, ConfigError> {
-            env(var)
-                .map(SecretString::from)
-                .ok_or_else(|| ConfigError::MissingEnv {
-                    var: var.to_string(),
-                    purpose,
-                })
-        };
-        let mut out = Vec::new();
+        let mut out: Vec<Credential> = self.primary_credential(env)?.into_iter().collect();
+        for (where_, c) in self.credential_sets()? {
+            out.push(credential_from_set(&where_, &c, env)?);
+        }
+        if out.is_empty() {
+            return Err(ConfigError::NoCredentials);
+        }
+        Ok(out)
+    }
+
+    /// The set from `username` (else `NETWALKER_USERNAME`) and the
+    /// password and enable variables, when a user name is given at all.
+    fn primary_credential(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<Credential>, ConfigError> {
         let (username, label) = match &self.username {
             Some(u) => (Some(u.clone()), "--username"),
             None => (env(ENV_USERNAME), ENV_USERNAME),
         };
-        if let Some(username) = username {
-            let password = match &self.password_env {
-                Some(var) => Some(secret(var, "password_env".into())?),
-                None => env(ENV_PASSWORD).map(SecretString::from),
-            };
-            let enable = match &self.enable_env {
-                Some(var) => Some(secret(var, "enable_env".into())?),
-                None => env(ENV_ENABLE).map(SecretString::from),
-            };
-            out.push(Credential {
-                label: label.to_string(),
-                username,
-                password,
-                enable,
-                scope: Vec::new(),
-            });
-        }
+        let Some(username) = username else {
+            return Ok(None);
+        };
+        let password = match &self.password_env {
+            Some(var) => Some(env_secret(env, var, "password_env".into())?),
+            None => env(ENV_PASSWORD).map(SecretString::from),
+        };
+        let enable = match &self.enable_env {
+            Some(var) => Some(env_secret(env, var, "enable_env".into())?),
+            None => env(ENV_ENABLE).map(SecretString::from),
+        };
+        Ok(Some(Credential {
+            label: label.to_string(),
+            username,
+            password,
+            enable,
+            scope: Vec::new(),
+        }))
+    }
+
+    /// The config's `[[credentials]]`, then the credentials file's, each
+    /// with where it was written (for messages and labels).
+    fn credential_sets(&self) -> Result<Vec<(String, CredentialSetConfig)>, ConfigError> {
         let mut sets: Vec<(String, CredentialSetConfig)> = self
             .credentials
             .iter()
@@ -863,47 +1024,66 @@ impl Settings {
                     .map(|(i, c)| (format!("{}[{i}]", path.display()), c)),
             );
         }
-        for (where_, c) in sets {
-            let label = c.name.clone().unwrap_or_else(|| where_.clone());
-            if c.username.trim().is_empty() {
-                return Err(ConfigError::Invalid {
-                    key: "credentials.username",
-                    reason: format!("{where_} has an empty username"),
-                });
-            }
-            for (field, v) in [("password", &c.password), ("enable", &c.enable)] {
-                if v.as_ref().is_some_and(|p| p.expose_secret() == MASK) {
-                    return Err(ConfigError::Invalid {
-                        key: "credentials",
-                        reason: format!(
-                            "{where_}.{field} is the mask {MASK:?} copied from `config show`; put the real secret there or use {field}_env"
-                        ),
-                    });
-                }
-            }
-            let password = match (&c.password, &c.password_env) {
-                (Some(p), _) => Some(p.clone()),
-                (None, Some(var)) => Some(secret(var, format!("{where_}.password_env"))?),
-                (None, None) => None,
-            };
-            let enable = match (&c.enable, &c.enable_env) {
-                (Some(p), _) => Some(p.clone()),
-                (None, Some(var)) => Some(secret(var, format!("{where_}.enable_env"))?),
-                (None, None) => None,
-            };
-            out.push(Credential {
-                label,
-                username: c.username.clone(),
-                password,
-                enable,
-                scope: c.scope.clone(),
+        Ok(sets)
+    }
+}
+
+/// The secret in the environment variable `var`; unset is an error naming
+/// `purpose` (the key that named the variable).
+fn env_secret(
+    env: &dyn Fn(&str) -> Option<String>,
+    var: &str,
+    purpose: String,
+) -> Result<SecretString, ConfigError> {
+    env(var)
+        .map(SecretString::from)
+        .ok_or_else(|| ConfigError::MissingEnv {
+            var: var.to_string(),
+            purpose,
+        })
+}
+
+/// One written set, checked (a user name; no mask copied from `config
+/// show`), its secrets taken inline or from their variables.
+fn credential_from_set(
+    where_: &str,
+    c: &CredentialSetConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Credential, ConfigError> {
+    let label = c.name.clone().unwrap_or_else(|| where_.to_string());
+    if c.username.trim().is_empty() {
+        return Err(ConfigError::Invalid {
+            key: "credentials.username",
+            reason: format!("{where_} has an empty username"),
+        });
+    }
+    for (field, v) in [("password", &c.password), ("enable", &c.enable)] {
+        if v.as_ref().is_some_and(|p| p.expose_secret() == MASK) {
+            return Err(ConfigError::Invalid {
+                key: "credentials",
+                reason: format!(
+                    "{where_}.{field} is the mask {MASK:?} copied from `config show`; put the real secret there or use {field}_env"
+                ),
             });
         }
-        if out.is_empty() {
-            return Err(ConfigError::NoCredentials);
-        }
-        Ok(out)
     }
+    let password = match (&c.password, &c.password_env) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(var)) => Some(env_secret(env, var, format!("{where_}.password_env"))?),
+        (None, None) => None,
+    };
+    let enable = match (&c.enable, &c.enable_env) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(var)) => Some(env_secret(env, var, format!("{where_}.enable_env"))?),
+        (None, None) => None,
+    };
+    Ok(Credential {
+        label,
+        username: c.username.clone(),
+        password,
+        enable,
+        scope: c.scope.clone(),
+    })
 }
 
 /// Durations in config files: a number of seconds (`5`, `0.5`) or text with
@@ -1058,7 +1238,7 @@ mod tests {
         assert_eq!(s.max_depth, Some(3));
         assert_eq!(s.store, PathBuf::from("inv.db"));
         assert!(!s.telnet_fallback && s.legacy_ssh == LegacySshMode::On);
-        assert_eq!(s.host_key_policy, HostKeyPolicy::Strict);
+        assert_eq!(s.host_key_policy, HostKeyPolicySetting::Strict);
         assert_eq!(s.grace_period, Duration::from_millis(1500));
         assert_eq!((s.failure_threshold, s.ignore_failures), (5, true));
         assert_eq!(s.rewalk_stale_days, Some(7));
@@ -1069,11 +1249,39 @@ mod tests {
         assert_eq!(s.timeouts.run, Some(Duration::from_secs(600)));
         assert_eq!(
             s.timeouts.auth,
-            Timeouts::default().auth,
+            TimeoutSettings::default().auth,
             "unset keeps default"
         );
         assert_eq!(s.filters.platform_exclude, ["Polycom"]);
         assert_eq!(s.credentials.len(), 2);
+    }
+
+    #[test]
+    fn settings_become_the_session_layers_policy_and_deadlines() {
+        let kh = PathBuf::from("kh");
+        assert_eq!(
+            HostKeyPolicySetting::AcceptNew.session_policy(kh.clone()),
+            device_session::HostKeyPolicy::AcceptNew {
+                known_hosts: kh.clone()
+            }
+        );
+        assert_eq!(
+            HostKeyPolicySetting::Strict.session_policy(kh.clone()),
+            device_session::HostKeyPolicy::Strict {
+                known_hosts: kh.clone()
+            }
+        );
+        assert_eq!(
+            HostKeyPolicySetting::AcceptAny.session_policy(kh),
+            device_session::HostKeyPolicy::Off
+        );
+        let s = Config::from_toml(FULL, p()).unwrap().resolve().unwrap();
+        let t = device_session::Timeouts::from(&s.timeouts);
+        assert_eq!(t.connect, Duration::from_secs(3));
+        assert_eq!(t.command, Duration::from_millis(12_500));
+        assert_eq!(t.goodbye, Duration::from_millis(500));
+        assert_eq!(t.auth, s.timeouts.auth);
+        assert_eq!((t.banner, t.prompt), (s.timeouts.banner, s.timeouts.prompt));
     }
 
     #[test]
@@ -1084,7 +1292,7 @@ mod tests {
         assert_eq!((s.port, s.telnet_port), (22, 23));
         assert!(s.telnet_fallback && s.legacy_ssh == LegacySshMode::Auto);
         assert_eq!(s.max_depth, None);
-        assert_eq!(s.host_key_policy, HostKeyPolicy::AcceptNew);
+        assert_eq!(s.host_key_policy, HostKeyPolicySetting::AcceptNew);
         assert!(s.filters.is_empty());
     }
 

@@ -15,8 +15,10 @@
 //! [`DnsOptions::concurrency`].
 
 use crate::model::{Device, DeviceStatus, UnixTime};
-use crate::report::{Cell, ReportError, Table, file_stamp, write_workbook};
+use crate::report::ReportError;
+use crate::stamp::file_stamp;
 use crate::store::{StoreError, StoreReader};
+use crate::table::{Cell, Table, write_workbook};
 use futures::StreamExt;
 use serde::Serialize;
 use std::future::Future;

@@ -5,11 +5,17 @@
 //! errors), 1 a runtime failure, 2 bad usage or configuration, 130 Ctrl-C.
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use device_parsers::Platform;
 use netwalker::config::{self, Config, ConfigPaths, Credential, Settings};
+use netwalker::diagram::DiagramFormat;
 use netwalker::engine::{WalkProgress, WalkSummary};
+use netwalker::exec;
+use netwalker::report::ReportFormat;
 use netwalker::run;
 use netwalker::term;
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +42,7 @@ struct Cli {
     /// Config file (default: ./netwalker.toml, then the user config dir).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// What to do; each subcommand has its own flags.
     #[command(subcommand)]
     command: Cmd,
 }
@@ -45,95 +52,119 @@ enum Cmd {
     /// Walk the network from seeds over CDP/LLDP.
     Discover(DiscoverArgs),
     /// Start a simulated campus, walk it, write the reports, shut it down.
-    Demo {
-        /// Devices in the simulated campus.
-        #[arg(long, default_value_t = 200)]
-        devices: usize,
-        /// Where the store, inventory.json and reports go.
-        #[arg(long, default_value = "netwalker-demo")]
-        out: PathBuf,
-        #[arg(long, default_value_t = 32)]
-        concurrency: usize,
-        /// Print the summary as JSON on stdout.
-        #[arg(long)]
-        json: bool,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    Demo(DemoArgs),
     /// Parse saved device output into JSON records (no network).
-    Parse {
-        /// cisco_ios, cisco_xe, cisco_nxos, paloalto_panos, linux.
-        #[arg(long)]
-        platform: String,
-        /// The command that produced the output, e.g. "show cdp neighbors detail".
-        #[arg(long)]
-        command: String,
-        /// File to read, or - for standard input.
-        #[arg(default_value = "-")]
-        file: String,
-        #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
-        format: ParseFormat,
-    },
+    Parse(ParseArgs),
     /// Write the inventory reports from the store (xlsx, csv, json).
-    Report {
-        #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-        store: PathBuf,
-        #[arg(long, default_value = ".")]
-        out: PathBuf,
-        /// Comma-separated: xlsx, csv, json.
-        #[arg(long, default_value = "xlsx")]
-        format: String,
-        /// Glob with a capture that names the site, e.g. "*-CORE-*": also
-        /// write one workbook per site, links marked intra-site or external.
-        #[arg(long)]
-        site_pattern: Option<String>,
-    },
+    Report(ReportArgs),
     /// Draw the topology from the store (drawio, graphml, dot, mermaid, html).
-    Diagram {
-        #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-        store: PathBuf,
-        #[arg(long, default_value = ".")]
-        out: PathBuf,
-        /// Comma-separated: drawio, graphml, dot, mermaid, html.
-        #[arg(long, default_value = "html,drawio")]
-        format: String,
-        /// Group by site (glob with a capture, as for `report`).
-        #[arg(long)]
-        site_pattern: Option<String>,
-        /// With --site-pattern: also one diagram per site.
-        #[arg(long)]
-        per_site: bool,
-        /// Leave out devices that were never walked.
-        #[arg(long)]
-        walked_only: bool,
-    },
+    Diagram(DiagramArgs),
     /// Run commands on devices from the store (name glob, platform, site, CIDR).
     Exec(ExecArgs),
     /// Check every walked device's forward and reverse DNS (workbook sheet + JSON).
-    DnsCheck {
-        #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-        store: PathBuf,
-        #[arg(long, default_value = ".")]
-        out: PathBuf,
-        /// Appended to names without a dot before the forward lookup.
-        #[arg(long)]
-        domain: Option<String>,
-        /// Deadline of each lookup.
-        #[arg(long, value_parser = config::parse_duration, default_value = "3s")]
-        timeout: Duration,
-        /// Also check devices that were never walked but have an address.
-        #[arg(long)]
-        include_unwalked: bool,
-        /// Print the results as JSON on stdout.
-        #[arg(long)]
-        json: bool,
-    },
+    DnsCheck(DnsCheckArgs),
     /// Configuration.
     Config {
+        /// What to do with the configuration.
         #[command(subcommand)]
         action: ConfigAction,
     },
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Devices in the simulated campus.
+    #[arg(long, default_value_t = 200)]
+    devices: usize,
+    /// Where the store, inventory.json and reports go.
+    #[arg(long, default_value = "netwalker-demo")]
+    out: PathBuf,
+    /// Devices walked at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct ParseArgs {
+    /// cisco_ios, cisco_xe, cisco_nxos, paloalto_panos, linux.
+    #[arg(long)]
+    platform: Platform,
+    /// The command that produced the output, e.g. "show cdp neighbors detail".
+    #[arg(long)]
+    command: String,
+    /// File to read, or - for standard input.
+    #[arg(default_value = "-")]
+    file: String,
+    /// json (the records, for scripts) or table (for people).
+    #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
+    format: ParseFormat,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// Inventory store (SQLite) to read.
+    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
+    store: PathBuf,
+    /// Directory the reports are written to.
+    #[arg(long, default_value = ".")]
+    out: PathBuf,
+    /// Comma-separated: xlsx, csv, json.
+    #[arg(long, value_delimiter = ',', value_parser = ListItem::<ReportFormat>::new(), ignore_case = true, default_value = "xlsx")]
+    format: Vec<ReportFormat>,
+    /// Glob with a capture that names the site, e.g. "*-CORE-*": also
+    /// write one workbook per site, links marked intra-site or external.
+    #[arg(long)]
+    site_pattern: Option<String>,
+}
+
+#[derive(Args)]
+struct DiagramArgs {
+    /// Inventory store (SQLite) to read.
+    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
+    store: PathBuf,
+    /// Directory the diagrams are written to.
+    #[arg(long, default_value = ".")]
+    out: PathBuf,
+    /// Comma-separated: drawio, graphml, dot, mermaid, html.
+    #[arg(long, value_delimiter = ',', value_parser = ListItem::<DiagramFormat>::new(), ignore_case = true, default_value = "html,drawio")]
+    format: Vec<DiagramFormat>,
+    /// Group by site (glob with a capture, as for `report`).
+    #[arg(long)]
+    site_pattern: Option<String>,
+    /// With --site-pattern: also one diagram per site.
+    #[arg(long)]
+    per_site: bool,
+    /// Leave out devices that were never walked.
+    #[arg(long)]
+    walked_only: bool,
+}
+
+#[derive(Args)]
+struct DnsCheckArgs {
+    /// Inventory store (SQLite) to read.
+    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
+    store: PathBuf,
+    /// Directory the DNS report is written to.
+    #[arg(long, default_value = ".")]
+    out: PathBuf,
+    /// Appended to names without a dot before the forward lookup.
+    #[arg(long)]
+    domain: Option<String>,
+    /// Deadline of each lookup.
+    #[arg(long, value_parser = config::parse_duration, default_value = "3s")]
+    timeout: Duration,
+    /// Also check devices that were never walked but have an address.
+    #[arg(long)]
+    include_unwalked: bool,
+    /// Print the results as JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `netwalker exec`: selection, commands and outputs, plus the connection
@@ -155,7 +186,7 @@ struct ExecArgs {
     commands: Vec<String>,
     /// Only this platform (cisco_ios, cisco_xe, cisco_nxos, paloalto_panos, linux); repeatable.
     #[arg(long, value_name = "PLATFORM")]
-    platform: Vec<String>,
+    platform: Vec<Platform>,
     /// Only this site; repeatable. With --site-pattern sites are assigned as in
     /// `report`; without it, a device is in site S when its name starts with S
     /// and a non-alphanumeric character (NYC takes NYC-ACC-1, not NYCX-1).
@@ -171,8 +202,8 @@ struct ExecArgs {
     #[arg(long)]
     include_unwalked: bool,
     /// Comma-separated: xlsx, csv, json, text.
-    #[arg(long, default_value = "xlsx")]
-    format: String,
+    #[arg(long, value_delimiter = ',', value_parser = ListItem::<exec::ExecFormat>::new(), ignore_case = true, default_value = "xlsx")]
+    format: Vec<exec::ExecFormat>,
     /// Add parsed records where device-parsers knows the (platform, command).
     #[arg(long)]
     parse: bool,
@@ -182,6 +213,7 @@ struct ExecArgs {
     /// Deadline for each command (default: timeouts.command, 30s).
     #[arg(long, value_parser = config::parse_duration)]
     command_timeout: Option<Duration>,
+    /// Connection, credential and output options shared with discover.
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -198,38 +230,55 @@ impl ExecArgs {
 }
 
 async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
-    use netwalker::exec::{self, ExecError};
     let mut s = settings(global, &a.discover_args())?;
     if let Some(t) = a.command_timeout {
         s.timeouts.command = t;
     }
-    let usage = |e: ExecError| -> anyhow::Error {
-        match e {
-            ExecError::Glob { .. }
-            | ExecError::SitePattern(_)
-            | ExecError::NoStore(_)
-            | ExecError::NoCommands
-            | ExecError::NoCredentials => Usage(e.into()).into(),
-            other => other.into(),
-        }
-    };
-    let formats =
-        exec::parse_formats(&a.format).map_err(|e| Usage(anyhow::anyhow!("--format: {e}")))?;
-    let platforms = a
-        .platform
-        .iter()
-        .map(|p| p.parse::<device_parsers::Platform>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Usage(anyhow::Error::new(e)))?;
+    let formats: BTreeSet<exec::ExecFormat> = a.format.iter().copied().collect();
+    let targets = exec_targets(a, &s)?;
+    if a.dry_run {
+        print_dry_run(a, &s, &targets)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (report, files) = run_exec(a, &s, &formats, targets).await?;
+    if s.json {
+        let mut v = report.summary_json();
+        v["files"] = serde_json::json!(files);
+        print_json(&v)?;
+    } else {
+        print_exec_summary(&report, &files);
+    }
+    Ok(if report.interrupted {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The executor's errors that are the user's to fix exit 2; the rest 1.
+fn exec_usage(e: exec::ExecError) -> anyhow::Error {
+    use exec::ExecError;
+    match e {
+        ExecError::Glob { .. }
+        | ExecError::SitePattern(_)
+        | ExecError::NoStore(_)
+        | ExecError::NoCommands
+        | ExecError::NoCredentials => Usage(e.into()).into(),
+        other => other.into(),
+    }
+}
+
+/// The store's devices the filters select; none is a usage error.
+fn exec_targets(a: &ExecArgs, s: &Settings) -> Result<Vec<exec::ExecTarget>> {
     let filter = exec::ExecFilter {
         names: a.filters.clone(),
-        platforms,
+        platforms: a.platform.clone(),
         sites: a.site.clone(),
         site_pattern: a.site_pattern.clone(),
         cidrs: a.ip.clone(),
         include_unwalked: a.include_unwalked,
     };
-    let targets = exec::select_from_store(&s.store, &filter).map_err(usage)?;
+    let targets = exec::select_from_store(&s.store, &filter).map_err(exec_usage)?;
     if targets.is_empty() {
         return Err(Usage(anyhow::anyhow!(
             "no device in {} matches the filters; widen --filter, or add --include-unwalked for devices never logged in to",
@@ -237,38 +286,50 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
         ))
         .into());
     }
-    if a.dry_run {
-        if s.json {
-            let v = serde_json::json!({ "commands": a.commands, "devices": targets });
-            print_json(&v)?;
-        } else {
-            for t in &targets {
-                // Names and sites come from devices: printed only through term::safe.
-                let line = format!(
-                    "{:<32} {:<16} {:<15} {:<13} {}",
-                    term::safe(&t.name),
-                    t.ip,
-                    t.platform.map(|p| p.as_str()).unwrap_or("-"),
-                    t.last_status.as_str(),
-                    term::safe(t.site.as_deref().unwrap_or(""))
-                );
-                println!("{}", line.trim_end());
-            }
-            println!(
-                "would run {} command(s) on {} device(s); no connection was opened",
-                a.commands.len(),
-                targets.len()
-            );
-        }
-        return Ok(ExitCode::SUCCESS);
+    Ok(targets)
+}
+
+/// `--dry-run`: the devices that would be touched, as JSON or one line each.
+fn print_dry_run(a: &ExecArgs, s: &Settings, targets: &[exec::ExecTarget]) -> Result<()> {
+    if s.json {
+        let v = serde_json::json!({ "commands": a.commands, "devices": targets });
+        return print_json(&v);
     }
-    let creds = credentials(&s)?;
-    let opts = exec::ExecOptions::from_settings(&s, &creds, a.parse);
+    for t in targets {
+        // Names and sites come from devices: printed only through term::safe.
+        let line = format!(
+            "{:<32} {:<16} {:<15} {:<13} {}",
+            term::safe(&t.name),
+            t.ip,
+            t.platform.map(|p| p.as_str()).unwrap_or("-"),
+            t.last_status.as_str(),
+            term::safe(t.site.as_deref().unwrap_or(""))
+        );
+        println!("{}", line.trim_end());
+    }
+    println!(
+        "would run {} command(s) on {} device(s); no connection was opened",
+        a.commands.len(),
+        targets.len()
+    );
+    Ok(())
+}
+
+/// Runs the commands with the progress bar and Ctrl-C handling, writing
+/// the files as devices finish; returns the report and the files written.
+async fn run_exec(
+    a: &ExecArgs,
+    s: &Settings,
+    formats: &BTreeSet<exec::ExecFormat>,
+    targets: Vec<exec::ExecTarget>,
+) -> Result<(exec::ExecReport, Vec<PathBuf>)> {
+    let creds = credentials(s)?;
+    let opts = exec::ExecOptions::from_settings(s, &creds, a.parse);
     // Outputs go to disk as devices finish; an unwritable --out fails here,
     // before any device is touched.
     let mut writer = exec::ResultsWriter::create(
         &s.out,
-        &formats,
+        formats,
         netwalker::model::now_unix(),
         &targets,
         &a.commands,
@@ -286,60 +347,94 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
     let report = exec::execute_streaming(plan, opts, cancel, tx, &mut writer).await;
     let _ = bar.await;
     ui.finish().await;
-    let report = report.map_err(usage)?;
+    let report = report.map_err(exec_usage)?;
     let files = writer.finish(&report)?;
-    if s.json {
-        let mut v = report.summary_json();
-        v["files"] = serde_json::json!(files);
-        print_json(&v)?;
-    } else {
-        for line in report.summary_lines() {
-            println!("{line}");
-        }
-        // Devices the commands could not reach; a rejected command is in
-        // the counts above and the files, with the device's own message.
-        let problems: Vec<_> = report
-            .devices
-            .iter()
-            .filter(|d| {
-                d.results.iter().any(|r| {
-                    !matches!(
-                        r.status,
-                        exec::CommandStatus::Ok | exec::CommandStatus::Rejected
-                    )
-                })
-            })
-            .collect();
-        for d in problems.iter().take(20) {
-            let first = d.results.iter().find(|r| {
-                !matches!(
-                    r.status,
-                    exec::CommandStatus::Ok | exec::CommandStatus::Rejected
-                )
-            });
-            println!(
-                "  {} ({}): {}{}",
-                term::safe(&d.device),
-                d.ip,
-                first.map(|r| r.status).unwrap_or(d.status()),
-                first
-                    .and_then(|r| r.error.as_deref())
-                    .map(|e| format!(": {}", term::safe(e)))
-                    .unwrap_or_default()
-            );
-        }
-        if problems.len() > 20 {
-            println!("  ... and {} more (see the files)", problems.len() - 20);
-        }
-        for f in &files {
-            println!("wrote {}", f.display());
-        }
+    Ok((report, files))
+}
+
+/// Whether a command's status means the device could not be reached or
+/// did not finish; a rejected command is the device's own answer.
+fn unreached(status: exec::CommandStatus) -> bool {
+    !matches!(
+        status,
+        exec::CommandStatus::Ok | exec::CommandStatus::Rejected
+    )
+}
+
+/// The human summary of an exec run: counts, the first 20 devices the
+/// commands could not reach, and the files.
+fn print_exec_summary(report: &exec::ExecReport, files: &[PathBuf]) {
+    for line in report.summary_lines() {
+        println!("{line}");
     }
-    Ok(if report.interrupted {
-        ExitCode::from(130)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // Devices the commands could not reach; a rejected command is in
+    // the counts above and the files, with the device's own message.
+    let problems: Vec<_> = report
+        .devices
+        .iter()
+        .filter(|d| d.results.iter().any(|r| unreached(r.status)))
+        .collect();
+    for d in problems.iter().take(20) {
+        let first = d.results.iter().find(|r| unreached(r.status));
+        println!(
+            "  {} ({}): {}{}",
+            term::safe(&d.device),
+            d.ip,
+            first.map(|r| r.status).unwrap_or(d.status()),
+            first
+                .and_then(|r| r.error.as_deref())
+                .map(|e| format!(": {}", term::safe(e)))
+                .unwrap_or_default()
+        );
+    }
+    if problems.len() > 20 {
+        println!("  ... and {} more (see the files)", problems.len() - 20);
+    }
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+}
+
+/// One item of a comma-separated enumerated flag (`--format xlsx, csv`):
+/// the enum's `ValueEnum` spellings (case ignored when the argument says
+/// `ignore_case`), with the spaces around the item ignored as well.
+#[derive(Clone)]
+struct ListItem<E>(
+    /// The enum the items are parsed into; no value of it is held.
+    std::marker::PhantomData<E>,
+);
+
+impl<E> ListItem<E> {
+    fn new() -> Self {
+        ListItem(std::marker::PhantomData)
+    }
+}
+
+impl<E: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for ListItem<E> {
+    type Value = E;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<E, clap::Error> {
+        let trimmed = value
+            .to_str()
+            .map_or(value, |v| std::ffi::OsStr::new(v.trim()));
+        EnumValueParser::<E>::new().parse_ref(cmd, arg, trimmed)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            E::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value)
+                // The variants' docs are for the library's readers; the
+                // flag's help lists the names only.
+                .map(|v| v.help(None)),
+        ))
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -369,6 +464,7 @@ struct CommonArgs {
     /// Telnet port on every device (fallback when SSH is refused).
     #[arg(long)]
     telnet_port: Option<u16>,
+    /// User name of the first credential set (else NETWALKER_USERNAME).
     #[arg(long)]
     username: Option<String>,
     /// Name of the environment variable holding the password.
@@ -392,8 +488,9 @@ struct CommonArgs {
     #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "on")]
     legacy_ssh: Option<netwalker::config::LegacySshMode>,
     /// accept-new (default), strict, or accept-any.
-    #[arg(long)]
-    host_key_policy: Option<String>,
+    #[arg(long, value_enum, hide_possible_values = true)]
+    host_key_policy: Option<config::HostKeyPolicySetting>,
+    /// known_hosts file host keys are checked against and recorded in (default ~/.ssh/known_hosts).
     #[arg(long)]
     known_hosts: Option<PathBuf>,
     /// Output one command may buffer, in MiB (default 16); a device that
@@ -441,23 +538,14 @@ struct DiscoverArgs {
     /// Try devices whatever their failure count.
     #[arg(long)]
     ignore_failures: bool,
+    /// Connection, credential and output options shared with exec.
     #[command(flatten)]
     common: CommonArgs,
 }
 
 impl DiscoverArgs {
-    fn to_config(&self) -> Result<Config> {
-        let host_key_policy = match self.common.host_key_policy.as_deref() {
-            None => None,
-            Some(p) => Some(
-                serde_json::from_value(serde_json::Value::String(p.to_string())).map_err(|_| {
-                    anyhow::anyhow!(
-                        "--host-key-policy {p:?}: expected accept-new, strict or accept-any"
-                    )
-                })?,
-            ),
-        };
-        Ok(Config {
+    fn to_config(&self) -> Config {
+        Config {
             seeds: (!self.seeds.is_empty()).then(|| self.seeds.clone()),
             seed_file: self.seed_file.clone(),
             port: self.common.port,
@@ -473,7 +561,7 @@ impl DiscoverArgs {
             telnet_fallback: self.common.no_telnet.then_some(false),
             legacy_ssh: self.common.legacy_ssh,
             max_output_mib: self.common.max_output_mib,
-            host_key_policy,
+            host_key_policy: self.common.host_key_policy,
             known_hosts: self.common.known_hosts.clone(),
             grace_period: self.common.grace,
             failure_threshold: self.failure_threshold,
@@ -488,13 +576,16 @@ impl DiscoverArgs {
                 ..Default::default()
             }),
             ..Config::default()
-        })
+        }
     }
 }
 
 /// An error that should exit 2 (usage/config), not 1.
 #[derive(Debug)]
-struct Usage(anyhow::Error);
+struct Usage(
+    /// What went wrong and what to do, printed with its causes.
+    anyhow::Error,
+);
 
 impl std::fmt::Display for Usage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -552,159 +643,132 @@ fn main() -> ExitCode {
 fn settings(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<Settings> {
     let (_, file) = config::load_config(global.map(|p| p.as_path()), &ConfigPaths::from_env())
         .map_err(|e| Usage(e.into()))?;
-    let cli = args.to_config().map_err(Usage)?;
+    let cli = args.to_config();
     file.merge(cli)
         .resolve()
         .map_err(|e| Usage(e.into()).into())
 }
 
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let config = cli.config.as_ref();
     match cli.command {
-        Cmd::Discover(args) => {
-            let s = settings(cli.config.as_ref(), &args)?;
-            let creds = credentials(&s)?;
-            let (cancel, progress, ui) = start_ui(s.quiet || s.json);
-            let out = run::discover(&s, &creds, cancel.clone(), progress).await;
-            ui.finish().await;
-            let out = out?;
-            for p in &out.seed_problems {
-                eprintln!("netwalker: skipped seed: {}", term::safe(&p.to_string()));
-            }
-            print_summary(&out.summary, &out.files, s.json, None)?;
-            Ok(exit_for(&out.summary))
-        }
-        Cmd::Demo {
-            devices,
-            out,
-            concurrency,
-            json,
-            quiet,
-        } => {
-            let (cancel, progress, ui) = start_ui(quiet || json);
-            if !json && !quiet {
-                eprintln!(
-                    "netwalker demo: simulating a {devices}-device campus on 127.200.0.0/16 and walking it"
-                );
-            }
-            let r = run::demo(devices, &out, concurrency, cancel, progress).await;
-            ui.finish().await;
-            let r = r?;
-            let sim = &r.simulator;
-            let extra = serde_json::json!({
-                "simulator": {
-                    "devices": r.devices,
-                    "subnet": r.subnet,
-                    "sessions_opened": sim.sessions_opened,
-                    "sessions_closed_gracefully": sim.sessions_closed_gracefully,
-                    "sessions_dropped": sim.sessions_dropped,
-                    "sessions_open": sim.sessions_open,
-                }
-            });
-            print_summary(&r.discover.summary, &r.discover.files, json, Some(extra))?;
-            Ok(exit_for(&r.discover.summary))
-        }
-        Cmd::Parse {
-            platform,
-            command,
-            file,
-            format,
-        } => parse_cmd(&platform, &command, &file, format),
-        Cmd::Report {
-            store,
-            out,
-            format,
-            site_pattern,
-        } => {
-            let formats = netwalker::report::parse_formats(&format)
-                .map_err(|e| Usage(anyhow::anyhow!("--format: {e}")))?;
-            let reader = open_store(&store)?;
-            let opts = netwalker::report::ReportOptions {
-                formats,
-                site_pattern,
-                ..netwalker::report::ReportOptions::new(&out)
-            };
-            for f in netwalker::report::write_reports(&reader, &opts)? {
-                println!("wrote {}", f.display());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Diagram {
-            store,
-            out,
-            format,
-            site_pattern,
-            per_site,
-            walked_only,
-        } => {
-            let formats = format
-                .split(',')
-                .filter(|f| !f.trim().is_empty())
-                .map(str::parse)
-                .collect::<Result<std::collections::BTreeSet<netwalker::diagram::DiagramFormat>, String>>()
-                .map_err(|e| Usage(anyhow::anyhow!("--format: {e}")))?;
-            let reader = open_store(&store)?;
-            let opts = netwalker::diagram::DiagramOptions {
-                site_pattern,
-                per_site,
-                include_unwalked: !walked_only,
-                ..Default::default()
-            };
-            let files = netwalker::diagram::write_diagrams(
-                &reader,
-                &opts,
-                &out,
-                &formats,
-                netwalker::model::now_unix(),
-            )?;
-            for f in files {
-                println!("wrote {}", f.display());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Cmd::Exec(args) => exec_cmd(cli.config.as_ref(), &args).await,
-        Cmd::DnsCheck {
-            store,
-            out,
-            domain,
-            timeout,
-            include_unwalked,
-            json,
-        } => {
-            let opts = netwalker::dns::DnsOptions {
-                timeout,
-                domain,
-                include_unwalked,
-                ..Default::default()
-            };
-            // Read what to check, then let go of the store before any lookup.
-            let devices = netwalker::dns::devices_to_check(&open_store(&store)?, &opts)?;
-            let checks =
-                netwalker::dns::check_devices(&netwalker::dns::SystemResolver, &devices, &opts)
-                    .await;
-            let files =
-                netwalker::dns::write_dns_report(&checks, &out, netwalker::model::now_unix())?;
-            if json {
-                print_json(&checks)?;
-            } else {
-                let bad = checks
-                    .iter()
-                    .filter(|c| !matches!(c.verdict, netwalker::dns::Verdict::Ok))
-                    .count();
-                println!("{} devices checked, {bad} with findings", checks.len());
-                for f in files {
-                    println!("wrote {}", f.display());
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Cmd::Discover(args) => discover_cmd(config, &args).await,
+        Cmd::Demo(args) => demo_cmd(&args).await,
+        Cmd::Parse(args) => parse_cmd(&args),
+        Cmd::Report(args) => report_cmd(args),
+        Cmd::Diagram(args) => diagram_cmd(args),
+        Cmd::Exec(args) => exec_cmd(config, &args).await,
+        Cmd::DnsCheck(args) => dns_check_cmd(args).await,
         Cmd::Config {
             action: ConfigAction::Show(args),
         } => {
-            let s = settings(cli.config.as_ref(), &args)?;
+            let s = settings(config, &args)?;
             print!("{s}");
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn discover_cmd(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<ExitCode> {
+    let s = settings(global, args)?;
+    let creds = credentials(&s)?;
+    let (cancel, progress, ui) = start_ui(s.quiet || s.json);
+    let out = run::discover(&s, &creds, cancel.clone(), progress).await;
+    ui.finish().await;
+    let out = out?;
+    for p in &out.seed_problems {
+        eprintln!("netwalker: skipped seed: {}", term::safe(&p.to_string()));
+    }
+    print_summary(&out.summary, &out.files, s.json, None)?;
+    Ok(exit_for(&out.summary))
+}
+
+async fn demo_cmd(a: &DemoArgs) -> Result<ExitCode> {
+    let (cancel, progress, ui) = start_ui(a.quiet || a.json);
+    if !a.json && !a.quiet {
+        eprintln!(
+            "netwalker demo: simulating a {}-device campus on 127.200.0.0/16 and walking it",
+            a.devices
+        );
+    }
+    let r = run::demo(a.devices, &a.out, a.concurrency, cancel, progress).await;
+    ui.finish().await;
+    let r = r?;
+    let sim = &r.simulator;
+    let extra = serde_json::json!({
+        "simulator": {
+            "devices": r.devices,
+            "subnet": r.subnet,
+            "sessions_opened": sim.sessions_opened,
+            "sessions_closed_gracefully": sim.sessions_closed_gracefully,
+            "sessions_dropped": sim.sessions_dropped,
+            "sessions_open": sim.sessions_open,
+        }
+    });
+    print_summary(&r.discover.summary, &r.discover.files, a.json, Some(extra))?;
+    Ok(exit_for(&r.discover.summary))
+}
+
+fn report_cmd(a: ReportArgs) -> Result<ExitCode> {
+    let reader = open_store(&a.store)?;
+    let opts = netwalker::report::ReportOptions {
+        formats: a.format.into_iter().collect(),
+        site_pattern: a.site_pattern,
+        ..netwalker::report::ReportOptions::new(&a.out)
+    };
+    for f in netwalker::report::write_reports(&reader, &opts)? {
+        println!("wrote {}", f.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diagram_cmd(a: DiagramArgs) -> Result<ExitCode> {
+    let formats: BTreeSet<DiagramFormat> = a.format.into_iter().collect();
+    let reader = open_store(&a.store)?;
+    let opts = netwalker::diagram::DiagramOptions {
+        site_pattern: a.site_pattern,
+        per_site: a.per_site,
+        include_unwalked: !a.walked_only,
+        ..Default::default()
+    };
+    let files = netwalker::diagram::write_diagrams(
+        &reader,
+        &opts,
+        &a.out,
+        &formats,
+        netwalker::model::now_unix(),
+    )?;
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn dns_check_cmd(a: DnsCheckArgs) -> Result<ExitCode> {
+    let opts = netwalker::dns::DnsOptions {
+        timeout: a.timeout,
+        domain: a.domain,
+        include_unwalked: a.include_unwalked,
+        ..Default::default()
+    };
+    // Read what to check, then let go of the store before any lookup.
+    let devices = netwalker::dns::devices_to_check(&open_store(&a.store)?, &opts)?;
+    let checks =
+        netwalker::dns::check_devices(&netwalker::dns::SystemResolver, &devices, &opts).await;
+    let files = netwalker::dns::write_dns_report(&checks, &a.out, netwalker::model::now_unix())?;
+    if a.json {
+        print_json(&checks)?;
+    } else {
+        let bad = checks
+            .iter()
+            .filter(|c| !matches!(c.verdict, netwalker::dns::Verdict::Ok))
+            .count();
+        println!("{} devices checked, {bad} with findings", checks.len());
+        for f in files {
+            println!("wrote {}", f.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_store(path: &std::path::Path) -> Result<netwalker::store::StoreReader> {
@@ -775,7 +839,9 @@ fn prompt_line(prompt: &str) -> Result<String> {
 /// (tokio keeps its handler installed): the stop they would hurry is
 /// already bounded by the grace period plus the registry's forced close.
 struct Ui {
+    /// Draws the spinner; awaited by `finish` so the bar is gone before the summary prints.
     bar_task: tokio::task::JoinHandle<()>,
+    /// Ends the spinner and the Ctrl-C watcher when the job is done.
     stop: CancellationToken,
 }
 
@@ -839,15 +905,7 @@ fn print_summary(
     extra: Option<serde_json::Value>,
 ) -> Result<()> {
     if json {
-        let mut v = serde_json::to_value(s)?;
-        v["files"] = serde_json::json!(files);
-        if let Some(serde_json::Value::Object(m)) = extra {
-            for (k, val) in m {
-                v[k] = val;
-            }
-        }
-        print_json(&v)?;
-        return Ok(());
+        return print_summary_json(s, files, extra);
     }
     let c = &s.counts;
     let secs = s.duration_ms as f64 / 1000.0;
@@ -871,24 +929,7 @@ fn print_summary(
         c.duplicate
     );
     println!("links: {}", s.links);
-    if s.devices_with_warnings > 0 {
-        println!(
-            "warnings: {} walked device(s) could not answer every planned command (inventory.json `warnings`, Devices sheet)",
-            s.devices_with_warnings
-        );
-    }
-    if s.devices_legacy_crypto > 0 {
-        println!(
-            "legacy crypto: {} device(s) offered only legacy SSH algorithms (inventory.json `legacy_crypto`)",
-            s.devices_legacy_crypto
-        );
-    }
-    if s.devices_over_telnet > 0 {
-        println!(
-            "telnet: {} device(s) reached over telnet, which sends credentials in clear text",
-            s.devices_over_telnet
-        );
-    }
+    print_walk_findings(s);
     println!(
         "sessions: opened {}, closed gracefully {}, force-closed {}, open at exit {}",
         s.sessions_opened,
@@ -911,6 +952,45 @@ fn print_summary(
     Ok(())
 }
 
+/// `--json`: the walk summary, the files, and `extra`'s keys on top.
+fn print_summary_json(
+    s: &WalkSummary,
+    files: &[PathBuf],
+    extra: Option<serde_json::Value>,
+) -> Result<()> {
+    let mut v = serde_json::to_value(s)?;
+    v["files"] = serde_json::json!(files);
+    if let Some(serde_json::Value::Object(m)) = extra {
+        for (k, val) in m {
+            v[k] = val;
+        }
+    }
+    print_json(&v)
+}
+
+/// The summary lines for what deserves a look: unanswered commands, legacy
+/// crypto, telnet; each only when it happened.
+fn print_walk_findings(s: &WalkSummary) {
+    if s.devices_with_warnings > 0 {
+        println!(
+            "warnings: {} walked device(s) could not answer every planned command (inventory.json `warnings`, Devices sheet)",
+            s.devices_with_warnings
+        );
+    }
+    if s.devices_legacy_crypto > 0 {
+        println!(
+            "legacy crypto: {} device(s) offered only legacy SSH algorithms (inventory.json `legacy_crypto`)",
+            s.devices_legacy_crypto
+        );
+    }
+    if s.devices_over_telnet > 0 {
+        println!(
+            "telnet: {} device(s) reached over telnet, which sends credentials in clear text",
+            s.devices_over_telnet
+        );
+    }
+}
+
 /// Pretty JSON on stdout, with the raw control characters `serde_json`
 /// leaves in strings escaped (device strings go to a terminal).
 fn print_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
@@ -918,9 +998,8 @@ fn print_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
     Ok(())
 }
 
-fn parse_cmd(platform: &str, command: &str, file: &str, format: ParseFormat) -> Result<ExitCode> {
-    let platform: device_parsers::Platform =
-        platform.parse().map_err(|e| Usage(anyhow::Error::new(e)))?;
+fn parse_cmd(a: &ParseArgs) -> Result<ExitCode> {
+    let (platform, command, file) = (a.platform, &a.command, &a.file);
     let text = if file == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
@@ -931,7 +1010,7 @@ fn parse_cmd(platform: &str, command: &str, file: &str, format: ParseFormat) -> 
     };
     let parsed = device_parsers::parse(platform, command, &text)
         .map_err(|e| Usage(anyhow::Error::new(e)))?;
-    match format {
+    match a.format {
         // The records are device output.
         ParseFormat::Json => print_json(&parsed)?,
         ParseFormat::Table => {

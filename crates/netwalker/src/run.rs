@@ -9,7 +9,7 @@
 //! down, which flushes the last results; then files are written. Ctrl-C only
 //! cancels the token: the same path runs, just sooner.
 
-use crate::config::{Credential, HostKeyPolicy, LegacySshMode, Settings};
+use crate::config::{Credential, HostKeyPolicySetting, LegacySshMode, Settings};
 use crate::engine::{self, SeedTarget, WalkOptions, WalkProgress, WalkSummary};
 use crate::filter::Filter;
 use crate::identity::IdentityIndex;
@@ -18,7 +18,7 @@ use crate::model::{DeviceId, RunId, now_unix};
 use crate::seeds::{self, Seed};
 use crate::store::{StoreReader, StoreSender, StoreWorker, StoreWriter};
 use anyhow::{Context, Result};
-use device_session::{Credentials, OpenOptions, Timeouts, Transports};
+use device_session::{Credentials, OpenOptions, Transports};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tokio::sync::watch;
@@ -42,7 +42,6 @@ pub struct DiscoverOutcome {
 
 /// Session options from settings: timeouts, transports, host keys.
 pub fn open_options(s: &Settings) -> OpenOptions {
-    let t = &s.timeouts;
     // Without HOME there is nowhere to keep keys: an empty path, which
     // device-session refuses to record into (never ./.ssh by surprise).
     let known_hosts = s.known_hosts.clone().unwrap_or_else(|| {
@@ -55,25 +54,14 @@ pub fn open_options(s: &Settings) -> OpenOptions {
         transports: Transports::Auto,
         // Telnet sends credentials in clear text: never under a policy that
         // insists on verified host keys.
-        telnet_fallback: s.telnet_fallback && s.host_key_policy != HostKeyPolicy::Strict,
+        telnet_fallback: s.telnet_fallback && s.host_key_policy != HostKeyPolicySetting::Strict,
         legacy_ssh: match s.legacy_ssh {
             LegacySshMode::Off => device_session::LegacySsh::Off,
             LegacySshMode::On => device_session::LegacySsh::On,
             LegacySshMode::Auto => device_session::LegacySsh::Auto,
         },
-        host_key_policy: match s.host_key_policy {
-            HostKeyPolicy::AcceptNew => device_session::HostKeyPolicy::AcceptNew { known_hosts },
-            HostKeyPolicy::Strict => device_session::HostKeyPolicy::Strict { known_hosts },
-            HostKeyPolicy::AcceptAny => device_session::HostKeyPolicy::Off,
-        },
-        timeouts: Timeouts {
-            connect: t.connect,
-            banner: t.banner,
-            auth: t.auth,
-            prompt: t.prompt,
-            command: t.command,
-            goodbye: t.goodbye,
-        },
+        host_key_policy: s.host_key_policy.session_policy(known_hosts),
+        timeouts: (&s.timeouts).into(),
         prepare_terminal: true,
         max_output_bytes: usize::try_from(s.max_output_mib.saturating_mul(1 << 20))
             .unwrap_or(usize::MAX),
@@ -421,9 +409,9 @@ mod tests {
     fn strict_host_keys_never_fall_back_to_cleartext_telnet() {
         let mut s = Config::default().resolve().unwrap();
         assert!(open_options(&s).telnet_fallback);
-        s.host_key_policy = HostKeyPolicy::Strict;
+        s.host_key_policy = HostKeyPolicySetting::Strict;
         assert!(!open_options(&s).telnet_fallback);
-        s.host_key_policy = HostKeyPolicy::AcceptAny;
+        s.host_key_policy = HostKeyPolicySetting::AcceptAny;
         assert!(open_options(&s).telnet_fallback);
     }
 

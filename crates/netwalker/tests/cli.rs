@@ -216,3 +216,52 @@ fn exec_dry_run_prints_no_escape_from_a_hostile_hostname() {
         }
     }
 }
+
+/// `--format` of report, diagram and exec: every spelling (any case, aliases,
+/// spaces after the commas) is accepted, and an empty list is a usage error
+/// for all three. `report --format ""` and `diagram --format ""` used to
+/// write nothing and exit 0.
+#[test]
+fn format_lists_accept_the_same_spellings_and_refuse_an_empty_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("none.db");
+    let run = |cmd: &[&str], format: &str| {
+        let out = netwalker()
+            .current_dir(dir.path())
+            .args(cmd)
+            .args(["--format", format, "--store"])
+            .arg(&store)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let exec: &[&str] = &["exec", "--filter", "*", "-c", "show version", "--dry-run"];
+    for (cmd, good) in [
+        (&["report"][..], "xlsx, CSV,json,Excel"),
+        (
+            &["diagram"][..],
+            "drawio, Draw.io,diagrams.net,graphml,DOT,graphviz,mermaid,mmd,html",
+        ),
+        (exec, "xlsx, CSV,json,excel,text,TXT"),
+    ] {
+        // Accepted: the command gets as far as the missing store.
+        let (code, err) = run(cmd, good);
+        assert_eq!(code, Some(2), "{cmd:?} {good:?}: {err}");
+        assert!(
+            err.contains("no inventory store"),
+            "{cmd:?} {good:?}: {err}"
+        );
+        for bad in ["", "pdf", "xlsx,,csv"] {
+            let (code, err) = run(cmd, bad);
+            assert_eq!(code, Some(2), "{cmd:?} {bad:?}: {err}");
+            assert!(err.contains("--format"), "{cmd:?} {bad:?}: {err}");
+            assert!(
+                !err.contains("no inventory store"),
+                "{cmd:?} {bad:?}: {err}"
+            );
+        }
+    }
+}

@@ -139,3 +139,29 @@ fn files_holding_secrets_that_others_can_read_are_warned_about() {
         "{err}"
     );
 }
+
+/// `--host-key-policy` takes the config file's spellings, shows up in
+/// `config show` as the file writes it, and anything else is exit 2.
+#[test]
+fn host_key_policy_flag_takes_the_config_spellings() {
+    for policy in ["accept-new", "strict", "accept-any"] {
+        let out = netwalker()
+            .args(["config", "show", "--host-key-policy", policy])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{policy}: {}", stderr(&out));
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            shown.contains(&format!("host_key_policy = \"{policy}\"\n")),
+            "{shown}"
+        );
+    }
+    for bad in ["bogus", "Strict", "accept_new", ""] {
+        let out = netwalker()
+            .args(["config", "show", "--host-key-policy", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("accept-new"), "{}", stderr(&out));
+    }
+}

@@ -5,9 +5,10 @@
 
 use netwalker::diagram::{DiagramFormat, DiagramOptions, Topology, render, short_interface};
 use netwalker::model::*;
-use netwalker::report::table::excel_safe;
-use netwalker::report::{Cell, SitePattern, Table, write_workbook};
+use netwalker::site::SitePattern;
 use netwalker::store::StoreWriter;
+use netwalker::table::excel_safe;
+use netwalker::table::{Cell, Table, write_workbook};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 

@@ -61,7 +61,7 @@ fn a_snapshot_keeps_one_state_while_the_writer_commits_between_its_reads() {
         );
     }
     // Whole-store reads taken inside the snapshot read through it.
-    let report = netwalker::report::Snapshot::read(&snap).unwrap();
+    let report = netwalker::snapshot::Snapshot::read(&snap).unwrap();
     assert_eq!((report.devices.len(), report.links.len()), (2, 1));
     let inv = snap.export_inventory().unwrap();
     assert_eq!((inv.devices.len(), inv.links.len()), (2, 1));

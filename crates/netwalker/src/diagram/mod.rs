@@ -177,10 +177,14 @@ impl Default for DiagramOptions {
 
 /// Output formats of `netwalker diagram --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DiagramFormat {
+    #[cfg_attr(feature = "cli", value(alias = "draw.io", alias = "diagrams.net"))]
     Drawio,
     Graphml,
+    #[cfg_attr(feature = "cli", value(alias = "graphviz"))]
     Dot,
+    #[cfg_attr(feature = "cli", value(alias = "mmd"))]
     Mermaid,
     Html,
 }

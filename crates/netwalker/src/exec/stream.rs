@@ -14,15 +14,16 @@
 //! If the program dies mid-run, the text files written so far and the
 //! spool (every finished device's full results) stay on disk.
 
+use super::outputs::{
+    results_columns, results_rows, sheet_columns, sheet_names, sheet_row, text_file_names,
+};
 use super::{
-    DeviceRun, ExecError, ExecFormat, ExecReport, ExecSink, ExecTarget, device_text,
-    results_columns, results_rows, results_stem, sheet_columns, sheet_names, sheet_row,
-    text_file_names,
+    DeviceRun, ExecError, ExecFormat, ExecReport, ExecSink, ExecTarget, device_text, results_stem,
 };
 use crate::model::UnixTime;
 use crate::report::ReportError;
-use crate::report::table::write_csv_record;
-use crate::report::workbook_stream::WorkbookStream;
+use crate::table::workbook_stream::WorkbookStream;
+use crate::table::write_csv_record;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -31,10 +32,15 @@ use std::path::{Path, PathBuf};
 /// Writes `netwalker exec`'s files as devices finish: hand it to
 /// [`super::execute_streaming`], then call [`ResultsWriter::finish`].
 pub struct ResultsWriter {
+    /// Where the files go.
     out_dir: PathBuf,
+    /// `Command_Results_<stamp>`: the files' common name.
     stem: String,
+    /// The files `finish` writes.
     formats: BTreeSet<ExecFormat>,
+    /// The plan's commands: the workbook's sheet names.
     commands: Vec<String>,
+    /// Whether results carry parsed records: adds the Parsed column.
     parse: bool,
     /// Finished devices for the CSV/JSON/xlsx files, when any is wanted.
     spool: Option<Spool>,
@@ -44,8 +50,11 @@ pub struct ResultsWriter {
 
 /// The spool file and where each target's line is in it.
 struct Spool {
+    /// The spool file, removed by `finish`.
     path: PathBuf,
+    /// Appended to as devices finish, flushed per device so a crash keeps them.
     file: BufWriter<File>,
+    /// Bytes written so far: the next device's offset.
     len: u64,
     /// (offset, length) per target index, once the device is done.
     at: Vec<Option<(u64, u64)>>,
@@ -237,8 +246,11 @@ fn write_json(path: &Path, r: &mut SpoolReader, report: &ExecReport) -> Result<(
 
 /// Reads finished devices back from the spool.
 struct SpoolReader {
+    /// The spool, for error messages and its removal.
     path: PathBuf,
+    /// The spool, read back at the recorded offsets.
     file: File,
+    /// (offset, length) per target index; `None`: the device never reached the sink.
     at: Vec<Option<(u64, u64)>>,
 }
 

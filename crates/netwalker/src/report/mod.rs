@@ -9,18 +9,16 @@
 //! Reports read a [`Snapshot`] through a [`StoreReader`], so they can run
 //! while a walk is still writing. The table model and its writers live in
 //! [`crate::table`], sites in [`crate::site`], file stamps in
-//! [`crate::stamp`]; the re-exports below keep their old `report::` paths.
+//! [`crate::stamp`].
 
 mod inventory;
 
 pub use inventory::{Scope, inventory_tables};
 
-// Old paths of what moved out (exec, dns and diagram import them from here).
-pub use crate::site::{self, SiteMap, SitePattern, SitePatternError, UNASSIGNED_SITE};
-pub use crate::snapshot::Snapshot;
-pub use crate::stamp::{file_stamp, format_time};
-pub use crate::table::{self, Cell, Table, workbook_stream, write_csv, write_json, write_workbook};
-
+use crate::site::{SitePattern, SitePatternError};
+use crate::snapshot::Snapshot;
+use crate::stamp::file_stamp;
+use crate::table::{Table, write_csv, write_json, write_workbook};
 use crate::model::UnixTime;
 use crate::store::{StoreError, StoreReader};
 use std::collections::BTreeSet;
@@ -28,7 +26,9 @@ use std::path::{Path, PathBuf};
 
 /// Output formats of `netwalker report --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum ReportFormat {
+    #[cfg_attr(feature = "cli", value(alias = "excel"))]
     Xlsx,
     Csv,
     Json,

@@ -2,7 +2,7 @@
 //! like a real network, its reports written.
 
 use super::{DiscoverOutcome, discover_in};
-use crate::config::{Credential, HostKeyPolicy, Settings};
+use crate::config::{Credential, HostKeyPolicySetting, Settings};
 use crate::engine::WalkProgress;
 use anyhow::{Context, Result};
 use std::net::{IpAddr, Ipv4Addr};
@@ -92,7 +92,7 @@ fn demo_settings(
         concurrency: Some(concurrency),
         store: Some(out.join("inventory.sqlite")),
         out: Some(out.to_path_buf()),
-        host_key_policy: Some(HostKeyPolicy::AcceptNew),
+        host_key_policy: Some(HostKeyPolicySetting::AcceptNew),
         known_hosts: Some(out.join("known_hosts")),
         ..crate::config::Config::default()
     }
