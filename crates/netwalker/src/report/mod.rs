@@ -15,12 +15,12 @@ mod inventory;
 
 pub use inventory::{Scope, inventory_tables};
 
+use crate::model::UnixTime;
 use crate::site::{SitePattern, SitePatternError};
 use crate::snapshot::Snapshot;
 use crate::stamp::file_stamp;
-use crate::table::{Table, write_csv, write_json, write_workbook};
-use crate::model::UnixTime;
 use crate::store::{StoreError, StoreReader};
+use crate::table::{Table, write_csv, write_json, write_workbook};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
