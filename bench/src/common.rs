@@ -1,7 +1,7 @@
 //! What every benchmark shares: where the binaries are, the report shape,
 //! and a netsim lab served by a separate process.
 
-use crate::proc::{Guard, free_port};
+use crate::proc::{Exit, Guard, free_port};
 use anyhow::{Context, Result, bail, ensure};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -146,13 +146,16 @@ pub struct Lab {
     pub stats_path: PathBuf,
 }
 
-/// Writes a generated campus topology (faults off) with `devices` devices.
+/// Writes a generated topology (faults off) with `devices` devices to
+/// `dir/lab.toml`, and its ground truth to `dir/truth.json`.
 pub fn generate(env: &Env, dir: &Path, devices: usize, base_ip: &str) -> Result<PathBuf> {
     let path = dir.join("lab.toml");
     let out = Command::new(env.bin("netsim"))
         .args(["generate", "--devices", &devices.to_string(), "--seed", "7"])
         .args(["--base-ip", base_ip, "-o"])
         .arg(&path)
+        .arg("--truth")
+        .arg(dir.join("truth.json"))
         .output()
         .context("running netsim generate")?;
     ensure!(
@@ -219,6 +222,77 @@ impl Lab {
         ensure!(exit.code == Some(0), "netsim exited with {:?}", exit.code);
         read_json(&self.stats_path)
     }
+}
+
+/// One `netwalker discover` of a lab, as a user runs it.
+pub struct NetwalkerRun {
+    /// Exit status, wall time and peak RSS of the netwalker process.
+    pub exit: Exit,
+    /// Its `--json` summary.
+    pub summary: serde_json::Value,
+    /// Its stderr lines other than the expected host-key warnings.
+    pub stderr: Vec<String>,
+    /// When it exited, to read netsim's stats written after that.
+    pub ended: SystemTime,
+    /// Where its store, inventory.json and reports are.
+    pub out: PathBuf,
+}
+
+/// Runs `netwalker discover` seeded at `seed` against `lab`, with its store
+/// and reports in `dir/nw`; fails unless it exits 0 within `timeout`.
+pub fn walk_lab(
+    env: &Env,
+    lab: &Lab,
+    seed: &str,
+    dir: &Path,
+    timeout: Duration,
+) -> Result<NetwalkerRun> {
+    let out = dir.join("nw");
+    std::fs::create_dir_all(&out)?;
+    let err_path = dir.join("netwalker.err");
+    let mut cmd = Command::new(env.bin("netwalker"));
+    cmd.args(["discover", "--seed", seed])
+        .args(["--port", &lab.ssh_port.to_string()])
+        .args(["--telnet-port", &lab.telnet_port.to_string()])
+        .args(["--json", "--quiet", "--host-key-policy", "accept-any"])
+        .arg("--store")
+        .arg(out.join("inventory.db"))
+        .arg("--out")
+        .arg(&out)
+        // Simulated devices' credentials; never a real secret.
+        .env("NETWALKER_USERNAME", "admin")
+        .env("NETWALKER_PASSWORD", "admin")
+        .env("NETWALKER_ENABLE", "admin")
+        // One host-key warning per device with accept-any: kept, not shown.
+        .stderr(std::fs::File::create(&err_path)?);
+    let mut g = Guard::spawn(cmd, true)?;
+    let exit = g.wait(timeout)?;
+    let ended = SystemTime::now();
+    let stdout = g.rest_of_stdout();
+    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+    ensure!(
+        exit.code == Some(0),
+        "netwalker exited with {:?}: {stdout}\n{stderr}",
+        exit.code
+    );
+    let summary = serde_json::from_str(stdout.trim())
+        .with_context(|| format!("netwalker --json printed {stdout:?}"))?;
+    Ok(NetwalkerRun {
+        exit,
+        summary,
+        stderr: stderr
+            .lines()
+            .filter(|l| !l.contains("host-key checking is off"))
+            .map(str::to_string)
+            .collect(),
+        ended,
+        out,
+    })
+}
+
+/// Walked devices in a `--json` summary.
+pub fn walked_count(summary: &serde_json::Value) -> f64 {
+    summary["counts"]["walked"].as_f64().unwrap_or(f64::NAN)
 }
 
 pub fn read_json(p: &Path) -> Result<serde_json::Value> {

@@ -5,7 +5,7 @@
 //! ```text
 //! interop/setup                                  # the Python peers' venv
 //! cargo run --release -p bench -- all --json bench.json
-//! cargo run --release -p bench -- walk           # or sessions, netsim-scale, parsers, store
+//! cargo run --release -p bench -- walk           # or sessions, netsim-scale, parsers, store, walk-scale
 //! ```
 //!
 //! Everything targets loopback only. Every child (netsim, netwalker, the
@@ -19,6 +19,7 @@ mod scale;
 mod sessions;
 mod store;
 mod walk;
+mod walk_scale;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
@@ -34,6 +35,7 @@ enum Name {
     NetsimScale,
     Parsers,
     Store,
+    WalkScale,
 }
 
 #[derive(Parser)]
@@ -65,6 +67,9 @@ struct Args {
     /// Devices the scrapli walker walks before it stops.
     #[arg(long, default_value_t = 1000)]
     scrapli_devices: usize,
+    /// Lab sizes for walk-scale, smallest first.
+    #[arg(long, value_delimiter = ',', default_values_t = [1000, 3000, 10000])]
+    sizes: Vec<usize>,
     /// Time budget for each Python walker, seconds.
     #[arg(long, default_value_t = 120)]
     python_budget: u64,
@@ -111,6 +116,7 @@ fn run(a: Args) -> Result<bool> {
             Name::NetsimScale,
             Name::Parsers,
             Name::Store,
+            Name::WalkScale,
         ]
     } else {
         vec![a.name]
@@ -139,6 +145,16 @@ fn run(a: Args) -> Result<bool> {
             Name::NetsimScale => scale::run(&env, 1000, if env.quick { 20 } else { 150 }),
             Name::Parsers => parsers::run(&env),
             Name::Store => store::run(&env, if env.quick { 100 } else { a.devices }),
+            Name::WalkScale => walk_scale::run(
+                &env,
+                &walk_scale::Opts {
+                    sizes: if env.quick {
+                        vec![60, 200]
+                    } else {
+                        a.sizes.clone()
+                    },
+                },
+            ),
             Name::All => unreachable!("expanded above"),
         };
         match got {

@@ -1,11 +1,9 @@
 //! `walk`: netwalker (seeded with core1's address) on a generated campus served by a separate netsim,
 //! against the Python walkers it replaces, in the same run on the same lab.
 
-use crate::common::{Env, Lab, Report, generate, num, run_python_json};
-use crate::proc::Guard;
-use anyhow::{Context, Result, ensure};
-use std::process::Command;
-use std::time::{Duration, SystemTime};
+use crate::common::{Env, Lab, Report, generate, num, run_python_json, walk_lab, walked_count};
+use anyhow::Result;
+use std::time::Duration;
 
 pub struct Opts {
     pub devices: usize,
@@ -26,53 +24,32 @@ pub fn run(env: &Env, o: &Opts) -> Result<Report> {
     ));
 
     // (a) netwalker.
-    let store = dir.path().join("nw");
-    std::fs::create_dir_all(&store)?;
-    let mut cmd = Command::new(env.bin("netwalker"));
-    cmd.args(["discover", "--seed", "127.70.0.1"])
-        .args(["--port", &lab.ssh_port.to_string()])
-        .args(["--telnet-port", &lab.telnet_port.to_string()])
-        .args(["--json", "--quiet", "--host-key-policy", "accept-any"])
-        .arg("--store")
-        .arg(store.join("inventory.db"))
-        .arg("--out")
-        .arg(&store)
-        // Simulated devices' credentials; never a real secret.
-        .env("NETWALKER_USERNAME", "admin")
-        .env("NETWALKER_PASSWORD", "admin")
-        .env("NETWALKER_ENABLE", "admin")
-        // One host-key warning per device with accept-any: kept, not shown.
-        .stderr(std::fs::File::create(dir.path().join("netwalker.err"))?);
-    let mut g = Guard::spawn(cmd, true)?;
-    let exit = g.wait(Duration::from_secs(600))?;
-    let ended = SystemTime::now();
-    let out = g.rest_of_stdout();
-    ensure!(
-        exit.code == Some(0),
-        "netwalker exited with {:?}: {out}\n{}",
-        exit.code,
-        std::fs::read_to_string(dir.path().join("netwalker.err")).unwrap_or_default()
-    );
-    let nw_err = std::fs::read_to_string(dir.path().join("netwalker.err")).unwrap_or_default();
-    for l in nw_err
-        .lines()
-        .filter(|l| !l.contains("host-key checking is off"))
-    {
+    let nw = walk_lab(
+        env,
+        &lab,
+        "127.70.0.1",
+        dir.path(),
+        Duration::from_secs(600),
+    )?;
+    for l in &nw.stderr {
         r.note(format!("netwalker stderr: {l}"));
     }
-    let summary: serde_json::Value = serde_json::from_str(out.trim())
-        .with_context(|| format!("netwalker --json printed {out:?}"))?;
-    let walked = walked_count(&summary);
-    let secs = exit.wall.as_secs_f64();
+    let (summary, ended) = (&nw.summary, nw.ended);
+    let walked = walked_count(summary);
+    let secs = nw.exit.wall.as_secs_f64();
     let nw_rate = walked / secs;
     r.add("netwalker.devices_walked", walked, "devices");
     r.add("netwalker.walk_time", secs, "s").target(5.0, true);
     r.add("netwalker.devices_per_s", nw_rate, "dev/s");
-    r.add("netwalker.peak_rss", exit.max_rss as f64 / 1048576.0, "MiB")
-        .target(150.0, true);
+    r.add(
+        "netwalker.peak_rss",
+        nw.exit.max_rss as f64 / 1048576.0,
+        "MiB",
+    )
+    .target(150.0, true);
     r.add(
         "netwalker.sessions_open_at_exit",
-        num(&summary, "sessions_open_at_exit"),
+        num(summary, "sessions_open_at_exit"),
         "sessions",
     )
     .target(0.0, true);
@@ -141,21 +118,4 @@ pub fn run(env: &Env, o: &Opts) -> Result<Report> {
     )
     .target(0.0, true);
     Ok(r)
-}
-
-fn walked_count(summary: &serde_json::Value) -> f64 {
-    for path in [
-        &["counts", "walked"][..],
-        &["walked"][..],
-        &["devices", "walked"][..],
-    ] {
-        let mut v = summary;
-        for k in path {
-            v = &v[*k];
-        }
-        if let Some(n) = v.as_f64() {
-            return n;
-        }
-    }
-    f64::NAN
 }
