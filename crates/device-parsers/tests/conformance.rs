@@ -8,93 +8,21 @@
 //! keep on purpose are normalised in the comparators below, each with its
 //! reason next to it.
 
+mod common;
+
+use common::{Checker, Diff, Rec, l, on, s};
 use device_parsers::*;
-use serde_yaml_ng::Value;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/ntc-templates");
-
-type Rec = BTreeMap<String, Value>;
-type Checker = fn(&str, &[Rec]) -> Result<(), String>;
-
-/// ntc scalar as text ("" when absent).
-fn s(r: &Rec, k: &str) -> String {
-    match r.get(k) {
-        Some(Value::String(x)) => x.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::Bool(b)) => b.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn l(r: &Rec, k: &str) -> Vec<String> {
-    match r.get(k) {
-        Some(Value::Sequence(v)) => v
-            .iter()
-            .map(|x| match x {
-                Value::String(s) => s.clone(),
-                other => serde_yaml_ng::to_string(other)
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
-            })
-            .collect(),
-        Some(Value::String(x)) if !x.is_empty() => vec![x.clone()],
-        _ => Vec::new(),
-    }
-}
 
 fn o(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
 }
 
-fn on<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map(|x| x.to_string()).unwrap_or_default()
-}
-
 fn first_line(v: &str) -> String {
     v.lines().next().unwrap_or("").trim().to_string()
 }
-
-struct Diff(Vec<String>);
-
-impl Diff {
-    fn new() -> Self {
-        Diff(Vec::new())
-    }
-    fn eq(&mut self, idx: usize, field: &str, ours: impl AsRef<str>, theirs: impl AsRef<str>) {
-        let (a, b) = (ours.as_ref().trim(), theirs.as_ref().trim());
-        if a != b {
-            self.0
-                .push(format!("record {idx} {field}: ours {a:?} ntc {b:?}"));
-        }
-    }
-    fn eq_list(&mut self, idx: usize, field: &str, ours: &[String], theirs: &[String]) {
-        if ours != theirs {
-            self.0.push(format!(
-                "record {idx} {field}: ours {ours:?} ntc {theirs:?}"
-            ));
-        }
-    }
-    fn len(&mut self, ours: usize, theirs: usize) -> bool {
-        if ours != theirs {
-            self.0
-                .push(format!("record count: ours {ours} ntc {theirs}"));
-            return false;
-        }
-        true
-    }
-    fn done(self) -> Result<(), String> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(self.0.join("\n    "))
-        }
-    }
-}
-
-// ------------------------------------------------------------------ version
 
 fn running_image(image: &Option<String>) -> String {
     // ntc keeps only the part after the device prefix ("flash:"); we keep the
@@ -835,119 +763,7 @@ const KNOWN: &[(&str, &str)] = &[(
     "ntc drops the unnumbered `mti6 unnumbered (loopback0)` row; we keep it (an interface with an unnumbered address is still an L3 interface)",
 )];
 
-fn fixtures(dir: &Path) -> Vec<(String, PathBuf, PathBuf)> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "raw") {
-            let stem = p
-                .file_stem()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .to_string();
-            let yml = p.with_extension("yml");
-            let yml = if yml.exists() {
-                yml
-            } else {
-                // Some fixtures name the yml "<stem>.template.yml" etc.
-                match std::fs::read_dir(dir).ok().and_then(|rd| {
-                    rd.flatten().map(|e| e.path()).find(|q| {
-                        q.to_string_lossy().ends_with(".yml")
-                            && q.file_name()
-                                .unwrap_or_default()
-                                .to_string_lossy()
-                                .starts_with(&stem)
-                    })
-                }) {
-                    Some(y) => y,
-                    None => continue,
-                }
-            };
-            out.push((stem, p, yml));
-        }
-    }
-    out.sort();
-    out
-}
-
-fn load_sample(yml: &Path) -> Vec<Rec> {
-    let text = std::fs::read_to_string(yml).unwrap_or_default();
-    let v: Value = serde_yaml_ng::from_str(&text).unwrap_or(Value::Null);
-    let Some(Value::Sequence(seq)) = v.get("parsed_sample").cloned() else {
-        return Vec::new();
-    };
-    seq.into_iter()
-        .filter_map(|r| match r {
-            Value::Mapping(m) => Some(
-                m.into_iter()
-                    .filter_map(|(k, v)| k.as_str().map(|k| (k.to_string(), v)))
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn ntc_templates_conformance() {
-    let root = Path::new(ROOT);
-    assert!(root.is_dir(), "conformance corpus missing at {ROOT}");
-    let mut problems = Vec::new();
-    let mut total_pass = 0;
-    let mut total = 0;
-    // Every command directory must be claimed or explicitly not claimed.
-    for plat in std::fs::read_dir(root)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-    {
-        let p = plat.file_name().to_string_lossy().to_string();
-        for cmd in std::fs::read_dir(plat.path()).unwrap().flatten() {
-            let c = cmd.file_name().to_string_lossy().to_string();
-            let known = CLAIMED.iter().any(|(a, b, _, _)| *a == p && *b == c)
-                || NOT_CLAIMED.iter().any(|(a, b, _)| *a == p && *b == c);
-            if !known {
-                problems.push(format!(
-                    "{p}/{c}: neither claimed nor listed as not claimed"
-                ));
-            }
-        }
-    }
-    println!(
-        "{:<16} {:<30} {:>5} {:>5} {:>5}",
-        "platform", "command", "pass", "total", "floor"
-    );
-    for (plat, cmd, check, floor) in CLAIMED {
-        let dir = root.join(plat).join(cmd);
-        let mut pass = 0;
-        let fx = fixtures(&dir);
-        for (stem, raw, yml) in &fx {
-            if let Some((_, why)) = KNOWN.iter().find(|(s, _)| s == stem) {
-                println!("  known difference {stem}: {why}");
-                continue;
-            }
-            let raw_text = String::from_utf8_lossy(&std::fs::read(raw).unwrap()).to_string();
-            let exp = load_sample(yml);
-            match check(&raw_text, &exp) {
-                Ok(()) => pass += 1,
-                Err(e) => println!("  FAIL {plat}/{cmd}/{stem}:\n    {e}"),
-            }
-        }
-        println!("{plat:<16} {cmd:<30} {pass:>5} {:>5} {floor:>5}", fx.len());
-        total_pass += pass;
-        total += fx.len();
-        if pass < *floor {
-            problems.push(format!(
-                "{plat}/{cmd}: {pass} passes, below the floor of {floor}"
-            ));
-        }
-    }
-    println!("TOTAL {total_pass}/{total}");
-    for (p, c, why) in NOT_CLAIMED {
-        println!("not claimed {p}/{c}: {why}");
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    common::run_corpus(Path::new(ROOT), CLAIMED, NOT_CLAIMED, KNOWN);
 }

@@ -333,5 +333,5 @@ const NOT_CLAIMED: &[(&str, &str, &str)] = &[
 
 #[test]
 fn ntc_templates_endhost_conformance() {
-    run_corpus(Path::new(ROOT), CLAIMED, NOT_CLAIMED);
+    run_corpus(Path::new(ROOT), CLAIMED, NOT_CLAIMED, &[]);
 }
