@@ -4,7 +4,9 @@ mod common;
 
 use common::{Fake, Fault, Style};
 use device_platform::Platform;
-use device_session::{BoxIo, Credentials, OpenOptions, Registry, SessionError, Step, Timeouts};
+use device_session::{
+    BoxIo, Credentials, OpenOptions, Registry, Session, SessionError, Step, Timeouts,
+};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -29,18 +31,18 @@ fn opts(t: Duration) -> OpenOptions {
     }
 }
 
+/// Opens a session to `fake` over an in-memory stream, as if to 127.0.0.`n`,
+/// with every deadline `t`.
+async fn open(reg: &Registry, fake: Fake, n: u8, t: Duration) -> Result<Session, SessionError> {
+    reg.open_stream(stream(fake), addr(n), None, &creds(), &opts(t))
+        .await
+}
+
 #[tokio::test]
 async fn ios_detect_run_reject_and_close_gracefully() {
     let reg = Registry::new();
     let fake = Fake::new("sw1", Style::Ios);
-    let mut s = reg
-        .open_stream(
-            stream(fake.clone()),
-            addr(1),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(5)),
-        )
+    let mut s = open(&reg, fake.clone(), 1, Duration::from_secs(5))
         .await
         .unwrap();
     assert_eq!(s.platform(), Some(Platform::CiscoIos));
@@ -101,16 +103,7 @@ async fn banner_with_prompt_characters_does_not_fool_the_prompt() {
     let reg = Registry::new();
     let banner = "\r\n#########################################\r\n# Authorized access only! >>> router# <<<\r\ncore-rtr#\r\nfake>\r\n#########################################\r\n\r\n";
     let fake = Fake::new("edge-1", Style::Ios).banner(banner);
-    let mut s = reg
-        .open_stream(
-            stream(fake),
-            addr(2),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(5)),
-        )
-        .await
-        .unwrap();
+    let mut s = open(&reg, fake, 2, Duration::from_secs(5)).await.unwrap();
     assert_eq!(s.info().prompt, "edge-1#");
     let out = s.run("show version").await.unwrap();
     assert!(out.text.starts_with("Cisco IOS Software"), "{:?}", out.text);
@@ -186,14 +179,7 @@ async fn enable_with_secret_and_wrong_secret() {
 async fn goodbye_leaves_config_mode_first() {
     let reg = Registry::new();
     let fake = Fake::new("sw9", Style::Ios);
-    let mut s = reg
-        .open_stream(
-            stream(fake.clone()),
-            addr(6),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(5)),
-        )
+    let mut s = open(&reg, fake.clone(), 6, Duration::from_secs(5))
         .await
         .unwrap();
     s.run("configure terminal").await.unwrap();
@@ -211,14 +197,7 @@ async fn other_platforms() {
         (Style::Linux, "srv1", Platform::Linux, "admin@srv1:~$"),
     ] {
         let fake = Fake::new(host, style);
-        let mut s = reg
-            .open_stream(
-                stream(fake.clone()),
-                addr(7),
-                None,
-                &creds(),
-                &opts(Duration::from_secs(5)),
-            )
+        let mut s = open(&reg, fake.clone(), 7, Duration::from_secs(5))
             .await
             .unwrap();
         assert_eq!(s.platform(), Some(platform));
@@ -242,16 +221,7 @@ async fn other_platforms() {
 async fn garbage_output_is_returned_lossily() {
     let reg = Registry::new();
     let fake = Fake::new("g1", Style::Ios).fault(Fault::Garbage);
-    let mut s = reg
-        .open_stream(
-            stream(fake),
-            addr(8),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(5)),
-        )
-        .await
-        .unwrap();
+    let mut s = open(&reg, fake, 8, Duration::from_secs(5)).await.unwrap();
     let out = s.run("show garbage").await.unwrap();
     assert!(!out.text.is_empty());
     let again = s.run("show version").await.unwrap();
@@ -271,10 +241,7 @@ async fn no_prompt_fails_at_the_prompt_step_within_its_deadline() {
         .fault(Fault::NoPrompt)
         .banner("Welcome to the lab\r\n");
     let started = tokio::time::Instant::now();
-    let e = reg
-        .open_stream(stream(fake), addr(9), None, &creds(), &opts(t))
-        .await
-        .unwrap_err();
+    let e = open(&reg, fake, 9, t).await.unwrap_err();
     assert!(
         started.elapsed() <= t + Duration::from_millis(50),
         "{:?}",
@@ -289,10 +256,7 @@ async fn no_prompt_fails_at_the_prompt_step_within_its_deadline() {
         other => panic!("wrong error {other}"),
     }
     let silent = Fake::new("np2", Style::Ios).fault(Fault::NoPrompt);
-    let e = reg
-        .open_stream(stream(silent), addr(10), None, &creds(), &opts(t))
-        .await
-        .unwrap_err();
+    let e = open(&reg, silent, 10, t).await.unwrap_err();
     assert!(
         matches!(
             e,
@@ -311,16 +275,7 @@ async fn no_prompt_fails_at_the_prompt_step_within_its_deadline() {
 async fn output_that_stops_times_out_and_drop_mid_command_is_closed() {
     let reg = Registry::new();
     let fake = Fake::new("sm", Style::Ios).fault(Fault::StopMid);
-    let mut s = reg
-        .open_stream(
-            stream(fake),
-            addr(11),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(2)),
-        )
-        .await
-        .unwrap();
+    let mut s = open(&reg, fake, 11, Duration::from_secs(2)).await.unwrap();
     let started = tokio::time::Instant::now();
     let e = s
         .run_with_timeout("show long", Duration::from_secs(4))
@@ -337,16 +292,7 @@ async fn output_that_stops_times_out_and_drop_mid_command_is_closed() {
     assert!(s.close().await.is_err());
 
     let fake = Fake::new("dm", Style::Ios).fault(Fault::DropMid);
-    let mut s = reg
-        .open_stream(
-            stream(fake),
-            addr(12),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(2)),
-        )
-        .await
-        .unwrap();
+    let mut s = open(&reg, fake, 12, Duration::from_secs(2)).await.unwrap();
     let e = s.run("show long").await.unwrap_err();
     assert!(
         matches!(
@@ -371,16 +317,14 @@ async fn output_that_stops_times_out_and_drop_mid_command_is_closed() {
 #[tokio::test]
 async fn drop_without_close_is_forced_and_counted() {
     let reg = Registry::new();
-    let s = reg
-        .open_stream(
-            stream(Fake::new("d1", Style::Ios)),
-            addr(13),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(5)),
-        )
-        .await
-        .unwrap();
+    let s = open(
+        &reg,
+        Fake::new("d1", Style::Ios),
+        13,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
     assert_eq!(reg.counters().open_now, 1);
     assert_eq!(reg.leaks(Duration::ZERO).len(), 1);
     assert_eq!(reg.leaks(Duration::ZERO)[0].name.as_deref(), Some("d1"));
@@ -402,16 +346,14 @@ async fn drop_without_close_is_forced_and_counted() {
 #[tokio::test]
 async fn a_dropped_session_stays_forced_when_shutdown_follows_at_once() {
     let reg = Registry::new();
-    let s = reg
-        .open_stream(
-            stream(Fake::new("d1", Style::Ios)),
-            addr(14),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(5)),
-        )
-        .await
-        .unwrap();
+    let s = open(
+        &reg,
+        Fake::new("d1", Style::Ios),
+        14,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
     // Let the connection task reach its wait for the next request.
     for _ in 0..10 {
         tokio::task::yield_now().await;
@@ -430,16 +372,14 @@ async fn a_dropped_session_stays_forced_when_shutdown_follows_at_once() {
 #[tokio::test]
 async fn owner_panic_still_releases() {
     let reg = Registry::new();
-    let s = reg
-        .open_stream(
-            stream(Fake::new("p1", Style::Ios)),
-            addr(14),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(5)),
-        )
-        .await
-        .unwrap();
+    let s = open(
+        &reg,
+        Fake::new("p1", Style::Ios),
+        14,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
     let h = tokio::spawn(async move {
         let _owned = s;
         panic!("owner task fails");
@@ -468,16 +408,14 @@ async fn shutdown_is_bounded_when_peers_never_answer() {
             .unwrap(),
         );
     }
-    let good = reg
-        .open_stream(
-            stream(Fake::new("ok", Style::Ios)),
-            addr(30),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(30)),
-        )
-        .await
-        .unwrap();
+    let good = open(
+        &reg,
+        Fake::new("ok", Style::Ios),
+        30,
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
     let grace = Duration::from_millis(300);
     let started = std::time::Instant::now();
     let report = reg.shutdown(grace).await;
@@ -496,16 +434,14 @@ async fn shutdown_is_bounded_when_peers_never_answer() {
         Err(SessionError::ShuttingDown { .. })
     ));
     drop(good);
-    let e = reg
-        .open_stream(
-            stream(Fake::new("late", Style::Ios)),
-            addr(31),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(1)),
-        )
-        .await
-        .unwrap_err();
+    let e = open(
+        &reg,
+        Fake::new("late", Style::Ios),
+        31,
+        Duration::from_secs(1),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, SessionError::ShuttingDown { .. }));
     let c = reg.counters();
     assert_eq!(c.opened, c.closed_gracefully + c.force_closed);
@@ -559,16 +495,7 @@ mod arbitrary_device_bytes {
 async fn abandoned_command_force_closes_and_says_so() {
     let reg = Registry::new();
     let fake = Fake::new("ab", Style::Ios).fault(Fault::StopMid);
-    let mut s = reg
-        .open_stream(
-            stream(fake),
-            addr(40),
-            None,
-            &creds(),
-            &opts(Duration::from_secs(5)),
-        )
-        .await
-        .unwrap();
+    let mut s = open(&reg, fake, 40, Duration::from_secs(5)).await.unwrap();
     // The caller gives up before the command's own deadline.
     let r = tokio::time::timeout(
         Duration::from_millis(200),
