@@ -4,9 +4,10 @@
 //! gives each device, so a device is written whole or not at all.
 
 use super::error::{Context, Result};
-use super::rows::{json_list, parse_protocols, protocols_text};
+use super::rows::{device_values, json_list, parse_protocols, protocols_text};
 use crate::identity::normalize_hostname;
 use crate::model::{Device, DeviceId, DeviceResult, DeviceStatus, Link, RunId, UnixTime};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Everything one device task produced (see
@@ -119,7 +120,6 @@ pub(super) fn upsert_device(
     run: Option<RunId>,
     authoritative: bool,
 ) -> rusqlite::Result<()> {
-    let status = d.status.as_str();
     let walked = d.status == DeviceStatus::Walked;
     let failed = d.status == DeviceStatus::Failed;
     let run = run.map(|r| r.0);
@@ -128,38 +128,20 @@ pub(super) fn upsert_device(
     } else {
         None
     };
-    let values = params![
-        d.id.0,
-        d.hostname,
-        normalize_hostname(&d.hostname),
-        d.hostname_raw,
-        d.serial,
-        d.platform.map(|p| p.as_str()),
-        d.model,
-        d.version,
-        d.uptime,
-        d.mgmt_ip.map(|ip| ip.to_string()),
-        status,
-        d.reason,
-        d.error_class,
-        d.depth,
-        d.parent.map(|p| p.0),
-        d.via.map(|v| v.as_str()),
-        d.method.map(|m| m.as_str()),
-        json_list(&d.capabilities),
-        d.platform_text,
-        now,
+    let mut values = device_values(d);
+    values.extend([
+        Value::Integer(now),
         if authoritative && walked {
-            Some(now)
+            Value::Integer(now)
         } else {
-            None
+            Value::Null
         },
-        if authoritative && failed { 1 } else { 0 },
-        run,
-        attempt_run,
-        json_list(&d.warnings),
-        d.legacy_crypto,
-    ];
+        Value::Integer(i64::from(authoritative && failed)),
+        run.map_or(Value::Null, Value::Integer),
+        attempt_run.map_or(Value::Null, Value::Integer),
+        Value::Text(json_list(&d.warnings)),
+        Value::Integer(i64::from(d.legacy_crypto)),
+    ]);
     if authoritative {
         remember_old_name(tx, d)?;
     }
@@ -168,7 +150,8 @@ pub(super) fn upsert_device(
     } else {
         UPSERT_PLACEHOLDER
     };
-    tx.prepare_cached(sql)?.execute(values)?;
+    tx.prepare_cached(sql)?
+        .execute(rusqlite::params_from_iter(values))?;
     add_ips_aliases(tx, d)
 }
 

@@ -6,9 +6,9 @@ use super::StoreWriter;
 use super::commit::{add_ips_aliases, upsert_link};
 use super::error::{Context, Result};
 use super::query::{Rows, select};
-use super::rows::{DEVICE_STORED_COLUMNS, LINKS, json_list, link_from_row};
-use crate::identity::normalize_hostname;
+use super::rows::{DEVICE_STORED_COLUMNS, LINKS, device_values, json_list, link_from_row};
 use crate::model::{Device, DeviceId, UnixTime};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 impl StoreWriter {
@@ -229,6 +229,23 @@ fn merge_records(k: Device, mk: RowMeta, g: Device, mg: RowMeta) -> (Device, Row
     (best, meta)
 }
 
+/// Every column of a device row: its own, then the bookkeeping a merge
+/// computed (`?20` first_seen to `?27` legacy_crypto).
+fn full_row_values(d: &Device, m: &RowMeta) -> Vec<Value> {
+    let mut values = device_values(d);
+    values.extend([
+        Value::Integer(d.first_seen),
+        Value::Integer(d.last_seen),
+        m.last_walked.map_or(Value::Null, Value::Integer),
+        Value::Integer(i64::from(d.failure_count)),
+        m.seen_run.map_or(Value::Null, Value::Integer),
+        m.attempt_run.map_or(Value::Null, Value::Integer),
+        Value::Text(json_list(&d.warnings)),
+        Value::Integer(i64::from(d.legacy_crypto)),
+    ]);
+    values
+}
+
 /// Overwrites every column of a device row (used by merges, where the merged
 /// record was computed in Rust).
 fn write_full_row(tx: &Connection, d: &Device, m: &RowMeta) -> rusqlite::Result<()> {
@@ -240,35 +257,7 @@ fn write_full_row(tx: &Connection, d: &Device, m: &RowMeta) -> rusqlite::Result<
             last_walked = ?22, failure_count = ?23, seen_run = ?24, attempt_run = ?25,
             warnings = ?26, legacy_crypto = ?27
          WHERE id = ?1",
-        params![
-            d.id.0,
-            d.hostname,
-            normalize_hostname(&d.hostname),
-            d.hostname_raw,
-            d.serial,
-            d.platform.map(|p| p.as_str()),
-            d.model,
-            d.version,
-            d.uptime,
-            d.mgmt_ip.map(|ip| ip.to_string()),
-            d.status.as_str(),
-            d.reason,
-            d.error_class,
-            d.depth,
-            d.parent.map(|p| p.0),
-            d.via.map(|v| v.as_str()),
-            d.method.map(|m| m.as_str()),
-            json_list(&d.capabilities),
-            d.platform_text,
-            d.first_seen,
-            d.last_seen,
-            m.last_walked,
-            d.failure_count,
-            m.seen_run,
-            m.attempt_run,
-            json_list(&d.warnings),
-            d.legacy_crypto,
-        ],
+        rusqlite::params_from_iter(full_row_values(d, m)),
     )?;
     add_ips_aliases(tx, d)
 }

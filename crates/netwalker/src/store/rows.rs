@@ -9,6 +9,7 @@
 
 use super::error::{Result, StoreError};
 use super::query::Query;
+use crate::identity::normalize_hostname;
 use crate::model::{
     ConnectionMethod, Device, DeviceId, DeviceStatus, Interface, Link, LinkProtocol, Run, RunId,
     StackMember, Via, Vlan,
@@ -86,6 +87,37 @@ pub(super) const VLANS: Query = Query {
 };
 
 /// A list column (capabilities, warnings, VLAN ports) as stored: JSON.
+/// A device's own columns as bound parameters, in the order every device
+/// write uses them (`?1` id to `?19` platform_text), so the upsert of a
+/// walk and the rewrite of a merge cannot drift apart; each appends its
+/// bookkeeping columns after them.
+pub(super) fn device_values(d: &Device) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::Text(s.to_string()));
+    vec![
+        Value::Integer(d.id.0),
+        Value::Text(d.hostname.clone()),
+        normalize_hostname(&d.hostname).map_or(Value::Null, Value::Text),
+        text(d.hostname_raw.as_deref()),
+        text(d.serial.as_deref()),
+        text(d.platform.map(|p| p.as_str())),
+        text(d.model.as_deref()),
+        text(d.version.as_deref()),
+        text(d.uptime.as_deref()),
+        d.mgmt_ip
+            .map_or(Value::Null, |ip| Value::Text(ip.to_string())),
+        Value::Text(d.status.as_str().to_string()),
+        text(d.reason.as_deref()),
+        text(d.error_class.as_deref()),
+        Value::Integer(i64::from(d.depth)),
+        d.parent.map_or(Value::Null, |p| Value::Integer(p.0)),
+        text(d.via.map(|v| v.as_str())),
+        text(d.method.map(|m| m.as_str())),
+        Value::Text(json_list(&d.capabilities)),
+        text(d.platform_text.as_deref()),
+    ]
+}
+
 pub(super) fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).expect("string list serialises")
 }
