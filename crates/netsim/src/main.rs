@@ -32,7 +32,9 @@ struct Args {
 enum Cmd {
     /// Write a realistic campus topology (same seed, same file).
     Generate {
-        /// Total devices, leaf neighbours (phones, APs, cameras, printers) included.
+        /// Total devices, leaf neighbours (phones, APs, cameras, printers)
+        /// included. Up to 1000 one campus; more, sites of up to 1000 each
+        /// (`s001-core1`...) joined by WAN links between their cores.
         #[arg(long, default_value_t = 200)]
         devices: usize,
         /// RNG seed: the same seed and options give the same file.
@@ -47,7 +49,8 @@ enum Cmd {
         /// Password every device accepts (simulated devices only).
         #[arg(long, default_value = "admin")]
         password: String,
-        /// First management address (must be in 127.0.0.0/8).
+        /// First management address (must be in 127.0.0.0/8); devices count
+        /// up from it, skipping .0 and .255 (50,000 from 127.1.0.1 end in 127.1.196.x).
         #[arg(long, default_value = "127.1.0.1")]
         base_ip: Ipv4Addr,
         /// DNS domain devices append to their names in CDP/LLDP.
@@ -165,6 +168,13 @@ fn run(args: Args) -> Result<()> {
 /// `netsim generate`: the topology file, and the ground truth if asked for.
 fn generate(opts: &GenerateOptions, output: &Path, truth: Option<&Path>) -> Result<()> {
     let topo = netsim::generate(opts);
+    // A base address near the top of 127.0.0.0/8 runs out of loopback.
+    topo.validate().with_context(|| {
+        format!(
+            "{} devices from --base-ip {} do not make a lab netsim can serve; try a lower --base-ip",
+            opts.devices, opts.base_ip
+        )
+    })?;
     write_atomic(output, topo.to_toml_string().as_bytes())?;
     if let Some(path) = truth {
         let json = serde_json::to_vec_pretty(&netsim::truth(&topo))?;
