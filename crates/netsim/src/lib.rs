@@ -22,7 +22,7 @@ pub mod stats;
 pub mod topology;
 
 pub use generate::{GenerateOptions, Truth, generate, truth};
-pub use server::{DeviceAddrs, Lab, LabConfig, LabError};
+pub use server::{DeviceAddrs, Lab, LabConfig, LabError, Listen};
 pub use stats::{DeviceStats, Stats};
 pub use topology::{
     DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, ServedTransports, Topology,

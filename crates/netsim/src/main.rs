@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use netsim::{GenerateOptions, Lab, LabConfig, Stats, Topology};
+use netsim::{GenerateOptions, Lab, LabConfig, Listen, Stats, Topology};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -67,12 +67,17 @@ enum Cmd {
     Serve {
         /// Topology file (TOML) to serve.
         topology: PathBuf,
-        /// SSH port on every device address.
+        /// SSH port on every device address (0: an ephemeral one).
         #[arg(long, default_value_t = 2222)]
         port: u16,
-        /// Telnet port on every device address.
+        /// Telnet port on every device address (0: an ephemeral one).
         #[arg(long, default_value_t = 2323)]
         telnet_port: u16,
+        /// `shared`: one SSH and one telnet socket on 0.0.0.0 serve every
+        /// device address (any lab size); `per-device`: two sockets per
+        /// device (the open-file limit caps the size).
+        #[arg(long, value_enum, default_value_t = Listen::Shared)]
+        listen: Listen,
         /// Keep this JSON file current (at least once a second) and write it on exit.
         #[arg(long)]
         stats: Option<PathBuf>,
@@ -140,17 +145,19 @@ fn run(args: Args) -> Result<()> {
             topology,
             port,
             telnet_port,
+            listen,
             stats,
             grace_ms,
         } => {
             let topo = Topology::load(&topology)?;
-            raise_fd_limit(topo.devices.len());
+            raise_fd_limit(topo.devices.len(), listen);
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(serve(
                 topo,
                 LabConfig {
                     ssh_port: port,
                     telnet_port,
+                    listen,
                     ..LabConfig::default()
                 },
                 stats,
@@ -221,11 +228,13 @@ async fn serve(
 ) -> Result<()> {
     let devices = topo.devices.len();
     let lab = Lab::start(topo, config.clone()).await?;
+    // Shared listeners on port 0 got one real port each: print that.
+    let shared = lab.shared_addrs().unwrap_or_default();
     println!(
         "ready: {devices} devices, {} listeners (ssh port {}, telnet port {})",
         lab.listener_count(),
-        config.ssh_port,
-        config.telnet_port
+        shared.ssh.map_or(config.ssh_port, |a| a.port()),
+        shared.telnet.map_or(config.telnet_port, |a| a.port())
     );
     // Stats are written from this loop only, and once more after shutdown,
     // so the periodic and the final write never race.
@@ -294,9 +303,14 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Two listeners per device plus sessions: lift the soft fd limit to the hard one.
-fn raise_fd_limit(devices: usize) {
-    let want = (devices as u64) * 4 + 1024;
+/// Listeners (two per device unless shared) plus sessions: lift the soft
+/// fd limit to the hard one.
+fn raise_fd_limit(devices: usize, listen: Listen) {
+    let per_device = match listen {
+        Listen::PerDevice => 4,
+        Listen::Shared => 2,
+    };
+    let want = (devices as u64) * per_device + 1024;
     match rlimit::increase_nofile_limit(want) {
         Ok(got) if got < want => eprintln!(
             "netsim: warning: open-file limit is {got}, a lab this size wants {want}; raise `ulimit -n`"

@@ -66,7 +66,7 @@ fn chords(sites: usize) -> Vec<(usize, usize)> {
     }
     let step = sites / 2;
     // With an even count, k -> k + step and k + step -> k are one pair.
-    let from = if sites % 2 == 0 { step } else { sites };
+    let from = if sites.is_multiple_of(2) { step } else { sites };
     (0..from).map(|k| (k, (k + step) % sites)).collect()
 }
 
