@@ -228,6 +228,7 @@ async fn serve(
 ) -> Result<()> {
     let devices = topo.devices.len();
     let lab = Lab::start(topo, config.clone()).await?;
+    release_freed_memory();
     // Shared listeners on port 0 got one real port each: print that.
     let shared = lab.shared_addrs().unwrap_or_default();
     println!(
@@ -269,6 +270,17 @@ async fn serve(
     Ok(())
 }
 
+/// Hands back to the OS the memory that parsing the topology freed.
+/// mimalloc purges freed pages only during later allocator calls on the
+/// same thread, and this thread then waits for a signal: an idle
+/// 50,000-device lab kept ~370 MiB of parse garbage (445 MiB RSS, 73 MiB
+/// after this).
+fn release_freed_memory() {
+    // SAFETY: `mi_collect` takes no pointers; it only frees and purges
+    // pages of mimalloc's own heaps that hold no live allocation.
+    unsafe { libmimalloc_sys::mi_collect(true) };
+}
+
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
@@ -306,11 +318,11 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Listeners (two per device unless shared) plus sessions: lift the soft
 /// fd limit to the hard one.
 fn raise_fd_limit(devices: usize, listen: Listen) {
-    let per_device = match listen {
-        Listen::PerDevice => 4,
-        Listen::Shared => 2,
+    // Shared listeners: sessions only, however big the lab.
+    let want = match listen {
+        Listen::PerDevice => (devices as u64) * 4 + 1024,
+        Listen::Shared => 8192,
     };
-    let want = (devices as u64) * per_device + 1024;
     match rlimit::increase_nofile_limit(want) {
         Ok(got) if got < want => eprintln!(
             "netsim: warning: open-file limit is {got}, a lab this size wants {want}; raise `ulimit -n`"
