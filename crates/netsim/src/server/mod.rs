@@ -41,8 +41,11 @@ pub enum Listen {
     /// One SSH and one telnet socket on `0.0.0.0:PORT` serve every device,
     /// routed by the address the client dialled; connections to any other
     /// address are closed at once. The port is the lab's alone. A device
-    /// that does not serve a transport accepts and closes on it rather than
-    /// refusing.
+    /// that does not serve a transport (a leaf, `refuse_all`, the SSH of a
+    /// telnet-only one) accepts and closes at once on it instead of
+    /// refusing: nothing unprivileged can refuse one address of a wildcard
+    /// socket, and clients see "closed", not "refused" (device-session then
+    /// does not fall back to telnet).
     Shared,
 }
 
@@ -183,6 +186,7 @@ impl Lab {
                 (addrs, listeners, Some(shared))
             }
         };
+        // What every connection's context shares; each sets its own `idx`.
         let ctx = DeviceCtx {
             topo: topo.clone(),
             idx: 0,
