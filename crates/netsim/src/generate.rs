@@ -8,8 +8,14 @@
 //! points, cameras and printers as CDP/LLDP leaves that never answer. With
 //! `faults`, one access switch per fault kind misbehaves.
 //!
+//! Up to [`CAMPUS_MAX`] devices the lab is that one campus; a bigger one is
+//! several sites, each such a campus with its hostnames prefixed by the site
+//! (`s001-core1`), joined by WAN links between their cores (`sites`).
+//!
 //! Same options and seed, same file: the generator uses its own seeded
 //! ChaCha RNG and never iterates a hash map.
+
+mod sites;
 
 use crate::topology::{
     DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, ServedTransports, StackMember,
@@ -19,8 +25,12 @@ use device_platform::Platform;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::net::Ipv4Addr;
+
+/// The largest lab generated as one campus; a bigger one is several sites
+/// of at most this many devices each.
+pub const CAMPUS_MAX: usize = 1000;
 
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
@@ -35,7 +45,9 @@ pub struct GenerateOptions {
     pub username: String,
     /// Password every device accepts (and the enable secret where one is set).
     pub password: String,
-    /// First management address; devices count up from here, skipping .0 and .255.
+    /// First management address; devices count up from here, skipping .0
+    /// and .255, so `devices` addresses span about `devices * 256 / 254`
+    /// (50,000 devices from 127.1.0.1 end in 127.1.196.x).
     pub base_ip: Ipv4Addr,
     /// DNS domain devices append to their names in CDP/LLDP, as real ones do.
     pub domain: Option<String>,
@@ -78,6 +90,14 @@ struct Builder {
     devices: Vec<DeviceSpec>,
     /// Links so far.
     links: Vec<LinkSpec>,
+    /// Prepended to the hostnames of the site being built (`s001-`; empty
+    /// for a one-campus lab), so names carry their site.
+    site: String,
+    /// Serials handed out: serials identify devices, so none may repeat.
+    serials: HashSet<String>,
+    /// Hostnames handed out: phones are named by a random MAC, which must
+    /// not repeat either.
+    names: HashSet<String>,
 }
 
 const CDP_LLDP: &[Protocol] = &[Protocol::Cdp, Protocol::Lldp];
@@ -85,6 +105,24 @@ const LLDP: &[Protocol] = &[Protocol::Lldp];
 const CDP: &[Protocol] = &[Protocol::Cdp];
 
 impl Builder {
+    fn new(opts: &GenerateOptions) -> Builder {
+        Builder {
+            rng: ChaCha8Rng::seed_from_u64(opts.seed),
+            opts: opts.clone(),
+            next_ip: u32::from(opts.base_ip),
+            devices: Vec::new(),
+            links: Vec::new(),
+            site: String::new(),
+            serials: HashSet::new(),
+            names: HashSet::new(),
+        }
+    }
+
+    /// `base` named for the site being built.
+    fn name(&self, base: &str) -> String {
+        format!("{}{base}", self.site)
+    }
+
     fn ip(&mut self) -> Ipv4Addr {
         loop {
             let ip = Ipv4Addr::from(self.next_ip);
@@ -96,14 +134,19 @@ impl Builder {
         }
     }
 
+    /// A serial never handed out before (drawn again on a repeat).
     fn serial(&mut self, prefix: &str) -> String {
         const ALNUM: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
-        let mut s = prefix.to_string();
-        s.push_str(&format!("{:04}", self.rng.random_range(1800..2899)));
-        for _ in 0..4 {
-            s.push(ALNUM[self.rng.random_range(0..ALNUM.len())] as char);
+        loop {
+            let mut s = prefix.to_string();
+            s.push_str(&format!("{:04}", self.rng.random_range(1800..2899)));
+            for _ in 0..4 {
+                s.push(ALNUM[self.rng.random_range(0..ALNUM.len())] as char);
+            }
+            if self.serials.insert(s.clone()) {
+                return s;
+            }
         }
-        s
     }
 
     fn mac(&mut self) -> String {
@@ -131,6 +174,7 @@ impl Builder {
         version: &str,
     ) -> usize {
         let mgmt_ip = self.ip();
+        self.names.insert(hostname.clone());
         self.devices.push(DeviceSpec {
             hostname,
             platform,
@@ -169,36 +213,48 @@ impl Builder {
     }
 }
 
-/// Builds the campus.
+/// Builds the lab: one campus up to [`CAMPUS_MAX`] devices, else sites.
 pub fn generate(opts: &GenerateOptions) -> Topology {
-    let budget = Budget::new(opts.devices);
-    let mut b = Builder {
-        rng: ChaCha8Rng::seed_from_u64(opts.seed),
-        opts: opts.clone(),
-        next_ip: u32::from(opts.base_ip),
-        devices: Vec::new(),
-        links: Vec::new(),
-    };
-    // The order of the steps is the order of RNG draws and addresses: the
-    // same seed gives the same file only while it stays this order.
-    let core = b.core_pair();
-    b.firewall(&core);
-    let mut dist_pairs = b.distribution_pairs(&core, budget.pairs);
-    let access = b.access_switches(&mut dist_pairs, budget.access);
-    b.legacy_switch(&mut dist_pairs[0]);
-    let mut ports = AccessPorts::new(access);
-    b.hosts(&mut ports, budget.hosts);
-    b.leaves(&mut ports, budget.leaves);
-    let access = ports.switches;
-    b.parking_vlans(&access);
-    if opts.faults {
-        b.spread_faults(&access);
-        switch_lldp_off(&mut b.devices, &b.links, &access);
+    let mut b = Builder::new(opts);
+    if opts.devices <= CAMPUS_MAX {
+        b.campus(opts.devices, true);
+    } else {
+        b.sites(opts.devices);
     }
     Topology {
         domain: opts.domain.clone(),
         devices: b.devices,
         links: b.links,
+    }
+}
+
+impl Builder {
+    /// One campus of `devices` devices (a firewall among them if
+    /// `firewall`), named for the current site; returns its core pair.
+    fn campus(&mut self, devices: usize, firewall: bool) -> [usize; 2] {
+        let mut budget = Budget::new(devices);
+        if !firewall {
+            budget.leaves += 1; // the firewall's place
+        }
+        // The order of the steps is the order of RNG draws and addresses: the
+        // same seed gives the same file only while it stays this order.
+        let core = self.core_pair();
+        if firewall {
+            self.firewall(&core);
+        }
+        let mut dist_pairs = self.distribution_pairs(&core, budget.pairs);
+        let access = self.access_switches(&mut dist_pairs, budget.access);
+        self.legacy_switch(&mut dist_pairs[0]);
+        let mut ports = AccessPorts::new(access);
+        self.hosts(&mut ports, budget.hosts);
+        self.leaves(&mut ports, budget.leaves);
+        let access = ports.switches;
+        self.parking_vlans(&access);
+        if self.opts.faults {
+            self.spread_faults(&access);
+            switch_lldp_off(&mut self.devices, &self.links, &access);
+        }
+        core
     }
 }
 
@@ -268,7 +324,7 @@ impl Builder {
         for (n, slot) in (1..=2).zip(&mut core) {
             let serial = self.serial("SAL");
             *slot = self.device(
-                format!("core{n}"),
+                self.name(&format!("core{n}")),
                 Platform::CiscoNxos,
                 DeviceKind::Switch,
                 Some("core"),
@@ -286,9 +342,14 @@ impl Builder {
 
     /// Firewall on both cores; PAN-OS speaks LLDP only.
     fn firewall(&mut self, core: &[usize; 2]) {
-        let fw_serial = format!("0128010{:05}", self.rng.random_range(0..99999));
+        let fw_serial = loop {
+            let s = format!("0128010{:05}", self.rng.random_range(0..99999));
+            if self.serials.insert(s.clone()) {
+                break s;
+            }
+        };
         let fw = self.device(
-            "fw1".into(),
+            self.name("fw1"),
             Platform::PaloaltoPanos,
             DeviceKind::Firewall,
             Some("core"),
@@ -311,7 +372,7 @@ impl Builder {
             for (side, slot) in pair.iter_mut().enumerate() {
                 let serial = self.serial("FDO");
                 let d = self.device(
-                    format!("dist{}", p * 2 + side + 1),
+                    self.name(&format!("dist{}", p * 2 + side + 1)),
                     Platform::CiscoXe,
                     DeviceKind::Switch,
                     Some("distribution"),
@@ -361,7 +422,7 @@ impl Builder {
         };
         let serial = self.serial("FOC");
         let a = self.device(
-            format!("acc{}", n + 1),
+            self.name(&format!("acc{}", n + 1)),
             platform,
             DeviceKind::Switch,
             Some("access"),
@@ -421,7 +482,7 @@ impl Builder {
     fn legacy_switch(&mut self, dist: &mut DistPair) {
         let legacy_serial = self.serial("CAT");
         let legacy = self.device(
-            "legacy1".into(),
+            self.name("legacy1"),
             Platform::CiscoIos,
             DeviceKind::Switch,
             Some("access"),
@@ -486,7 +547,7 @@ impl Builder {
                 hex[9..].join(" ")
             );
             let h = self.device(
-                format!("srv{}", n + 1),
+                self.name(&format!("srv{}", n + 1)),
                 Platform::Linux,
                 DeviceKind::Host,
                 None,
@@ -521,10 +582,17 @@ impl Builder {
     fn leaf_shape(&mut self, n: usize) -> LeafShape {
         match n % 10 {
             0..=4 => {
-                let mac: String = self.mac().replace('.', "").to_ascii_uppercase();
+                // Phones keep their real names (no site): a repeat is drawn again.
+                let name = loop {
+                    let mac: String = self.mac().replace('.', "").to_ascii_uppercase();
+                    let name = format!("SEP{mac}");
+                    if !self.names.contains(&name) {
+                        break name;
+                    }
+                };
                 (
                     DeviceKind::Phone,
-                    format!("SEP{mac}"),
+                    name,
                     "CP-8845",
                     "sip88xx.14-1-1-0001-136",
                     Some("Cisco IP Phone 8845"),
@@ -534,7 +602,7 @@ impl Builder {
             }
             5..=6 => (
                 DeviceKind::AccessPoint,
-                format!("ap{}", n + 1),
+                self.name(&format!("ap{}", n + 1)),
                 "AIR-AP2802I-B-K9",
                 "Cisco AP Software, ap3g3-k9w8 Version: 17.9.4.27",
                 Some("cisco AIR-AP2802I-B-K9"),
@@ -543,7 +611,7 @@ impl Builder {
             ),
             7..=8 => (
                 DeviceKind::Camera,
-                format!("cam{}", n + 1),
+                self.name(&format!("cam{}", n + 1)),
                 "P3245-V",
                 "AXIS P3245-V Network Camera 10.12.182",
                 Some("AXIS P3245-V"),
@@ -552,7 +620,7 @@ impl Builder {
             ),
             _ => (
                 DeviceKind::Printer,
-                format!("prn{}", n + 1),
+                self.name(&format!("prn{}", n + 1)),
                 "HP LaserJet M507",
                 "HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153",
                 None,
@@ -847,6 +915,65 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Beyond one campus: sites that pass the serve-time validation, every
+    /// device reachable over links from the first core, names carrying
+    /// their site, one of each fault per site, a truth with every device
+    /// and link.
+    #[test]
+    fn big_labs_are_valid_sites() {
+        for (n, sites) in [(1500, 2), (5000, 5), (20_000, 20)] {
+            let t = generate(&opts(n, true));
+            assert_eq!(t.devices.len(), n);
+            t.validate().expect("generated topology is valid");
+            let serials: BTreeSet<&str> = t.devices.iter().map(|d| d.serial.as_str()).collect();
+            assert_eq!(serials.len(), n, "duplicate serials in a {n}-device lab");
+            let cores: Vec<&str> = t
+                .devices
+                .iter()
+                .map(|d| d.hostname.as_str())
+                .filter(|h| h.ends_with("-core1"))
+                .collect();
+            assert_eq!(cores.len(), sites, "{n}");
+            assert_eq!(cores[0], "s001-core1");
+            for d in &t.devices {
+                let site = d.hostname.get(..5).unwrap_or("");
+                assert!(
+                    d.kind == DeviceKind::Phone
+                        || (site.starts_with('s') && d.hostname[1..4].parse::<u32>().is_ok()),
+                    "{} carries no site",
+                    d.hostname
+                );
+            }
+            let faulty = t.devices.iter().filter(|d| d.fault.is_some()).count();
+            assert_eq!(faulty, sites * Fault::ALL.len(), "{n}");
+            assert_eq!(unreached_from(&t, "s001-core1"), Vec::<String>::new());
+            let truth = truth(&t);
+            assert_eq!(truth.devices.len(), n);
+            assert_eq!(truth.links.len(), t.links.len());
+            assert!(truth.links.iter().all(|l| !l.protocols.is_empty()));
+            let walkable = truth.devices.iter().filter(|d| d.reachable).count();
+            assert!(walkable > n / 2, "{n}: only {walkable} walkable");
+        }
+    }
+
+    /// Hostnames no chain of links reaches from `start`.
+    fn unreached_from(t: &Topology, start: &str) -> Vec<String> {
+        let idx = TopologyIndex::new(t.clone());
+        let mut seen = vec![false; t.devices.len()];
+        let mut queue = vec![idx.index_of(start).unwrap()];
+        seen[queue[0]] = true;
+        while let Some(i) = queue.pop() {
+            for end in idx.link_ends(i) {
+                let j = idx.index_of(&end.remote.hostname).unwrap();
+                if !std::mem::replace(&mut seen[j], true) {
+                    queue.push(j);
+                }
+            }
+        }
+        let unreached = t.devices.iter().zip(&seen).filter(|(_, s)| !**s);
+        unreached.map(|(d, _)| d.hostname.clone()).collect()
     }
 
     #[test]

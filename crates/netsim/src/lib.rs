@@ -2,7 +2,8 @@
 //!
 //! A [`Topology`] (TOML) names devices, links, stacks, VLANs and faults. A
 //! [`Lab`] serves it: every device listens for SSH (russh) and/or telnet on its
-//! own 127.x.y.z address, speaks its platform's prompts and paging, and prints
+//! own 127.x.y.z address (its own sockets, or one shared pair of sockets
+//! routing by the address dialled: [`Listen`]), speaks its platform's prompts and paging, and prints
 //! CDP/LLDP neighbours consistent with the topology on both ends of each link.
 //! The lab counts every session it sees ([`Stats`]), which is how the rest of
 //! the product proves it closes what it opens.
@@ -11,7 +12,8 @@
 //! `render` (what each command prints, one platform per file), `shell` (the
 //! device shell: prompts, paging, faults as a pure state machine), `server`
 //! (listeners, SSH and telnet drivers, shutdown), `stats` (accounting),
-//! `generate` (campus generator and ground truth).
+//! `generate` (campus generator, multi-site beyond one campus, and ground
+//! truth).
 
 pub mod generate;
 mod host_keys;
@@ -22,7 +24,7 @@ pub mod stats;
 pub mod topology;
 
 pub use generate::{GenerateOptions, Truth, generate, truth};
-pub use server::{DeviceAddrs, Lab, LabConfig, LabError};
+pub use server::{DeviceAddrs, Lab, LabConfig, LabError, Listen};
 pub use stats::{DeviceStats, Stats};
 pub use topology::{
     DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, ServedTransports, Topology,

@@ -465,3 +465,61 @@ async fn generated_thousand_device_lab_serves_every_reachable_device() {
     assert_eq!(s.sessions_open, 0);
     assert_eq!(s.devices["core1"].sessions_opened, 1);
 }
+
+/// One SSH and one telnet listener for every device: each connection
+/// reaches the device whose address it dialled, one to an address that is
+/// no device (or to a device that does not serve the transport) is closed
+/// at once and not counted, and the books balance.
+#[tokio::test]
+async fn shared_listeners_route_by_the_dialled_address() {
+    let lab = Lab::start(
+        topology("127.32.0", &faulty("127.32.0", "telnet_only")),
+        LabConfig {
+            ssh_port: 0,
+            telnet_port: 0,
+            listen: netsim::Listen::Shared,
+            ..LabConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(lab.listener_count(), 2);
+    let shared = lab.shared_addrs().unwrap();
+    let port = shared.ssh.unwrap().port();
+    let sw1 = lab.ssh_addr("sw1").unwrap();
+    let nx1 = lab.ssh_addr("nx1").unwrap();
+    assert_eq!(sw1, SocketAddr::from(([127, 32, 0, 1], port)));
+    assert_eq!(nx1, SocketAddr::from(([127, 32, 0, 2], port)));
+    assert_eq!(lab.ssh_addr("bad"), None);
+
+    for (addr, prompt) in [(sw1, "sw1#"), (nx1, "nx1#")] {
+        let mut sh = ssh_shell(addr, "admin").await.unwrap();
+        sh.read_until(prompt).await;
+        sh.send("exit\n").await;
+        while sh.channel.wait().await.is_some() {}
+    }
+    let (mut t, _) = telnet_login(lab.telnet_addr("sw1").unwrap(), "admin").await;
+    t.write_all(b"exit\r\n").await.unwrap();
+    read_until(&mut t, "\u{0}never").await; // to EOF
+
+    let not_a_device = SocketAddr::from(([127, 0, 0, 1], port));
+    let bad_on_ssh = SocketAddr::from(([127, 32, 0, 3], port));
+    for addr in [not_a_device, bad_on_ssh] {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let mut buf = [0u8; 64];
+        let n = tokio::time::timeout(T, s.read(&mut buf)).await;
+        assert!(
+            matches!(n, Ok(Ok(0)) | Ok(Err(_))),
+            "{addr}: not closed at once: {n:?}"
+        );
+    }
+
+    let s = lab.wait_until_idle(T).await;
+    assert_eq!(s.sessions_open, 0, "{s:?}");
+    assert_eq!(s.devices["sw1"].sessions_opened, 2, "{s:?}");
+    assert_eq!(s.devices["nx1"].sessions_opened, 1, "{s:?}");
+    assert_eq!(s.devices["bad"].sessions_opened, 0, "{s:?}");
+    assert_eq!(s.sessions_closed_gracefully, 3, "{s:?}");
+    let s = lab.shutdown(T).await;
+    assert_eq!((s.sessions_opened, s.sessions_open), (3, 0));
+}

@@ -1,5 +1,6 @@
 //! The running lab: one SSH and one telnet listener per device, each on the
-//! device's own loopback address.
+//! device's own loopback address ([`Listen::PerDevice`]), or one of each for
+//! all devices ([`Listen::Shared`], `shared`).
 //!
 //! Ownership: [`Lab`] owns a `CancellationToken` and a `TaskTracker`. Every
 //! accept loop and every connection task is spawned on that tracker and
@@ -12,12 +13,14 @@
 //! This file holds what both transports share (the lab's life, listeners,
 //! accept loops, accounting); `ssh` and `telnet` each drive one connection.
 
+mod shared;
 mod ssh;
 mod telnet;
 
 use crate::stats::{Accounting, Stats};
 use crate::topology::{Fault, Topology, TopologyIndex};
-use ssh::SshFlavour;
+use shared::Routes;
+use ssh::{SshConfigs, SshFlavour};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,13 +29,37 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+/// Where a lab's devices listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Listen {
+    /// Each device listens on its own address: two sockets per device, so
+    /// the open-file limit caps the lab's size. Two labs on disjoint
+    /// 127.x ranges can share a port.
+    #[default]
+    PerDevice,
+    /// One SSH and one telnet socket on `0.0.0.0:PORT` serve every device,
+    /// routed by the address the client dialled; connections to any other
+    /// address are closed at once. The port is the lab's alone. A device
+    /// that does not serve a transport (a leaf, `refuse_all`, the SSH of a
+    /// telnet-only one) accepts and closes at once on it instead of
+    /// refusing: nothing unprivileged can refuse one address of a wildcard
+    /// socket, and clients see "closed", not "refused" (device-session then
+    /// does not fall back to telnet).
+    Shared,
+}
+
 /// How a lab is served.
 #[derive(Debug, Clone)]
 pub struct LabConfig {
-    /// SSH port on every device address; 0 gives each device its own ephemeral port.
+    /// SSH port on every device address; 0 gives each device its own
+    /// ephemeral port (with [`Listen::Shared`], one for all).
     pub ssh_port: u16,
-    /// Telnet port on every device address; 0 gives each device its own ephemeral port.
+    /// Telnet port on every device address; 0 gives each device its own
+    /// ephemeral port (with [`Listen::Shared`], one for all).
     pub telnet_port: u16,
+    /// A socket per device, or one per transport for all of them.
+    pub listen: Listen,
     /// Seed for the (shared) Ed25519 host key. Fixed by default so a client's
     /// known_hosts stays valid across lab restarts, like real devices' keys.
     pub host_key_seed: [u8; 32],
@@ -47,6 +74,7 @@ impl Default for LabConfig {
         LabConfig {
             ssh_port: 2222,
             telnet_port: 2323,
+            listen: Listen::PerDevice,
             host_key_seed: *b"netsim-default-host-key-seed-v1!",
             slow_chunk: 64,
             slow_interval: Duration::from_millis(100),
@@ -64,6 +92,15 @@ pub enum LabError {
         /// The device whose listener failed, so the user can find it in the file.
         device: String,
         /// The address and port that could not be bound.
+        addr: SocketAddr,
+        /// What the OS said (address in use, permission denied...).
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot listen on {addr} for all devices: {source} (is another netsim or service using that port? try --port/--telnet-port)"
+    )]
+    BindShared {
+        /// The wildcard address and port that could not be bound.
         addr: SocketAddr,
         /// What the OS said (address in use, permission denied...).
         source: std::io::Error,
@@ -88,6 +125,9 @@ pub struct Lab {
     topo: Arc<TopologyIndex>,
     /// Listening addresses, by device index.
     addrs: Vec<DeviceAddrs>,
+    /// The shared listeners' addresses (`0.0.0.0:PORT`); `None` with
+    /// per-device listeners.
+    shared: Option<DeviceAddrs>,
     /// Session counts every connection task reports to.
     acct: Arc<Accounting>,
     /// Cancelled by `shutdown`: accept loops and connections stop.
@@ -135,25 +175,35 @@ impl Lab {
         let acct = Accounting::new(names);
         let token = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let ssh_configs = ssh::configs(&config)?;
-        let (addrs, listeners) = bind_all(&topo, &config).await?;
-        for (idx, listener, is_ssh) in listeners {
-            let ctx = DeviceCtx {
-                topo: topo.clone(),
-                idx,
-                acct: acct.clone(),
-                token: token.clone(),
-                tracker: tracker.clone(),
-                slow_chunk: config.slow_chunk.max(1),
-                slow_interval: config.slow_interval,
-            };
-            let d = topo.device(idx);
-            let ssh_config = ssh_configs[&(d.platform, SshFlavour::of(d.fault))].clone();
-            tracker.spawn(accept_loop(ctx, listener, is_ssh.then_some(ssh_config)));
+        let ssh_configs = Arc::new(ssh::configs(&config)?);
+        let (addrs, listeners, shared) = match config.listen {
+            Listen::PerDevice => {
+                let (addrs, listeners) = bind_all(&topo, &config).await?;
+                (addrs, listeners, None)
+            }
+            Listen::Shared => {
+                let (addrs, listeners, shared) = bind_shared(&topo, &config)?;
+                (addrs, listeners, Some(shared))
+            }
+        };
+        // What every connection's context shares; each sets its own `idx`.
+        let ctx = DeviceCtx {
+            topo: topo.clone(),
+            idx: 0,
+            acct: acct.clone(),
+            token: token.clone(),
+            tracker: tracker.clone(),
+            slow_chunk: config.slow_chunk.max(1),
+            slow_interval: config.slow_interval,
+        };
+        for (route, listener, is_ssh) in listeners {
+            let ssh = is_ssh.then(|| ssh_configs.clone());
+            tracker.spawn(accept_loop(ctx.clone(), listener, route, ssh));
         }
         Ok(Lab {
             topo,
             addrs,
+            shared,
             acct,
             token,
             tracker,
@@ -178,10 +228,18 @@ impl Lab {
 
     /// Number of listening sockets (for the `ready` line and scale checks).
     pub fn listener_count(&self) -> usize {
-        self.addrs
-            .iter()
-            .map(|a| usize::from(a.ssh.is_some()) + usize::from(a.telnet.is_some()))
-            .sum()
+        let count =
+            |a: &DeviceAddrs| usize::from(a.ssh.is_some()) + usize::from(a.telnet.is_some());
+        match &self.shared {
+            Some(shared) => count(shared),
+            None => self.addrs.iter().map(count).sum(),
+        }
+    }
+
+    /// With [`Listen::Shared`], where the shared listeners listen
+    /// (`0.0.0.0` and the real ports); `None` with per-device listeners.
+    pub fn shared_addrs(&self) -> Option<DeviceAddrs> {
+        self.shared
     }
 
     pub fn stats(&self) -> Stats {
@@ -223,8 +281,37 @@ impl Lab {
     }
 }
 
-/// A bound listener: (device index, socket, true for SSH / false for telnet).
-type Listener = (usize, TcpListener, bool);
+/// Which device a listener's connections are for.
+enum Route {
+    /// A per-device listener: always this device (by index).
+    Device(usize),
+    /// A shared listener: the device whose address the client dialled.
+    Shared(Arc<Routes>),
+}
+
+impl Route {
+    /// The device `stream` is for; `None`: close it at once.
+    fn device(&self, stream: &TcpStream) -> Option<usize> {
+        match self {
+            Route::Device(idx) => Some(*idx),
+            Route::Shared(routes) => routes.device(stream),
+        }
+    }
+}
+
+/// A bound listener: (where its connections go, socket, true for SSH /
+/// false for telnet).
+type Listener = (Route, TcpListener, bool);
+
+/// Whether device `d` serves SSH, and telnet (`telnet_only` moves SSH to telnet).
+fn served(d: &crate::topology::DeviceSpec) -> (bool, bool) {
+    let serves = !d.kind.is_leaf() && d.fault != Some(Fault::RefuseAll);
+    let telnet_only = d.fault == Some(Fault::TelnetOnly);
+    (
+        serves && d.transports.ssh() && !telnet_only,
+        serves && (d.transports.telnet() || telnet_only),
+    )
+}
 
 /// Binds the listeners of every device that serves something, in device order.
 async fn bind_all(
@@ -235,20 +322,67 @@ async fn bind_all(
     let mut addrs = Vec::with_capacity(topo.topology.devices.len());
     for (idx, d) in topo.topology.devices.iter().enumerate() {
         let mut a = DeviceAddrs::default();
-        let serves = !d.kind.is_leaf() && d.fault != Some(Fault::RefuseAll);
-        if serves && d.transports.ssh() && d.fault != Some(Fault::TelnetOnly) {
+        let (ssh, telnet) = served(d);
+        if ssh {
             let l = bind(&d.hostname, d.mgmt_ip.into(), config.ssh_port).await?;
             a.ssh = Some(local_addr(&l, &d.hostname)?);
-            listeners.push((idx, l, true));
+            listeners.push((Route::Device(idx), l, true));
         }
-        if serves && (d.transports.telnet() || d.fault == Some(Fault::TelnetOnly)) {
+        if telnet {
             let l = bind(&d.hostname, d.mgmt_ip.into(), config.telnet_port).await?;
             a.telnet = Some(local_addr(&l, &d.hostname)?);
-            listeners.push((idx, l, false));
+            listeners.push((Route::Device(idx), l, false));
         }
         addrs.push(a);
     }
     Ok((addrs, listeners))
+}
+
+/// Binds the two shared listeners (a transport no device serves gets
+/// none); every device that serves a transport is reached at its own
+/// address on that listener's port.
+fn bind_shared(
+    topo: &TopologyIndex,
+    config: &LabConfig,
+) -> Result<(Vec<DeviceAddrs>, Vec<Listener>, DeviceAddrs), LabError> {
+    let devices = &topo.topology.devices;
+    let mut listeners = Vec::new();
+    let mut shared = DeviceAddrs::default();
+    for (is_ssh, port) in [(true, config.ssh_port), (false, config.telnet_port)] {
+        let routes = Routes::new(topo, |i| {
+            let (ssh, telnet) = served(&devices[i]);
+            if is_ssh { ssh } else { telnet }
+        });
+        if routes.is_empty() {
+            continue;
+        }
+        let l = shared::bind(port)?;
+        let addr = l.local_addr().map_err(|source| LabError::BindShared {
+            addr: SocketAddr::from(([0, 0, 0, 0], port)),
+            source,
+        })?;
+        if is_ssh {
+            shared.ssh = Some(addr);
+        } else {
+            shared.telnet = Some(addr);
+        }
+        listeners.push((Route::Shared(Arc::new(routes)), l, is_ssh));
+    }
+    let addrs = devices
+        .iter()
+        .map(|d| {
+            let (ssh, telnet) = served(d);
+            let at = |on: bool, l: Option<SocketAddr>| {
+                l.filter(|_| on)
+                    .map(|l| SocketAddr::new(d.mgmt_ip.into(), l.port()))
+            };
+            DeviceAddrs {
+                ssh: at(ssh, shared.ssh),
+                telnet: at(telnet, shared.telnet),
+            }
+        })
+        .collect();
+    Ok((addrs, listeners, shared))
 }
 
 async fn bind(device: &str, ip: IpAddr, port: u16) -> Result<TcpListener, LabError> {
@@ -277,16 +411,19 @@ fn local_addr(l: &TcpListener, device: &str) -> Result<SocketAddr, LabError> {
     })
 }
 
-/// Accepts connections on one listener until the lab shuts down; each gets
-/// its own task and its own accounting guard.
+/// Accepts connections on one listener until the lab shuts down; each one
+/// `route` names a device for gets its own task (with a `DeviceCtx` for
+/// that device, made from `lab`) and its own accounting guard; any other is
+/// closed at once.
 async fn accept_loop(
-    ctx: DeviceCtx,
+    lab: DeviceCtx,
     listener: TcpListener,
-    ssh: Option<Arc<russh::server::Config>>,
+    route: Route,
+    ssh: Option<Arc<SshConfigs>>,
 ) {
     loop {
         let accepted = tokio::select! {
-            _ = ctx.token.cancelled() => break,
+            _ = lab.token.cancelled() => break,
             r = listener.accept() => r,
         };
         let (stream, peer) = match accepted {
@@ -294,22 +431,29 @@ async fn accept_loop(
             Err(e) => {
                 // EMFILE and friends: log and keep serving; the client sees a
                 // refused or reset connection, as with an overloaded device.
-                tracing::warn!(device = %ctx.topo.device(ctx.idx).hostname, error = %e, "accept failed");
+                let at = listener.local_addr().ok();
+                tracing::warn!(listener = ?at, error = %e, "accept failed");
                 continue;
             }
         };
+        let Some(idx) = route.device(&stream) else {
+            let to = stream.local_addr().ok();
+            tracing::debug!(%peer, ?to, "closed: no device of the lab at that address");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
-        let guard = ctx.acct.open(ctx.idx);
-        let c = ctx.clone();
+        let ctx = DeviceCtx { idx, ..lab.clone() };
+        let guard = ctx.acct.open(idx);
         match &ssh {
-            Some(cfg) => {
-                let cfg = cfg.clone();
-                ctx.tracker
-                    .spawn(async move { ssh::serve(c, stream, peer, cfg, guard).await });
+            Some(cfgs) => {
+                let d = ctx.topo.device(idx);
+                let cfg = cfgs[&(d.platform, SshFlavour::of(d.fault))].clone();
+                lab.tracker
+                    .spawn(async move { ssh::serve(ctx, stream, peer, cfg, guard).await });
             }
             None => {
-                ctx.tracker
-                    .spawn(async move { telnet::serve(c, stream, guard).await });
+                lab.tracker
+                    .spawn(async move { telnet::serve(ctx, stream, guard).await });
             }
         };
     }
