@@ -204,7 +204,10 @@ impl SessionError {
     }
 
     /// Whether the failure happened before anything reached the device's
-    /// login stage, so that trying telnet cannot lock an account.
+    /// login stage, so that trying telnet cannot lock an account: refused,
+    /// unreachable, a connect timeout, or an SSH connection the device closed
+    /// during the handshake (a Cisco device without SSH keys accepts TCP 22
+    /// and hangs up; no credentials were sent).
     pub fn allows_telnet_fallback(&self) -> bool {
         matches!(
             self,
@@ -212,6 +215,10 @@ impl SessionError {
                 | SessionError::Unreachable { .. }
                 | SessionError::Timeout {
                     step: Step::Connect,
+                    ..
+                }
+                | SessionError::Closed {
+                    step: Step::Banner,
                     ..
                 }
         )
@@ -278,6 +285,20 @@ mod tests {
     fn fallback_only_before_login() {
         let d = DeviceLabel::new("x");
         assert!(SessionError::Refused { device: d.clone() }.allows_telnet_fallback());
+        assert!(
+            SessionError::Closed {
+                device: d.clone(),
+                step: Step::Banner
+            }
+            .allows_telnet_fallback()
+        );
+        assert!(
+            !SessionError::Closed {
+                device: d.clone(),
+                step: Step::Auth
+            }
+            .allows_telnet_fallback()
+        );
         assert!(
             !SessionError::AuthFailed {
                 device: d.clone(),

@@ -432,6 +432,65 @@ async fn fallback_to_telnet_only_when_ssh_refused() {
     assert_idle(&lab).await;
 }
 
+/// A device that accepts SSH connections and closes them before saying a
+/// word (a Cisco box without SSH keys does this; so does netsim's shared
+/// listener for a telnet-only device): nothing reached a login, so telnet is
+/// tried as for a refused connection.
+#[tokio::test]
+async fn fallback_to_telnet_when_ssh_closes_before_its_banner() {
+    let topo = Topology::from_toml_str(
+        &[
+            device("tel2", "cisco_ios", "127.31.4.2", "transports = \"telnet\""),
+            device("ssh2", "cisco_ios", "127.31.4.3", ""),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let lab = Lab::start(
+        topo,
+        LabConfig {
+            ssh_port: 0,
+            telnet_port: 0,
+            listen: netsim::Listen::Shared,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let shared = lab.shared_addrs().unwrap();
+    let (ssh_port, telnet_port) = (shared.ssh.unwrap().port(), shared.telnet.unwrap().port());
+    let t = Target::new("127.31.4.2")
+        .name("tel2")
+        .ssh_port(ssh_port)
+        .telnet_port(telnet_port);
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Registry::new();
+    let creds = Credentials::password("admin", "admin");
+    let s = reg
+        .open(&t, &creds, &opts(&dir, Duration::from_secs(5)))
+        .await
+        .unwrap();
+    assert_eq!(s.info().transport, TransportKind::Telnet);
+    s.close().await.unwrap();
+    let no_fallback = OpenOptions {
+        telnet_fallback: false,
+        ..opts(&dir, Duration::from_secs(5))
+    };
+    let e = reg.open(&t, &creds, &no_fallback).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            SessionError::Closed {
+                step: Step::Banner,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_idle(&lab).await;
+    assert_eq!(lab.stats().devices["tel2"].sessions_opened, 1);
+}
+
 #[tokio::test]
 async fn registry_shutdown_closes_everything_netsim_sees() {
     let topo: String = (1..=8)
