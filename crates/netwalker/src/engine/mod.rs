@@ -23,6 +23,7 @@
 //! itself is shut down, so the count of open sessions is zero when `walk`
 //! returns, whatever the devices did.
 
+mod neighbours;
 mod nodes;
 pub mod plan;
 
@@ -30,17 +31,17 @@ use crate::filter::{Candidate, Decision, Filter};
 use crate::identity::{Identifiers, IdentityIndex, display_hostname};
 use crate::login::{self, ScopedCredentials};
 use crate::model::{
-    ConnectionMethod, Device, DeviceId, DeviceResult, DeviceStatus, Link, LinkProtocol,
-    StatusCounts, Via,
+    ConnectionMethod, Device, DeviceId, DeviceResult, DeviceStatus, StatusCounts, Via,
 };
 use crate::pool::{DevicePool, PoolOptions, StopReason};
 use crate::store::StoreSender;
 use device_parsers::Platform;
 use device_session::{OpenOptions, Registry, SessionError, Target, TransportKind};
+use neighbours::Neighbourhood;
 use nodes::Nodes;
-use plan::{Answer, Ask, DeviceFacts};
+use plan::{Answer, Ask, DeviceFacts, Sighting};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -426,6 +427,9 @@ impl Coordinator<'_> {
         }
     }
 
+    /// A device that answered: its identity, its own record, its
+    /// neighbours (each decided: queued, filtered, skipped), committed; then
+    /// any records it proved to be the same device are merged.
     async fn walked(&mut self, job: Job, w: Walked) -> Result<(), WalkError> {
         if w.facts.is_unrecognisable() {
             // Logged in, but nothing it said parses: corrupt output, a wrong
@@ -438,33 +442,73 @@ impl Coordinator<'_> {
             tracing::info!(device = %job.ip, "{e}");
             return self.failed(&job, "unparseable", e, Some(w.method)).await;
         }
-        let f = w.facts;
-        let raw_name = f
+        let raw_name = w
+            .facts
             .hostname_raw
             .clone()
             .or(w.prompt_name.clone())
             .or(job.name.clone())
             .unwrap_or_else(|| job.ip.to_string());
-        let mut ids = Identifiers::new().hostname(raw_name.clone()).ip(job.ip);
-        ids = ids.ips(f.ips.iter().copied());
-        if let Some(s) = &f.serial {
+        let (id, mut merges) = self.identify(&job, &raw_name, &w.facts);
+        tracing::info!(device = %raw_name, ip = %job.ip, via = %w.method, neighbors = w.facts.sightings.len(), "walked");
+        let me = self.own_record(id, &raw_name, &job, &w);
+        let mut around = self.neighbourhood(id, &job, &w.facts.sightings, &mut merges);
+        for d in around.neighbours.values_mut() {
+            self.decide(d, &job);
+        }
+        self.links += around.links.len() as u64;
+        self.settle(id, DeviceStatus::Walked, None);
+        for m in &merges {
+            // The merged id's fate is the surviving device's.
+            self.nodes.mark_duplicate(*m);
+        }
+        let f = w.facts;
+        self.commit(DeviceResult {
+            device: me,
+            interfaces: f.interfaces,
+            stack_members: f.stack,
+            vlans: f.vlans,
+            neighbors: around.neighbours.into_values().collect(),
+            links: around.links.into_values().collect(),
+        })
+        .await?;
+        self.merge_into(id, merges).await
+    }
+
+    /// The walked device's id by everything it says about itself (name,
+    /// addresses, serials of the chassis and every stack member), and the
+    /// ids that turned out to be it (the job's own among them when it was
+    /// queued under another).
+    fn identify(
+        &mut self,
+        job: &Job,
+        raw_name: &str,
+        f: &DeviceFacts,
+    ) -> (DeviceId, Vec<DeviceId>) {
+        let serials = f
+            .serial
+            .iter()
+            .chain(f.stack.iter().filter_map(|m| m.serial.as_ref()));
+        let mut ids = Identifiers::new()
+            .hostname(raw_name.to_string())
+            .ip(job.ip)
+            .ips(f.ips.iter().copied());
+        for s in serials {
             ids = ids.serial(s.clone());
         }
-        for m in &f.stack {
-            if let Some(s) = &m.serial {
-                ids = ids.serial(s.clone());
-            }
-        }
         let obs = self.index.observe(&ids);
-        let id = obs.id;
-        let mut merges: Vec<DeviceId> = obs.merged.clone();
-        if id != job.id && !merges.contains(&job.id) {
+        let mut merges = obs.merged;
+        if obs.id != job.id && !merges.contains(&job.id) {
             merges.push(job.id);
         }
-        tracing::info!(device = %raw_name, ip = %job.ip, via = %w.method, neighbors = f.sightings.len(), "walked");
+        (obs.id, merges)
+    }
 
-        let mut me = Device::new(id, display_hostname(&raw_name), DeviceStatus::Walked);
-        me.hostname_raw = Some(raw_name.clone());
+    /// The walked device's own record, and the run's counters it adds to.
+    fn own_record(&mut self, id: DeviceId, raw_name: &str, job: &Job, w: &Walked) -> Device {
+        let f = &w.facts;
+        let mut me = Device::new(id, display_hostname(raw_name), DeviceStatus::Walked);
+        me.hostname_raw = Some(raw_name.to_string());
         me.serial = f.serial.clone();
         me.platform = f.platform;
         me.model = f.model.clone();
@@ -477,20 +521,30 @@ impl Coordinator<'_> {
         me.parent = job.parent.map(|p| self.index.canonical(p));
         me.via = Some(job.via);
         me.method = Some(w.method);
-        for w in &f.warnings {
-            tracing::info!(device = %raw_name, "{w}");
+        for warning in &f.warnings {
+            tracing::info!(device = %raw_name, "{warning}");
         }
         me.warnings = f.warnings.clone();
+        me.legacy_crypto = w.legacy_crypto;
         self.with_warnings += u64::from(!me.warnings.is_empty());
         self.over_telnet += u64::from(w.method == ConnectionMethod::Telnet);
-        me.legacy_crypto = w.legacy_crypto;
         self.legacy_crypto += u64::from(w.legacy_crypto);
+        me
+    }
 
-        // Neighbours: identity first, then one link per port pair whatever
-        // protocol(s) reported it, then the decision to walk or not.
-        let mut neighbors: BTreeMap<DeviceId, Device> = BTreeMap::new();
-        let mut links: BTreeMap<(String, DeviceId, String), Link> = BTreeMap::new();
-        for s in &f.sightings {
+    /// Neighbours by identity, then one link per port pair whatever
+    /// protocol(s) reported it. Records a sighting proved to be one device
+    /// are added to `merges`; a device seeing itself (shared segments, LLDP
+    /// on the management port) is not a neighbour.
+    fn neighbourhood(
+        &mut self,
+        id: DeviceId,
+        job: &Job,
+        sightings: &[Sighting],
+        merges: &mut Vec<DeviceId>,
+    ) -> Neighbourhood {
+        let mut around = Neighbourhood::default();
+        for s in sightings {
             let mut nids = Identifiers::new()
                 .hostname(s.name_raw.clone())
                 .ips(s.ips.iter().copied());
@@ -503,72 +557,17 @@ impl Coordinator<'_> {
                     merges.push(m);
                 }
             }
-            let nid = nobs.id;
-            if nid == id {
-                continue; // a device seeing itself (shared segments, lldp on mgmt)
-            }
-            let key = (s.local_interface.clone(), nid, s.remote_interface.clone());
-            links
-                .entry(key)
-                .or_insert_with(|| Link {
-                    a: id,
-                    a_interface: s.local_interface.clone(),
-                    b: nid,
-                    b_interface: s.remote_interface.clone(),
-                    protocols: Default::default(),
-                })
-                .protocols
-                .insert(s.protocol);
-            let via = match s.protocol {
-                LinkProtocol::Cdp => Via::Cdp,
-                LinkProtocol::Lldp => Via::Lldp,
-            };
-            let placeholder = neighbors.entry(nid).or_insert_with(|| {
-                let mut d = Device::new(nid, s.name.clone(), DeviceStatus::NeighborOnly);
-                d.hostname_raw = Some(s.name_raw.clone());
-                d.depth = job.depth + 1;
-                d.parent = Some(id);
-                d.via = Some(via);
-                d
-            });
-            placeholder.ips.extend(s.ips.iter().copied());
-            if placeholder.mgmt_ip.is_none() {
-                placeholder.mgmt_ip = s.ips.first().copied();
-            }
-            if placeholder.platform_text.is_none() {
-                placeholder.platform_text = s.platform_text.clone();
-            }
-            for cap in &s.capabilities {
-                if !placeholder.capabilities.contains(cap) {
-                    placeholder.capabilities.push(cap.clone());
-                }
-            }
-            if placeholder.serial.is_none() {
-                placeholder.serial = s.serial.clone();
+            if nobs.id != id {
+                around.add(id, nobs.id, s, job.depth + 1);
             }
         }
-        for d in neighbors.values_mut() {
-            self.decide(d, &job);
-        }
-        self.links += links.len() as u64;
-        self.settle(id, DeviceStatus::Walked, None);
-        for m in &merges {
-            // The merged id's fate is the surviving device's.
-            self.nodes.mark_duplicate(*m);
-        }
-        let result = DeviceResult {
-            device: me,
-            interfaces: f.interfaces,
-            stack_members: f.stack,
-            vlans: f.vlans,
-            neighbors: neighbors.into_values().collect(),
-            links: links.into_values().collect(),
-        };
-        self.commit(result).await?;
-        for gone in merges {
-            if gone == id {
-                continue;
-            }
+        around
+    }
+
+    /// Merges in the store every record proved to be device `id`; a merge
+    /// the store declines is logged, not fatal.
+    async fn merge_into(&mut self, id: DeviceId, merges: Vec<DeviceId>) -> Result<(), WalkError> {
+        for gone in merges.into_iter().filter(|g| *g != id) {
             let r = self
                 .store
                 .call(move |w| w.merge_devices(id, gone))
