@@ -17,7 +17,6 @@ use crate::login::ScopedCredentials;
 use crate::model::{DeviceId, RunId, now_unix};
 use crate::seeds::{self, Seed};
 use crate::store::{StoreReader, StoreSender, StoreWorker, StoreWriter};
-use anyhow::{Context, Result};
 use device_session::{Credentials, OpenOptions, Transports};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -112,7 +111,7 @@ pub fn filter_for(s: &Settings) -> Result<Filter> {
     } else {
         s.filters.clone()
     };
-    Filter::new(&cfg).context("invalid [filters] configuration")
+    Ok(Filter::new(&cfg)?)
 }
 
 /// Seeds from arguments, the seed file, and the store (resume, unwalked,
@@ -122,10 +121,12 @@ async fn gather_seeds(
     reader: &StoreReader,
 ) -> Result<(Vec<SeedTarget>, Vec<String>)> {
     let mut problems = Vec::new();
-    let mut list: Vec<Seed> = seeds::parse_seed_args(&s.seeds).context("bad --seed value")?;
+    let mut list: Vec<Seed> = seeds::parse_seed_args(&s.seeds).map_err(RunError::SeedArgs)?;
     if let Some(path) = &s.seed_file {
-        let file = seeds::read_seed_file(path)
-            .with_context(|| format!("cannot use seed file {}", path.display()))?;
+        let file = seeds::read_seed_file(path).map_err(|source| RunError::SeedFile {
+            path: path.clone(),
+            source,
+        })?;
         problems.extend(file.problems.iter().map(|p| p.to_string()));
         list.extend(file.seeds);
     }
@@ -193,18 +194,14 @@ async fn discover_in(
     let filter = filter_for(s)?;
     let mut writer = open_store(s, fresh)?;
     let (seeds, seed_problems) = gather_seeds(s, writer.read()).await?;
-    anyhow::ensure!(
-        !seeds.is_empty(),
-        "no usable seeds{}: give --seed HOST or --seed-file FILE",
-        if seed_problems.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", seed_problems.join("; "))
-        }
-    );
+    if seeds.is_empty() {
+        return Err(RunError::NoSeeds {
+            problems: seed_problems,
+        });
+    }
     let known = KnownDevices::read(writer.read())?;
     let run = begin_run(&mut writer, s)?;
-    let worker = StoreWorker::spawn(writer, 256).context("cannot start the store writer")?;
+    let worker = StoreWorker::spawn(writer, 256).map_err(RunError::StartWriter)?;
     let seeds_used: Vec<String> = seeds
         .iter()
         .map(|t| t.name.clone().unwrap_or_else(|| t.ip.to_string()))
@@ -222,16 +219,14 @@ async fn discover_in(
             return Err(e);
         }
     };
-    let writer = worker
-        .shutdown()
-        .await
-        .context("the store writer stopped unexpectedly")?;
+    let writer = worker.shutdown().await?;
     let (summary, files) = write_run_files(writer.read(), &s.out, summary)?;
     if let Some(e) = end_not_recorded {
-        return Err(e.context(format!(
-            "the walk finished and its results and files are written, but its end could not be recorded in {}; a later --resume would take {run} for an interrupted run, so start the next walk without --resume",
-            s.store.display()
-        )));
+        return Err(RunError::EndNotRecorded {
+            store: s.store.clone(),
+            run,
+            source: Box::new(e),
+        });
     }
     Ok(DiscoverOutcome {
         summary,
@@ -245,15 +240,20 @@ async fn discover_in(
 /// run's store; fails naming the file.
 fn open_store(s: &Settings, fresh: bool) -> Result<StoreWriter> {
     if let Some(parent) = s.store.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|source| RunError::CreateDir {
+            path: parent.to_path_buf(),
+            source,
+        })?;
     }
     let opened = if fresh {
         StoreWriter::open_fresh(&s.store)
     } else {
         StoreWriter::open(&s.store)
     };
-    opened.with_context(|| format!("cannot open the inventory store {}", s.store.display()))
+    opened.map_err(|source| RunError::OpenStore {
+        path: s.store.clone(),
+        source,
+    })
 }
 
 /// What the walk starts from that earlier runs learned.
@@ -360,39 +360,48 @@ fn run_options_json(s: &Settings) -> serde_json::Value {
 /// Writes `DIR/inventory.json` (the contract documented in the README);
 /// returns its path and the number of links in it.
 pub fn write_inventory_json(reader: &StoreReader, out: &Path) -> Result<(PathBuf, usize)> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|source| RunError::CreateDir {
+        path: out.to_path_buf(),
+        source,
+    })?;
     let inv = reader.export_inventory()?;
     let path = out.join("inventory.json");
     let tmp = out.join(".inventory.json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&inv)?)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    let json = serde_json::to_vec_pretty(&inv).map_err(|e| write_error(&path, e.into()))?;
+    std::fs::write(&tmp, json).map_err(|e| write_error(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| write_error(&path, e))?;
     Ok((path, inv.links.len()))
+}
+
+fn write_error(path: &Path, source: std::io::Error) -> RunError {
+    RunError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The files every discover run leaves behind: the inventory workbook and
 /// the topology as an interactive HTML page and a draw.io diagram.
 pub fn write_default_reports(reader: &StoreReader, out: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = crate::report::write_reports(reader, &crate::report::ReportOptions::new(out))
-        .context("cannot write the inventory workbook")?;
+    let mut files = crate::report::write_reports(reader, &crate::report::ReportOptions::new(out))?;
     let formats = [
         crate::diagram::DiagramFormat::Html,
         crate::diagram::DiagramFormat::Drawio,
     ]
     .into_iter()
     .collect();
-    files.extend(
-        crate::diagram::write_diagrams(
-            reader,
-            &crate::diagram::DiagramOptions::default(),
-            out,
-            &formats,
-            now_unix(),
-        )
-        .context("cannot write the topology diagrams")?,
-    );
+    files.extend(crate::diagram::write_diagrams(
+        reader,
+        &crate::diagram::DiagramOptions::default(),
+        out,
+        &formats,
+        now_unix(),
+    )?);
     Ok(files)
 }
+
+mod error;
+pub use error::{Result, RunError};
 
 // `netwalker demo`: only with the `demo` feature (it links netsim).
 #[cfg(feature = "demo")]

@@ -2,9 +2,9 @@
 //! like a real network, its reports written.
 
 use super::{DiscoverOutcome, discover_in};
+use super::{Result, RunError};
 use crate::config::{Credential, HostKeyPolicySetting, Settings};
 use crate::engine::WalkProgress;
-use anyhow::{Context, Result};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::time::Duration;
@@ -36,7 +36,10 @@ pub async fn demo(
     let base: Ipv4Addr = "127.200.0.1".parse().expect("literal");
     let (topo, lab, port) = start_lab(devices, base).await?;
     let telnet_port = lab.telnet_addr("legacy1").map(|a| a.port()).unwrap_or(23);
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|source| RunError::CreateDir {
+        path: out.to_path_buf(),
+        source,
+    })?;
     let seed = topo.device("core1").map(|d| d.mgmt_ip).unwrap_or(base);
     let settings = demo_settings(seed, port, telnet_port, concurrency, out)?;
     // A fresh store per demo (the demo shows one walk, not history), emptied
@@ -62,17 +65,19 @@ async fn start_lab(devices: usize, base: Ipv4Addr) -> Result<(netsim::Topology, 
         base_ip: base,
         ..netsim::GenerateOptions::default()
     });
-    let port = free_port(base.into()).context("no free TCP port on 127.200.0.1 for the lab")?;
+    let port =
+        free_port(base.into()).map_err(lab_error("no free TCP port on 127.200.0.1 for the lab"))?;
+    let telnet_port = free_port(base.into()).map_err(lab_error("no free telnet port"))?;
     let lab = netsim::Lab::start(
         topo.clone(),
         netsim::LabConfig {
             ssh_port: port,
-            telnet_port: free_port(base.into()).context("no free telnet port")?,
+            telnet_port,
             ..netsim::LabConfig::default()
         },
     )
     .await
-    .context("cannot start the simulated network")?;
+    .map_err(lab_error("cannot start the simulated network"))?;
     Ok((topo, lab, port))
 }
 
@@ -108,6 +113,14 @@ fn demo_credentials() -> Vec<Credential> {
         enable: Some("admin".to_string().into()),
         scope: Vec::new(),
     }]
+}
+
+/// Wraps an error of the embedded lab with what was being done.
+fn lab_error<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> RunError {
+    move |e| RunError::Lab {
+        what,
+        detail: e.to_string(),
+    }
 }
 
 /// A port free on `ip` right now (the lab binds it a moment later).
