@@ -36,8 +36,7 @@ mod stream;
 pub use error::ExecError;
 pub use execution::{ExecOptions, ExecPlan, ExecSink, execute, execute_streaming};
 pub use outputs::{
-    ExecFormat, command_tables, device_text, parse_formats, results_stem, results_table,
-    write_results,
+    ExecFormat, command_tables, device_text, results_stem, results_table, write_results,
 };
 pub use progress::ExecProgress;
 #[cfg(feature = "cli")]

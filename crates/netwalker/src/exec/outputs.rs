@@ -46,19 +46,6 @@ impl std::str::FromStr for ExecFormat {
     }
 }
 
-/// Parses `--format xlsx,csv,json,text`.
-pub fn parse_formats(list: &str) -> Result<BTreeSet<ExecFormat>, String> {
-    let set: BTreeSet<ExecFormat> = list
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
-    if set.is_empty() {
-        return Err("--format needs at least one of xlsx, csv, json, text".into());
-    }
-    Ok(set)
-}
-
 /// `Command_Results_<YYYYMMDD-HHMM>` (UTC), the stem of every output.
 pub fn results_stem(t: UnixTime) -> String {
     format!("Command_Results_{}", file_stamp(t))
@@ -380,10 +367,8 @@ mod tests {
 
     #[test]
     fn formats_parse_and_files_are_stamped() {
-        let f = parse_formats("xlsx, CSV,json,text").unwrap();
-        assert_eq!(f.len(), 4);
-        assert!(parse_formats("pdf").is_err());
-        assert!(parse_formats(",").is_err());
+        assert_eq!(" CSV ".parse::<ExecFormat>(), Ok(ExecFormat::Csv));
+        assert!("pdf".parse::<ExecFormat>().is_err());
         assert_eq!(results_stem(0), "Command_Results_19700101-0000");
     }
 }

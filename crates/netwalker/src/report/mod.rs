@@ -48,14 +48,6 @@ impl std::str::FromStr for ReportFormat {
     }
 }
 
-/// Parses `--format csv,json,xlsx`.
-pub fn parse_formats(list: &str) -> Result<BTreeSet<ReportFormat>, String> {
-    list.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(str::parse)
-        .collect()
-}
-
 /// What [`write_reports`] writes and where.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
