@@ -10,10 +10,13 @@ use std::time::Duration;
 /// is what it resolves to, never this string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// Name or address as given; a name is resolved under the connect deadline.
     pub host: String,
     /// A name for messages (a hostname from CDP, the inventory...).
     pub name: Option<String>,
+    /// Port for SSH.
     pub ssh_port: u16,
+    /// Port for the telnet fallback.
     pub telnet_port: u16,
 }
 
@@ -46,10 +49,13 @@ impl Target {
 /// Login material. `Debug` prints the user name only; `secrecy` redacts the rest.
 #[derive(Debug, Clone)]
 pub struct Credentials {
+    /// The login name.
     pub username: String,
+    /// Password (also the keyboard-interactive answer); kept secret.
     pub password: Option<SecretString>,
     /// OpenSSH private key file, tried before the password on SSH.
     pub key_file: Option<PathBuf>,
+    /// Passphrase of the private key, if it has one; kept secret.
     pub key_passphrase: Option<SecretString>,
     /// Raises IOS `>` to `#` after login.
     pub enable_secret: Option<SecretString>,
@@ -81,11 +87,17 @@ impl Credentials {
 /// banner cannot eat the command's time or the reverse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
+    /// Name resolution and TCP connect.
     pub connect: Duration,
+    /// SSH key exchange, or telnet's first bytes.
     pub banner: Duration,
+    /// Authentication.
     pub auth: Duration,
+    /// The first CLI prompt after login.
     pub prompt: Duration,
+    /// Each command, to its prompt.
     pub command: Duration,
+    /// The goodbye on close, before it is forced.
     pub goodbye: Duration,
 }
 
@@ -173,12 +185,17 @@ pub enum Transports {
 pub struct OpenOptions {
     /// Known platform, or `None` to detect it (prompt shape, then `show version`).
     pub platform: Option<Platform>,
+    /// Which transports may be tried.
     pub transports: Transports,
+    /// Try telnet when SSH is refused, unreachable or closed before its
+    /// banner (never after an authentication failure).
     pub telnet_fallback: bool,
     /// Whether to offer diffie-hellman-group14/group1-sha1, ssh-rsa,
     /// aes-cbc and hmac-sha1 (after the modern algorithms) for old gear.
     pub legacy_ssh: LegacySsh,
+    /// How SSH host keys are checked and recorded.
     pub host_key_policy: HostKeyPolicy,
+    /// A deadline for every step.
     pub timeouts: Timeouts,
     /// Turn paging off and raise to enable mode after login.
     pub prepare_terminal: bool,

@@ -157,6 +157,7 @@ pub struct CredentialSetConfig {
         serialize_with = "mask_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    /// Its password; never shown (`config show` prints `<set>`).
     pub password: Option<SecretString>,
     /// Name of the environment variable holding the password, so the file holds no secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,6 +168,7 @@ pub struct CredentialSetConfig {
         serialize_with = "mask_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    /// Its enable secret; never shown.
     pub enable: Option<SecretString>,
     /// Name of the environment variable holding the enable secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -180,6 +182,7 @@ pub struct CredentialSetConfig {
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "scope_list"
     )]
+    /// Addresses it may be offered to (empty: any).
     pub scope: Vec<IpNet>,
 }
 

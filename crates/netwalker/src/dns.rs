@@ -192,13 +192,19 @@ impl Verdict {
 /// What DNS said about one device.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DnsCheck {
+    /// The device's display name.
     pub device: String,
+    /// The address the walk used.
     pub mgmt_ip: Option<IpAddr>,
     /// The name looked up (FQDN when the device reported one).
     pub query_name: String,
+    /// How the name's forward lookup went.
     pub forward_status: LookupStatus,
+    /// What the name resolves to.
     pub forward_ips: Vec<IpAddr>,
+    /// How the address's reverse lookup went.
     pub reverse_status: LookupStatus,
+    /// What the address resolves back to.
     pub reverse_name: Option<String>,
     /// The management address is among the forward answers.
     pub forward_matches_ip: Option<bool>,
@@ -206,6 +212,7 @@ pub struct DnsCheck {
     pub reverse_matches_name: Option<bool>,
     /// Public/private disagreement between DNS and the management address.
     pub conflict: Option<String>,
+    /// Whether DNS agrees with the inventory.
     pub verdict: Verdict,
     /// Human-readable findings, e.g. lookup errors.
     pub notes: Vec<String>,

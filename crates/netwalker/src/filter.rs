@@ -75,7 +75,9 @@ pub enum FilterError {
 /// What a neighbour looks like before we connect to it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Candidate<'a> {
+    /// The name the device is known by, for the hostname globs.
     pub hostname: Option<&'a str>,
+    /// The address it would be dialled at, for the CIDR rules.
     pub ip: Option<IpAddr>,
     /// Platform text as the neighbour table reports it (`cisco WS-C3850`,
     /// `Polycom VVX 411`), not the detected [`device_parsers::Platform`].
@@ -139,7 +141,9 @@ impl fmt::Display for Decision {
 }
 
 struct Globs {
+    /// The compiled globs, matched in one pass.
     set: GlobSet,
+    /// The globs as written, to name the one that matched.
     patterns: Vec<String>,
 }
 
@@ -182,11 +186,19 @@ impl Globs {
 
 /// Compiled filters; cheap to evaluate, shared by all device tasks.
 pub struct Filter {
+    /// Only these names are walked (empty: all).
     hostname_include: Globs,
+    /// These names never are.
     hostname_exclude: Globs,
+    /// Only these addresses are walked (empty: all private ones).
     cidr_include: Vec<IpNet>,
+    /// These addresses never are.
     cidr_exclude: Vec<IpNet>,
+    /// Platform texts whose devices are not walked: as written (for the
+    /// reason) and lower-cased (to match case-insensitively).
     platform_exclude: Vec<(String, String)>,
+    /// Capability sets whose devices are not walked: as written (for the
+    /// reason) and as words (to match).
     capability_exclude: Vec<(String, Vec<String>)>,
 }
 

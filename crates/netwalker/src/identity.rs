@@ -116,6 +116,7 @@ pub struct Identifiers {
     pub serials: Vec<String>,
     /// Hostnames as reported (raw forms are kept for aliases).
     pub hostnames: Vec<String>,
+    /// Addresses the device was seen with.
     pub ips: Vec<IpAddr>,
 }
 
@@ -180,11 +181,13 @@ impl Identifiers {
 /// What the index knows about one device.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Entry {
+    /// Normalised serials (chassis and stack members): the strong keys.
     pub serials: BTreeSet<String>,
     /// Normalised hostnames (identity keys).
     pub names: BTreeSet<String>,
     /// Display forms of every name seen, for aliases.
     pub display_names: BTreeSet<String>,
+    /// Every address seen: a weak key.
     pub ips: BTreeSet<IpAddr>,
 }
 
@@ -219,12 +222,17 @@ pub struct Merged {
 /// In-memory identity index. See the module docs for the rules.
 #[derive(Debug, Clone)]
 pub struct IdentityIndex {
+    /// Serial -> device: the strong key.
     by_serial: HashMap<String, DeviceId>,
+    /// Normalised hostname -> device.
     by_name: HashMap<String, DeviceId>,
+    /// Address -> device.
     by_ip: HashMap<IpAddr, DeviceId>,
+    /// What is known about each device, to check a match against.
     entries: HashMap<DeviceId, Entry>,
     /// Merged-away id -> surviving id, so ids handed out earlier stay usable.
     redirects: HashMap<DeviceId, DeviceId>,
+    /// The id the next new device gets (above every stored one).
     next_id: i64,
 }
 

@@ -118,8 +118,11 @@ impl fmt::Display for DeviceStatus {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} {value:?}; expected one of: {expected}")]
 pub struct UnknownName {
+    /// What was being named (a status, a protocol...), for the message.
     pub kind: &'static str,
+    /// The text that matched no name, as given.
     pub value: String,
+    /// The names that would have been accepted.
     pub expected: &'static str,
 }
 
@@ -254,15 +257,21 @@ impl FromStr for LinkProtocol {
 /// `status` says which, and optional fields stay `None` until someone saw them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Device {
+    /// Stable across runs: the store's key, and what links and parents refer to.
     pub id: DeviceId,
     /// Display name: the hostname without domain or `(SERIAL)` suffix, case kept.
     pub hostname: String,
     /// The name exactly as first reported (prompt, CDP device-id, LLDP system name).
     pub hostname_raw: Option<String>,
+    /// Chassis serial (member 1's for a stack): the strongest identity key.
     pub serial: Option<String>,
+    /// The CLI family detected at login, which chose the command plan.
     pub platform: Option<Platform>,
+    /// Hardware model, as `show version` (or the neighbour table) says.
     pub model: Option<String>,
+    /// Software version, for inventory reports.
     pub version: Option<String>,
+    /// As the device printed it; kept as text, not parsed.
     pub uptime: Option<String>,
     /// The address we connect to (or would).
     pub mgmt_ip: Option<IpAddr>,
@@ -270,6 +279,7 @@ pub struct Device {
     pub ips: BTreeSet<IpAddr>,
     /// Other names the device was reported under (merged duplicates).
     pub aliases: BTreeSet<String>,
+    /// What this run (or the last run that reached it) made of it.
     pub status: DeviceStatus,
     /// Human explanation of the status, e.g. `filtered: platform matched "Polycom"`.
     pub reason: Option<String>,
@@ -279,14 +289,18 @@ pub struct Device {
     pub depth: u32,
     /// The device whose neighbour table led us here.
     pub parent: Option<DeviceId>,
+    /// How it was found (seed, CDP, LLDP): explains its depth and parent.
     pub via: Option<Via>,
+    /// How it was logged in to (SSH, telnet): telnet is worth knowing about.
     pub method: Option<ConnectionMethod>,
     /// Capability words as reported (`Router`, `Switch`, `Phone`, ...).
     pub capabilities: Vec<String>,
     /// Neighbour-reported platform text (e.g. `cisco WS-C3850-48P`, `Polycom`),
     /// kept because filters and reports need it before the device is walked.
     pub platform_text: Option<String>,
+    /// When any run first recorded it.
     pub first_seen: UnixTime,
+    /// When a run last saw it, walked or in a neighbour table.
     pub last_seen: UnixTime,
     /// Consecutive failed walk attempts, across runs (reset by a success).
     pub failure_count: u32,
@@ -339,10 +353,15 @@ impl Device {
 /// [`Link::canonical`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
+    /// The device that reported the link.
     pub a: DeviceId,
+    /// Its port, in the long form (`GigabitEthernet1/0/1`).
     pub a_interface: String,
+    /// The neighbour at the other end.
     pub b: DeviceId,
+    /// The neighbour's port, as the neighbour table named it (long form).
     pub b_interface: String,
+    /// Every protocol that reported this cable: one link, whichever saw it.
     pub protocols: BTreeSet<LinkProtocol>,
 }
 
@@ -438,14 +457,23 @@ pub fn normalize_interface(name: &str) -> String {
 /// [`Device`]; they are never devices of their own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StackMember {
+    /// Member number within the stack (`show switch`).
     pub switch: u32,
+    /// Active, standby or member.
     pub role: Option<String>,
+    /// Election priority, when shown.
     pub priority: Option<u32>,
+    /// The member's own hardware model.
     pub model: Option<String>,
+    /// The member's serial: a key that identifies the whole stack.
     pub serial: Option<String>,
+    /// The member's MAC address, as shown.
     pub mac: Option<String>,
+    /// Hardware revision, when shown.
     pub hw_version: Option<String>,
+    /// Software version the member runs.
     pub version: Option<String>,
+    /// Ready, provisioned, removed...: a member that is not ready is worth a look.
     pub state: Option<String>,
 }
 
@@ -468,7 +496,9 @@ impl StackMember {
 /// A VLAN as configured on one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vlan {
+    /// The VLAN number.
     pub id: u16,
+    /// Its configured name.
     pub name: String,
     /// Access/trunk member ports, excluding port-channels.
     #[serde(default)]
@@ -482,13 +512,20 @@ pub struct Vlan {
 /// interface brief` and friends, merged by the engine).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interface {
+    /// Long form (`GigabitEthernet1/0/1`), the key links and VLANs use.
     pub name: String,
+    /// connected, notconnect, disabled...: as the device says.
     pub status: Option<String>,
+    /// Access VLAN, or `trunk`/`routed`, as the device says.
     pub vlan: Option<String>,
+    /// As shown, including the `a-` auto prefix.
     pub duplex: Option<String>,
+    /// As shown, including the `a-` auto prefix.
     pub speed: Option<String>,
+    /// The port type text (`10/100/1000BaseTX`, SFP...).
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// The interface's IP address, from `show ip interface brief`.
     pub ip: Option<String>,
 }
 
@@ -510,11 +547,17 @@ impl Interface {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StatusCounts {
+    /// Devices logged in to and read.
     pub walked: u64,
+    /// Devices tried and not read (unreachable, refused, auth, timeout...).
     pub failed: u64,
+    /// Devices a filter kept from being tried.
     pub filtered: u64,
+    /// Devices beyond --max-depth or over the failure threshold.
     pub skipped: u64,
+    /// Devices known only from neighbour tables (no address, or not reached).
     pub neighbor_only: u64,
+    /// Records proved to be another device and merged into it.
     pub duplicate: u64,
 }
 
@@ -559,13 +602,16 @@ impl StatusCounts {
 /// One `discover` run as recorded in the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
+    /// The store's key for the run.
     pub id: RunId,
+    /// When it began.
     pub started: UnixTime,
     /// `None` while running, and forever if the process died: that is how an
     /// interrupted run is recognised for `--resume`.
     pub finished: Option<UnixTime>,
     /// The effective options, as JSON, so a report can say how it was produced.
     pub options: serde_json::Value,
+    /// Device counts by status, recorded when the run finished.
     pub counts: Option<StatusCounts>,
 }
 
@@ -613,38 +659,53 @@ impl DeviceResult {
 /// that leaves a field out still parses.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Inventory {
+    /// Every device, sorted by hostname.
     pub devices: Vec<InventoryDevice>,
+    /// Every physical link once, sorted.
     pub links: Vec<InventoryLink>,
 }
 
 /// A device in [`Inventory`]. Field names are the contract; do not rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InventoryDevice {
+    /// Display name (no domain): the device's identity in this file.
     pub hostname: String,
+    /// Chassis serial (member 1's for a stack).
     #[serde(default)]
     pub serial: Option<String>,
+    /// The CLI family detected at login.
     #[serde(default)]
     pub platform: Option<Platform>,
+    /// Hardware model.
     #[serde(default)]
     pub model: Option<String>,
+    /// Software version.
     #[serde(default)]
     pub version: Option<String>,
+    /// The address it was (or would be) logged in to at.
     #[serde(default)]
     pub mgmt_ip: Option<IpAddr>,
+    /// Every address it is known by.
     #[serde(default)]
     pub ips: Vec<IpAddr>,
+    /// walked, failed, filtered, skipped, neighbor_only or duplicate.
     pub status: DeviceStatus,
+    /// Why it is not walked, in words a user can act on.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Hops from the nearest seed.
     #[serde(default)]
     pub depth: u32,
     /// Hostname of the device that led us here.
     #[serde(default)]
     pub parent: Option<String>,
+    /// How it was found: seed, cdp or lldp.
     #[serde(default)]
     pub via: Option<Via>,
+    /// Stack members, in member order (empty when not a stack).
     #[serde(default)]
     pub stack_members: Vec<StackMember>,
+    /// VLANs configured on it.
     #[serde(default)]
     pub vlans: Vec<Vlan>,
     /// Planned commands the device could not answer; always present, `[]`
@@ -659,10 +720,15 @@ pub struct InventoryDevice {
 /// A link in [`Inventory`], endpoints by hostname, in canonical order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryLink {
+    /// Hostname of one end.
     pub a: String,
+    /// That end's port, long form.
     pub a_interface: String,
+    /// Hostname of the other end.
     pub b: String,
+    /// The other end's port, long form.
     pub b_interface: String,
+    /// Protocols that reported the link (cdp, lldp).
     pub protocols: BTreeSet<LinkProtocol>,
 }
 

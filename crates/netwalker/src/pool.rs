@@ -58,6 +58,7 @@ pub enum StopReason {
 /// What a pool did, from [`DevicePool::shutdown`].
 #[derive(Debug, Clone)]
 pub struct PoolReport {
+    /// Why the pool stopped early, if it did.
     pub stop: Option<StopReason>,
     /// The registry's counters after shutdown: `open_now` is 0.
     pub counters: Counters,

@@ -40,8 +40,11 @@ impl fmt::Display for SeedOrigin {
 /// One starting point. At least one of `hostname` and `ip` is set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seed {
+    /// The name given, to resolve or to record.
     pub hostname: Option<String>,
+    /// The address given, if it was one.
     pub ip: Option<IpAddr>,
+    /// Where the seed came from, for messages about it.
     pub origin: SeedOrigin,
 }
 
@@ -60,7 +63,9 @@ impl Seed {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{origin}: {reason}")]
 pub struct SeedProblem {
+    /// Which seed (argument or file line).
     pub origin: SeedOrigin,
+    /// What is wrong with it.
     pub reason: String,
 }
 
@@ -81,7 +86,9 @@ pub enum SeedError {
 /// Seeds parsed from a file, and the lines that were skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SeedList {
+    /// The usable seeds.
     pub seeds: Vec<Seed>,
+    /// The lines that could not be used, each with its reason.
     pub problems: Vec<SeedProblem>,
 }
 
@@ -298,8 +305,11 @@ fn seed_from_fields(host: &str, ip: &str) -> Result<(Option<String>, Option<IpAd
 /// A seed with its address known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedSeed {
+    /// The seed as given.
     pub seed: Seed,
+    /// The address to dial.
     pub ip: IpAddr,
+    /// How the address was found (given, store, DNS).
     pub source: ResolvedBy,
 }
 

@@ -334,7 +334,9 @@ async fn faults_set(State(shared): S, body: Bytes) -> Response {
 
 #[derive(Deserialize)]
 struct Sensors {
+    /// New readings to set, one per channel.
     analog: Option<Vec<f64>>,
+    /// New battery voltage to set.
     battery: Option<f64>,
 }
 

@@ -31,6 +31,7 @@ pub struct Faults {
     pub hang: bool,
     /// Answer the next `error_count` API calls with this status instead.
     pub error_status: Option<u16>,
+    /// How many more API calls get `error_status`.
     pub error_count: u32,
     /// Mangle reply bodies (persistent until cleared).
     pub body: Option<BodyFault>,

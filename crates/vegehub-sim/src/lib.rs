@@ -51,9 +51,13 @@ use tokio_util::task::TaskTracker;
 /// How to build a simulated hub.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
+    /// Where the simulated hub's HTTP API listens (loopback in tests).
     pub listen: SocketAddr,
+    /// Which API dialect it speaks.
     pub firmware: Firmware,
+    /// How many channels and actuators it has.
     pub layout: Layout,
+    /// Its MAC address.
     pub mac: [u8; 6],
     /// Push to the configured server this often (besides on `update/send`).
     pub push_period: Option<Duration>,
@@ -88,12 +92,17 @@ pub enum SimError {
 /// Connection and request accounting, as served at `GET /_sim/stats`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SimStats {
+    /// TCP connections accepted: the client's connection use, counted.
     pub connections_opened: u64,
+    /// TCP connections that ended.
     pub connections_closed: u64,
+    /// Open now: 0 after a well-behaved client is done.
     pub connections_open: u64,
     /// Hub API requests (`/api/...`); `/_sim/...` calls are not counted.
     pub requests: u64,
+    /// Pushes the hub delivered to its configured server.
     pub pushes_sent: u64,
+    /// Pushes that could not be delivered.
     pub pushes_failed: u64,
 }
 
@@ -116,33 +125,50 @@ impl SimStats {
 
 #[derive(Default)]
 pub(crate) struct Counters {
+    /// Connections accepted.
     opened: AtomicU64,
+    /// Connections ended.
     closed: AtomicU64,
+    /// HTTP requests answered.
     requests: AtomicU64,
+    /// Pushes delivered.
     pushes_sent: AtomicU64,
+    /// Pushes not delivered.
     pushes_failed: AtomicU64,
 }
 
 pub(crate) struct Shared {
+    /// The hub's state, shared by the API handlers and the push task.
     hub: Mutex<HubState>,
+    /// Misbehaviour tests ask for (latency, hangs, errors, sleep).
     faults: Mutex<Faults>,
+    /// Connection, request and push counts, for `SimStats`.
     counters: Counters,
     /// Number of open connections; a watch so waiters are woken, not polling.
     open_tx: watch::Sender<u64>,
+    /// Whether the hub is asleep (battery saving): connections are refused.
     asleep_tx: watch::Sender<bool>,
     /// Cancelled when the hub falls asleep: its live connections drop with it.
     epoch: Mutex<CancellationToken>,
+    /// Cancelled first on shutdown: stop accepting, finish in-flight requests.
     graceful: CancellationToken,
+    /// Cancelled after the grace period: drop whatever still runs.
     force: CancellationToken,
+    /// Every connection task, so shutdown can wait for them.
     tracker: TaskTracker,
+    /// One HTTP client for the hub's pushes, for the simulator's life.
     push_client: reqwest::Client,
+    /// When the API last answered, for tests of client pacing.
     last_api_reply: Mutex<Option<Instant>>,
 }
 
 /// A running simulator. See the crate docs for the shutdown story.
 pub struct SimHandle {
+    /// Where the hub listens.
     addr: SocketAddr,
+    /// The state the handle inspects and faults it injects.
     shared: Arc<Shared>,
+    /// The mDNS advert, when one was asked for; withdrawn on shutdown.
     mdns: Option<mdns::Advertiser>,
 }
 
@@ -230,6 +256,7 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, SimError> {
 pub struct ShutdownReport {
     /// Tasks were still running at the end of the grace period and were dropped.
     pub forced: bool,
+    /// How long shutdown took: bounded by the grace period.
     pub elapsed: Duration,
     /// Final counts, read after every task has ended.
     pub stats: SimStats,

@@ -10,7 +10,9 @@ pub const SERVICE_TYPE: &str = "_vege._tcp.local.";
 /// Owns the mdns-sd daemon thread; [`Advertiser::shutdown`] stops it, so a stopped
 /// simulator leaves no thread behind.
 pub(crate) struct Advertiser {
+    /// The mDNS responder advertising the hub.
     daemon: ServiceDaemon,
+    /// The advertised service name, to withdraw it on shutdown.
     fullname: String,
 }
 

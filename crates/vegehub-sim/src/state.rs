@@ -35,7 +35,9 @@ impl std::str::FromStr for Firmware {
 /// The hardware layout: it decides slot numbering in pushes and what info reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
+    /// Sensor channels the hub reports.
     pub channels: u32,
+    /// Actuator slots it can switch.
     pub actuators: u32,
     /// A battery hub (`is_ac` = 0) reports its battery volts as one extra slot.
     pub battery: bool,
@@ -54,7 +56,9 @@ impl Default for Layout {
 /// One actuator's runtime state.
 #[derive(Debug, Default)]
 pub(crate) struct Actuator {
+    /// 0 off, 1 on, as the hub's API reports it.
     pub state: u8,
+    /// When it last ran (the hub's own clock), as the API reports it.
     pub last_run: u64,
     /// The state an override reverts to when its timer fires.
     pub base: u8,
@@ -64,14 +68,23 @@ pub(crate) struct Actuator {
 
 #[derive(Debug)]
 pub(crate) struct HubState {
+    /// Which API dialect the hub speaks (endpoint names, config format).
     pub firmware: Firmware,
+    /// How many channels and actuators it has.
     pub layout: Layout,
+    /// Its MAC address: the hub's identity in pushes and discovery.
     pub mac: [u8; 6],
+    /// Firmware version string it reports.
     pub version: String,
+    /// The config as last written, returned by the config endpoints.
     pub config: Map<String, Value>,
+    /// Each actuator's state, with any override that reverts it.
     pub actuators: Vec<Actuator>,
+    /// Current sensor readings, one per channel.
     pub analog: Vec<f64>,
+    /// Battery voltage it reports.
     pub battery_volts: f64,
+    /// Wi-Fi RSSI it reports.
     pub wifi_strength: i32,
 }
 

@@ -50,7 +50,9 @@ use tokio_util::sync::CancellationToken;
 /// How a walk behaves. Built from [`crate::config::Settings`] by the binary.
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
+    /// SSH port every device is dialled on.
     pub ssh_port: u16,
+    /// Telnet port for the fallback.
     pub telnet_port: u16,
     /// Devices walked at once.
     pub concurrency: usize,
@@ -60,6 +62,7 @@ pub struct WalkOptions {
     /// where its scope allows; a device no set may be offered to is
     /// recorded as filtered, never connected to.
     pub credentials: Vec<ScopedCredentials>,
+    /// How sessions open (timeouts, transports, host keys, output cap); the platform is left to detection.
     pub session: OpenOptions,
     /// Upper bound for one device, login to goodbye.
     pub device_timeout: Duration,
@@ -69,6 +72,7 @@ pub struct WalkOptions {
     pub grace: Duration,
     /// Devices that failed this many times in a row are skipped (0: never).
     pub failure_threshold: u32,
+    /// Walk devices over the failure threshold anyway (`--ignore-failures`).
     pub ignore_failures: bool,
 }
 
@@ -93,16 +97,22 @@ impl Default for WalkOptions {
 /// Where a walk starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedTarget {
+    /// The name the seed was given as, if any: the device's name until it says its own.
     pub name: Option<String>,
+    /// The address to dial.
     pub ip: IpAddr,
 }
 
 /// Live counters for a progress bar.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct WalkProgress {
+    /// Devices walked so far.
     pub walked: u64,
+    /// Devices that failed so far.
     pub failed: u64,
+    /// Devices waiting in the frontier.
     pub queued: u64,
+    /// Devices being walked right now.
     pub in_flight: u64,
     /// Every device heard of in this run (walked, queued, filtered, leaves...).
     pub discovered: u64,
@@ -111,17 +121,25 @@ pub struct WalkProgress {
 /// What a walk did.
 #[derive(Debug, Clone, Serialize)]
 pub struct WalkSummary {
+    /// Devices by final status.
     pub counts: StatusCounts,
+    /// Physical links in the store after the walk (one per cable).
     pub links: u64,
+    /// Wall time of the walk.
     pub duration_ms: u64,
     /// Stopped by cancellation (Ctrl-C).
     pub interrupted: bool,
     /// Stopped by the run deadline.
     pub deadline_hit: bool,
+    /// Sessions the walk opened (the registry's count).
     pub sessions_opened: u64,
+    /// Sessions that said goodbye.
     pub sessions_closed_gracefully: u64,
+    /// Sessions dropped by a stop, a deadline or an error.
     pub sessions_force_closed: u64,
+    /// Connection attempts that never became a session.
     pub sessions_failed_opens: u64,
+    /// Most sessions open at once: what `concurrency` allowed in practice.
     pub sessions_peak_concurrent: u64,
     /// Must be 0: every session the walk opened is closed when it returns.
     pub sessions_open_at_exit: u64,
@@ -149,18 +167,27 @@ pub enum WalkError {
 /// One device to walk.
 #[derive(Debug, Clone)]
 struct Job {
+    /// The device's id in the identity index when it was queued.
     id: DeviceId,
+    /// The name it was heard of by, until it says its own.
     name: Option<String>,
+    /// The address to dial.
     ip: IpAddr,
+    /// Hops from the nearest seed.
     depth: u32,
+    /// The device whose neighbour table queued it.
     parent: Option<DeviceId>,
+    /// How it was found: seed, CDP or LLDP.
     via: Via,
 }
 
 /// What a device task brings back.
 struct Walked {
+    /// Everything its command plan answered, parsed.
     facts: DeviceFacts,
+    /// SSH or telnet: recorded on the device and counted.
     method: ConnectionMethod,
+    /// The name its prompt showed, for devices whose output names none.
     prompt_name: Option<String>,
     /// The SSH connection needed the legacy algorithms.
     legacy_crypto: bool,
@@ -284,13 +311,21 @@ pub async fn walk(
 }
 
 struct Coordinator<'a> {
+    /// Who is who: every sighting goes through it, so a device is walked once.
     index: &'a mut IdentityIndex,
+    /// Consecutive failures from earlier runs, for the failure threshold.
     failure_counts: HashMap<DeviceId, u32>,
+    /// Decides, before any connection, which neighbours may be walked.
     filter: Filter,
+    /// Where results go: the store worker's bounded channel.
     store: StoreSender,
+    /// The walk's options.
     opts: &'a WalkOptions,
+    /// This run's knowledge of every device it met, with status counts.
     nodes: Nodes,
+    /// Devices queued breadth-first, waiting for room in the pool.
     frontier: VecDeque<Job>,
+    /// Links reported so far (both ends), for the progress line.
     links: u64,
     /// Walked devices with warnings, for the summary.
     with_warnings: u64,
@@ -298,6 +333,7 @@ struct Coordinator<'a> {
     over_telnet: u64,
     /// Walked devices that needed legacy SSH algorithms, for the summary.
     legacy_crypto: u64,
+    /// Where the progress bar reads the counts.
     progress: watch::Sender<WalkProgress>,
 }
 

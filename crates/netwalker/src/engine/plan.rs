@@ -86,25 +86,40 @@ pub struct Sighting {
     pub ips: Vec<IpAddr>,
     /// CDP platform, or the first line of the LLDP system description.
     pub platform_text: Option<String>,
+    /// Capability words as reported (`Router`, `Switch`, `Phone`...): filters use them.
     pub capabilities: Vec<String>,
+    /// The walked device's port, long form.
     pub local_interface: String,
+    /// The neighbour's port, long form.
     pub remote_interface: String,
+    /// CDP or LLDP: the same cable seen by both is one link.
     pub protocol: LinkProtocol,
 }
 
 /// What a walked device says about itself.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceFacts {
+    /// The name the device gives itself (prompt or `show version`).
     pub hostname_raw: Option<String>,
+    /// Chassis serial (member 1's for a stack).
     pub serial: Option<String>,
+    /// Hardware model.
     pub model: Option<String>,
+    /// Software version.
     pub version: Option<String>,
+    /// As printed.
     pub uptime: Option<String>,
+    /// The platform its `show version` proves (may refine the login's guess).
     pub platform: Option<Platform>,
+    /// Its own addresses (interfaces), for identity.
     pub ips: Vec<IpAddr>,
+    /// Interface status and addresses.
     pub interfaces: Vec<Interface>,
+    /// Stack members (empty when not a stack).
     pub stack: Vec<StackMember>,
+    /// Configured VLANs.
     pub vlans: Vec<Vlan>,
+    /// Its CDP and LLDP neighbours, one per table row.
     pub sightings: Vec<Sighting>,
     /// Planned commands the device could not answer, each with why and
     /// what it costs (see [`unanswered`]).
@@ -121,9 +136,13 @@ impl DeviceFacts {
 /// One command's output, as the session returned it.
 #[derive(Debug, Clone)]
 pub struct Answer {
+    /// Which question of the plan this answers.
     pub ask: Ask,
+    /// The command as sent, for messages.
     pub command: String,
+    /// The device's output.
     pub text: String,
+    /// The device refused the command (an error marker): not data, a warning.
     pub rejected: bool,
 }
 
