@@ -144,7 +144,7 @@ fn run(a: Args) -> Result<bool> {
             ),
             Name::NetsimScale => scale::run(&env, 1000, if env.quick { 20 } else { 150 }),
             Name::Parsers => parsers::run(&env),
-            Name::Store => store::run(&env, if env.quick { 100 } else { a.devices }),
+            Name::Store => store::run(if env.quick { 100 } else { a.devices }),
             Name::WalkScale => walk_scale::run(
                 &env,
                 &walk_scale::Opts {

@@ -7,7 +7,7 @@
 //! batched figure must beat it, and both must leave the engine's walk budget
 //! (10,000 devices in 10 s) to the network.
 
-use crate::common::{Env, Report};
+use crate::common::Report;
 use anyhow::{Context, Result, ensure};
 use netwalker::identity::{Identifiers, IdentityIndex};
 use netwalker::model::*;
@@ -70,7 +70,7 @@ fn result(id: i64, n: i64) -> DeviceResult {
     r
 }
 
-pub fn run(_env: &Env, devices: usize) -> Result<Report> {
+pub fn run(devices: usize) -> Result<Report> {
     let n = devices as i64;
     let dir = tempfile::tempdir()?;
     let results: Vec<DeviceResult> = (1..=n).map(|id| result(id, n)).collect();

@@ -284,7 +284,7 @@ pub async fn walk(
         }
     }
     c.publish(0);
-    let counts = c.counts();
+    let counts = c.nodes.counts();
     let (links, with_warnings, over_telnet, legacy_crypto) =
         (c.links, c.with_warnings, c.over_telnet, c.legacy_crypto);
     drop(c);
@@ -379,7 +379,7 @@ impl Coordinator<'_> {
     }
 
     fn publish(&self, in_flight: u64) {
-        let c = self.counts();
+        let c = self.nodes.counts();
         self.progress.send_replace(WalkProgress {
             walked: c.walked,
             failed: c.failed,
@@ -387,10 +387,6 @@ impl Coordinator<'_> {
             in_flight,
             discovered: self.nodes.len() as u64,
         });
-    }
-
-    fn counts(&self) -> StatusCounts {
-        self.nodes.counts()
     }
 
     async fn finish(
@@ -426,7 +422,8 @@ impl Coordinator<'_> {
         d.method = method;
         d.error_class = Some(class.to_string());
         d.reason = Some(reason.clone());
-        self.settle(job.id, DeviceStatus::Failed, Some(reason));
+        self.nodes
+            .settle(job.id, DeviceStatus::Failed, Some(reason));
         self.commit(DeviceResult::bare(d)).await
     }
 
@@ -443,12 +440,9 @@ impl Coordinator<'_> {
         d.parent = job.parent;
         d.via = Some(job.via);
         d.reason = Some(reason.clone());
-        self.settle(job.id, DeviceStatus::Filtered, Some(reason));
+        self.nodes
+            .settle(job.id, DeviceStatus::Filtered, Some(reason));
         self.commit(DeviceResult::bare(d)).await
-    }
-
-    fn settle(&mut self, id: DeviceId, status: DeviceStatus, reason: Option<String>) {
-        self.nodes.settle(id, status, reason);
     }
 
     async fn commit(&mut self, r: DeviceResult) -> Result<(), WalkError> {
@@ -493,7 +487,7 @@ impl Coordinator<'_> {
             self.decide(d, &job);
         }
         self.links += around.links.len() as u64;
-        self.settle(id, DeviceStatus::Walked, None);
+        self.nodes.settle(id, DeviceStatus::Walked, None);
         for m in &merges {
             // The merged id's fate is the surviving device's.
             self.nodes.mark_duplicate(*m);

@@ -86,7 +86,6 @@ pub(super) const VLANS: Query = Query {
     order: "device_id, vlan_id",
 };
 
-/// A list column (capabilities, warnings, VLAN ports) as stored: JSON.
 /// A device's own columns as bound parameters, in the order every device
 /// write uses them (`?1` id to `?19` platform_text), so the upsert of a
 /// walk and the rewrite of a merge cannot drift apart; each appends its
@@ -118,6 +117,7 @@ pub(super) fn device_values(d: &Device) -> Vec<rusqlite::types::Value> {
     ]
 }
 
+/// A list column (capabilities, warnings, VLAN ports) as stored: JSON.
 pub(super) fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).expect("string list serialises")
 }
