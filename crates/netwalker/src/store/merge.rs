@@ -40,7 +40,7 @@ impl StoreWriter {
             .ctx(ctx)?;
         }
         write_full_row(&tx, &plan.merged, &plan.meta).ctx(ctx)?;
-        move_rows(&tx, keep, gone, &plan.merged).ctx(ctx)?;
+        move_rows(&tx, keep, gone).ctx(ctx)?;
         rekey_links(&tx, keep, gone, now, &ctx)?;
         tx.execute("DELETE FROM devices WHERE id = ?1", params![gone.0])
             .ctx(ctx)?;
@@ -85,13 +85,8 @@ struct MergePlan {
 }
 
 /// Moves `gone`'s addresses, aliases, tables, version history and children
-/// to `keep`, and records the merged record's aliases.
-fn move_rows(
-    tx: &Connection,
-    keep: DeviceId,
-    gone: DeviceId,
-    merged: &Device,
-) -> rusqlite::Result<()> {
+/// to `keep` (the merged record's own aliases were written with its row).
+fn move_rows(tx: &Connection, keep: DeviceId, gone: DeviceId) -> rusqlite::Result<()> {
     for sql in [
         "INSERT OR IGNORE INTO device_ips (device_id, ip) SELECT ?1, ip FROM device_ips WHERE device_id = ?2",
         "INSERT OR IGNORE INTO aliases (device_id, alias) SELECT ?1, alias FROM aliases WHERE device_id = ?2",
@@ -102,12 +97,6 @@ fn move_rows(
         "UPDATE devices SET parent = ?1 WHERE parent = ?2",
     ] {
         tx.execute(sql, params![keep.0, gone.0])?;
-    }
-    for alias in &merged.aliases {
-        tx.execute(
-            "INSERT OR IGNORE INTO aliases (device_id, alias) VALUES (?1, ?2)",
-            params![keep.0, alias],
-        )?;
     }
     Ok(())
 }

@@ -15,11 +15,9 @@ use crate::model::{DeviceId, DeviceResult};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most device results folded into one transaction: bounds the work a crash
-/// can lose and the latency of the first reply in a burst.
+/// can lose and the latency of the first reply in a burst. The store's docs
+/// (store/mod.rs, writer.rs, ARCHITECTURE.md) say 64: change them with it.
 const MAX_BATCH: usize = 64;
-// The store's docs (store/mod.rs, writer.rs, ARCHITECTURE.md) say 64:
-// change them together with this.
-const _: () = assert!(MAX_BATCH == 64);
 
 /// Any other store operation, run on the writer thread (see [`StoreSender::call`]).
 type Call = Box<dyn FnOnce(&mut StoreWriter) + Send>;
