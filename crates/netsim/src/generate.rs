@@ -233,6 +233,9 @@ impl Builder {
     /// `firewall`), named for the current site; returns its core pair.
     fn campus(&mut self, devices: usize, firewall: bool) -> [usize; 2] {
         let mut budget = Budget::new(devices);
+        // This campus's links start here: earlier sites' links are none of
+        // its business (WAN links come after every site).
+        let first_link = self.links.len();
         if !firewall {
             budget.leaves += 1; // the firewall's place
         }
@@ -252,7 +255,7 @@ impl Builder {
         self.parking_vlans(&access);
         if self.opts.faults {
             self.spread_faults(&access);
-            switch_lldp_off(&mut self.devices, &self.links, &access);
+            switch_lldp_off(&mut self.devices, &self.links[first_link..], &access);
         }
         core
     }
