@@ -84,44 +84,38 @@ impl Diff {
     }
 }
 
-/// `(stem, raw, yml)` for every `*.raw` in `dir` that has a `*.yml`
-/// (`<stem>.yml`, or a yml whose name starts with the stem, as some
-/// fixtures name it `<stem>.template.yml`).
+/// `(stem, raw, yml)` for every `*.raw` in `dir`; each must have its
+/// `<stem>.yml` (a capture without expected records would check nothing).
 pub fn fixtures(dir: &Path) -> Vec<(String, PathBuf, PathBuf)> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let files: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-    let mut out: Vec<_> = files
-        .iter()
+    let mut out: Vec<_> = rd
+        .flatten()
+        .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "raw"))
-        .filter_map(|p| {
-            let stem = p.file_stem()?.to_string_lossy().to_string();
+        .map(|p| {
+            let stem = p
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
             let yml = p.with_extension("yml");
-            let yml = if yml.exists() {
-                yml
-            } else {
-                files
-                    .iter()
-                    .find(|q| {
-                        let name = q.file_name().unwrap_or_default().to_string_lossy();
-                        name.ends_with(".yml") && name.starts_with(&stem)
-                    })?
-                    .clone()
-            };
-            Some((stem, p.clone(), yml))
+            assert!(yml.exists(), "{p:?} has no {yml:?}");
+            (stem, p, yml)
         })
         .collect();
     out.sort();
     out
 }
 
-/// The `parsed_sample` records of an ntc yml file.
+/// The `parsed_sample` records of an ntc yml file. An unreadable file or one without `parsed_sample` fails the test: read
+/// as "no records", it would pass any parser that returns nothing.
 pub fn load_sample(yml: &Path) -> Vec<Rec> {
-    let text = std::fs::read_to_string(yml).unwrap_or_default();
-    let v: Value = serde_yaml_ng::from_str(&text).unwrap_or(Value::Null);
+    let text = std::fs::read_to_string(yml).unwrap_or_else(|e| panic!("{yml:?}: {e}"));
+    let v: Value = serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{yml:?}: {e}"));
     let Some(Value::Sequence(seq)) = v.get("parsed_sample").cloned() else {
-        return Vec::new();
+        panic!("{yml:?} has no parsed_sample list");
     };
     seq.into_iter()
         .filter_map(|r| match r {
