@@ -185,13 +185,13 @@ fn nxos_row(line: &str, cols: NxosColumns) -> Option<IpNeighbor> {
         return None;
     }
     let ip = ip_of(toks[0])?;
-    let mac = toks[2];
-    if parse_mac(mac).is_none() && !mac.eq_ignore_ascii_case("incomplete") && mac != "-" {
+    let mac = parse_mac(toks[2]);
+    if mac.is_none() && !toks[2].eq_ignore_ascii_case("incomplete") && toks[2] != "-" {
         return None;
     }
     let mut n = IpNeighbor::new(ip);
     n.age = cell(toks[1]);
-    n.mac = parse_mac(mac);
+    n.mac = mac;
     n.interface = cell(toks[3]);
     let mut rest = &toks[4..];
     if cols.physical
