@@ -128,3 +128,48 @@ async fn shutdown_races_queued_commits_without_losing_acknowledged_ones() {
         "commits queued before shutdown are written"
     );
 }
+
+/// `record` only queues: a bad result fails alone (the writer logs it), the
+/// others are written, and a later call sees all of them, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_results_are_written_in_order_and_a_bad_one_alone_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker =
+        StoreWorker::spawn(StoreWriter::open(dir.path().join("r.db")).unwrap(), 8).unwrap();
+    let tx = worker.sender();
+    for id in 1..=100i64 {
+        let mut r = walked(id);
+        if id == 40 {
+            r.links = vec![Link::new(
+                DeviceId(id),
+                "Gi1/0/1",
+                DeviceId(10_000),
+                "x",
+                LinkProtocol::Cdp,
+            )];
+        }
+        // Returns once queued; a queue of 8 makes most of these wait for
+        // room, which is the backpressure.
+        tx.record(r).await.unwrap();
+    }
+    let names = tx
+        .call(|w| {
+            let mut v: Vec<String> = w
+                .read()
+                .devices()
+                .unwrap()
+                .into_iter()
+                .map(|d| d.hostname)
+                .collect();
+            v.sort();
+            v
+        })
+        .await
+        .unwrap();
+    assert_eq!(names.len(), 99);
+    assert!(!names.iter().any(|n| n == "sw40"));
+    let writer = worker.shutdown().await.unwrap();
+    drop(writer);
+    // After shutdown a sender can no longer queue anything.
+    assert_eq!(tx.record(walked(101)).await, Err(WorkerGone));
+}

@@ -445,16 +445,15 @@ impl Coordinator<'_> {
         self.commit(DeviceResult::bare(d)).await
     }
 
+    /// Queues a device's results for the store writer without waiting for
+    /// the write: the coordinator goes straight back to dispatching, and
+    /// results that queue up meanwhile are written in one transaction. A
+    /// device that cannot be written is logged by the writer, not fatal.
     async fn commit(&mut self, r: DeviceResult) -> Result<(), WalkError> {
-        match self.store.commit(r).await {
-            Ok(()) => Ok(()),
-            Err(crate::store::CommitError::Gone(e)) => Err(WalkError::Store(e.to_string())),
-            Err(crate::store::CommitError::Store(e)) => {
-                // One device that cannot be written is logged, not fatal.
-                tracing::error!(error = %e, "could not record a device");
-                Ok(())
-            }
-        }
+        self.store
+            .record(r)
+            .await
+            .map_err(|e| WalkError::Store(e.to_string()))
     }
 
     /// A device that answered: its identity, its own record, its

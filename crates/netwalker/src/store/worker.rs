@@ -25,8 +25,9 @@ type Call = Box<dyn FnOnce(&mut StoreWriter) + Send>;
 /// What the writer thread is asked to do, in queue order.
 enum Job {
     /// Write one device's results (batched with the commits queued behind
-    /// it) and answer with its own outcome.
-    Commit(Box<DeviceResult>, oneshot::Sender<Result<()>>),
+    /// it) and answer with its own outcome, or log it when nobody waits
+    /// ([`StoreSender::record`]).
+    Commit(Box<DeviceResult>, Option<oneshot::Sender<Result<()>>>),
     /// Run an operation on the writer.
     Call(Call),
     /// Stop after everything queued before it, handing the writer back.
@@ -62,10 +63,24 @@ impl StoreSender {
     pub async fn commit(&self, result: DeviceResult) -> Result<(), CommitError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Job::Commit(Box::new(result), reply))
+            .send(Job::Commit(Box::new(result), Some(reply)))
             .await
             .map_err(|_| WorkerGone)?;
         Ok(rx.await.map_err(|_| WorkerGone)??)
+    }
+
+    /// Queues one device's results and returns once they are queued, not
+    /// written: the walk's coordinator must not stop dispatching devices
+    /// while SQLite writes, and results queued while one batch is written
+    /// go into the next one together. A device that cannot be written is
+    /// logged by the writer (one bad record is not fatal to a walk); jobs
+    /// stay in queue order, so a later [`call`](Self::call) sees it. Waits
+    /// while the queue is full (backpressure).
+    pub async fn record(&self, result: DeviceResult) -> Result<(), WorkerGone> {
+        self.tx
+            .send(Job::Commit(Box::new(result), None))
+            .await
+            .map_err(|_| WorkerGone)
     }
 
     /// Runs any other store operation (start/finish a run, merges,
@@ -189,7 +204,7 @@ fn run(mut writer: StoreWriter, mut rx: mpsc::Receiver<Job>) -> StoreWriter {
 fn answer(
     outcome: Result<Vec<(DeviceId, StoreError)>>,
     batch: &[DeviceResult],
-    replies: Vec<oneshot::Sender<Result<()>>>,
+    replies: Vec<Option<oneshot::Sender<Result<()>>>>,
 ) {
     match outcome {
         Ok(mut failed) => {
@@ -198,15 +213,29 @@ fn answer(
                     Some(i) => Err(failed.swap_remove(i).1),
                     None => Ok(()),
                 };
-                let _ = reply.send(res);
+                deliver(r, reply, res);
             }
         }
         Err(e) => {
             // The transaction itself failed: nothing in the batch was written.
             let msg = e.to_string();
-            for reply in replies {
-                let _ = reply.send(Err(StoreError::Batch(msg.clone())));
+            for (r, reply) in batch.iter().zip(replies) {
+                deliver(r, reply, Err(StoreError::Batch(msg.clone())));
             }
+        }
+    }
+}
+
+/// One device's outcome to whoever waits for it, or to the log when the
+/// result was only queued ([`StoreSender::record`]).
+fn deliver(r: &DeviceResult, reply: Option<oneshot::Sender<Result<()>>>, res: Result<()>) {
+    match (reply, res) {
+        (Some(reply), res) => {
+            let _ = reply.send(res);
+        }
+        (None, Ok(())) => {}
+        (None, Err(e)) => {
+            tracing::error!(device = %r.device.hostname, error = %e, "could not record a device");
         }
     }
 }
