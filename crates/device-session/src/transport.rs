@@ -26,6 +26,11 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout};
 use tokio_util::sync::CancellationToken;
 
+/// Bytes of socket read buffer under each SSH session: one read takes a
+/// packet's length and body (and any packets behind it) at once. Small, as
+/// idle sessions are counted in KiB; larger reads bypass it.
+const READ_BUFFER: usize = 2048;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransportKind {
     Ssh,
@@ -377,6 +382,10 @@ async fn handshake(
         port: addr.port(),
         legacy_negotiated: legacy_negotiated.clone(),
     };
+    // russh reads each packet as a 4-byte length then the rest, straight
+    // from the socket: two reads (and often a would-block) per packet. A
+    // small read buffer takes whatever has arrived in one read.
+    let tcp = tokio::io::BufReader::with_capacity(READ_BUFFER, tcp);
     match timeout(t.banner, client::connect_stream(config, tcp, handler)).await {
         Err(_) => Err(SessionError::Timeout {
             device: device.clone(),

@@ -664,12 +664,15 @@ pub fn endless_chunk(n: u64) -> Vec<u8> {
 /// Devices end lines with CR LF.
 pub fn crlf(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 16);
-    for c in s.chars() {
-        if c == '\n' {
-            out.push('\r');
-        }
-        out.push(c);
+    // Whole lines at a time (memchr), not a char at a time: every reply of
+    // every session passes through here.
+    let mut rest = s;
+    while let Some(i) = rest.find('\n') {
+        out.push_str(&rest[..i]);
+        out.push_str("\r\n");
+        rest = &rest[i + 1..];
     }
+    out.push_str(rest);
     out
 }
 
@@ -724,6 +727,20 @@ fn shell_assignments(line: &str) -> (Option<&str>, &str) {
 mod tests {
     use super::*;
     use crate::topology::Topology;
+
+    #[test]
+    fn crlf_puts_a_cr_before_every_newline_and_changes_nothing_else() {
+        for (text, want) in [
+            ("", ""),
+            ("a", "a"),
+            ("\n", "\r\n"),
+            ("a\nb\n", "a\r\nb\r\n"),
+            ("\n\nx", "\r\n\r\nx"),
+            ("é\n€\n\u{1F600}", "é\r\n€\r\n\u{1F600}"),
+        ] {
+            assert_eq!(crlf(text), want, "{text:?}");
+        }
+    }
 
     #[test]
     fn coalesce_merges_only_adjacent_sends() {

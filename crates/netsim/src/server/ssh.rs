@@ -150,6 +150,9 @@ pub(super) async fn serve(
         guard: guard.clone(),
         session_done,
     };
+    // One socket read takes every packet that has arrived (russh alone
+    // reads a packet's length and its body separately).
+    let stream = tokio::io::BufReader::with_capacity(4096, stream);
     let running = match russh::server::run_stream(cfg, stream, handler).await {
         Ok(r) => r,
         Err(e) => {
