@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use vegehub::listen::{ListenOptions, PushEvent, PushListener};
 use vegehub::push::HubLayout;
 use vegehub::selftest::{self, Outcome, SelftestOptions};
-use vegehub::{Hub, HubOptions, RetryPolicy, Transform};
+use vegehub::{Hub, HubOptions, RetryPolicy, Transform, Transforms};
 
 #[derive(Parser)]
 #[command(
@@ -158,15 +158,9 @@ struct ListenArgs {
     /// (the `api_key` the hub was set up with; others get 401).
     #[arg(long, value_name = "VAR")]
     key_env: Option<String>,
-    /// Connections served at once; more are refused (503, closed).
-    #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    max_connections: u32,
-    /// Seconds a client may take to send its request head.
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
-    header_timeout: Duration,
-    /// Seconds a client may take to send its body.
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
-    body_timeout: Duration,
+    /// The receiver's limits.
+    #[command(flatten)]
+    limits: ReceiveLimits,
     /// Read the slot layout from this hub.
     #[arg(long)]
     hub: Option<String>,
@@ -185,6 +179,33 @@ struct ListenArgs {
     /// One JSON object per push instead of text.
     #[arg(long)]
     json: bool,
+}
+
+/// The push receiver's limits, the same for `listen` and `bridge`.
+#[derive(clap::Args)]
+struct ReceiveLimits {
+    /// Connections served at once; more are refused (503, closed).
+    #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Seconds a client may take to send its request head.
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+    header_timeout: Duration,
+    /// Seconds a client may take to send its body.
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+    body_timeout: Duration,
+}
+
+impl ReceiveLimits {
+    /// The receiver's options: these limits and the key pushes must carry.
+    fn options(&self, api_key: Option<SecretString>) -> ListenOptions {
+        ListenOptions {
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            max_connections: self.max_connections as usize,
+            api_key,
+            ..ListenOptions::default()
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -657,13 +678,9 @@ fn key_from_stdin() -> Result<SecretString> {
 /// `vegehub listen`: print each push until SIGINT/SIGTERM.
 async fn listen_cmd(args: ListenArgs, net: &NetArgs, http: &reqwest::Client) -> Result<ExitCode> {
     let layout = listen_layout(&args, net, http).await?;
-    let opts = ListenOptions {
-        header_timeout: args.header_timeout,
-        body_timeout: args.body_timeout,
-        max_connections: args.max_connections as usize,
-        api_key: args.key_env.as_deref().map(key_from_env).transpose()?,
-        ..ListenOptions::default()
-    };
+    let opts = args
+        .limits
+        .options(args.key_env.as_deref().map(key_from_env).transpose()?);
     let addr = args.listen;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<PushEvent>(64);
     let listener = PushListener::start_with(addr, tx, opts)
@@ -714,11 +731,12 @@ fn print_push(
     as_json: bool,
 ) -> Result<()> {
     let mapped = layout.map(|l| ev.push.mapped(l));
-    let transformed: Option<std::collections::BTreeMap<String, f64>> = match (&mapped, transform) {
-        (Some(m), Some(t)) => Some(
-            m.iter()
-                .filter(|(k, _)| k.starts_with("analog_"))
-                .filter_map(|(k, v)| t.apply(*v).map(|x| (k.clone(), x)))
+    let transformed: Option<std::collections::BTreeMap<String, f64>> = match (layout, transform) {
+        (Some(l), Some(t)) => Some(
+            vegehub::readings(&ev.push, Some(l), &Transforms::all(Some(t)))
+                .into_iter()
+                .filter(|r| r.channel.starts_with("analog_"))
+                .map(|r| (r.channel, r.value))
                 .collect(),
         ),
         _ => None,
