@@ -50,6 +50,8 @@
 //!   `CancellationToken`; on failure or cancel it still switches all actuators
 //!   off and restores the backed-up config, bounded by the request timeouts.
 
+#[cfg(feature = "bridge")]
+pub mod bridge;
 pub mod client;
 pub mod config;
 pub mod discovery;

@@ -227,11 +227,35 @@ impl PushListener {
         let app = Router::new()
             .fallback(axum::routing::post(receive))
             .with_state(ctx)
-            .layer(DefaultBodyLimit::max(opts.max_body))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                opts.body_timeout,
-            ));
+            .layer(DefaultBodyLimit::max(opts.max_body));
+        Ok(Self::serve(listener, addr, app, &opts, stats))
+    }
+
+    /// Serves `app` on `addr` within the limits of `opts` (its key aside):
+    /// the same hardened server for pushes and for the bridge's `/metrics`.
+    #[cfg_attr(not(feature = "bridge"), allow(dead_code))]
+    pub(crate) async fn start_router(
+        addr: SocketAddr,
+        app: Router,
+        opts: &ListenOptions,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        Ok(Self::serve(listener, addr, app, opts, Arc::default()))
+    }
+
+    /// Spawns the accept loop on `listener`.
+    fn serve(
+        listener: TcpListener,
+        addr: SocketAddr,
+        app: Router,
+        opts: &ListenOptions,
+        stats: Arc<ListenStats>,
+    ) -> Self {
+        let app = app.layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            opts.body_timeout,
+        ));
         let l = PushListener {
             addr,
             stop: CancellationToken::new(),
@@ -248,7 +272,7 @@ impl PushListener {
         };
         let slots = Arc::new(Semaphore::new(opts.max_connections.max(1)));
         l.tracker.spawn(conns.accept_loop(listener, slots));
-        Ok(l)
+        l
     }
 
     pub fn addr(&self) -> SocketAddr {
