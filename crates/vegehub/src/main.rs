@@ -141,6 +141,9 @@ enum Cmd {
     },
     /// Receive hub pushes (webhook) and print mapped values.
     Listen(ListenArgs),
+    /// Receive hub pushes and publish them to MQTT (with Home Assistant
+    /// discovery) and Prometheus, until SIGINT/SIGTERM.
+    Bridge(Box<BridgeArgs>),
     /// Run a simulated hub until SIGINT/SIGTERM.
     #[cfg(feature = "sim")]
     Sim(SimArgs),
@@ -179,6 +182,45 @@ struct ListenArgs {
     /// One JSON object per push instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(clap::Args)]
+struct BridgeArgs {
+    /// TOML config file (keys: listen, key_env, prometheus, transform,
+    /// [mqtt] url/username/password_env/client_id/topic_prefix/
+    /// discovery_prefix/queue, [[hub]] host/transforms); flags override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address hubs push to [default: 127.0.0.1:8123]
+    /// (`--listen 0.0.0.0:8123` to receive from hubs on the network).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// MQTT broker to publish to, mqtt://host[:port].
+    #[arg(long, value_name = "URL")]
+    mqtt: Option<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics.
+    #[arg(long, value_name = "ADDR")]
+    prometheus: Option<SocketAddr>,
+    /// Read this hub's slot layout and actuators at start (repeatable);
+    /// pushes from other hubs are published as raw slots.
+    #[arg(long, value_name = "HOST")]
+    hub: Vec<String>,
+    /// Environment variable holding the key pushes must carry (the `api_key`
+    /// the hubs were set up with) [default: VEGEHUB_API_KEY].
+    #[arg(long, value_name = "VAR")]
+    key_env: Option<String>,
+    /// Transform of the analog inputs (vh400: moisture %, therm200: °C).
+    #[arg(long)]
+    transform: Option<Transform>,
+    /// The receiver's limits.
+    #[command(flatten)]
+    limits: ReceiveLimits,
+    /// Seconds given to the broker to take what is queued at shutdown.
+    #[arg(long, default_value = "3", value_name = "SECS", value_parser = secs)]
+    grace: Duration,
+    /// Most hubs tracked; pushes from more are rejected.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    max_hubs: usize,
 }
 
 /// The push receiver's limits, the same for `listen` and `bridge`.
@@ -504,6 +546,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         } => actuator_status_cmd(&hub(&host, &net, &http)?, json).await,
         Cmd::Update { host } => update_cmd(&hub(&host, &net, &http)?).await,
         Cmd::Listen(args) => listen_cmd(args, &net, &http).await,
+        Cmd::Bridge(args) => bridge_cmd(*args, &net, http).await,
         #[cfg(feature = "sim")]
         Cmd::Sim(args) => sim_cmd(args).await,
         Cmd::Selftest(args) => selftest_cmd(args, &net, http).await,
@@ -699,6 +742,102 @@ async fn listen_cmd(args: ListenArgs, net: &NetArgs, http: &reqwest::Client) -> 
     }
     listener.shutdown(Duration::from_secs(2)).await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `vegehub bridge`: runs until SIGINT/SIGTERM, then stops within its grace,
+/// quietly: the `ready` line is its only output unless something is wrong.
+async fn bridge_cmd(args: BridgeArgs, net: &NetArgs, http: reqwest::Client) -> Result<ExitCode> {
+    let cfg = bridge_config(&args, net)?;
+    let mqtt_note = cfg
+        .mqtt
+        .as_ref()
+        .map(|m| match m.host.contains(':') {
+            true => format!(" mqtt=mqtt://[{}]:{}", m.host, m.port),
+            false => format!(" mqtt=mqtt://{}:{}", m.host, m.port),
+        })
+        .unwrap_or_default();
+    let shutdown = Shutdown::install();
+    let handle = tokio::select! {
+        h = vegehub::bridge::Bridge::start(cfg, http) => h?,
+        _ = shutdown.stop.cancelled() => return Ok(ExitCode::SUCCESS),
+    };
+    let metrics_note = handle
+        .metrics_addr()
+        .map(|a| format!(" metrics=http://{a}/metrics"))
+        .unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "ready listen=http://{}{metrics_note}{mqtt_note}",
+        handle.listen_addr()
+    )?;
+    out.flush()?;
+    drop(out);
+    shutdown.stop.cancelled().await;
+    let report = handle.shutdown(args.grace).await;
+    if report.overran {
+        eprintln!("warning: the bridge took longer than its grace period to stop");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The bridge's config: the file (if any), then the flags over it.
+fn bridge_config(args: &BridgeArgs, net: &NetArgs) -> Result<vegehub::bridge::BridgeConfig> {
+    use vegehub::bridge::{BridgeConfig, BridgeFile, HubSpec};
+    let (file, path) = match &args.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading {}", p.display()))
+                .map_err(usage)?;
+            let path = p.display().to_string();
+            (BridgeFile::parse(&text, &path).map_err(usage)?, path)
+        }
+        None => (BridgeFile::default(), String::new()),
+    };
+    let mqtt = file
+        .mqtt
+        .as_ref()
+        .map_or_else(
+            || {
+                args.mqtt
+                    .as_deref()
+                    .map(vegehub::bridge::MqttConfig::from_url)
+                    .transpose()
+            },
+            |m| m.config(args.mqtt.as_deref()),
+        )
+        .map_err(usage)?;
+    let prometheus = args.prometheus.or(file.prometheus);
+    if mqtt.is_none() && prometheus.is_none() {
+        return Err(usage(anyhow::anyhow!(
+            "nothing to bridge to: give --mqtt mqtt://HOST:1883, --prometheus ADDR, or both"
+        )));
+    }
+    let transform = args.transform.or(file.transform);
+    let mut hubs = file.hubs(&path).map_err(usage)?;
+    hubs.extend(args.hub.iter().map(|h| HubSpec {
+        host: h.clone(),
+        transforms: None,
+    }));
+    let key_env = args
+        .key_env
+        .as_deref()
+        .or(file.key_env.as_deref())
+        .unwrap_or("VEGEHUB_API_KEY");
+    Ok(BridgeConfig {
+        listen: args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8123))),
+        listen_options: args.limits.options(Some(key_from_env(key_env)?)),
+        mqtt,
+        prometheus,
+        hubs,
+        transforms: Transforms::all(transform),
+        hub_options: net.options(),
+        max_hubs: args.max_hubs,
+    })
 }
 
 /// The slot layout pushes are mapped with: read from `--hub`, else given by

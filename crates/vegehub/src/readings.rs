@@ -125,14 +125,14 @@ mod tests {
 
     fn sample_push() -> Push {
         Push::from_value(&json!({"mac": "7C9EBD4B49D8", "send_time": 100,
-            "sensors": [
-                {"slot": 1, "samples": [{"v": 1.5, "t": 90}]},
-                {"slot": 2, "samples": [{"v": 1.0}]},
-                {"slot": 3, "samples": [{"v": 2.0}]},
-                {"slot": 5, "samples": [{"v": 9.3}]},
-                {"slot": 6, "samples": [{"v": 1}]},
-                {"slot": 99, "samples": [{"v": 1}]}
-            ]}))
+        "sensors": [
+            {"slot": 1, "samples": [{"v": 1.5, "t": 90}]},
+            {"slot": 2, "samples": [{"v": 1.0}]},
+            {"slot": 3, "samples": [{"v": 2.0}]},
+            {"slot": 5, "samples": [{"v": 9.3}]},
+            {"slot": 6, "samples": [{"v": 1}]},
+            {"slot": 99, "samples": [{"v": 1}]}
+        ]}))
     }
 
     #[test]
@@ -164,9 +164,16 @@ mod tests {
 
     #[test]
     fn without_a_layout_every_slot_is_a_voltage() {
-        let r = readings(&sample_push(), None, &Transforms::all(Some(Transform::Vh400)));
+        let r = readings(
+            &sample_push(),
+            None,
+            &Transforms::all(Some(Transform::Vh400)),
+        );
         assert_eq!(r.len(), 6);
-        assert!(r.iter().all(|x| x.quantity == Quantity::Voltage && x.value == x.raw));
+        assert!(
+            r.iter()
+                .all(|x| x.quantity == Quantity::Voltage && x.value == x.raw)
+        );
         assert_eq!(r[5].channel, "slot_99");
     }
 }

@@ -187,7 +187,10 @@ mod tests {
         assert_eq!(c["state_class"], "measurement");
         assert_eq!(c["availability_topic"], "vegehub/bridge/availability");
         assert_eq!(c["device"]["identifiers"], json!(["vegehub_7C9EBD4B49D8"]));
-        assert_eq!(c["device"]["connections"], json!([["mac", "7c:9e:bd:4b:49:d8"]]));
+        assert_eq!(
+            c["device"]["connections"],
+            json!([["mac", "7c:9e:bd:4b:49:d8"]])
+        );
         assert_eq!(c["device"]["sw_version"], "5.1.2");
         assert!(c.get("command_topic").is_none());
     }
@@ -200,11 +203,23 @@ mod tests {
             let (_, c) = entity_config(&t, &d, ch, q);
             (c["device_class"].clone(), c["unit_of_measurement"].clone())
         };
-        assert_eq!(of("analog_1", Quantity::Temperature), (json!("temperature"), json!("°C")));
-        assert_eq!(of("analog_2", Quantity::Voltage), (json!("voltage"), json!("V")));
-        assert_eq!(of("battery", Quantity::Battery), (json!("voltage"), json!("V")));
+        assert_eq!(
+            of("analog_1", Quantity::Temperature),
+            (json!("temperature"), json!("°C"))
+        );
+        assert_eq!(
+            of("analog_2", Quantity::Voltage),
+            (json!("voltage"), json!("V"))
+        );
+        assert_eq!(
+            of("battery", Quantity::Battery),
+            (json!("voltage"), json!("V"))
+        );
         let (_, b) = entity_config(&t, &d, "battery", Quantity::Battery);
-        assert_eq!((b["name"].as_str(), b["entity_category"].as_str()), (Some("Battery"), Some("diagnostic")));
+        assert_eq!(
+            (b["name"].as_str(), b["entity_category"].as_str()),
+            (Some("Battery"), Some("diagnostic"))
+        );
         let (_, s) = entity_config(&t, &d, "slot_7", Quantity::Voltage);
         assert_eq!(s["name"], "Slot 7 voltage");
     }
@@ -219,7 +234,10 @@ mod tests {
         assert_eq!(c["name"], "Actuator 2");
         assert_eq!(c["command_topic"], "vegehub/7C9EBD4B49D8/actuator_1/set");
         assert_eq!(c["state_topic"], "vegehub/7C9EBD4B49D8/actuator_1/state");
-        assert_eq!((c["payload_on"].as_str(), c["payload_off"].as_str()), (Some(ON), Some(OFF)));
+        assert_eq!(
+            (c["payload_on"].as_str(), c["payload_off"].as_str()),
+            (Some(ON), Some(OFF))
+        );
         assert!(c.get("device_class").is_none());
     }
 

@@ -147,7 +147,9 @@ impl MqttSection {
                 _ => {
                     return Err(BridgeError::MqttUrl {
                         url: url.to_string(),
-                        why: format!("mqtt.password_env names {var}, which holds no password; export it"),
+                        why: format!(
+                            "mqtt.password_env names {var}, which holds no password; export it"
+                        ),
                     });
                 }
             }
@@ -206,7 +208,10 @@ mod tests {
     fn broker_urls() {
         let c = MqttConfig::from_url("mqtt://127.0.0.1").unwrap();
         assert_eq!((c.host.as_str(), c.port), ("127.0.0.1", 1883));
-        assert_eq!(MqttConfig::from_url("tcp://[::1]:1884").unwrap().host, "::1");
+        assert_eq!(
+            MqttConfig::from_url("tcp://[::1]:1884").unwrap().host,
+            "::1"
+        );
         for bad in ["http://h", "mqtts://h", "mqtt://u:p@h", "nonsense"] {
             assert!(MqttConfig::from_url(bad).is_err(), "{bad}");
         }

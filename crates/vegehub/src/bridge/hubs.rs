@@ -77,9 +77,7 @@ impl KnownHub {
 
     /// The slot number the hub's API takes for actuator `index`.
     pub fn actuator_slot(&self, index: u32) -> u32 {
-        self.actuators
-            .get(index as usize)
-            .map_or(index, |a| a.slot)
+        self.actuators.get(index as usize).map_or(index, |a| a.slot)
     }
 }
 

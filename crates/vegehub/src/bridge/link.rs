@@ -10,14 +10,13 @@
 //! puts its copies back at the front of the outbox: at least once, in order,
 //! bounded.
 
+use super::MqttConfig;
 use super::discovery::{OFFLINE, ONLINE};
 use super::metrics::BridgeCounters;
 use super::outbox::{Message, Outbox};
 use super::topics::Topics;
-use super::MqttConfig;
 use rumqttc::{
-    AsyncClient, ConnectionError, Event, EventLoop, Incoming, LastWill, MqttOptions, Outgoing,
-    QoS,
+    AsyncClient, ConnectionError, Event, EventLoop, Incoming, LastWill, MqttOptions, Outgoing, QoS,
 };
 use secrecy::ExposeSecret;
 use std::collections::VecDeque;
@@ -219,7 +218,9 @@ impl LinkTask {
                     payload: p.payload.to_vec(),
                 };
                 if self.inbound.try_send(msg).is_err() {
-                    tracing::warn!("vegehub bridge: a broker message was ignored: too many waiting");
+                    tracing::warn!(
+                        "vegehub bridge: a broker message was ignored: too many waiting"
+                    );
                 }
             }
             Ok(Event::Outgoing(Outgoing::Publish(pkid))) => {
@@ -241,7 +242,11 @@ impl LinkTask {
         self.failures = 0;
         self.backoff = FIRST_BACKOFF;
         for filter in &self.subscriptions {
-            if self.client.try_subscribe(filter.clone(), QoS::AtLeastOnce).is_err() {
+            if self
+                .client
+                .try_subscribe(filter.clone(), QoS::AtLeastOnce)
+                .is_err()
+            {
                 tracing::warn!("vegehub bridge: could not subscribe to {filter}");
             }
         }

@@ -88,7 +88,11 @@ impl Collector for CountersCollector {
     fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let c = &self.0;
         let counters = [
-            ("bridge_pushes_received", "Hub pushes taken by the receiver.", c.received()),
+            (
+                "bridge_pushes_received",
+                "Hub pushes taken by the receiver.",
+                c.received(),
+            ),
             (
                 "bridge_pushes_rejected",
                 "Hub pushes refused (key, body, JSON, busy) or unusable (no MAC, too many hubs).",
@@ -152,24 +156,25 @@ impl Metrics {
         let mut registry = Registry::with_prefix("vegehub");
         let (value, raw, last_push) = (Family::default(), Family::default(), Family::default());
         let actuator = Family::default();
+        // prometheus-client ends each HELP of a registered metric with a period.
         registry.register(
             "channel_value",
-            "Latest value of a hub channel in its unit (%, °C or V; actuators 0/1).",
+            "Latest value of a hub channel in its unit (%, °C or V; actuators 0/1)",
             Family::clone(&value),
         );
         registry.register(
             "channel_raw",
-            "Latest value of a hub channel as the hub sent it (volts; actuators 0/1).",
+            "Latest value of a hub channel as the hub sent it (volts; actuators 0/1)",
             Family::clone(&raw),
         );
         registry.register(
             "channel_last_push_timestamp_seconds",
-            "When the bridge last received a push carrying the channel (unix seconds).",
+            "When the bridge last received a push carrying the channel (unix seconds)",
             Family::clone(&last_push),
         );
         registry.register(
             "actuator_state",
-            "Actuator state: 1 on, 0 off.",
+            "Actuator state: 1 on, 0 off",
             Family::clone(&actuator),
         );
         registry.register_collector(Box::new(CountersCollector(Arc::clone(&counters))));
@@ -244,8 +249,16 @@ mod tests {
     fn renders_channels_actuators_and_counters() {
         let counters = Arc::new(BridgeCounters::default());
         let m = Metrics::new(Arc::clone(&counters));
-        m.record("7C9EBD4B49D8", &reading("analog_0", Quantity::Moisture, 1.5, 20.5), 1000.0);
-        m.record("7C9EBD4B49D8", &reading("actuator_1", Quantity::Switch, 1.0, 1.0), 1000.0);
+        m.record(
+            "7C9EBD4B49D8",
+            &reading("analog_0", Quantity::Moisture, 1.5, 20.5),
+            1000.0,
+        );
+        m.record(
+            "7C9EBD4B49D8",
+            &reading("actuator_1", Quantity::Switch, 1.0, 1.0),
+            1000.0,
+        );
         counters.published.store(7, Ordering::Relaxed);
         counters.unusable.store(2, Ordering::Relaxed);
         let text = m.render();
@@ -261,19 +274,31 @@ mod tests {
             "vegehub_bridge_mqtt_connected 0",
             "# EOF",
         ] {
-            assert!(text.lines().any(|l| l == line), "no line {line:?} in\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "no line {line:?} in\n{text}"
+            );
         }
     }
 
     #[test]
     fn hostile_label_values_are_escaped() {
         let m = Metrics::new(Arc::default());
-        m.record("A\"B\\C\nD", &reading("x", Quantity::Voltage, 1.0, 1.0), 0.0);
+        m.record(
+            "A\"B\\C\nD",
+            &reading("x", Quantity::Voltage, 1.0, 1.0),
+            0.0,
+        );
         let text = m.render();
         assert!(
             text.contains(r#"hub="A\"B\\C\nD""#),
             "label value not escaped:\n{text}"
         );
-        assert_eq!(text.lines().filter(|l| l.starts_with("vegehub_channel_raw{")).count(), 1);
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.starts_with("vegehub_channel_raw{"))
+                .count(),
+            1
+        );
     }
 }

@@ -119,7 +119,9 @@ impl MqttConfig {
         match u.scheme() {
             "mqtt" | "tcp" => {}
             "mqtts" | "ssl" => {
-                return Err(bad("TLS is not supported; use a local broker or a TLS-terminating proxy"));
+                return Err(bad(
+                    "TLS is not supported; use a local broker or a TLS-terminating proxy",
+                ));
             }
             _ => return Err(bad("the scheme must be mqtt://")),
         }
@@ -129,7 +131,10 @@ impl MqttConfig {
             ));
         }
         let host = u.host_str().ok_or_else(|| bad("no host"))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
         Ok(MqttConfig {
             host,
             port: u.port().unwrap_or(1883),
@@ -165,10 +170,7 @@ pub enum BridgeError {
     #[error(
         "cannot read hub {host} at start ({source}); the bridge needs its layout: wake the hub, fix the address, or drop --hub and get raw slots"
     )]
-    Hub {
-        host: String,
-        source: crate::Error,
-    },
+    Hub { host: String, source: crate::Error },
     #[error("config file {path}: {why}")]
     File { path: String, why: String },
 }

@@ -186,7 +186,14 @@ mod tests {
         let mut o = Outbox::new(10);
         o.push(m("t", "3", false));
         o.push(m("avail", "offline", true));
-        o.requeue(vec![m("t", "1", false), m("avail", "online", true), m("t", "2", false)].into_iter());
+        o.requeue(
+            vec![
+                m("t", "1", false),
+                m("avail", "online", true),
+                m("t", "2", false),
+            ]
+            .into_iter(),
+        );
         assert_eq!(o.superseded(), 1);
         assert_eq!(payloads(&mut o), ["1", "2", "3", "offline"]);
     }

@@ -93,7 +93,10 @@ impl Bridge {
     /// Reads the configured hubs, binds the receiver and `/metrics`, starts
     /// the MQTT link and announces the known hubs. `http` is the program's
     /// one HTTP client.
-    pub async fn start(cfg: BridgeConfig, http: reqwest::Client) -> Result<BridgeHandle, BridgeError> {
+    pub async fn start(
+        cfg: BridgeConfig,
+        http: reqwest::Client,
+    ) -> Result<BridgeHandle, BridgeError> {
         let topics = match &cfg.mqtt {
             Some(m) => Some(Topics::new(&m.topic_prefix, &m.discovery_prefix)?),
             None => None,
@@ -299,7 +302,9 @@ impl Core {
         for (channel, q) in h.entities() {
             if q == Quantity::Switch
                 && let Some(t) = &self.topics
-                && let Some(k) = channel.strip_prefix("actuator_").and_then(|k| k.parse().ok())
+                && let Some(k) = channel
+                    .strip_prefix("actuator_")
+                    .and_then(|k| k.parse().ok())
             {
                 self.commands
                     .insert(t.command(&mac, &channel), (mac.clone(), k));
@@ -315,7 +320,8 @@ impl Core {
                 value: f64::from(a.state),
                 time: None,
             };
-            self.metrics.set_actuator(&mac, &k.to_string(), a.state != 0);
+            self.metrics
+                .set_actuator(&mac, &k.to_string(), a.state != 0);
             self.publish_state(&mac, &r.channel, r.quantity, r.value)
                 .await;
         }
@@ -381,9 +387,14 @@ impl Core {
                 return;
             }
         };
-        let Some(hub) = self.known.get(&mac).cloned() else { return };
+        let Some(hub) = self.known.get(&mac).cloned() else {
+            return;
+        };
         if self.cmd_tx.try_send(Command { hub, index, on }).is_err() {
-            tracing::warn!("vegehub bridge: ignored a command on {}: too many waiting", m.topic);
+            tracing::warn!(
+                "vegehub bridge: ignored a command on {}: too many waiting",
+                m.topic
+            );
         }
     }
 

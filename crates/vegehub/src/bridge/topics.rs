@@ -70,7 +70,12 @@ impl Topics {
 
     /// A channel's value: `PREFIX/MAC/CHANNEL/state`.
     pub fn state(&self, mac: &str, channel: &str) -> String {
-        format!("{}/{}/{}/state", self.prefix, segment(mac), segment(channel))
+        format!(
+            "{}/{}/{}/state",
+            self.prefix,
+            segment(mac),
+            segment(channel)
+        )
     }
 
     /// Where Home Assistant sends `ON`/`OFF` for an actuator.
@@ -109,10 +114,7 @@ mod tests {
     #[test]
     fn hostile_values_stay_one_level() {
         let t = Topics::new("vegehub", "homeassistant").unwrap();
-        assert_eq!(
-            t.state("AA/#/+", "x y\0é"),
-            "vegehub/AA____/x_y__/state"
-        );
+        assert_eq!(t.state("AA/#/+", "x y\0é"), "vegehub/AA____/x_y__/state");
         assert_eq!(segment(""), "_");
         assert_eq!(segment(&"a".repeat(500)).len(), MAX_SEGMENT);
         assert_eq!(
