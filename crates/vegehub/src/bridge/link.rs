@@ -9,6 +9,13 @@
 //! PUBACK and, when the connection breaks, clears rumqttc's pending list and
 //! puts its copies back at the front of the outbox: at least once, in order,
 //! bounded.
+//!
+//! rumqttc's event loop runs in a task of its own ([`poll_loop`]) and is
+//! never cancelled mid-poll (a cancelled poll could lose a half-written
+//! packet or restart a connect). After a failure it waits for the link to
+//! take its copies back, then empties what rumqttc still holds and sleeps the
+//! backoff the link chose before connecting again, so nothing is sent twice
+//! by both of them and every PUBACK matches the message it acknowledges.
 
 use super::MqttConfig;
 use super::discovery::{OFFLINE, ONLINE};
@@ -93,15 +100,19 @@ pub(crate) fn start(
     net.set_connection_timeout(cfg.connect_timeout.as_secs().max(1));
     eventloop.set_network_options(net);
     let (tx, rx) = mpsc::channel(256);
+    let (events_tx, events) = mpsc::channel(64);
+    let (resume, resume_rx) = mpsc::channel(1);
+    let poller = tokio::spawn(poll_loop(eventloop, events_tx, resume_rx));
     let state = LinkTask {
         client,
-        eventloop,
+        events,
+        resume,
+        poller,
         rx,
         outbox: Outbox::new(cfg.queue_limit),
         handed: VecDeque::new(),
         inflight: VecDeque::new(),
         connected: false,
-        retry_at: None,
         backoff: FIRST_BACKOFF,
         failures: 0,
         finish_by: None,
@@ -118,12 +129,49 @@ pub(crate) fn start(
     }
 }
 
+/// A poll's outcome, as [`poll_loop`] reports it.
+type Polled = Result<Event, ConnectionError>;
+
+/// Polls rumqttc's event loop and reports every outcome in order. After a
+/// failure it waits for the link's word (the backoff to wait), which comes
+/// after the link has taken back its unacknowledged messages; then it drops
+/// what rumqttc still holds (requests queued meanwhile included), waits, and
+/// connects again. Ends when the link is gone; the link aborts it if it is
+/// idle in a poll then (it owns nothing else).
+async fn poll_loop(
+    mut eventloop: EventLoop,
+    events: mpsc::Sender<Polled>,
+    mut resume: mpsc::Receiver<Duration>,
+) {
+    loop {
+        let ev = eventloop.poll().await;
+        let failed = ev.is_err();
+        if events.send(ev).await.is_err() {
+            return;
+        }
+        if failed {
+            let Some(wait) = resume.recv().await else {
+                return;
+            };
+            // The link resends its own copies after the reconnect.
+            eventloop.clean();
+            eventloop.pending.clear();
+            eventloop.state.events.clear();
+            tokio::time::sleep(wait).await; // sleep-ok: reconnect backoff
+        }
+    }
+}
+
 /// The task's state.
 struct LinkTask {
     /// Requests to rumqttc (publish, subscribe, disconnect).
     client: AsyncClient,
-    /// rumqttc's connection; polled only by this task.
-    eventloop: EventLoop,
+    /// What rumqttc's event loop yields, in order, from [`poll_loop`].
+    events: mpsc::Receiver<Polled>,
+    /// Tells [`poll_loop`] to reconnect after this backoff.
+    resume: mpsc::Sender<Duration>,
+    /// The [`poll_loop`] task.
+    poller: JoinHandle<()>,
     /// Commands from the bridge.
     rx: mpsc::Receiver<LinkCmd>,
     /// Messages not yet handed to rumqttc.
@@ -134,8 +182,6 @@ struct LinkTask {
     inflight: VecDeque<(u16, Message)>,
     /// Between CONNACK and the next connection error.
     connected: bool,
-    /// When to try connecting again, after a failure.
-    retry_at: Option<Instant>,
     /// The next wait after a failure.
     backoff: Duration,
     /// Failures since the last successful connect (only the first is a warning).
@@ -162,14 +208,16 @@ impl LinkTask {
             if self.finished() {
                 break;
             }
-            let retry_at = self.retry_at;
             let finish_by = self.finish_by;
             tokio::select! {
                 cmd = self.rx.recv(), if finish_by.is_none() => self.command(cmd),
-                ev = self.eventloop.poll(), if retry_at.is_none() => self.event(ev),
-                _ = tokio::time::sleep_until(retry_at.unwrap_or_else(Instant::now)), if retry_at.is_some() => { // sleep-ok: reconnect backoff
-                    self.retry_at = None;
-                }
+                ev = self.events.recv() => match ev {
+                    Some(ev) => self.event(ev).await,
+                    None => {
+                        self.abandon();
+                        break;
+                    }
+                },
                 _ = tokio::time::sleep_until(finish_by.unwrap_or_else(Instant::now)), if finish_by.is_some() => { // sleep-ok: the shutdown grace period
                     self.abandon();
                     break;
@@ -179,6 +227,7 @@ impl LinkTask {
             self.count();
         }
         self.disconnect().await;
+        self.poller.abort();
         self.count();
     }
 
@@ -203,7 +252,7 @@ impl LinkTask {
             && self.inflight.is_empty()
     }
 
-    fn event(&mut self, ev: Result<Event, ConnectionError>) {
+    async fn event(&mut self, ev: Polled) {
         match ev {
             Ok(Event::Incoming(Incoming::ConnAck(_))) => self.connected_now(),
             Ok(Event::Incoming(Incoming::PubAck(ack))) => {
@@ -229,7 +278,7 @@ impl LinkTask {
                 }
             }
             Ok(_) => {}
-            Err(e) => self.broken(&e),
+            Err(e) => self.broken(&e).await,
         }
     }
 
@@ -255,8 +304,9 @@ impl LinkTask {
         self.outbox.requeue(std::iter::once(online));
     }
 
-    /// The connection failed or broke: take back what rumqttc held, wait.
-    fn broken(&mut self, e: &ConnectionError) {
+    /// The connection failed or broke: take back what rumqttc held, then let
+    /// the poller wait the backoff and reconnect.
+    async fn broken(&mut self, e: &ConnectionError) {
         if self.failures == 0 {
             tracing::warn!(
                 "vegehub bridge: MQTT broker {}: {e}; retrying with backoff, keeping up to the queue limit",
@@ -267,9 +317,6 @@ impl LinkTask {
         }
         self.connected = false;
         self.failures = self.failures.saturating_add(1);
-        // Our copies are resent after the reconnect; rumqttc's would repeat them.
-        self.eventloop.pending.clear();
-        self.eventloop.state.events.clear();
         let back: Vec<Message> = self
             .inflight
             .drain(..)
@@ -277,7 +324,8 @@ impl LinkTask {
             .chain(self.handed.drain(..))
             .collect();
         self.outbox.requeue(back.into_iter());
-        self.retry_at = Some(Instant::now() + self.backoff);
+        // The poller waits for this before anything else, so it never blocks.
+        let _ = self.resume.try_send(self.backoff);
         self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
     }
 
@@ -323,10 +371,9 @@ impl LinkTask {
             return;
         }
         let _ = tokio::time::timeout(DISCONNECT_BOUND, async {
-            loop {
-                match self.eventloop.poll().await {
-                    Ok(Event::Outgoing(Outgoing::Disconnect)) | Err(_) => return,
-                    Ok(_) => {}
+            while let Some(ev) = self.events.recv().await {
+                if matches!(ev, Ok(Event::Outgoing(Outgoing::Disconnect)) | Err(_)) {
+                    return;
                 }
             }
         })
