@@ -225,3 +225,116 @@ async fn with_the_broker_away_the_queue_is_bounded_drops_are_counted_and_shutdow
     assert!(report.dropped >= 4 + 5, "{report:?}");
     sim.shutdown(Duration::from_secs(1)).await;
 }
+
+/// A stand-in broker for one connection (rumqttc's own packet codec): it
+/// answers CONNECT and SUBSCRIBE, records each PUBLISH (acknowledging it only
+/// if `ack`), and hangs up abruptly after `hang_up_after` publishes.
+async fn broker_session(
+    mut sock: tokio::net::TcpStream,
+    ack: bool,
+    hang_up_after: Option<usize>,
+    seen: tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)>,
+) {
+    use rumqttc::mqttbytes::Error as CodecError;
+    use rumqttc::{ConnAck, ConnectReturnCode, Packet, PubAck, QoS, SubAck, SubscribeReasonCode};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = bytes::BytesMut::new();
+    let mut published = 0;
+    loop {
+        let reply = match Packet::read(&mut buf, 1 << 20) {
+            Err(CodecError::InsufficientBytes(_)) => {
+                let r = tokio::time::timeout(Duration::from_secs(10), sock.read_buf(&mut buf));
+                match r.await {
+                    Ok(Ok(n)) if n > 0 => continue,
+                    _ => return,
+                }
+            }
+            Err(e) => panic!("the bridge sent a malformed packet: {e:?}"),
+            Ok(Packet::Connect(_)) => Some(Packet::ConnAck(ConnAck::new(
+                ConnectReturnCode::Success,
+                false,
+            ))),
+            Ok(Packet::Subscribe(s)) => Some(Packet::SubAck(SubAck::new(
+                s.pkid,
+                vec![SubscribeReasonCode::Success(QoS::AtLeastOnce); s.filters.len()],
+            ))),
+            Ok(Packet::PingReq) => Some(Packet::PingResp),
+            Ok(Packet::Publish(p)) => {
+                published += 1;
+                let _ = seen.send((p.topic.clone(), p.payload.to_vec()));
+                if hang_up_after == Some(published) {
+                    return;
+                }
+                ack.then(|| Packet::PubAck(PubAck::new(p.pkid)))
+            }
+            Ok(Packet::Disconnect) => return,
+            Ok(_) => None,
+        };
+        if let Some(r) = reply {
+            let mut out = bytes::BytesMut::new();
+            r.write(&mut out, 1 << 20).unwrap();
+            sock.write_all(&out).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn messages_in_flight_when_the_connection_breaks_are_sent_again_after_the_reconnect() {
+    let sim = sim().await;
+    let broker = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = broker.local_addr().unwrap().port();
+    let mut cfg = config(&sim);
+    cfg.mqtt = Some(MqttConfig::from_url(&format!("mqtt://127.0.0.1:{port}")).unwrap());
+    let bridge = Bridge::start(cfg, reqwest::Client::new()).await.unwrap();
+    // Start-up: `online`, 4 discovery configs, 1 actuator state.
+    let n = 6;
+    let (tx1, mut first) = tokio::sync::mpsc::unbounded_channel();
+    let (sock, _) = broker.accept().await.unwrap();
+    broker_session(sock, false, Some(n), tx1).await;
+    let mut unacked = Vec::new();
+    while let Ok(m) = first.try_recv() {
+        unacked.push(m);
+    }
+    assert_eq!(unacked.len(), n);
+    assert_eq!(unacked[0].1, b"online");
+    // The connection broke with all six unacknowledged: they come again, in
+    // order (`online` first anyway), and are acknowledged this time.
+    let (tx2, mut second) = tokio::sync::mpsc::unbounded_channel();
+    let (sock, _) = tokio::time::timeout(Duration::from_secs(10), broker.accept())
+        .await
+        .expect("the bridge did not reconnect")
+        .unwrap();
+    let session = tokio::spawn(broker_session(sock, true, None, tx2));
+    let mut again = Vec::new();
+    while again.len() < n {
+        let m = tokio::time::timeout(Duration::from_secs(10), second.recv())
+            .await
+            .expect("not everything came again")
+            .unwrap();
+        again.push(m);
+    }
+    assert_eq!(again, unacked);
+    let metrics = bridge.metrics_addr().unwrap();
+    let text = until_sample(metrics, "vegehub_bridge_mqtt_published_total", n as f64).await;
+    assert_eq!(
+        sample(&text, "vegehub_bridge_mqtt_dropped_total"),
+        Some(0.0)
+    );
+    assert_eq!(sample(&text, "vegehub_bridge_mqtt_queued"), Some(0.0));
+    assert_eq!(sample(&text, "vegehub_bridge_mqtt_connected"), Some(1.0));
+    let report = bridge.shutdown(Duration::from_secs(2)).await;
+    // `offline` was acknowledged too before the bridge said goodbye.
+    assert_eq!((report.published, report.dropped), (n as u64 + 1, 0));
+    assert_eq!(
+        second.recv().await.unwrap(),
+        (
+            "vegehub/bridge/availability".to_string(),
+            b"offline".to_vec()
+        )
+    );
+    tokio::time::timeout(Duration::from_secs(5), session)
+        .await
+        .expect("the bridge did not disconnect")
+        .unwrap();
+    sim.shutdown(Duration::from_secs(1)).await;
+}
