@@ -2,7 +2,8 @@
 # `vegehub bridge` against Debian's mosquitto broker and real clients: the hub
 # simulator pushes -> paho-mqtt (a persistent-session observer) sees the Home
 # Assistant discovery configs, retained, and the state values, exactly; a
-# command on an actuator's topic switches the simulated actuator; the broker
+# command on an actuator's topic switches the simulated actuator; Home
+# Assistant's birth message brings the configs again; the broker
 # is stopped and restarted mid-stream and the readings pushed meanwhile arrive,
 # in order; /metrics is parsed by Python prometheus_client's parsers; SIGTERM
 # publishes `offline` and exits 0 in time without a word; a killed bridge
@@ -283,11 +284,17 @@ transforms = {{ analog_0 = "vh400", analog_1 = "therm200" }}
                  lambda: json.loads(http(f"http://{sim}/_sim/state"))["actuators"] == states)
         wait_for(f"actuator_1 state {payload}",
                  lambda: obs.payloads(state("actuator_1"))[before:].count(payload) >= 1)
+    # Home Assistant restarted (its birth message): every config comes again.
+    counts = {t: len(obs.payloads(t)) for t in want}
+    cmd.publish("homeassistant/status", "online", qos=1).wait_for_publish(5)
+    for t in want:
+        wait_for(f"{t} again", lambda: len(obs.payloads(t)) > counts[t])
+        check_config(t, obs.payloads(t)[-1], want[t])
     cmd.loop_stop()
     cmd.disconnect()
     s = scrape(metrics)
     assert metric(s, "vegehub_actuator_state", hub=MAC, actuator="1") == 0, s
-    print("commands: actuator 1 switched ON then OFF through MQTT")
+    print("commands: actuator 1 switched ON then OFF through MQTT; configs sent again on Home Assistant's birth message")
 
     # The broker goes away mid-stream; pushes keep coming; it comes back.
     broker_down()

@@ -103,9 +103,7 @@ impl Bridge {
         };
         let mut known = Vec::new();
         for spec in &cfg.hubs {
-            known.push(Arc::new(
-                KnownHub::read(spec, &http, cfg.hub_options, &cfg.transforms).await?,
-            ));
+            known.push(KnownHub::read(spec, &http, cfg.hub_options, &cfg.transforms).await?);
         }
         let counters = Arc::new(BridgeCounters::default());
         let metrics = Arc::new(Metrics::new(Arc::clone(&counters)));
@@ -129,29 +127,8 @@ impl Bridge {
             }
             _ => None,
         };
-        let (cmd_tx, cmd_rx) = mpsc::channel(16);
-        let worker_stop = CancellationToken::new();
-        let reporter = Reporter {
-            metrics: Arc::clone(&metrics),
-            topics: topics.clone(),
-            link: link.as_ref().map(|l| l.tx.clone()),
-        };
-        let worker = tokio::spawn(command_worker(cmd_rx, worker_stop.clone(), reporter));
-        let mut core = Core {
-            link: link.as_ref().map(|l| l.tx.clone()),
-            topics,
-            metrics: Arc::clone(&metrics),
-            counters: Arc::clone(&counters),
-            known: BTreeMap::new(),
-            seen: BTreeMap::new(),
-            commands: HashMap::new(),
-            cmd_tx,
-            max_hubs: cfg.max_hubs.max(known.len()),
-            transforms: cfg.transforms.clone(),
-        };
-        for h in known {
-            core.add_known(h).await;
-        }
+        let link_tx = link.as_ref().map(|l| l.tx.clone());
+        let (core, worker, worker_stop) = Core::start(&cfg, topics, link_tx, metrics, known).await;
         let (stop_tx, stop_rx) = oneshot::channel();
         let listen_addr = listener.addr();
         let metrics_addr = metrics_server.as_ref().map(PushListener::addr);
@@ -294,6 +271,41 @@ struct Core {
 }
 
 impl Core {
+    /// The core and its command worker (stopped by the returned token), with
+    /// the hubs read at start announced.
+    async fn start(
+        cfg: &BridgeConfig,
+        topics: Option<Topics>,
+        link: Option<mpsc::Sender<LinkCmd>>,
+        metrics: Arc<Metrics>,
+        known: Vec<KnownHub>,
+    ) -> (Core, JoinHandle<()>, CancellationToken) {
+        let (cmd_tx, cmd_rx) = mpsc::channel(16);
+        let worker_stop = CancellationToken::new();
+        let reporter = Reporter {
+            metrics: Arc::clone(&metrics),
+            topics: topics.clone(),
+            link: link.clone(),
+        };
+        let worker = tokio::spawn(command_worker(cmd_rx, worker_stop.clone(), reporter));
+        let mut core = Core {
+            link,
+            topics,
+            counters: Arc::clone(metrics.counters()),
+            metrics,
+            known: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            commands: HashMap::new(),
+            cmd_tx,
+            max_hubs: cfg.max_hubs.max(known.len()),
+            transforms: cfg.transforms.clone(),
+        };
+        for h in known {
+            core.add_known(Arc::new(h)).await;
+        }
+        (core, worker, worker_stop)
+    }
+
     /// A hub read at start: its entities are announced (switches included)
     /// and its actuator states published before any push.
     async fn add_known(&mut self, h: Arc<KnownHub>) {
