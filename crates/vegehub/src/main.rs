@@ -774,7 +774,11 @@ async fn bridge_cmd(args: BridgeArgs, net: &NetArgs, http: reqwest::Client) -> R
     out.flush()?;
     drop(out);
     shutdown.stop.cancelled().await;
-    let report = handle.shutdown(args.grace).await;
+    // A second Ctrl-C cuts the grace short.
+    let report = tokio::select! {
+        r = handle.shutdown(args.grace) => r,
+        _ = shutdown.abort.cancelled() => return Ok(ExitCode::from(130)),
+    };
     if report.overran {
         eprintln!("warning: the bridge took longer than its grace period to stop");
         return Ok(ExitCode::FAILURE);
