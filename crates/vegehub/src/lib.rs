@@ -2,15 +2,18 @@
 //! both firmware formats, idempotent `setup`, actuator control and status, the
 //! update trigger, mDNS discovery, push (webhook) parsing and slot mapping, and
 //! the VH400/THERM200 sensor transforms. The `vegehub` binary built from this
-//! crate adds a CLI, a webhook listener, the simulator (`vegehub sim`, from the
+//! crate adds a CLI, a webhook listener, a bridge of pushes to MQTT (Home
+//! Assistant discovery) and Prometheus, the simulator (`vegehub sim`, from the
 //! `vegehub-sim` crate) and an end-to-end `selftest`.
 //!
 //! # Features
 //!
 //! `cli` builds the `vegehub` binary (clap, tracing-subscriber, anyhow) and
-//! `sim` gives it the `sim` subcommand (the `vegehub-sim` crate); both are on
-//! by default. A program that only needs the client library depends on this
-//! crate with `default-features = false` and links neither.
+//! `sim` gives it the `sim` subcommand (the `vegehub-sim` crate); `bridge`
+//! is the `bridge` module behind `vegehub bridge` (rumqttc,
+//! prometheus-client, toml; `cli` turns it on). All are on by default. A
+//! program that only needs the client library depends on this crate with
+//! `default-features = false` and links none of them.
 //!
 //! # Ownership and shutdown
 //!
@@ -50,12 +53,15 @@
 //!   `CancellationToken`; on failure or cancel it still switches all actuators
 //!   off and restores the backed-up config, bounded by the request timeouts.
 
+#[cfg(feature = "bridge")]
+pub mod bridge;
 pub mod client;
 pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod listen;
 pub mod push;
+pub mod readings;
 pub mod resolve;
 pub mod selftest;
 pub mod transforms;
@@ -65,4 +71,5 @@ pub use config::{ConfigFormat, SetupChange};
 pub use discovery::{Discovered, discover};
 pub use error::{Error, Result};
 pub use push::{HubLayout, Push};
+pub use readings::{Quantity, Reading, Transforms, readings};
 pub use transforms::{Transform, therm200, vh400};

@@ -35,6 +35,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
@@ -84,6 +85,29 @@ impl Default for ListenOptions {
     }
 }
 
+/// What a receiver has answered, counted as it answers (for a bridge's
+/// metrics; `listen` does not show them).
+#[derive(Debug, Default)]
+pub struct ListenStats {
+    /// Pushes taken (answered `200`): each became a [`PushEvent`].
+    received: AtomicU64,
+    /// Pushes refused by the handler: wrong or missing key, empty body,
+    /// invalid JSON, or no room to hand them over (`401`/`400`/`503`).
+    rejected: AtomicU64,
+}
+
+impl ListenStats {
+    /// Pushes taken so far.
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
+    }
+
+    /// Pushes refused so far.
+    pub fn rejected(&self) -> u64 {
+        self.rejected.load(Ordering::Relaxed)
+    }
+}
+
 /// A running receiver; [`PushListener::shutdown`] stops it within a deadline.
 pub struct PushListener {
     /// The bound address (the port is chosen by the OS when 0 was asked).
@@ -94,6 +118,8 @@ pub struct PushListener {
     force: CancellationToken,
     /// The accept loop and every connection task, to await them on shutdown.
     tracker: TaskTracker,
+    /// Counts of what the handler answered, shared with it.
+    stats: Arc<ListenStats>,
 }
 
 /// What the request handler needs.
@@ -103,6 +129,8 @@ struct Ctx {
     tx: mpsc::Sender<PushEvent>,
     /// The key pushes must carry, if any.
     key: Option<Arc<SecretString>>,
+    /// Where the handler counts what it answered.
+    stats: Arc<ListenStats>,
 }
 
 /// Compares without an early exit, so the time taken does not tell an
@@ -120,6 +148,18 @@ fn reply(status: StatusCode, msg: &'static str) -> Response {
 }
 
 async fn receive(State(ctx): State<Ctx>, uri: Uri, body: Bytes) -> Response {
+    let resp = take(&ctx, uri, body).await;
+    let counter = if resp.status() == StatusCode::OK {
+        &ctx.stats.received
+    } else {
+        &ctx.stats.rejected
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+    resp
+}
+
+/// Checks, parses and hands one push over; the answer says which happened.
+async fn take(ctx: &Ctx, uri: Uri, body: Bytes) -> Response {
     let parsed = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
@@ -178,23 +218,50 @@ impl PushListener {
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let stats = Arc::new(ListenStats::default());
         let ctx = Ctx {
             tx,
             key: opts.api_key.clone().map(Arc::new),
+            stats: Arc::clone(&stats),
         };
         let app = Router::new()
             .fallback(axum::routing::post(receive))
             .with_state(ctx)
-            .layer(DefaultBodyLimit::max(opts.max_body))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                opts.body_timeout,
-            ));
+            .layer(DefaultBodyLimit::max(opts.max_body));
+        Ok(Self::serve(listener, addr, app, &opts, stats))
+    }
+
+    /// Serves `app` on `addr` within the limits of `opts` (its key aside):
+    /// the same hardened server for pushes and for the bridge's `/metrics`.
+    #[cfg_attr(not(feature = "bridge"), allow(dead_code))]
+    pub(crate) async fn start_router(
+        addr: SocketAddr,
+        app: Router,
+        opts: &ListenOptions,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        Ok(Self::serve(listener, addr, app, opts, Arc::default()))
+    }
+
+    /// Spawns the accept loop on `listener`.
+    fn serve(
+        listener: TcpListener,
+        addr: SocketAddr,
+        app: Router,
+        opts: &ListenOptions,
+        stats: Arc<ListenStats>,
+    ) -> Self {
+        let app = app.layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            opts.body_timeout,
+        ));
         let l = PushListener {
             addr,
             stop: CancellationToken::new(),
             force: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            stats,
         };
         let conns = Conns {
             app,
@@ -205,11 +272,16 @@ impl PushListener {
         };
         let slots = Arc::new(Semaphore::new(opts.max_connections.max(1)));
         l.tracker.spawn(conns.accept_loop(listener, slots));
-        Ok(l)
+        l
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The receiver's counts, live (they keep counting while it runs).
+    pub fn stats(&self) -> Arc<ListenStats> {
+        Arc::clone(&self.stats)
     }
 
     /// Stops accepting, lets in-flight pushes finish within `grace`, then drops

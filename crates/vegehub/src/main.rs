@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use vegehub::listen::{ListenOptions, PushEvent, PushListener};
 use vegehub::push::HubLayout;
 use vegehub::selftest::{self, Outcome, SelftestOptions};
-use vegehub::{Hub, HubOptions, RetryPolicy, Transform};
+use vegehub::{Hub, HubOptions, RetryPolicy, Transform, Transforms};
 
 #[derive(Parser)]
 #[command(
@@ -141,6 +141,9 @@ enum Cmd {
     },
     /// Receive hub pushes (webhook) and print mapped values.
     Listen(ListenArgs),
+    /// Receive hub pushes and publish them to MQTT (with Home Assistant
+    /// discovery) and Prometheus, until SIGINT/SIGTERM.
+    Bridge(Box<BridgeArgs>),
     /// Run a simulated hub until SIGINT/SIGTERM.
     #[cfg(feature = "sim")]
     Sim(SimArgs),
@@ -158,15 +161,9 @@ struct ListenArgs {
     /// (the `api_key` the hub was set up with; others get 401).
     #[arg(long, value_name = "VAR")]
     key_env: Option<String>,
-    /// Connections served at once; more are refused (503, closed).
-    #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    max_connections: u32,
-    /// Seconds a client may take to send its request head.
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
-    header_timeout: Duration,
-    /// Seconds a client may take to send its body.
-    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
-    body_timeout: Duration,
+    /// The receiver's limits.
+    #[command(flatten)]
+    limits: ReceiveLimits,
     /// Read the slot layout from this hub.
     #[arg(long)]
     hub: Option<String>,
@@ -185,6 +182,72 @@ struct ListenArgs {
     /// One JSON object per push instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(clap::Args)]
+struct BridgeArgs {
+    /// TOML config file (keys: listen, key_env, prometheus, transform,
+    /// [mqtt] url/username/password_env/client_id/topic_prefix/
+    /// discovery_prefix/queue, [[hub]] host/transforms); flags override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address hubs push to [default: 127.0.0.1:8123]
+    /// (`--listen 0.0.0.0:8123` to receive from hubs on the network).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// MQTT broker to publish to, mqtt://host[:port].
+    #[arg(long, value_name = "URL")]
+    mqtt: Option<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics.
+    #[arg(long, value_name = "ADDR")]
+    prometheus: Option<SocketAddr>,
+    /// Read this hub's slot layout and actuators at start (repeatable);
+    /// pushes from other hubs are published as raw slots.
+    #[arg(long, value_name = "HOST")]
+    hub: Vec<String>,
+    /// Environment variable holding the key pushes must carry (the `api_key`
+    /// the hubs were set up with) [default: VEGEHUB_API_KEY].
+    #[arg(long, value_name = "VAR")]
+    key_env: Option<String>,
+    /// Transform of the analog inputs (vh400: moisture %, therm200: °C).
+    #[arg(long)]
+    transform: Option<Transform>,
+    /// The receiver's limits.
+    #[command(flatten)]
+    limits: ReceiveLimits,
+    /// Seconds given to the broker to take what is queued at shutdown.
+    #[arg(long, default_value = "3", value_name = "SECS", value_parser = secs)]
+    grace: Duration,
+    /// Most hubs tracked; pushes from more are rejected.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    max_hubs: usize,
+}
+
+/// The push receiver's limits, the same for `listen` and `bridge`.
+#[derive(clap::Args)]
+struct ReceiveLimits {
+    /// Connections served at once; more are refused (503, closed).
+    #[arg(long, default_value_t = 32, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Seconds a client may take to send its request head.
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+    header_timeout: Duration,
+    /// Seconds a client may take to send its body.
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = secs)]
+    body_timeout: Duration,
+}
+
+impl ReceiveLimits {
+    /// The receiver's options: these limits and the key pushes must carry.
+    fn options(&self, api_key: Option<SecretString>) -> ListenOptions {
+        ListenOptions {
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            max_connections: self.max_connections as usize,
+            api_key,
+            ..ListenOptions::default()
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -483,6 +546,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         } => actuator_status_cmd(&hub(&host, &net, &http)?, json).await,
         Cmd::Update { host } => update_cmd(&hub(&host, &net, &http)?).await,
         Cmd::Listen(args) => listen_cmd(args, &net, &http).await,
+        Cmd::Bridge(args) => bridge_cmd(*args, &net, http).await,
         #[cfg(feature = "sim")]
         Cmd::Sim(args) => sim_cmd(args).await,
         Cmd::Selftest(args) => selftest_cmd(args, &net, http).await,
@@ -657,13 +721,9 @@ fn key_from_stdin() -> Result<SecretString> {
 /// `vegehub listen`: print each push until SIGINT/SIGTERM.
 async fn listen_cmd(args: ListenArgs, net: &NetArgs, http: &reqwest::Client) -> Result<ExitCode> {
     let layout = listen_layout(&args, net, http).await?;
-    let opts = ListenOptions {
-        header_timeout: args.header_timeout,
-        body_timeout: args.body_timeout,
-        max_connections: args.max_connections as usize,
-        api_key: args.key_env.as_deref().map(key_from_env).transpose()?,
-        ..ListenOptions::default()
-    };
+    let opts = args
+        .limits
+        .options(args.key_env.as_deref().map(key_from_env).transpose()?);
     let addr = args.listen;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<PushEvent>(64);
     let listener = PushListener::start_with(addr, tx, opts)
@@ -682,6 +742,106 @@ async fn listen_cmd(args: ListenArgs, net: &NetArgs, http: &reqwest::Client) -> 
     }
     listener.shutdown(Duration::from_secs(2)).await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `vegehub bridge`: runs until SIGINT/SIGTERM, then stops within its grace,
+/// quietly: the `ready` line is its only output unless something is wrong.
+async fn bridge_cmd(args: BridgeArgs, net: &NetArgs, http: reqwest::Client) -> Result<ExitCode> {
+    let cfg = bridge_config(&args, net)?;
+    let mqtt_note = cfg
+        .mqtt
+        .as_ref()
+        .map(|m| match m.host.contains(':') {
+            true => format!(" mqtt=mqtt://[{}]:{}", m.host, m.port),
+            false => format!(" mqtt=mqtt://{}:{}", m.host, m.port),
+        })
+        .unwrap_or_default();
+    let shutdown = Shutdown::install();
+    let handle = tokio::select! {
+        h = vegehub::bridge::Bridge::start(cfg, http) => h?,
+        _ = shutdown.stop.cancelled() => return Ok(ExitCode::SUCCESS),
+    };
+    let metrics_note = handle
+        .metrics_addr()
+        .map(|a| format!(" metrics=http://{a}/metrics"))
+        .unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "ready listen=http://{}{metrics_note}{mqtt_note}",
+        handle.listen_addr()
+    )?;
+    out.flush()?;
+    drop(out);
+    shutdown.stop.cancelled().await;
+    // A second Ctrl-C cuts the grace short.
+    let report = tokio::select! {
+        r = handle.shutdown(args.grace) => r,
+        _ = shutdown.abort.cancelled() => return Ok(ExitCode::from(130)),
+    };
+    if report.overran {
+        eprintln!("warning: the bridge took longer than its grace period to stop");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The bridge's config: the file (if any), then the flags over it.
+fn bridge_config(args: &BridgeArgs, net: &NetArgs) -> Result<vegehub::bridge::BridgeConfig> {
+    use vegehub::bridge::{BridgeConfig, BridgeFile, HubSpec};
+    let (file, path) = match &args.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading {}", p.display()))
+                .map_err(usage)?;
+            let path = p.display().to_string();
+            (BridgeFile::parse(&text, &path).map_err(usage)?, path)
+        }
+        None => (BridgeFile::default(), String::new()),
+    };
+    let mqtt = file
+        .mqtt
+        .as_ref()
+        .map_or_else(
+            || {
+                args.mqtt
+                    .as_deref()
+                    .map(vegehub::bridge::MqttConfig::from_url)
+                    .transpose()
+            },
+            |m| m.config(args.mqtt.as_deref()),
+        )
+        .map_err(usage)?;
+    let prometheus = args.prometheus.or(file.prometheus);
+    if mqtt.is_none() && prometheus.is_none() {
+        return Err(usage(anyhow::anyhow!(
+            "nothing to bridge to: give --mqtt mqtt://HOST:1883, --prometheus ADDR, or both"
+        )));
+    }
+    let transform = args.transform.or(file.transform);
+    let mut hubs = file.hubs(&path).map_err(usage)?;
+    hubs.extend(args.hub.iter().map(|h| HubSpec {
+        host: h.clone(),
+        transforms: None,
+    }));
+    let key_env = args
+        .key_env
+        .as_deref()
+        .or(file.key_env.as_deref())
+        .unwrap_or("VEGEHUB_API_KEY");
+    Ok(BridgeConfig {
+        listen: args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8123))),
+        listen_options: args.limits.options(Some(key_from_env(key_env)?)),
+        mqtt,
+        prometheus,
+        hubs,
+        transforms: Transforms::all(transform),
+        hub_options: net.options(),
+        max_hubs: args.max_hubs,
+    })
 }
 
 /// The slot layout pushes are mapped with: read from `--hub`, else given by
@@ -714,11 +874,12 @@ fn print_push(
     as_json: bool,
 ) -> Result<()> {
     let mapped = layout.map(|l| ev.push.mapped(l));
-    let transformed: Option<std::collections::BTreeMap<String, f64>> = match (&mapped, transform) {
-        (Some(m), Some(t)) => Some(
-            m.iter()
-                .filter(|(k, _)| k.starts_with("analog_"))
-                .filter_map(|(k, v)| t.apply(*v).map(|x| (k.clone(), x)))
+    let transformed: Option<std::collections::BTreeMap<String, f64>> = match (layout, transform) {
+        (Some(l), Some(t)) => Some(
+            vegehub::readings(&ev.push, Some(l), &Transforms::all(Some(t)))
+                .into_iter()
+                .filter(|r| r.channel.starts_with("analog_"))
+                .map(|r| (r.channel, r.value))
                 .collect(),
         ),
         _ => None,

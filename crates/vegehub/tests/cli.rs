@@ -749,3 +749,110 @@ async fn setup_takes_its_key_from_the_environment_or_stdin_never_the_command_lin
     assert!(!printed.contains("STDINKEY"), "{printed}");
     sim.shutdown(Duration::from_secs(2)).await;
 }
+
+/// `vegehub bridge` with a config file and flags over it: prints one `ready`
+/// line, takes a push, and on SIGTERM exits 0 at once with nothing more on
+/// stdout or stderr.
+#[tokio::test]
+async fn bridge_prints_ready_serves_metrics_and_exits_quietly_on_sigterm() {
+    let sim = sim(Firmware::Endpoints).await;
+    let dir = backup_dir();
+    let file = dir.join("bridge.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "listen = \"127.0.0.1:1\"\nkey_env = \"BRIDGE_TEST_KEY\"\n[[hub]]\nhost = \"{}\"\ntransforms = {{ analog_0 = \"therm200\" }}\n",
+            sim.addr()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .arg("bridge")
+        .arg("--config")
+        .arg(&file)
+        .args(["--listen", "127.0.0.1:0", "--prometheus", "127.0.0.1:0"])
+        .env("BRIDGE_TEST_KEY", "K1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let field = |k: &str| {
+        ready
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix(k))
+            .unwrap_or_else(|| panic!("no {k} in {ready:?}"))
+            .to_string()
+    };
+    let (listen, metrics) = (field("listen="), field("metrics="));
+    let hub = vegehub::Hub::new(&sim.addr().to_string()).unwrap();
+    hub.setup(&"K1".to_string().into(), &format!("{listen}/hook"))
+        .await
+        .unwrap();
+    sim.set_analog(vec![1.2, 0.0, 0.0, 0.0]);
+    hub.request_update().await.unwrap();
+    let want = r#"vegehub_channel_value{hub="7C9EBD4B49D8",channel="analog_0"} "#;
+    let started = Instant::now();
+    loop {
+        let body = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
+        let got = body
+            .lines()
+            .find_map(|l| l.strip_prefix(want)?.parse::<f64>().ok());
+        if got.is_some() && got == vegehub::therm200(1.2) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{body}");
+        tokio::time::sleep(Duration::from_millis(20)).await; // sleep-ok: polling interval of an outside observer
+    }
+    drop(hub);
+    let t = Instant::now();
+    signal(child.id().unwrap(), "-TERM");
+    let st = tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(st.success(), "{st:?}");
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert_eq!(lines.next_line().await.unwrap(), None, "stray stdout");
+    let mut err = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut child.stderr.take().unwrap(), &mut err)
+        .await
+        .unwrap();
+    assert_eq!(err, "", "stray stderr");
+    sim.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn bridge_without_a_destination_or_a_key_is_a_usage_error() {
+    for (args, env, says) in [
+        (&["bridge"][..], Some("K"), "nothing to bridge to"),
+        (
+            &["bridge", "--prometheus", "127.0.0.1:0"][..],
+            None,
+            "VEGEHUB_API_KEY",
+        ),
+        (&["bridge", "--mqtt", "mqtts://h"][..], Some("K"), "TLS"),
+    ] {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env_remove("VEGEHUB_API_KEY")
+            .kill_on_drop(true);
+        if let Some(k) = env {
+            c.env("VEGEHUB_API_KEY", k);
+        }
+        let out = tokio::time::timeout(Duration::from_secs(10), c.output())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

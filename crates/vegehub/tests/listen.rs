@@ -181,3 +181,28 @@ async fn a_hub_set_up_with_the_key_gets_through() {
     sim.shutdown(Duration::from_secs(2)).await;
     assert!(l.shutdown(Duration::from_secs(2)).await);
 }
+
+#[tokio::test]
+async fn taken_and_refused_pushes_are_counted() {
+    let (l, mut rx) = start(ListenOptions {
+        api_key: Some("K".to_string().into()),
+        ..ListenOptions::default()
+    })
+    .await;
+    let stats = l.stats();
+    let url = format!("http://{}/x", l.addr());
+    let c = reqwest::Client::new();
+    for (body, status) in [
+        (r#"{"api_key": "nope"}"#, 401),
+        ("", 401),
+        (r#"{"api_key": "K", "mac": "AA"}"#, 200),
+        (r#"{"api_key": "K""#, 401),
+    ] {
+        let r = c.post(&url).body(body).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{body:?}");
+    }
+    assert!(rx.recv().await.is_some());
+    assert_eq!((stats.received(), stats.rejected()), (1, 3));
+    drop(c);
+    assert!(l.shutdown(Duration::from_secs(2)).await);
+}
