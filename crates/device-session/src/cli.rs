@@ -648,12 +648,17 @@ pub(crate) fn clean(s: &str) -> String {
             Some(i) if i + 1 < line.len() => &line[i + 1..],
             _ => line,
         };
-        for c in line.chars() {
-            if c == '\x08' {
-                out.pop();
-            } else if c != '\0' && c != '\r' && c != '\x07' {
-                out.push(c);
+        if line.bytes().any(|b| matches!(b, b'\x08' | b'\0' | b'\r' | b'\x07')) {
+            for c in line.chars() {
+                if c == '\x08' {
+                    out.pop();
+                } else if c != '\0' && c != '\r' && c != '\x07' {
+                    out.push(c);
+                }
             }
+        } else {
+            // The common line: nothing to erase or drop, copied whole.
+            out.push_str(line);
         }
         out.push('\n');
     }
@@ -788,5 +793,37 @@ mod tests {
                 proptest::prop_assert!(p.matches(&p.learned));
             }
         }
+
+        /// The fast paths (lines copied whole, no pager search without the
+        /// word) give exactly what the character-by-character cleaning gives.
+        #[test]
+        fn clean_equals_the_character_loop(text in "([a-zA-Z0-9 #>-]|\\r|\\n|\\x08|\\x07|\\x00|\\x1b\\[K|--More--| --More-- |<--- More --->){0,60}") {
+            proptest::prop_assert_eq!(clean(&text), clean_by_chars(&text));
+        }
+    }
+
+    /// `clean` as it was before its fast paths: the oracle for the proptest.
+    fn clean_by_chars(s: &str) -> String {
+        let s = strip_escapes(s);
+        let more = regex::Regex::new(r"(?i) *(-- ?more ?--|<--- more --->|--\(more( \d+%)?\)--)[ \x08]*").unwrap();
+        let s = more.replace_all(&s, "");
+        let mut out = String::new();
+        for line in s.split('\n') {
+            let line = line.trim_end_matches('\r');
+            let line = match line.rfind('\r') {
+                Some(i) if i + 1 < line.len() => &line[i + 1..],
+                _ => line,
+            };
+            for c in line.chars() {
+                if c == '\x08' {
+                    out.pop();
+                } else if c != '\0' && c != '\r' && c != '\x07' {
+                    out.push(c);
+                }
+            }
+            out.push('\n');
+        }
+        out.pop();
+        out
     }
 }

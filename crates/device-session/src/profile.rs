@@ -170,11 +170,19 @@ pub fn ends_with_more(tail: &str) -> bool {
     MORE.is_match(tail)
 }
 
-pub fn strip_more(text: &str) -> String {
+pub fn strip_more(text: &str) -> std::borrow::Cow<'_, str> {
     static ANY_MORE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i) *(-- ?more ?--|<--- more --->|--\(more( \d+%)?\)--)[ \x08]*").unwrap()
     });
-    ANY_MORE.replace_all(text, "").into_owned()
+    // Every pager marker holds the word: a literal search for it is far
+    // cheaper than the full pattern (which may start at any space) over
+    // output that, with paging off, almost never has one.
+    static MORE_WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new("(?i)more").unwrap());
+    if MORE_WORD.is_match(text) {
+        ANY_MORE.replace_all(text, "")
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 pub fn is_user_prompt(line: &str) -> bool {
