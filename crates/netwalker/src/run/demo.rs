@@ -25,7 +25,7 @@ pub struct DemoOutcome {
 }
 
 /// Starts an embedded netsim campus, walks it, writes the reports, and shuts
-/// the lab down. The lab listens only on 127.x addresses.
+/// the lab down. The lab answers only on 127.x addresses (see [`demo_listen`]).
 pub async fn demo(
     devices: usize,
     out: &Path,
@@ -34,8 +34,7 @@ pub async fn demo(
     progress: watch::Sender<WalkProgress>,
 ) -> Result<DemoOutcome> {
     let base: Ipv4Addr = "127.200.0.1".parse().expect("literal");
-    let (topo, lab, port) = start_lab(devices, base).await?;
-    let telnet_port = lab.telnet_addr("legacy1").map(|a| a.port()).unwrap_or(23);
+    let (topo, lab, port, telnet_port) = start_lab(devices, base).await?;
     std::fs::create_dir_all(out).map_err(|source| RunError::CreateDir {
         path: out.to_path_buf(),
         source,
@@ -55,9 +54,13 @@ pub async fn demo(
     })
 }
 
-/// Generates the campus from `base` up and starts it on free ports;
-/// returns it with its SSH port.
-async fn start_lab(devices: usize, base: Ipv4Addr) -> Result<(netsim::Topology, netsim::Lab, u16)> {
+/// Generates the campus from `base` up and starts it on free ports (the
+/// same SSH and telnet port on every device address); returns it with
+/// those ports.
+async fn start_lab(
+    devices: usize,
+    base: Ipv4Addr,
+) -> Result<(netsim::Topology, netsim::Lab, u16, u16)> {
     let topo = netsim::generate(&netsim::GenerateOptions {
         devices,
         seed: 1,
@@ -73,13 +76,30 @@ async fn start_lab(devices: usize, base: Ipv4Addr) -> Result<(netsim::Topology, 
         netsim::LabConfig {
             ssh_port: port,
             telnet_port,
+            listen: demo_listen(devices),
             ..netsim::LabConfig::default()
         },
     )
     .await
     .map_err(lab_error("cannot start the simulated network"))?;
-    Ok((topo, lab, port))
+    Ok((topo, lab, port, telnet_port))
 }
+
+/// A socket per device keeps a small demo on loopback addresses only; past
+/// [`SHARED_ABOVE`] devices that would be two sockets a device (20,000 for
+/// 10,000 devices, past common open-file limits), so the lab shares one
+/// SSH and one telnet socket (bound on every address; netsim refuses any
+/// connection not dialled to a 127.0.0.0/8 address).
+fn demo_listen(devices: usize) -> netsim::Listen {
+    if devices > SHARED_ABOVE {
+        netsim::Listen::Shared
+    } else {
+        netsim::Listen::PerDevice
+    }
+}
+
+/// Most devices a demo serves with a socket each.
+const SHARED_ABOVE: usize = 1000;
 
 /// The settings of the demo walk: from the core, on the lab's ports, store
 /// and outputs under `out`, host keys learnt into `out`.
