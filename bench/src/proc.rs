@@ -61,6 +61,9 @@ pub struct Exit {
     pub wall: Duration,
     /// Peak resident set size (`ru_maxrss` of `wait4`), bytes.
     pub max_rss: u64,
+    /// CPU time used, user plus system (`ru_utime + ru_stime`): what the
+    /// run cost the machine, apart from how long it waited.
+    pub cpu: Duration,
 }
 
 pub struct Guard {
@@ -182,6 +185,7 @@ impl Guard {
             code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
             wall: self.started.elapsed(),
             max_rss: rusage.ru_maxrss as u64 * 1024,
+            cpu: timeval(rusage.ru_utime) + timeval(rusage.ru_stime),
         })
     }
 
@@ -244,6 +248,31 @@ pub fn free_port() -> Result<u16> {
         .port())
 }
 
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+}
+
+/// CPU time (user + system) a running process has used so far, from
+/// `/proc/PID/stat`; to measure a long-lived child (netsim) over one phase.
+pub fn cpu_so_far(pid: i32) -> std::io::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or_else(|| std::io::Error::other("unreadable /proc stat"))?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of stat(5); `rest` starts at field 3.
+    let ticks = |i: usize| -> std::io::Result<u64> {
+        f.get(i - 3)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| std::io::Error::other("unreadable /proc stat"))
+    };
+    // SAFETY: sysconf has no memory effects.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Ok(Duration::from_millis((ticks(14)? + ticks(15)?) * 1000 / hz))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +321,21 @@ mod tests {
         assert!(g.wait(Duration::from_millis(200)).is_err());
         assert!(started.elapsed() < Duration::from_secs(10));
         assert!(!std::path::Path::new(&format!("/proc/{}", g.pid())).exists());
+    }
+
+    #[test]
+    fn cpu_so_far_reads_this_process_and_only_grows() {
+        let me = std::process::id() as i32;
+        let before = cpu_so_far(me).unwrap();
+        // Burn ~50 ms of CPU (ticks are 10 ms).
+        let start = Instant::now();
+        let mut x = 0u64;
+        while start.elapsed() < Duration::from_millis(50) {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        }
+        std::hint::black_box(x);
+        let after = cpu_so_far(me).unwrap();
+        assert!(after > before, "{before:?} -> {after:?}");
+        assert!(cpu_so_far(i32::MAX).is_err());
     }
 }

@@ -7,6 +7,7 @@
 //! the network.
 
 use crate::common::{Env, Lab, Report, generate, num, read_json, walk_lab, walked_count};
+use crate::proc::cpu_so_far;
 use anyhow::{Result, ensure};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -47,7 +48,9 @@ fn one_size(env: &Env, n: usize, r: &mut Report) -> Result<Point> {
     let topo = generate(env, dir.path(), n, "127.80.0.1")?;
     let lab = Lab::start(env, &topo, dir.path())?;
     let budget = Duration::from_secs(60 + n as u64 / 50);
+    let netsim_before = cpu_so_far(lab.guard.pid())?;
     let nw = walk_lab(env, &lab, "127.80.0.1", dir.path(), budget)?;
+    let netsim_cpu = cpu_so_far(lab.guard.pid())?.saturating_sub(netsim_before);
     let live = lab.stats_after(nw.ended)?;
     lab.stop()?;
     let walked = walked_count(&nw.summary);
@@ -64,6 +67,24 @@ fn one_size(env: &Env, n: usize, r: &mut Report) -> Result<Point> {
     if n == 10_000 {
         peak.target(400.0, true);
     }
+    // Where the time goes: both processes share the machine's cores, so
+    // the walk is as fast as their CPU per device allows.
+    let ms_per = |d: Duration| d.as_secs_f64() * 1000.0 / walked;
+    r.add(
+        &format!("{p}.netwalker_cpu_per_device"),
+        ms_per(nw.exit.cpu),
+        "ms",
+    );
+    r.add(
+        &format!("{p}.netsim_cpu_per_device"),
+        ms_per(netsim_cpu),
+        "ms",
+    );
+    r.add(
+        &format!("{p}.cores_busy"),
+        (nw.exit.cpu + netsim_cpu).as_secs_f64() / secs,
+        "cores",
+    );
     r.add(
         &format!("{p}.rss_per_walked_device"),
         rss * 1024.0 / walked,
