@@ -226,6 +226,7 @@ impl client::Handler for SshHandler {
             HostKeyPolicy::Strict { known_hosts } => (known_hosts, false),
         };
         known_hosts::verify(&self.host, self.port, key, path, learn)
+            .await
             .map(|()| true)
             .map_err(SshHandlerError::HostKey)
     }
