@@ -336,12 +336,30 @@ fn write_run_files(
     out: &Path,
     mut summary: WalkSummary,
 ) -> Result<(WalkSummary, Vec<PathBuf>)> {
-    let (path, links) = write_inventory_json(reader, out)?;
+    // The one serial phase of a walk: inventory.json and the diagrams on
+    // this thread, the workbook on another with its own read connection
+    // (the walk is over, so both read the same data).
+    let second = reader.another()?;
+    let (json, book, diagrams) = std::thread::scope(|scope| {
+        let book = second.map(|r| scope.spawn(move || write_workbook(&r, out)));
+        let json = write_inventory_json(reader, out);
+        let diagrams = write_default_diagrams(reader, out);
+        // Joined before any error is returned, so a failure here never
+        // leaves the other thread to the scope's implicit join.
+        let book = match book {
+            Some(t) => t.join().unwrap_or(Err(RunError::ReportThread)),
+            None => write_workbook(reader, out),
+        };
+        (json, book, diagrams)
+    });
+    let json = json?;
+    let mut files = book?;
+    files.extend(diagrams?);
+    let (path, links) = json;
     // The engine counts links as reported (both ends); the store holds one
     // row per physical link, which is the number people mean.
     summary.links = links as u64;
-    let mut files = vec![path];
-    files.extend(write_default_reports(reader, out)?);
+    files.insert(0, path);
     Ok((summary, files))
 }
 
@@ -383,21 +401,34 @@ fn write_error(path: &Path, source: std::io::Error) -> RunError {
 /// The files every discover run leaves behind: the inventory workbook and
 /// the topology as an interactive HTML page and a draw.io diagram.
 pub fn write_default_reports(reader: &StoreReader, out: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = crate::report::write_reports(reader, &crate::report::ReportOptions::new(out))?;
+    let mut files = write_workbook(reader, out)?;
+    files.extend(write_default_diagrams(reader, out)?);
+    Ok(files)
+}
+
+/// The inventory workbook.
+fn write_workbook(reader: &StoreReader, out: &Path) -> Result<Vec<PathBuf>> {
+    Ok(crate::report::write_reports(
+        reader,
+        &crate::report::ReportOptions::new(out),
+    )?)
+}
+
+/// The topology as an interactive HTML page and a draw.io diagram.
+fn write_default_diagrams(reader: &StoreReader, out: &Path) -> Result<Vec<PathBuf>> {
     let formats = [
         crate::diagram::DiagramFormat::Html,
         crate::diagram::DiagramFormat::Drawio,
     ]
     .into_iter()
     .collect();
-    files.extend(crate::diagram::write_diagrams(
+    Ok(crate::diagram::write_diagrams(
         reader,
         &crate::diagram::DiagramOptions::default(),
         out,
         &formats,
         now_unix(),
-    )?);
-    Ok(files)
+    )?)
 }
 
 mod error;

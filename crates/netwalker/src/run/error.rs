@@ -74,6 +74,10 @@ pub enum RunError {
     Report(#[from] ReportError),
     #[error("cannot write the topology diagrams: {0}")]
     Diagram(#[from] DiagramError),
+    #[error(
+        "the thread writing the inventory workbook failed; the store is complete: run `netwalker report` to write it again"
+    )]
+    ReportThread,
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
     /// `netwalker demo` only: the embedded lab could not start.
