@@ -474,6 +474,18 @@ pub fn write_diagrams(
     timestamp: UnixTime,
 ) -> Result<Vec<PathBuf>, DiagramError> {
     let snap = Snapshot::read(store)?;
+    write_diagrams_from(&snap, opts, out_dir, formats, timestamp)
+}
+
+/// [`write_diagrams`] from a snapshot already read (a discover run reads
+/// one for the workbook and the diagrams).
+pub fn write_diagrams_from(
+    snap: &Snapshot,
+    opts: &DiagramOptions,
+    out_dir: &Path,
+    formats: &BTreeSet<DiagramFormat>,
+    timestamp: UnixTime,
+) -> Result<Vec<PathBuf>, DiagramError> {
     let sites = assign_sites(opts.site_pattern.as_deref(), &snap.devices)?;
     let stamp = file_stamp(timestamp);
     std::fs::create_dir_all(out_dir).map_err(|source| DiagramError::Io {
@@ -482,14 +494,14 @@ pub fn write_diagrams(
     })?;
     let mut jobs: Vec<(String, Topology)> = vec![(
         format!("Topology_{stamp}"),
-        Topology::build(&snap, opts, sites.as_ref(), None, "netwalker topology"),
+        Topology::build(snap, opts, sites.as_ref(), None, "netwalker topology"),
     )];
     if opts.per_site
         && let Some(map) = &sites
     {
         for site in map.sites() {
             let topo = Topology::build(
-                &snap,
+                snap,
                 opts,
                 Some(map),
                 Some(&site),
@@ -503,8 +515,8 @@ pub fn write_diagrams(
         }
     }
     let paged = if formats.contains(&DiagramFormat::Html) {
-        pages::page_sites(&snap, opts, sites.as_ref(), jobs[0].1.nodes.len())
-            .map(|map| SitePages::build(&snap, opts, &map, "netwalker topology"))
+        pages::page_sites(snap, opts, sites.as_ref(), jobs[0].1.nodes.len())
+            .map(|map| SitePages::build(snap, opts, &map, "netwalker topology"))
             .filter(|set| set.pages.len() >= 2)
     } else {
         None
