@@ -331,35 +331,22 @@ async fn record_end(sender: &StoreSender, run: RunId, summary: &WalkSummary) -> 
 }
 
 /// `inventory.json` and the default reports; the summary's link count
-/// becomes the store's. The reports are built from one snapshot on other
-/// threads while `inventory.json` is written (at 10,000 devices the files
-/// take about a second each; the walk has finished, so the cores are free).
+/// becomes the store's.
 fn write_run_files(
     reader: &StoreReader,
     out: &Path,
     mut summary: WalkSummary,
 ) -> Result<(WalkSummary, Vec<PathBuf>)> {
     let started = std::time::Instant::now();
-    let snap = Snapshot::read(reader)?;
-    let (json, reports) = std::thread::scope(|s| {
-        let reports = s.spawn(|| write_default_reports_from(&snap, out));
-        let json = write_inventory_json(reader, out);
-        (json, join(reports))
-    });
-    let (path, links) = json?;
+    let (path, links) = write_inventory_json(reader, out)?;
     // The engine counts links as reported (both ends); the store holds one
     // row per physical link, which is the number people mean.
     summary.links = links as u64;
     let mut files = vec![path];
-    files.extend(reports?);
+    files.extend(write_default_reports(reader, out)?);
     let ms = started.elapsed().as_millis();
     tracing::debug!(ms, files = files.len(), "wrote the run's files");
     Ok((summary, files))
-}
-
-/// A scoped thread's result; its panic goes on in the caller.
-fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
 fn run_options_json(s: &Settings) -> serde_json::Value {
@@ -399,36 +386,25 @@ fn write_error(path: &Path, source: std::io::Error) -> RunError {
 
 /// The files every discover run leaves behind: the inventory workbook and
 /// the topology as an interactive HTML page (or, for a large multi-site
-/// network, an overview of sites and a page per site) and a draw.io diagram.
+/// network, an overview of sites and a page per site) and a draw.io
+/// diagram, all from one read of the store.
 pub fn write_default_reports(reader: &StoreReader, out: &Path) -> Result<Vec<PathBuf>> {
-    write_default_reports_from(&Snapshot::read(reader)?, out)
-}
-
-/// [`write_default_reports`] from a snapshot: the workbook and the diagrams
-/// are written on two threads.
-fn write_default_reports_from(snap: &Snapshot, out: &Path) -> Result<Vec<PathBuf>> {
+    let snap = Snapshot::read(reader)?;
+    let mut files =
+        crate::report::write_reports_from(&snap, &crate::report::ReportOptions::new(out))?;
     let formats = [
         crate::diagram::DiagramFormat::Html,
         crate::diagram::DiagramFormat::Drawio,
     ]
     .into_iter()
     .collect();
-    let (workbook, diagrams) = std::thread::scope(|s| {
-        let diagrams = s.spawn(|| {
-            crate::diagram::write_diagrams_from(
-                snap,
-                &crate::diagram::DiagramOptions::default(),
-                out,
-                &formats,
-                now_unix(),
-            )
-        });
-        let workbook =
-            crate::report::write_reports_from(snap, &crate::report::ReportOptions::new(out));
-        (workbook, join(diagrams))
-    });
-    let mut files = workbook?;
-    files.extend(diagrams?);
+    files.extend(crate::diagram::write_diagrams_from(
+        &snap,
+        &crate::diagram::DiagramOptions::default(),
+        out,
+        &formats,
+        now_unix(),
+    )?);
     Ok(files)
 }
 
