@@ -70,8 +70,11 @@ fn count(text: &str, needle: &str) -> usize {
 
 /// The written page set: overview, site pages by file name, index JSON.
 struct Written {
+    /// The overview page's text: sites, their counts, links between them.
     overview: String,
+    /// Each site page's text by file name, for the per-page counts.
     pages: BTreeMap<String, String>,
+    /// The search index as JSON, to check it holds every device.
     index: serde_json::Value,
 }
 
