@@ -3,6 +3,11 @@
 # - the interactive HTML page in headless Chromium (Debian package): the DOM
 #   after its inline script ran has one `data-device` element per stored device
 #   and one link path per stored link, and the screenshot is not blank;
+# - a 10,000-device, 40-site network's HTML as an overview of sites and a page
+#   per site: the overview's sites, device counts and links between sites, and a
+#   site page's devices, links and stubs, equal the store's; each is ready (laid
+#   out, scripts run) under 3 s; a stub and a search hit (from the overview and
+#   from another site's page) open the device on its own site page;
 # - the DOT file rendered by Graphviz with the same node and edge counts;
 # - the draw.io and GraphML files parsed by Python's XML parser;
 # - the workbook read by openpyxl: six sheets, each one Excel table with an
@@ -117,6 +122,76 @@ big_dom="$(grep -o 'data-device="' "$work/big.html" | wc -l)"
 echo "large page: $big_dom devices in the DOM (store $big_devices), loaded and dumped in $ms ms"
 [ "$big_dom" -eq "$big_devices" ] && [ "$big_devices" -ge 1000 ] || { echo "large page device count differs" >&2; exit 1; }
 grep -q 'id="nw-view" transform="translate(' "$work/big.html" || { echo "inline script did not run on the large page" >&2; exit 1; }
+
+echo "== Chromium: 10,000 devices in 40 sites as an overview of sites and a page per site"
+"${CARGO_TARGET_DIR:-$root/target}/debug/examples/diagram_demo" "$work/sites" sites >"$work/sites.txt"
+sval() { grep "^$1=" "$work/sites.txt" | head -1 | cut -d= -f2-; }
+s_devices="$(sval store_devices)"
+s_sites="$(sval store_sites)"
+s_between="$(sval store_links_between_sites)"
+overview="$(sval file_overview)"
+pages_dir="${overview%.html}_sites"
+echo "store: $s_devices devices in $s_sites sites, $s_between links between sites; HTML written in $(sval html_ms) ms"
+[ "$s_devices" -ge 10000 ] && [ "$s_sites" -ge 2 ] || { echo "demo store too small for the page set" >&2; exit 1; }
+pages="$(grep -c '^file_page=.*\.html$' "$work/sites.txt")"
+[ "$pages" -eq "$s_sites" ] || { echo "$pages site pages for $s_sites sites" >&2; exit 1; }
+# The script's mark: milliseconds from navigation start to laid out and ready.
+ready_ms() { grep -o 'data-nw-ready-ms="[0-9]*"' "$1" | grep -o '[0-9]*'; }
+timed_dom() { # name url out: dumps the DOM, prints the wall time of the whole Chromium run
+  local start; start=$(date +%s%N)
+  chrome "$1" --dump-dom "$2" >"$3" || { cat "$work/chromium.log" >&2; exit 1; }
+  echo $(( ($(date +%s%N) - start) / 1000000 ))
+}
+
+ms="$(timed_dom overview "file://$overview" "$work/overview.html")"
+python3 - "$work/overview.html" "$work/sites.txt" <<'PY'
+# Every site once with the store's device count; the links between sites add up.
+import re, sys
+dom, truth = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+want = {m[0]: int(m[1]) for m in re.findall(r"^site_(\S+)=(\d+) \d+ \d+$", truth, re.M)}
+between = int(re.search(r"^store_links_between_sites=(\d+)$", truth, re.M)[1])
+got = {s: int(n) for s, n in re.findall(r'<a class="site" href="[^"]*" data-site-node="([^"]*)" data-devices="(\d+)"', dom)}
+counts = sum(int(c) for c in re.findall(r'data-count="(\d+)"', dom))
+print(f"overview: {len(got)} sites (store {len(want)}), {counts} links between sites (store {between})")
+assert got == want, (got, want)
+assert counts == between
+PY
+o_ready="$(ready_ms "$work/overview.html")"
+echo "overview: ready after $o_ready ms (Chromium run $ms ms)"
+[ -n "$o_ready" ] && [ "$o_ready" -lt 3000 ] || { echo "overview first render not under 3 s" >&2; exit 1; }
+
+read -r nyc_devices nyc_links nyc_between <<<"$(sval site_NYC)"
+ms="$(timed_dom nyc "file://$pages_dir/NYC.html" "$work/nyc.html")"
+p_devices="$(grep -o 'data-device="' "$work/nyc.html" | wc -l)"
+p_links="$(grep -o 'class="link"' "$work/nyc.html" | wc -l)"
+p_stub_links="$(grep -o 'class="link xsite"' "$work/nyc.html" | wc -l)"
+p_ready="$(ready_ms "$work/nyc.html")"
+echo "site NYC: $p_devices devices, $p_links links, $p_stub_links to other sites (store $nyc_devices, $nyc_links, $nyc_between); ready after $p_ready ms (Chromium run $ms ms)"
+[ "$p_devices" -eq "$nyc_devices" ] && [ "$p_links" -eq "$nyc_links" ] && [ "$p_stub_links" -eq "$nyc_between" ] || { echo "site page counts differ from the store" >&2; exit 1; }
+[ -n "$p_ready" ] && [ "$p_ready" -lt 3000 ] || { echo "site page first render not under 3 s" >&2; exit 1; }
+
+echo "== Chromium: a stub opens the other site's page on its device"
+stub_href="$(grep -o '<a class="stub" href="[^"]*"' "$work/nyc.html" | head -1 | sed 's/.*href="//; s/"$//')"
+stub_name="${stub_href#*#device=}"
+chrome stub --dump-dom "file://$pages_dir/$stub_href" >"$work/stub.html" || { cat "$work/chromium.log" >&2; exit 1; }
+grep -q "<h3>$stub_name</h3>" "$work/stub.html" || { echo "stub $stub_href did not open $stub_name" >&2; exit 1; }
+echo "stub $stub_href opened $stub_name"
+
+echo "== Chromium: search from the overview and from a site page finds a device on another site's page"
+target="S17-ACC-105"
+chrome search1 --dump-dom "file://$overview#search=$target" >"$work/search1.html" || { cat "$work/chromium.log" >&2; exit 1; }
+chrome search2 --dump-dom "file://$pages_dir/NYC.html#search=$target" >"$work/search2.html" || { cat "$work/chromium.log" >&2; exit 1; }
+for f in search1 search2; do
+  hit="$(grep -o 'class="nw-hit" href="[^"]*"' "$work/$f.html" | head -1 | sed 's/.*href="//; s/"$//')"
+  hits="$(grep -o 'data-nw-hits="[0-9]*"' "$work/$f.html" | grep -o '[0-9]*')"
+  search_ms="$(grep -o 'data-nw-search-ms="[0-9.]*"' "$work/$f.html" | grep -o '[0-9.]*')"
+  echo "$f: $hits hit(s) in $search_ms ms: $hit"
+  [ "$hits" = "1" ] && [[ "$hit" == *"S17.html#device=$target" ]] || { echo "search did not find $target on its site page" >&2; exit 1; }
+  python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 250 else 1)' "$search_ms" || { echo "search over $s_devices devices took $search_ms ms" >&2; exit 1; }
+done
+chrome deep2 --dump-dom "file://$pages_dir/${hit##*/}" >"$work/deep2.html" || { cat "$work/chromium.log" >&2; exit 1; }
+grep -q "<h3>$target</h3>" "$work/deep2.html" || { echo "the search hit did not open $target" >&2; exit 1; }
+echo "the hit opens $target on its site page"
 
 echo "== Graphviz renders the DOT file"
 dot -Tsvg "$(val file_dot)" >"$work/topology.svg"

@@ -16,6 +16,7 @@ use crate::identity::IdentityIndex;
 use crate::login::ScopedCredentials;
 use crate::model::{DeviceId, RunId, now_unix};
 use crate::seeds::{self, Seed};
+use crate::snapshot::Snapshot;
 use crate::store::{StoreReader, StoreSender, StoreWorker, StoreWriter};
 use device_session::{Credentials, OpenOptions, Transports};
 use std::collections::HashMap;
@@ -336,30 +337,29 @@ fn write_run_files(
     out: &Path,
     mut summary: WalkSummary,
 ) -> Result<(WalkSummary, Vec<PathBuf>)> {
-    // The one serial phase of a walk: inventory.json and the diagrams on
-    // this thread, the workbook on another with its own read connection
-    // (the walk is over, so both read the same data).
-    let second = reader.another()?;
+    let started = std::time::Instant::now();
+    // The one serial phase of a walk: the workbook on a second thread while
+    // this one writes inventory.json and the diagrams, both from one read
+    // of the store (the walk is over; the snapshot is plain data).
+    let snap = Snapshot::read(reader)?;
     let (json, book, diagrams) = std::thread::scope(|scope| {
-        let book = second.map(|r| scope.spawn(move || write_workbook(&r, out)));
+        let book = scope.spawn(|| write_workbook(&snap, out));
         let json = write_inventory_json(reader, out);
-        let diagrams = write_default_diagrams(reader, out);
+        let diagrams = write_default_diagrams(&snap, out);
         // Joined before any error is returned, so a failure here never
         // leaves the other thread to the scope's implicit join.
-        let book = match book {
-            Some(t) => t.join().unwrap_or(Err(RunError::ReportThread)),
-            None => write_workbook(reader, out),
-        };
+        let book = book.join().unwrap_or(Err(RunError::ReportThread));
         (json, book, diagrams)
     });
-    let json = json?;
-    let mut files = book?;
-    files.extend(diagrams?);
-    let (path, links) = json;
+    let (path, links) = json?;
     // The engine counts links as reported (both ends); the store holds one
     // row per physical link, which is the number people mean.
     summary.links = links as u64;
-    files.insert(0, path);
+    let mut files = vec![path];
+    files.extend(book?);
+    files.extend(diagrams?);
+    let ms = started.elapsed().as_millis();
+    tracing::debug!(ms, files = files.len(), "wrote the run's files");
     Ok((summary, files))
 }
 
@@ -399,31 +399,35 @@ fn write_error(path: &Path, source: std::io::Error) -> RunError {
 }
 
 /// The files every discover run leaves behind: the inventory workbook and
-/// the topology as an interactive HTML page and a draw.io diagram.
+/// the topology as an interactive HTML page (or, for a large multi-site
+/// network, an overview of sites and a page per site) and a draw.io
+/// diagram, all from one read of the store.
 pub fn write_default_reports(reader: &StoreReader, out: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = write_workbook(reader, out)?;
-    files.extend(write_default_diagrams(reader, out)?);
+    let snap = Snapshot::read(reader)?;
+    let mut files = write_workbook(&snap, out)?;
+    files.extend(write_default_diagrams(&snap, out)?);
     Ok(files)
 }
 
 /// The inventory workbook.
-fn write_workbook(reader: &StoreReader, out: &Path) -> Result<Vec<PathBuf>> {
-    Ok(crate::report::write_reports(
-        reader,
+fn write_workbook(snap: &Snapshot, out: &Path) -> Result<Vec<PathBuf>> {
+    Ok(crate::report::write_reports_from(
+        snap,
         &crate::report::ReportOptions::new(out),
     )?)
 }
 
-/// The topology as an interactive HTML page and a draw.io diagram.
-fn write_default_diagrams(reader: &StoreReader, out: &Path) -> Result<Vec<PathBuf>> {
+/// The topology as an interactive HTML page (or site pages) and a draw.io
+/// diagram.
+fn write_default_diagrams(snap: &Snapshot, out: &Path) -> Result<Vec<PathBuf>> {
     let formats = [
         crate::diagram::DiagramFormat::Html,
         crate::diagram::DiagramFormat::Drawio,
     ]
     .into_iter()
     .collect();
-    Ok(crate::diagram::write_diagrams(
-        reader,
+    Ok(crate::diagram::write_diagrams_from(
+        snap,
         &crate::diagram::DiagramOptions::default(),
         out,
         &formats,

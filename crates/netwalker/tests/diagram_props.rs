@@ -3,9 +3,14 @@
 //! GraphML stay well-formed XML, the HTML's SVG and JSON still parse, and the
 //! workbook still writes.
 
-use netwalker::diagram::{DiagramFormat, DiagramOptions, Topology, render, short_interface};
+use netwalker::diagram::{
+    DiagramFormat, DiagramOptions, HtmlPages, INDEX_FILE, SitePages, Topology, render,
+    short_interface,
+};
 use netwalker::model::*;
 use netwalker::site::SitePattern;
+use netwalker::site::assign_sites;
+use netwalker::snapshot::Snapshot;
 use netwalker::store::StoreWriter;
 use netwalker::table::excel_safe;
 use netwalker::table::{Cell, Table, write_workbook};
@@ -167,6 +172,48 @@ proptest! {
     }
 
     #[test]
+    fn site_pages_stay_well_formed(
+        names in proptest::collection::vec(any_text(), 2..6),
+        ifs in proptest::collection::vec(any_text(), 1..3),
+    ) {
+        // `*`: every device is its own site, so sites are as hostile as names.
+        let w = store_with(&names, &ifs);
+        let snap = Snapshot::read(w.read()).unwrap();
+        let sites = assign_sites(Some("*"), &snap.devices).unwrap().unwrap();
+        let opts = DiagramOptions {
+            exclude: BTreeSet::new(),
+            html_pages: HtmlPages::PerSite,
+            ..DiagramOptions::default()
+        };
+        let set = SitePages::build(&snap, &opts, &sites, "netwalker topology");
+        let files = set.render("Topology_x");
+        prop_assert_eq!(files.len(), set.pages.len() + 2);
+        let page_files: BTreeSet<String> = set.pages.iter().map(|p| p.file.clone()).collect();
+        let stored: Vec<String> = snap.devices.iter().map(|d| d.hostname.clone()).collect();
+        let stored_set: BTreeSet<String> = stored.iter().cloned().collect();
+        let mut devices = 0;
+        for f in &files {
+            let parts: Vec<_> = f.path.iter().map(|c| c.to_str().unwrap().to_string()).collect();
+            if parts.len() == 1 {
+                prop_assert_eq!(&parts[0], "Topology_x.html");
+                check_overview(&f.text, &set)?;
+                continue;
+            }
+            prop_assert_eq!(parts.len(), 2);
+            prop_assert_eq!(&parts[0], "Topology_x_sites");
+            let file = &parts[1];
+            prop_assert!(file.chars().all(|c| c.is_ascii_alphanumeric() || "-_~.".contains(c)), "{}", file);
+            prop_assert!(!file.starts_with('.'));
+            if file == INDEX_FILE {
+                check_index(&f.text, &stored)?;
+            } else {
+                devices += check_site_page(&f.text, &page_files, &stored_set)?;
+            }
+        }
+        prop_assert_eq!(devices, names.len());
+    }
+
+    #[test]
     fn any_text_fits_a_cell(s in ".{0,64}", repeat in 0usize..1200) {
         let long = s.repeat(repeat);
         let cut = excel_safe(&long);
@@ -175,6 +222,105 @@ proptest! {
             prop_assert_eq!(cut.as_ref(), long.as_str());
         }
     }
+}
+
+/// The inline SVG of a page, parsed.
+fn svg_of(text: &str) -> Result<roxmltree::Document<'_>, TestCaseError> {
+    let start = text.find("<svg").unwrap();
+    let end = text.find("</svg>").unwrap() + 6;
+    roxmltree::Document::parse(&text[start..end])
+        .map_err(|e| TestCaseError::fail(format!("svg: {e}")))
+}
+
+/// `%XX` sequences decoded (the deep links' device names).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The overview: its SVG parses, one box per site, only our scripts.
+fn check_overview(text: &str, set: &SitePages) -> Result<(), TestCaseError> {
+    let svg = svg_of(text)?;
+    let boxes = svg
+        .descendants()
+        .filter(|n| n.attribute("data-site-node").is_some())
+        .count();
+    prop_assert_eq!(boxes, set.pages.len());
+    // The index, the search and the ready mark: nothing a name brings.
+    prop_assert_eq!(text.matches("</script>").count(), 3);
+    Ok(())
+}
+
+/// A site page: its SVG parses, its data script is JSON ending where it
+/// should, every stub opens a page of the set on a device of `names`.
+/// Returns the devices on it.
+fn check_site_page(
+    text: &str,
+    pages: &BTreeSet<String>,
+    names: &BTreeSet<String>,
+) -> Result<usize, TestCaseError> {
+    let svg = svg_of(text)?;
+    for stub in svg
+        .descendants()
+        .filter(|n| n.attribute("data-stub").is_some())
+    {
+        let href = stub.attribute("href").unwrap();
+        let (file, device) = href.split_once("#device=").unwrap();
+        prop_assert!(pages.contains(file), "{}", href);
+        prop_assert!(
+            device
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_.~%".contains(&c)),
+            "{}",
+            href
+        );
+        // The exact name (the attribute drops what XML cannot hold).
+        prop_assert!(names.contains(&percent_decode(device)), "{}", href);
+    }
+    let js = text.find("id=\"nw-data\">").unwrap() + 13;
+    let je = js + text[js..].find("</script>").unwrap();
+    prop_assert!(serde_json::from_str::<serde_json::Value>(&text[js..je]).is_ok());
+    // Index, site links, data, page script, search: five, no more.
+    prop_assert_eq!(text.matches("</script>").count(), 5);
+    Ok(svg
+        .descendants()
+        .filter(|n| n.attribute("data-device").is_some())
+        .count())
+}
+
+/// The search index: JSON assigned to `window.NW_INDEX`, every name once.
+fn check_index(text: &str, names: &[String]) -> Result<(), TestCaseError> {
+    let json = text
+        .strip_prefix("window.NW_INDEX = ")
+        .and_then(|t| t.strip_suffix(";\n"))
+        .unwrap();
+    let raw_separator = json.contains('\u{2028}');
+    prop_assert!(!json.contains('<') && !raw_separator, "{}", json);
+    let v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| TestCaseError::fail(format!("index: {e}")))?;
+    let mut got: Vec<String> = v["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d[0].as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    let mut want = names.to_vec();
+    want.sort();
+    prop_assert_eq!(got, want);
+    Ok(())
 }
 
 #[test]

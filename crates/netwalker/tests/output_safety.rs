@@ -277,3 +277,49 @@ fn a_300_character_name_still_gets_every_file() {
         assert!(p.starts_with(dir.path()));
     }
 }
+
+/// Site pages are named from site names, which come from device names:
+/// hostile, reserved, 300-character and case-only-different sites each get
+/// their own page file, a single safe component inside the pages' folder.
+#[test]
+fn site_page_files_are_safe_and_distinct() {
+    let sites = [
+        "../../etc/passwd".to_string(),
+        "..".to_string(),
+        "CON".to_string(),
+        "a/b".to_string(),
+        "a_b".to_string(),
+        "nyc".to_string(),
+        "NYC".to_string(),
+        format!("S{}", "x".repeat(300)),
+        "<script>".to_string(),
+    ];
+    let mut w = StoreWriter::open_in_memory().unwrap();
+    for (k, site) in sites.iter().enumerate() {
+        let d = Device::new(
+            DeviceId(k as i64 + 1),
+            format!("{site}-CORE-1"),
+            DeviceStatus::Walked,
+        );
+        w.commit_device(&DeviceResult::bare(d)).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let opts = DiagramOptions {
+        site_pattern: Some("*-CORE-*".into()),
+        html_pages: netwalker::diagram::HtmlPages::PerSite,
+        ..DiagramOptions::default()
+    };
+    let formats = BTreeSet::from([DiagramFormat::Html]);
+    let written = write_diagrams(w.read(), &opts, dir.path(), &formats, STAMP).unwrap();
+    // The overview, one page per site, the search index.
+    assert_eq!(written.len(), sites.len() + 2, "{written:?}");
+    let pages_dir = dir.path().join("Topology_20231114-2213_sites");
+    let mut seen = BTreeSet::new();
+    for p in &written[1..] {
+        assert_eq!(p.parent().unwrap(), pages_dir, "{}", p.display());
+        let name = p.file_name().unwrap().to_str().unwrap();
+        assert_safe_component(name, MAX_STEM + 16);
+        assert!(seen.insert(name.to_ascii_lowercase()), "{name} twice");
+        assert!(p.exists());
+    }
+}

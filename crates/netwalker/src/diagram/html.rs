@@ -2,7 +2,9 @@
 //! inline CSS and JS for pan, zoom, search and a details panel. No external
 //! resource of any kind, so it opens from a file share or an air-gapped laptop.
 
+use super::pages::{SitePage, SitePages, Stub, StubLink};
 use super::palette::{HIGHLIGHT, LINK_LIGHT, NODE_STROKE, SITE_BORDER, layer_colours};
+use super::search::{SEARCH_CSS, SEARCH_JS, script_safe_json};
 use super::{Edge, Layer, NODE_H, NODE_W, Node, Topology, xml_escape};
 use crate::model::DeviceStatus;
 use std::fmt::Write;
@@ -33,6 +35,9 @@ svg.zoomed .iflabel{display:inline}
 .device text{font-size:10px;pointer-events:none}
 .device.hl rect,.device.match rect{stroke:var(--nw-highlight);stroke-width:3}
 .dim{opacity:.25}
+.stub rect{fill:#ffffff;stroke:var(--nw-site);stroke-dasharray:5 3}
+.stub text{font-size:10px;fill:#1f1f1f}
+.link.xsite{stroke-dasharray:6 4}
 "#;
 
 const JS: &str = r#"
@@ -94,6 +99,7 @@ const JS: &str = r#"
       document.getElementById('link-'+k).classList.add('hl');
       links += '<tr class="nw-link"><td>'+esc(mine[0])+'</td><td>'+esc(data.devices[mine[1]].name)+' '+esc(mine[2])+'</td></tr>';
     });
+    if (window.nwSiteLinks) links += window.nwSiteLinks(data, i, esc);
     panel.innerHTML = '<button class="close" title="close">×</button><h3>'+esc(d.name)+'</h3><table>'+rows+'</table>'+
       (links ? '<h4>Links</h4><table class="nw-links">'+links+'</table>' : '');
     panel.style.display = 'block';
@@ -141,11 +147,27 @@ const JS: &str = r#"
   window.addEventListener('hashchange', fromHash);
   window.addEventListener('resize', function(){ fit(); fromHash(); });
   fromHash();
+  // Laid out and ready: when, after navigation start (the interop suite reads it).
+  document.body.setAttribute('data-nw-ready-ms', performance.now().toFixed(0));
 })();
 "#;
 
+/// A site page's links to other sites in the details panel, each a link to
+/// the device on its own page (defined before [`JS`], which calls it).
+const SITE_JS: &str = r#"
+window.nwSiteLinks = function(data, i, esc){
+  var rows = '';
+  (data.xlinks || []).forEach(function(x, k){
+    if (x.a !== i) return;
+    document.getElementById('xlink-'+k).classList.add('hl');
+    rows += '<tr class="nw-link nw-xlink"><td>'+esc(x.a_if)+'</td><td><a href="'+esc(x.href)+'">'+esc(x.name)+'</a> '+esc(x.b_if)+' (site '+esc(x.site)+')</td></tr>';
+  });
+  return rows;
+};
+"#;
+
 /// The palette's colours as the CSS variables [`CSS`] uses.
-fn css_colours() -> String {
+pub(super) fn css_colours() -> String {
     format!(
         ":root{{--nw-core:{};--nw-stroke:{NODE_STROKE};--nw-link:{LINK_LIGHT};--nw-highlight:{HIGHLIGHT};--nw-site:{SITE_BORDER}}}",
         layer_colours(Layer::Core).0
@@ -153,7 +175,7 @@ fn css_colours() -> String {
 }
 
 /// Shortens a label to what fits in a node box.
-fn fit_text(s: &str, max: usize) -> String {
+pub(super) fn fit_text(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -163,37 +185,72 @@ fn fit_text(s: &str, max: usize) -> String {
     }
 }
 
-/// JSON for an inline `<script>`: `</` must not end the element early.
-fn script_json(v: &serde_json::Value) -> String {
-    // `<` as a JSON escape: no `</script>` or `<!--` can appear in the text.
-    v.to_string().replace('<', "\\u003c")
+/// What a site page adds to the single page: stubs for the other sites'
+/// devices, the way back to the overview, and the shared search.
+struct SiteExtras<'a> {
+    /// The page set the page belongs to (stub targets, other pages' files).
+    set: &'a SitePages,
+    /// This page's index in `set.pages`.
+    page: usize,
+    /// The overview's address relative to the site pages' folder.
+    overview_href: &'a str,
+}
+
+impl SiteExtras<'_> {
+    fn page(&self) -> &SitePage {
+        &self.set.pages[self.page]
+    }
+
+    /// Where a stub leads: its device on its own site's page.
+    fn stub_href(&self, stub: &Stub) -> String {
+        device_href(&self.set.pages[stub.page].file, &stub.name)
+    }
+}
+
+/// `<page>#device=<name>`, the name percent-encoded (the page's deep link).
+pub(super) fn device_href(file: &str, name: &str) -> String {
+    let mut href = format!("{file}#device=");
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            href.push(b as char);
+        } else {
+            let _ = write!(href, "%{b:02X}");
+        }
+    }
+    href
 }
 
 pub(super) fn html(t: &Topology) -> String {
+    page_html(t, None)
+}
+
+/// Page `k` of a multi-site page set; `overview_href` is the overview's
+/// address from the site pages' folder.
+pub(super) fn site_page_html(set: &SitePages, k: usize, overview_href: &str) -> String {
+    let extras = SiteExtras {
+        set,
+        page: k,
+        overview_href,
+    };
+    page_html(&set.pages[k].topo, Some(&extras))
+}
+
+fn page_html(t: &Topology, site: Option<&SiteExtras>) -> String {
     let mut o = String::new();
+    let search_css = if site.is_some() { SEARCH_CSS } else { "" };
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{}{CSS}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{}{CSS}{search_css}</style></head>{}\n",
         xml_escape(&t.title),
-        css_colours()
+        css_colours(),
+        if site.is_some() {
+            "<body data-nw-pages=\"\">"
+        } else {
+            "<body>"
+        }
     );
-    let _ = write!(
-        o,
-        "<div id=\"nw-bar\"><b>{}</b><span>{} devices, {} links</span><input id=\"nw-search\" type=\"search\" placeholder=\"find device or IP\"><button id=\"nw-fit\">fit</button><span class=\"legend\">",
-        xml_escape(&t.title),
-        t.nodes.len(),
-        t.edges.len()
-    );
-    for l in Layer::ALL {
-        let _ = write!(
-            o,
-            "<span style=\"background:{};color:{}\">{}</span>",
-            layer_colours(l).0,
-            layer_colours(l).1,
-            l.as_str()
-        );
-    }
-    o.push_str("</span></div>\n<aside id=\"nw-details\"></aside>\n");
+    bar(&mut o, t, site);
+    let (w, h) = site.map_or_else(|| t.extent(), |s| s.page().extent());
     let _ = writeln!(
         o,
         "<svg id=\"nw-svg\" xmlns=\"http://www.w3.org/2000/svg\" data-devices=\"{}\" data-links=\"{}\"><g id=\"nw-view\">",
@@ -205,23 +262,79 @@ pub(super) fn html(t: &Topology) -> String {
     for (k, e) in t.edges.iter().enumerate() {
         svg_link(&mut o, t, k, e);
     }
+    if let Some(s) = site {
+        for (k, l) in s.page().stub_links.iter().enumerate() {
+            svg_stub_link(&mut o, s, k, l);
+        }
+    }
     o.push_str("</g>\n<g class=\"devices\">\n");
     for (i, n) in t.nodes.iter().enumerate() {
         svg_node(&mut o, i, n);
     }
+    if let Some(s) = site {
+        for stub in &s.page().stubs {
+            svg_stub(&mut o, s, stub);
+        }
+    }
     o.push_str("</g>\n</g></svg>\n");
+    let mut data = page_data(t, w, h);
+    if let Some(s) = site {
+        data["xlinks"] = xlinks_data(s);
+        let _ = write!(
+            o,
+            "<script src=\"{}\"></script>\n<script>{SITE_JS}</script>\n",
+            xml_escape(super::search::INDEX_FILE)
+        );
+    }
     let _ = write!(
         o,
-        "<script type=\"application/json\" id=\"nw-data\">{}</script>\n<script>{JS}</script>\n</body></html>\n",
-        script_json(&page_data(t))
+        "<script type=\"application/json\" id=\"nw-data\">{}</script>\n<script>{JS}</script>\n",
+        script_safe_json(&data)
     );
+    if site.is_some() {
+        let _ = writeln!(o, "<script>{SEARCH_JS}</script>");
+    }
+    o.push_str("</body></html>\n");
     o
+}
+
+/// The bar on top: title, counts, search, fit, the legend; on a site
+/// page also the way back to the overview and the search results list.
+fn bar(o: &mut String, t: &Topology, site: Option<&SiteExtras>) {
+    let _ = write!(
+        o,
+        "<div id=\"nw-bar\"><b>{}</b><span>{} devices, {} links</span><input id=\"nw-search\" type=\"search\" placeholder=\"find device or IP\"><button id=\"nw-fit\">fit</button>",
+        xml_escape(&t.title),
+        t.nodes.len(),
+        t.edges.len()
+    );
+    if let Some(s) = site {
+        let _ = write!(
+            o,
+            "<a id=\"nw-overview\" href=\"{}\" style=\"color:#fff\">all sites</a><span>{} links to other sites</span>",
+            xml_escape(s.overview_href),
+            s.page().stub_links.len()
+        );
+    }
+    o.push_str("<span class=\"legend\">");
+    for l in Layer::ALL {
+        let _ = write!(
+            o,
+            "<span style=\"background:{};color:{}\">{}</span>",
+            layer_colours(l).0,
+            layer_colours(l).1,
+            l.as_str()
+        );
+    }
+    o.push_str("</span></div>\n<aside id=\"nw-details\"></aside>\n");
+    if site.is_some() {
+        o.push_str("<div id=\"nw-results\"></div>\n");
+    }
 }
 
 /// What the page's script reads: every device's facts and centre, every
 /// link by node index, and the page size (for "fit").
-fn page_data(t: &Topology) -> serde_json::Value {
-    let (w, h) = t.extent();
+fn page_data(t: &Topology, w: f64, h: f64) -> serde_json::Value {
     let devices: Vec<serde_json::Value> = t
         .nodes
         .iter()
@@ -240,6 +353,22 @@ fn page_data(t: &Topology) -> serde_json::Value {
         .map(|e| serde_json::json!({"a": e.a, "b": e.b, "a_if": e.a_if, "b_if": e.b_if, "protocols": e.protocols}))
         .collect();
     serde_json::json!({"title": t.title, "width": w, "height": h, "devices": devices, "links": links})
+}
+
+/// The links to other sites, for the details panel: this site's end by node
+/// index, the other end's name, site and deep link.
+fn xlinks_data(s: &SiteExtras) -> serde_json::Value {
+    let page = s.page();
+    page.stub_links
+        .iter()
+        .map(|l| {
+            let stub = &page.stubs[l.stub];
+            serde_json::json!({
+                "a": l.node, "a_if": l.node_if, "b_if": l.stub_if, "name": stub.name,
+                "site": s.set.pages[stub.page].site, "href": s.stub_href(stub),
+            })
+        })
+        .collect()
 }
 
 /// Each site block with its name, and a dashed band per layer.
@@ -355,4 +484,42 @@ fn svg_node(o: &mut String, i: usize, n: &Node) {
         );
     }
     o.push_str("</g>\n");
+}
+
+/// A link to another site: from this site's device to the stub, straight.
+fn svg_stub_link(o: &mut String, s: &SiteExtras, k: usize, l: &StubLink) {
+    let page = s.page();
+    let (a, stub) = (&page.topo.nodes[l.node], &page.stubs[l.stub]);
+    let (ax, ay) = (a.x + NODE_W / 2.0, a.y + NODE_H / 2.0);
+    let (bx, by) = (stub.x + NODE_W / 2.0, stub.y + NODE_H / 2.0);
+    let _ = writeln!(
+        o,
+        "<path id=\"xlink-{k}\" class=\"link xsite\" data-xlink=\"{k}\" d=\"M{ax:.1},{ay:.1} L{bx:.1},{by:.1}\"><title>{}</title></path>",
+        xml_escape(&format!(
+            "{} {} — {} {} (site {}; {})",
+            a.name, l.node_if, stub.name, l.stub_if, s.set.pages[stub.page].site, l.protocols
+        ))
+    );
+}
+
+/// A device of another site: a dashed box that opens it on its own page.
+fn svg_stub(o: &mut String, s: &SiteExtras, stub: &Stub) {
+    let site = &s.set.pages[stub.page].site;
+    let _ = write!(
+        o,
+        "<a class=\"stub\" href=\"{}\" data-stub=\"{}\" data-stub-site=\"{}\"><g transform=\"translate({:.0} {:.0})\"><rect width=\"{NODE_W:.0}\" height=\"{NODE_H:.0}\" rx=\"6\"/>",
+        xml_escape(&s.stub_href(stub)),
+        xml_escape(&stub.name),
+        xml_escape(site),
+        stub.x,
+        stub.y
+    );
+    let _ = writeln!(
+        o,
+        "<text x=\"{:.0}\" y=\"19\" text-anchor=\"middle\" font-weight=\"bold\">{}</text><text x=\"{:.0}\" y=\"34\" text-anchor=\"middle\">{}</text></g></a>",
+        NODE_W / 2.0,
+        xml_escape(&fit_text(&stub.name, 20)),
+        NODE_W / 2.0,
+        xml_escape(&fit_text(&format!("site {site} →"), 22))
+    );
 }

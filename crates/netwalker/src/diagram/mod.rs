@@ -15,6 +15,9 @@
 //!   `--site-pattern`), layers as bands inside it, wide layers wrapped into
 //!   rows, and nodes ordered by where their upstream neighbours are, so links
 //!   run mostly downwards instead of across the page.
+//! - **Past [`SINGLE_PAGE_MAX`] devices, HTML by site**: an overview of
+//!   sites and a page per site with stubs for the links between sites,
+//!   searchable across pages ([`SitePages`]).
 //! - **Excluded classes** (phones, cameras, printers by default) are left out
 //!   with their links: they are most of the devices in a campus and none of
 //!   its structure.
@@ -23,14 +26,21 @@ mod class;
 mod html;
 mod layers;
 mod layout;
+mod overview;
+mod pages;
 mod palette;
 mod render;
+mod search;
 
 pub use class::{DeviceClass, classify};
+pub use pages::{
+    GUESSED_SITE_PATTERN, HtmlPages, SINGLE_PAGE_MAX, SiteLink, SitePage, SitePages, Stub, StubLink,
+};
 pub use render::{dot, drawio, graphml, mermaid};
+pub use search::INDEX_FILE;
 
 use crate::fsname::file_stem;
-use crate::model::{Device, DeviceId, DeviceStatus, UnixTime};
+use crate::model::{Device, DeviceId, DeviceStatus, Link, UnixTime};
 use crate::site::{SiteMap, SitePatternError, assign_sites};
 use crate::snapshot::Snapshot;
 use crate::stamp::file_stamp;
@@ -161,6 +171,9 @@ pub struct DiagramOptions {
     pub include_unwalked: bool,
     /// Most nodes per row inside a layer band before it wraps.
     pub row_width: usize,
+    /// One HTML page, or an overview of sites and a page per site: a large
+    /// network on one page is unreadable and slow to open.
+    pub html_pages: HtmlPages,
 }
 
 impl Default for DiagramOptions {
@@ -171,6 +184,7 @@ impl Default for DiagramOptions {
             per_site: false,
             include_unwalked: true,
             row_width: 16,
+            html_pages: HtmlPages::Auto,
         }
     }
 }
@@ -299,10 +313,21 @@ impl Topology {
         title: &str,
     ) -> Topology {
         let (nodes, index) = nodes_of(snap, opts, sites, only_site);
+        let edges = edges_of(&snap.links, &index);
+        Topology::laid_out(title, nodes, edges, opts)
+    }
+
+    /// Layers and positions for `nodes` joined by `edges`.
+    fn laid_out(
+        title: &str,
+        nodes: Vec<Node>,
+        edges: Vec<Edge>,
+        opts: &DiagramOptions,
+    ) -> Topology {
         let mut topo = Topology {
             title: title.to_string(),
             nodes,
-            edges: edges_of(snap, &index),
+            edges,
             groups: Vec::new(),
         };
         topo.assign_layers();
@@ -387,10 +412,13 @@ fn node_of(d: &Device, class: DeviceClass, site: String) -> Node {
 
 /// One edge per link between two drawn nodes (loops on one device are
 /// left out), numbered among the links between the same pair.
-fn edges_of(snap: &Snapshot, index: &HashMap<DeviceId, usize>) -> Vec<Edge> {
+fn edges_of<'a>(
+    links: impl IntoIterator<Item = &'a Link>,
+    index: &HashMap<DeviceId, usize>,
+) -> Vec<Edge> {
     let mut edges: Vec<Edge> = Vec::new();
     let mut pair_count: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    for l in &snap.links {
+    for l in links {
         let (Some(&a), Some(&b)) = (index.get(&l.a), index.get(&l.b)) else {
             continue;
         };
@@ -434,6 +462,9 @@ pub fn render(topo: &Topology, format: DiagramFormat) -> String {
 /// `netwalker diagram`: writes `Topology_<YYYYMMDD-HHMM>.<ext>` for each
 /// format into `out_dir` (created if missing), plus with
 /// [`DiagramOptions::per_site`] `Topology_<site>_<ts>.<ext>` per site.
+/// A large multi-site network's HTML is a page set instead of one page
+/// (see [`HtmlPages`]): `Topology_<ts>.html` is then the overview of sites,
+/// and `Topology_<ts>_sites/` holds a page per site and the search index.
 /// Returns every path written.
 pub fn write_diagrams(
     store: &StoreReader,
@@ -443,6 +474,18 @@ pub fn write_diagrams(
     timestamp: UnixTime,
 ) -> Result<Vec<PathBuf>, DiagramError> {
     let snap = Snapshot::read(store)?;
+    write_diagrams_from(&snap, opts, out_dir, formats, timestamp)
+}
+
+/// [`write_diagrams`] from a snapshot already read (a discover run reads
+/// one for the workbook and the diagrams).
+pub fn write_diagrams_from(
+    snap: &Snapshot,
+    opts: &DiagramOptions,
+    out_dir: &Path,
+    formats: &BTreeSet<DiagramFormat>,
+    timestamp: UnixTime,
+) -> Result<Vec<PathBuf>, DiagramError> {
     let sites = assign_sites(opts.site_pattern.as_deref(), &snap.devices)?;
     let stamp = file_stamp(timestamp);
     std::fs::create_dir_all(out_dir).map_err(|source| DiagramError::Io {
@@ -451,14 +494,14 @@ pub fn write_diagrams(
     })?;
     let mut jobs: Vec<(String, Topology)> = vec![(
         format!("Topology_{stamp}"),
-        Topology::build(&snap, opts, sites.as_ref(), None, "netwalker topology"),
+        Topology::build(snap, opts, sites.as_ref(), None, "netwalker topology"),
     )];
     if opts.per_site
         && let Some(map) = &sites
     {
         for site in map.sites() {
             let topo = Topology::build(
-                &snap,
+                snap,
                 opts,
                 Some(map),
                 Some(&site),
@@ -471,18 +514,88 @@ pub fn write_diagrams(
             jobs.push((format!("Topology_{}_{stamp}", file_stem(&site)), topo));
         }
     }
+    let paged = if formats.contains(&DiagramFormat::Html) {
+        pages::page_sites(snap, opts, sites.as_ref(), jobs[0].1.nodes.len())
+            .map(|map| SitePages::build(snap, opts, &map, "netwalker topology"))
+            .filter(|set| set.pages.len() >= 2)
+    } else {
+        None
+    };
     let mut written = Vec::new();
-    for (stem, topo) in &jobs {
+    for (k, (stem, topo)) in jobs.iter().enumerate() {
         for f in formats {
+            if let (0, DiagramFormat::Html, Some(set)) = (k, f, &paged) {
+                written.extend(write_site_pages(out_dir, stem, set)?);
+                continue;
+            }
             let path = out_dir.join(format!("{stem}.{}", f.extension()));
-            std::fs::write(&path, render(topo, *f)).map_err(|source| DiagramError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            write_file(&path, &render(topo, *f))?;
             written.push(path);
         }
     }
     Ok(written)
+}
+
+/// The page set in place of the single page (see [`SitePages::render`]).
+/// Returns the paths, the overview first.
+fn write_site_pages(
+    out_dir: &Path,
+    stem: &str,
+    set: &SitePages,
+) -> Result<Vec<PathBuf>, DiagramError> {
+    let dir = out_dir.join(format!("{stem}_sites"));
+    std::fs::create_dir_all(&dir).map_err(|source| DiagramError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for f in set.render(stem) {
+        let path = out_dir.join(&f.path);
+        write_file(&path, &f.text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// One file of a page set.
+#[derive(Debug, Clone)]
+pub struct PageFile {
+    /// Where it goes, relative to the output folder.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+}
+
+impl SitePages {
+    /// The page set's files for the single page `<stem>.html` they replace:
+    /// the overview as `<stem>.html`, and in `<stem>_sites/` a page per
+    /// site and the search index ([`INDEX_FILE`]); the overview first.
+    pub fn render(&self, stem: &str) -> Vec<PageFile> {
+        let dir = format!("{stem}_sites");
+        let mut files = vec![PageFile {
+            path: PathBuf::from(format!("{stem}.html")),
+            text: overview::overview_html(self, &dir),
+        }];
+        let back = format!("../{stem}.html");
+        for (k, page) in self.pages.iter().enumerate() {
+            files.push(PageFile {
+                path: Path::new(&dir).join(&page.file),
+                text: html::site_page_html(self, k, &back),
+            });
+        }
+        files.push(PageFile {
+            path: Path::new(&dir).join(search::INDEX_FILE),
+            text: search::index_js(self),
+        });
+        files
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), DiagramError> {
+    std::fs::write(path, text).map_err(|source| DiagramError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Escapes text for XML/HTML content and attribute values.

@@ -157,13 +157,35 @@ pub fn write_reports(
         .map(SitePattern::new)
         .transpose()?;
     let snap = Snapshot::read(store)?;
+    write_reports_of(&snap, pattern, opts)
+}
+
+/// [`write_reports`] from a snapshot already read (a discover run reads one
+/// for the workbook and the diagrams).
+pub fn write_reports_from(
+    snap: &Snapshot,
+    opts: &ReportOptions,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let pattern = opts
+        .site_pattern
+        .as_deref()
+        .map(SitePattern::new)
+        .transpose()?;
+    write_reports_of(snap, pattern, opts)
+}
+
+fn write_reports_of(
+    snap: &Snapshot,
+    pattern: Option<SitePattern>,
+    opts: &ReportOptions,
+) -> Result<Vec<PathBuf>, ReportError> {
     let stamp = file_stamp(opts.timestamp);
     let sites = pattern.map(|p| p.assign(&snap.devices));
     let whole = Scope {
         site: None,
         sites: sites.as_ref(),
     };
-    let tables = inventory_tables(&snap, &whole, opts.timestamp);
+    let tables = inventory_tables(snap, &whole, opts.timestamp);
     let mut written = write_tables(
         &opts.out_dir,
         &format!("Inventory_{stamp}"),
@@ -176,7 +198,7 @@ pub fn write_reports(
                 site: Some(&site),
                 sites: Some(map),
             };
-            let tables = inventory_tables(&snap, &scope, opts.timestamp);
+            let tables = inventory_tables(snap, &scope, opts.timestamp);
             let stem = format!("Inventory_{}_{stamp}", crate::fsname::file_stem(&site));
             written.extend(write_tables(&opts.out_dir, &stem, &tables, &opts.formats)?);
         }

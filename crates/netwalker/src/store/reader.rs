@@ -70,15 +70,6 @@ impl StoreReader {
         &self.path
     }
 
-    /// A second, independent read connection to the same store file (for
-    /// another thread); `None` for an in-memory store, which has no file.
-    pub fn another(&self) -> Result<Option<StoreReader>> {
-        if self.path.as_os_str() == ":memory:" {
-            return Ok(None);
-        }
-        StoreReader::open(&self.path).map(|r| Some(r.with_clock(self.clock.clone())))
-    }
-
     /// Every device, walked or not, by id.
     pub fn devices(&self) -> Result<Vec<Device>> {
         self.devices_matching(Rows::All)

@@ -75,6 +75,39 @@ pub fn fill_campus(store: &mut StoreWriter, spec: &CampusSpec) -> Result<usize, 
     Ok(count)
 }
 
+/// Joins the sites' `CORE-1` switches in a ring of WAN links (`Ethernet1/49`
+/// to the next site's `Ethernet1/50`; two sites get one link), reported
+/// by a second look at each core. Returns the links added.
+pub fn link_sites(store: &mut StoreWriter, spec: &CampusSpec) -> Result<usize, StoreError> {
+    let devices = store.read().devices()?;
+    let core = |s: usize| {
+        let name = format!("{}-CORE-1", site_code(s));
+        devices.iter().find(|d| d.hostname == name).cloned()
+    };
+    let wrap = if spec.sites > 2 {
+        spec.sites
+    } else {
+        spec.sites.saturating_sub(1)
+    };
+    let mut added = 0;
+    for s in 0..wrap {
+        let (Some(a), Some(b)) = (core(s), core((s + 1) % spec.sites)) else {
+            continue;
+        };
+        let mut r = DeviceResult::bare(a.clone());
+        r.links.push(Link::new(
+            a.id,
+            "Ethernet1/49",
+            b.id,
+            "Ethernet1/50",
+            LinkProtocol::Lldp,
+        ));
+        store.commit_device(&r)?;
+        added += 1;
+    }
+    Ok(added)
+}
+
 /// Commits one site as a walk would: placeholders first, so every link
 /// endpoint exists when its reporter commits. Returns the devices written.
 fn commit_site(store: &mut StoreWriter, results: &[DeviceResult]) -> Result<usize, StoreError> {
