@@ -237,6 +237,45 @@ pub fn proc_status_bytes(pid: i32, field: &str) -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// The most file descriptors a process held while it was watched: a
+/// thread counts `/proc/PID/fd` every [`FdPeak::EVERY`] (cheap: a
+/// directory listing), so a peak shorter than that may be missed.
+pub struct FdPeak {
+    /// Set to stop the sampling thread.
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The sampling thread; it returns the peak it saw.
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl FdPeak {
+    /// How often the descriptors are counted.
+    pub const EVERY: Duration = Duration::from_millis(100);
+
+    /// Starts watching process `pid`.
+    pub fn watch(pid: i32) -> FdPeak {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+                    break; // the process is gone
+                };
+                peak = peak.max(dir.count() as u64);
+                std::thread::sleep(FdPeak::EVERY); // sleep-ok: the sampling period of a watcher, not a wait for anything
+            }
+            peak
+        });
+        FdPeak { stop, thread }
+    }
+
+    /// Stops watching; the peak seen.
+    pub fn peak(self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
 /// A TCP port that was free on 127.0.0.1 a moment ago.
 pub fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
@@ -271,6 +310,17 @@ mod tests {
             .recv_timeout(Duration::from_secs(10))
             .expect("a process of the group survived the guard");
         assert_eq!(eof, None);
+    }
+
+    #[test]
+    fn fd_peak_counts_a_live_process_descriptors() {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("60");
+        let g = Guard::spawn(cmd, false).unwrap();
+        let watch = FdPeak::watch(g.pid());
+        std::thread::sleep(FdPeak::EVERY * 2); // sleep-ok: lets the watcher take a sample
+        // stdin, stdout and stderr at least.
+        assert!(watch.peak() >= 3);
     }
 
     #[test]

@@ -91,7 +91,7 @@ fn one_size(env: &Env, n: usize, r: &mut Report) -> Result<Point> {
 /// What differs between netwalker's inventory.json and the generator's
 /// truth: every reachable device walked exactly once (and logged in to
 /// once), nothing else walked, every link once.
-fn against_truth(dir: &Path, out: &Path, sessions_opened: f64) -> Result<Vec<String>> {
+pub(crate) fn against_truth(dir: &Path, out: &Path, sessions_opened: f64) -> Result<Vec<String>> {
     let truth = read_json(&dir.join("truth.json"))?;
     let inv = read_json(&out.join("inventory.json"))?;
     let list = |v: &serde_json::Value, k: &str| v[k].as_array().cloned().unwrap_or_default();
