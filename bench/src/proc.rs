@@ -61,6 +61,9 @@ pub struct Exit {
     pub wall: Duration,
     /// Peak resident set size (`ru_maxrss` of `wait4`), bytes.
     pub max_rss: u64,
+    /// CPU time it used, user and system (`ru_utime + ru_stime`): over
+    /// wall time, how many cores it kept busy.
+    pub cpu: Duration,
 }
 
 pub struct Guard {
@@ -182,6 +185,7 @@ impl Guard {
             code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
             wall: self.started.elapsed(),
             max_rss: rusage.ru_maxrss as u64 * 1024,
+            cpu: timeval(rusage.ru_utime) + timeval(rusage.ru_stime),
         })
     }
 
@@ -227,6 +231,24 @@ fn wait4(pid: i32) -> std::io::Result<(i32, libc::rusage)> {
             return Err(e);
         }
     }
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+}
+
+/// CPU time (user and system) a live process has used so far, from
+/// `/proc/PID/stat`.
+pub fn proc_cpu(pid: i32) -> Option<Duration> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces), from state on:
+    // utime and stime are the 12th and 13th.
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf takes no pointers.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (hz > 0).then(|| Duration::from_secs_f64(ticks as f64 / hz as f64))
 }
 
 /// A field of /proc/PID/status in bytes (`VmRSS`, `VmHWM`).
@@ -331,6 +353,8 @@ mod tests {
         let e = g.wait(Duration::from_secs(10)).unwrap();
         assert_eq!(e.code, Some(3));
         assert!(e.max_rss > 0);
+        assert!(e.cpu < Duration::from_secs(10));
+        assert!(proc_cpu(std::process::id() as i32).is_some());
     }
 
     #[test]

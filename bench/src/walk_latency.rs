@@ -13,7 +13,7 @@
 use crate::common::{
     Env, Lab, Report, generate_with, num, run_python, walk_lab_with, walked_count,
 };
-use crate::proc::FdPeak;
+use crate::proc::{FdPeak, proc_cpu};
 use crate::walk_scale::against_truth;
 use anyhow::Result;
 use std::path::Path;
@@ -53,6 +53,10 @@ struct Row {
     fds: u64,
     /// Peak open file descriptors of netsim during the run.
     netsim_fds: u64,
+    /// CPU seconds the walker used (over `secs`: cores kept busy).
+    cpu: f64,
+    /// CPU seconds netsim used during the run.
+    netsim_cpu: f64,
     /// Whether the walk stopped at its cap (its whole-lab time is then
     /// extrapolated from its rate).
     capped: bool,
@@ -112,10 +116,10 @@ fn netwalker(
     // Each device takes seconds; the slowest run (c = 32) about
     // devices / c * 2.5 s.
     let budget = Duration::from_secs(300 + (devices as u64 * 4).div_ceil(c as u64));
-    let netsim_fds = FdPeak::watch(lab.guard.pid());
+    let netsim = Netsim::watch(lab);
     let args = ["--concurrency".to_string(), c.to_string()];
     let nw = walk_lab_with(env, lab, BASE_IP, &run_dir, budget, &args);
-    let netsim_fds = netsim_fds.peak();
+    let (netsim_fds, netsim_cpu) = netsim.done();
     let nw = nw?;
     let live = lab.stats_after(nw.ended)?;
     let p = format!("netwalker.c{c}");
@@ -150,6 +154,8 @@ fn netwalker(
         rss_mib: nw.exit.max_rss as f64 / 1048576.0,
         fds: nw.fds_peak,
         netsim_fds,
+        cpu: nw.exit.cpu.as_secs_f64(),
+        netsim_cpu,
         capped: false,
     };
     add_row_metrics(&row, r);
@@ -168,10 +174,10 @@ fn scrapli(env: &Env, lab: &Lab, o: &Opts, c: usize, r: &mut Report) -> Result<R
         o.python_budget_secs.to_string(),
         c.to_string(),
     ];
-    let netsim_fds = FdPeak::watch(lab.guard.pid());
+    let netsim = Netsim::watch(lab);
     let budget = Duration::from_secs(o.python_budget_secs + 120);
     let py = run_python(env, &args, budget);
-    let netsim_fds = netsim_fds.peak();
+    let (netsim_fds, netsim_cpu) = netsim.done();
     let py = py?;
     let v = &py.json;
     let row = Row {
@@ -182,12 +188,44 @@ fn scrapli(env: &Env, lab: &Lab, o: &Opts, c: usize, r: &mut Report) -> Result<R
         rss_mib: py.exit.max_rss as f64 / 1048576.0,
         fds: py.fds_peak,
         netsim_fds,
+        cpu: py.exit.cpu.as_secs_f64(),
+        netsim_cpu,
         capped: v.get("capped").and_then(|x| x.as_bool()) == Some(true),
     };
     let p = format!("scrapli.c{c}");
     r.add(&format!("{p}.failed"), num(v, "failed"), "devices");
     add_row_metrics(&row, r);
     Ok(row)
+}
+
+/// What netsim spends while one walk runs: its peak descriptors and CPU.
+struct Netsim {
+    /// Counts netsim's open descriptors.
+    fds: FdPeak,
+    /// netsim's process id.
+    pid: i32,
+    /// Its CPU time when the walk began.
+    cpu_before: Option<Duration>,
+}
+
+impl Netsim {
+    fn watch(lab: &Lab) -> Netsim {
+        let pid = lab.guard.pid();
+        Netsim {
+            fds: FdPeak::watch(pid),
+            pid,
+            cpu_before: proc_cpu(pid),
+        }
+    }
+
+    /// (peak descriptors, CPU seconds) since `watch`.
+    fn done(self) -> (u64, f64) {
+        let cpu = match (self.cpu_before, proc_cpu(self.pid)) {
+            (Some(a), Some(b)) => (b - a).as_secs_f64(),
+            _ => f64::NAN,
+        };
+        (self.fds.peak(), cpu)
+    }
 }
 
 /// A row's numbers as report metrics (for `--json`).
@@ -275,7 +313,7 @@ fn print_table(rows: &[Row]) {
             format!("{:.1}", x.secs)
         };
         println!(
-            "{:<10} {:>5} {:>7.0} {:>9.1} {:>10.1} {:>9.0} {:>9} {:>10} {:>6.1} {:>12}",
+            "{:<10} {:>5} {:>7.0} {:>9.1} {:>10.1} {:>9.0} {:>6} {:>10} {:>6.1} {:>10.1} {:>6.1} {:>12}",
             x.tool,
             x.concurrency,
             x.walked,
@@ -284,6 +322,8 @@ fn print_table(rows: &[Row]) {
             x.rss_mib,
             x.fds,
             x.netsim_fds,
+            x.cpu,
+            x.netsim_cpu,
             x.rate() / best,
             whole
         );
