@@ -294,7 +294,7 @@ fn print_table(rows: &[Row]) {
         .map(|x| x.walked)
         .fold(f64::NAN, f64::max);
     println!(
-        "\n{:<10} {:>5} {:>7} {:>9} {:>10} {:>9} {:>9} {:>10} {:>6} {:>12}",
+        "\n{:<10} {:>5} {:>7} {:>9} {:>10} {:>9} {:>6} {:>10} {:>6} {:>10} {:>6} {:>12}",
         "tool",
         "conc",
         "walked",
@@ -303,10 +303,14 @@ fn print_table(rows: &[Row]) {
         "RSS MiB",
         "fds",
         "netsim fd",
+        "CPU s",
+        "netsim CPU",
         "x best",
         "whole lab s"
     );
     for x in rows {
+        // The whole lab's time: measured for netwalker, extrapolated from
+        // the rate for a scrapli walk of a prefix.
         let whole = if x.capped || x.tool == "scrapli" {
             format!("~{:.0}", full / x.rate())
         } else {
