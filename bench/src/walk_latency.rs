@@ -11,7 +11,7 @@
 //! ground truth and netsim's session accounting after each walk.
 
 use crate::common::{
-    Env, Lab, Report, generate_with, num, run_python, walk_lab_with, walked_count,
+    Env, Lab, Report, generate_with, num, read_json, run_python, walk_lab_with, walked_count,
 };
 use crate::proc::{FdPeak, proc_cpu};
 use crate::walk_scale::against_truth;
@@ -139,6 +139,9 @@ fn netwalker(
             "{p}: {} ground-truth mismatches, first: {first}",
             mismatches.len()
         ));
+        for why in failure_reasons(&nw.out)? {
+            r.note(format!("{p} failed: {why}"));
+        }
     }
     r.add(
         &format!("{p}.netsim_sessions_open_after"),
@@ -160,6 +163,27 @@ fn netwalker(
     };
     add_row_metrics(&row, r);
     Ok(row)
+}
+
+/// Why devices failed, most common first (at most three), from the
+/// walk's inventory.json: a reason names its device, so only the text after
+/// the device's address counts.
+fn failure_reasons(out: &Path) -> Result<Vec<String>> {
+    let inv = read_json(&out.join("inventory.json"))?;
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    let devices = inv["devices"].as_array().cloned().unwrap_or_default();
+    for d in devices.iter().filter(|d| d["status"] == "failed") {
+        let reason = d["reason"].as_str().unwrap_or("?");
+        let why = reason.split_once("): ").map_or(reason, |(_, w)| w);
+        *counts.entry(why.to_string()).or_default() += 1;
+    }
+    let mut top: Vec<(String, usize)> = counts.into_iter().collect();
+    top.sort_by_key(|x| std::cmp::Reverse(x.1));
+    Ok(top
+        .into_iter()
+        .take(3)
+        .map(|(w, n)| format!("{n} x {w}"))
+        .collect())
 }
 
 /// One capped scrapli walk at concurrency `c`.
@@ -330,6 +354,30 @@ fn print_table(rows: &[Row]) {
             x.netsim_cpu,
             x.rate() / best,
             whole
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_reasons_count_the_text_after_the_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let inv = serde_json::json!({"devices": [
+            {"status": "failed", "reason": "a (127.0.0.1:22): enable failed (check the enable secret)"},
+            {"status": "failed", "reason": "b (127.0.0.2:22): enable failed (check the enable secret)"},
+            {"status": "failed", "reason": "c (127.0.0.3:22): unreachable: Too many open files (os error 24)"},
+            {"status": "walked"},
+        ]});
+        std::fs::write(dir.path().join("inventory.json"), inv.to_string()).unwrap();
+        assert_eq!(
+            failure_reasons(dir.path()).unwrap(),
+            [
+                "2 x enable failed (check the enable secret)",
+                "1 x unreachable: Too many open files (os error 24)"
+            ]
         );
     }
 }
