@@ -1,7 +1,7 @@
 //! What every benchmark shares: where the binaries are, the report shape,
 //! and a netsim lab served by a separate process.
 
-use crate::proc::{Exit, Guard, free_port};
+use crate::proc::{Exit, FdPeak, Guard, free_port};
 use anyhow::{Context, Result, bail, ensure};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -149,9 +149,21 @@ pub struct Lab {
 /// Writes a generated topology (faults off) with `devices` devices to
 /// `dir/lab.toml`, and its ground truth to `dir/truth.json`.
 pub fn generate(env: &Env, dir: &Path, devices: usize, base_ip: &str) -> Result<PathBuf> {
+    generate_with(env, dir, devices, base_ip, &[])
+}
+
+/// [`generate`] with more `netsim generate` flags (`--latency 20ms`...).
+pub fn generate_with(
+    env: &Env,
+    dir: &Path,
+    devices: usize,
+    base_ip: &str,
+    extra: &[String],
+) -> Result<PathBuf> {
     let path = dir.join("lab.toml");
     let out = Command::new(env.bin("netsim"))
         .args(["generate", "--devices", &devices.to_string(), "--seed", "7"])
+        .args(extra)
         .args(["--base-ip", base_ip, "-o"])
         .arg(&path)
         .arg("--truth")
@@ -236,6 +248,8 @@ pub struct NetwalkerRun {
     pub ended: SystemTime,
     /// Where its store, inventory.json and reports are.
     pub out: PathBuf,
+    /// The most file descriptors it held (sampled, [`FdPeak`]).
+    pub fds_peak: u64,
 }
 
 /// Runs `netwalker discover` seeded at `seed` against `lab`, with its store
@@ -247,6 +261,18 @@ pub fn walk_lab(
     dir: &Path,
     timeout: Duration,
 ) -> Result<NetwalkerRun> {
+    walk_lab_with(env, lab, seed, dir, timeout, &[])
+}
+
+/// [`walk_lab`] with more `netwalker discover` flags (`--concurrency 512`).
+pub fn walk_lab_with(
+    env: &Env,
+    lab: &Lab,
+    seed: &str,
+    dir: &Path,
+    timeout: Duration,
+    extra: &[String],
+) -> Result<NetwalkerRun> {
     let out = dir.join("nw");
     std::fs::create_dir_all(&out)?;
     let err_path = dir.join("netwalker.err");
@@ -255,6 +281,7 @@ pub fn walk_lab(
         .args(["--port", &lab.ssh_port.to_string()])
         .args(["--telnet-port", &lab.telnet_port.to_string()])
         .args(["--json", "--quiet", "--host-key-policy", "accept-any"])
+        .args(extra)
         .arg("--store")
         .arg(out.join("inventory.db"))
         .arg("--out")
@@ -266,7 +293,10 @@ pub fn walk_lab(
         // One host-key warning per device with accept-any: kept, not shown.
         .stderr(std::fs::File::create(&err_path)?);
     let mut g = Guard::spawn(cmd, true)?;
-    let exit = g.wait(timeout)?;
+    let fds = FdPeak::watch(g.pid());
+    let exit = g.wait(timeout);
+    let fds_peak = fds.peak();
+    let exit = exit?;
     let ended = SystemTime::now();
     let stdout = g.rest_of_stdout();
     let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
@@ -287,6 +317,7 @@ pub fn walk_lab(
             .collect(),
         ended,
         out,
+        fds_peak,
     })
 }
 
@@ -306,10 +337,28 @@ pub fn num(v: &serde_json::Value, key: &str) -> f64 {
 
 /// Runs a Python peer that prints one JSON object on its last stdout line.
 pub fn run_python_json(env: &Env, args: &[String], timeout: Duration) -> Result<serde_json::Value> {
+    run_python(env, args, timeout).map(|r| r.json)
+}
+
+/// One Python peer's run: what it printed and what it cost.
+pub struct PythonRun {
+    /// The JSON object on its last stdout line.
+    pub json: serde_json::Value,
+    /// Its exit, wall time and peak RSS.
+    pub exit: Exit,
+    /// The most file descriptors it held (sampled, [`FdPeak`]).
+    pub fds_peak: u64,
+}
+
+/// [`run_python_json`], with the process's peak RSS and descriptors.
+pub fn run_python(env: &Env, args: &[String], timeout: Duration) -> Result<PythonRun> {
     let mut cmd = Command::new(&env.python);
     cmd.args(args);
     let mut g = Guard::spawn(cmd, true)?;
-    let exit = g.wait(timeout)?;
+    let fds = FdPeak::watch(g.pid());
+    let exit = g.wait(timeout);
+    let fds_peak = fds.peak();
+    let exit = exit?;
     let out = g.rest_of_stdout();
     ensure!(
         exit.code == Some(0),
@@ -317,7 +366,13 @@ pub fn run_python_json(env: &Env, args: &[String], timeout: Duration) -> Result<
         exit.code
     );
     let last = out.lines().last().unwrap_or("");
-    serde_json::from_str(last).with_context(|| format!("python {args:?} printed {out:?}"))
+    let json =
+        serde_json::from_str(last).with_context(|| format!("python {args:?} printed {out:?}"))?;
+    Ok(PythonRun {
+        json,
+        exit,
+        fds_peak,
+    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! interop/setup                                  # the Python peers' venv
 //! cargo run --release -p bench -- all --json bench.json
 //! cargo run --release -p bench -- walk           # or sessions, netsim-scale, parsers, store, walk-scale
+//! cargo run --release -p bench -- walk-latency   # not in `all`: a 10,000-device lab at real-world speed
 //! ```
 //!
 //! Everything targets loopback only. Every child (netsim, netwalker, the
@@ -19,6 +20,7 @@ mod scale;
 mod sessions;
 mod store;
 mod walk;
+mod walk_latency;
 mod walk_scale;
 
 use anyhow::{Context, Result, bail};
@@ -36,6 +38,9 @@ enum Name {
     Parsers,
     Store,
     WalkScale,
+    /// A walk at real-world latency against concurrency (not in `all`:
+    /// it takes tens of minutes at its default size).
+    WalkLatency,
 }
 
 #[derive(Parser)]
@@ -58,9 +63,10 @@ struct Args {
     /// Do not run `cargo build --release` for netsim, netwalker and the bench binaries first.
     #[arg(long)]
     no_build: bool,
-    /// Devices in the walk lab and in the store benchmark's ring.
-    #[arg(long, default_value_t = 1000)]
-    devices: usize,
+    /// Devices in the walk lab and in the store benchmark's ring (default
+    /// 1000), or in the walk-latency lab (default 10000).
+    #[arg(long)]
+    devices: Option<usize>,
     /// Devices the sequential netmiko walker walks before it stops.
     #[arg(long, default_value_t = 50)]
     netmiko_devices: usize,
@@ -73,6 +79,24 @@ struct Args {
     /// Time budget for each Python walker, seconds.
     #[arg(long, default_value_t = 120)]
     python_budget: u64,
+    /// walk-latency: netwalker's concurrencies, one walk each.
+    #[arg(long, value_delimiter = ',', default_values_t = [32, 128, 512, 1024])]
+    concurrency: Vec<usize>,
+    /// walk-latency: the scrapli walker's concurrencies (none: skip it).
+    #[arg(long, value_delimiter = ',', default_values_t = [32, 128, 512])]
+    scrapli_concurrency: Vec<usize>,
+    /// walk-latency: round-trip time to each device (netsim generate --latency).
+    #[arg(long, default_value = "20ms")]
+    latency: String,
+    /// walk-latency: wait before each device's banner (--handshake-delay).
+    #[arg(long, default_value = "500ms")]
+    handshake_delay: String,
+    /// walk-latency: per-command processing time (--command-delay).
+    #[arg(long, default_value = "50ms..400ms")]
+    command_delay: String,
+    /// walk-latency: per-round-trip jitter bound (--jitter).
+    #[arg(long, default_value = "5ms")]
+    jitter: String,
 }
 
 fn main() -> std::process::ExitCode {
@@ -128,7 +152,11 @@ fn run(a: Args) -> Result<bool> {
             Name::Walk => walk::run(
                 &env,
                 &walk::Opts {
-                    devices: if env.quick { 60 } else { a.devices },
+                    devices: if env.quick {
+                        60
+                    } else {
+                        a.devices.unwrap_or(1000)
+                    },
                     netmiko_devices: if env.quick { 3 } else { a.netmiko_devices },
                     scrapli_devices: if env.quick { 20 } else { a.scrapli_devices },
                     python_budget_secs: if env.quick { 30 } else { a.python_budget },
@@ -144,7 +172,11 @@ fn run(a: Args) -> Result<bool> {
             ),
             Name::NetsimScale => scale::run(&env, 1000, if env.quick { 20 } else { 150 }),
             Name::Parsers => parsers::run(&env),
-            Name::Store => store::run(if env.quick { 100 } else { a.devices }),
+            Name::Store => store::run(if env.quick {
+                100
+            } else {
+                a.devices.unwrap_or(1000)
+            }),
             Name::WalkScale => walk_scale::run(
                 &env,
                 &walk_scale::Opts {
@@ -155,6 +187,7 @@ fn run(a: Args) -> Result<bool> {
                     },
                 },
             ),
+            Name::WalkLatency => walk_latency::run(&env, &latency_opts(&a)),
             Name::All => unreachable!("expanded above"),
         };
         match got {
@@ -189,6 +222,36 @@ fn run(a: Args) -> Result<bool> {
         .iter()
         .flat_map(|r| &r.metrics)
         .all(|m| m.pass != Some(false)))
+}
+
+/// walk-latency's options from the arguments (`--quick`: 300 devices, two
+/// concurrencies each).
+fn latency_opts(a: &Args) -> walk_latency::Opts {
+    let delays = [
+        ("--latency", &a.latency),
+        ("--handshake-delay", &a.handshake_delay),
+        ("--command-delay", &a.command_delay),
+        ("--jitter", &a.jitter),
+    ];
+    walk_latency::Opts {
+        devices: a.devices.unwrap_or(if a.quick { 300 } else { 10_000 }),
+        netwalker: if a.quick {
+            vec![32, 128]
+        } else {
+            a.concurrency.clone()
+        },
+        scrapli: if a.quick {
+            vec![32]
+        } else {
+            a.scrapli_concurrency.clone()
+        },
+        scrapli_devices: if a.quick { 20 } else { a.scrapli_devices },
+        python_budget_secs: if a.quick { 30 } else { a.python_budget },
+        delays: delays
+            .iter()
+            .flat_map(|(flag, v)| [flag.to_string(), v.to_string()])
+            .collect(),
+    }
 }
 
 /// Builds what the benchmarks run, release profile, so a stale binary is

@@ -233,6 +233,24 @@ fn wait4(pid: i32) -> std::io::Result<(i32, libc::rusage)> {
     }
 }
 
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+}
+
+/// CPU time (user and system) a live process has used so far, from
+/// `/proc/PID/stat`.
+pub fn proc_cpu(pid: i32) -> Option<Duration> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces), from state on:
+    // utime and stime are the 12th and 13th.
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf takes no pointers.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (hz > 0).then(|| Duration::from_secs_f64(ticks as f64 / hz as f64))
+}
+
 /// A field of /proc/PID/status in bytes (`VmRSS`, `VmHWM`).
 pub fn proc_status_bytes(pid: i32, field: &str) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -241,36 +259,50 @@ pub fn proc_status_bytes(pid: i32, field: &str) -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// The most file descriptors a process held while it was watched: a
+/// thread counts `/proc/PID/fd` every [`FdPeak::EVERY`] (cheap: a
+/// directory listing), so a peak shorter than that may be missed.
+pub struct FdPeak {
+    /// Set to stop the sampling thread.
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The sampling thread; it returns the peak it saw.
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl FdPeak {
+    /// How often the descriptors are counted.
+    pub const EVERY: Duration = Duration::from_millis(100);
+
+    /// Starts watching process `pid`.
+    pub fn watch(pid: i32) -> FdPeak {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+                    break; // the process is gone
+                };
+                peak = peak.max(dir.count() as u64);
+                std::thread::sleep(FdPeak::EVERY); // sleep-ok: the sampling period of a watcher, not a wait for anything
+            }
+            peak
+        });
+        FdPeak { stop, thread }
+    }
+
+    /// Stops watching; the peak seen.
+    pub fn peak(self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
 /// A TCP port that was free on 127.0.0.1 a moment ago.
 pub fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
-}
-
-fn timeval(t: libc::timeval) -> Duration {
-    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-}
-
-/// CPU time (user + system) a running process has used so far, from
-/// `/proc/PID/stat`; to measure a long-lived child (netsim) over one phase.
-pub fn cpu_so_far(pid: i32) -> std::io::Result<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = stat
-        .rsplit_once(')')
-        .map(|(_, r)| r)
-        .ok_or_else(|| std::io::Error::other("unreadable /proc stat"))?;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of stat(5); `rest` starts at field 3.
-    let ticks = |i: usize| -> std::io::Result<u64> {
-        f.get(i - 3)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| std::io::Error::other("unreadable /proc stat"))
-    };
-    // SAFETY: sysconf has no memory effects.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    Ok(Duration::from_millis((ticks(14)? + ticks(15)?) * 1000 / hz))
 }
 
 #[cfg(test)]
@@ -303,6 +335,17 @@ mod tests {
     }
 
     #[test]
+    fn fd_peak_counts_a_live_process_descriptors() {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("60");
+        let g = Guard::spawn(cmd, false).unwrap();
+        let watch = FdPeak::watch(g.pid());
+        std::thread::sleep(FdPeak::EVERY * 2); // sleep-ok: lets the watcher take a sample
+        // stdin, stdout and stderr at least.
+        assert!(watch.peak() >= 3);
+    }
+
+    #[test]
     fn wait_reports_exit_code_and_peak_rss() {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "exit 3"]);
@@ -310,6 +353,8 @@ mod tests {
         let e = g.wait(Duration::from_secs(10)).unwrap();
         assert_eq!(e.code, Some(3));
         assert!(e.max_rss > 0);
+        assert!(e.cpu < Duration::from_secs(10));
+        assert!(proc_cpu(std::process::id() as i32).is_some());
     }
 
     #[test]
@@ -324,9 +369,9 @@ mod tests {
     }
 
     #[test]
-    fn cpu_so_far_reads_this_process_and_only_grows() {
+    fn proc_cpu_reads_this_process_and_only_grows() {
         let me = std::process::id() as i32;
-        let before = cpu_so_far(me).unwrap();
+        let before = proc_cpu(me).unwrap();
         // Burn ~50 ms of CPU (ticks are 10 ms).
         let start = Instant::now();
         let mut x = 0u64;
@@ -334,8 +379,8 @@ mod tests {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
         }
         std::hint::black_box(x);
-        let after = cpu_so_far(me).unwrap();
+        let after = proc_cpu(me).unwrap();
         assert!(after > before, "{before:?} -> {after:?}");
-        assert!(cpu_so_far(i32::MAX).is_err());
+        assert!(proc_cpu(i32::MAX).is_none());
     }
 }

@@ -7,8 +7,8 @@
 //! the network.
 
 use crate::common::{Env, Lab, Report, generate, num, read_json, walk_lab, walked_count};
-use crate::proc::cpu_so_far;
-use anyhow::{Result, ensure};
+use crate::proc::proc_cpu;
+use anyhow::{Context, Result, ensure};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
@@ -48,9 +48,11 @@ fn one_size(env: &Env, n: usize, r: &mut Report) -> Result<Point> {
     let topo = generate(env, dir.path(), n, "127.80.0.1")?;
     let lab = Lab::start(env, &topo, dir.path())?;
     let budget = Duration::from_secs(60 + n as u64 / 50);
-    let netsim_before = cpu_so_far(lab.guard.pid())?;
+    let netsim_before = proc_cpu(lab.guard.pid()).context("reading netsim's CPU time")?;
     let nw = walk_lab(env, &lab, "127.80.0.1", dir.path(), budget)?;
-    let netsim_cpu = cpu_so_far(lab.guard.pid())?.saturating_sub(netsim_before);
+    let netsim_cpu = proc_cpu(lab.guard.pid())
+        .context("reading netsim's CPU time")?
+        .saturating_sub(netsim_before);
     let live = lab.stats_after(nw.ended)?;
     lab.stop()?;
     let walked = walked_count(&nw.summary);
@@ -112,7 +114,7 @@ fn one_size(env: &Env, n: usize, r: &mut Report) -> Result<Point> {
 /// What differs between netwalker's inventory.json and the generator's
 /// truth: every reachable device walked exactly once (and logged in to
 /// once), nothing else walked, every link once.
-fn against_truth(dir: &Path, out: &Path, sessions_opened: f64) -> Result<Vec<String>> {
+pub(crate) fn against_truth(dir: &Path, out: &Path, sessions_opened: f64) -> Result<Vec<String>> {
     let truth = read_json(&dir.join("truth.json"))?;
     let inv = read_json(&out.join("inventory.json"))?;
     let list = |v: &serde_json::Value, k: &str| v[k].as_array().cloned().unwrap_or_default();

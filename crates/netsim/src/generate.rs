@@ -15,7 +15,10 @@
 //! Same options and seed, same file: the generator uses its own seeded
 //! ChaCha RNG and never iterates a hash map.
 
+mod delays;
 mod sites;
+
+pub use delays::DelayOptions;
 
 use crate::topology::{
     DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, ServedTransports, StackMember,
@@ -51,6 +54,10 @@ pub struct GenerateOptions {
     pub base_ip: Ipv4Addr,
     /// DNS domain devices append to their names in CDP/LLDP, as real ones do.
     pub domain: Option<String>,
+    /// Real-world slowness to give every device that answers (drawn per
+    /// device from its own seeded RNG, so the rest of the file is the same
+    /// with or without it); `None`: loopback speed, no `delays` in the file.
+    pub delays: Option<DelayOptions>,
 }
 
 impl Default for GenerateOptions {
@@ -63,6 +70,7 @@ impl Default for GenerateOptions {
             password: "admin".into(),
             base_ip: Ipv4Addr::new(127, 1, 0, 1),
             domain: Some("campus.example".into()),
+            delays: None,
         }
     }
 }
@@ -198,6 +206,7 @@ impl Builder {
             stack: Vec::new(),
             vlans: Vec::new(),
             interfaces: Vec::new(),
+            delays: None,
         });
         self.devices.len() - 1
     }
@@ -221,8 +230,12 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
     } else {
         b.sites(opts.devices);
     }
+    if let Some(d) = &opts.delays {
+        delays::assign(&mut b.devices, d, opts.seed);
+    }
     Topology {
         domain: opts.domain.clone(),
+        delays: None,
         devices: b.devices,
         links: b.links,
     }

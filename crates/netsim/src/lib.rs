@@ -11,10 +11,13 @@
 //! Module map: `topology` (file format, validation, per-device link index),
 //! `render` (what each command prints, one platform per file), `shell` (the
 //! device shell: prompts, paging, faults as a pure state machine), `server`
-//! (listeners, SSH and telnet drivers, shutdown), `stats` (accounting),
+//! (listeners, SSH and telnet drivers, shutdown), `delays` (real-world
+//! slowness: round trip, handshake, per-command time, jitter; seeded),
+//! `stats` (accounting),
 //! `generate` (campus generator, multi-site beyond one campus, and ground
 //! truth).
 
+pub mod delays;
 pub mod generate;
 mod host_keys;
 pub mod render;
@@ -23,7 +26,8 @@ pub mod shell;
 pub mod stats;
 pub mod topology;
 
-pub use generate::{GenerateOptions, Truth, generate, truth};
+pub use delays::{Delays, Span};
+pub use generate::{DelayOptions, GenerateOptions, Truth, generate, truth};
 pub use server::{DeviceAddrs, Lab, LabConfig, LabError, Listen};
 pub use stats::{DeviceStats, Stats};
 pub use topology::{

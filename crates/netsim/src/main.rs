@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use netsim::{GenerateOptions, Lab, LabConfig, Listen, Stats, Topology};
+use netsim::{DelayOptions, GenerateOptions, Lab, LabConfig, Listen, Span, Stats, Topology};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -62,6 +62,9 @@ enum Cmd {
         /// Also write the ground truth (inventory.json shape) here.
         #[arg(long)]
         truth: Option<PathBuf>,
+        /// Real-world slowness (none by default: loopback speed).
+        #[command(flatten)]
+        delays: DelayArgs,
     },
     /// Serve a topology until SIGINT/SIGTERM. Prints a line starting with `ready`.
     Serve {
@@ -96,6 +99,52 @@ enum Cmd {
     },
 }
 
+/// `netsim generate`'s delay flags: each takes `20ms`, `0.5s` or a span
+/// `50ms..400ms`; with any of them every device that answers gets its own
+/// `[device.delays]` (drawn from the span with the lab's seed) and `netsim
+/// serve` applies them.
+#[derive(clap::Args)]
+struct DelayArgs {
+    /// Round-trip time to each device (a span: drawn per device).
+    #[arg(long, value_name = "DURATION[..DURATION]")]
+    latency: Option<Span>,
+    /// Wait before a device's SSH server speaks or its telnet banner
+    /// (a slow CPU, an AAA server); a span: drawn per device.
+    #[arg(long, value_name = "DURATION[..DURATION]")]
+    handshake_delay: Option<Span>,
+    /// Processing time per command; each command draws from the span,
+    /// long outputs from higher in it.
+    #[arg(long, value_name = "DURATION[..DURATION]")]
+    command_delay: Option<Span>,
+    /// Up to this much more per round trip, drawn each time (a span:
+    /// each device draws its bound).
+    #[arg(long, value_name = "DURATION[..DURATION]")]
+    jitter: Option<Span>,
+}
+
+impl DelayArgs {
+    /// The generator's delay options; `None` when no flag was given (the
+    /// file then has no delays at all).
+    fn options(&self) -> Option<DelayOptions> {
+        let all = [
+            self.latency,
+            self.handshake_delay,
+            self.command_delay,
+            self.jitter,
+        ];
+        if all.iter().all(Option::is_none) {
+            return None;
+        }
+        let d = DelayOptions::default();
+        Some(DelayOptions {
+            rtt: self.latency.unwrap_or(d.rtt),
+            handshake: self.handshake_delay.unwrap_or(d.handshake),
+            command: self.command_delay.unwrap_or(d.command),
+            jitter: self.jitter.unwrap_or(d.jitter),
+        })
+    }
+}
+
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -125,6 +174,7 @@ fn run(args: Args) -> Result<()> {
             domain,
             output,
             truth,
+            delays,
         } => {
             anyhow::ensure!(
                 base_ip.is_loopback(),
@@ -138,6 +188,7 @@ fn run(args: Args) -> Result<()> {
                 password,
                 base_ip,
                 domain: (!domain.is_empty()).then_some(domain),
+                delays: delays.options(),
             };
             generate(&opts, &output, truth.as_deref())
         }

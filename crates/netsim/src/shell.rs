@@ -5,10 +5,12 @@
 //! lets tests drive every prompt, paging and fault path without sockets. The
 //! transport drivers in `server` execute the returned [`ShellAction`]s in order.
 
+use crate::delays::{Delays, Draws};
 use crate::render::{self, Command};
 use crate::topology::{Fault, Quirk, TopologyIndex};
 use device_platform::Platform;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Lines per page while paging is on (a 24-line terminal, as on a real console).
 pub const PAGE_LINES: usize = 24;
@@ -18,6 +20,9 @@ pub const PAGE_LINES: usize = 24;
 pub enum ShellAction {
     /// Write these bytes to the client now.
     Send(Vec<u8>),
+    /// Wait this long before the next action: the device is working on
+    /// the command (its `command_ms` delay).
+    Pause(Duration),
     /// Write these bytes slowly (the `slow_output` fault).
     SendSlow(Vec<u8>),
     /// Go silent for good: ignore all further input (the connection stays up).
@@ -82,6 +87,9 @@ pub struct DeviceShell {
     login_failures: u32,
     /// Bumped per command so garbage output differs between commands.
     commands_run: u64,
+    /// The device's delays and the seeded draws of its command times;
+    /// `None` answers at once.
+    pace: Option<(Delays, Draws)>,
 }
 
 /// A typed line as lowercase words, matched against a command's full words.
@@ -147,6 +155,9 @@ impl DeviceShell {
             login_user: String::new(),
             login_failures: 0,
             commands_run: 0,
+            pace: topo
+                .delays(idx)
+                .map(|delays| (*delays, Draws::commands(d.mgmt_ip))),
         }
     }
 
@@ -252,7 +263,11 @@ impl DeviceShell {
                     flush_echo(&mut echo, &mut out);
                     let line =
                         String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
-                    let actions = self.line_entered(line.trim());
+                    let commanding = self.is_at_prompt() && !line.trim().is_empty();
+                    let mut actions = self.line_entered(line.trim());
+                    if commanding {
+                        self.think(&mut actions);
+                    }
                     let ends = actions.iter().any(|a| {
                         matches!(
                             a,
@@ -295,6 +310,30 @@ impl DeviceShell {
         }
         flush_echo(&mut echo, &mut out);
         out
+    }
+
+    /// Whether a typed line is a command (not a login step or a secret).
+    fn is_at_prompt(&self) -> bool {
+        matches!(self.mode, Mode::User | Mode::Privileged | Mode::Config)
+    }
+
+    /// Puts the device's processing time for a command before its answer
+    /// (drawn from its `command_ms` span, longer for longer answers).
+    fn think(&mut self, actions: &mut Vec<ShellAction>) {
+        let Some((delays, draws)) = self.pace.as_mut() else {
+            return;
+        };
+        let bytes: usize = actions
+            .iter()
+            .map(|a| match a {
+                ShellAction::Send(b) | ShellAction::SendSlow(b) => b.len(),
+                _ => 0,
+            })
+            .sum();
+        let d = delays.command(draws, bytes);
+        if !d.is_zero() {
+            actions.insert(0, ShellAction::Pause(d));
+        }
     }
 
     fn pager_key(&mut self, key: u8, out: &mut Vec<ShellAction>) {
@@ -972,6 +1011,53 @@ b_interface = "Ethernet1/1"
             let actions = bad.feed(b"wrong\r\0");
             assert_eq!(actions.last() == Some(&ShellAction::Close), i == 2);
         }
+    }
+
+    /// The device's processing time comes before a command's answer (a
+    /// pure action: the transport waits), drawn from its span, never for
+    /// a login step, and not at all on a device without delays.
+    #[test]
+    fn commands_pause_for_the_devices_processing_time() {
+        let pauses = |actions: &[ShellAction]| -> Vec<Duration> {
+            let p = actions.iter().filter_map(|a| match a {
+                ShellAction::Pause(d) => Some(*d),
+                _ => None,
+            });
+            p.collect()
+        };
+        let t = topo("[device.delays]\ncommand_ms = [50, 400]\nrtt_ms = 20");
+        let mut shell = DeviceShell::telnet(t.clone(), 0);
+        assert!(pauses(&shell.start()).is_empty());
+        assert!(pauses(&shell.feed(b"admin\r")).is_empty());
+        assert!(pauses(&shell.feed(b"admin\r")).is_empty());
+        assert!(
+            pauses(&shell.feed(b"\r")).is_empty(),
+            "an empty line is instant"
+        );
+        let actions = shell.feed(b"show version\r");
+        let p = pauses(&actions);
+        assert_eq!(p.len(), 1, "{actions:?}");
+        assert!(p[0] >= Duration::from_millis(50) && p[0] <= Duration::from_millis(400));
+        // The echo goes first; the answer waits for the device.
+        assert!(matches!(actions[0], ShellAction::Send(_)));
+        assert!(matches!(actions[1], ShellAction::Pause(_)));
+        assert!(sent(&actions).contains("Cisco IOS Software"));
+        // The same device draws the same times in every session.
+        let mut again = DeviceShell::after_auth(t.clone(), 0);
+        again.start();
+        let first: Vec<Duration> = (0..5)
+            .flat_map(|_| pauses(&again.feed(b"show clock\r")))
+            .collect();
+        let mut other = DeviceShell::after_auth(t.clone(), 0);
+        other.start();
+        let second: Vec<Duration> = (0..5)
+            .flat_map(|_| pauses(&other.feed(b"show clock\r")))
+            .collect();
+        assert_eq!(first, second);
+        // sw2 has no delays.
+        let mut nx = DeviceShell::after_auth(t, 1);
+        nx.start();
+        assert!(pauses(&nx.feed(b"show version\r")).is_empty());
     }
 
     #[test]

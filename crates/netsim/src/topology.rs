@@ -6,6 +6,7 @@
 //! neighbours on both ends of a link, inventories, VLAN tables) is derived from
 //! this file, so the two ends of a link can never disagree.
 
+use crate::delays::Delays;
 use device_platform::Platform;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -20,6 +21,10 @@ pub struct Topology {
     /// as real devices with `ip domain-name` do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// How slow every device is that has no `[device.delays]` of its own
+    /// (`[delays]`); none: answers as fast as loopback allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delays: Option<Delays>,
     /// Every device, network and leaf (`[[device]]` tables).
     #[serde(default, rename = "device")]
     pub devices: Vec<DeviceSpec>,
@@ -288,6 +293,10 @@ pub struct DeviceSpec {
     /// Interfaces that are not link ends (`[[device.interface]]`).
     #[serde(default, rename = "interface", skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<InterfaceSpec>,
+    /// How slow this device answers (`[device.delays]`): round trip,
+    /// handshake, per-command time, jitter. Overrides the lab's `[delays]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delays: Option<Delays>,
 }
 
 fn default_user() -> String {
@@ -363,6 +372,13 @@ pub enum TopologyError {
     SelfLink(usize),
     #[error("link {0} advertises no protocol; give it cdp and/or lldp")]
     NoProtocol(usize),
+    #[error("delays of {device}: {reason}")]
+    BadDelays {
+        /// The device whose delays are wrong (`[delays]` for the lab's).
+        device: String,
+        /// What is wrong and how to write it.
+        reason: String,
+    },
 }
 
 impl Topology {
@@ -407,6 +423,7 @@ impl Topology {
                 ));
             }
         }
+        self.validate_delays()?;
         let mut used: HashMap<(&str, &str), usize> = HashMap::new();
         for (i, l) in self.links.iter().enumerate() {
             for name in [&l.a, &l.b] {
@@ -439,6 +456,22 @@ impl Topology {
 
     pub fn device(&self, hostname: &str) -> Option<&DeviceSpec> {
         self.devices.iter().find(|d| d.hostname == hostname)
+    }
+
+    /// Every `[delays]` table can be served (spans run low to high).
+    fn validate_delays(&self) -> Result<(), TopologyError> {
+        let lab = self.delays.iter().map(|d| ("[delays]", d));
+        let devices = self
+            .devices
+            .iter()
+            .filter_map(|d| d.delays.as_ref().map(|x| (d.hostname.as_str(), x)));
+        for (device, delays) in lab.chain(devices) {
+            delays.check().map_err(|reason| TopologyError::BadDelays {
+                device: device.to_string(),
+                reason,
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -551,6 +584,16 @@ impl TopologyIndex {
     pub fn domain(&self) -> Option<&str> {
         self.topology.domain.as_deref()
     }
+
+    /// How slow device `idx` is: its own delays, else the lab's; `None`
+    /// (or all zero) answers at loopback speed.
+    pub fn delays(&self, idx: usize) -> Option<&Delays> {
+        self.device(idx)
+            .delays
+            .as_ref()
+            .or(self.topology.delays.as_ref())
+            .filter(|d| !d.is_zero())
+    }
 }
 
 #[cfg(test)]
@@ -614,6 +657,29 @@ b_interface = "GigabitEthernet1/0/49"
         let t = Topology::from_toml_str(SMALL).unwrap();
         let again = Topology::from_toml_str(&t.to_toml_string()).unwrap();
         assert_eq!(t, again);
+    }
+
+    #[test]
+    fn delays_are_the_devices_own_else_the_labs_and_old_files_have_none() {
+        let old = TopologyIndex::new(Topology::from_toml_str(SMALL).unwrap());
+        assert_eq!((old.delays(0), old.delays(1)), (None, None));
+        let lab = SMALL.replace(
+            "domain = \"lab.example\"",
+            "domain = \"lab.example\"\n[delays]\nrtt_ms = 20\n",
+        );
+        let own = lab.replace(
+            "[[device.vlan]]",
+            "[device.delays]\ncommand_ms = [50, 400]\n\n[[device.vlan]]",
+        );
+        let t = Topology::from_toml_str(&own).unwrap();
+        assert_eq!(Topology::from_toml_str(&t.to_toml_string()).unwrap(), t);
+        let idx = TopologyIndex::new(t);
+        assert_eq!(idx.delays(0).map(|d| d.rtt_ms), Some(20));
+        let acc = idx.delays(1).unwrap();
+        assert_eq!((acc.rtt_ms, acc.command_ms), (0, [50, 400]));
+        let backwards = own.replace("[50, 400]", "[400, 50]");
+        let err = Topology::from_toml_str(&backwards).unwrap_err().to_string();
+        assert!(err.contains("acc1") && err.contains("[400, 50]"), "{err}");
     }
 
     #[test]

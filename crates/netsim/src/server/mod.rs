@@ -11,12 +11,16 @@
 //! guard's drop is what records the session as closed.
 //!
 //! This file holds what both transports share (the lab's life, listeners,
-//! accept loops, accounting); `ssh` and `telnet` each drive one connection.
+//! accept loops, accounting, a device's waits); `ssh` and `telnet` each
+//! drive one connection, over a `delay_line` that puts the device's round
+//! trip on it.
 
+mod delay_line;
 mod shared;
 mod ssh;
 mod telnet;
 
+use crate::delays::{Delays, Draws};
 use crate::stats::{Accounting, Stats};
 use crate::topology::{Fault, Topology, TopologyIndex};
 use shared::Routes;
@@ -158,6 +162,34 @@ struct DeviceCtx {
 impl DeviceCtx {
     fn fault(&self) -> Option<Fault> {
         self.topo.device(self.idx).fault
+    }
+
+    /// The connection as the device sees it: its input one round trip
+    /// late when the device has delays.
+    fn delay_line(&self, stream: TcpStream) -> delay_line::DelayLine<TcpStream> {
+        let d = self.topo.device(self.idx);
+        let draws = Draws::round_trips(d.mgmt_ip);
+        delay_line::DelayLine::new(stream, self.topo.delays(self.idx), draws)
+    }
+
+    /// Waits out the device's handshake (the connect's round trip and its
+    /// handshake delay) before its first word; false if the lab shut down
+    /// meanwhile.
+    async fn before_banner(&self) -> bool {
+        let d = self.topo.delays(self.idx).map(Delays::before_banner);
+        self.pause(d.unwrap_or_default()).await
+    }
+
+    /// The device is busy for `d` (a timer, no thread held); false if the
+    /// lab shut down meanwhile.
+    async fn pause(&self, d: Duration) -> bool {
+        if d.is_zero() {
+            return true;
+        }
+        tokio::select! {
+            _ = self.token.cancelled() => false,
+            _ = tokio::time::sleep(d) => true, // sleep-ok: a simulated device's delay (handshake or command processing)
+        }
     }
 }
 

@@ -142,6 +142,10 @@ pub(super) async fn serve(
         silent_until_closed(&mut stream, &ctx.token).await;
         return;
     }
+    if !ctx.before_banner().await {
+        return;
+    }
+    let stream = ctx.delay_line(stream);
     let guard = Arc::new(guard);
     let session_done = CancellationToken::new();
     let _done_on_exit = session_done.clone().drop_guard();
@@ -346,10 +350,16 @@ impl ChannelTask {
         let mut actions = shell.feed(command);
         actions.extend(shell.feed(b"\n"));
         let mut out = Vec::new();
+        let mut busy = Duration::ZERO;
         for a in actions {
-            if let ShellAction::Send(b) | ShellAction::SendSlow(b) = a {
-                out.extend(b);
+            match a {
+                ShellAction::Send(b) | ShellAction::SendSlow(b) => out.extend(b),
+                ShellAction::Pause(d) => busy += d,
+                _ => {}
             }
+        }
+        if !self.ctx.pause(busy).await {
+            return;
         }
         let text = String::from_utf8_lossy(&out);
         let prompt = shell.prompt();
@@ -373,6 +383,11 @@ impl ChannelTask {
                 }
             }
             ShellAction::SendSlow(b) => return self.send_slow(&b).await,
+            ShellAction::Pause(d) => {
+                if !self.ctx.pause(d).await {
+                    return ControlFlow::Break(());
+                }
+            }
             ShellAction::Stall => self.stalled = true,
             ShellAction::Endless => {
                 self.endless().await;

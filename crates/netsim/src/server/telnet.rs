@@ -2,6 +2,7 @@
 //! character mode), IAC escaping, and the connection loop that feeds the
 //! device CLI and carries out what it answers.
 
+use super::delay_line::DelayLine;
 use super::{DeviceCtx, silent_until_closed};
 use crate::shell::{DeviceShell, ShellAction};
 use crate::stats::SessionGuard;
@@ -86,6 +87,10 @@ pub(super) async fn serve(ctx: DeviceCtx, mut stream: TcpStream, guard: SessionG
         silent_until_closed(&mut stream, &ctx.token).await;
         return;
     }
+    if !ctx.before_banner().await {
+        return;
+    }
+    let stream = ctx.delay_line(stream);
     let mut shell = DeviceShell::telnet(ctx.topo.clone(), ctx.idx);
     let mut conn = TelnetConn {
         ctx,
@@ -130,8 +135,9 @@ pub(super) async fn serve(ctx: DeviceCtx, mut stream: TcpStream, guard: SessionG
 struct TelnetConn {
     /// The device, the lab's shutdown token and the slow-output pacing.
     ctx: DeviceCtx,
-    /// The client's socket, owned by this connection.
-    stream: TcpStream,
+    /// The client's socket, owned by this connection (its input one round
+    /// trip late when the device has delays).
+    stream: DelayLine<TcpStream>,
     /// The connection's accounting: marked graceful on a goodbye; its drop
     /// closes the books.
     guard: SessionGuard,
@@ -164,6 +170,11 @@ impl TelnetConn {
                 }
             }
             ShellAction::SendSlow(b) => return self.send_slow(&b).await,
+            ShellAction::Pause(d) => {
+                if !self.ctx.pause(d).await {
+                    return ControlFlow::Break(());
+                }
+            }
             ShellAction::Stall => self.stalled = true,
             ShellAction::Endless => {
                 self.endless().await;
