@@ -502,6 +502,10 @@ impl CliEngine {
         let mut prompts_answered = 0;
         loop {
             let line = self.last_line();
+            // A prompt that arrives before our `enable` is echoed answers an
+            // earlier newline (a nudge sent while a slow device was still
+            // silent), not `enable`: reading it as the reply failed enable.
+            let echoed = answered || echo_then_newline(&self.buf, b"enable");
             if profile::is_password_prompt(&line) {
                 prompts_answered += 1;
                 if prompts_answered > 4 {
@@ -519,7 +523,7 @@ impl CliEngine {
             }
             // Before any answer, the prompt must follow our echoed `enable`;
             // after one, the buffer holds only the device's reply.
-            if prompt.matches(&line) && (answered || self.buf.contains(&b'\n')) {
+            if prompt.matches(&line) && echoed {
                 self.last_prompt = line.trim().to_string();
                 self.buf.clear();
                 return if self.last_prompt.ends_with('#') {
@@ -648,7 +652,10 @@ pub(crate) fn clean(s: &str) -> String {
             Some(i) if i + 1 < line.len() => &line[i + 1..],
             _ => line,
         };
-        if line.bytes().any(|b| matches!(b, b'\x08' | b'\0' | b'\r' | b'\x07')) {
+        if line
+            .bytes()
+            .any(|b| matches!(b, b'\x08' | b'\0' | b'\r' | b'\x07'))
+        {
             for c in line.chars() {
                 if c == '\x08' {
                     out.pop();
@@ -664,6 +671,11 @@ pub(crate) fn clean(s: &str) -> String {
     }
     out.pop();
     out
+}
+
+/// Whether `buf` holds the echo of `typed` followed by a line break.
+fn echo_then_newline(buf: &[u8], typed: &[u8]) -> bool {
+    find(buf, typed).is_some_and(|at| buf[at..].contains(&b'\n'))
 }
 
 /// From the bytes starting at the echo: drop the echo line and the trailing prompt.
@@ -782,6 +794,47 @@ mod tests {
         assert!(cli.buf.capacity() <= IDLE_BUFFER, "{}", cli.buf.capacity());
     }
 
+    /// A slow device answers a nudge's newline with a prompt that arrives
+    /// after the prompt was learned, right after `enable` is sent: that
+    /// stale `sw1>` is not enable's answer.
+    #[tokio::test(start_paused = true)]
+    async fn a_stale_prompt_before_the_enable_echo_is_not_its_answer() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (client, mut device) = tokio::io::duplex(4096);
+        let mut cli = CliEngine::new(
+            Box::new(client),
+            DeviceLabel::new("t"),
+            "\n",
+            CancellationToken::new(),
+        );
+        cli.prompt = Prompt::learn("sw1>");
+        let dev = tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut b = [0u8; 64];
+            while !got.ends_with(b"enable\n") {
+                let n = device.read(&mut b).await.unwrap();
+                got.extend_from_slice(&b[..n]);
+            }
+            device.write_all(b"\r\nsw1>").await.unwrap();
+            // The echo comes a round trip later (paused clock: no real wait).
+            tokio::time::sleep(Duration::from_millis(20)).await; // sleep-ok: the device's round trip, on a paused test clock
+            device.write_all(b"enable\r\nPassword: ").await.unwrap();
+            let mut secret = Vec::new();
+            while !secret.ends_with(b"\n") {
+                let n = device.read(&mut b).await.unwrap();
+                secret.extend_from_slice(&b[..n]);
+            }
+            device.write_all(b"\r\nsw1#").await.unwrap();
+            device
+        });
+        let secret = SecretString::from("s3cret");
+        cli.enable(Some(&secret), Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(cli.last_prompt, "sw1#");
+        drop(dev.await.unwrap());
+    }
+
     proptest::proptest! {
         #[test]
         fn text_helpers_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600), cmd in ".{0,30}") {
@@ -805,7 +858,9 @@ mod tests {
     /// `clean` as it was before its fast paths: the oracle for the proptest.
     fn clean_by_chars(s: &str) -> String {
         let s = strip_escapes(s);
-        let more = regex::Regex::new(r"(?i) *(-- ?more ?--|<--- more --->|--\(more( \d+%)?\)--)[ \x08]*").unwrap();
+        let more =
+            regex::Regex::new(r"(?i) *(-- ?more ?--|<--- more --->|--\(more( \d+%)?\)--)[ \x08]*")
+                .unwrap();
         let s = more.replace_all(&s, "");
         let mut out = String::new();
         for line in s.split('\n') {
