@@ -1,7 +1,9 @@
 //! `walk`: netwalker (seeded with core1's address) on a generated campus served by a separate netsim,
 //! against the Python walkers it replaces, in the same run on the same lab.
 
-use crate::common::{Env, Lab, Report, generate, num, run_python_json, walk_lab, walked_count};
+use crate::common::{
+    Env, Lab, Report, generate, num, run_python_json, walk_lab_with, walked_count,
+};
 use anyhow::Result;
 use std::time::Duration;
 
@@ -23,13 +25,15 @@ pub fn run(env: &Env, o: &Opts) -> Result<Report> {
         o.devices, lab.listeners
     ));
 
-    // (a) netwalker.
-    let nw = walk_lab(
+    // (a) netwalker, as many in flight as the scrapli walker (its own
+    // default is 128).
+    let nw = walk_lab_with(
         env,
         &lab,
         "127.70.0.1",
         dir.path(),
         Duration::from_secs(600),
+        &["--concurrency".into(), "32".into()],
     )?;
     for l in &nw.stderr {
         r.note(format!("netwalker stderr: {l}"));

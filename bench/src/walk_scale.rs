@@ -29,7 +29,7 @@ struct Point {
 pub fn run(env: &Env, o: &Opts) -> Result<Report> {
     ensure!(!o.sizes.is_empty(), "walk-scale needs at least one size");
     let mut r = Report::new("walk-scale");
-    r.note("netsim generate --devices N --seed 7 --base-ip 127.80.0.1 (faults off), served by a separate netsim; netwalker discover --seed 127.80.0.1 --json --quiet --host-key-policy accept-any (concurrency 32)");
+    r.note("netsim generate --devices N --seed 7 --base-ip 127.80.0.1 (faults off), served by a separate netsim; netwalker discover --seed 127.80.0.1 --json --quiet --host-key-policy accept-any (its default concurrency, 128)");
     let mut points = Vec::new();
     for &n in &o.sizes {
         points.push(one_size(env, n, &mut r)?);

@@ -487,7 +487,15 @@ pub struct Settings {
     pub credentials: Vec<CredentialSetConfig>,
 }
 
-pub const DEFAULT_CONCURRENCY: usize = 32;
+/// Devices walked at once unless told otherwise. On a real network a walk
+/// is as fast as the devices it keeps in flight (each takes seconds: the
+/// handshake on a slow switch CPU, 50-400 ms per command); `bench
+/// walk-latency` on a 10,000-device lab with such delays walked 3.5-3.8x
+/// faster at 128 than at 32 with flat memory, and 128 sockets stay far
+/// inside a 1,024 open-file limit. What users hit first is their AAA
+/// (TACACS+/RADIUS) server: one login per device, an authorisation per
+/// command; raise it (`--concurrency`, `concurrency =`) when that copes.
+pub const DEFAULT_CONCURRENCY: usize = 128;
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 pub const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
 pub const DEFAULT_STORE: &str = "netwalker.db";
@@ -1290,7 +1298,7 @@ mod tests {
     #[test]
     fn defaults() {
         let s = Config::default().resolve().unwrap();
-        assert_eq!(s.concurrency, 32);
+        assert_eq!(s.concurrency, 128);
         assert_eq!(s.grace_period, Duration::from_secs(2));
         assert_eq!((s.port, s.telnet_port), (22, 23));
         assert!(s.telnet_fallback && s.legacy_ssh == LegacySshMode::Auto);

@@ -80,7 +80,7 @@ struct DemoArgs {
     #[arg(long, default_value = "netwalker-demo")]
     out: PathBuf,
     /// Devices walked at once.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = netwalker::config::DEFAULT_CONCURRENCY)]
     concurrency: usize,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
@@ -476,7 +476,7 @@ struct CommonArgs {
     /// TOML file with [[credentials]] sets, tried in order.
     #[arg(long)]
     credentials_file: Option<PathBuf>,
-    /// Devices worked on at once (default 32).
+    /// Devices worked on at once (default 128; the open-file limit is raised to match).
     #[arg(long)]
     concurrency: Option<usize>,
     /// Never fall back to telnet.
@@ -612,6 +612,7 @@ fn main() -> ExitCode {
         .with_ansi(false)
         .with_writer(|| term::SafeLines(std::io::stderr()))
         .init();
+    raise_fd_limit();
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -637,6 +638,26 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+/// Each session in flight holds a socket: lift the soft open-file limit
+/// (often 1,024) to the hard one, so `--concurrency 1024` does not fail
+/// devices with "Too many open files".
+fn raise_fd_limit() {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+}
+
+/// Warns when the open-file limit is below what `concurrency` sessions (and
+/// the store, the reports and the runtime) need.
+fn check_fd_limit(concurrency: usize) {
+    let want = concurrency as u64 + 128;
+    if let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE)
+        && soft < want
+    {
+        eprintln!(
+            "netwalker: warning: the open-file limit is {soft}; --concurrency {concurrency} wants about {want}: raise `ulimit -n` or lower --concurrency"
+        );
     }
 }
 
@@ -672,6 +693,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
 async fn discover_cmd(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<ExitCode> {
     let s = settings(global, args)?;
     let creds = credentials(&s)?;
+    check_fd_limit(s.concurrency);
     let (cancel, progress, ui) = start_ui(s.quiet || s.json);
     let out = run::discover(&s, &creds, cancel.clone(), progress).await;
     ui.finish().await;
