@@ -15,7 +15,10 @@
 //! Same options and seed, same file: the generator uses its own seeded
 //! ChaCha RNG and never iterates a hash map.
 
+mod endhosts;
 mod sites;
+
+pub use endhosts::MAX_PER_ACCESS as MAX_ENDHOSTS_PER_ACCESS;
 
 use crate::topology::{
     DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, ServedTransports, StackMember,
@@ -51,6 +54,11 @@ pub struct GenerateOptions {
     pub base_ip: Ipv4Addr,
     /// DNS domain devices append to their names in CDP/LLDP, as real ones do.
     pub domain: Option<String>,
+    /// Host ports per access switch that get end hosts (PCs, phones,
+    /// printers, VMs, desk switches; see `generate/endhosts.rs`), at most
+    /// [`MAX_ENDHOSTS_PER_ACCESS`]. 0 (the default): none, and the lab is
+    /// byte for byte what it was before end hosts existed.
+    pub endhosts_per_access: usize,
 }
 
 impl Default for GenerateOptions {
@@ -63,6 +71,7 @@ impl Default for GenerateOptions {
             password: "admin".into(),
             base_ip: Ipv4Addr::new(127, 1, 0, 1),
             domain: Some("campus.example".into()),
+            endhosts_per_access: 0,
         }
     }
 }
@@ -98,6 +107,8 @@ struct Builder {
     /// Hostnames handed out: phones are named by a random MAC, which must
     /// not repeat either.
     names: HashSet<String>,
+    /// End hosts so far (their table, MAC counters, subnets).
+    endhosts: endhosts::EndHostState,
 }
 
 const CDP_LLDP: &[Protocol] = &[Protocol::Cdp, Protocol::Lldp];
@@ -115,6 +126,7 @@ impl Builder {
             site: String::new(),
             serials: HashSet::new(),
             names: HashSet::new(),
+            endhosts: endhosts::EndHostState::default(),
         }
     }
 
@@ -223,6 +235,7 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
     }
     Topology {
         domain: opts.domain.clone(),
+        endhosts: b.endhosts.table,
         devices: b.devices,
         links: b.links,
     }
@@ -251,6 +264,7 @@ impl Builder {
         let mut ports = AccessPorts::new(access);
         self.hosts(&mut ports, budget.hosts);
         self.leaves(&mut ports, budget.leaves);
+        self.end_hosts(&mut ports, &dist_pairs, &core);
         let access = ports.switches;
         self.parking_vlans(&access);
         if self.opts.faults {
@@ -688,6 +702,43 @@ pub struct Truth {
     pub devices: Vec<TruthDevice>,
     /// Every link, with the protocols it is really seen over.
     pub links: Vec<TruthLink>,
+    /// Every end host and where it is; absent for labs without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endhosts: Vec<TruthEndHost>,
+}
+
+/// An end host as a walk should locate it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct TruthEndHost {
+    /// Its MAC, `aa:bb:cc:dd:ee:ff`.
+    pub mac: String,
+    /// Its IPv4 address (in its gateways' ARP caches).
+    pub ip: Ipv4Addr,
+    /// Its IPv6 address, when its gateways' neighbour caches hold one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<std::net::Ipv6Addr>,
+    /// The access switch it is plugged into.
+    pub switch: String,
+    /// That switch's port, long form.
+    pub port: String,
+    /// Its VLAN.
+    pub vlan: u16,
+    /// PC, phone, printer, VM or PC behind a desk switch.
+    pub kind: crate::endhosts::EndHostKind,
+    /// Every edge port its MAC is learnt on, `switch`/`port` first, when
+    /// there are several (a VM that moved): a walk cannot tell which is
+    /// current and must report them all. Empty when unambiguous.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<TruthPort>,
+}
+
+/// A switch port in the truth.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct TruthPort {
+    /// The switch's hostname.
+    pub switch: String,
+    /// Its port, long form.
+    pub port: String,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
@@ -775,7 +826,35 @@ pub fn truth(topo: &Topology) -> Truth {
                 },
             })
             .collect(),
+        endhosts: truth_endhosts(&topo.endhosts),
     }
+}
+
+/// The end-host table as truth records (lines that do not parse are left
+/// out: a served lab refuses them anyway).
+fn truth_endhosts(table: &crate::endhosts::EndHostTable) -> Vec<TruthEndHost> {
+    let port = |p: &crate::endhosts::PortRef<'_>| TruthPort {
+        switch: p.switch.to_string(),
+        port: p.port.to_string(),
+    };
+    table
+        .hosts()
+        .flatten()
+        .map(|(_, h)| TruthEndHost {
+            mac: crate::endhosts::colon_mac(h.mac),
+            ip: h.ip,
+            ipv6: h.ipv6,
+            switch: h.at.switch.to_string(),
+            port: h.at.port.to_string(),
+            vlan: h.vlan,
+            kind: h.kind,
+            candidates: if h.also.is_empty() {
+                Vec::new()
+            } else {
+                std::iter::once(&h.at).chain(&h.also).map(port).collect()
+            },
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -13,8 +13,9 @@
 //! device shell: prompts, paging, faults as a pure state machine), `server`
 //! (listeners, SSH and telnet drivers, shutdown), `stats` (accounting),
 //! `generate` (campus generator, multi-site beyond one campus, and ground
-//! truth).
+//! truth), `endhosts` (the end-host table and the MAC/ARP tables it fills).
 
+pub mod endhosts;
 pub mod generate;
 mod host_keys;
 pub mod render;
