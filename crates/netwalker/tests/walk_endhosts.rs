@@ -1,13 +1,16 @@
 //! A walk of a netsim lab with end hosts stores, for every host, a
 //! sighting on its own edge port (not a trunk) and its address; uplinks
 //! carry sightings marked as trunks; `endhosts: false` (`--no-endhosts`)
-//! asks nothing of the kind.
+//! asks nothing of the kind. Over what the walk stored, the edge-port rule
+//! (`locate`) puts every host on exactly one edge port where the truth
+//! does, and reports the truth's ambiguous ones with their candidates.
 
 use device_session::{Credentials, HostKeyPolicy, OpenOptions, Timeouts};
 use netsim::{GenerateOptions, Lab, LabConfig};
 use netwalker::engine::{self, SeedTarget, WalkOptions, WalkProgress};
 use netwalker::filter::Filter;
 use netwalker::identity::IdentityIndex;
+use netwalker::locate::{Location, Network, Ports, locate};
 use netwalker::model::{DeviceId, DeviceStatus, MacAddr};
 use netwalker::store::{StoreWorker, StoreWriter};
 use std::collections::HashMap;
@@ -129,6 +132,7 @@ async fn a_walk_stores_every_host_on_its_edge_port() {
         on_trunks > truth.endhosts.len(),
         "uplinks carry the hosts' MACs"
     );
+    locate_every_host(&with, &truth, &ids);
 
     let r = without.read();
     for h in truth.endhosts.iter().take(20) {
@@ -136,4 +140,50 @@ async fn a_walk_stores_every_host_on_its_edge_port() {
         assert!(r.mac_sightings(mac).unwrap().is_empty());
         assert!(r.ips_of_mac(mac).unwrap().is_empty());
     }
+}
+
+/// The edge-port rule over the stored walk agrees with the truth.
+fn locate_every_host(w: &StoreWriter, truth: &netsim::Truth, ids: &HashMap<String, DeviceId>) {
+    let r = w.read();
+    let devices = r.devices().unwrap();
+    let links = r.links().unwrap();
+    let sightings: Vec<_> = ids
+        .values()
+        .flat_map(|&id| r.device_mac_sightings(id).unwrap())
+        .collect();
+    let ports = Ports::find(Network {
+        devices: &devices,
+        links: &links,
+        sightings: &sightings,
+        switch_macs: &HashMap::new(),
+        bundles: &[],
+    });
+    let (mut located, mut ambiguous) = (0, 0);
+    for h in &truth.endhosts {
+        let mac = device_parsers::parse_mac(&h.mac).unwrap();
+        let at = |d: DeviceId, p: &str| (d, p.to_string());
+        match locate(&r.mac_sightings(mac).unwrap(), &ports, 0) {
+            Location::Port(c) if h.candidates.is_empty() => {
+                assert_eq!(at(c.device, &c.port), at(ids[&h.switch], &h.port), "{h:?}");
+                located += 1;
+            }
+            Location::Ambiguous { candidates, .. } if !h.candidates.is_empty() => {
+                let mut got: Vec<_> = candidates.iter().map(|c| at(c.device, &c.port)).collect();
+                let mut want: Vec<_> = h
+                    .candidates
+                    .iter()
+                    .map(|c| at(ids[&c.switch], &c.port))
+                    .collect();
+                got.sort();
+                want.sort();
+                assert_eq!(got, want, "{h:?}");
+                ambiguous += 1;
+            }
+            other => panic!("{h:?} located as {other:?}"),
+        }
+    }
+    assert!(
+        located > 100 && ambiguous >= 1,
+        "{located} located, {ambiguous} ambiguous"
+    );
 }
