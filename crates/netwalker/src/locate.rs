@@ -192,7 +192,7 @@ pub fn locate(sightings: &[MacSeen], ports: &Ports, since: UnixTime) -> Location
         c.last_seen = c.last_seen.max(s.last_seen);
     }
     let mut candidates: Vec<Candidate> = edge.into_values().collect();
-    candidates.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.last_seen));
     match candidates.len() {
         0 => Location::Unknown {
             reason: format!(
