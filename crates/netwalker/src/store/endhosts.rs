@@ -29,7 +29,7 @@ pub(super) fn upsert(
     let mut st = tx.prepare_cached(
         "INSERT INTO mac_sightings (mac, device_id, port, vlan, trunk, first_seen, last_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-         ON CONFLICT(mac, device_id, port, vlan) DO UPDATE SET
+         ON CONFLICT(device_id, port, vlan, mac) DO UPDATE SET
             trunk = excluded.trunk, last_seen = excluded.last_seen",
     )?;
     for m in &t.macs {

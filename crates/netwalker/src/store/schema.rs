@@ -130,7 +130,10 @@ ALTER TABLE devices ADD COLUMN legacy_crypto INTEGER NOT NULL DEFAULT 0;
 "#,
     // 3: end hosts. Where each MAC was learnt (switch, port, VLAN; 0: none
     // printed) and whether that port trunked, and which addresses each MAC
-    // answered for, with first/last seen across walks.
+    // answered for, with first/last seen across walks. No index on
+    // last_seen: every walk writes it, only the pruning at a run's start
+    // reads it (one scan). Sightings are keyed switch first: a walked
+    // switch's rows are written together, into neighbouring pages.
     r#"
 CREATE TABLE mac_sightings (
     mac        TEXT NOT NULL,
@@ -140,10 +143,9 @@ CREATE TABLE mac_sightings (
     trunk      INTEGER NOT NULL DEFAULT 0,
     first_seen INTEGER NOT NULL,
     last_seen  INTEGER NOT NULL,
-    PRIMARY KEY (mac, device_id, port, vlan)
+    PRIMARY KEY (device_id, port, vlan, mac)
 ) WITHOUT ROWID;
-CREATE INDEX mac_sightings_device ON mac_sightings(device_id);
-CREATE INDEX mac_sightings_last_seen ON mac_sightings(last_seen);
+CREATE INDEX mac_sightings_mac ON mac_sightings(mac);
 
 CREATE TABLE mac_ips (
     mac        TEXT NOT NULL,
@@ -153,7 +155,6 @@ CREATE TABLE mac_ips (
     PRIMARY KEY (mac, ip)
 ) WITHOUT ROWID;
 CREATE INDEX mac_ips_ip ON mac_ips(ip);
-CREATE INDEX mac_ips_last_seen ON mac_ips(last_seen);
 "#,
 ];
 
