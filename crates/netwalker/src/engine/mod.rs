@@ -697,6 +697,9 @@ async fn walk_device(
             .iter()
             .filter(|(ask, _)| opts.endhosts || !ask.is_endhost());
         for (ask, cmd) in asked {
+            if plan::moot(*ask, platform, &answers) {
+                continue;
+            }
             if *ask == Ask::Version
                 && let Some(text) = &info.show_version
             {

@@ -100,6 +100,28 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
     }
 }
 
+/// Whether `ask` is not worth its round trip, given the answers so far: the
+/// switchport state classifies MAC table ports, so a table without host
+/// entries makes it moot; a device that caches no IPv4 neighbour routes no
+/// hosts, so its IPv6 neighbour cache is not asked for either.
+pub fn moot(ask: Ask, platform: Platform, answers: &[Answer]) -> bool {
+    let answer = |of: Ask| answers.iter().find(|a| a.ask == of);
+    let nothing = |of: Ask| {
+        answer(of).is_none_or(|a| {
+            let mut t = EndHostTables::default();
+            if unanswered(a).is_none() {
+                endhosts::interpret(&mut t, platform, of, &a.text);
+            }
+            t.macs.is_empty() && t.ip_macs.is_empty()
+        })
+    };
+    match ask {
+        Ask::Switchports => nothing(Ask::MacTable),
+        Ask::Ipv6Neighbors => nothing(Ask::Arp),
+        _ => false,
+    }
+}
+
 /// `lldpcli` with the PATH distributions install it on. A POSIX shell's
 /// `NAME=VALUE command` sets PATH for this one command only.
 pub const LLDPCLI_JSON: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin lldpcli -f json show neighbors details";
@@ -724,6 +746,31 @@ mod tests {
                 "`show mac address-table dynamic` was rejected by the device (% Invalid input), so the end hosts on its ports are unknown"
             )
         );
+    }
+
+    /// Switchport state only after a MAC table with hosts; IPv6
+    /// neighbours only after an ARP cache with entries.
+    #[test]
+    fn end_host_questions_that_earlier_answers_make_moot() {
+        let p = Platform::CiscoIos;
+        let mac = |text: &str| answer(Ask::MacTable, "show mac address-table dynamic", text, false);
+        let arp = |text: &str| answer(Ask::Arp, "show ip arp", text, false);
+        let host_row = " 100    0014.2200.0001    DYNAMIC     Gi1/0/5\n";
+        let arp_row = "Internet  10.0.0.10    3   0014.2200.0001  ARPA   Vlan100\n";
+        assert!(moot(
+            Ask::Switchports,
+            p,
+            &[mac("Vlan Mac Address Type Ports\n")]
+        ));
+        assert!(moot(Ask::Switchports, p, &[]));
+        assert!(!moot(Ask::Switchports, p, &[mac(host_row)]));
+        assert!(moot(Ask::Ipv6Neighbors, p, &[arp("Protocol  Address\n")]));
+        assert!(!moot(Ask::Ipv6Neighbors, p, &[arp(arp_row)]));
+        let refused = answer(Ask::Arp, "show ip arp", arp_row, true);
+        assert!(moot(Ask::Ipv6Neighbors, p, &[refused]));
+        for ask in [Ask::Version, Ask::Cdp, Ask::MacTable, Ask::Arp] {
+            assert!(!moot(ask, p, &[]), "{ask:?}");
+        }
     }
 
     #[test]
