@@ -143,6 +143,9 @@ const NXOS_ONLY: &[(&str, Cmd)] = &[
     ("show ip arp detail", Cmd::NxosArp),
     ("show ip arp vrf all", Cmd::NxosArp),
     ("show ip arp", Cmd::NxosArp),
+    // NX-OS prints the IOS keys (`Name:`, `Operational Mode:`, `Access
+    // Mode VLAN:`), indented: the one parser reads both.
+    ("show interface switchport", Cmd::Switchport),
 ];
 const PANOS: &[(&str, Cmd)] = &[
     ("show system info", Cmd::SystemInfo),

@@ -154,6 +154,27 @@ Switchport: Disabled\n";
         assert!(!p[2].is_trunk());
     }
 
+    /// NX-OS `show interface switchport`: the same keys, indented, its
+    /// access mode plain `access`, its VLAN list `Allowed`.
+    #[test]
+    fn nxos_layout_reads_through_dispatch() {
+        let text = "Name: Ethernet1/1\n  Switchport: Enabled\n  Switchport Monitor: Not enabled \n  Operational Mode: trunk\n  Access Mode VLAN: 1 (default)\n  Trunking Native Mode VLAN: 1 (default)\n  Trunking VLANs Allowed: 1-4094\n  Voice VLAN: none\n\nName: Ethernet1/5\n  Switchport: Enabled\n  Operational Mode: access\n  Access Mode VLAN: 10 (SERVERS)\n\nName: Ethernet1/48\n  Switchport: Disabled\n";
+        let crate::Parsed::Switchports(p) = crate::parse(
+            crate::Platform::CiscoNxos,
+            "show interface switchport",
+            text,
+        )
+        .unwrap() else {
+            panic!("not switchports");
+        };
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[0].interface, "Ethernet1/1");
+        assert!(p[0].enabled && p[0].is_trunk());
+        assert!(!p[1].is_trunk());
+        assert_eq!(p[1].access_vlan, Some(10));
+        assert!(!p[2].enabled);
+    }
+
     #[test]
     fn down_trunk_is_a_trunk() {
         let p = Switchport {

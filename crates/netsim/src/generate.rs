@@ -16,9 +16,11 @@
 //! ChaCha RNG and never iterates a hash map.
 
 mod delays;
+mod endhosts;
 mod sites;
 
 pub use delays::DelayOptions;
+pub use endhosts::MAX_PER_ACCESS as MAX_ENDHOSTS_PER_ACCESS;
 
 use crate::topology::{
     DeviceKind, DeviceSpec, Fault, LinkSpec, Protocol, Quirk, ServedTransports, StackMember,
@@ -58,6 +60,11 @@ pub struct GenerateOptions {
     /// device from its own seeded RNG, so the rest of the file is the same
     /// with or without it); `None`: loopback speed, no `delays` in the file.
     pub delays: Option<DelayOptions>,
+    /// Host ports per access switch that get end hosts (PCs, phones,
+    /// printers, VMs, desk switches; see `generate/endhosts.rs`), at most
+    /// [`MAX_ENDHOSTS_PER_ACCESS`]. 0 (the default): none, and the lab is
+    /// byte for byte what it was before end hosts existed.
+    pub endhosts_per_access: usize,
 }
 
 impl Default for GenerateOptions {
@@ -71,6 +78,7 @@ impl Default for GenerateOptions {
             base_ip: Ipv4Addr::new(127, 1, 0, 1),
             domain: Some("campus.example".into()),
             delays: None,
+            endhosts_per_access: 0,
         }
     }
 }
@@ -106,6 +114,8 @@ struct Builder {
     /// Hostnames handed out: phones are named by a random MAC, which must
     /// not repeat either.
     names: HashSet<String>,
+    /// End hosts so far (their table, MAC counters, subnets).
+    endhosts: endhosts::EndHostState,
 }
 
 const CDP_LLDP: &[Protocol] = &[Protocol::Cdp, Protocol::Lldp];
@@ -123,6 +133,7 @@ impl Builder {
             site: String::new(),
             serials: HashSet::new(),
             names: HashSet::new(),
+            endhosts: endhosts::EndHostState::default(),
         }
     }
 
@@ -236,6 +247,7 @@ pub fn generate(opts: &GenerateOptions) -> Topology {
     Topology {
         domain: opts.domain.clone(),
         delays: None,
+        endhosts: b.endhosts.table,
         devices: b.devices,
         links: b.links,
     }
@@ -264,6 +276,7 @@ impl Builder {
         let mut ports = AccessPorts::new(access);
         self.hosts(&mut ports, budget.hosts);
         self.leaves(&mut ports, budget.leaves);
+        self.end_hosts(&mut ports, &dist_pairs, &core);
         let access = ports.switches;
         self.parking_vlans(&access);
         if self.opts.faults {
@@ -701,6 +714,43 @@ pub struct Truth {
     pub devices: Vec<TruthDevice>,
     /// Every link, with the protocols it is really seen over.
     pub links: Vec<TruthLink>,
+    /// Every end host and where it is; absent for labs without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endhosts: Vec<TruthEndHost>,
+}
+
+/// An end host as a walk should locate it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct TruthEndHost {
+    /// Its MAC, `aa:bb:cc:dd:ee:ff`.
+    pub mac: String,
+    /// Its IPv4 address (in its gateways' ARP caches).
+    pub ip: Ipv4Addr,
+    /// Its IPv6 address, when its gateways' neighbour caches hold one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<std::net::Ipv6Addr>,
+    /// The access switch it is plugged into.
+    pub switch: String,
+    /// That switch's port, long form.
+    pub port: String,
+    /// Its VLAN.
+    pub vlan: u16,
+    /// PC, phone, printer, VM or PC behind a desk switch.
+    pub kind: crate::endhosts::EndHostKind,
+    /// Every edge port its MAC is learnt on, `switch`/`port` first, when
+    /// there are several (a VM that moved): a walk cannot tell which is
+    /// current and must report them all. Empty when unambiguous.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<TruthPort>,
+}
+
+/// A switch port in the truth.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct TruthPort {
+    /// The switch's hostname.
+    pub switch: String,
+    /// Its port, long form.
+    pub port: String,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
@@ -788,7 +838,35 @@ pub fn truth(topo: &Topology) -> Truth {
                 },
             })
             .collect(),
+        endhosts: truth_endhosts(&topo.endhosts),
     }
+}
+
+/// The end-host table as truth records (lines that do not parse are left
+/// out: a served lab refuses them anyway).
+fn truth_endhosts(table: &crate::endhosts::EndHostTable) -> Vec<TruthEndHost> {
+    let port = |p: &crate::endhosts::PortRef<'_>| TruthPort {
+        switch: p.switch.to_string(),
+        port: p.port.to_string(),
+    };
+    table
+        .hosts()
+        .flatten()
+        .map(|(_, h)| TruthEndHost {
+            mac: crate::endhosts::colon_mac(h.mac),
+            ip: h.ip,
+            ipv6: h.ipv6,
+            switch: h.at.switch.to_string(),
+            port: h.at.port.to_string(),
+            vlan: h.vlan,
+            kind: h.kind,
+            candidates: if h.also.is_empty() {
+                Vec::new()
+            } else {
+                std::iter::once(&h.at).chain(&h.also).map(port).collect()
+            },
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -15,9 +15,10 @@
 //! slowness: round trip, handshake, per-command time, jitter; seeded),
 //! `stats` (accounting),
 //! `generate` (campus generator, multi-site beyond one campus, and ground
-//! truth).
+//! truth), `endhosts` (the end-host table and the MAC/ARP tables it fills).
 
 pub mod delays;
+pub mod endhosts;
 pub mod generate;
 mod host_keys;
 pub mod render;

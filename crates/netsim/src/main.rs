@@ -56,6 +56,13 @@ enum Cmd {
         /// DNS domain devices append to their names in CDP/LLDP.
         #[arg(long, default_value = "campus.example")]
         domain: String,
+        /// End hosts (PCs, phones with PCs behind them, printers, VMs, desk
+        /// switches) on this many ports of every access switch, filling MAC
+        /// tables and the gateways' ARP caches; listed in the truth's
+        /// `endhosts`. 0 (default): none. At most 40 (about 32 gives a
+        /// 1,000-device lab 20,000 hosts).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=40))]
+        endhosts_per_access: u16,
         /// Output topology file.
         #[arg(short, long)]
         output: PathBuf,
@@ -172,6 +179,7 @@ fn run(args: Args) -> Result<()> {
             password,
             base_ip,
             domain,
+            endhosts_per_access,
             output,
             truth,
             delays,
@@ -189,6 +197,7 @@ fn run(args: Args) -> Result<()> {
                 base_ip,
                 domain: (!domain.is_empty()).then_some(domain),
                 delays: delays.options(),
+                endhosts_per_access: usize::from(endhosts_per_access),
             };
             generate(&opts, &output, truth.as_deref())
         }

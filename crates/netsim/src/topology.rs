@@ -7,6 +7,8 @@
 //! this file, so the two ends of a link can never disagree.
 
 use crate::delays::Delays;
+use crate::endhosts::EndHostTable;
+use crate::endhosts::tables::EndHostTables;
 use device_platform::Platform;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -25,6 +27,10 @@ pub struct Topology {
     /// (`[delays]`); none: answers as fast as loopback allows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delays: Option<Delays>,
+    /// End hosts behind access ports, one line each (see [`crate::endhosts`]):
+    /// they fill MAC tables and ARP caches; absent from labs without them.
+    #[serde(default, skip_serializing_if = "EndHostTable::is_empty")]
+    pub endhosts: EndHostTable,
     /// Every device, network and leaf (`[[device]]` tables).
     #[serde(default, rename = "device")]
     pub devices: Vec<DeviceSpec>,
@@ -379,6 +385,8 @@ pub enum TopologyError {
         /// What is wrong and how to write it.
         reason: String,
     },
+    #[error("{0}; fix or remove the line in the topology's `endhosts` table")]
+    EndHost(#[from] crate::endhosts::EndHostLineError),
 }
 
 impl Topology {
@@ -448,6 +456,26 @@ impl Topology {
                         first,
                         second: i,
                     });
+                }
+            }
+        }
+        self.validate_endhosts(&names)
+    }
+
+    /// Every end-host line parses and names devices the topology has.
+    fn validate_endhosts(&self, names: &HashMap<&str, usize>) -> Result<(), TopologyError> {
+        for host in self.endhosts.hosts() {
+            let (line, host) = host?;
+            let named = std::iter::once(host.at.switch)
+                .chain(host.gateways.iter().copied())
+                .chain(host.also.iter().map(|p| p.switch));
+            for name in named {
+                if !names.contains_key(name) {
+                    return Err(crate::endhosts::EndHostLineError {
+                        line,
+                        reason: format!("names unknown device {name:?}"),
+                    }
+                    .into());
                 }
             }
         }
@@ -527,10 +555,15 @@ pub struct TopologyIndex {
     by_name: HashMap<String, usize>,
     /// device index -> (link index, this device is side a)
     ends: Vec<Vec<(usize, bool)>>,
+    /// The end hosts' MAC rows and cached hosts per device, built from the
+    /// topology's `endhosts` text (which is dropped: a served lab keeps
+    /// only these compact tables).
+    endhosts: EndHostTables,
 }
 
 impl TopologyIndex {
-    pub fn new(topology: Topology) -> Self {
+    pub fn new(mut topology: Topology) -> Self {
+        let table = std::mem::take(&mut topology.endhosts);
         let by_name: HashMap<String, usize> = topology
             .devices
             .iter()
@@ -546,11 +579,19 @@ impl TopologyIndex {
                 ends[b].push((li, false));
             }
         }
-        TopologyIndex {
+        let mut idx = TopologyIndex {
             topology,
             by_name,
             ends,
-        }
+            endhosts: EndHostTables::default(),
+        };
+        idx.endhosts = EndHostTables::build(&idx, &table);
+        idx
+    }
+
+    /// The end hosts' tables (empty for a lab without end hosts).
+    pub fn endhosts(&self) -> &EndHostTables {
+        &self.endhosts
     }
 
     pub fn index_of(&self, hostname: &str) -> Option<usize> {

@@ -401,6 +401,12 @@ pub struct Config {
     pub failure_threshold: Option<u32>,
     /// Try devices whatever their failure count.
     pub ignore_failures: Option<bool>,
+    /// Read MAC tables, ARP/ND caches and switchport state (end-host
+    /// tracking); `false` skips them (`--no-endhosts`).
+    pub endhosts: Option<bool>,
+    /// Days the store keeps a MAC sighting or MAC-to-IP pair no walk has
+    /// seen again (0: forever).
+    pub endhost_retention_days: Option<u32>,
     /// Also walk devices last walked more than this many days ago.
     pub rewalk_stale_days: Option<u32>,
     /// Also walk neighbours the store knows but never walked.
@@ -467,6 +473,13 @@ pub struct Settings {
     pub failure_threshold: u32,
     /// Try devices whatever their failure count.
     pub ignore_failures: bool,
+    /// Read MAC tables, ARP/ND caches and switchport state on every
+    /// walked device, for end-host tracking (default on).
+    pub endhosts: bool,
+    /// Each discover first drops MAC sightings and MAC-to-IP pairs no walk
+    /// has seen for this many days (0: keeps them forever), so the history
+    /// answers "where was it last month" without growing for ever.
+    pub endhost_retention_days: u32,
     /// Also walk devices last walked more than this many days ago.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rewalk_stale_days: Option<u32>,
@@ -498,6 +511,8 @@ pub struct Settings {
 pub const DEFAULT_CONCURRENCY: usize = 128;
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 pub const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
+/// Days end-host rows are kept after they were last seen (a quarter).
+pub const DEFAULT_ENDHOST_RETENTION_DAYS: u32 = 90;
 pub const DEFAULT_STORE: &str = "netwalker.db";
 pub const DEFAULT_OUT: &str = "netwalker-out";
 
@@ -639,6 +654,8 @@ impl Config {
             grace_period: pick(self.grace_period, over.grace_period),
             failure_threshold: pick(self.failure_threshold, over.failure_threshold),
             ignore_failures: pick(self.ignore_failures, over.ignore_failures),
+            endhosts: pick(self.endhosts, over.endhosts),
+            endhost_retention_days: pick(self.endhost_retention_days, over.endhost_retention_days),
             rewalk_stale_days: pick(self.rewalk_stale_days, over.rewalk_stale_days),
             walk_unwalked: pick(self.walk_unwalked, over.walk_unwalked),
             resume: pick(self.resume, over.resume),
@@ -679,6 +696,10 @@ impl Config {
             grace_period: self.grace_period.unwrap_or(DEFAULT_GRACE),
             failure_threshold: self.failure_threshold.unwrap_or(DEFAULT_FAILURE_THRESHOLD),
             ignore_failures: self.ignore_failures.unwrap_or(false),
+            endhosts: self.endhosts.unwrap_or(true),
+            endhost_retention_days: self
+                .endhost_retention_days
+                .unwrap_or(DEFAULT_ENDHOST_RETENTION_DAYS),
             rewalk_stale_days: self.rewalk_stale_days,
             walk_unwalked: self.walk_unwalked.unwrap_or(false),
             resume: self.resume.unwrap_or(false),
@@ -1188,6 +1209,36 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |k| m.get(k).cloned()
+    }
+
+    /// End-host collection is on by default; the file's `endhosts = false`
+    /// or the CLI's `--no-endhosts` (which wins over the file) switch it off.
+    #[test]
+    fn endhosts_are_on_unless_switched_off() {
+        let resolve = |text: &str, cli: Option<bool>| {
+            let cli = Config {
+                endhosts: cli,
+                ..Config::default()
+            };
+            Config::from_toml(text, p())
+                .unwrap()
+                .merge(cli)
+                .resolve()
+                .unwrap()
+                .endhosts
+        };
+        assert!(resolve("", None));
+        assert!(!resolve("endhosts = false", None));
+        assert!(!resolve("endhosts = true", Some(false)));
+        let retention = |text: &str| {
+            Config::from_toml(text, p())
+                .unwrap()
+                .resolve()
+                .unwrap()
+                .endhost_retention_days
+        };
+        assert_eq!(retention(""), DEFAULT_ENDHOST_RETENTION_DAYS);
+        assert_eq!(retention("endhost_retention_days = 7"), 7);
     }
 
     const FULL: &str = r#"

@@ -7,6 +7,7 @@
 //! - [`store`]: the SQLite inventory store (one writer thread; up to 64 devices per
 //!   transaction, a savepoint per device);
 //! - [`filter`]: decisions made before any connection;
+//! - [`locate`]: where a MAC is (the edge-port rule over MAC sightings);
 //! - [`addr`]: address scope (private ranges);
 //! - [`seeds`]: seed arguments, seed files and their resolution;
 //! - [`config`]: TOML config, CLI overrides, effective settings, credentials.
@@ -27,6 +28,7 @@ pub mod exec;
 pub mod filter;
 pub mod fsname;
 pub mod identity;
+pub mod locate;
 pub mod login;
 pub mod model;
 pub mod pool;

@@ -538,6 +538,10 @@ struct DiscoverArgs {
     /// Try devices whatever their failure count.
     #[arg(long)]
     ignore_failures: bool,
+    /// Do not read MAC tables, ARP/ND caches and switchport state (no
+    /// end-host tracking; fewer commands per device). Config key: `endhosts = false`.
+    #[arg(long)]
+    no_endhosts: bool,
     /// Connection, credential and output options shared with exec.
     #[command(flatten)]
     common: CommonArgs,
@@ -566,6 +570,7 @@ impl DiscoverArgs {
             grace_period: self.common.grace,
             failure_threshold: self.failure_threshold,
             ignore_failures: self.ignore_failures.then_some(true),
+            endhosts: self.no_endhosts.then_some(false),
             rewalk_stale_days: self.rewalk_stale,
             walk_unwalked: self.walk_unwalked.then_some(true),
             resume: self.resume.then_some(true),

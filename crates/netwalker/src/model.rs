@@ -10,6 +10,10 @@
 //! `netsim --truth`), so its field names are part of the public interface and
 //! must not change casually.
 
+mod endhosts;
+
+pub use endhosts::{EndHostTables, IpMac, IpSeen, MacAddr, MacSeen, MacSighting};
+
 use device_parsers::Platform;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -635,6 +639,9 @@ pub struct DeviceResult {
     /// Links seen from this device; endpoints must be this device or one of
     /// `neighbors` (or already stored).
     pub links: Vec<Link>,
+    /// Its MAC table, ARP/ND caches and trunk ports (end-host tracking);
+    /// `collected` false when not asked.
+    pub endhosts: EndHostTables,
 }
 
 impl DeviceResult {
@@ -647,6 +654,7 @@ impl DeviceResult {
             vlans: Vec::new(),
             neighbors: Vec::new(),
             links: Vec::new(),
+            endhosts: EndHostTables::default(),
         }
     }
 }

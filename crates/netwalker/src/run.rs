@@ -101,6 +101,7 @@ pub fn walk_options(s: &Settings, creds: Vec<ScopedCredentials>) -> WalkOptions 
         grace: s.grace_period,
         failure_threshold: s.failure_threshold,
         ignore_failures: s.ignore_failures,
+        endhosts: s.endhosts,
     }
 }
 
@@ -202,6 +203,7 @@ async fn discover_in(
     }
     let known = KnownDevices::read(writer.read())?;
     let run = begin_run(&mut writer, s)?;
+    writer.prune_endhosts(s.endhost_retention_days)?;
     let worker = StoreWorker::spawn(writer, 256).map_err(RunError::StartWriter)?;
     let seeds_used: Vec<String> = seeds
         .iter()

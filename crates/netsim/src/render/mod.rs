@@ -11,9 +11,11 @@
 //! This file matches commands and dispatches them; each platform's outputs
 //! live in its own file (`ios`, `xe`, `nxos`, `panos`, `linux`), tables the
 //! Cisco platforms share in `cisco`, and what a device advertises to its
-//! neighbours in `neighbor`.
+//! neighbours in `neighbor`; what end hosts put in MAC tables, switchport
+//! state and ARP/neighbour caches in `endhosts`.
 
 mod cisco;
+mod endhosts;
 mod ios;
 mod linux;
 mod neighbor;
@@ -49,6 +51,13 @@ pub enum Command {
     Uname,
     OsRelease,
     ProductSerial,
+    ShowMacAddressTable,
+    ShowMacAddressTableDynamic,
+    ShowInterfacesSwitchport,
+    ShowIpArp,
+    ShowIpv6Neighbors,
+    ShowArpAll,
+    IpNeigh,
 }
 
 /// Full words of each command per platform. Input is matched word by word
@@ -71,6 +80,11 @@ pub fn command_table(platform: Platform) -> &'static [(&'static str, Command)] {
             ("show interfaces status", ShowInterfacesStatus),
             ("show ip interface brief", ShowIpInterfaceBrief),
             ("show clock", ShowClock),
+            ("show mac address-table dynamic", ShowMacAddressTableDynamic),
+            ("show mac address-table", ShowMacAddressTable),
+            ("show interfaces switchport", ShowInterfacesSwitchport),
+            ("show ip arp", ShowIpArp),
+            ("show ipv6 neighbors", ShowIpv6Neighbors),
         ],
         Platform::CiscoNxos => &[
             ("show version", ShowVersion),
@@ -86,11 +100,18 @@ pub fn command_table(platform: Platform) -> &'static [(&'static str, Command)] {
             ("show interfaces status", ShowInterfacesStatus),
             ("show ip interface brief", ShowIpInterfaceBrief),
             ("show clock", ShowClock),
+            ("show mac address-table dynamic", ShowMacAddressTableDynamic),
+            ("show mac address-table", ShowMacAddressTable),
+            ("show interface switchport", ShowInterfacesSwitchport),
+            ("show interfaces switchport", ShowInterfacesSwitchport),
+            ("show ip arp vrf all", ShowIpArp),
+            ("show ip arp", ShowIpArp),
         ],
         Platform::PaloaltoPanos => &[
             ("show system info", ShowSystemInfo),
             ("show high-availability state", ShowHaState),
             ("show clock", ShowClock),
+            ("show arp all", ShowArpAll),
         ],
         Platform::Linux => &[
             ("lldpcli -f json show neighbors details", LldpcliJson),
@@ -101,6 +122,10 @@ pub fn command_table(platform: Platform) -> &'static [(&'static str, Command)] {
             ("uname -a", Uname),
             ("cat /etc/os-release", OsRelease),
             ("cat /sys/class/dmi/id/product_serial", ProductSerial),
+            ("ip -j neigh", IpNeigh),
+            ("ip -j neigh show", IpNeigh),
+            ("ip -j neighbor", IpNeigh),
+            ("ip -j neighbor show", IpNeigh),
         ],
     }
 }
@@ -172,6 +197,19 @@ pub fn render(topo: &TopologyIndex, idx: usize, cmd: Command) -> Option<String> 
         (Uname, _) => linux::uname(d),
         (OsRelease, _) => linux::os_release(d),
         (ProductSerial, _) => linux::product_serial(d),
+        (ShowMacAddressTable, Platform::CiscoNxos) => endhosts::nxos_mac_table(topo, idx, false),
+        (ShowMacAddressTable, _) => endhosts::ios_mac_table(topo, idx, false),
+        (ShowMacAddressTableDynamic, Platform::CiscoNxos) => {
+            endhosts::nxos_mac_table(topo, idx, true)
+        }
+        (ShowMacAddressTableDynamic, _) => endhosts::ios_mac_table(topo, idx, true),
+        (ShowInterfacesSwitchport, Platform::CiscoNxos) => endhosts::nxos_switchport(topo, idx),
+        (ShowInterfacesSwitchport, _) => endhosts::ios_switchport(topo, idx),
+        (ShowIpArp, Platform::CiscoNxos) => endhosts::nxos_arp(topo, idx),
+        (ShowIpArp, _) => endhosts::ios_arp(topo, idx),
+        (ShowIpv6Neighbors, _) => endhosts::ios_ipv6_neighbors(topo, idx),
+        (ShowArpAll, _) => endhosts::panos_arp(topo, idx),
+        (IpNeigh, _) => endhosts::linux_neigh(topo, idx),
         _ => return None,
     };
     Some(text)

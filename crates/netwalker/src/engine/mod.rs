@@ -74,6 +74,9 @@ pub struct WalkOptions {
     pub failure_threshold: u32,
     /// Walk devices over the failure threshold anyway (`--ignore-failures`).
     pub ignore_failures: bool,
+    /// Read MAC tables, ARP/ND caches and switchport state too (end-host
+    /// tracking; off with `--no-endhosts`).
+    pub endhosts: bool,
 }
 
 impl Default for WalkOptions {
@@ -90,6 +93,7 @@ impl Default for WalkOptions {
             grace: Duration::from_secs(2),
             failure_threshold: 0,
             ignore_failures: false,
+            endhosts: true,
         }
     }
 }
@@ -499,6 +503,7 @@ impl Coordinator<'_> {
             vlans: f.vlans,
             neighbors: around.neighbours.into_values().collect(),
             links: around.links.into_values().collect(),
+            endhosts: f.endhosts,
         })
         .await?;
         self.merge_into(id, merges).await
@@ -688,7 +693,13 @@ async fn walk_device(
         let info = s.info().clone();
         let platform = info.platform.unwrap_or(Platform::CiscoIos);
         let mut answers = Vec::new();
-        for (ask, cmd) in plan::plan(platform) {
+        let asked = plan::plan(platform)
+            .iter()
+            .filter(|(ask, _)| opts.endhosts || !ask.is_endhost());
+        for (ask, cmd) in asked {
+            if plan::moot(*ask, platform, &answers) {
+                continue;
+            }
             if *ask == Ask::Version
                 && let Some(text) = &info.show_version
             {

@@ -5,8 +5,12 @@
 //! [`Sighting`]s (neighbours). No I/O here, so the whole mapping is tested on
 //! captured text.
 
+mod endhosts;
+
 use crate::identity::{display_hostname, normalize_serial};
-use crate::model::{Interface, LinkProtocol, StackMember, Vlan, normalize_interface};
+use crate::model::{
+    EndHostTables, Interface, LinkProtocol, StackMember, Vlan, normalize_interface,
+};
 use device_parsers::{self as dp, Capability, Platform};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -28,6 +32,24 @@ pub enum Ask {
     LinuxHostname,
     LinuxSerial,
     LinuxOs,
+    /// End hosts: the MAC address table.
+    MacTable,
+    /// End hosts: which ports trunk (MACs there are behind another switch).
+    Switchports,
+    /// End hosts: the ARP cache (IP to MAC).
+    Arp,
+    /// End hosts: the IPv6 neighbour cache.
+    Ipv6Neighbors,
+}
+
+impl Ask {
+    /// The questions end-host tracking asks (left out with `--no-endhosts`).
+    pub fn is_endhost(self) -> bool {
+        matches!(
+            self,
+            Ask::MacTable | Ask::Switchports | Ask::Arp | Ask::Ipv6Neighbors
+        )
+    }
 }
 
 /// The commands a walk runs on `platform`, in order. `show version` is left
@@ -44,6 +66,10 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
             (Vlans, "show vlan brief"),
             (InterfacesStatus, "show interfaces status"),
             (IpInterfaces, "show ip interface brief"),
+            (MacTable, "show mac address-table dynamic"),
+            (Switchports, "show interfaces switchport"),
+            (Arp, "show ip arp"),
+            (Ipv6Neighbors, "show ipv6 neighbors"),
         ],
         Platform::CiscoNxos => &[
             (Version, "show version"),
@@ -53,10 +79,14 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
             (Vlans, "show vlan"),
             (InterfacesStatus, "show interface status"),
             (IpInterfaces, "show ip interface brief"),
+            (MacTable, "show mac address-table dynamic"),
+            (Switchports, "show interface switchport"),
+            (Arp, "show ip arp vrf all"),
         ],
         Platform::PaloaltoPanos => &[
             (PanosSystemInfo, "show system info"),
             (PanosHa, "show high-availability state"),
+            (Arp, "show arp all"),
         ],
         Platform::Linux => &[
             (LinuxHostname, "hostname"),
@@ -65,7 +95,30 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
             // lldpcli lives in /usr/sbin, which a user's login PATH lacks on
             // Debian; a command-local PATH finds it without `sudo`.
             (LldpcliJson, LLDPCLI_JSON),
+            (Arp, "ip -j neigh"),
         ],
+    }
+}
+
+/// Whether `ask` is not worth its round trip, given the answers so far: the
+/// switchport state classifies MAC table ports, so a table without host
+/// entries makes it moot; a device that caches no IPv4 neighbour routes no
+/// hosts, so its IPv6 neighbour cache is not asked for either.
+pub fn moot(ask: Ask, platform: Platform, answers: &[Answer]) -> bool {
+    let answer = |of: Ask| answers.iter().find(|a| a.ask == of);
+    let nothing = |of: Ask| {
+        answer(of).is_none_or(|a| {
+            let mut t = EndHostTables::default();
+            if unanswered(a).is_none() {
+                endhosts::interpret(&mut t, platform, of, &a.text);
+            }
+            t.macs.is_empty() && t.ip_macs.is_empty()
+        })
+    };
+    match ask {
+        Ask::Switchports => nothing(Ask::MacTable),
+        Ask::Ipv6Neighbors => nothing(Ask::Arp),
+        _ => false,
     }
 }
 
@@ -124,6 +177,8 @@ pub struct DeviceFacts {
     /// Planned commands the device could not answer, each with why and
     /// what it costs (see [`unanswered`]).
     pub warnings: Vec<String>,
+    /// Its MAC table, ARP/ND caches and trunks (end-host tracking).
+    pub endhosts: EndHostTables,
 }
 
 impl DeviceFacts {
@@ -237,6 +292,9 @@ pub fn interpret(platform: Platform, answers: &[Answer]) -> DeviceFacts {
                     .extend(s.ip_address.and_then(|ip| ip.parse::<IpAddr>().ok()));
             }
             Ask::PanosHa => {}
+            Ask::MacTable | Ask::Switchports | Ask::Arp | Ask::Ipv6Neighbors => {
+                endhosts::interpret(&mut f.endhosts, platform, a.ask, &a.text)
+            }
             Ask::LinuxHostname => f.hostname_raw = first_line(&a.text),
             Ask::LinuxSerial => f.serial = first_line(&a.text).as_deref().and_then(clean_serial),
             Ask::LinuxOs => {
@@ -288,6 +346,8 @@ pub fn unanswered(a: &Answer) -> Option<String> {
     let lost = match a.ask {
         Ask::Cdp => "its CDP neighbours are unknown",
         Ask::Lldp | Ask::LldpcliJson => "its LLDP neighbours are unknown",
+        Ask::MacTable | Ask::Switchports => "the end hosts on its ports are unknown",
+        Ask::Arp | Ask::Ipv6Neighbors => "the addresses in its ARP/neighbour cache are unknown",
         _ => "that part of its record is missing",
     };
     if has("CDP is not enabled") || has("LLDP is not enabled") {
@@ -631,6 +691,86 @@ mod tests {
             )],
         );
         assert_eq!(facts.warnings.len(), 1);
+    }
+
+    /// Switches and routers read their MAC tables and switchport state,
+    /// every platform its ARP cache; `is_endhost` names exactly those.
+    #[test]
+    fn plans_ask_for_end_hosts_where_the_platform_has_them() {
+        let asks = |p: Platform| -> Vec<Ask> { plan(p).iter().map(|(a, _)| *a).collect() };
+        for p in [Platform::CiscoIos, Platform::CiscoXe, Platform::CiscoNxos] {
+            assert!(asks(p).contains(&Ask::MacTable), "{p}");
+            assert!(asks(p).contains(&Ask::Switchports), "{p}");
+        }
+        for p in Platform::ALL {
+            assert!(asks(p).contains(&Ask::Arp), "{p}");
+            let endhost = asks(p).into_iter().filter(|a| a.is_endhost()).count();
+            assert!(endhost < plan(p).len(), "{p}: only end-host questions");
+        }
+        let ios = |ask: Ask, command: &str, text: &str| answer(ask, command, text, false);
+        let facts = interpret(
+            Platform::CiscoIos,
+            &[
+                ios(
+                    Ask::MacTable,
+                    "show mac address-table dynamic",
+                    "Vlan    Mac Address       Type        Ports\n 100    0014.2200.0001    DYNAMIC     Gi1/0/5\n",
+                ),
+                ios(
+                    Ask::Switchports,
+                    "show interfaces switchport",
+                    "Name: Gi1/0/49\nSwitchport: Enabled\nOperational Mode: trunk\n",
+                ),
+                ios(
+                    Ask::Arp,
+                    "show ip arp",
+                    "Internet  10.0.0.10    3   0014.2200.0001  ARPA   Vlan100\n",
+                ),
+            ],
+        );
+        let e = &facts.endhosts;
+        assert!(e.collected);
+        assert_eq!(e.macs.len(), 1);
+        assert_eq!(e.trunks, ["GigabitEthernet1/0/49"]);
+        assert_eq!(e.ip_macs[0].mac, e.macs[0].mac);
+        assert!(!interpret(Platform::CiscoIos, &[]).endhosts.collected);
+        let refused = answer(
+            Ask::MacTable,
+            "show mac address-table dynamic",
+            "% Invalid input",
+            true,
+        );
+        assert_eq!(
+            unanswered(&refused).as_deref(),
+            Some(
+                "`show mac address-table dynamic` was rejected by the device (% Invalid input), so the end hosts on its ports are unknown"
+            )
+        );
+    }
+
+    /// Switchport state only after a MAC table with hosts; IPv6
+    /// neighbours only after an ARP cache with entries.
+    #[test]
+    fn end_host_questions_that_earlier_answers_make_moot() {
+        let p = Platform::CiscoIos;
+        let mac = |text: &str| answer(Ask::MacTable, "show mac address-table dynamic", text, false);
+        let arp = |text: &str| answer(Ask::Arp, "show ip arp", text, false);
+        let host_row = " 100    0014.2200.0001    DYNAMIC     Gi1/0/5\n";
+        let arp_row = "Internet  10.0.0.10    3   0014.2200.0001  ARPA   Vlan100\n";
+        assert!(moot(
+            Ask::Switchports,
+            p,
+            &[mac("Vlan Mac Address Type Ports\n")]
+        ));
+        assert!(moot(Ask::Switchports, p, &[]));
+        assert!(!moot(Ask::Switchports, p, &[mac(host_row)]));
+        assert!(moot(Ask::Ipv6Neighbors, p, &[arp("Protocol  Address\n")]));
+        assert!(!moot(Ask::Ipv6Neighbors, p, &[arp(arp_row)]));
+        let refused = answer(Ask::Arp, "show ip arp", arp_row, true);
+        assert!(moot(Ask::Ipv6Neighbors, p, &[refused]));
+        for ask in [Ask::Version, Ask::Cdp, Ask::MacTable, Ask::Arp] {
+            assert!(!moot(ask, p, &[]), "{ask:?}");
+        }
     }
 
     #[test]

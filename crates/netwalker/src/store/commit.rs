@@ -29,6 +29,10 @@ pub(super) fn write_result(
     if dev.status == DeviceStatus::Walked {
         replace_tables(tx, result).ctx(|| ctx("interfaces/stack/VLAN tables"))?;
     }
+    if dev.status == DeviceStatus::Walked && result.endhosts.collected {
+        super::endhosts::upsert(tx, dev.id, &result.endhosts, now)
+            .ctx(|| ctx("MAC sightings and ARP/ND entries"))?;
+    }
     if let Some(version) = &dev.version {
         record_version(tx, dev.id, version, now, run).ctx(|| ctx("version history"))?;
     }

@@ -28,7 +28,8 @@
 //! clock, not taken from the records, so every row of one commit agrees.
 //!
 //! Files: `writer.rs` (the writer: open, runs, batches), `commit.rs` (one
-//! device's rows), `merge.rs` (two records of one device become one),
+//! device's rows), `merge.rs` (two records of one device become one), `endhosts.rs` (MAC
+//! sightings and MAC-to-IP pairs: upsert, prune, reads),
 //! `worker.rs` (the writer thread and its channel), `reader.rs` (queries),
 //! `resume.rs` (interrupted runs), `export.rs` (`inventory.json`),
 //! `snapshot.rs` (consistent multi-query reads), `query.rs` (building a
@@ -37,6 +38,7 @@
 
 mod commit;
 mod connection;
+mod endhosts;
 mod error;
 mod export;
 pub mod lock;
@@ -50,6 +52,7 @@ mod snapshot;
 pub mod worker;
 mod writer;
 
+pub use endhosts::PrunedEndHosts;
 pub use error::{Result, StoreError};
 pub use lock::StoreLock;
 pub use reader::{StoreReader, VersionChange};

@@ -128,6 +128,34 @@ CREATE INDEX links_b ON links(b);
 ALTER TABLE devices ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE devices ADD COLUMN legacy_crypto INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 3: end hosts. Where each MAC was learnt (switch, port, VLAN; 0: none
+    // printed) and whether that port trunked, and which addresses each MAC
+    // answered for, with first/last seen across walks. No index on
+    // last_seen: every walk writes it, only the pruning at a run's start
+    // reads it (one scan). Sightings are keyed switch first: a walked
+    // switch's rows are written together, into neighbouring pages.
+    r#"
+CREATE TABLE mac_sightings (
+    mac        TEXT NOT NULL,
+    device_id  INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    port       TEXT NOT NULL,
+    vlan       INTEGER NOT NULL,
+    trunk      INTEGER NOT NULL DEFAULT 0,
+    first_seen INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    PRIMARY KEY (device_id, port, vlan, mac)
+) WITHOUT ROWID;
+CREATE INDEX mac_sightings_mac ON mac_sightings(mac);
+
+CREATE TABLE mac_ips (
+    mac        TEXT NOT NULL,
+    ip         TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    PRIMARY KEY (mac, ip)
+) WITHOUT ROWID;
+CREATE INDEX mac_ips_ip ON mac_ips(ip);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,81 @@
+//! What a walked device's MAC address table, ARP/IPv6 neighbour caches and
+//! switchport state say: the raw material of end-host tracking ("which
+//! switch port is this MAC on?"). Collected with `discover` unless
+//! `--no-endhosts`; stored as sightings with first/last seen.
+
+pub use device_parsers::MacAddr;
+use std::net::IpAddr;
+
+/// A MAC address a switch learnt on one of its ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MacSighting {
+    /// The learnt address: the key a search starts from.
+    pub mac: MacAddr,
+    /// The port it was learnt on, long form (`GigabitEthernet1/0/5`,
+    /// `Port-channel1`): an edge port if the host is there, an uplink if
+    /// it is behind another switch.
+    pub port: String,
+    /// The VLAN it was learnt in; `None` when the device printed none.
+    pub vlan: Option<u16>,
+}
+
+/// An IP address and the MAC that answers for it (ARP or IPv6 ND).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpMac {
+    /// The address: what a search by IP starts from.
+    pub ip: IpAddr,
+    /// The MAC answering for it, which joins it to the MAC sightings.
+    pub mac: MacAddr,
+    /// The L3 interface it was cached on (`Vlan100`), long form, if printed.
+    pub interface: Option<String>,
+}
+
+/// One walked device's end-host tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndHostTables {
+    /// True when at least one end-host command was answered: a device
+    /// walked with `--no-endhosts` (or that refused them all) says nothing,
+    /// which is not "no hosts", so its stored sightings are left alone.
+    pub collected: bool,
+    /// Dynamic (and static or secure) unicast entries on real ports; the
+    /// switch's own and CPU/flood entries are left out.
+    pub macs: Vec<MacSighting>,
+    /// Resolved ARP and IPv6 neighbour entries.
+    pub ip_macs: Vec<IpMac>,
+    /// Ports that trunk (long form): MACs learnt there are behind another
+    /// switch, not on the port.
+    pub trunks: Vec<String>,
+}
+
+/// A stored MAC sighting: one (MAC, switch, port, VLAN) and when walks saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MacSeen {
+    /// The MAC.
+    pub mac: MacAddr,
+    /// The switch that learnt it.
+    pub device: crate::model::DeviceId,
+    /// The port it was learnt on, long form.
+    pub port: String,
+    /// Its VLAN, `None` when the switch printed none.
+    pub vlan: Option<u16>,
+    /// Whether the port trunked when last seen: a sighting there is an
+    /// uplink's, not the host's own port.
+    pub trunk: bool,
+    /// The first walk that saw it here.
+    pub first_seen: crate::model::UnixTime,
+    /// The last walk that saw it here: "where was it last week".
+    pub last_seen: crate::model::UnixTime,
+}
+
+/// A stored MAC-to-IP pairing from some ARP/ND cache, and when walks saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpSeen {
+    /// The MAC.
+    pub mac: MacAddr,
+    /// An address it answered for.
+    pub ip: IpAddr,
+    /// The first walk that saw the pair.
+    pub first_seen: crate::model::UnixTime,
+    /// The last walk that saw it.
+    pub last_seen: crate::model::UnixTime,
+}

@@ -1,0 +1,166 @@
+//! End-host rows: where each MAC was learnt (`mac_sightings`, one row per
+//! MAC, switch, port and VLAN) and which addresses it answered for
+//! (`mac_ips`), each with first and last seen, upserted per walked device
+//! in its savepoint; [`StoreWriter::prune_endhosts`] drops rows no walk has
+//! seen for longer than the retention.
+
+use super::error::{Context, Result};
+use super::{StoreReader, StoreWriter};
+use crate::model::{DeviceId, EndHostTables, IpSeen, MacAddr, MacSeen, UnixTime};
+use device_parsers::parse_mac;
+use rusqlite::{Connection, Row, params};
+use std::net::IpAddr;
+
+/// Seconds in a day, for retention in days.
+const DAY: i64 = 86_400;
+
+/// The VLAN column's value for "none printed" (a key column cannot be NULL
+/// and still be unique).
+const NO_VLAN: i64 = 0;
+
+/// Writes one walked device's sightings and cache entries at `now`: new
+/// rows start their history, known ones move their `last_seen`.
+pub(super) fn upsert(
+    tx: &Connection,
+    device: DeviceId,
+    t: &EndHostTables,
+    now: UnixTime,
+) -> rusqlite::Result<()> {
+    let mut st = tx.prepare_cached(
+        "INSERT INTO mac_sightings (mac, device_id, port, vlan, trunk, first_seen, last_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT(device_id, port, vlan, mac) DO UPDATE SET
+            trunk = excluded.trunk, last_seen = excluded.last_seen",
+    )?;
+    for m in &t.macs {
+        let trunk = t.trunks.iter().any(|p| p == &m.port);
+        let vlan = m.vlan.map_or(NO_VLAN, i64::from);
+        st.execute(params![
+            m.mac.to_string(),
+            device.0,
+            m.port,
+            vlan,
+            trunk,
+            now
+        ])?;
+    }
+    let mut st = tx.prepare_cached(
+        "INSERT INTO mac_ips (mac, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
+         ON CONFLICT(mac, ip) DO UPDATE SET last_seen = excluded.last_seen",
+    )?;
+    for n in &t.ip_macs {
+        st.execute(params![n.mac.to_string(), n.ip.to_string(), now])?;
+    }
+    Ok(())
+}
+
+/// What [`StoreWriter::prune_endhosts`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrunedEndHosts {
+    /// MAC sightings no walk saw within the retention.
+    pub sightings: usize,
+    /// MAC-to-IP pairs no walk saw within the retention.
+    pub ip_macs: usize,
+}
+
+impl StoreWriter {
+    /// Deletes end-host rows whose `last_seen` is more than `keep_days`
+    /// days ago (0 keeps everything), in one transaction.
+    pub fn prune_endhosts(&mut self, keep_days: u32) -> Result<PrunedEndHosts> {
+        if keep_days == 0 {
+            return Ok(PrunedEndHosts::default());
+        }
+        let before = self.now() - i64::from(keep_days) * DAY;
+        let ctx = || format!("pruning end-host rows older than {keep_days} days");
+        let tx = self.tx("pruning end hosts")?;
+        let sightings = tx
+            .execute("DELETE FROM mac_sightings WHERE last_seen < ?1", [before])
+            .ctx(ctx)?;
+        let ip_macs = tx
+            .execute("DELETE FROM mac_ips WHERE last_seen < ?1", [before])
+            .ctx(ctx)?;
+        tx.commit().ctx(ctx)?;
+        Ok(PrunedEndHosts { sightings, ip_macs })
+    }
+}
+
+impl StoreReader {
+    /// Every stored sighting of `mac`, most recently seen first.
+    pub fn mac_sightings(&self, mac: MacAddr) -> Result<Vec<MacSeen>> {
+        self.sightings_where("mac = ?1", mac.to_string())
+    }
+
+    /// Every stored sighting on switch `device`, by port then MAC.
+    pub fn device_mac_sightings(&self, device: DeviceId) -> Result<Vec<MacSeen>> {
+        self.sightings_where("device_id = ?1", device.0)
+    }
+
+    fn sightings_where(&self, cond: &str, arg: impl rusqlite::ToSql) -> Result<Vec<MacSeen>> {
+        let sql = format!(
+            "SELECT mac, device_id, port, vlan, trunk, first_seen, last_seen FROM mac_sightings
+             WHERE {cond} ORDER BY last_seen DESC, device_id, port, mac"
+        );
+        let ctx = || "reading MAC sightings".to_string();
+        let mut st = self.conn.prepare_cached(&sql).ctx(ctx)?;
+        let rows = st.query_map([arg], mac_seen).ctx(ctx)?;
+        rows.filter_map(|r| r.ctx(ctx).transpose())
+            .collect::<Result<Vec<_>>>()
+    }
+
+    /// The addresses `mac` answered for, most recently seen first.
+    pub fn ips_of_mac(&self, mac: MacAddr) -> Result<Vec<IpSeen>> {
+        self.ip_macs_where("mac = ?1", mac.to_string())
+    }
+
+    /// The MACs that answered for `ip`, most recently seen first.
+    pub fn macs_of_ip(&self, ip: IpAddr) -> Result<Vec<IpSeen>> {
+        self.ip_macs_where("ip = ?1", ip.to_string())
+    }
+
+    fn ip_macs_where(&self, cond: &str, arg: String) -> Result<Vec<IpSeen>> {
+        let sql = format!(
+            "SELECT mac, ip, first_seen, last_seen FROM mac_ips WHERE {cond}
+             ORDER BY last_seen DESC, mac, ip"
+        );
+        let ctx = || "reading MAC-to-IP pairs".to_string();
+        let mut st = self.conn.prepare_cached(&sql).ctx(ctx)?;
+        let rows = st.query_map([arg], ip_seen).ctx(ctx)?;
+        rows.filter_map(|r| r.ctx(ctx).transpose())
+            .collect::<Result<Vec<_>>>()
+    }
+}
+
+/// A sighting row; `None` for a row whose MAC does not parse (never
+/// written by us: such rows are skipped, not fatal).
+fn mac_seen(r: &Row<'_>) -> rusqlite::Result<Option<MacSeen>> {
+    let Some(mac) = parse_mac(&r.get::<_, String>(0)?) else {
+        return Ok(None);
+    };
+    let vlan: i64 = r.get(3)?;
+    Ok(Some(MacSeen {
+        mac,
+        device: DeviceId(r.get(1)?),
+        port: r.get(2)?,
+        vlan: u16::try_from(vlan)
+            .ok()
+            .filter(|v| i64::from(*v) != NO_VLAN),
+        trunk: r.get(4)?,
+        first_seen: r.get(5)?,
+        last_seen: r.get(6)?,
+    }))
+}
+
+/// A MAC-to-IP row; `None` when either value does not parse.
+fn ip_seen(r: &Row<'_>) -> rusqlite::Result<Option<IpSeen>> {
+    let mac = parse_mac(&r.get::<_, String>(0)?);
+    let ip = r.get::<_, String>(1)?.parse::<IpAddr>().ok();
+    let (Some(mac), Some(ip)) = (mac, ip) else {
+        return Ok(None);
+    };
+    Ok(Some(IpSeen {
+        mac,
+        ip,
+        first_seen: r.get(2)?,
+        last_seen: r.get(3)?,
+    }))
+}
