@@ -42,3 +42,36 @@ stop_netsim() {
     wait "$NETSIM_PID" || true
   fi
 }
+
+# walk_against_truth WORK SEED SSH_PORT TELNET_PORT CONCURRENCY: walks the lab
+# netsim serves (started with start_netsim, stats in WORK/stats.json, truth in
+# WORK/truth.json) with the release netwalker under accept-new and tight
+# timeouts, stops netsim, and compares inventory.json with the ground truth.
+walk_against_truth() {
+  local work="$1" seed="$2" port="$3" tport="$4" conc="$5" start end
+  cat >"$work/netwalker.toml" <<TOML
+concurrency = $conc
+host_key_policy = "accept-new"
+grace_period = "2s"
+
+[timeouts]
+connect = "2s"
+banner = "2s"
+auth = "3s"
+prompt = "2s"
+command = "4s"
+goodbye = "1s"
+device = "30s"
+TOML
+  start=$(date +%s%N)
+  NETWALKER_USERNAME=admin NETWALKER_PASSWORD=admin NETWALKER_ENABLE=admin \
+    "$BIN/netwalker" --config "$work/netwalker.toml" discover \
+    --seed "$seed" --port "$port" --telnet-port "$tport" \
+    --known-hosts "$work/known_hosts" --store "$work/inv.sqlite" --out "$work/out" \
+    --json --quiet >"$work/summary.json"
+  end=$(date +%s%N)
+  echo "walk took $(( (end - start) / 1000000 )) ms"
+  stop_netsim
+  python3 "$INTEROP_DIR/netwalker/compare_truth.py" "$work/truth.json" "$work/out/inventory.json" \
+    "$work/summary.json" "$work/stats.json"
+}

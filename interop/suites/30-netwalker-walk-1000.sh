@@ -15,30 +15,4 @@ trap 'stop_netsim; rm -rf "$work"' EXIT
   -o "$work/lab.toml" --truth "$work/truth.json"
 start_netsim "$work/lab.toml" 4622 4723 "$work/stats.json"
 
-cat >"$work/netwalker.toml" <<'TOML'
-concurrency = 32
-host_key_policy = "accept-new"
-grace_period = "2s"
-
-[timeouts]
-connect = "2s"
-banner = "2s"
-auth = "3s"
-prompt = "2s"
-command = "4s"
-goodbye = "1s"
-device = "30s"
-TOML
-
-start=$(date +%s%N)
-NETWALKER_USERNAME=admin NETWALKER_PASSWORD=admin NETWALKER_ENABLE=admin \
-  "$BIN/netwalker" --config "$work/netwalker.toml" discover \
-  --seed 127.62.0.1 --port 4622 --telnet-port 4723 \
-  --known-hosts "$work/known_hosts" --store "$work/inv.sqlite" --out "$work/out" \
-  --json --quiet >"$work/summary.json"
-end=$(date +%s%N)
-echo "walk took $(( (end - start) / 1000000 )) ms"
-
-stop_netsim
-python3 "$INTEROP_DIR/netwalker/compare_truth.py" "$work/truth.json" "$work/out/inventory.json" \
-  "$work/summary.json" "$work/stats.json"
+walk_against_truth "$work" 127.62.0.1 4622 4723 32

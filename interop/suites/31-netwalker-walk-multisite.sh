@@ -18,33 +18,7 @@ grep -q "^hostname = \"s003-" "$work/lab.toml" ||
   { echo "expected a third site (s003-...) in a 3,000-device lab" >&2; exit 1; }
 start_netsim "$work/lab.toml" 4632 4733 "$work/stats.json"
 
-cat >"$work/netwalker.toml" <<'TOML'
-concurrency = 64
-host_key_policy = "accept-new"
-grace_period = "2s"
-
-[timeouts]
-connect = "2s"
-banner = "2s"
-auth = "3s"
-prompt = "2s"
-command = "4s"
-goodbye = "1s"
-device = "30s"
-TOML
-
-start=$(date +%s%N)
-NETWALKER_USERNAME=admin NETWALKER_PASSWORD=admin NETWALKER_ENABLE=admin \
-  "$BIN/netwalker" --config "$work/netwalker.toml" discover \
-  --seed 127.63.0.1 --port 4632 --telnet-port 4733 \
-  --known-hosts "$work/known_hosts" --store "$work/inv.sqlite" --out "$work/out" \
-  --json --quiet >"$work/summary.json"
-end=$(date +%s%N)
-echo "walk of 3,000 devices took $(( (end - start) / 1000000 )) ms"
-
-stop_netsim
-python3 "$INTEROP_DIR/netwalker/compare_truth.py" "$work/truth.json" "$work/out/inventory.json" \
-  "$work/summary.json" "$work/stats.json"
+walk_against_truth "$work" 127.63.0.1 4632 4733 64
 
 echo "== netwalker demo past 1,000 devices (two sites, shared listeners)"
 "$BIN/netwalker" demo --devices 2500 --out "$work/demo" --json --quiet >"$work/demo.json"
