@@ -130,7 +130,10 @@ in_host() { # host cmd... : run inside that host's namespaces
 # Wait (bounded) until lldpd on each host has learned its LLDP neighbours.
 want_neighbours() { # host count
   local out
-  for _ in $(seq 1 150); do
+  # Up to ~60 s: a neighbour's first frame can go out before this host's
+  # lldpd listens, and the next one comes a tx-interval (30 s) later (a 30 s
+  # wait missed it once in CI).
+  for _ in $(seq 1 300); do
     out="$(in_host "$1" /usr/sbin/lldpcli -f keyvalue show neighbors 2>/dev/null || true)"
     if [ "$(grep -c '\.chassis\.name=' <<<"$out")" -ge "$2" ]; then return 0; fi
     in_host "$1" /usr/sbin/lldpcli update >/dev/null 2>&1 || true
