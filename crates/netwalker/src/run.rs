@@ -222,8 +222,15 @@ async fn discover_in(
             return Err(e);
         }
     };
+    let unrecorded = worker.unrecorded();
     let writer = worker.shutdown().await?;
     let (summary, files) = write_run_files(writer.read(), &s.out, summary)?;
+    if unrecorded.count() > 0 {
+        return Err(RunError::DevicesNotRecorded {
+            store: s.store.clone(),
+            count: unrecorded.count(),
+        });
+    }
     if let Some(e) = end_not_recorded {
         return Err(RunError::EndNotRecorded {
             store: s.store.clone(),

@@ -168,7 +168,11 @@ async fn recorded_results_are_written_in_order_and_a_bad_one_alone_is_dropped() 
         .unwrap();
     assert_eq!(names.len(), 99);
     assert!(!names.iter().any(|n| n == "sw40"));
+    // Nobody awaited sw40's write: the worker still counts it lost, for the
+    // run to report.
+    let lost = worker.unrecorded();
     let writer = worker.shutdown().await.unwrap();
+    assert_eq!(lost.count(), 1);
     drop(writer);
     // After shutdown a sender can no longer queue anything.
     assert_eq!(tx.record(walked(101)).await, Err(WorkerGone));

@@ -60,6 +60,16 @@ pub enum RunError {
     #[error(transparent)]
     Walk(#[from] WalkError),
     #[error(
+        "{count} device result(s) could not be written to {} (the log says which and why); the other results and the files are written: free the disk or descriptors and walk those devices again",
+        store.display()
+    )]
+    DevicesNotRecorded {
+        /// The store file.
+        store: PathBuf,
+        /// How many devices' results were lost.
+        count: u64,
+    },
+    #[error(
         "the walk finished and its results and files are written, but its end could not be recorded in {}; a later --resume would take {run} for an interrupted run, so start the next walk without --resume: {source}",
         store.display()
     )]

@@ -58,7 +58,7 @@ pub use lock::StoreLock;
 pub use reader::{StoreReader, VersionChange};
 pub use resume::ResumeInfo;
 pub use snapshot::StoreSnapshot;
-pub use worker::{CommitError, StoreSender, StoreWorker, WorkerGone};
+pub use worker::{CommitError, StoreSender, StoreWorker, Unrecorded, WorkerGone};
 pub use writer::StoreWriter;
 
 use crate::model::{UnixTime, now_unix};

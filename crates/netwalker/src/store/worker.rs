@@ -12,6 +12,8 @@
 
 use super::{Result, StoreError, StoreWriter};
 use crate::model::{DeviceId, DeviceResult};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most device results folded into one transaction: bounds the work a crash
@@ -101,6 +103,18 @@ impl StoreSender {
     }
 }
 
+/// How many queued results ([`StoreSender::record`]) the writer could not
+/// write: nobody awaited them, so the run must still say it lost them.
+#[derive(Clone, Default)]
+pub struct Unrecorded(Arc<AtomicU64>);
+
+impl Unrecorded {
+    /// Results lost so far.
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Owner of the writer thread.
 pub struct StoreWorker {
     /// The original sender: cloned for device tasks, and used to queue the
@@ -111,6 +125,8 @@ pub struct StoreWorker {
     done: oneshot::Receiver<StoreWriter>,
     /// The thread, joined at shutdown (`None` once joined).
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Queued results the writer could not write (see [`Unrecorded`]).
+    unrecorded: Unrecorded,
 }
 
 impl StoreWorker {
@@ -119,22 +135,31 @@ impl StoreWorker {
     pub fn spawn(writer: StoreWriter, queue: usize) -> std::io::Result<StoreWorker> {
         let (tx, rx) = mpsc::channel(queue.max(1));
         let (done_tx, done) = oneshot::channel();
+        let unrecorded = Unrecorded::default();
+        let lost = unrecorded.clone();
         let thread = std::thread::Builder::new()
             .name("netwalker-store".into())
             .spawn(move || {
-                let writer = run(writer, rx);
+                let writer = run(writer, rx, &lost);
                 let _ = done_tx.send(writer);
             })?;
         Ok(StoreWorker {
             sender: StoreSender { tx },
             done,
             thread: Some(thread),
+            unrecorded,
         })
     }
 
     /// A handle for a device task (or anything else that commits).
     pub fn sender(&self) -> StoreSender {
         self.sender.clone()
+    }
+
+    /// The count of queued results that could not be written; read it
+    /// after [`shutdown`](Self::shutdown) for the whole run.
+    pub fn unrecorded(&self) -> Unrecorded {
+        self.unrecorded.clone()
     }
 
     /// Writes everything queued before this call, stops the thread and
@@ -159,7 +184,7 @@ impl StoreWorker {
 
 /// The writer thread's loop: jobs in queue order, consecutive commits
 /// batched up to [`MAX_BATCH`].
-fn run(mut writer: StoreWriter, mut rx: mpsc::Receiver<Job>) -> StoreWriter {
+fn run(mut writer: StoreWriter, mut rx: mpsc::Receiver<Job>, lost: &Unrecorded) -> StoreWriter {
     let mut pending: Option<Job> = None;
     loop {
         let job = match pending.take() {
@@ -193,7 +218,7 @@ fn run(mut writer: StoreWriter, mut rx: mpsc::Receiver<Job>) -> StoreWriter {
                         Err(_) => break,
                     }
                 }
-                answer(writer.commit_devices(&batch), &batch, replies);
+                answer(writer.commit_devices(&batch), &batch, replies, lost);
             }
         }
     }
@@ -205,6 +230,7 @@ fn answer(
     outcome: Result<Vec<(DeviceId, StoreError)>>,
     batch: &[DeviceResult],
     replies: Vec<Option<oneshot::Sender<Result<()>>>>,
+    lost: &Unrecorded,
 ) {
     match outcome {
         Ok(mut failed) => {
@@ -213,14 +239,14 @@ fn answer(
                     Some(i) => Err(failed.swap_remove(i).1),
                     None => Ok(()),
                 };
-                deliver(r, reply, res);
+                deliver(r, reply, res, lost);
             }
         }
         Err(e) => {
             // The transaction itself failed: nothing in the batch was written.
             let msg = e.to_string();
             for (r, reply) in batch.iter().zip(replies) {
-                deliver(r, reply, Err(StoreError::Batch(msg.clone())));
+                deliver(r, reply, Err(StoreError::Batch(msg.clone())), lost);
             }
         }
     }
@@ -228,13 +254,19 @@ fn answer(
 
 /// One device's outcome to whoever waits for it, or to the log when the
 /// result was only queued ([`StoreSender::record`]).
-fn deliver(r: &DeviceResult, reply: Option<oneshot::Sender<Result<()>>>, res: Result<()>) {
+fn deliver(
+    r: &DeviceResult,
+    reply: Option<oneshot::Sender<Result<()>>>,
+    res: Result<()>,
+    lost: &Unrecorded,
+) {
     match (reply, res) {
         (Some(reply), res) => {
             let _ = reply.send(res);
         }
         (None, Ok(())) => {}
         (None, Err(e)) => {
+            lost.0.fetch_add(1, Ordering::Relaxed);
             tracing::error!(device = %r.device.hostname, error = %e, "could not record a device");
         }
     }
