@@ -14,7 +14,7 @@ use crate::common::{
     Env, Lab, Report, generate_with, num, read_json, run_python, walk_lab_with, walked_count,
 };
 use crate::proc::{FdPeak, proc_cpu};
-use crate::walk_scale::against_truth;
+use crate::walk_scale::{add_mismatches, against_truth};
 use anyhow::Result;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -128,17 +128,8 @@ fn netwalker(
     }
     let opened = num(&live, "sessions_opened") - num(&before, "sessions_opened");
     let mismatches = against_truth(lab_dir, &nw.out, opened)?;
-    r.add(
-        &format!("{p}.ground_truth_mismatches"),
-        mismatches.len() as f64,
-        "",
-    )
-    .target(0.0, true);
-    if let Some(first) = mismatches.first() {
-        r.note(format!(
-            "{p}: {} ground-truth mismatches, first: {first}",
-            mismatches.len()
-        ));
+    add_mismatches(r, &p, &mismatches);
+    if !mismatches.is_empty() {
         for why in failure_reasons(&nw.out)? {
             r.note(format!("{p} failed: {why}"));
         }

@@ -96,19 +96,25 @@ fn one_size(env: &Env, n: usize, r: &mut Report) -> Result<Point> {
     r.add(&format!("{p}.netsim_sessions_open_after"), open, "sessions")
         .target(0.0, true);
     let mismatches = against_truth(dir.path(), &nw.out, num(&live, "sessions_opened"))?;
+    add_mismatches(r, &p, &mismatches);
+    Ok(Point { walked, secs })
+}
+
+/// The ground-truth mismatch count as a metric that must be 0, and the
+/// first mismatch as a note.
+pub(crate) fn add_mismatches(r: &mut Report, prefix: &str, mismatches: &[String]) {
     r.add(
-        &format!("{p}.ground_truth_mismatches"),
+        &format!("{prefix}.ground_truth_mismatches"),
         mismatches.len() as f64,
         "",
     )
     .target(0.0, true);
     if let Some(first) = mismatches.first() {
         r.note(format!(
-            "n={n}: {} ground-truth mismatches, first: {first}",
+            "{prefix}: {} ground-truth mismatches, first: {first}",
             mismatches.len()
         ));
     }
-    Ok(Point { walked, secs })
 }
 
 /// What differs between netwalker's inventory.json and the generator's

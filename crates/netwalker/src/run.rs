@@ -407,17 +407,6 @@ fn write_error(path: &Path, source: std::io::Error) -> RunError {
     }
 }
 
-/// The files every discover run leaves behind: the inventory workbook and
-/// the topology as an interactive HTML page (or, for a large multi-site
-/// network, an overview of sites and a page per site) and a draw.io
-/// diagram, all from one read of the store.
-pub fn write_default_reports(reader: &StoreReader, out: &Path) -> Result<Vec<PathBuf>> {
-    let snap = Snapshot::read(reader)?;
-    let mut files = write_workbook(&snap, out)?;
-    files.extend(write_default_diagrams(&snap, out)?);
-    Ok(files)
-}
-
 /// The inventory workbook.
 fn write_workbook(snap: &Snapshot, out: &Path) -> Result<Vec<PathBuf>> {
     Ok(crate::report::write_reports_from(

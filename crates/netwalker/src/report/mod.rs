@@ -151,11 +151,7 @@ pub fn write_reports(
     opts: &ReportOptions,
 ) -> Result<Vec<PathBuf>, ReportError> {
     // A bad pattern is refused before the store is read.
-    let pattern = opts
-        .site_pattern
-        .as_deref()
-        .map(SitePattern::new)
-        .transpose()?;
+    let pattern = site_pattern(opts)?;
     let snap = Snapshot::read(store)?;
     write_reports_of(&snap, pattern, opts)
 }
@@ -166,12 +162,16 @@ pub fn write_reports_from(
     snap: &Snapshot,
     opts: &ReportOptions,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let pattern = opts
+    write_reports_of(snap, site_pattern(opts)?, opts)
+}
+
+/// The options' site pattern, compiled (a bad one is a usage error).
+fn site_pattern(opts: &ReportOptions) -> Result<Option<SitePattern>, ReportError> {
+    Ok(opts
         .site_pattern
         .as_deref()
         .map(SitePattern::new)
-        .transpose()?;
-    write_reports_of(snap, pattern, opts)
+        .transpose()?)
 }
 
 fn write_reports_of(
