@@ -40,6 +40,16 @@ impl Switchport {
             || (self.oper_mode.is_none() || starts(&self.oper_mode, "down"))
                 && self.admin_mode.as_deref() == Some("trunk")
     }
+
+    /// The port-channel this port is bundled into (`Po1` of `trunk (member
+    /// of bundle Po1)`, also when suspended): MACs are learnt on the
+    /// port-channel, while CDP/LLDP sees the neighbour on the member.
+    pub fn bundle(&self) -> Option<&str> {
+        let m = self.oper_mode.as_deref()?;
+        let rest = &m[m.find("member of bundle ")? + "member of bundle ".len()..];
+        let name = rest.split([')', ' ']).next()?;
+        (!name.is_empty()).then_some(name)
+    }
 }
 
 /// The leading VLAN number of `100 (data)`; `None` for `none` and the like.
@@ -189,5 +199,22 @@ Switchport: Disabled\n";
             ..Default::default()
         };
         assert!(!p.is_trunk());
+    }
+
+    #[test]
+    fn bundle_members_name_their_port_channel() {
+        let p = parse_interfaces_switchport(TWO);
+        assert_eq!(p[0].bundle(), Some("Po1"));
+        assert_eq!(p[1].bundle(), None);
+        let suspended = Switchport {
+            oper_mode: Some("down (suspended member of bundle Po2)".into()),
+            ..Default::default()
+        };
+        assert_eq!(suspended.bundle(), Some("Po2"));
+        let cut = Switchport {
+            oper_mode: Some("trunk (member of bundle ".into()),
+            ..Default::default()
+        };
+        assert_eq!(cut.bundle(), None);
     }
 }

@@ -12,7 +12,10 @@
 
 mod endhosts;
 
-pub use endhosts::{EndHostTables, IpMac, IpSeen, MacAddr, MacSeen, MacSighting};
+pub use endhosts::{
+    BundleMember, EndHostStatus, EndHostTables, InventoryCandidate, InventoryEndHost, IpMac,
+    IpSeen, MacAddr, MacSeen, MacSighting,
+};
 
 use device_parsers::Platform;
 use serde::{Deserialize, Serialize};
@@ -671,6 +674,10 @@ pub struct Inventory {
     pub devices: Vec<InventoryDevice>,
     /// Every physical link once, sorted.
     pub links: Vec<InventoryLink>,
+    /// Every end host the latest walks saw (MAC tables, ARP/ND caches),
+    /// by MAC; `[]` when none were collected.
+    #[serde(default)]
+    pub endhosts: Vec<InventoryEndHost>,
 }
 
 /// A device in [`Inventory`]. Field names are the contract; do not rename.
@@ -864,6 +871,26 @@ mod tests {
                 b_interface: "GigabitEthernet0/1".into(),
                 protocols: BTreeSet::from([LinkProtocol::Lldp, LinkProtocol::Cdp]),
             }],
+            endhosts: vec![InventoryEndHost {
+                mac: MacAddr([0, 0x14, 0x22, 0, 0, 1]),
+                ips: vec!["10.0.0.10".parse().unwrap()],
+                vendor: Some("Dell Inc.".into()),
+                status: EndHostStatus::Ambiguous,
+                switch: None,
+                port: None,
+                vlan: None,
+                reason: Some("learnt on 2 edge ports".into()),
+                first_seen: Some(10),
+                last_seen: Some(20),
+                candidates: vec![InventoryCandidate {
+                    switch: "acc1".into(),
+                    port: "GigabitEthernet1/0/5".into(),
+                    vlans: vec![100],
+                    behind: None,
+                    first_seen: 10,
+                    last_seen: 20,
+                }],
+            }],
         };
         let v = serde_json::to_value(&inv).unwrap();
         let dev = v["devices"][0].as_object().unwrap();
@@ -899,6 +926,28 @@ mod tests {
         lkeys.sort();
         assert_eq!(lkeys, ["a", "a_interface", "b", "b_interface", "protocols"]);
         assert_eq!(link["protocols"], serde_json::json!(["cdp", "lldp"]));
+        let host = v["endhosts"][0].as_object().unwrap();
+        let mut hkeys: Vec<&str> = host.keys().map(|k| k.as_str()).collect();
+        hkeys.sort();
+        assert_eq!(
+            hkeys,
+            [
+                "candidates",
+                "first_seen",
+                "ips",
+                "last_seen",
+                "mac",
+                "port",
+                "reason",
+                "status",
+                "switch",
+                "vendor",
+                "vlan"
+            ]
+        );
+        assert_eq!(host["mac"], "00:14:22:00:00:01");
+        assert_eq!(host["status"], "ambiguous");
+        assert!(host["switch"].is_null());
         let back: Inventory = serde_json::from_value(v).unwrap();
         assert_eq!(back, inv);
     }

@@ -58,6 +58,7 @@ fn switch(
             })
             .collect(),
         trunks: trunks.iter().map(|t| t.to_string()).collect(),
+        bundles: vec![],
     };
     r
 }

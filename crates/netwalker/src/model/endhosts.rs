@@ -4,6 +4,7 @@
 //! `--no-endhosts`; stored as sightings with first/last seen.
 
 pub use device_parsers::MacAddr;
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// A MAC address a switch learnt on one of its ports.
@@ -45,6 +46,19 @@ pub struct EndHostTables {
     /// Ports that trunk (long form): MACs learnt there are behind another
     /// switch, not on the port.
     pub trunks: Vec<String>,
+    /// Ports bundled into a port-channel: MACs are learnt on the
+    /// port-channel while CDP/LLDP sees the neighbour on the member, so
+    /// this is what makes a port-channel to a switch an uplink.
+    pub bundles: Vec<BundleMember>,
+}
+
+/// A port and the port-channel it is bundled into, both long form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleMember {
+    /// The member (`GigabitEthernet1/0/49`): where CDP/LLDP sees the neighbour.
+    pub port: String,
+    /// Its port-channel (`Port-channel1`): where the MACs are learnt.
+    pub port_channel: String,
 }
 
 /// A stored MAC sighting: one (MAC, switch, port, VLAN) and when walks saw it.
@@ -77,5 +91,73 @@ pub struct IpSeen {
     /// The first walk that saw the pair.
     pub first_seen: crate::model::UnixTime,
     /// The last walk that saw it.
+    pub last_seen: crate::model::UnixTime,
+}
+
+/// Whether an end host's port is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndHostStatus {
+    /// Learnt on exactly one edge port: `switch` and `port` say where.
+    Located,
+    /// Learnt on several edge ports: `candidates` lists them, `reason` says why.
+    Ambiguous,
+    /// Learnt on no edge port (only on uplinks, or only in an ARP/ND cache).
+    Unknown,
+}
+
+/// An end host in the `inventory.json` contract. Field names are the
+/// contract; do not rename. Optional values serialise as `null`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryEndHost {
+    /// `aa:bb:cc:dd:ee:ff`.
+    pub mac: MacAddr,
+    /// Addresses it answered for in any ARP/ND cache, most recent first.
+    #[serde(default)]
+    pub ips: Vec<IpAddr>,
+    /// The IEEE registration of its OUI.
+    #[serde(default)]
+    pub vendor: Option<String>,
+    /// Located, ambiguous or unknown.
+    pub status: EndHostStatus,
+    /// Hostname of the switch it is on (located only).
+    #[serde(default)]
+    pub switch: Option<String>,
+    /// The edge port, long form (located only).
+    #[serde(default)]
+    pub port: Option<String>,
+    /// Its VLAN there (located only; the first when learnt in several).
+    #[serde(default)]
+    pub vlan: Option<u16>,
+    /// Why it is not located, in words (ambiguous and unknown).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The first walk that saw it anywhere (MAC table or cache), Unix seconds.
+    #[serde(default)]
+    pub first_seen: Option<crate::model::UnixTime>,
+    /// The last walk that saw it anywhere, Unix seconds.
+    #[serde(default)]
+    pub last_seen: Option<crate::model::UnixTime>,
+    /// Every edge port it is learnt on when ambiguous; `[]` otherwise.
+    #[serde(default)]
+    pub candidates: Vec<InventoryCandidate>,
+}
+
+/// One edge port of an ambiguous [`InventoryEndHost`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryCandidate {
+    /// Hostname of the switch.
+    pub switch: String,
+    /// The port, long form.
+    pub port: String,
+    /// The VLANs it was learnt in there.
+    #[serde(default)]
+    pub vlans: Vec<u16>,
+    /// A switch on that port that was not walked: the host is behind it.
+    #[serde(default)]
+    pub behind: Option<String>,
+    /// The first walk that saw it there, Unix seconds.
+    pub first_seen: crate::model::UnixTime,
+    /// The last walk that saw it there, Unix seconds.
     pub last_seen: crate::model::UnixTime,
 }

@@ -6,7 +6,7 @@
 
 use super::error::{Context, Result};
 use super::{StoreReader, StoreWriter};
-use crate::model::{DeviceId, EndHostTables, IpSeen, MacAddr, MacSeen, UnixTime};
+use crate::model::{BundleMember, DeviceId, EndHostTables, IpSeen, MacAddr, MacSeen, UnixTime};
 use device_parsers::parse_mac;
 use rusqlite::{Connection, Row, params};
 use std::net::IpAddr;
@@ -51,6 +51,14 @@ pub(super) fn upsert(
     for n in &t.ip_macs {
         st.execute(params![n.mac.to_string(), n.ip.to_string(), now])?;
     }
+    tx.prepare_cached("DELETE FROM port_bundles WHERE device_id = ?1")?
+        .execute([device.0])?;
+    let mut st = tx.prepare_cached(
+        "INSERT OR REPLACE INTO port_bundles (device_id, port, port_channel) VALUES (?1, ?2, ?3)",
+    )?;
+    for b in &t.bundles {
+        st.execute(params![device.0, b.port, b.port_channel])?;
+    }
     Ok(())
 }
 
@@ -84,47 +92,91 @@ impl StoreWriter {
     }
 }
 
+/// Everything stored about end hosts, read in one go: the input of
+/// [`crate::endhosts::end_hosts`].
+#[derive(Debug, Clone, Default)]
+pub struct EndHostRows {
+    /// Every MAC sighting, history included, by MAC.
+    pub sightings: Vec<MacSeen>,
+    /// Every MAC-to-IP pair, by MAC then most recently seen first.
+    pub ip_macs: Vec<IpSeen>,
+    /// Every walked switch's port-channel members.
+    pub bundles: Vec<(DeviceId, BundleMember)>,
+}
+
 impl StoreReader {
+    /// Every end-host row (one read transaction).
+    pub fn endhost_rows(&self) -> Result<EndHostRows> {
+        let _snap = self.snapshot()?;
+        let sightings = self.sightings_where("", rusqlite::params![])?;
+        let ip_macs = self.ip_macs_where("", rusqlite::params![])?;
+        let ctx = || "reading port-channel members".to_string();
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT device_id, port, port_channel FROM port_bundles ORDER BY device_id, port",
+            )
+            .ctx(ctx)?;
+        let bundles = st
+            .query_map([], |r| {
+                Ok((
+                    DeviceId(r.get(0)?),
+                    BundleMember {
+                        port: r.get(1)?,
+                        port_channel: r.get(2)?,
+                    },
+                ))
+            })
+            .ctx(ctx)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .ctx(ctx)?;
+        Ok(EndHostRows {
+            sightings,
+            ip_macs,
+            bundles,
+        })
+    }
+
     /// Every stored sighting of `mac`, most recently seen first.
     pub fn mac_sightings(&self, mac: MacAddr) -> Result<Vec<MacSeen>> {
-        self.sightings_where("mac = ?1", mac.to_string())
+        self.sightings_where("WHERE mac = ?1", [mac.to_string()])
     }
 
-    /// Every stored sighting on switch `device`, by port then MAC.
+    /// Every stored sighting on switch `device`, by MAC.
     pub fn device_mac_sightings(&self, device: DeviceId) -> Result<Vec<MacSeen>> {
-        self.sightings_where("device_id = ?1", device.0)
+        self.sightings_where("WHERE device_id = ?1", [device.0])
     }
 
-    fn sightings_where(&self, cond: &str, arg: impl rusqlite::ToSql) -> Result<Vec<MacSeen>> {
+    fn sightings_where(&self, cond: &str, args: impl rusqlite::Params) -> Result<Vec<MacSeen>> {
         let sql = format!(
             "SELECT mac, device_id, port, vlan, trunk, first_seen, last_seen FROM mac_sightings
-             WHERE {cond} ORDER BY last_seen DESC, device_id, port, mac"
+             {cond} ORDER BY mac, last_seen DESC, device_id, port"
         );
         let ctx = || "reading MAC sightings".to_string();
         let mut st = self.conn.prepare_cached(&sql).ctx(ctx)?;
-        let rows = st.query_map([arg], mac_seen).ctx(ctx)?;
+        let rows = st.query_map(args, mac_seen).ctx(ctx)?;
         rows.filter_map(|r| r.ctx(ctx).transpose())
             .collect::<Result<Vec<_>>>()
     }
 
     /// The addresses `mac` answered for, most recently seen first.
     pub fn ips_of_mac(&self, mac: MacAddr) -> Result<Vec<IpSeen>> {
-        self.ip_macs_where("mac = ?1", mac.to_string())
+        self.ip_macs_where("WHERE mac = ?1", [mac.to_string()])
     }
 
     /// The MACs that answered for `ip`, most recently seen first.
     pub fn macs_of_ip(&self, ip: IpAddr) -> Result<Vec<IpSeen>> {
-        self.ip_macs_where("ip = ?1", ip.to_string())
+        self.ip_macs_where("WHERE ip = ?1", [ip.to_string()])
     }
 
-    fn ip_macs_where(&self, cond: &str, arg: String) -> Result<Vec<IpSeen>> {
+    fn ip_macs_where(&self, cond: &str, args: impl rusqlite::Params) -> Result<Vec<IpSeen>> {
         let sql = format!(
-            "SELECT mac, ip, first_seen, last_seen FROM mac_ips WHERE {cond}
-             ORDER BY last_seen DESC, mac, ip"
+            "SELECT mac, ip, first_seen, last_seen FROM mac_ips {cond}
+             ORDER BY mac, last_seen DESC, ip"
         );
         let ctx = || "reading MAC-to-IP pairs".to_string();
         let mut st = self.conn.prepare_cached(&sql).ctx(ctx)?;
-        let rows = st.query_map([arg], ip_seen).ctx(ctx)?;
+        let rows = st.query_map(args, ip_seen).ctx(ctx)?;
         rows.filter_map(|r| r.ctx(ctx).transpose())
             .collect::<Result<Vec<_>>>()
     }

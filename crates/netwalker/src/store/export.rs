@@ -19,14 +19,22 @@ impl StoreReader {
         let names: HashMap<DeviceId, String> =
             devices.iter().map(|d| (d.id, d.hostname.clone())).collect();
         let name_of = |id: DeviceId| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
+        let all = devices.clone();
         let devices = inventory_devices(
             devices,
             self.all_stack_members()?,
             self.all_vlans()?,
             &name_of,
         );
-        let links = inventory_links(self.links()?, &name_of);
-        Ok(Inventory { devices, links })
+        let links = self.links()?;
+        let hosts = crate::endhosts::end_hosts(&all, &links, &self.endhost_rows()?);
+        let endhosts = hosts.iter().map(|h| h.to_inventory(&name_of)).collect();
+        let links = inventory_links(links, &name_of);
+        Ok(Inventory {
+            devices,
+            links,
+            endhosts,
+        })
     }
 }
 

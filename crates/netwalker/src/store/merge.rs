@@ -94,6 +94,7 @@ fn move_rows(tx: &Connection, keep: DeviceId, gone: DeviceId) -> rusqlite::Resul
         "UPDATE OR IGNORE stack_members SET device_id = ?1 WHERE device_id = ?2",
         "UPDATE OR IGNORE vlans SET device_id = ?1 WHERE device_id = ?2",
         "UPDATE OR IGNORE mac_sightings SET device_id = ?1 WHERE device_id = ?2",
+        "UPDATE OR IGNORE port_bundles SET device_id = ?1 WHERE device_id = ?2",
         "UPDATE version_history SET device_id = ?1 WHERE device_id = ?2",
         "UPDATE devices SET parent = ?1 WHERE parent = ?2",
     ] {

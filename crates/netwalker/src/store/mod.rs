@@ -52,7 +52,7 @@ mod snapshot;
 pub mod worker;
 mod writer;
 
-pub use endhosts::PrunedEndHosts;
+pub use endhosts::{EndHostRows, PrunedEndHosts};
 pub use error::{Result, StoreError};
 pub use lock::StoreLock;
 pub use reader::{StoreReader, VersionChange};

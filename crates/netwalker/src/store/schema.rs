@@ -155,6 +155,15 @@ CREATE TABLE mac_ips (
     PRIMARY KEY (mac, ip)
 ) WITHOUT ROWID;
 CREATE INDEX mac_ips_ip ON mac_ips(ip);
+
+-- Which port-channel each port of a walked switch was bundled into at its
+-- latest walk (state, not history: replaced per walk).
+CREATE TABLE port_bundles (
+    device_id    INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    port         TEXT NOT NULL,
+    port_channel TEXT NOT NULL,
+    PRIMARY KEY (device_id, port)
+) WITHOUT ROWID;
 "#,
 ];
 

@@ -3,7 +3,7 @@
 //! is, and which are the switch's own or not on a port at all.
 
 use super::Ask;
-use crate::model::{EndHostTables, IpMac, MacSighting, normalize_interface};
+use crate::model::{BundleMember, EndHostTables, IpMac, MacSighting, normalize_interface};
 use device_parsers::{self as dp, Platform};
 
 /// Adds one end-host answer to `t`.
@@ -11,7 +11,11 @@ pub(super) fn interpret(t: &mut EndHostTables, platform: Platform, ask: Ask, tex
     t.collected = true;
     match ask {
         Ask::MacTable => t.macs.extend(mac_sightings(text)),
-        Ask::Switchports => t.trunks.extend(trunks(text)),
+        Ask::Switchports => {
+            let ports = dp::parse_interfaces_switchport(text);
+            t.trunks.extend(trunks(&ports));
+            t.bundles.extend(bundles(&ports));
+        }
         Ask::Arp | Ask::Ipv6Neighbors => t.ip_macs.extend(ip_macs(platform, ask, text)),
         _ => {}
     }
@@ -52,11 +56,24 @@ fn is_port_name(p: &str) -> bool {
 }
 
 /// Trunk ports, long form.
-fn trunks(text: &str) -> Vec<String> {
-    dp::parse_interfaces_switchport(text)
-        .into_iter()
+fn trunks(ports: &[dp::Switchport]) -> Vec<String> {
+    ports
+        .iter()
         .filter(|p| p.enabled && p.is_trunk())
         .map(|p| normalize_interface(&p.interface))
+        .collect()
+}
+
+/// Ports bundled into a port-channel, both names long form.
+fn bundles(ports: &[dp::Switchport]) -> Vec<BundleMember> {
+    ports
+        .iter()
+        .filter_map(|p| {
+            Some(BundleMember {
+                port: normalize_interface(&p.interface),
+                port_channel: normalize_interface(p.bundle()?),
+            })
+        })
         .collect()
 }
 
