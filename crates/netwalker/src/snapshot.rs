@@ -1,6 +1,7 @@
 //! The inventory read from the store in one read transaction: what the
 //! reports and the diagrams are built from.
 
+use crate::endhosts::{EndHost, end_hosts};
 use crate::model::{Device, DeviceId, Interface, Link, Run, StackMember, Vlan};
 use crate::store::{StoreError, StoreReader};
 use std::collections::BTreeMap;
@@ -20,6 +21,8 @@ pub struct Snapshot {
     pub interfaces: BTreeMap<DeviceId, Vec<Interface>>,
     /// Every run recorded, oldest first: the Summary's last-run facts.
     pub runs: Vec<Run>,
+    /// Every end host the latest walks saw, by MAC: the End Hosts sheets.
+    pub endhosts: Vec<EndHost>,
 }
 
 impl Snapshot {
@@ -32,9 +35,12 @@ impl Snapshot {
         devices.sort_by(|a, b| {
             (a.hostname.to_lowercase(), a.id).cmp(&(b.hostname.to_lowercase(), b.id))
         });
+        let links = store.links()?;
+        let endhosts = end_hosts(&devices, &links, &store.endhost_rows()?);
         Ok(Snapshot {
             devices,
-            links: store.links()?,
+            links,
+            endhosts,
             stacks: store.all_stack_members()?,
             vlans: store.all_vlans()?,
             interfaces: store.all_interfaces()?,

@@ -231,3 +231,52 @@ fn an_inventory_without_end_hosts_has_an_empty_list() {
     let v = serde_json::to_value(w.read().export_inventory().unwrap()).unwrap();
     assert_eq!(v["endhosts"], serde_json::json!([]));
 }
+
+#[test]
+fn the_workbook_lists_hosts_and_counts_them_per_port() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let w = walks();
+    let dir = tempfile::tempdir().unwrap();
+    let opts = netwalker::report::ReportOptions::new(dir.path());
+    let snap = netwalker::snapshot::Snapshot::read(&w.read()).unwrap();
+    let files = netwalker::report::write_reports_from(&snap, &opts).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(&files[0]).unwrap();
+    let text = |d: &Data| d.to_string();
+    let hosts = wb.worksheet_range("End Hosts").unwrap();
+    let rows: Vec<Vec<String>> = hosts.rows().map(|r| r.iter().map(text).collect()).collect();
+    assert_eq!(rows.len(), 5, "header and four hosts: {rows:?}");
+    let pc = rows.iter().find(|r| r[0] == PC).unwrap();
+    assert_eq!(
+        &pc[1..7],
+        [
+            "Dell Inc.",
+            "10.0.100.10, fd00::a",
+            "located",
+            "sw1",
+            "GigabitEthernet1/0/5",
+            "100"
+        ]
+    );
+    let vm = rows.iter().find(|r| r[0] == VM).unwrap();
+    assert_eq!(vm[3], "ambiguous");
+    assert!(
+        vm[7].contains("sw1 GigabitEthernet1/0/7 (VLAN 100)"),
+        "{vm:?}"
+    );
+    let ports = wb.worksheet_range("End Host Ports").unwrap();
+    let rows: Vec<Vec<String>> = ports.rows().map(|r| r.iter().map(text).collect()).collect();
+    assert_eq!(
+        rows[1..],
+        [
+            ["sw1", "GigabitEthernet1/0/5", "1", "0"],
+            ["sw1", "GigabitEthernet1/0/7", "0", "1"],
+            ["sw2", "GigabitEthernet1/0/9", "0", "1"],
+        ]
+    );
+    let summary = wb.worksheet_range("Summary").unwrap();
+    let located = summary
+        .rows()
+        .find(|r| text(&r[0]) == "End hosts located")
+        .map(|r| text(&r[1]));
+    assert_eq!(located.as_deref(), Some("1"));
+}

@@ -14,13 +14,15 @@ mod campus;
 use campus::{CampusSpec, fill_campus};
 
 const STAMP: i64 = 1_700_000_000; // 2023-11-14 22:13:20 UTC
-const SHEETS: [&str; 6] = [
+const SHEETS: [&str; 8] = [
     "Summary",
     "Devices",
     "Stack Members",
     "Connections",
     "VLANs",
     "Failures",
+    "End Hosts",
+    "End Host Ports",
 ];
 
 fn build_store(dir: &Path) -> (PathBuf, usize) {
@@ -214,6 +216,25 @@ fn workbook_matches_the_store() {
         (
             "Failures",
             vec!["Device", "IP", "Error Class", "Message", "Attempts"],
+        ),
+        (
+            "End Hosts",
+            vec![
+                "MAC",
+                "Vendor",
+                "IPs",
+                "Status",
+                "Switch",
+                "Port",
+                "VLAN",
+                "Detail",
+                "First Seen",
+                "Last Seen",
+            ],
+        ),
+        (
+            "End Host Ports",
+            vec!["Switch", "Port", "Hosts", "Ambiguous Hosts"],
         ),
     ]);
     for sheet in SHEETS {

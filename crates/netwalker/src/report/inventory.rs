@@ -1,6 +1,7 @@
-//! The six inventory sheets built from a [`Snapshot`]: Summary, Devices,
-//! Stack Members, Connections, VLANs, Failures. Each sheet has its own
-//! builder; [`inventory_tables`] runs them in order.
+//! The inventory sheets built from a [`Snapshot`]: Summary, Devices,
+//! Stack Members, Connections, VLANs, Failures, then End Hosts and End
+//! Host Ports (`super::endhosts`). Each sheet has its own builder;
+//! [`inventory_tables`] runs them in order.
 
 use crate::model::{
     Device, DeviceId, DeviceStatus, Link, Run, StackMember, UnixTime, normalize_interface,
@@ -27,7 +28,8 @@ impl Scope<'_> {
         sites: None,
     };
 
-    fn contains(&self, id: DeviceId) -> bool {
+    /// Whether device `id` is in the scope.
+    pub(super) fn contains(&self, id: DeviceId) -> bool {
         match (self.site, self.sites) {
             (Some(site), Some(map)) => map.site(id) == Some(site),
             _ => true,
@@ -35,8 +37,8 @@ impl Scope<'_> {
     }
 }
 
-/// The six inventory sheets: Summary, Devices, Stack Members, Connections,
-/// VLANs, Failures. With a site map, Devices gains a Site column and
+/// The inventory sheets: Summary, Devices, Stack Members, Connections,
+/// VLANs, Failures, End Hosts, End Host Ports. With a site map, Devices gains a Site column and
 /// Connections gain Neighbor Site and Scope (intra-site / external).
 pub fn inventory_tables(snap: &Snapshot, scope: &Scope<'_>, generated: UnixTime) -> Vec<Table> {
     let cx = Sheets::new(snap, scope);
@@ -45,8 +47,19 @@ pub fn inventory_tables(snap: &Snapshot, scope: &Scope<'_>, generated: UnixTime)
     let connections = connections_table(&cx);
     let vlans = vlans_table(&cx);
     let failures = failures_table(&cx);
-    let summary = summary_table(&cx, &connections, &stack, &vlans, generated);
-    vec![summary, devices, stack, connections, vlans, failures]
+    let [hosts, host_ports] = super::endhosts::endhost_tables(snap, scope);
+    let mut summary = summary_table(&cx, &connections, &stack, &vlans, generated);
+    summary_endhosts(&mut summary, &hosts);
+    vec![
+        summary,
+        devices,
+        stack,
+        connections,
+        vlans,
+        failures,
+        hosts,
+        host_ports,
+    ]
 }
 
 /// What every sheet builder reads: the snapshot, the scope and the lookups
@@ -475,6 +488,22 @@ fn summary_counts(t: &mut Table, cx: &Sheets<'_>) {
     kv(t, "Devices with warnings", count(warned));
     let legacy = in_scope.iter().filter(|d| d.legacy_crypto).count();
     kv(t, "Devices on legacy SSH crypto", count(legacy));
+}
+
+/// How many end hosts, and how many of them are located, ambiguous, unknown.
+fn summary_endhosts(t: &mut Table, hosts: &Table) {
+    kv(t, "End hosts", count(hosts.rows.len()));
+    let Some(col) = hosts.column("Status") else {
+        return;
+    };
+    for status in ["located", "ambiguous", "unknown"] {
+        let n = hosts
+            .rows
+            .iter()
+            .filter(|r| r[col].to_plain() == status)
+            .count();
+        kv(t, &format!("End hosts {status}"), count(n));
+    }
 }
 
 /// How many devices of each platform, then of each model.

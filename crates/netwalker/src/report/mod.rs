@@ -11,6 +11,7 @@
 //! [`crate::table`], sites in [`crate::site`], file stamps in
 //! [`crate::stamp`].
 
+mod endhosts;
 mod inventory;
 
 pub use inventory::{Scope, inventory_tables};
