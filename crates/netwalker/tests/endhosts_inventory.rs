@@ -238,7 +238,7 @@ fn the_workbook_lists_hosts_and_counts_them_per_port() {
     let w = walks();
     let dir = tempfile::tempdir().unwrap();
     let opts = netwalker::report::ReportOptions::new(dir.path());
-    let snap = netwalker::snapshot::Snapshot::read(&w.read()).unwrap();
+    let snap = netwalker::snapshot::Snapshot::read(w.read()).unwrap();
     let files = netwalker::report::write_reports_from(&snap, &opts).unwrap();
     let mut wb: Xlsx<_> = open_workbook(&files[0]).unwrap();
     let text = |d: &Data| d.to_string();
