@@ -169,22 +169,29 @@ pub fn end_hosts(devices: &[Device], links: &[Link], rows: &EndHostRows) -> Vec<
             if ips.is_empty() && !seen.iter().any(|s| map.is_current(s)) {
                 return None;
             }
-            let times = seen
-                .iter()
-                .map(|s| (s.first_seen, s.last_seen))
-                .chain(ips.iter().map(|p| (p.first_seen, p.last_seen)));
-            let first_seen = times.clone().map(|t| t.0).min().unwrap_or_default();
-            let last_seen = times.map(|t| t.1).max().unwrap_or_default();
-            Some(EndHost {
-                mac,
-                location: map.locate(&seen),
-                vendor: crate::oui::vendor(mac),
-                ips,
-                first_seen,
-                last_seen,
-            })
+            Some(EndHost::new(mac, &seen, ips, &map))
         })
         .collect()
+}
+
+impl EndHost {
+    /// `mac` from its sightings (history included) and cache entries.
+    pub fn new(mac: MacAddr, seen: &[MacSeen], ips: Vec<IpSeen>, map: &EndHostMap) -> EndHost {
+        let times = seen
+            .iter()
+            .map(|s| (s.first_seen, s.last_seen))
+            .chain(ips.iter().map(|p| (p.first_seen, p.last_seen)));
+        let first_seen = times.clone().map(|t| t.0).min().unwrap_or_default();
+        let last_seen = times.map(|t| t.1).max().unwrap_or_default();
+        EndHost {
+            mac,
+            location: map.locate(seen),
+            vendor: crate::oui::vendor(mac),
+            ips,
+            first_seen,
+            last_seen,
+        }
+    }
 }
 
 /// `rows` grouped by their MAC, keeping each group's order.

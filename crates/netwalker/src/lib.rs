@@ -27,6 +27,7 @@ pub mod endhosts;
 pub mod engine;
 pub mod exec;
 pub mod filter;
+pub mod find;
 pub mod fsname;
 pub mod identity;
 pub mod locate;

@@ -51,6 +51,8 @@ struct Cli {
 enum Cmd {
     /// Walk the network from seeds over CDP/LLDP.
     Discover(DiscoverArgs),
+    /// Which switch port is this MAC, IP or host on? Exit 1 when not found.
+    Find(FindArgs),
     /// Start a simulated campus, walk it, write the reports, shut it down.
     Demo(DemoArgs),
     /// Parse saved device output into JSON records (no network).
@@ -143,6 +145,24 @@ struct DiagramArgs {
     /// Leave out devices that were never walked.
     #[arg(long)]
     walked_only: bool,
+}
+
+#[derive(Args)]
+struct FindArgs {
+    /// A MAC (`aabb.ccdd.eeff`, `AA:BB:CC:DD:EE:FF`, `aa-bb-cc-dd-ee-ff`),
+    /// an IP address, or a host name (resolved through the system resolver
+    /// and matched against the inventory's device names).
+    query: String,
+    /// Inventory store (SQLite) to read.
+    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
+    store: PathBuf,
+    /// Print the hosts as JSON on stdout (inventory.json's `endhosts`
+    /// records, each with its `history`).
+    #[arg(long)]
+    json: bool,
+    /// Deadline of the name lookup.
+    #[arg(long, value_parser = config::parse_duration, default_value = "3s")]
+    timeout: Duration,
 }
 
 #[derive(Args)]
@@ -685,6 +705,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Cmd::Diagram(args) => diagram_cmd(args),
         Cmd::Exec(args) => exec_cmd(config, &args).await,
         Cmd::DnsCheck(args) => dns_check_cmd(args).await,
+        Cmd::Find(args) => find_cmd(&args).await,
         Cmd::Config {
             action: ConfigAction::Show(args),
         } => {
@@ -796,6 +817,70 @@ async fn dns_check_cmd(a: DnsCheckArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `netwalker find`: the hosts a MAC, address or name leads to.
+async fn find_cmd(args: &FindArgs) -> Result<ExitCode> {
+    use netwalker::find::{self, Query};
+    let store = open_store(&args.store)?;
+    let (macs, ips) = match Query::parse(&args.query) {
+        Query::Mac(m) => (vec![m], vec![]),
+        Query::Ip(ip) => (vec![], vec![ip]),
+        Query::Name(name) => (vec![], resolve_name(&store, &name, args.timeout).await?),
+    };
+    let hosts = find::find(&store, &macs, &ips).context("cannot read the end hosts")?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&hosts)?);
+    } else if hosts.is_empty() {
+        eprintln!(
+            "netwalker: {} was not seen in any MAC table or ARP/ND cache of {} (walk with end hosts: `netwalker discover` without --no-endhosts)",
+            term::safe(&args.query),
+            args.store.display()
+        );
+    } else {
+        print!("{}", find::render_text(&hosts));
+    }
+    Ok(if hosts.is_empty() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A name's addresses: those of inventory devices by that name, then the
+/// system resolver's within `timeout` (a failed lookup is only a warning
+/// when the inventory knew the name).
+async fn resolve_name(
+    store: &netwalker::store::StoreReader,
+    name: &str,
+    timeout: Duration,
+) -> Result<Vec<std::net::IpAddr>> {
+    use netwalker::dns::{Resolver, SystemResolver};
+    let mut ips: Vec<std::net::IpAddr> = store
+        .devices()?
+        .into_iter()
+        .filter(|d| d.hostname.eq_ignore_ascii_case(name))
+        .flat_map(|d| d.ips.into_iter().chain(d.mgmt_ip))
+        .collect();
+    match tokio::time::timeout(timeout, SystemResolver.forward(name)).await {
+        Ok(Ok(found)) => ips.extend(found),
+        Ok(Err(e)) if ips.is_empty() => {
+            return Err(Usage(anyhow::anyhow!(
+                "{name:?} is not a MAC or an address, and it does not resolve: {e}"
+            ))
+            .into());
+        }
+        Err(_) if ips.is_empty() => {
+            return Err(Usage(anyhow::anyhow!(
+                "{name:?} is not a MAC or an address, and looking it up took longer than {timeout:?} (--timeout)"
+            ))
+            .into());
+        }
+        _ => {}
+    }
+    ips.sort();
+    ips.dedup();
+    Ok(ips)
 }
 
 fn open_store(path: &std::path::Path) -> Result<netwalker::store::StoreReader> {
