@@ -5,7 +5,7 @@
 //! ```text
 //! interop/setup                                  # the Python peers' venv
 //! cargo run --release -p bench -- all --json bench.json
-//! cargo run --release -p bench -- walk           # or sessions, netsim-scale, parsers, store, walk-scale
+//! cargo run --release -p bench -- walk           # or sessions, netsim-scale, parsers, store, walk-scale, walk-endhosts
 //! cargo run --release -p bench -- walk-latency   # not in `all`: a 10,000-device lab at real-world speed
 //! ```
 //!
@@ -20,6 +20,7 @@ mod scale;
 mod sessions;
 mod store;
 mod walk;
+mod walk_endhosts;
 mod walk_latency;
 mod walk_scale;
 
@@ -38,6 +39,8 @@ enum Name {
     Parsers,
     Store,
     WalkScale,
+    /// End-host tracking's cost (with vs without) and its answers vs the truth.
+    WalkEndhosts,
     /// A walk at real-world latency against concurrency (not in `all`:
     /// it takes tens of minutes at its default size).
     WalkLatency,
@@ -67,6 +70,9 @@ struct Args {
     /// 1000), or in the walk-latency lab (default 10000).
     #[arg(long)]
     devices: Option<usize>,
+    /// walk-endhosts: end hosts behind each access switch.
+    #[arg(long, default_value_t = 40)]
+    endhosts_per_access: usize,
     /// Devices the sequential netmiko walker walks before it stops.
     #[arg(long, default_value_t = 50)]
     netmiko_devices: usize,
@@ -141,6 +147,7 @@ fn run(a: Args) -> Result<bool> {
             Name::Parsers,
             Name::Store,
             Name::WalkScale,
+            Name::WalkEndhosts,
         ]
     } else {
         vec![a.name]
@@ -185,6 +192,18 @@ fn run(a: Args) -> Result<bool> {
                     } else {
                         a.sizes.clone()
                     },
+                },
+            ),
+            Name::WalkEndhosts => walk_endhosts::run(
+                &env,
+                &walk_endhosts::Opts {
+                    devices: if env.quick {
+                        120
+                    } else {
+                        a.devices.unwrap_or(1000)
+                    },
+                    per_access: a.endhosts_per_access,
+                    rounds: if env.quick { 1 } else { 3 },
                 },
             ),
             Name::WalkLatency => walk_latency::run(&env, &latency_opts(&a)),
