@@ -14,7 +14,7 @@ use crate::engine::{self, SeedTarget, WalkOptions, WalkProgress, WalkSummary};
 use crate::filter::Filter;
 use crate::identity::IdentityIndex;
 use crate::login::ScopedCredentials;
-use crate::model::{DeviceId, RunId, now_unix};
+use crate::model::{DeviceId, Inventory, RunId, now_unix};
 use crate::seeds::{self, Seed};
 use crate::snapshot::Snapshot;
 use crate::store::{StoreReader, StoreSender, StoreWorker, StoreWriter};
@@ -353,7 +353,7 @@ fn write_run_files(
     let snap = Snapshot::read(reader)?;
     let (json, book, diagrams) = std::thread::scope(|scope| {
         let book = scope.spawn(|| write_workbook(&snap, out));
-        let json = write_inventory_json(reader, out);
+        let json = write_inventory_json(&snap.inventory(), out);
         let diagrams = write_default_diagrams(&snap, out);
         // Joined before any error is returned, so a failure here never
         // leaves the other thread to the scope's implicit join.
@@ -386,15 +386,14 @@ fn run_options_json(s: &Settings) -> serde_json::Value {
 
 /// Writes `DIR/inventory.json` (the contract documented in the README);
 /// returns its path and the number of links in it.
-pub fn write_inventory_json(reader: &StoreReader, out: &Path) -> Result<(PathBuf, usize)> {
+pub fn write_inventory_json(inv: &Inventory, out: &Path) -> Result<(PathBuf, usize)> {
     std::fs::create_dir_all(out).map_err(|source| RunError::CreateDir {
         path: out.to_path_buf(),
         source,
     })?;
-    let inv = reader.export_inventory()?;
     let path = out.join("inventory.json");
     let tmp = out.join(".inventory.json.tmp");
-    let json = serde_json::to_vec_pretty(&inv).map_err(|e| write_error(&path, e.into()))?;
+    let json = serde_json::to_vec_pretty(inv).map_err(|e| write_error(&path, e.into()))?;
     std::fs::write(&tmp, json).map_err(|e| write_error(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| write_error(&path, e))?;
     Ok((path, inv.links.len()))

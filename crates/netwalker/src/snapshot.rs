@@ -1,5 +1,7 @@
 //! The inventory read from the store in one read transaction: what the
-//! reports and the diagrams are built from.
+//! reports, the diagrams and `inventory.json` (`inventory`) are built from.
+
+mod inventory;
 
 use crate::endhosts::{EndHost, end_hosts};
 use crate::model::{Device, DeviceId, Interface, Link, Run, StackMember, Vlan};

@@ -7,7 +7,6 @@
 use super::error::{Context, Result};
 use super::{StoreReader, StoreWriter};
 use crate::model::{BundleMember, DeviceId, EndHostTables, IpSeen, MacAddr, MacSeen, UnixTime};
-use device_parsers::parse_mac;
 use rusqlite::{Connection, Row, params};
 use std::net::IpAddr;
 
@@ -17,6 +16,19 @@ const DAY: i64 = 86_400;
 /// The VLAN column's value for "none printed" (a key column cannot be NULL
 /// and still be unique).
 const NO_VLAN: i64 = 0;
+
+/// A MAC as the store keeps it: the 48-bit address as an integer, so keys
+/// stay small and compare as numbers.
+fn mac_key(m: MacAddr) -> i64 {
+    let b = m.0;
+    i64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]])
+}
+
+/// The MAC of a stored key; `None` outside 48 bits (never written by us).
+fn mac_of_key(k: i64) -> Option<MacAddr> {
+    let b = k.to_be_bytes();
+    (b[0] == 0 && b[1] == 0).then(|| MacAddr([b[2], b[3], b[4], b[5], b[6], b[7]]))
+}
 
 /// Writes one walked device's sightings and cache entries at `now`: new
 /// rows start their history, known ones move their `last_seen`.
@@ -35,21 +47,14 @@ pub(super) fn upsert(
     for m in &t.macs {
         let trunk = t.trunks.iter().any(|p| p == &m.port);
         let vlan = m.vlan.map_or(NO_VLAN, i64::from);
-        st.execute(params![
-            m.mac.to_string(),
-            device.0,
-            m.port,
-            vlan,
-            trunk,
-            now
-        ])?;
+        st.execute(params![mac_key(m.mac), device.0, m.port, vlan, trunk, now])?;
     }
     let mut st = tx.prepare_cached(
         "INSERT INTO mac_ips (mac, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
          ON CONFLICT(mac, ip) DO UPDATE SET last_seen = excluded.last_seen",
     )?;
     for n in &t.ip_macs {
-        st.execute(params![n.mac.to_string(), n.ip.to_string(), now])?;
+        st.execute(params![mac_key(n.mac), n.ip.to_string(), now])?;
     }
     tx.prepare_cached("DELETE FROM port_bundles WHERE device_id = ?1")?
         .execute([device.0])?;
@@ -139,7 +144,7 @@ impl StoreReader {
 
     /// Every stored sighting of `mac`, most recently seen first.
     pub fn mac_sightings(&self, mac: MacAddr) -> Result<Vec<MacSeen>> {
-        self.sightings_where("WHERE mac = ?1", [mac.to_string()])
+        self.sightings_where("WHERE mac = ?1", [mac_key(mac)])
     }
 
     /// Every stored sighting on switch `device`, by MAC.
@@ -161,7 +166,7 @@ impl StoreReader {
 
     /// The addresses `mac` answered for, most recently seen first.
     pub fn ips_of_mac(&self, mac: MacAddr) -> Result<Vec<IpSeen>> {
-        self.ip_macs_where("WHERE mac = ?1", [mac.to_string()])
+        self.ip_macs_where("WHERE mac = ?1", [mac_key(mac)])
     }
 
     /// The MACs that answered for `ip`, most recently seen first.
@@ -182,10 +187,10 @@ impl StoreReader {
     }
 }
 
-/// A sighting row; `None` for a row whose MAC does not parse (never
+/// A sighting row; `None` for a row whose MAC is out of range (never
 /// written by us: such rows are skipped, not fatal).
 fn mac_seen(r: &Row<'_>) -> rusqlite::Result<Option<MacSeen>> {
-    let Some(mac) = parse_mac(&r.get::<_, String>(0)?) else {
+    let Some(mac) = mac_of_key(r.get(0)?) else {
         return Ok(None);
     };
     let vlan: i64 = r.get(3)?;
@@ -204,7 +209,7 @@ fn mac_seen(r: &Row<'_>) -> rusqlite::Result<Option<MacSeen>> {
 
 /// A MAC-to-IP row; `None` when either value does not parse.
 fn ip_seen(r: &Row<'_>) -> rusqlite::Result<Option<IpSeen>> {
-    let mac = parse_mac(&r.get::<_, String>(0)?);
+    let mac = mac_of_key(r.get(0)?);
     let ip = r.get::<_, String>(1)?.parse::<IpAddr>().ok();
     let (Some(mac), Some(ip)) = (mac, ip) else {
         return Ok(None);
@@ -215,4 +220,19 @@ fn ip_seen(r: &Row<'_>) -> rusqlite::Result<Option<IpSeen>> {
         first_seen: r.get(2)?,
         last_seen: r.get(3)?,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_keys_round_trip_and_refuse_what_is_not_48_bits() {
+        for m in [[0u8; 6], [0xff; 6], [0x00, 0x14, 0x22, 0x01, 0x23, 0x45]] {
+            assert_eq!(mac_of_key(mac_key(MacAddr(m))), Some(MacAddr(m)));
+        }
+        assert_eq!(mac_key(MacAddr([0, 0, 0, 0, 1, 0])), 256);
+        assert_eq!(mac_of_key(1 << 48), None);
+        assert_eq!(mac_of_key(-1), None);
+    }
 }

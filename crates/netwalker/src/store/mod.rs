@@ -40,7 +40,6 @@ mod commit;
 mod connection;
 mod endhosts;
 mod error;
-mod export;
 pub mod lock;
 mod merge;
 mod query;

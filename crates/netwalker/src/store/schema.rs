@@ -128,7 +128,7 @@ CREATE INDEX links_b ON links(b);
 ALTER TABLE devices ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE devices ADD COLUMN legacy_crypto INTEGER NOT NULL DEFAULT 0;
 "#,
-    // 3: end hosts. Where each MAC was learnt (switch, port, VLAN; 0: none
+    // 3: end hosts (MACs as 48-bit integers). Where each MAC was learnt (switch, port, VLAN; 0: none
     // printed) and whether that port trunked, and which addresses each MAC
     // answered for, with first/last seen across walks. No index on
     // last_seen: every walk writes it, only the pruning at a run's start
@@ -136,7 +136,7 @@ ALTER TABLE devices ADD COLUMN legacy_crypto INTEGER NOT NULL DEFAULT 0;
     // switch's rows are written together, into neighbouring pages.
     r#"
 CREATE TABLE mac_sightings (
-    mac        TEXT NOT NULL,
+    mac        INTEGER NOT NULL,
     device_id  INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
     port       TEXT NOT NULL,
     vlan       INTEGER NOT NULL,
@@ -148,7 +148,7 @@ CREATE TABLE mac_sightings (
 CREATE INDEX mac_sightings_mac ON mac_sightings(mac);
 
 CREATE TABLE mac_ips (
-    mac        TEXT NOT NULL,
+    mac        INTEGER NOT NULL,
     ip         TEXT NOT NULL,
     first_seen INTEGER NOT NULL,
     last_seen  INTEGER NOT NULL,

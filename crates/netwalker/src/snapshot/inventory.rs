@@ -1,70 +1,75 @@
-//! The `inventory.json` contract, read from the store: devices sorted by
-//! hostname (then id), links by endpoint names, parents and endpoints by
-//! hostname, so the file reads the same whatever ids a walk allocated.
+//! The `inventory.json` contract, built from a [`Snapshot`]: devices
+//! sorted by hostname (then id), links by endpoint names, parents and
+//! endpoints by hostname, so the file reads the same whatever ids a walk
+//! allocated; end hosts as the snapshot located them.
 
-use super::StoreReader;
-use super::error::Result;
+use super::Snapshot;
 use crate::model::{
     Device, DeviceId, Inventory, InventoryDevice, InventoryLink, Link, StackMember, Vlan,
 };
+use crate::store::{StoreError, StoreReader};
 use std::collections::{BTreeMap, HashMap};
 
+impl Snapshot {
+    /// The `inventory.json` contract of this snapshot.
+    pub fn inventory(&self) -> Inventory {
+        let names: HashMap<DeviceId, &str> = self
+            .devices
+            .iter()
+            .map(|d| (d.id, d.hostname.as_str()))
+            .collect();
+        let name_of = |id: DeviceId| {
+            names
+                .get(&id)
+                .map_or_else(|| id.to_string(), |n| n.to_string())
+        };
+        Inventory {
+            devices: inventory_devices(&self.devices, &self.stacks, &self.vlans, &name_of),
+            links: inventory_links(&self.links, &name_of),
+            endhosts: self
+                .endhosts
+                .iter()
+                .map(|h| h.to_inventory(&name_of))
+                .collect(),
+        }
+    }
+}
+
 impl StoreReader {
-    /// The `inventory.json` contract: devices sorted by hostname (then id),
-    /// links by endpoint names, parents and endpoints by hostname.
-    pub fn export_inventory(&self) -> Result<Inventory> {
-        // Every read below from one state of the store (the guard must live).
-        let _snap = self.snapshot()?;
-        let devices = self.devices()?;
-        let names: HashMap<DeviceId, String> =
-            devices.iter().map(|d| (d.id, d.hostname.clone())).collect();
-        let name_of = |id: DeviceId| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
-        let all = devices.clone();
-        let devices = inventory_devices(
-            devices,
-            self.all_stack_members()?,
-            self.all_vlans()?,
-            &name_of,
-        );
-        let links = self.links()?;
-        let hosts = crate::endhosts::end_hosts(&all, &links, &self.endhost_rows()?);
-        let endhosts = hosts.iter().map(|h| h.to_inventory(&name_of)).collect();
-        let links = inventory_links(links, &name_of);
-        Ok(Inventory {
-            devices,
-            links,
-            endhosts,
-        })
+    /// The `inventory.json` contract of the store as it is now (one read
+    /// transaction).
+    pub fn export_inventory(&self) -> Result<Inventory, StoreError> {
+        Ok(Snapshot::read(self)?.inventory())
     }
 }
 
 /// The devices of the contract, with their tables, sorted by case-folded
 /// hostname, then id.
 fn inventory_devices(
-    devices: Vec<Device>,
-    mut stacks: BTreeMap<DeviceId, Vec<StackMember>>,
-    mut vlans: BTreeMap<DeviceId, Vec<Vlan>>,
+    devices: &[Device],
+    stacks: &BTreeMap<DeviceId, Vec<StackMember>>,
+    vlans: &BTreeMap<DeviceId, Vec<Vlan>>,
     name_of: &impl Fn(DeviceId) -> String,
 ) -> Vec<InventoryDevice> {
     let mut out: Vec<(String, DeviceId, InventoryDevice)> = devices
-        .into_iter()
+        .iter()
         .map(|d| {
             let inv = InventoryDevice {
                 hostname: d.hostname.clone(),
-                serial: d.serial,
+                serial: d.serial.clone(),
                 platform: d.platform,
-                model: d.model,
-                version: d.version,
+                model: d.model.clone(),
+                version: d.version.clone(),
                 mgmt_ip: d.mgmt_ip,
-                ips: d.ips.into_iter().collect(),
+                ips: d.ips.iter().copied().collect(),
                 status: d.status,
-                reason: d.reason,
+                reason: d.reason.clone(),
                 depth: d.depth,
                 parent: d.parent.map(name_of),
                 via: d.via,
-                stack_members: stacks.remove(&d.id).unwrap_or_default(),
-                vlans: vlans.remove(&d.id).unwrap_or_default(),
-                warnings: d.warnings,
+                stack_members: stacks.get(&d.id).cloned().unwrap_or_default(),
+                vlans: vlans.get(&d.id).cloned().unwrap_or_default(),
+                warnings: d.warnings.clone(),
                 legacy_crypto: d.legacy_crypto,
             };
             (d.hostname.to_lowercase(), d.id, inv)
@@ -76,10 +81,11 @@ fn inventory_devices(
 
 /// The links of the contract by endpoint name: each oriented and the list
 /// sorted by case-folded name (like devices).
-fn inventory_links(links: Vec<Link>, name_of: &impl Fn(DeviceId) -> String) -> Vec<InventoryLink> {
+fn inventory_links(links: &[Link], name_of: &impl Fn(DeviceId) -> String) -> Vec<InventoryLink> {
     let key = |name: &str, iface: &str| (name.to_lowercase(), iface.to_string());
     let mut out: Vec<InventoryLink> = links
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|l| {
             let (a, b) = (name_of(l.a), name_of(l.b));
             if key(&a, &l.a_interface) <= key(&b, &l.b_interface) {
