@@ -49,34 +49,52 @@ fn inventory_devices(
     let mut out: Vec<(String, DeviceId, InventoryDevice)> = devices
         .into_iter()
         .map(|d| {
-            let inv = InventoryDevice {
-                hostname: d.hostname.clone(),
-                serial: d.serial,
-                platform: d.platform,
-                model: d.model,
-                version: d.version,
-                mgmt_ip: d.mgmt_ip,
-                ips: d.ips.into_iter().collect(),
-                status: d.status,
-                reason: d.reason,
-                depth: d.depth,
-                parent: d.parent.map(name_of),
-                via: d.via,
-                stack_members: stacks.remove(&d.id).unwrap_or_default(),
-                vlans: vlans.remove(&d.id).unwrap_or_default(),
-                warnings: d.warnings,
-                legacy_crypto: d.legacy_crypto,
-            };
-            (d.hostname.to_lowercase(), d.id, inv)
+            let (key, id) = (d.hostname.to_lowercase(), d.id);
+            let inv = inventory_device(
+                d,
+                stacks.remove(&id).unwrap_or_default(),
+                vlans.remove(&id).unwrap_or_default(),
+                name_of,
+            );
+            (key, id, inv)
         })
         .collect();
     out.sort_by(|x, y| (&x.0, x.1).cmp(&(&y.0, y.1)));
     out.into_iter().map(|(_, _, d)| d).collect()
 }
 
+/// One device of the contract, with its stack members and VLANs; its
+/// parent named by `name_of`. Also what `netwalker serve`'s API returns,
+/// so its field names are the file's.
+pub(crate) fn inventory_device(
+    d: Device,
+    stack_members: Vec<StackMember>,
+    vlans: Vec<Vlan>,
+    name_of: &impl Fn(DeviceId) -> String,
+) -> InventoryDevice {
+    InventoryDevice {
+        hostname: d.hostname,
+        serial: d.serial,
+        platform: d.platform,
+        model: d.model,
+        version: d.version,
+        mgmt_ip: d.mgmt_ip,
+        ips: d.ips.into_iter().collect(),
+        status: d.status,
+        reason: d.reason,
+        depth: d.depth,
+        parent: d.parent.map(name_of),
+        via: d.via,
+        stack_members,
+        vlans,
+        warnings: d.warnings,
+        legacy_crypto: d.legacy_crypto,
+    }
+}
+
 /// The links of the contract by endpoint name: each oriented and the list
 /// sorted by case-folded name (like devices).
-fn inventory_links(links: Vec<Link>, name_of: &impl Fn(DeviceId) -> String) -> Vec<InventoryLink> {
+pub(crate) fn inventory_links(links: Vec<Link>, name_of: &impl Fn(DeviceId) -> String) -> Vec<InventoryLink> {
     let key = |name: &str, iface: &str| (name.to_lowercase(), iface.to_string());
     let mut out: Vec<InventoryLink> = links
         .into_iter()

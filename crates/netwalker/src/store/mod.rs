@@ -53,6 +53,7 @@ pub mod worker;
 mod writer;
 
 pub use endhosts::{EndHostRows, PrunedEndHosts};
+pub(crate) use export::{inventory_device, inventory_links};
 pub use error::{Result, StoreError};
 pub use lock::StoreLock;
 pub use reader::{StoreReader, VersionChange};
