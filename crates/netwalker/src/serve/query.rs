@@ -221,10 +221,7 @@ impl DeviceFilter {
             }
         } else {
             // Stable: equal keys keep the catalogue's hostname order.
-            kept.sort_by(|a, b| {
-                let o = compare(cat, self.sort, a, b);
-                if self.desc { o.reverse() } else { o }
-            });
+            kept.sort_by(|a, b| compare(cat, self.sort, self.desc, a, b));
         }
         let total = kept.len();
         let devices = kept.into_iter().skip(self.offset).take(self.limit).collect();
@@ -255,27 +252,35 @@ fn contains_text(d: &Device, folded: &str) -> bool {
         || d.platform.is_some_and(|p| has(p.as_str()))
 }
 
-/// Orders two devices by a column; a missing value sorts after every value.
-fn compare(cat: &Catalogue, key: SortKey, a: &Device, b: &Device) -> Ordering {
-    fn opt<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
-        match (a, b) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        }
-    }
+/// Orders two devices by a column, descending when `desc`; a missing value
+/// sorts after every value either way.
+fn compare(cat: &Catalogue, key: SortKey, desc: bool, a: &Device, b: &Device) -> Ordering {
+    let way = |o: Ordering| if desc { o.reverse() } else { o };
     let folded = |s: &Option<String>| s.as_ref().map(|s| s.to_lowercase());
     match key {
         // The catalogue's own order (`page` keeps it without sorting).
         SortKey::Hostname => Ordering::Equal,
-        SortKey::Ip => opt(a.mgmt_ip, b.mgmt_ip),
-        SortKey::Platform => opt(a.platform.map(|p| p.as_str()), b.platform.map(|p| p.as_str())),
-        SortKey::Model => opt(folded(&a.model), folded(&b.model)),
-        SortKey::Version => opt(folded(&a.version), folded(&b.version)),
-        SortKey::Serial => opt(folded(&a.serial), folded(&b.serial)),
-        SortKey::Status => a.status.as_str().cmp(b.status.as_str()),
-        SortKey::LastSeen => a.last_seen.cmp(&b.last_seen),
-        SortKey::Site => opt(cat.site(a.id), cat.site(b.id)),
+        SortKey::Ip => missing_last(a.mgmt_ip, b.mgmt_ip, way),
+        SortKey::Platform => missing_last(
+            a.platform.map(|p| p.as_str()),
+            b.platform.map(|p| p.as_str()),
+            way,
+        ),
+        SortKey::Model => missing_last(folded(&a.model), folded(&b.model), way),
+        SortKey::Version => missing_last(folded(&a.version), folded(&b.version), way),
+        SortKey::Serial => missing_last(folded(&a.serial), folded(&b.serial), way),
+        SortKey::Status => way(a.status.as_str().cmp(b.status.as_str())),
+        SortKey::LastSeen => way(a.last_seen.cmp(&b.last_seen)),
+        SortKey::Site => missing_last(cat.site(a.id), cat.site(b.id), way),
+    }
+}
+
+/// Present values ordered by `way`, missing ones after them.
+fn missing_last<T: Ord>(a: Option<T>, b: Option<T>, way: impl Fn(Ordering) -> Ordering) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => way(x.cmp(&y)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
     }
 }
