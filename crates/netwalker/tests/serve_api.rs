@@ -34,10 +34,18 @@ async fn devices_have_the_inventory_field_names_and_the_list_its_total() {
     let (_dir, path, app) = store();
     let got = get(&app, "/api/v1/devices").await;
     assert_eq!(got.status, StatusCode::OK);
-    assert!(got.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(
+        got.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     let v = got.json();
     assert_eq!(v["total"], DEVICES);
-    assert_eq!((v["limit"].as_u64(), v["offset"].as_u64()), (Some(100), Some(0)));
+    assert_eq!(
+        (v["limit"].as_u64(), v["offset"].as_u64()),
+        (Some(100), Some(0))
+    );
     let devices = v["devices"].as_array().unwrap();
     assert_eq!(devices.len(), DEVICES);
     let core = devices.iter().find(|d| d["hostname"] == "core1").unwrap();
@@ -57,7 +65,9 @@ async fn devices_have_the_inventory_field_names_and_the_list_its_total() {
 #[tokio::test]
 async fn device_filters_and_paging_match_the_pages() {
     let (_dir, _path, app) = store();
-    let v = get(&app, "/api/v1/devices?platform=linux&limit=10&offset=20").await.json();
+    let v = get(&app, "/api/v1/devices?platform=linux&limit=10&offset=20")
+        .await
+        .json();
     assert_eq!(v["total"], EDGES);
     assert_eq!(v["offset"], 20);
     let names: Vec<&str> = v["devices"]
@@ -66,10 +76,16 @@ async fn device_filters_and_paging_match_the_pages() {
         .iter()
         .map(|d| d["hostname"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["edge-21", "edge-22", "edge-23", "edge-24", "edge-25"]);
+    assert_eq!(
+        names,
+        ["edge-21", "edge-22", "edge-23", "edge-24", "edge-25"]
+    );
     let v = get(&app, "/api/v1/devices?status=failed").await.json();
     assert_eq!(v["total"], 1);
-    assert_eq!(v["devices"][0]["reason"], "authentication failed for every credential set");
+    assert_eq!(
+        v["devices"][0]["reason"],
+        "authentication failed for every credential set"
+    );
     // A limit above the maximum is lowered, and says so.
     let v = get(&app, "/api/v1/devices?limit=5000").await.json();
     assert_eq!(v["limit"], 1000);
@@ -103,7 +119,10 @@ async fn a_device_has_its_interfaces_and_links_from_its_side() {
 async fn links_are_the_inventory_files_links() {
     let (_dir, path, app) = store();
     let v = get(&app, "/api/v1/links").await.json();
-    let inv = StoreReader::open(&path).unwrap().export_inventory().unwrap();
+    let inv = StoreReader::open(&path)
+        .unwrap()
+        .export_inventory()
+        .unwrap();
     assert_eq!(v["total"], inv.links.len());
     assert_eq!(v["links"], serde_json::to_value(&inv.links).unwrap());
     let one = get(&app, "/api/v1/links?limit=1&offset=1").await.json();
@@ -129,7 +148,10 @@ async fn search_lists_every_hit_with_what_matched() {
             )
         })
         .collect();
-    assert_eq!(hits, [("acc1", "hostname", true), ("acc10", "hostname", false)]);
+    assert_eq!(
+        hits,
+        [("acc1", "hostname", true), ("acc10", "hostname", false)]
+    );
     let v = get(&app, "/api/v1/search?q=stack-nothing").await.json();
     assert_eq!(v["total"], 0);
     let v = get(&app, "/api/v1/search?q=vlan10").await.json();
@@ -149,7 +171,10 @@ async fn api_errors_are_json_with_their_status() {
     ] {
         let got = get(&app, uri).await;
         assert_eq!(got.status, status, "{uri}");
-        assert!(got.json()["error"].as_str().is_some_and(|e| !e.is_empty()), "{uri}");
+        assert!(
+            got.json()["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{uri}"
+        );
     }
 }
 

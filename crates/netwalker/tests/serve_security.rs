@@ -100,19 +100,39 @@ async fn device_strings_are_escaped_on_every_page() {
     // The strings are there, escaped, not dropped.
     let page = get(&app, &format!("/devices/{}", enc(HOSTILE))).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("&#60;script&#62;alert(1)&#60;/script&#62;") || page.body.contains("&lt;script&gt;alert(1)"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || page.body.contains("&lt;script&gt;alert(1)"),
+        "{}",
+        page.body
+    );
     for n in 4..=13 {
         if n == 5 || n == 7 || n == 8 {
             continue;
         }
-        assert!(page.body.contains(&format!("alert({n})")), "alert({n}) missing: {}", page.body);
+        assert!(
+            page.body.contains(&format!("alert({n})")),
+            "alert({n}) missing: {}",
+            page.body
+        );
     }
     // Links to the hostile neighbour are percent-encoded in the path.
-    assert!(page.body.contains(&format!("href=\"/devices/{}\"", "%22%3E%3Cscript%3Ealert%283%29%3C%2Fscript%3E")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!(
+            "href=\"/devices/{}\"",
+            "%22%3E%3Cscript%3Ealert%283%29%3C%2Fscript%3E"
+        )),
+        "{}",
+        page.body
+    );
     // Search redirects to a percent-encoded path, not a raw one.
     let one = get(&app, "/search?q=alert(1)").await;
     assert_eq!(one.status, StatusCode::SEE_OTHER);
-    assert_eq!(one.location(), Some("/devices/%3Cscript%3Ealert%281%29%3C%2Fscript%3E"));
+    assert_eq!(
+        one.location(),
+        Some("/devices/%3Cscript%3Ealert%281%29%3C%2Fscript%3E")
+    );
 }
 
 #[tokio::test]
@@ -120,9 +140,19 @@ async fn the_api_carries_device_strings_as_json_strings() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(&hostile_store(dir.path()));
     let got = get(&app, "/api/v1/devices").await;
-    assert!(got.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(
+        got.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     let v = got.json();
-    let names: Vec<&str> = v["devices"].as_array().unwrap().iter().map(|d| d["hostname"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["hostname"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&HOSTILE), "{names:?}");
 }
 
@@ -133,14 +163,22 @@ async fn responses_forbid_scripts_and_sniffing() {
     for uri in ["/", "/devices/core1", "/api/v1/devices", "/nothing"] {
         let got = get(&app, uri).await;
         let csp = got.headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{uri}: {csp}");
+        assert!(
+            csp.contains("default-src 'none'") && !csp.contains("script-src"),
+            "{uri}: {csp}"
+        );
         assert_eq!(got.headers["x-content-type-options"], "nosniff", "{uri}");
     }
 }
 
 #[tokio::test]
 async fn only_loopback_addresses_are_served_until_there_is_authentication() {
-    for addr in ["0.0.0.0:8080", "[::]:8080", "192.168.1.10:8080", "10.0.0.1:80"] {
+    for addr in [
+        "0.0.0.0:8080",
+        "[::]:8080",
+        "192.168.1.10:8080",
+        "10.0.0.1:80",
+    ] {
         let err = check_listen(addr.parse().unwrap()).unwrap_err();
         assert!(matches!(err, ServeError::NotLoopback { .. }), "{addr}");
         assert!(err.to_string().contains("no authentication yet"), "{err}");
@@ -151,7 +189,10 @@ async fn only_loopback_addresses_are_served_until_there_is_authentication() {
     let dir = tempfile::tempdir().unwrap();
     let mut opts = ServeOptions::new(campus(dir.path()));
     opts.listen = "0.0.0.0:0".parse().unwrap();
-    assert!(matches!(serve(&opts).await, Err(ServeError::NotLoopback { .. })));
+    assert!(matches!(
+        serve(&opts).await,
+        Err(ServeError::NotLoopback { .. })
+    ));
 }
 
 #[test]
@@ -167,7 +208,10 @@ fn the_binary_refuses_a_non_loopback_listen_with_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no authentication yet") && err.contains("0.0.0.0:0"), "{err}");
+    assert!(
+        err.contains("no authentication yet") && err.contains("0.0.0.0:0"),
+        "{err}"
+    );
 }
 
 /// One raw HTTP/1.1 exchange with a real socket.
@@ -192,14 +236,20 @@ async fn a_real_server_answers_then_stops_within_its_grace() {
     let running = tokio::spawn(server.run(async {
         let _ = stop_rx.await;
     }));
-    let answer = tokio::time::timeout(Duration::from_secs(10), http_get(addr, "/api/v1/devices?limit=1"))
-        .await
-        .unwrap();
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        http_get(addr, "/api/v1/devices?limit=1"),
+    )
+    .await
+    .unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(&format!("\"total\":{DEVICES}")), "{answer}");
     // A client that never finishes its request must not hold the stop.
     let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stalled.write_all(b"GET / HTTP/1.1\r\nHost: loc").await.unwrap();
+    stalled
+        .write_all(b"GET / HTTP/1.1\r\nHost: loc")
+        .await
+        .unwrap();
     let asked = Instant::now();
     stop_tx.send(()).unwrap();
     let stopped = tokio::time::timeout(Duration::from_secs(10), running)
@@ -207,7 +257,11 @@ async fn a_real_server_answers_then_stops_within_its_grace() {
         .expect("run returned")
         .unwrap()
         .unwrap();
-    assert!(asked.elapsed() < Duration::from_secs(3), "{:?}", asked.elapsed());
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        asked.elapsed()
+    );
     assert!(matches!(stopped, Stopped::Graceful | Stopped::GraceExpired));
     // Nothing listens any more.
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());

@@ -120,12 +120,9 @@ struct SearchHit {
 /// One device of `cat` in the API's form (reads its stack and VLANs).
 fn api_device(r: &StoreReader, cat: &Catalogue, d: &Device) -> Result<ApiDevice, StoreError> {
     Ok(ApiDevice {
-        device: inventory_device(
-            d.clone(),
-            r.stack_members(d.id)?,
-            r.vlans(d.id)?,
-            &|id| cat.name(id),
-        ),
+        device: inventory_device(d.clone(), r.stack_members(d.id)?, r.vlans(d.id)?, &|id| {
+            cat.name(id)
+        }),
         site: cat.site(d.id).map(str::to_string),
         first_seen: d.first_seen,
         last_seen: d.last_seen,

@@ -92,7 +92,10 @@ fn devices_page(cat: &Catalogue, q: &DeviceQuery, f: &DeviceFilter) -> DevicesPa
     DevicesPage {
         search_q: String::new(),
         q: q.q.clone().unwrap_or_default(),
-        platforms: choices(Platform::ALL.map(|p| p.as_str()), f.platform.map(|p| p.as_str())),
+        platforms: choices(
+            Platform::ALL.map(|p| p.as_str()),
+            f.platform.map(|p| p.as_str()),
+        ),
         statuses: choices(
             DeviceStatus::ALL.map(|s| s.as_str()),
             f.status.map(|s| s.as_str()),
@@ -103,9 +106,9 @@ fn devices_page(cat: &Catalogue, q: &DeviceQuery, f: &DeviceFilter) -> DevicesPa
         rows: page.devices.iter().map(|d| device_row(cat, d)).collect(),
         total: page.total,
         first: if shown == 0 { 0 } else { f.offset + 1 },
-        last: f.offset + shown,
+        last: f.offset.saturating_add(shown),
         prev: (f.offset > 0 && f.limit > 0).then(|| at(f.offset.saturating_sub(f.limit))),
-        next: (f.offset + shown < page.total && shown > 0).then(|| at(f.offset + shown)),
+        next: (shown > 0 && f.offset + shown < page.total).then(|| at(f.offset + shown)),
     }
 }
 
@@ -186,7 +189,10 @@ fn device_row(cat: &Catalogue, d: &Device) -> DeviceRow {
     DeviceRow {
         hostname: d.hostname.clone(),
         mgmt_ip: d.mgmt_ip.map(|i| i.to_string()).unwrap_or_default(),
-        platform: d.platform.map(|p| p.as_str().to_string()).unwrap_or_default(),
+        platform: d
+            .platform
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
         model: text(&d.model),
         version: text(&d.version),
         serial: text(&d.serial),
@@ -282,7 +288,10 @@ fn facts(x: &Detail) -> Vec<Fact> {
     let join = |v: Vec<String>| v.join(", ");
     let all = [
         ("management IP", d.mgmt_ip.map(|i| i.to_string())),
-        ("addresses", Some(join(d.ips.iter().map(|i| i.to_string()).collect()))),
+        (
+            "addresses",
+            Some(join(d.ips.iter().map(|i| i.to_string()).collect())),
+        ),
         ("aliases", Some(join(d.aliases.iter().cloned().collect()))),
         ("platform", d.platform.map(|p| p.as_str().to_string())),
         ("model", d.model.clone()),
@@ -295,14 +304,23 @@ fn facts(x: &Detail) -> Vec<Fact> {
         ("found via", d.via.map(|v| v.as_str().to_string())),
         ("depth", Some(d.depth.to_string())),
         ("logged in over", d.method.map(|m| m.as_str().to_string())),
-        ("legacy SSH crypto", d.legacy_crypto.then(|| "yes".to_string())),
+        (
+            "legacy SSH crypto",
+            d.legacy_crypto.then(|| "yes".to_string()),
+        ),
         ("failure class", d.error_class.clone()),
-        ("failures in a row", (d.failure_count > 0).then(|| d.failure_count.to_string())),
+        (
+            "failures in a row",
+            (d.failure_count > 0).then(|| d.failure_count.to_string()),
+        ),
         ("first seen", Some(format_time(d.first_seen))),
         ("last seen", Some(format_time(d.last_seen))),
     ];
     all.into_iter()
-        .filter_map(|(label, v)| v.filter(|v| !v.is_empty()).map(|value| Fact { label, value }))
+        .filter_map(|(label, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|value| Fact { label, value })
+        })
         .collect()
 }
 

@@ -59,7 +59,9 @@ impl PageQuery {
 }
 
 fn paging(limit: &Option<String>, offset: &Option<String>) -> Result<(usize, usize), ServeError> {
-    let limit = number("limit", limit)?.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+    let limit = number("limit", limit)?
+        .unwrap_or(DEFAULT_LIMIT)
+        .min(MAX_LIMIT);
     Ok((limit, number("offset", offset)?.unwrap_or(0)))
 }
 
@@ -113,7 +115,10 @@ impl SortKey {
             .find(|k| k.as_str() == s)
             .ok_or_else(|| {
                 let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.as_str()).collect();
-                bad(format!("unknown sort {s:?}; expected one of: {}", names.join(", ")))
+                bad(format!(
+                    "unknown sort {s:?}; expected one of: {}",
+                    names.join(", ")
+                ))
             })
     }
 }
@@ -202,7 +207,10 @@ impl DeviceQuery {
             platform,
             status,
             site: given(&self.site).map(str::to_string),
-            sort: given(&self.sort).map(SortKey::parse).transpose()?.unwrap_or_default(),
+            sort: given(&self.sort)
+                .map(SortKey::parse)
+                .transpose()?
+                .unwrap_or_default(),
             desc,
             limit,
             offset,
@@ -224,7 +232,11 @@ impl DeviceFilter {
             kept.sort_by(|a, b| compare(cat, self.sort, self.desc, a, b));
         }
         let total = kept.len();
-        let devices = kept.into_iter().skip(self.offset).take(self.limit).collect();
+        let devices = kept
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .collect();
         DevicePage { total, devices }
     }
 
@@ -244,7 +256,10 @@ impl DeviceFilter {
 fn contains_text(d: &Device, folded: &str) -> bool {
     let has = |s: &str| s.to_lowercase().contains(folded);
     has(&d.hostname)
-        || d.ips.iter().chain(&d.mgmt_ip).any(|ip| has(&ip.to_string()))
+        || d.ips
+            .iter()
+            .chain(&d.mgmt_ip)
+            .any(|ip| has(&ip.to_string()))
         || [&d.model, &d.version, &d.serial, &d.platform_text]
             .into_iter()
             .flatten()
@@ -276,11 +291,71 @@ fn compare(cat: &Catalogue, key: SortKey, desc: bool, a: &Device, b: &Device) ->
 }
 
 /// Present values ordered by `way`, missing ones after them.
-fn missing_last<T: Ord>(a: Option<T>, b: Option<T>, way: impl Fn(Ordering) -> Ordering) -> Ordering {
+fn missing_last<T: Ord>(
+    a: Option<T>,
+    b: Option<T>,
+    way: impl Fn(Ordering) -> Ordering,
+) -> Ordering {
     match (a, b) {
         (Some(x), Some(y)) => way(x.cmp(&y)),
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
         (None, None) => Ordering::Equal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DeviceId;
+    use proptest::prelude::*;
+
+    fn q(pairs: &[(&str, &str)]) -> DeviceQuery {
+        let s: String = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        serde_urlencoded::from_str(&s).unwrap()
+    }
+
+    #[test]
+    fn blank_values_filter_nothing_and_limits_are_bounded() {
+        let f = q(&[("platform", ""), ("status", " "), ("limit", "99999")])
+            .filter()
+            .unwrap();
+        assert_eq!((f.platform, f.status, f.limit), (None, None, MAX_LIMIT));
+        assert_eq!(
+            DeviceQuery::default().filter().unwrap().limit,
+            DEFAULT_LIMIT
+        );
+        assert!(q(&[("offset", "-1")]).filter().is_err());
+    }
+
+    #[test]
+    fn an_offset_past_the_end_is_an_empty_page_with_the_total() {
+        let devices: Vec<Device> = (0..3)
+            .map(|i| Device::new(DeviceId(i), format!("d{i}"), DeviceStatus::Walked))
+            .collect();
+        let cat = Catalogue::new(devices, None);
+        let f = q(&[("offset", &usize::MAX.to_string())]).filter().unwrap();
+        let page = f.page(&cat);
+        assert_eq!((page.total, page.devices.len()), (3, 0));
+    }
+
+    proptest! {
+        /// Whatever a query string says, checking it answers Ok or a 400.
+        #[test]
+        fn checking_any_query_never_panics(vals in proptest::collection::vec(".{0,12}", 8)) {
+            let v = |i: usize| Some(vals[i].clone());
+            let dq = DeviceQuery {
+                q: v(0), platform: v(1), status: v(2), site: v(3),
+                sort: v(4), dir: v(5), limit: v(6), offset: v(7),
+            };
+            match dq.filter() {
+                Ok(_) | Err(ServeError::BadRequest(_)) => {}
+                Err(e) => prop_assert!(false, "unexpected {e}"),
+            }
+        }
     }
 }

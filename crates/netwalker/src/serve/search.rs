@@ -75,8 +75,11 @@ pub(super) fn search<'a>(
     cat.devices
         .iter()
         .filter_map(|d| {
-            let (matched, value) = device_match(d, &folded)
-                .or_else(|| port_of.get(&d.id).map(|i| (Matched::Interface, i.name.clone())))?;
+            let (matched, value) = device_match(d, &folded).or_else(|| {
+                port_of
+                    .get(&d.id)
+                    .map(|i| (Matched::Interface, i.name.clone()))
+            })?;
             let exact = matched != Matched::Interface && value.to_lowercase() == folded;
             Some(Hit {
                 device: d,

@@ -94,7 +94,10 @@ pub(crate) fn inventory_device(
 
 /// The links of the contract by endpoint name: each oriented and the list
 /// sorted by case-folded name (like devices).
-pub(crate) fn inventory_links(links: Vec<Link>, name_of: &impl Fn(DeviceId) -> String) -> Vec<InventoryLink> {
+pub(crate) fn inventory_links(
+    links: Vec<Link>,
+    name_of: &impl Fn(DeviceId) -> String,
+) -> Vec<InventoryLink> {
     let key = |name: &str, iface: &str| (name.to_lowercase(), iface.to_string());
     let mut out: Vec<InventoryLink> = links
         .into_iter()

@@ -53,8 +53,9 @@ pub mod worker;
 mod writer;
 
 pub use endhosts::{EndHostRows, PrunedEndHosts};
-pub(crate) use export::{inventory_device, inventory_links};
 pub use error::{Result, StoreError};
+#[cfg(feature = "serve")]
+pub(crate) use export::{inventory_device, inventory_links};
 pub use lock::StoreLock;
 pub use reader::{StoreReader, VersionChange};
 pub use resume::ResumeInfo;

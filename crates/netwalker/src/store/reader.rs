@@ -184,7 +184,9 @@ impl StoreReader {
         );
         let mut st = self.conn.prepare(&sql).ctx(ctx)?;
         let rows = st
-            .query_map([needle], |r| Ok((DeviceId(r.get(0)?), interface_from_row(r)?)))
+            .query_map([needle], |r| {
+                Ok((DeviceId(r.get(0)?), interface_from_row(r)?))
+            })
             .ctx(ctx)?;
         rows.collect::<rusqlite::Result<_>>().ctx(ctx)
     }
