@@ -38,6 +38,8 @@ pub mod pool;
 pub mod report;
 pub mod run;
 pub mod seeds;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod site;
 pub mod snapshot;
 pub mod stamp;

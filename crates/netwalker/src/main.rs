@@ -65,6 +65,9 @@ enum Cmd {
     Exec(ExecArgs),
     /// Check every walked device's forward and reverse DNS (workbook sheet + JSON).
     DnsCheck(DnsCheckArgs),
+    /// Serve the inventory in a browser and as a JSON API (loopback only).
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
     /// Configuration.
     Config {
         /// What to do with the configuration.
@@ -145,6 +148,20 @@ struct DiagramArgs {
     /// Leave out devices that were never walked.
     #[arg(long)]
     walked_only: bool,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Args)]
+struct ServeArgs {
+    /// Inventory store (SQLite) to read.
+    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
+    store: PathBuf,
+    /// Address to listen on; loopback only (there is no authentication yet).
+    #[arg(long, default_value = netwalker::serve::DEFAULT_LISTEN)]
+    listen: std::net::SocketAddr,
+    /// Group devices into sites (glob with a capture, as for `report`).
+    #[arg(long)]
+    site_pattern: Option<String>,
 }
 
 #[derive(Args)]
@@ -706,6 +723,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Cmd::Exec(args) => exec_cmd(config, &args).await,
         Cmd::DnsCheck(args) => dns_check_cmd(args).await,
         Cmd::Find(args) => find_cmd(&args).await,
+        #[cfg(feature = "serve")]
+        Cmd::Serve(args) => serve_cmd(args).await,
         Cmd::Config {
             action: ConfigAction::Show(args),
         } => {
@@ -881,6 +900,32 @@ async fn resolve_name(
     ips.sort();
     ips.dedup();
     Ok(ips)
+}
+
+/// `netwalker serve`: refuses a non-loopback address before anything else,
+/// checks the store opens, prints the URL, serves until Ctrl-C or SIGTERM.
+#[cfg(feature = "serve")]
+async fn serve_cmd(a: ServeArgs) -> Result<ExitCode> {
+    use netwalker::serve;
+    serve::check_listen(a.listen).map_err(|e| Usage(e.into()))?;
+    drop(open_store(&a.store)?);
+    let mut opts = serve::ServeOptions::new(&a.store);
+    opts.listen = a.listen;
+    opts.site_pattern = a
+        .site_pattern
+        .map(|p| netwalker::site::SitePattern::new(&p))
+        .transpose()
+        .map_err(|e| Usage(e.into()))?;
+    let server = serve::serve(&opts).await?;
+    println!(
+        "netwalker serve: {} at http://{}/ (Ctrl-C to stop)",
+        a.store.display(),
+        server.local_addr()?
+    );
+    if server.run(serve::shutdown_signal()).await? == serve::Stopped::GraceExpired {
+        eprintln!("netwalker serve: requests still open after the grace period were cut off");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_store(path: &std::path::Path) -> Result<netwalker::store::StoreReader> {

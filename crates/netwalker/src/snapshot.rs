@@ -3,6 +3,9 @@
 
 mod inventory;
 
+#[cfg(feature = "serve")]
+pub(crate) use inventory::{inventory_device, inventory_links};
+
 use crate::endhosts::{EndHost, end_hosts};
 use crate::model::{Device, DeviceId, Interface, Link, Run, StackMember, Vlan};
 use crate::store::{StoreError, StoreReader};

@@ -255,8 +255,8 @@ fn a_300_character_name_still_gets_every_file() {
         ..ReportOptions::new(dir.path().join("reports"))
     };
     let written = write_reports(w.read(), &opts).unwrap();
-    // Whole network + the one site, 1 xlsx + 6 csv + 1 json each.
-    assert_eq!(written.len(), 16, "{written:?}");
+    // Whole network + the one site, 1 xlsx + 8 csv + 1 json each.
+    assert_eq!(written.len(), 20, "{written:?}");
     let diagrams = write_diagrams(
         w.read(),
         &DiagramOptions {

@@ -54,24 +54,12 @@ fn inventory_devices(
     let mut out: Vec<(String, DeviceId, InventoryDevice)> = devices
         .iter()
         .map(|d| {
-            let inv = InventoryDevice {
-                hostname: d.hostname.clone(),
-                serial: d.serial.clone(),
-                platform: d.platform,
-                model: d.model.clone(),
-                version: d.version.clone(),
-                mgmt_ip: d.mgmt_ip,
-                ips: d.ips.iter().copied().collect(),
-                status: d.status,
-                reason: d.reason.clone(),
-                depth: d.depth,
-                parent: d.parent.map(name_of),
-                via: d.via,
-                stack_members: stacks.get(&d.id).cloned().unwrap_or_default(),
-                vlans: vlans.get(&d.id).cloned().unwrap_or_default(),
-                warnings: d.warnings.clone(),
-                legacy_crypto: d.legacy_crypto,
-            };
+            let inv = inventory_device(
+                d.clone(),
+                stacks.get(&d.id).cloned().unwrap_or_default(),
+                vlans.get(&d.id).cloned().unwrap_or_default(),
+                name_of,
+            );
             (d.hostname.to_lowercase(), d.id, inv)
         })
         .collect();
@@ -79,9 +67,41 @@ fn inventory_devices(
     out.into_iter().map(|(_, _, d)| d).collect()
 }
 
+/// One device of the contract, with its stack members and VLANs; its
+/// parent named by `name_of`. Also what `netwalker serve`'s API returns,
+/// so its field names are the file's.
+pub(crate) fn inventory_device(
+    d: Device,
+    stack_members: Vec<StackMember>,
+    vlans: Vec<Vlan>,
+    name_of: &impl Fn(DeviceId) -> String,
+) -> InventoryDevice {
+    InventoryDevice {
+        hostname: d.hostname,
+        serial: d.serial,
+        platform: d.platform,
+        model: d.model,
+        version: d.version,
+        mgmt_ip: d.mgmt_ip,
+        ips: d.ips.into_iter().collect(),
+        status: d.status,
+        reason: d.reason,
+        depth: d.depth,
+        parent: d.parent.map(name_of),
+        via: d.via,
+        stack_members,
+        vlans,
+        warnings: d.warnings,
+        legacy_crypto: d.legacy_crypto,
+    }
+}
+
 /// The links of the contract by endpoint name: each oriented and the list
 /// sorted by case-folded name (like devices).
-fn inventory_links(links: &[Link], name_of: &impl Fn(DeviceId) -> String) -> Vec<InventoryLink> {
+pub(crate) fn inventory_links(
+    links: &[Link],
+    name_of: &impl Fn(DeviceId) -> String,
+) -> Vec<InventoryLink> {
     let key = |name: &str, iface: &str| (name.to_lowercase(), iface.to_string());
     let mut out: Vec<InventoryLink> = links
         .iter()

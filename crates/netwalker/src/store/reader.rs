@@ -65,6 +65,13 @@ impl StoreReader {
         self
     }
 
+    /// A handle that aborts this reader's running query from another
+    /// thread (the query fails with an interrupted error): how a server
+    /// bounds a read that outlives its request's deadline.
+    pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
+        self.conn.get_interrupt_handle()
+    }
+
     /// The store file this reader reads.
     pub fn path(&self) -> &Path {
         &self.path
@@ -163,6 +170,25 @@ impl StoreReader {
     /// Interfaces of every device.
     pub fn all_interfaces(&self) -> Result<BTreeMap<DeviceId, Vec<Interface>>> {
         self.by_device(&INTERFACES, None, interface_from_row)
+    }
+
+    /// Interfaces whose name or address contains `needle` (ASCII case
+    /// ignored), by device then name: a search by port or address that does
+    /// not read every interface of a large store into memory.
+    pub fn interfaces_containing(&self, needle: &str) -> Result<Vec<(DeviceId, Interface)>> {
+        let ctx = || format!("searching interfaces for {needle:?}");
+        let sql = format!(
+            "SELECT {} FROM interfaces WHERE instr(lower(name), lower(?1)) > 0 \
+             OR instr(lower(coalesce(ip, '')), lower(?1)) > 0 ORDER BY {}",
+            INTERFACES.columns, INTERFACES.order
+        );
+        let mut st = self.conn.prepare(&sql).ctx(ctx)?;
+        let rows = st
+            .query_map([needle], |r| {
+                Ok((DeviceId(r.get(0)?), interface_from_row(r)?))
+            })
+            .ctx(ctx)?;
+        rows.collect::<rusqlite::Result<_>>().ctx(ctx)
     }
 
     /// Stack members of one device, by switch number.

@@ -1,0 +1,62 @@
+//! What can go wrong serving, and how each error answers: the pages with
+//! an HTML page, the API with `{"error": "..."}`, both with the status code
+//! that fits (404 unknown device, 400 bad filter, 503 past the deadline).
+
+use crate::store::StoreError;
+use axum::http::StatusCode;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// An error of `netwalker serve`: starting it, or answering one request.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// `--listen` named an address other machines can reach.
+    #[error(
+        "refusing to listen on {addr}: netwalker serve has no authentication yet, so it listens only on loopback addresses (127.0.0.0/8 or ::1), e.g. --listen 127.0.0.1:8080; reach it from elsewhere through an SSH tunnel"
+    )]
+    NotLoopback {
+        /// The address refused.
+        addr: SocketAddr,
+    },
+    /// The listening socket could not be opened (port in use...).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address that could not be bound.
+        addr: SocketAddr,
+        /// Why, from the OS.
+        source: std::io::Error,
+    },
+    /// The accept loop failed.
+    #[error("the server stopped: {0}")]
+    Serve(#[source] std::io::Error),
+    /// No device has this name (a device page or API path).
+    #[error("no device named {0:?} in the inventory")]
+    NoDevice(String),
+    /// A filter, sort or paging parameter that cannot be used; says which.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The store could not be opened or read.
+    #[error("the inventory store could not be read: {0}")]
+    Store(#[from] StoreError),
+    /// The request's deadline passed (waiting for a read slot, or reading).
+    #[error("the request took longer than {0:?} and was stopped")]
+    Timeout(Duration),
+    /// A store read ended without an answer (it panicked).
+    #[error("a store read did not finish: {0}")]
+    Task(String),
+    /// A template failed to render.
+    #[error("the page could not be rendered: {0}")]
+    Render(#[from] askama::Error),
+}
+
+impl ServeError {
+    /// The HTTP status that answers this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ServeError::NoDevice(_) => StatusCode::NOT_FOUND,
+            ServeError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServeError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The routes, the state every handler shares, and the layers every
+//! request passes: a deadline, a body limit, and response headers that
+//! keep a browser from running anything the pages did not mean to ship
+//! (a Content-Security-Policy allowing no script at all).
+
+use super::reads::Reads;
+use super::{ServeOptions, api, pages, templates};
+use crate::site::SitePattern;
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(super) struct AppState {
+    /// The store, read per request.
+    pub reads: Reads,
+    /// Assigns sites when the server was given a site pattern.
+    pub sites: Option<Arc<SitePattern>>,
+}
+
+/// No script, nothing from elsewhere, forms only to this server, no framing.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The whole application: pages, the API under `/api/v1/`, the stylesheet.
+pub fn router(opts: &ServeOptions) -> Router {
+    let state = AppState {
+        reads: Reads::new(opts.store.clone(), opts.max_reads, opts.request_timeout),
+        sites: opts.site_pattern.clone().map(Arc::new),
+    };
+    let api = Router::new()
+        .route("/devices", get(api::devices))
+        .route("/devices/{hostname}", get(api::device))
+        .route("/links", get(api::links))
+        .route("/search", get(api::search))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/", get(pages::devices))
+        .route("/devices", get(pages::devices))
+        .route("/devices/{hostname}", get(pages::device))
+        .route("/search", get(pages::search))
+        .route("/static/style.css", get(style))
+        .nest("/api/v1", api)
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        .layer(RequestBodyLimitLayer::new(opts.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            opts.request_timeout,
+        ))
+}
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// The embedded stylesheet.
+async fn style() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        templates::STYLE_CSS,
+    )
+}
