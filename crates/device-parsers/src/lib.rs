@@ -55,6 +55,7 @@ pub mod vlan;
 // End-host tracking: where a MAC or an IP address lives.
 pub mod arp;
 pub mod mac_table;
+pub mod port_channel;
 pub mod switchport;
 
 pub use cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
@@ -85,4 +86,5 @@ pub use arp::{
     parse_nxos_arp, parse_panos_arp,
 };
 pub use mac_table::{MacEntry, MacKind, parse_mac_address_table};
+pub use port_channel::{PortChannel, parse_port_channel_summary};
 pub use switchport::{Switchport, parse_interfaces_switchport};

@@ -50,6 +50,12 @@ const PARSERS: &[P] = &[
             .filter(|p| p.is_trunk())
             .count()
     }),
+    ("port_channel_summary", |t| {
+        parse_port_channel_summary(t)
+            .iter()
+            .map(|p| p.members.len())
+            .sum()
+    }),
     ("normalisers", |t| {
         normalize_hostname(t).len()
             + interface_long(t).len()

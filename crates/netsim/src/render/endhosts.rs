@@ -151,6 +151,45 @@ fn vlan_label(d: &DeviceSpec, vlan: u16) -> String {
     format!("{vlan} ({name})")
 }
 
+/// IOS / IOS-XE `show etherchannel summary`: labs have no port-channels
+/// (every link is one cable), so the legend and no groups.
+pub(super) const IOS_ETHERCHANNEL_SUMMARY: &str =
+    "Flags:  D - down        P - bundled in port-channel
+        I - stand-alone s - suspended
+        H - Hot-standby (LACP only)
+        R - Layer3      S - Layer2
+        U - in use      f - failed to allocate aggregator
+
+        M - not in use, minimum links not met
+        u - unsuitable for bundling
+        w - waiting to be aggregated
+        d - default port
+
+
+Number of channel-groups in use: 0
+Number of aggregators:           0
+
+Group  Port-channel  Protocol    Ports
+------+-------------+-----------+-----------------------------------------------
+
+";
+
+/// NX-OS `show port-channel summary`, with no groups (see above).
+pub(super) const NXOS_PORT_CHANNEL_SUMMARY: &str =
+    "Flags:  D - Down        P - Up in port-channel (members)
+        I - Individual  H - Hot-standby (LACP only)
+        s - Suspended   r - Module-removed
+        b - BFD Session Wait
+        S - Switched    R - Routed
+        U - Up (port-channel)
+        p - Up in delay-lacp mode (member)
+        M - Not in use. Min-links not met
+--------------------------------------------------------------------------------
+Group Port-       Type     Protocol  Member Ports
+      Channel
+--------------------------------------------------------------------------------
+";
+
 /// IOS / IOS-XE `show interfaces switchport`.
 pub(super) fn ios_switchport(topo: &TopologyIndex, idx: usize) -> String {
     let d = topo.device(idx);

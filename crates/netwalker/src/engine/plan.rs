@@ -34,8 +34,12 @@ pub enum Ask {
     LinuxOs,
     /// End hosts: the MAC address table.
     MacTable,
-    /// End hosts: which ports trunk (MACs there are behind another switch).
-    Switchports,
+    /// End hosts: port-channel membership (MACs are learnt on the
+    /// port-channel, CDP/LLDP sees the neighbour on a member). Which ports
+    /// trunk comes from the interface status already asked (its VLAN
+    /// column), not from `show interfaces switchport`: that is ten times
+    /// the output of any other command on an access switch.
+    Bundles,
     /// End hosts: the ARP cache (IP to MAC).
     Arp,
     /// End hosts: the IPv6 neighbour cache.
@@ -47,7 +51,7 @@ impl Ask {
     pub fn is_endhost(self) -> bool {
         matches!(
             self,
-            Ask::MacTable | Ask::Switchports | Ask::Arp | Ask::Ipv6Neighbors
+            Ask::MacTable | Ask::Bundles | Ask::Arp | Ask::Ipv6Neighbors
         )
     }
 }
@@ -67,7 +71,7 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
             (InterfacesStatus, "show interfaces status"),
             (IpInterfaces, "show ip interface brief"),
             (MacTable, "show mac address-table dynamic"),
-            (Switchports, "show interfaces switchport"),
+            (Bundles, "show etherchannel summary"),
             (Arp, "show ip arp"),
             (Ipv6Neighbors, "show ipv6 neighbors"),
         ],
@@ -80,7 +84,7 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
             (InterfacesStatus, "show interface status"),
             (IpInterfaces, "show ip interface brief"),
             (MacTable, "show mac address-table dynamic"),
-            (Switchports, "show interface switchport"),
+            (Bundles, "show port-channel summary"),
             (Arp, "show ip arp vrf all"),
         ],
         Platform::PaloaltoPanos => &[
@@ -100,9 +104,9 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
     }
 }
 
-/// Whether `ask` is not worth its round trip, given the answers so far: the
-/// switchport state classifies MAC table ports, so a table without host
-/// entries makes it moot; a device that caches no IPv4 neighbour routes no
+/// Whether `ask` is not worth its round trip, given the answers so far:
+/// port-channel membership classifies MAC table ports, so a table without
+/// host entries makes it moot; a device that caches no IPv4 neighbour routes no
 /// hosts, so its IPv6 neighbour cache is not asked for either.
 pub fn moot(ask: Ask, platform: Platform, answers: &[Answer]) -> bool {
     let answer = |of: Ask| answers.iter().find(|a| a.ask == of);
@@ -116,7 +120,7 @@ pub fn moot(ask: Ask, platform: Platform, answers: &[Answer]) -> bool {
         })
     };
     match ask {
-        Ask::Switchports => nothing(Ask::MacTable),
+        Ask::Bundles => nothing(Ask::MacTable),
         Ask::Ipv6Neighbors => nothing(Ask::Arp),
         _ => false,
     }
@@ -292,7 +296,7 @@ pub fn interpret(platform: Platform, answers: &[Answer]) -> DeviceFacts {
                     .extend(s.ip_address.and_then(|ip| ip.parse::<IpAddr>().ok()));
             }
             Ask::PanosHa => {}
-            Ask::MacTable | Ask::Switchports | Ask::Arp | Ask::Ipv6Neighbors => {
+            Ask::MacTable | Ask::Bundles | Ask::Arp | Ask::Ipv6Neighbors => {
                 endhosts::interpret(&mut f.endhosts, platform, a.ask, &a.text)
             }
             Ask::LinuxHostname => f.hostname_raw = first_line(&a.text),
@@ -321,6 +325,9 @@ pub fn interpret(platform: Platform, answers: &[Answer]) -> DeviceFacts {
             .and_then(|i| i.serial.as_deref())
             .and_then(clean_serial);
     }
+    if f.endhosts.collected {
+        f.endhosts.trunks = endhosts::trunks(&status_rows);
+    }
     f.interfaces = interfaces(&status_rows, &ip_rows);
     for r in &ip_rows {
         if let Ok(ip) = r
@@ -346,7 +353,7 @@ pub fn unanswered(a: &Answer) -> Option<String> {
     let lost = match a.ask {
         Ask::Cdp => "its CDP neighbours are unknown",
         Ask::Lldp | Ask::LldpcliJson => "its LLDP neighbours are unknown",
-        Ask::MacTable | Ask::Switchports => "the end hosts on its ports are unknown",
+        Ask::MacTable | Ask::Bundles => "the end hosts on its ports are unknown",
         Ask::Arp | Ask::Ipv6Neighbors => "the addresses in its ARP/neighbour cache are unknown",
         _ => "that part of its record is missing",
     };
@@ -693,14 +700,14 @@ mod tests {
         assert_eq!(facts.warnings.len(), 1);
     }
 
-    /// Switches and routers read their MAC tables and switchport state,
-    /// every platform its ARP cache; `is_endhost` names exactly those.
+    /// Switches and routers read their MAC tables and port-channels (trunks
+    /// come from the interface status), every platform its ARP cache; `is_endhost` names exactly those.
     #[test]
     fn plans_ask_for_end_hosts_where_the_platform_has_them() {
         let asks = |p: Platform| -> Vec<Ask> { plan(p).iter().map(|(a, _)| *a).collect() };
         for p in [Platform::CiscoIos, Platform::CiscoXe, Platform::CiscoNxos] {
             assert!(asks(p).contains(&Ask::MacTable), "{p}");
-            assert!(asks(p).contains(&Ask::Switchports), "{p}");
+            assert!(asks(p).contains(&Ask::Bundles), "{p}");
         }
         for p in Platform::ALL {
             assert!(asks(p).contains(&Ask::Arp), "{p}");
@@ -717,9 +724,14 @@ mod tests {
                     "Vlan    Mac Address       Type        Ports\n 100    0014.2200.0001    DYNAMIC     Gi1/0/5\n",
                 ),
                 ios(
-                    Ask::Switchports,
-                    "show interfaces switchport",
-                    "Name: Gi1/0/49\nSwitchport: Enabled\nOperational Mode: trunk\n",
+                    Ask::InterfacesStatus,
+                    "show interfaces status",
+                    "Port      Name   Status       Vlan       Duplex  Speed Type\nGi1/0/49  up     connected    trunk      a-full a-10G SFP-10GBase-SR\n",
+                ),
+                ios(
+                    Ask::Bundles,
+                    "show etherchannel summary",
+                    "Group  Port-channel  Protocol    Ports\n1      Po1(SU)         LACP      Gi1/0/49(P)\n",
                 ),
                 ios(
                     Ask::Arp,
@@ -732,6 +744,7 @@ mod tests {
         assert!(e.collected);
         assert_eq!(e.macs.len(), 1);
         assert_eq!(e.trunks, ["GigabitEthernet1/0/49"]);
+        assert_eq!(e.bundles[0].port_channel, "Port-channel1");
         assert_eq!(e.ip_macs[0].mac, e.macs[0].mac);
         assert!(!interpret(Platform::CiscoIos, &[]).endhosts.collected);
         let refused = answer(
@@ -748,7 +761,7 @@ mod tests {
         );
     }
 
-    /// Switchport state only after a MAC table with hosts; IPv6
+    /// Port-channels only after a MAC table with hosts; IPv6
     /// neighbours only after an ARP cache with entries.
     #[test]
     fn end_host_questions_that_earlier_answers_make_moot() {
@@ -758,12 +771,12 @@ mod tests {
         let host_row = " 100    0014.2200.0001    DYNAMIC     Gi1/0/5\n";
         let arp_row = "Internet  10.0.0.10    3   0014.2200.0001  ARPA   Vlan100\n";
         assert!(moot(
-            Ask::Switchports,
+            Ask::Bundles,
             p,
             &[mac("Vlan Mac Address Type Ports\n")]
         ));
-        assert!(moot(Ask::Switchports, p, &[]));
-        assert!(!moot(Ask::Switchports, p, &[mac(host_row)]));
+        assert!(moot(Ask::Bundles, p, &[]));
+        assert!(!moot(Ask::Bundles, p, &[mac(host_row)]));
         assert!(moot(Ask::Ipv6Neighbors, p, &[arp("Protocol  Address\n")]));
         assert!(!moot(Ask::Ipv6Neighbors, p, &[arp(arp_row)]));
         let refused = answer(Ask::Arp, "show ip arp", arp_row, true);

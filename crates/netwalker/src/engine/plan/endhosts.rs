@@ -11,11 +11,7 @@ pub(super) fn interpret(t: &mut EndHostTables, platform: Platform, ask: Ask, tex
     t.collected = true;
     match ask {
         Ask::MacTable => t.macs.extend(mac_sightings(text)),
-        Ask::Switchports => {
-            let ports = dp::parse_interfaces_switchport(text);
-            t.trunks.extend(trunks(&ports));
-            t.bundles.extend(bundles(&ports));
-        }
+        Ask::Bundles => t.bundles.extend(bundles(text)),
         Ask::Arp | Ask::Ipv6Neighbors => t.ip_macs.extend(ip_macs(platform, ask, text)),
         _ => {}
     }
@@ -25,6 +21,9 @@ pub(super) fn interpret(t: &mut EndHostTables, platform: Platform, ask: Ask, tex
 /// unicast entries with one real port. The switch's own MACs, `CPU`,
 /// `Drop`, `sup-eth1(R)`, `Router`, flooded entries are not hosts.
 fn mac_sightings(text: &str) -> Vec<MacSighting> {
+    // A table has thousands of entries on a few dozen ports: each port
+    // name is normalised once.
+    let mut long: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     dp::parse_mac_address_table(text)
         .into_iter()
         .filter(|e| {
@@ -37,9 +36,16 @@ fn mac_sightings(text: &str) -> Vec<MacSighting> {
         })
         .filter_map(|e| {
             let port = e.ports.into_iter().next()?;
-            is_port_name(&port).then(|| MacSighting {
+            if !is_port_name(&port) {
+                return None;
+            }
+            let port = long
+                .entry(port)
+                .or_insert_with_key(|p| normalize_interface(p))
+                .clone();
+            Some(MacSighting {
                 mac: e.mac,
-                port: normalize_interface(&port),
+                port,
                 vlan: e.vlan,
             })
         })
@@ -55,23 +61,25 @@ fn is_port_name(p: &str) -> bool {
         && !p.starts_with("sup-")
 }
 
-/// Trunk ports, long form.
-fn trunks(ports: &[dp::Switchport]) -> Vec<String> {
-    ports
+/// Trunk ports, long form: those whose interface status shows `trunk`
+/// in the VLAN column (port-channels included).
+pub(super) fn trunks(status: &[dp::InterfaceStatus]) -> Vec<String> {
+    status
         .iter()
-        .filter(|p| p.enabled && p.is_trunk())
-        .map(|p| normalize_interface(&p.interface))
+        .filter(|p| p.vlan.eq_ignore_ascii_case("trunk"))
+        .map(|p| normalize_interface(&p.port))
         .collect()
 }
 
 /// Ports bundled into a port-channel, both names long form.
-fn bundles(ports: &[dp::Switchport]) -> Vec<BundleMember> {
-    ports
-        .iter()
-        .filter_map(|p| {
-            Some(BundleMember {
-                port: normalize_interface(&p.interface),
-                port_channel: normalize_interface(p.bundle()?),
+fn bundles(text: &str) -> Vec<BundleMember> {
+    dp::parse_port_channel_summary(text)
+        .into_iter()
+        .flat_map(|pc| {
+            let port_channel = normalize_interface(&pc.name);
+            pc.members.into_iter().map(move |m| BundleMember {
+                port: normalize_interface(&m),
+                port_channel: port_channel.clone(),
             })
         })
         .collect()
@@ -133,5 +141,26 @@ mod tests {
         let n = ip_macs(Platform::CiscoIos, Ask::Arp, t);
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].interface.as_deref(), Some("Vlan100"));
+    }
+
+    #[test]
+    fn trunks_come_from_the_status_vlan_column_and_bundles_from_the_summary() {
+        let status = dp::parse_interfaces_status(
+            "Port      Name               Status       Vlan       Duplex  Speed Type\n\
+             Gi1/0/1   pc                 connected    100        a-full a-1000 10/100/1000BaseTX\n\
+             Gi1/0/49  uplink             connected    trunk      a-full a-10G SFP-10GBase-SR\n\
+             Po1                          connected    trunk      a-full a-10G\n",
+        );
+        assert_eq!(trunks(&status), ["GigabitEthernet1/0/49", "Port-channel1"]);
+        let b = bundles(
+            "Group  Port-channel  Protocol    Ports\n\
+             ------+-------------+-----------+--------------------------\n\
+             1      Po1(SU)         LACP      Gi1/0/49(P) Gi1/0/50(P)\n",
+        );
+        assert_eq!(b.len(), 2);
+        assert_eq!(
+            (b[1].port.as_str(), b[1].port_channel.as_str()),
+            ("GigabitEthernet1/0/50", "Port-channel1")
+        );
     }
 }
