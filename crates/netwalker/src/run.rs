@@ -351,10 +351,23 @@ fn write_run_files(
     // this one writes inventory.json and the diagrams, both from one read
     // of the store (the walk is over; the snapshot is plain data).
     let snap = Snapshot::read(reader)?;
+    let timed = |what: &str, t: std::time::Instant| {
+        tracing::debug!(ms = t.elapsed().as_millis(), "{what}");
+    };
+    timed("read the snapshot", started);
     let (json, book, diagrams) = std::thread::scope(|scope| {
-        let book = scope.spawn(|| write_workbook(&snap, out));
+        let book = scope.spawn(|| {
+            let t = std::time::Instant::now();
+            let book = write_workbook(&snap, out);
+            timed("wrote the workbook", t);
+            book
+        });
+        let t = std::time::Instant::now();
         let json = write_inventory_json(&snap.inventory(), out);
+        timed("wrote inventory.json", t);
+        let t = std::time::Instant::now();
         let diagrams = write_default_diagrams(&snap, out);
+        timed("wrote the diagrams", t);
         // Joined before any error is returned, so a failure here never
         // leaves the other thread to the scope's implicit join.
         let book = book.join().unwrap_or(Err(RunError::ReportThread));

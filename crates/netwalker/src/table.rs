@@ -191,21 +191,26 @@ pub fn write_workbook(path: &Path, tables: &[Table]) -> Result<(), ReportError> 
     let mut wb = Workbook::new();
     let wrap = Format::new().set_text_wrap();
     for (n, t) in tables.iter().enumerate() {
-        let ws = wb.add_worksheet();
+        // Constant memory: rows go to the sheet's XML as they are written,
+        // strings inline, no per-cell map or shared-string table to build
+        // (a 28,000-host End Hosts sheet wrote in half the time).
+        let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
         ws.set_name(&t.name).map_err(xerr)?;
         let ncols = t.columns.len().max(1) as u16;
+        // The table (its header row) first: constant-memory rows are
+        // written out in order. Excel tables need at least one data row;
+        // an empty sheet gets a blank one.
+        let last_row = t.rows.len().max(1) as u32;
+        let table = sheet_table(n, &t.name, &t.columns);
+        ws.add_table(0, 0, last_row, ncols - 1, &table)
+            .map_err(xerr)?;
+        ws.set_freeze_panes(1, 0).map_err(xerr)?;
         for (r, row) in t.rows.iter().enumerate() {
             let r = r as u32 + 1;
             for (c, cell) in row.iter().enumerate().take(ncols as usize) {
                 write_cell(ws, r, c as u16, cell, &wrap).map_err(xerr)?;
             }
         }
-        // Excel tables need at least one data row; an empty sheet gets a blank one.
-        let last_row = t.rows.len().max(1) as u32;
-        let table = sheet_table(n, &t.name, &t.columns);
-        ws.add_table(0, 0, last_row, ncols - 1, &table)
-            .map_err(xerr)?;
-        ws.set_freeze_panes(1, 0).map_err(xerr)?;
         for (c, w) in widths(t).into_iter().enumerate() {
             ws.set_column_width(c as u16, w).map_err(xerr)?;
         }
