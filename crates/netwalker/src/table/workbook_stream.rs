@@ -38,9 +38,11 @@ pub struct WorkbookStream {
 impl WorkbookStream {
     /// A workbook to be saved at `path` (its directory must exist).
     pub fn new(path: &Path) -> WorkbookStream {
+        let mut wb = Workbook::new();
+        wb.set_zip_compression_level(super::ZIP_LEVEL);
         WorkbookStream {
             path: path.to_path_buf(),
-            wb: Workbook::new(),
+            wb,
             sheets: Vec::new(),
             wrap: Format::new().set_text_wrap(),
         }
