@@ -103,6 +103,9 @@ struct SearchResults {
     total: usize,
     /// The first hits, in hostname order.
     hits: Vec<SearchHit>,
+    /// End hosts the query names (a MAC or an address), as `netwalker
+    /// find --json` prints them.
+    endhosts: Vec<crate::find::FoundHost>,
 }
 
 /// One device a search found.
@@ -240,6 +243,7 @@ pub(super) async fn search(
                 .collect::<Result<_, _>>()?;
             Ok(SearchResults {
                 total: found.len(),
+                endhosts: super::hosts::hosts_for_query(r, &q)?,
                 query: q,
                 hits,
             })

@@ -38,6 +38,7 @@ mod api;
 mod catalogue;
 mod detail;
 mod errors;
+mod hosts;
 mod listen;
 mod pages;
 mod query;

@@ -216,13 +216,14 @@ pub(super) async fn device(
             let d = cat
                 .find(&hostname)
                 .ok_or_else(|| ServeError::NoDevice(hostname.clone()))?;
-            Ok(device_page(Detail::read(r, &cat, d)?).render()?)
+            let hosts = super::hosts::hosts_on(r, d.id)?;
+            Ok(device_page(Detail::read(r, &cat, d)?, hosts).render()?)
         })
         .await?;
     Ok(Html(html))
 }
 
-fn device_page(x: Detail) -> DevicePage {
+fn device_page(x: Detail, hosts: Vec<super::hosts::HostRow>) -> DevicePage {
     let d = &x.device;
     DevicePage {
         search_q: String::new(),
@@ -279,6 +280,7 @@ fn device_page(x: Detail) -> DevicePage {
             .iter()
             .map(|v| [v.id.to_string(), v.name.clone(), v.ports.join(", ")])
             .collect(),
+        hosts,
     }
 }
 
@@ -356,13 +358,23 @@ pub(super) async fn search(
             let ports = search_ports(r, &q)?;
             let hits = search::search(&cat, &ports, &q);
             let total = hits.len();
-            Ok(match search::outcome(hits) {
+            let hosts: Vec<_> = super::hosts::hosts_for_query(r, &q)?
+                .iter()
+                .map(|f| super::hosts::HostRow::of(&f.host))
+                .collect();
+            // End hosts found: list them (and any device) rather than open one.
+            let outcome = match hosts.is_empty() {
+                true => search::outcome(hits),
+                false => Outcome::List(hits),
+            };
+            Ok(match outcome {
                 Outcome::Open(d) => SearchAnswer::Open(device_path(&d.hostname)),
                 Outcome::List(hits) => SearchAnswer::Page(
                     SearchPage {
                         rows: hits.iter().take(MAX_HITS).map(search_row).collect(),
                         search_q: q,
                         total,
+                        hosts,
                     }
                     .render()?,
                 ),

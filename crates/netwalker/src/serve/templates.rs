@@ -115,6 +115,9 @@ pub(super) struct DevicePage {
     pub stack: Vec<[String; 6]>,
     /// VLANs: id, name, ports.
     pub vlans: Vec<[String; 3]>,
+    /// End hosts located on its ports (and ambiguous ones it is a
+    /// candidate for).
+    pub hosts: Vec<super::hosts::HostRow>,
 }
 
 /// One line of the search results.
@@ -141,6 +144,8 @@ pub(super) struct SearchPage {
     pub rows: Vec<SearchRow>,
     /// Every hit, also those not shown.
     pub total: usize,
+    /// End hosts the query names (a MAC or an address).
+    pub hosts: Vec<super::hosts::HostRow>,
 }
 
 /// An error page (unknown device, bad filter, store problem).
