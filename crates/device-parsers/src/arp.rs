@@ -138,6 +138,51 @@ pub fn parse_ios_ipv6_neighbors(text: &str) -> Vec<IpNeighbor> {
     out
 }
 
+/// NX-OS `show ipv6 neighbor [vrf all]`. An address too long for its
+/// column stands alone on its line and the rest of its row follows on the
+/// next; the VRF comes from the `IPv6 Adjacency Table for VRF <name>` title.
+///
+/// ```text
+/// IPv6 Adjacency Table for VRF default
+/// Address         Age       MAC Address     Pref Source     Interface
+/// 2001:db8:0:1::2
+///                 00:08:02  0022.bdf8.19ff  50   icmpv6     Vlan1
+/// ```
+pub fn parse_nxos_ipv6_neighbors(text: &str) -> Vec<IpNeighbor> {
+    let mut out = Vec::new();
+    let mut vrf: Option<String> = None;
+    // An address on its own line, waiting for the rest of its row.
+    let mut pending: Option<IpAddr> = None;
+    for line in lines(text) {
+        let toks: Vec<&str> = line.split_whitespace().collect();
+        if let Some(rest) = line.trim().strip_prefix("IPv6 Adjacency Table for VRF ") {
+            vrf = cell(rest);
+            pending = None;
+            continue;
+        }
+        let (ip, rest) = match (toks.first().and_then(|t| ip_of(t)), pending.take()) {
+            (Some(ip), _) if ip.is_ipv6() && toks.len() == 1 => {
+                pending = Some(ip);
+                continue;
+            }
+            (Some(ip), _) if ip.is_ipv6() => (ip, &toks[1..]),
+            (None, Some(ip)) if line.starts_with([' ', '\t']) => (ip, &toks[..]),
+            _ => continue,
+        };
+        // age, MAC, preference, source, interface
+        if rest.len() < 5 {
+            continue;
+        }
+        let mut n = IpNeighbor::new(ip);
+        n.age = cell(rest[0]);
+        n.mac = parse_mac(rest[1]);
+        n.interface = cell(rest[4]);
+        n.vrf.clone_from(&vrf);
+        out.push(n);
+    }
+    out
+}
+
 /// Where the optional NX-OS columns start, from the header line.
 #[derive(Default, Clone, Copy)]
 struct NxosColumns {
@@ -387,5 +432,34 @@ mod tests {
         assert!(parse_ip_neigh_json("").is_empty());
         assert!(parse_ip_neigh_json("{\"dst\":\"10.0.0.1\"}").is_empty());
         assert!(parse_ip_neigh_json("[]").is_empty());
+    }
+
+    #[test]
+    fn nxos_ipv6_neighbours_join_wrapped_addresses() {
+        let t = "Flags: # - Adjacencies Throttled for Glean\n\
+                 \x20      G - Adjacencies of vPC peer with G/W bit\n\
+                 \n\
+                 IPv6 Adjacency Table for VRF default\n\
+                 Total number of entries: 3\n\
+                 Address         Age       MAC Address     Pref Source     Interface\n\
+                 2001:db8:0:1::2\n\
+                 \x20               00:08:02  0022.bdf8.19ff  50   icmpv6     Vlan1\n\
+                 fe80::222:bdff:fef8:19ff\n\
+                 \x20               00:08:02  0022.bdf8.19ff  50   icmpv6     Vlan1\n\
+                 fd00::a         00:00:12  0014.2200.0001  50   icmpv6     Vlan100\n";
+        let n = parse_nxos_ipv6_neighbors(t);
+        assert_eq!(n.len(), 3, "{n:?}");
+        assert_eq!(n[0].ip.to_string(), "2001:db8:0:1::2");
+        assert_eq!(
+            n[0].mac.map(|m| m.to_string()).as_deref(),
+            Some("00:22:bd:f8:19:ff")
+        );
+        assert_eq!(n[0].interface.as_deref(), Some("Vlan1"));
+        assert_eq!(n[0].vrf.as_deref(), Some("default"));
+        assert_eq!(n[2].ip.to_string(), "fd00::a");
+        assert_eq!(n[2].age.as_deref(), Some("00:00:12"));
+        assert!(n.iter().all(|x| x.family == AddressFamily::Ipv6));
+        // A lone address with no row after it is dropped, not misread.
+        assert!(parse_nxos_ipv6_neighbors("2001:db8::1\nAddress Age\n").is_empty());
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::arp::{
     IpNeighbor, parse_ios_arp, parse_ios_ipv6_neighbors, parse_ip_neigh_json, parse_nxos_arp,
-    parse_panos_arp,
+    parse_nxos_ipv6_neighbors, parse_panos_arp,
 };
 use crate::cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
 use crate::interfaces::{
@@ -14,6 +14,7 @@ use crate::lldp::{LldpNeighbor, parse_lldp_neighbors_detail, parse_lldpd_json, p
 use crate::mac_table::{MacEntry, parse_mac_address_table};
 use crate::module::{ModuleInfo, parse_show_module};
 use crate::panos::{PanosHaState, PanosSystemInfo, parse_panos_ha_state, parse_panos_system_info};
+use crate::port_channel::{PortChannel, parse_port_channel_summary};
 use crate::stack::{StackMember, parse_show_switch};
 use crate::summary::{NeighborSummary, parse_cdp_neighbors, parse_lldp_neighbors};
 use crate::switchport::{Switchport, parse_interfaces_switchport};
@@ -42,6 +43,8 @@ pub enum Parsed {
     MacTable(Vec<MacEntry>),
     IpNeighbors(Vec<IpNeighbor>),
     Switchports(Vec<Switchport>),
+    /// `show etherchannel summary` / `show port-channel summary`.
+    PortChannels(Vec<PortChannel>),
 }
 
 impl Parsed {
@@ -61,6 +64,7 @@ impl Parsed {
             Parsed::MacTable(v) => v.len(),
             Parsed::IpNeighbors(v) => v.len(),
             Parsed::Switchports(v) => v.len(),
+            Parsed::PortChannels(v) => v.len(),
         }
     }
 
@@ -111,6 +115,8 @@ enum Cmd {
     PanosArp,
     LinuxNeigh,
     Switchport,
+    NxosNd,
+    PortChannels,
 }
 
 const CISCO: &[(&str, Cmd)] = &[
@@ -137,6 +143,7 @@ const IOS_ONLY: &[(&str, Cmd)] = &[
     ("show arp", Cmd::IosArp),
     ("show ipv6 neighbors", Cmd::IosNd),
     ("show interfaces switchport", Cmd::Switchport),
+    ("show etherchannel summary", Cmd::PortChannels),
 ];
 const NXOS_ONLY: &[(&str, Cmd)] = &[
     ("show ip arp detail vrf all", Cmd::NxosArp),
@@ -146,6 +153,9 @@ const NXOS_ONLY: &[(&str, Cmd)] = &[
     // NX-OS prints the IOS keys (`Name:`, `Operational Mode:`, `Access
     // Mode VLAN:`), indented: the one parser reads both.
     ("show interface switchport", Cmd::Switchport),
+    ("show ipv6 neighbor vrf all", Cmd::NxosNd),
+    ("show ipv6 neighbor", Cmd::NxosNd),
+    ("show port-channel summary", Cmd::PortChannels),
 ];
 const PANOS: &[(&str, Cmd)] = &[
     ("show system info", Cmd::SystemInfo),
@@ -245,6 +255,8 @@ pub fn parse(platform: Platform, command: &str, text: &str) -> Result<Parsed, Pa
         Cmd::PanosArp => Parsed::IpNeighbors(parse_panos_arp(text)),
         Cmd::LinuxNeigh => Parsed::IpNeighbors(parse_ip_neigh_json(text)),
         Cmd::Switchport => Parsed::Switchports(parse_interfaces_switchport(text)),
+        Cmd::NxosNd => Parsed::IpNeighbors(parse_nxos_ipv6_neighbors(text)),
+        Cmd::PortChannels => Parsed::PortChannels(parse_port_channel_summary(text)),
     })
 }
 

@@ -83,7 +83,7 @@ pub use vlan::{Vlan, parse_show_vlan};
 // End-host tracking.
 pub use arp::{
     AddressFamily, IpNeighbor, parse_ios_arp, parse_ios_ipv6_neighbors, parse_ip_neigh_json,
-    parse_nxos_arp, parse_panos_arp,
+    parse_nxos_arp, parse_nxos_ipv6_neighbors, parse_panos_arp,
 };
 pub use mac_table::{MacEntry, MacKind, parse_mac_address_table};
 pub use port_channel::{PortChannel, parse_port_channel_summary};

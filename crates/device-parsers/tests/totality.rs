@@ -42,6 +42,9 @@ const PARSERS: &[P] = &[
     ("ios_arp", |t| parse_ios_arp(t).len()),
     ("ios_ipv6_neighbors", |t| parse_ios_ipv6_neighbors(t).len()),
     ("nxos_arp", |t| parse_nxos_arp(t).len()),
+    ("nxos_ipv6_neighbors", |t| {
+        parse_nxos_ipv6_neighbors(t).len()
+    }),
     ("panos_arp", |t| parse_panos_arp(t).len()),
     ("ip_neigh_json", |t| parse_ip_neigh_json(t).len()),
     ("interfaces_switchport", |t| {

@@ -325,6 +325,47 @@ pub(super) fn ios_ipv6_neighbors(topo: &TopologyIndex, idx: usize) -> String {
     s
 }
 
+/// NX-OS `show ipv6 neighbor [vrf all]`: addresses longer than their
+/// column on a line of their own, as NX-OS prints them.
+pub(super) fn nxos_ipv6_neighbors(topo: &TopologyIndex, idx: usize) -> String {
+    let hosts: Vec<_> = topo
+        .endhosts()
+        .cached(idx)
+        .filter(|h| h.ipv6.is_some())
+        .collect();
+    let mut s = format!(
+        "
+Flags: # - Adjacencies Throttled for Glean
+       G - Adjacencies of vPC peer with G/W bit
+
+IPv6 Adjacency Table for VRF default
+Total number of entries: {}
+Address         Age       MAC Address     Pref Source     Interface
+",
+        hosts.len()
+    );
+    for h in hosts {
+        let Some(v6) = h.ipv6 else { continue };
+        let a = age(h.mac);
+        let ip = v6.to_string();
+        if ip.len() > 15 {
+            let _ = writeln!(s, "{ip}");
+            s.push_str(&" ".repeat(16));
+        } else {
+            let _ = write!(s, "{ip:<16}");
+        }
+        let _ = writeln!(
+            s,
+            "00:{:02}:{:02}  {}  50   icmpv6     Vlan{}",
+            a / 60,
+            a % 60,
+            cisco_mac(h.mac),
+            h.vlan
+        );
+    }
+    s
+}
+
 /// NX-OS `show ip arp [vrf all]`.
 pub(super) fn nxos_arp(topo: &TopologyIndex, idx: usize) -> String {
     let hosts: Vec<_> = topo.endhosts().cached(idx).collect();

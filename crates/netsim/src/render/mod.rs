@@ -109,6 +109,8 @@ pub fn command_table(platform: Platform) -> &'static [(&'static str, Command)] {
             ("show port-channel summary", ShowPortChannelSummary),
             ("show ip arp vrf all", ShowIpArp),
             ("show ip arp", ShowIpArp),
+            ("show ipv6 neighbor vrf all", ShowIpv6Neighbors),
+            ("show ipv6 neighbor", ShowIpv6Neighbors),
         ],
         Platform::PaloaltoPanos => &[
             ("show system info", ShowSystemInfo),
@@ -212,6 +214,7 @@ pub fn render(topo: &TopologyIndex, idx: usize, cmd: Command) -> Option<String> 
         (ShowPortChannelSummary, _) => endhosts::IOS_ETHERCHANNEL_SUMMARY.into(),
         (ShowIpArp, Platform::CiscoNxos) => endhosts::nxos_arp(topo, idx),
         (ShowIpArp, _) => endhosts::ios_arp(topo, idx),
+        (ShowIpv6Neighbors, Platform::CiscoNxos) => endhosts::nxos_ipv6_neighbors(topo, idx),
         (ShowIpv6Neighbors, _) => endhosts::ios_ipv6_neighbors(topo, idx),
         (ShowArpAll, _) => endhosts::panos_arp(topo, idx),
         (IpNeigh, _) => endhosts::linux_neigh(topo, idx),

@@ -86,6 +86,7 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
             (MacTable, "show mac address-table dynamic"),
             (Bundles, "show port-channel summary"),
             (Arp, "show ip arp vrf all"),
+            (Ipv6Neighbors, "show ipv6 neighbor vrf all"),
         ],
         Platform::PaloaltoPanos => &[
             (PanosSystemInfo, "show system info"),

@@ -88,6 +88,7 @@ fn bundles(text: &str) -> Vec<BundleMember> {
 /// Resolved cache entries (incomplete ones name no MAC).
 fn ip_macs(platform: Platform, ask: Ask, text: &str) -> Vec<IpMac> {
     let entries = match (platform, ask) {
+        (Platform::CiscoNxos, Ask::Ipv6Neighbors) => dp::parse_nxos_ipv6_neighbors(text),
         (Platform::CiscoNxos, _) => dp::parse_nxos_arp(text),
         (Platform::PaloaltoPanos, _) => dp::parse_panos_arp(text),
         (Platform::Linux, _) => dp::parse_ip_neigh_json(text),
