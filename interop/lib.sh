@@ -61,17 +61,20 @@ wait_until() {
   return 1
 }
 
-# stop_pid PID [SECONDS]: SIGTERM, up to SECONDS (default 10) for it to go,
-# then SIGKILL; reaps it when it is our child. Never fails.
+# stop_pid PID [SECONDS [SIGNAL]]: SIGNAL (default TERM), up to SECONDS
+# (default 10) for it to go, then SIGKILL; reaps it when it is our child.
+# Never fails.
 stop_pid() {
-  local pid="$1" secs="${2:-10}" end
+  local pid="$1" secs="${2:-10}" sig="${3:-TERM}" end
   [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -"$sig" "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
   end=$((SECONDS + secs))
   while [ "$SECONDS" -lt "$end" ] && kill -0 "$pid" 2>/dev/null; do
     read -rt 0.1 <> <(:) || true   # 100 ms wait without spawning sleep(1)
   done
-  kill -KILL "$pid" 2>/dev/null || true
+  if kill -KILL "$pid" 2>/dev/null; then
+    echo "interop: pid $pid did not stop within $secs s of SIG$sig; killed" >&2
+  fi
   wait "$pid" 2>/dev/null || true
 }
 

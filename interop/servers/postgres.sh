@@ -8,7 +8,7 @@
 # start_postgres exports, for the caller and its children:
 #   PG_HOST=127.0.0.1  PG_PORT  PG_DATABASE  PG_USER  PG_PASSWORD (random)
 #   PG_URL=postgres://USER:PASSWORD@127.0.0.1:PORT/DATABASE
-#   PG_SOCKET_DIR (trust auth for the superuser `postgres`), PG_LOG
+#   PG_SOCKET_DIR (trust auth for the superuser `postgres`), PG_LOG, PG_PID, PG_BIN
 # and psql_admin ARGS... runs psql as that superuser over the socket.
 # USER owns DATABASE and may create databases (tests may want their own).
 #
@@ -23,8 +23,8 @@
 pg_bindir() {
   local d
   d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
-  if [ -z "$d" ] || [ ! -x "$d/pg_ctl" ]; then
-    echo "interop: missing tool: PostgreSQL server (/usr/lib/postgresql/*/bin/pg_ctl; Debian package postgresql)" >&2
+  if [ -z "$d" ] || [ ! -x "$d/postgres" ]; then
+    echo "interop: missing tool: PostgreSQL server (/usr/lib/postgresql/*/bin/postgres; Debian package postgresql)" >&2
     return 1
   fi
   echo "$d"
@@ -33,7 +33,7 @@ pg_bindir() {
 # Runs a command as the cluster's owner.
 pg_as() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
   else
     "$@"
   fi
@@ -51,7 +51,7 @@ start_postgres() {
   if [ "$(id -u)" = 0 ]; then
     chown postgres: "$dir"
     chmod 700 "$dir"
-    if ! runuser -u postgres -- test -w "$dir"; then
+    if ! pg_as test -w "$dir"; then
       echo "interop: user postgres cannot reach $dir (make its parent directories searchable: chmod o+x)" >&2
       return 1
     fi
@@ -76,11 +76,19 @@ synchronous_commit = off
 full_page_writes = off
 log_min_error_statement = panic
 CONF
-  # pg_ctl -w waits (bounded by -t) until the server accepts connections.
-  if ! pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null 2>&1; then
-    show_log "PostgreSQL did not start on 127.0.0.1:$port within 60 s" "$PG_LOG"
-    return 1
+  # The postmaster runs as our child (not daemonized by pg_ctl): the caller's
+  # trap stops it and reaps it.
+  # A simple command, not the pg_as function: a backgrounded function would be
+  # a subshell between us and the postmaster, and $! its pid.
+  if [ "$(id -u)" = 0 ]; then
+    setpriv --reuid=postgres --regid=postgres --init-groups -- \
+      "$PG_BIN/postgres" -D "$PG_DATA" </dev/null >>"$PG_LOG" 2>&1 &
+  else
+    "$PG_BIN/postgres" -D "$PG_DATA" </dev/null >>"$PG_LOG" 2>&1 &
   fi
+  PG_PID=$!
+  wait_until 60 "PostgreSQL on 127.0.0.1:$port" "$PG_LOG" "$PG_PID" \
+    "$PG_BIN/pg_isready" -q -h "$PG_SOCKET_DIR" -p "$port" -d postgres || return 1
   PG_PORT="$port"
   if ! psql_admin -d postgres >>"$PG_LOG" 2>&1 <<SQL; then
 CREATE ROLE "$user" LOGIN CREATEDB;
@@ -100,14 +108,8 @@ SQL
 }
 
 stop_postgres() {
-  local pid
-  [ -n "${PG_DATA:-}" ] || return 0
-  if [ -f "$PG_DATA/postmaster.pid" ]; then
-    pid="$(head -n 1 "$PG_DATA/postmaster.pid")"
-    if ! pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 30 stop >>"$PG_LOG" 2>&1; then
-      echo "interop: PostgreSQL did not stop within 30 s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  PG_DATA=""
+  [ -n "${PG_PID:-}" ] || return 0
+  # SIGINT: fast shutdown (clients are disconnected, not waited for).
+  stop_pid "$PG_PID" 30 INT
+  PG_PID=""
 }
