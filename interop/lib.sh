@@ -13,6 +13,77 @@ need() {
   done
 }
 
+# apt_ensure PKG...: installs the Debian packages that are missing (one
+# apt-get update, then apt-get install); quiet when all are there.
+apt_ensure() {
+  local p missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "interop: installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# rand_hex BYTES: BYTES random bytes as hex (passwords, keys; never printed).
+rand_hex() {
+  od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# show_log WHY LOG: says why something failed on stderr, with LOG's last lines.
+show_log() {
+  echo "interop: $1 (log: $2)" >&2
+  if [ -f "$2" ]; then tail -n 40 "$2" | sed 's/^/  | /' >&2; fi
+}
+
+# wait_until SECONDS WHAT LOG PID CMD...: runs CMD (output discarded) every
+# 100 ms until it succeeds. Fails, naming WHAT and showing LOG, after SECONDS,
+# or as soon as PID (when not empty) has exited.
+wait_until() {
+  local secs="$1" what="$2" log="$3" pid="$4" end
+  shift 4
+  end=$((SECONDS + secs))
+  while [ "$SECONDS" -lt "$end" ]; do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      show_log "$what: the process exited" "$log"
+      return 1
+    fi
+    read -rt 0.1 <> <(:) || true   # 100 ms wait without spawning sleep(1)
+  done
+  show_log "$what: not within $secs s" "$log"
+  return 1
+}
+
+# stop_pid PID [SECONDS [SIGNAL]]: SIGNAL (default TERM), up to SECONDS
+# (default 10) for it to go, then SIGKILL; reaps it when it is our child.
+# Never fails.
+stop_pid() {
+  local pid="$1" secs="${2:-10}" sig="${3:-TERM}" end
+  [ -n "$pid" ] || return 0
+  kill -"$sig" "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  end=$((SECONDS + secs))
+  while [ "$SECONDS" -lt "$end" ] && kill -0 "$pid" 2>/dev/null; do
+    read -rt 0.1 <> <(:) || true   # 100 ms wait without spawning sleep(1)
+  done
+  if kill -KILL "$pid" 2>/dev/null; then
+    echo "interop: pid $pid did not stop within $secs s of SIG$sig; killed" >&2
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# Servers a suite can start in a temp dir on a loopback port (each start_X
+# has a stop_X that a suite's EXIT trap calls): PostgreSQL, Redis, NetBox.
+. "$INTEROP_DIR/servers/postgres.sh"
+. "$INTEROP_DIR/servers/redis.sh"
+. "$INTEROP_DIR/servers/netbox.sh"
+
 build_bins() {
   (cd "$ROOT" && cargo build --release -q "$@")
 }
