@@ -4,10 +4,10 @@
 //! its addresses, vendor and where it was seen before.
 
 use crate::endhosts::{EndHost, EndHostMap};
-use crate::model::{DeviceId, InventoryEndHost, MacAddr, UnixTime};
+use crate::model::{DeviceId, DeviceNames, InventoryEndHost, MacAddr, UnixTime};
 use crate::store::{StoreError, StoreReader};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 /// What a user asked for, as typed.
@@ -86,15 +86,8 @@ pub fn find(
         )
         .collect();
     let map = EndHostMap::new(&devices, &links, &rows);
-    let names: HashMap<DeviceId, &str> = devices
-        .iter()
-        .map(|d| (d.id, d.hostname.as_str()))
-        .collect();
-    let name_of = |id: DeviceId| {
-        names
-            .get(&id)
-            .map_or_else(|| id.to_string(), |n| n.to_string())
-    };
+    let names = DeviceNames::of(&devices);
+    let name_of = |id: DeviceId| names.name(id);
     let mut out = Vec::new();
     for mac in wanted {
         let seen: Vec<_> = rows

@@ -320,6 +320,30 @@ pub struct Device {
     pub legacy_crypto: bool,
 }
 
+/// Hostnames by device id, for outputs that name the devices a row
+/// refers to (links, parents, end hosts' switches).
+pub struct DeviceNames<'a>(std::collections::HashMap<DeviceId, &'a str>);
+
+impl<'a> DeviceNames<'a> {
+    /// The names of `devices`.
+    pub fn of(devices: &'a [Device]) -> DeviceNames<'a> {
+        DeviceNames(
+            devices
+                .iter()
+                .map(|d| (d.id, d.hostname.as_str()))
+                .collect(),
+        )
+    }
+
+    /// A device's hostname, else its id (a row naming a device the list
+    /// lacks).
+    pub fn name(&self, id: DeviceId) -> String {
+        self.0
+            .get(&id)
+            .map_or_else(|| id.to_string(), |n| n.to_string())
+    }
+}
+
 impl Device {
     /// A fresh record with only the identity filled in; the caller sets the rest.
     pub fn new(id: DeviceId, hostname: impl Into<String>, status: DeviceStatus) -> Device {

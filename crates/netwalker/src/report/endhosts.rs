@@ -6,23 +6,19 @@
 use super::inventory::Scope;
 use crate::endhosts::EndHost;
 use crate::locate::{Candidate, Location};
-use crate::model::{Device, DeviceId};
+use crate::model::{DeviceId, DeviceNames};
 use crate::snapshot::Snapshot;
 use crate::stamp::format_time;
 use crate::table::{Cell, Table};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// End Hosts and End Host Ports for the devices in `scope`: a host is in
 /// a site's sheets when its port (or one of its candidates) is on a
 /// switch of that site; hosts no switch places are in the whole
 /// network's only.
 pub fn endhost_tables(snap: &Snapshot, scope: &Scope<'_>) -> [Table; 2] {
-    let names: HashMap<DeviceId, &Device> = snap.devices.iter().map(|d| (d.id, d)).collect();
-    let name = |id: DeviceId| {
-        names
-            .get(&id)
-            .map_or_else(|| id.to_string(), |d| d.hostname.clone())
-    };
+    let names = DeviceNames::of(&snap.devices);
+    let name = |id: DeviceId| names.name(id);
     let mut hosts = Table::new(
         "End Hosts",
         &[

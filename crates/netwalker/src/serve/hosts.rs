@@ -5,10 +5,9 @@
 use crate::endhosts::end_hosts;
 use crate::find::{self, FoundHost, Query};
 use crate::locate::Location;
-use crate::model::{DeviceId, EndHostStatus, InventoryEndHost};
+use crate::model::{DeviceId, DeviceNames, EndHostStatus, InventoryEndHost};
 use crate::stamp::format_time;
 use crate::store::{StoreError, StoreReader};
-use std::collections::HashMap;
 
 /// One end host as a table row.
 pub(super) struct HostRow {
@@ -77,15 +76,8 @@ pub(super) fn hosts_on(r: &StoreReader, device: DeviceId) -> Result<Vec<HostRow>
         return Ok(Vec::new());
     }
     let devices = r.devices()?;
-    let names: HashMap<DeviceId, &str> = devices
-        .iter()
-        .map(|d| (d.id, d.hostname.as_str()))
-        .collect();
-    let name_of = |id: DeviceId| {
-        names
-            .get(&id)
-            .map_or_else(|| id.to_string(), |n| n.to_string())
-    };
+    let names = DeviceNames::of(&devices);
+    let name_of = |id: DeviceId| names.name(id);
     let mut here: Vec<(String, HostRow)> = end_hosts(&devices, &r.links()?, &rows)
         .iter()
         .filter_map(|h| {

@@ -5,24 +5,17 @@
 
 use super::Snapshot;
 use crate::model::{
-    Device, DeviceId, Inventory, InventoryDevice, InventoryLink, Link, StackMember, Vlan,
+    Device, DeviceId, DeviceNames, Inventory, InventoryDevice, InventoryLink, Link, StackMember,
+    Vlan,
 };
 use crate::store::{StoreError, StoreReader};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 impl Snapshot {
     /// The `inventory.json` contract of this snapshot.
     pub fn inventory(&self) -> Inventory {
-        let names: HashMap<DeviceId, &str> = self
-            .devices
-            .iter()
-            .map(|d| (d.id, d.hostname.as_str()))
-            .collect();
-        let name_of = |id: DeviceId| {
-            names
-                .get(&id)
-                .map_or_else(|| id.to_string(), |n| n.to_string())
-        };
+        let names = DeviceNames::of(&self.devices);
+        let name_of = |id: DeviceId| names.name(id);
         Inventory {
             devices: inventory_devices(&self.devices, &self.stacks, &self.vlans, &name_of),
             links: inventory_links(&self.links, &name_of),
