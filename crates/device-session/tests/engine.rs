@@ -103,7 +103,7 @@ async fn paging_accepted_before_show_version_is_not_sent_again() {
     let reg = Registry::new();
     for (style, host) in [(Style::Ios, "sw2"), (Style::Nxos, "nx2")] {
         let fake = Fake::new(host, style);
-        let mut s = open(&reg, fake.clone(), 8, Duration::from_secs(5))
+        let s = open(&reg, fake.clone(), 8, Duration::from_secs(5))
             .await
             .unwrap();
         assert!(s.info().paging_disabled);
@@ -122,7 +122,7 @@ async fn paging_accepted_before_show_version_is_not_sent_again() {
     // Rejected before the platform was known: the platform's list still
     // sends it (and pages when it is refused again).
     let fake = Fake::new("old-sw2", Style::Ios).fault(Fault::NoPagingOff);
-    let mut s = open(&reg, fake.clone(), 9, Duration::from_secs(5))
+    let s = open(&reg, fake.clone(), 9, Duration::from_secs(5))
         .await
         .unwrap();
     assert!(!s.info().paging_disabled);
