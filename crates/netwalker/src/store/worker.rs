@@ -29,10 +29,13 @@ const MAX_BATCH: usize = 64;
 
 /// How long queued results ([`StoreSender::record`]) may wait after the
 /// previous transaction for others to share theirs. Bounds, with
-/// `MAX_BATCH`, what a crash can lose; a result someone awaits
-/// ([`StoreSender::commit`]) and any other call are never held back by it
-/// beyond the window already begun.
+/// `MAX_BATCH`, what a crash can lose. A result someone awaits
+/// ([`StoreSender::commit`]) or any other call queued meanwhile ends the
+/// window within [`GATHER_SLICE`].
 const GATHER: Duration = Duration::from_millis(25);
+
+/// How often the writer looks at its queue while gathering.
+const GATHER_SLICE: Duration = Duration::from_millis(1);
 
 /// Any other store operation, run on the writer thread (see [`StoreSender::call`]).
 type Call = Box<dyn FnOnce(&mut StoreWriter) + Send>;
@@ -216,26 +219,11 @@ fn run(mut writer: StoreWriter, mut rx: mpsc::Receiver<Job>, lost: &Unrecorded) 
             }
             Job::Call(f) => f(&mut writer),
             Job::Commit(first, reply) => {
-                if reply.is_none() {
-                    gather(last_commit);
-                }
+                // Only results nobody waits for wait for company.
+                let until = last_commit.map(|t| t + GATHER).filter(|_| reply.is_none());
                 let mut batch = vec![*first];
                 let mut replies = vec![reply];
-                // Take what is already queued, stopping at anything that is
-                // not a commit so that calls keep their order.
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(Job::Commit(r, reply)) => {
-                            batch.push(*r);
-                            replies.push(reply);
-                        }
-                        Ok(other) => {
-                            pending = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
+                pending = fill(&mut rx, &mut batch, &mut replies, until);
                 answer(writer.commit_devices(&batch), &batch, replies, lost);
                 last_commit = Some(Instant::now());
             }
@@ -243,15 +231,36 @@ fn run(mut writer: StoreWriter, mut rx: mpsc::Receiver<Job>, lost: &Unrecorded) 
     }
 }
 
-/// Lets results queue up until [`GATHER`] has passed since the previous
-/// transaction, so that they share the next one.
-fn gather(last_commit: Option<Instant>) {
-    let Some(wait) = last_commit.and_then(|t| GATHER.checked_sub(t.elapsed())) else {
-        return;
-    };
-    // sleep-ok: group commit; results arriving meanwhile (queued, nobody
-    // waits for them) go into this transaction instead of one each.
-    std::thread::sleep(wait);
+/// Takes queued commits into `batch` until it is full, or a job that is not
+/// a commit comes (returned, so that calls keep their order and are not
+/// held back), or the queue is empty and `until` has passed. A commit
+/// someone awaits ends the wait.
+fn fill(
+    rx: &mut mpsc::Receiver<Job>,
+    batch: &mut Vec<DeviceResult>,
+    replies: &mut Vec<Option<oneshot::Sender<Result<()>>>>,
+    mut until: Option<Instant>,
+) -> Option<Job> {
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(Job::Commit(r, reply)) => {
+                if reply.is_some() {
+                    until = None;
+                }
+                batch.push(*r);
+                replies.push(reply);
+            }
+            Ok(other) => return Some(other),
+            Err(mpsc::error::TryRecvError::Empty) if until.is_some_and(|u| Instant::now() < u) => {
+                // sleep-ok: group commit; results queued meanwhile share
+                // this transaction. Short slices, so that a call or an
+                // awaited commit queued meanwhile waits at most one.
+                std::thread::sleep(GATHER_SLICE);
+            }
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 /// Sends each device of a batch its own outcome: its error if it alone was
