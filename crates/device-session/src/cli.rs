@@ -8,6 +8,7 @@
 
 use crate::error::{DeviceLabel, SessionError, Step, tail_lossy};
 use crate::profile::{self, Profile, Prompt};
+use bytes::BufMut;
 use device_platform::Platform;
 use regex::Regex;
 use secrecy::{ExposeSecret, SecretString};
@@ -197,18 +198,19 @@ impl CliEngine {
         let room = (self.max_output + 1)
             .saturating_sub(start)
             .clamp(1, READ_CHUNK);
-        self.buf.resize(start + room, 0);
+        // Into the spare capacity: zero-filling 16 KiB per read (and
+        // truncating it again) was a per-read memset for nothing.
+        self.buf.reserve(room);
+        let mut spare = (&mut self.buf).limit(room);
         let r = tokio::select! {
             biased;
             _ = self.kill.cancelled() => {
-                self.buf.truncate(start);
                 return Err(SessionError::ShuttingDown { device: self.device.clone() });
             }
-            r = tokio::time::timeout_at(until, self.io.read(&mut self.buf[start..])) => r,
+            r = tokio::time::timeout_at(until, self.io.read_buf(&mut spare)) => r,
         };
         match r {
             Err(_) => {
-                self.buf.truncate(start);
                 if until < deadline {
                     Ok(false)
                 } else {
@@ -222,8 +224,7 @@ impl CliEngine {
                     step: step.clone(),
                 })
             }
-            Ok(Ok(n)) => {
-                self.buf.truncate(start + n);
+            Ok(Ok(_)) => {
                 if self.buf.len() > self.max_output {
                     return Err(SessionError::OutputTooLarge {
                         device: self.device.clone(),

@@ -726,10 +726,14 @@ pub(crate) async fn prepare(
             Err(e) => return Err(e),
         }
     }
+    // A paging command this session has already accepted: the platform's
+    // own list need not send it again (a round trip per device).
+    let mut accepted: Option<&str> = None;
     if platform.is_none() {
         // Both IOS and NX-OS accept this, and it keeps `show version` from paging.
-        let paging = cli.run("terminal length 0", t.command).await?;
+        let paging = cli.run(PROBE_PAGING_OFF, t.command).await?;
         cli.paging_disabled = !paging.rejected;
+        accepted = (!paging.rejected).then_some(PROBE_PAGING_OFF);
         let ver = cli.run("show version", t.command).await?;
         platform = detect_platform(&ver.text);
         conn.show_version = Some(ver.text);
@@ -740,12 +744,18 @@ pub(crate) async fn prepare(
     }
     let mut all_ok = true;
     for cmd in cli.profile.paging_off {
+        if accepted == Some(*cmd) {
+            continue;
+        }
         let out = cli.run(cmd, t.command).await?;
         all_ok &= !out.rejected;
     }
     cli.paging_disabled = all_ok;
     Ok(())
 }
+
+/// Sent before `show version` when the platform is not known yet.
+const PROBE_PAGING_OFF: &str = "terminal length 0";
 
 fn detect_platform(show_version: &str) -> Option<device_platform::Platform> {
     device_platform::detect_platform(show_version)

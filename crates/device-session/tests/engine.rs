@@ -99,6 +99,43 @@ async fn ios_detect_run_reject_and_close_gracefully() {
 }
 
 #[tokio::test]
+async fn paging_accepted_before_show_version_is_not_sent_again() {
+    let reg = Registry::new();
+    for (style, host) in [(Style::Ios, "sw2"), (Style::Nxos, "nx2")] {
+        let fake = Fake::new(host, style);
+        let s = open(&reg, fake.clone(), 8, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert!(s.info().paging_disabled);
+        s.close().await.unwrap();
+        assert_eq!(
+            fake.received(),
+            [
+                "terminal length 0",
+                "show version",
+                "terminal width 511",
+                "exit"
+            ],
+            "{host}"
+        );
+    }
+    // Rejected before the platform was known: the platform's list still
+    // sends it (and pages when it is refused again).
+    let fake = Fake::new("old-sw2", Style::Ios).fault(Fault::NoPagingOff);
+    let s = open(&reg, fake.clone(), 9, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(!s.info().paging_disabled);
+    s.close().await.unwrap();
+    let got = fake.received();
+    assert_eq!(
+        got.iter().filter(|l| *l == "terminal length 0").count(),
+        2,
+        "{got:?}"
+    );
+}
+
+#[tokio::test]
 async fn banner_with_prompt_characters_does_not_fool_the_prompt() {
     let reg = Registry::new();
     let banner = "\r\n#########################################\r\n# Authorized access only! >>> router# <<<\r\ncore-rtr#\r\nfake>\r\n#########################################\r\n\r\n";
