@@ -234,7 +234,7 @@ echo "== openpyxl reads the workbook"
 import sys, openpyxl
 wb = openpyxl.load_workbook(sys.argv[1])
 devices = int(sys.argv[2])
-want = ["Summary", "Devices", "Stack Members", "Connections", "VLANs", "Failures"]
+want = ["Summary", "Devices", "Stack Members", "Connections", "VLANs", "Failures", "End Hosts", "End Host Ports"]
 assert wb.sheetnames == want, wb.sheetnames
 for ws in wb.worksheets:
     assert ws.freeze_panes == "A2", (ws.title, ws.freeze_panes)
