@@ -64,17 +64,18 @@ impl EndHostMap {
             let t = fresh.entry(s.device).or_insert(s.last_seen);
             *t = (*t).max(s.last_seen);
         }
-        let current: Vec<MacSeen> = rows
+        // Only trunk sightings of a walked switch's own MAC make uplinks.
+        let trunk_switch_macs: Vec<MacSeen> = rows
             .sightings
             .iter()
-            .filter(|s| is_current(&fresh, s))
+            .filter(|s| s.trunk && switch_macs.contains_key(&s.mac) && is_current(&fresh, s))
             .cloned()
             .collect();
         let bundles = bundles(&rows.bundles);
         let ports = Ports::find(Network {
             devices,
             links,
-            sightings: &current,
+            sightings: &trunk_switch_macs,
             switch_macs: &switch_macs,
             bundles: &bundles,
         });
@@ -93,6 +94,9 @@ impl EndHostMap {
     /// Where `mac` is, from its sightings (history included: only those
     /// from each switch's latest walk count).
     pub fn locate(&self, sightings: &[MacSeen]) -> Location {
+        if sightings.iter().all(|s| self.is_current(s)) && !sightings.is_empty() {
+            return locate::locate(sightings, &self.ports, 0);
+        }
         let current: Vec<MacSeen> = sightings
             .iter()
             .filter(|s| is_current(&self.fresh, s))
@@ -156,22 +160,39 @@ fn bundles(rows: &[(DeviceId, BundleMember)]) -> Vec<Bundle> {
 /// an address, except the walked devices' own, by MAC.
 pub fn end_hosts(devices: &[Device], links: &[Link], rows: &EndHostRows) -> Vec<EndHost> {
     let map = EndHostMap::new(devices, links, rows);
-    let mut sightings = group_by_mac(&rows.sightings, |s| s.mac);
-    let mut ips = group_by_mac(&rows.ip_macs, |p| p.mac);
-    let macs: std::collections::BTreeSet<MacAddr> =
-        sightings.keys().chain(ips.keys()).copied().collect();
-    macs.into_iter()
-        .filter(|m| map.device_of(*m).is_none())
-        .filter_map(|mac| {
-            let seen = sightings.remove(&mac).unwrap_or_default();
-            let ips = ips.remove(&mac).unwrap_or_default();
-            // A MAC only in history and in no cache is gone, not a host now.
-            if ips.is_empty() && !seen.iter().any(|s| map.is_current(s)) {
-                return None;
-            }
-            Some(EndHost::new(mac, &seen, ips, &map))
-        })
-        .collect()
+    // The store reads both by MAC; sorted here only if a caller's were not.
+    let sightings = by_mac(&rows.sightings, |s| s.mac);
+    let cached = by_mac(&rows.ip_macs, |p| p.mac);
+    let mut seen = sightings.chunk_by(|a, b| a.mac == b.mac).peekable();
+    let mut ips = cached.chunk_by(|a, b| a.mac == b.mac).peekable();
+    let mut out = Vec::new();
+    loop {
+        let mac = match (seen.peek(), ips.peek()) {
+            (Some(s), Some(i)) => s[0].mac.min(i[0].mac),
+            (Some(s), None) => s[0].mac,
+            (None, Some(i)) => i[0].mac,
+            (None, None) => break,
+        };
+        let s: &[MacSeen] = seen.next_if(|g| g[0].mac == mac).unwrap_or_default();
+        let i: &[IpSeen] = ips.next_if(|g| g[0].mac == mac).unwrap_or_default();
+        // The network's own MACs are not hosts; a MAC only in history and
+        // in no cache is gone, not a host now.
+        if map.device_of(mac).is_some() || (i.is_empty() && !s.iter().any(|x| map.is_current(x))) {
+            continue;
+        }
+        out.push(EndHost::new(mac, s, i.to_vec(), &map));
+    }
+    out
+}
+
+/// `rows` in MAC order: borrowed when they already are.
+fn by_mac<T: Clone>(rows: &[T], mac: impl Fn(&T) -> MacAddr) -> std::borrow::Cow<'_, [T]> {
+    if rows.is_sorted_by_key(&mac) {
+        return std::borrow::Cow::Borrowed(rows);
+    }
+    let mut v = rows.to_vec();
+    v.sort_by_key(mac);
+    std::borrow::Cow::Owned(v)
 }
 
 impl EndHost {
@@ -192,15 +213,6 @@ impl EndHost {
             last_seen,
         }
     }
-}
-
-/// `rows` grouped by their MAC, keeping each group's order.
-fn group_by_mac<T: Clone>(rows: &[T], mac: impl Fn(&T) -> MacAddr) -> HashMap<MacAddr, Vec<T>> {
-    let mut out: HashMap<MacAddr, Vec<T>> = HashMap::new();
-    for r in rows {
-        out.entry(mac(r)).or_default().push(r.clone());
-    }
-    out
 }
 
 impl EndHost {

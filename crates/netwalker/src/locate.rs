@@ -36,14 +36,45 @@ pub struct Bundle {
     pub members: Vec<String>,
 }
 
+/// Values by (switch, port), looked up by `&str` without allocating:
+/// every sighting of every MAC asks about its port.
+#[derive(Debug, Clone)]
+struct PortMap<V>(HashMap<DeviceId, HashMap<String, V>>);
+
+impl<V> Default for PortMap<V> {
+    fn default() -> Self {
+        PortMap(HashMap::new())
+    }
+}
+
+impl<V> PortMap<V> {
+    fn get(&self, device: DeviceId, port: &str) -> Option<&V> {
+        self.0.get(&device)?.get(port)
+    }
+
+    fn insert(&mut self, device: DeviceId, port: &str, v: V) {
+        self.0
+            .entry(device)
+            .or_default()
+            .insert(port.to_string(), v);
+    }
+
+    fn insert_if_absent(&mut self, device: DeviceId, port: &str, v: V) {
+        let ports = self.0.entry(device).or_default();
+        if !ports.contains_key(port) {
+            ports.insert(port.to_string(), v);
+        }
+    }
+}
+
 /// Every switch port that is an uplink, and every edge port with a switch
 /// on it that was not walked.
 #[derive(Debug, Clone, Default)]
 pub struct Ports {
     /// (switch, port) -> why it is an uplink.
-    uplinks: HashMap<(DeviceId, String), Uplink>,
+    uplinks: PortMap<Uplink>,
     /// (switch, port) -> the unwalked switch CDP/LLDP sees on it.
-    behind: HashMap<(DeviceId, String), DeviceId>,
+    behind: PortMap<DeviceId>,
 }
 
 /// What the network looks like around the MAC tables.
@@ -89,11 +120,10 @@ impl Ports {
         for l in net.links {
             for (me, port, them) in [(l.a, &l.a_interface, l.b), (l.b, &l.b_interface, l.a)] {
                 let Some(d) = by_id.get(&them) else { continue };
-                let key = (me, port.clone());
                 if is_walked_switch(d) {
-                    p.uplinks.insert(key, Uplink::Neighbour(them));
+                    p.uplinks.insert(me, port, Uplink::Neighbour(them));
                 } else if is_switch_like(d) {
-                    p.behind.insert(key, them);
+                    p.behind.insert(me, port, them);
                 }
             }
         }
@@ -102,18 +132,17 @@ impl Ports {
                 && sw != s.device
             {
                 p.uplinks
-                    .entry((s.device, s.port.clone()))
-                    .or_insert(Uplink::TrunkToSwitch(sw));
+                    .insert_if_absent(s.device, &s.port, Uplink::TrunkToSwitch(sw));
             }
         }
         for b in net.bundles {
             let member = b
                 .members
                 .iter()
-                .find(|m| p.uplinks.contains_key(&(b.device, (*m).clone())));
+                .find(|m| p.uplinks.get(b.device, m).is_some());
             if let Some(m) = member {
                 let why = Uplink::PortChannelOf(m.clone());
-                p.uplinks.insert((b.device, b.port_channel.clone()), why);
+                p.uplinks.insert(b.device, &b.port_channel, why);
             }
         }
         p
@@ -121,7 +150,7 @@ impl Ports {
 
     /// Why `port` of `device` is an uplink, if it is one.
     pub fn uplink(&self, device: DeviceId, port: &str) -> Option<&Uplink> {
-        self.uplinks.get(&(device, port.to_string()))
+        self.uplinks.get(device, port)
     }
 }
 
@@ -185,7 +214,7 @@ pub fn locate(sightings: &[MacSeen], ports: &Ports, since: UnixTime) -> Location
                 vlans: Vec::new(),
                 first_seen: s.first_seen,
                 last_seen: s.last_seen,
-                behind: ports.behind.get(&(s.device, s.port.clone())).copied(),
+                behind: ports.behind.get(s.device, &s.port).copied(),
             });
         c.vlans.extend(s.vlan.filter(|v| !c.vlans.contains(v)));
         c.first_seen = c.first_seen.min(s.first_seen);
