@@ -252,10 +252,10 @@ fn fill(
             }
             Ok(other) => return Some(other),
             Err(mpsc::error::TryRecvError::Empty) if until.is_some_and(|u| Instant::now() < u) => {
-                // sleep-ok: group commit; results queued meanwhile share
-                // this transaction. Short slices, so that a call or an
-                // awaited commit queued meanwhile waits at most one.
-                std::thread::sleep(GATHER_SLICE);
+                // Group commit: results queued meanwhile share this
+                // transaction. Short slices, so that a call or an awaited
+                // commit queued meanwhile waits at most one.
+                std::thread::sleep(GATHER_SLICE); // sleep-ok: the gather window
             }
             Err(_) => return None,
         }
