@@ -199,7 +199,7 @@ pub fn write_workbook(path: &Path, tables: &[Table]) -> Result<(), ReportError> 
     for (n, t) in tables.iter().enumerate() {
         // Constant memory: rows go to the sheet's XML as they are written,
         // strings inline, no per-cell map or shared-string table to build
-        // (a 28,000-host End Hosts sheet wrote in half the time).
+        // (a 28,282-host workbook: 0.65 -> 0.51 s CPU, 200 -> 110 MiB peak).
         let ws = wb.add_worksheet_with_constant_memory().map_err(xerr)?;
         ws.set_name(&t.name).map_err(xerr)?;
         let ncols = t.columns.len().max(1) as u16;
