@@ -93,6 +93,15 @@ struct DemoArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// After the walk, serve the inventory in a browser (as `netwalker
+    /// serve`) until Ctrl-C.
+    #[cfg(feature = "serve")]
+    #[arg(long)]
+    serve: bool,
+    /// Address `--serve` listens on (loopback only).
+    #[cfg(feature = "serve")]
+    #[arg(long, default_value = netwalker::serve::DEFAULT_LISTEN, requires = "serve")]
+    listen: std::net::SocketAddr,
 }
 
 #[derive(Args)]
@@ -751,6 +760,11 @@ async fn discover_cmd(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<E
 }
 
 async fn demo_cmd(a: &DemoArgs) -> Result<ExitCode> {
+    #[cfg(feature = "serve")]
+    if a.serve {
+        // Refused before the walk, not after it.
+        netwalker::serve::check_listen(a.listen).map_err(|e| Usage(e.into()))?;
+    }
     let (cancel, progress, ui) = start_ui(a.quiet || a.json);
     if !a.json && !a.quiet {
         eprintln!(
@@ -773,6 +787,16 @@ async fn demo_cmd(a: &DemoArgs) -> Result<ExitCode> {
         }
     });
     print_summary(&r.discover.summary, &r.discover.files, a.json, Some(extra))?;
+    #[cfg(feature = "serve")]
+    if a.serve {
+        let store = a.out.join(netwalker::run::DEMO_STORE);
+        let opts = netwalker::serve::ServeOptions {
+            listen: a.listen,
+            ..netwalker::serve::ServeOptions::new(store)
+        };
+        // With --json, stdout is the summary alone.
+        serve_store(opts, a.json).await?;
+    }
     Ok(exit_for(&r.discover.summary))
 }
 
@@ -916,16 +940,31 @@ async fn serve_cmd(a: ServeArgs) -> Result<ExitCode> {
         .map(|p| netwalker::site::SitePattern::new(&p))
         .transpose()
         .map_err(|e| Usage(e.into()))?;
+    serve_store(opts, false).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves `opts.store`, printing the URL (on stderr if `url_to_stderr`),
+/// until Ctrl-C or SIGTERM (for `serve` and `demo --serve`).
+#[cfg(feature = "serve")]
+async fn serve_store(opts: netwalker::serve::ServeOptions, url_to_stderr: bool) -> Result<()> {
+    use netwalker::serve;
     let server = serve::serve(&opts).await?;
-    println!(
+    let line = format!(
         "netwalker serve: {} at http://{}/ (Ctrl-C to stop)",
-        a.store.display(),
+        opts.store.display(),
         server.local_addr()?
     );
+    if url_to_stderr {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+        std::io::Write::flush(&mut std::io::stdout())?;
+    }
     if server.run(serve::shutdown_signal()).await? == serve::Stopped::GraceExpired {
         eprintln!("netwalker serve: requests still open after the grace period were cut off");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn open_store(path: &std::path::Path) -> Result<netwalker::store::StoreReader> {

@@ -452,7 +452,7 @@ pub use error::{Result, RunError};
 #[cfg(feature = "demo")]
 mod demo;
 #[cfg(feature = "demo")]
-pub use demo::{DemoOutcome, demo};
+pub use demo::{DEMO_STORE, DemoOutcome, demo};
 
 #[cfg(test)]
 mod tests {

@@ -265,3 +265,77 @@ fn format_lists_accept_the_same_spellings_and_refuse_an_empty_list() {
         }
     }
 }
+
+/// `demo --serve`: the walk, then its inventory in a browser on the printed
+/// address, until Ctrl-C (exit 0, promptly).
+#[cfg(feature = "serve")]
+#[test]
+fn demo_serve_serves_the_walked_campus_until_ctrl_c() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = netwalker()
+        .current_dir(dir.path())
+        .args(["demo", "--devices", "20", "--quiet", "--out", "demo"])
+        .args(["--serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the URL is printed before stdout closes")
+            .unwrap();
+        if let Some(rest) = line.split(" at http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let get = |path: &str| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut body = String::new();
+        s.read_to_string(&mut body).unwrap();
+        body
+    };
+    let page = get("/devices");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("core1"), "the walked core is listed: {page}");
+    let api = get("/api/v1/devices?limit=500");
+    let json = &api[api.find("\r\n\r\n").unwrap() + 4..];
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    let walked = v["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["status"] == "walked")
+        .count();
+    assert!(walked >= 10, "{v}");
+    // SAFETY: signalling our own child, whose pid we hold.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "still serving 10 s after Ctrl-C"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20)); // sleep-ok: polling a child's exit
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+}

@@ -115,7 +115,7 @@ fn demo_settings(
         port: Some(port),
         telnet_port: Some(telnet_port),
         concurrency: Some(concurrency),
-        store: Some(out.join("inventory.sqlite")),
+        store: Some(out.join(DEMO_STORE)),
         out: Some(out.to_path_buf()),
         host_key_policy: Some(HostKeyPolicySetting::AcceptNew),
         known_hosts: Some(out.join("known_hosts")),
@@ -123,6 +123,9 @@ fn demo_settings(
     }
     .resolve()?)
 }
+
+/// The demo's store, under its output directory (`demo --serve` serves it).
+pub const DEMO_STORE: &str = "inventory.sqlite";
 
 /// The lab's one login (netsim's default admin/admin), scoped nowhere.
 fn demo_credentials() -> Vec<Credential> {
