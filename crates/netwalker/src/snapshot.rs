@@ -12,6 +12,8 @@ use crate::store::{StoreError, StoreReader};
 use std::collections::BTreeMap;
 
 /// Everything the inventory tables and diagrams need, read from the store once.
+/// (`Default`: the empty inventory.)
+#[derive(Default)]
 pub struct Snapshot {
     /// Every device, sorted by hostname (case-insensitive) then id, so every
     /// output lists them in the same order.

@@ -384,6 +384,11 @@ fn up_ports(cx: &Sheets<'_>, id: DeviceId) -> BTreeSet<String> {
         .collect()
 }
 
+/// The Failures sheet for the whole network.
+pub fn failures(snap: &Snapshot) -> Table {
+    failures_table(&Sheets::new(snap, &Scope::WHOLE))
+}
+
 /// Failures: the in-scope devices we could not walk, and why.
 fn failures_table(cx: &Sheets<'_>) -> Table {
     let mut t = Table::new(

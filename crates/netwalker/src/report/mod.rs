@@ -11,10 +11,11 @@
 //! [`crate::table`], sites in [`crate::site`], file stamps in
 //! [`crate::stamp`].
 
+pub mod analysis;
 mod endhosts;
 mod inventory;
 
-pub use inventory::{Scope, inventory_tables};
+pub use inventory::{Scope, failures, inventory_tables};
 
 use crate::model::UnixTime;
 use crate::site::{SitePattern, SitePatternError};

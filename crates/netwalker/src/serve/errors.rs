@@ -32,6 +32,12 @@ pub enum ServeError {
     /// No device has this name (a device page or API path).
     #[error("no device named {0:?} in the inventory")]
     NoDevice(String),
+    /// No such page or report (says what was asked for).
+    #[error("{0}")]
+    NotFound(String),
+    /// A download (CSV, xlsx) could not be built.
+    #[error("{0}")]
+    Export(String),
     /// A filter, sort or paging parameter that cannot be used; says which.
     #[error("{0}")]
     BadRequest(String),
@@ -53,7 +59,7 @@ impl ServeError {
     /// The HTTP status that answers this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            ServeError::NoDevice(_) => StatusCode::NOT_FOUND,
+            ServeError::NoDevice(_) | ServeError::NotFound(_) => StatusCode::NOT_FOUND,
             ServeError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServeError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,

@@ -31,19 +31,24 @@
 //! the runtime, bounded), `catalogue.rs` (the device list one request sees),
 //! `query.rs` (filters, sorting, paging), `search.rs`, `detail.rs` (one
 //! device's page data), `pages.rs` (HTML handlers), `templates.rs`,
-//! `api.rs` (JSON handlers and types), `errors.rs`, `listen.rs` (binding,
-//! loopback check, graceful shutdown).
+//! `api.rs` (JSON handlers and types), `runs.rs` (runs, page and API; the
+//! VLAN API), `reports.rs` (the Reports pages and downloads),
+//! `export.rs` (the device list's view as CSV/xlsx), `errors.rs`,
+//! `listen.rs` (binding, loopback check, graceful shutdown).
 
 mod api;
 mod catalogue;
 mod detail;
 mod errors;
+mod export;
 mod hosts;
 mod listen;
 mod pages;
 mod query;
 mod reads;
+mod reports;
 mod router;
+mod runs;
 mod search;
 mod templates;
 

@@ -105,6 +105,7 @@ fn devices_page(cat: &Catalogue, q: &DeviceQuery, f: &DeviceFilter) -> DevicesPa
         columns: columns(cat.has_sites(), &q, f),
         rows: page.devices.iter().map(|d| device_row(cat, d)).collect(),
         total: page.total,
+        export_query: export_query(&q),
         first: if shown == 0 { 0 } else { f.offset + 1 },
         last: f.offset.saturating_add(shown),
         prev: (f.offset > 0 && f.limit > 0).then(|| at(f.offset.saturating_sub(f.limit))),
@@ -170,6 +171,18 @@ fn column_label(k: SortKey) -> &'static str {
         SortKey::Status => "Status",
         SortKey::LastSeen => "Last seen",
         SortKey::Site => "Site",
+    }
+}
+
+/// `?...` of a query's filters and sort, without paging: the downloads
+/// carry the whole view.
+fn export_query(q: &DeviceQuery) -> String {
+    let mut q = q.clone();
+    q.limit = None;
+    q.offset = None;
+    match serde_urlencoded::to_string(q.normalised()) {
+        Ok(s) if !s.is_empty() => format!("?{s}"),
+        _ => String::new(),
     }
 }
 

@@ -4,7 +4,7 @@
 //! (a Content-Security-Policy allowing no script at all).
 
 use super::reads::Reads;
-use super::{ServeOptions, api, pages, templates};
+use super::{ServeOptions, api, export, pages, reports, runs, templates};
 use crate::site::SitePattern;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -38,12 +38,21 @@ pub fn router(opts: &ServeOptions) -> Router {
         .route("/devices/{hostname}", get(api::device))
         .route("/links", get(api::links))
         .route("/search", get(api::search))
+        .route("/runs", get(runs::api))
+        .route("/vlans", get(runs::vlans))
+        .route("/reports", get(reports::api_index))
+        .route("/reports/{name}", get(reports::api))
         .fallback(api::not_found);
     Router::new()
         .route("/", get(pages::devices))
         .route("/devices", get(pages::devices))
+        .route("/devices.csv", get(export::devices_csv))
+        .route("/devices.xlsx", get(export::devices_xlsx))
         .route("/devices/{hostname}", get(pages::device))
         .route("/search", get(pages::search))
+        .route("/runs", get(runs::page))
+        .route("/reports", get(reports::index))
+        .route("/reports/{file}", get(reports::file))
         .route("/static/style.css", get(style))
         .nest("/api/v1", api)
         .fallback(pages::not_found)

@@ -75,6 +75,8 @@ pub(super) struct DevicesPage {
     pub first: usize,
     /// Number of the last row shown.
     pub last: usize,
+    /// `?<filters and sort>` (no paging) for the view's downloads, or empty.
+    pub export_query: String,
     /// The previous page, when there is one.
     pub prev: Option<String>,
     /// The next page, when there is one.
@@ -158,4 +160,84 @@ pub(super) struct ErrorPage {
     pub title: String,
     /// What went wrong, in words.
     pub message: String,
+}
+
+/// One report on the Reports page.
+pub(super) struct ReportLink {
+    /// Its path segment (`/reports/<slug>`) and download stem.
+    pub slug: &'static str,
+    /// Its title.
+    pub title: &'static str,
+    /// The question it answers.
+    pub about: &'static str,
+}
+
+/// `/reports`: the reports, and the whole-inventory downloads.
+#[derive(Template)]
+#[template(path = "serve/reports.html")]
+pub(super) struct ReportsPage {
+    /// The header search box's text.
+    pub search_q: String,
+    /// Every report, in order.
+    pub reports: Vec<ReportLink>,
+}
+
+/// One cell of a report page.
+pub(super) struct ReportCell {
+    /// The cell as text.
+    pub text: String,
+    /// A device page it links to (device-name columns).
+    pub href: Option<String>,
+}
+
+/// `/reports/<slug>`: one report as a table, with its downloads.
+#[derive(Template)]
+#[template(path = "serve/report.html")]
+pub(super) struct ReportPage {
+    /// The header search box's text.
+    pub search_q: String,
+    /// The report's path segment, for its download links.
+    pub slug: &'static str,
+    /// Its title.
+    pub title: String,
+    /// The question it answers.
+    pub about: &'static str,
+    /// The header row.
+    pub columns: Vec<String>,
+    /// The rows shown (at most `MAX_PAGE_ROWS`).
+    pub rows: Vec<Vec<ReportCell>>,
+    /// Rows shown.
+    pub shown: usize,
+    /// Rows in the report (the downloads have all of them).
+    pub total: usize,
+}
+
+/// One row of the runs table.
+pub(super) struct RunRow {
+    /// The run number.
+    pub id: i64,
+    /// `finished` or `unfinished`.
+    pub state: &'static str,
+    /// When it began.
+    pub started: String,
+    /// `m:ss`, or empty while unfinished.
+    pub duration: String,
+    /// Its seeds.
+    pub seeds: String,
+    /// Devices walked (empty while unfinished).
+    pub walked: String,
+    /// Devices that failed.
+    pub failed: String,
+    /// Devices filtered, skipped or only seen as neighbours.
+    pub other: String,
+}
+
+/// `/runs`: every walk recorded, newest first.
+#[derive(Template)]
+#[template(path = "serve/runs.html")]
+pub(super) struct RunsPage {
+    /// The header search box's text.
+    pub search_q: String,
+    /// The runs, newest first.
+    pub rows: Vec<RunRow>,
 }

@@ -149,8 +149,10 @@ pub struct Got {
     pub status: StatusCode,
     /// Its headers.
     pub headers: HeaderMap,
-    /// Its body as text.
+    /// Its body as text (lossy: a download may not be UTF-8).
     pub body: String,
+    /// Its body as sent.
+    pub bytes: Vec<u8>,
 }
 
 impl Got {
@@ -177,7 +179,8 @@ pub async fn get(app: &axum::Router, uri: &str) -> Got {
     Got {
         status,
         headers,
-        body: String::from_utf8(bytes.to_vec()).unwrap(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
 
