@@ -263,3 +263,54 @@ async fn identities_list_devices_with_other_names_or_addresses() {
                 "Other Names": "dist1-old", "Addresses": "10.0.0.9, 10.9.9.9"}])
     );
 }
+
+/// The one page with script: the diagram's, allowed by hash alone.
+#[tokio::test]
+async fn the_map_draws_a_neighbourhood_with_its_script_allowed_by_hash_only() {
+    let (_dir, _path, app) = store();
+    let got = get(&app, "/map?device=acc1&depth=1").await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    let csp = got.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'sha256-"), "{csp}");
+    assert!(!csp.contains("script-src 'unsafe"), "{csp}");
+    // acc1's neighbours: core1 and the phone -- but phones are left out
+    // of diagrams by default; nothing two hops away.
+    let drawn: Vec<&str> = got
+        .body
+        .split("data-device=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    let mut drawn = drawn;
+    drawn.sort();
+    assert_eq!(drawn, ["acc1", "core1"]);
+    assert!(got.body.contains("href=\"/devices/acc1\""), "the way back");
+    assert!(got.body.contains("depth=2"), "one hop more");
+    let two = get(&app, "/map?device=acc1&depth=2").await;
+    assert!(
+        two.body.contains("acc1 and 2 hop(s) around"),
+        "{}",
+        two.body
+    );
+    assert!(two.body.contains("depth=1\""), "one hop less");
+    let whole = get(&app, "/map").await;
+    assert_eq!(whole.status, StatusCode::OK);
+    assert!(whole.body.contains("data-device=\"edge-25\""));
+    assert_eq!(
+        get(&app, "/map?device=nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/map?device=acc1&depth=9").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&app, "/map?site=x").await.status,
+        StatusCode::BAD_REQUEST,
+        "no site pattern"
+    );
+    // Every other page still allows no script at all.
+    let devices = get(&app, "/devices").await;
+    let csp = devices.headers["content-security-policy"].to_str().unwrap();
+    assert!(!csp.contains("script-src"), "{csp}");
+}

@@ -105,9 +105,70 @@ const JS: &str = r#"
     panel.style.display = 'block';
     panel.querySelector('.close').onclick = function(){ panel.style.display = 'none'; clearHl(); };
   }
+  // Dragging a device moves it and its links; moved positions are kept in
+  // the browser (localStorage) per page address, so each view keeps its own.
+  var posKey = 'nw-pos:' + location.pathname + location.search;
+  var linksOf = data.devices.map(function(){ return []; });
+  data.links.forEach(function(l, k){ linksOf[l.a].push(k); linksOf[l.b].push(k); });
+  function curve(k){
+    var l = data.links[k], a = data.devices[l.a], b = data.devices[l.b];
+    var dx = b.cx - a.cx, dy = b.cy - a.cy, len = Math.max(1, Math.sqrt(dx * dx + dy * dy));
+    var off = (l.pi - (l.pc - 1) / 2) * 36;
+    var cx = (a.cx + b.cx) / 2 - dy / len * off, cy = (a.cy + b.cy) / 2 + dx / len * off;
+    document.getElementById('link-'+k).setAttribute('d', 'M'+a.cx.toFixed(1)+','+a.cy.toFixed(1)+' Q'+cx.toFixed(1)+','+cy.toFixed(1)+' '+b.cx.toFixed(1)+','+b.cy.toFixed(1));
+    [[0.22, 'a'], [0.78, 'b']].forEach(function(p){
+      var u = p[0], v = 1 - u, t = document.getElementById('lab-'+k+'-'+p[1]);
+      if (!t) return;
+      t.setAttribute('x', (v * v * a.cx + 2 * v * u * cx + u * u * b.cx).toFixed(1));
+      t.setAttribute('y', (v * v * a.cy + 2 * v * u * cy + u * u * b.cy).toFixed(1));
+    });
+  }
+  function moveTo(i, x, y){
+    var d = data.devices[i];
+    d.cx = x; d.cy = y; d.moved = true;
+    document.querySelector('[data-idx="'+i+'"]').setAttribute('transform', 'translate('+(x - data.node_w / 2).toFixed(0)+' '+(y - data.node_h / 2).toFixed(0)+')');
+    linksOf[i].forEach(curve);
+  }
+  function savePositions(){
+    var pos = {};
+    data.devices.forEach(function(d){ if (d.moved) pos[d.name] = [d.cx, d.cy]; });
+    try { localStorage.setItem(posKey, JSON.stringify(pos)); } catch (e) {}
+  }
+  (function restore(){
+    var pos = {};
+    try { pos = JSON.parse(localStorage.getItem(posKey) || '{}') || {}; } catch (e) {}
+    data.devices.forEach(function(d, i){
+      var p = pos[d.name];
+      if (p && isFinite(p[0]) && isFinite(p[1])) moveTo(i, +p[0], +p[1]);
+    });
+  })();
+  var nodeDrag = null;
+  document.querySelectorAll('.device').forEach(function(g){
+    g.addEventListener('mousedown', function(ev){
+      ev.stopPropagation();
+      var i = +g.getAttribute('data-idx'), d = data.devices[i];
+      nodeDrag = {i: i, x: ev.clientX, y: ev.clientY, cx: d.cx, cy: d.cy, moved: false};
+    });
+  });
+  window.addEventListener('mousemove', function(ev){
+    if (!nodeDrag) return;
+    var dx = (ev.clientX - nodeDrag.x) / s, dy = (ev.clientY - nodeDrag.y) / s;
+    if (!nodeDrag.moved && Math.abs(dx) + Math.abs(dy) <= 3 / s) return;
+    nodeDrag.moved = true;
+    moveTo(nodeDrag.i, nodeDrag.cx + dx, nodeDrag.cy + dy);
+  });
+  window.addEventListener('mouseup', function(){
+    if (!nodeDrag) return;
+    if (nodeDrag.moved) savePositions();
+    setTimeout(function(){ nodeDrag = null; }, 0);
+  });
+  document.getElementById('nw-reset').onclick = function(){
+    try { localStorage.removeItem(posKey); } catch (e) {}
+    location.reload();
+  };
   document.querySelectorAll('.device').forEach(function(g){
     g.addEventListener('click', function(ev){
-      if (drag && drag.moved) return;
+      if ((drag && drag.moved) || (nodeDrag && nodeDrag.moved)) return;
       ev.stopPropagation();
       show(+g.getAttribute('data-idx'));
     });
@@ -221,8 +282,18 @@ pub(super) fn device_href(file: &str, name: &str) -> String {
 }
 
 pub(super) fn html(t: &Topology) -> String {
-    page_html(t, None)
+    page_html(t, None, &[])
 }
+
+/// The single page with `links` (label, address) in its bar: `serve`'s
+/// map, with its way back and its depth control.
+pub fn html_with_links(t: &Topology, links: &[(String, String)]) -> String {
+    page_html(t, None, links)
+}
+
+/// The inline scripts [`html_with_links`] pages run, verbatim (a server
+/// allows exactly these by hash in its Content-Security-Policy).
+pub const PAGE_SCRIPTS: [&str; 1] = [JS];
 
 /// Page `k` of a multi-site page set; `overview_href` is the overview's
 /// address from the site pages' folder.
@@ -232,10 +303,10 @@ pub(super) fn site_page_html(set: &SitePages, k: usize, overview_href: &str) -> 
         page: k,
         overview_href,
     };
-    page_html(&set.pages[k].topo, Some(&extras))
+    page_html(&set.pages[k].topo, Some(&extras), &[])
 }
 
-fn page_html(t: &Topology, site: Option<&SiteExtras>) -> String {
+fn page_html(t: &Topology, site: Option<&SiteExtras>, links: &[(String, String)]) -> String {
     let mut o = String::new();
     let search_css = if site.is_some() { SEARCH_CSS } else { "" };
     let _ = write!(
@@ -249,7 +320,7 @@ fn page_html(t: &Topology, site: Option<&SiteExtras>) -> String {
             "<body>"
         }
     );
-    bar(&mut o, t, site);
+    bar(&mut o, t, site, links);
     let (w, h) = site.map_or_else(|| t.extent(), |s| s.page().extent());
     let _ = writeln!(
         o,
@@ -300,10 +371,19 @@ fn page_html(t: &Topology, site: Option<&SiteExtras>) -> String {
 
 /// The bar on top: title, counts, search, fit, the legend; on a site
 /// page also the way back to the overview and the search results list.
-fn bar(o: &mut String, t: &Topology, site: Option<&SiteExtras>) {
+fn bar(o: &mut String, t: &Topology, site: Option<&SiteExtras>, links: &[(String, String)]) {
+    o.push_str("<div id=\"nw-bar\">");
+    for (label, href) in links {
+        let _ = write!(
+            o,
+            "<a class=\"nw-nav\" href=\"{}\" style=\"color:#fff\">{}</a>",
+            xml_escape(href),
+            xml_escape(label)
+        );
+    }
     let _ = write!(
         o,
-        "<div id=\"nw-bar\"><b>{}</b><span>{} devices, {} links</span><input id=\"nw-search\" type=\"search\" placeholder=\"find device or IP\"><button id=\"nw-fit\">fit</button>",
+        "<b>{}</b><span>{} devices, {} links</span><input id=\"nw-search\" type=\"search\" placeholder=\"find device or IP\"><button id=\"nw-fit\">fit</button><button id=\"nw-reset\" title=\"forget the positions dragged on this page\">reset layout</button>",
         xml_escape(&t.title),
         t.nodes.len(),
         t.edges.len()
@@ -350,9 +430,9 @@ fn page_data(t: &Topology, w: f64, h: f64) -> serde_json::Value {
     let links: Vec<serde_json::Value> = t
         .edges
         .iter()
-        .map(|e| serde_json::json!({"a": e.a, "b": e.b, "a_if": e.a_if, "b_if": e.b_if, "protocols": e.protocols}))
+        .map(|e| serde_json::json!({"a": e.a, "b": e.b, "a_if": e.a_if, "b_if": e.b_if, "protocols": e.protocols, "pi": e.parallel_index, "pc": e.parallel_count}))
         .collect();
-    serde_json::json!({"title": t.title, "width": w, "height": h, "devices": devices, "links": links})
+    serde_json::json!({"title": t.title, "width": w, "height": h, "node_w": NODE_W, "node_h": NODE_H, "devices": devices, "links": links})
 }
 
 /// The links to other sites, for the details panel: this site's end by node
@@ -437,11 +517,11 @@ fn svg_link(o: &mut String, t: &Topology, k: usize, e: &Edge) {
             v * v * ay + 2.0 * v * u * cy + u * u * by,
         )
     };
-    for (u, text) in [(0.22, &e.a_if), (0.78, &e.b_if)] {
+    for (u, end, text) in [(0.22, 'a', &e.a_if), (0.78, 'b', &e.b_if)] {
         let (x, y) = at(u);
         let _ = writeln!(
             o,
-            "<text class=\"iflabel\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
+            "<text id=\"lab-{k}-{end}\" class=\"iflabel\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
             xml_escape(text)
         );
     }

@@ -26,6 +26,7 @@ mod class;
 mod html;
 mod layers;
 mod layout;
+mod neighbourhood;
 mod overview;
 mod pages;
 mod palette;
@@ -33,6 +34,8 @@ mod render;
 mod search;
 
 pub use class::{DeviceClass, classify};
+pub use html::{PAGE_SCRIPTS, html_with_links};
+pub use neighbourhood::{MAX_DEPTH, neighbourhood};
 pub use pages::{
     GUESSED_SITE_PATTERN, HtmlPages, SINGLE_PAGE_MAX, SiteLink, SitePage, SitePages, Stub, StubLink,
 };

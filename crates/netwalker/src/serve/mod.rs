@@ -3,7 +3,8 @@
 //!
 //! Server-rendered pages (askama templates compiled into the binary, every
 //! value HTML-escaped unless a template says otherwise; one small embedded
-//! stylesheet, no JavaScript, nothing fetched from the internet) and a JSON
+//! stylesheet, no JavaScript except the map's, nothing fetched from the
+//! internet) and a JSON
 //! API under `/api/v1/` whose field names are `inventory.json`'s (the
 //! [`crate::model::InventoryDevice`] and [`crate::model::InventoryLink`]
 //! types, with a few fields the file lacks added beside them).
@@ -33,7 +34,8 @@
 //! device's page data), `pages.rs` (HTML handlers), `templates.rs`,
 //! `api.rs` (JSON handlers and types), `runs.rs` (runs, page and API; the
 //! VLAN API), `reports.rs` (the Reports pages and downloads),
-//! `export.rs` (the device list's view as CSV/xlsx), `errors.rs`,
+//! `export.rs` (the device list's view as CSV/xlsx), `map.rs` (the
+//! interactive topology: whole, a site, a device's neighbourhood), `errors.rs`,
 //! `listen.rs` (binding, loopback check, graceful shutdown).
 
 mod api;
@@ -43,6 +45,7 @@ mod errors;
 mod export;
 mod hosts;
 mod listen;
+mod map;
 mod pages;
 mod query;
 mod reads;

@@ -4,7 +4,7 @@
 //! (a Content-Security-Policy allowing no script at all).
 
 use super::reads::Reads;
-use super::{ServeOptions, api, export, pages, reports, runs, templates};
+use super::{ServeOptions, api, export, map, pages, reports, runs, templates};
 use crate::site::SitePattern;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -50,6 +50,7 @@ pub fn router(opts: &ServeOptions) -> Router {
         .route("/devices.xlsx", get(export::devices_xlsx))
         .route("/devices/{hostname}", get(pages::device))
         .route("/search", get(pages::search))
+        .route("/map", get(map::map))
         .route("/runs", get(runs::page))
         .route("/reports", get(reports::index))
         .route("/reports/{file}", get(reports::file))
