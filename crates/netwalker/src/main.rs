@@ -733,7 +733,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Cmd::DnsCheck(args) => dns_check_cmd(args).await,
         Cmd::Find(args) => find_cmd(&args).await,
         #[cfg(feature = "serve")]
-        Cmd::Serve(args) => serve_cmd(args).await,
+        Cmd::Serve(args) => serve_cmd(config, args).await,
         Cmd::Config {
             action: ConfigAction::Show(args),
         } => {
@@ -772,9 +772,22 @@ async fn demo_cmd(a: &DemoArgs) -> Result<ExitCode> {
             a.devices
         );
     }
-    let r = run::demo(a.devices, &a.out, a.concurrency, cancel, progress).await;
+    let lab = match run::DemoLab::start(a.devices, &a.out, a.concurrency).await {
+        Ok(lab) => lab,
+        Err(e) => {
+            ui.finish().await;
+            return Err(e.into());
+        }
+    };
+    let r = lab.walk(cancel, progress).await;
     ui.finish().await;
-    let r = r?;
+    let r = match r {
+        Ok(r) => r,
+        Err(e) => {
+            lab.shutdown().await;
+            return Err(e.into());
+        }
+    };
     let sim = &r.simulator;
     let extra = serde_json::json!({
         "simulator": {
@@ -786,17 +799,24 @@ async fn demo_cmd(a: &DemoArgs) -> Result<ExitCode> {
             "sessions_open": sim.sessions_open,
         }
     });
-    print_summary(&r.discover.summary, &r.discover.files, a.json, Some(extra))?;
+    let printed = print_summary(&r.discover.summary, &r.discover.files, a.json, Some(extra));
     #[cfg(feature = "serve")]
-    if a.serve {
-        let store = a.out.join(netwalker::run::DEMO_STORE);
+    if a.serve && printed.is_ok() {
+        // The lab stays up while serving: walks can be started from the
+        // browser ("walk again", the Runs page) against it.
         let opts = netwalker::serve::ServeOptions {
             listen: a.listen,
-            ..netwalker::serve::ServeOptions::new(store)
+            walks: Some(lab.launcher()),
+            ..netwalker::serve::ServeOptions::new(a.out.join(netwalker::run::DEMO_STORE))
         };
         // With --json, stdout is the summary alone.
-        serve_store(opts, a.json).await?;
+        let served = serve_store(opts, a.json).await;
+        lab.shutdown().await;
+        served?;
+        return Ok(exit_for(&r.discover.summary));
     }
+    lab.shutdown().await;
+    printed?;
     Ok(exit_for(&r.discover.summary))
 }
 
@@ -929,12 +949,13 @@ async fn resolve_name(
 /// `netwalker serve`: refuses a non-loopback address before anything else,
 /// checks the store opens, prints the URL, serves until Ctrl-C or SIGTERM.
 #[cfg(feature = "serve")]
-async fn serve_cmd(a: ServeArgs) -> Result<ExitCode> {
+async fn serve_cmd(global: Option<&PathBuf>, a: ServeArgs) -> Result<ExitCode> {
     use netwalker::serve;
     serve::check_listen(a.listen).map_err(|e| Usage(e.into()))?;
     drop(open_store(&a.store)?);
     let mut opts = serve::ServeOptions::new(&a.store);
     opts.listen = a.listen;
+    opts.walks = serve_walks(global, &a.store)?;
     opts.site_pattern = a
         .site_pattern
         .map(|p| netwalker::site::SitePattern::new(&p))
@@ -942,6 +963,41 @@ async fn serve_cmd(a: ServeArgs) -> Result<ExitCode> {
         .map_err(|e| Usage(e.into()))?;
     serve_store(opts, false).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Walks from the browser need device credentials: from the environment
+/// or the config, as `discover` takes them, but never prompted for (a
+/// server has no one to ask). Without them walks are off (the Runs page
+/// says how to turn them on); the config's other settings (ports,
+/// timeouts, filters, `out`) apply to every walk, into the served store.
+#[cfg(feature = "serve")]
+fn serve_walks(
+    global: Option<&PathBuf>,
+    store: &std::path::Path,
+) -> Result<Option<netwalker::run::WalkLauncher>> {
+    let (_, file) = config::load_config(global.map(|p| p.as_path()), &ConfigPaths::from_env())
+        .map_err(|e| Usage(e.into()))?;
+    let over = config::Config {
+        store: Some(store.to_path_buf()),
+        ..config::Config::default()
+    };
+    let s = file.merge(over).resolve().map_err(|e| Usage(e.into()))?;
+    let env = |k: &str| std::env::var(k).ok();
+    match s.credentials(&env) {
+        Ok(creds) if creds.iter().all(|c| c.password.is_some()) => {
+            Ok(Some(netwalker::run::WalkLauncher::new(s, creds)))
+        }
+        Ok(creds) => {
+            let missing = creds.iter().find(|c| c.password.is_none());
+            eprintln!(
+                "netwalker serve: walks cannot be started from the browser: no password for {} (set its password_env or NETWALKER_PASSWORD)",
+                missing.map_or("a credential set", |c| c.label.as_str())
+            );
+            Ok(None)
+        }
+        Err(config::ConfigError::NoCredentials) => Ok(None),
+        Err(e) => Err(Usage(e.into()).into()),
+    }
 }
 
 /// Serves `opts.store`, printing the URL (on stderr if `url_to_stderr`),

@@ -118,10 +118,14 @@ pub fn filter_for(s: &Settings) -> Result<Filter> {
 
 /// Seeds from arguments, the seed file, and the store (resume, unwalked,
 /// stale), resolved to addresses. Problems are collected, never fatal.
-async fn gather_seeds(
+///
+/// Everything the store says is read before the first await (the
+/// returned future holds no reader): a reader, a SQLite connection, is
+/// not `Sync`, and a walk started by the server runs on a spawned task.
+fn gather_seeds(
     s: &Settings,
     reader: &StoreReader,
-) -> Result<(Vec<SeedTarget>, Vec<String>)> {
+) -> Result<impl Future<Output = (Vec<SeedTarget>, Vec<String>)> + Send + 'static> {
     let mut problems = Vec::new();
     let mut list: Vec<Seed> = seeds::parse_seed_args(&s.seeds).map_err(RunError::SeedArgs)?;
     if let Some(path) = &s.seed_file {
@@ -132,16 +136,43 @@ async fn gather_seeds(
         problems.extend(file.problems.iter().map(|p| p.to_string()));
         list.extend(file.seeds);
     }
-    let lookup = |name: &str| reader.ip_for_hostname(name).ok().flatten();
-    let (resolved, unresolved) = seeds::resolve_seeds(list, lookup, s.timeouts.dns).await;
-    problems.extend(unresolved.iter().map(|p| p.to_string()));
-    let mut out: Vec<SeedTarget> = resolved
-        .into_iter()
-        .map(|r| SeedTarget {
-            name: r.seed.hostname,
-            ip: r.ip,
-        })
-        .collect();
+    let (known, from_store) = store_seeds(s, &list, reader)?;
+    let dns_timeout = s.timeouts.dns;
+    Ok(async move {
+        let lookup = |name: &str| known.get(name).copied();
+        let (resolved, unresolved) = seeds::resolve_seeds(list, lookup, dns_timeout).await;
+        problems.extend(unresolved.iter().map(|p| p.to_string()));
+        let mut out: Vec<SeedTarget> = resolved
+            .into_iter()
+            .map(|r| SeedTarget {
+                name: r.seed.hostname,
+                ip: r.ip,
+            })
+            .collect();
+        out.extend(from_store);
+        (out, problems)
+    })
+}
+
+/// What the store adds to the seeds: the addresses it knows for the
+/// named seeds, and the devices `--resume`, `--walk-unwalked` and
+/// `--rewalk-stale` ask for.
+fn store_seeds(
+    s: &Settings,
+    list: &[Seed],
+    reader: &StoreReader,
+) -> Result<(HashMap<String, std::net::IpAddr>, Vec<SeedTarget>)> {
+    let mut known = HashMap::new();
+    for name in list
+        .iter()
+        .filter(|seed| seed.ip.is_none())
+        .filter_map(|seed| seed.hostname.as_deref())
+    {
+        if let Ok(Some(ip)) = reader.ip_for_hostname(name) {
+            known.insert(name.to_string(), ip);
+        }
+    }
+    let mut out = Vec::new();
     let mut from_store = |devices: Vec<crate::model::Device>| {
         for d in devices {
             if let Some(ip) = d.mgmt_ip.or_else(|| d.ips.iter().next().copied()) {
@@ -163,7 +194,7 @@ async fn gather_seeds(
     if let Some(days) = s.rewalk_stale_days {
         from_store(reader.stale(days)?);
     }
-    Ok((out, problems))
+    Ok((known, out))
 }
 
 /// Runs a discovery walk with the given settings and credentials, then
@@ -195,7 +226,7 @@ async fn discover_in(
     // touched: a refused walk leaves no unfinished run for --resume.
     let filter = filter_for(s)?;
     let mut writer = open_store(s, fresh)?;
-    let (seeds, seed_problems) = gather_seeds(s, writer.read()).await?;
+    let (seeds, seed_problems) = gather_seeds(s, writer.read())?.await;
     if seeds.is_empty() {
         return Err(RunError::NoSeeds {
             problems: seed_problems,
@@ -446,13 +477,15 @@ fn write_default_diagrams(snap: &Snapshot, out: &Path) -> Result<Vec<PathBuf>> {
 }
 
 mod error;
+mod launch;
 pub use error::{Result, RunError};
+pub use launch::{MAX_REQUEST_SEEDS, WalkLauncher, WalkRequest};
 
 // `netwalker demo`: only with the `demo` feature (it links netsim).
 #[cfg(feature = "demo")]
 mod demo;
 #[cfg(feature = "demo")]
-pub use demo::{DEMO_STORE, DemoOutcome, demo};
+pub use demo::{DEMO_STORE, DemoLab, DemoOutcome, demo};
 
 #[cfg(test)]
 mod tests {

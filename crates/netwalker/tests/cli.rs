@@ -291,19 +291,21 @@ fn demo_serve_serves_the_walked_campus_until_ctrl_c() {
             break rest.split('/').next().unwrap().to_string();
         }
     };
-    let get = |path: &str| {
+    let request = |head: String, body: &str| {
         let mut s = std::net::TcpStream::connect(&addr).unwrap();
         s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
             .unwrap();
+        let len = body.len();
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            "{head}Host: {addr}\r\nConnection: close\r\nContent-Length: {len}\r\n\r\n{body}"
         )
         .unwrap();
-        let mut body = String::new();
-        s.read_to_string(&mut body).unwrap();
-        body
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        resp
     };
+    let get = |path: &str| request(format!("GET {path} HTTP/1.1\r\n"), "");
     let page = get("/devices");
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains("core1"), "the walked core is listed: {page}");
@@ -317,6 +319,25 @@ fn demo_serve_serves_the_walked_campus_until_ctrl_c() {
         .filter(|d| d["status"] == "walked")
         .count();
     assert!(walked >= 10, "{v}");
+    // The lab is still up: a walk started through the API runs to its end.
+    let started = request(
+        "POST /api/v1/runs HTTP/1.1\r\nContent-Type: application/json\r\n".into(),
+        r#"{"seeds": ["127.200.0.1"], "max_depth": 1}"#,
+    );
+    assert!(started.starts_with("HTTP/1.1 202"), "{started}");
+    let began = std::time::Instant::now();
+    loop {
+        let live = get("/api/v1/runs/live");
+        if live.contains("\"state\":\"finished\"") {
+            break;
+        }
+        assert!(!live.contains("\"state\":\"failed\""), "{live}");
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(30),
+            "{live}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50)); // sleep-ok: polling a walk's end
+    }
     // SAFETY: signalling our own child, whose pid we hold.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
     let started = std::time::Instant::now();

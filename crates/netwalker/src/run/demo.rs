@@ -1,7 +1,7 @@
 //! `netwalker demo`: an embedded netsim campus on 127.200.0.0/16, walked
 //! like a real network, its reports written.
 
-use super::{DiscoverOutcome, discover_in};
+use super::{DiscoverOutcome, WalkLauncher, discover_in};
 use super::{Result, RunError};
 use crate::config::{Credential, HostKeyPolicySetting, Settings};
 use crate::engine::WalkProgress;
@@ -33,25 +33,71 @@ pub async fn demo(
     cancel: CancellationToken,
     progress: watch::Sender<WalkProgress>,
 ) -> Result<DemoOutcome> {
-    let base: Ipv4Addr = "127.200.0.1".parse().expect("literal");
-    let (topo, lab, port, telnet_port) = start_lab(devices, base).await?;
-    std::fs::create_dir_all(out).map_err(|source| RunError::CreateDir {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    let seed = topo.device("core1").map(|d| d.mgmt_ip).unwrap_or(base);
-    let settings = demo_settings(seed, port, telnet_port, concurrency, out)?;
-    // A fresh store per demo (the demo shows one walk, not history), emptied
-    // under its lock so a demo still running in `out` is refused, not wrecked.
-    let discover = discover_in(&settings, &demo_credentials(), cancel, progress, true).await;
-    let simulator = lab.wait_until_idle(Duration::from_secs(2)).await;
-    lab.shutdown(Duration::from_secs(2)).await;
-    Ok(DemoOutcome {
-        discover: discover?,
-        devices,
-        subnet: "127.200.0.0/16".into(),
-        simulator,
-    })
+    let lab = DemoLab::start(devices, out, concurrency).await?;
+    let outcome = lab.walk(cancel, progress).await;
+    lab.shutdown().await;
+    outcome
+}
+
+/// The demo's simulated campus, running, with the settings that walk it
+/// (`demo --serve` keeps it up while serving, so walks can be started
+/// from the browser).
+pub struct DemoLab {
+    /// The campus, for its size.
+    devices: usize,
+    /// The simulator serving it; shut down by [`DemoLab::shutdown`].
+    lab: netsim::Lab,
+    /// Settings of a walk of it: seed, ports, store and outputs under `out`.
+    settings: Settings,
+}
+
+impl DemoLab {
+    /// Generates a `devices`-device campus and starts it on free ports.
+    pub async fn start(devices: usize, out: &Path, concurrency: usize) -> Result<DemoLab> {
+        let base: Ipv4Addr = "127.200.0.1".parse().expect("literal");
+        let (topo, lab, port, telnet_port) = start_lab(devices, base).await?;
+        std::fs::create_dir_all(out).map_err(|source| RunError::CreateDir {
+            path: out.to_path_buf(),
+            source,
+        })?;
+        let seed = topo.device("core1").map(|d| d.mgmt_ip).unwrap_or(base);
+        let settings = demo_settings(seed, port, telnet_port, concurrency, out)?;
+        Ok(DemoLab {
+            devices,
+            lab,
+            settings,
+        })
+    }
+
+    /// Walks the campus from its core into a fresh store (the demo shows
+    /// one walk, not history; emptied under its lock, so a demo still
+    /// running in `out` is refused, not wrecked).
+    pub async fn walk(
+        &self,
+        cancel: CancellationToken,
+        progress: watch::Sender<WalkProgress>,
+    ) -> Result<DemoOutcome> {
+        let discover =
+            discover_in(&self.settings, &demo_credentials(), cancel, progress, true).await;
+        let simulator = self.lab.wait_until_idle(Duration::from_secs(2)).await;
+        Ok(DemoOutcome {
+            discover: discover?,
+            devices: self.devices,
+            subnet: "127.200.0.0/16".into(),
+            simulator,
+        })
+    }
+
+    /// Starts further walks of the campus into the same store (for
+    /// `demo --serve`).
+    pub fn launcher(&self) -> WalkLauncher {
+        WalkLauncher::new(self.settings.clone(), demo_credentials())
+    }
+
+    /// Stops the simulator (its sessions closed within a bound).
+    pub async fn shutdown(self) {
+        self.lab.shutdown(Duration::from_secs(2)).await;
+    }
 }
 
 /// Generates the campus from `base` up and starts it on free ports (the

@@ -35,6 +35,15 @@ pub enum ServeError {
     /// No such page or report (says what was asked for).
     #[error("{0}")]
     NotFound(String),
+    /// A state-changing request from another site (CSRF), or not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with what is running (a second walk).
+    #[error("{0}")]
+    Conflict(String),
+    /// The server cannot do this (walks without credentials, stopping).
+    #[error("{0}")]
+    Unavailable(String),
     /// A download (CSV, xlsx) could not be built.
     #[error("{0}")]
     Export(String),
@@ -61,6 +70,9 @@ impl ServeError {
         match self {
             ServeError::NoDevice(_) | ServeError::NotFound(_) => StatusCode::NOT_FOUND,
             ServeError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServeError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServeError::Conflict(_) => StatusCode::CONFLICT,
+            ServeError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ServeError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }

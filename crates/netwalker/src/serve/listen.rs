@@ -1,8 +1,10 @@
 //! Listening: the loopback-only check (there is no authentication yet),
 //! binding, and serving until Ctrl-C or SIGTERM with a bounded grace.
 
+use super::ServeOptions;
 use super::errors::ServeError;
-use super::{ServeOptions, router};
+use super::router::app;
+use super::walks::Walks;
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -28,7 +30,14 @@ pub struct Server {
     app: Router,
     /// How long requests in flight get once a stop is asked for.
     grace: Duration,
+    /// Walks started through the server: cancelled and awaited on stop.
+    walks: Walks,
 }
+
+/// How long a walk started through the server gets, beyond the grace, to
+/// stop (its devices' own grace, closing sessions, flushing the store,
+/// writing its files) when the server stops.
+const WALK_STOP_BOUND: Duration = Duration::from_secs(10);
 
 /// How serving ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,10 +57,12 @@ pub async fn serve(opts: &ServeOptions) -> Result<Server, ServeError> {
             addr: opts.listen,
             source,
         })?;
+    let (app, walks) = app(opts);
     Ok(Server {
         listener,
-        app: router(opts),
+        app,
         grace: opts.grace,
+        walks,
     })
 }
 
@@ -74,6 +85,14 @@ impl Server {
             () = stop => {}
         }
         token.cancel();
+        // A walk started here is cancelled with the server (its live
+        // streams end with it): its devices get their grace, its sessions
+        // close, the store is flushed, within WALK_STOP_BOUND.
+        if !self.walks.shutdown(self.grace + WALK_STOP_BOUND).await {
+            tracing::warn!(
+                "a walk started through the server was still stopping when the server stopped"
+            );
+        }
         match tokio::time::timeout(self.grace, &mut task).await {
             Ok(joined) => finished(joined).map(|()| Stopped::Graceful),
             Err(_) => {

@@ -19,7 +19,6 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 /// Most devices one map draws; past it the whole network asks for a site
@@ -69,19 +68,7 @@ impl MapQuery {
 
 /// `Content-Security-Policy` of the map: the diagram's script by hash,
 /// inline styles (the page's own `<style>` and SVG colours), nothing else.
-static MAP_CSP: LazyLock<String> = LazyLock::new(|| {
-    let hashes: Vec<String> = PAGE_SCRIPTS
-        .iter()
-        .map(|s| {
-            let digest = Sha256::digest(s.as_bytes());
-            format!("'sha256-{}'", data_encoding::BASE64.encode(&digest))
-        })
-        .collect();
-    format!(
-        "default-src 'none'; script-src {}; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        hashes.join(" ")
-    )
-});
+static MAP_CSP: LazyLock<String> = LazyLock::new(|| super::csp::with_scripts(&PAGE_SCRIPTS, true));
 
 /// `/map`.
 pub(super) async fn map(

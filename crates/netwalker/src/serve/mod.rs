@@ -40,12 +40,14 @@
 
 mod api;
 mod catalogue;
+mod csp;
 mod detail;
 mod errors;
 mod export;
 mod hosts;
 mod listen;
 mod map;
+mod origin;
 mod pages;
 mod query;
 mod reads;
@@ -54,6 +56,7 @@ mod router;
 mod runs;
 mod search;
 mod templates;
+mod walks;
 
 pub use errors::ServeError;
 pub use listen::{Server, Stopped, check_listen, serve, shutdown_signal};
@@ -82,8 +85,11 @@ pub struct ServeOptions {
     pub grace: Duration,
     /// Store reads running at once; more wait (within their deadline).
     pub max_reads: usize,
-    /// Largest request body accepted, in bytes (every route is a GET).
+    /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Starts walks from the Runs page and `POST /api/v1/runs`; `None`
+    /// (no device credentials): walks are off.
+    pub walks: Option<crate::run::WalkLauncher>,
 }
 
 impl ServeOptions {
@@ -98,6 +104,7 @@ impl ServeOptions {
             grace: Duration::from_secs(5),
             max_reads: 8,
             max_body_bytes: 64 * 1024,
+            walks: None,
         }
     }
 }

@@ -221,6 +221,7 @@ pub(super) async fn device(
     Path(hostname): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let sites = st.sites.clone();
+    let walks = st.walks.enabled();
     let html = st
         .reads
         .read(move |r| {
@@ -230,7 +231,13 @@ pub(super) async fn device(
                 .find(&hostname)
                 .ok_or_else(|| ServeError::NoDevice(hostname.clone()))?;
             let hosts = super::hosts::hosts_on(r, d.id)?;
-            Ok(device_page(Detail::read(r, &cat, d)?, hosts).render()?)
+            let mut page = device_page(Detail::read(r, &cat, d)?, hosts);
+            // "Walk again" dials the address the walk used, else the name.
+            page.walk_seed = walks.then(|| {
+                d.mgmt_ip
+                    .map_or_else(|| d.hostname.clone(), |ip| ip.to_string())
+            });
+            Ok(page.render()?)
         })
         .await?;
     Ok(Html(html))
@@ -240,6 +247,7 @@ fn device_page(x: Detail, hosts: Vec<super::hosts::HostRow>) -> DevicePage {
     let d = &x.device;
     DevicePage {
         search_q: String::new(),
+        walk_seed: None,
         hostname: d.hostname.clone(),
         status: d.status.as_str().to_string(),
         reason: d.reason.clone(),

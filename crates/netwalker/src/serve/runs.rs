@@ -1,6 +1,9 @@
 //! Runs: each walk the store recorded (when, how long, what it found),
-//! as a page (`/runs`) and JSON (`/api/v1/runs`); and every device's
-//! VLANs as JSON (`/api/v1/vlans`).
+//! as a page (`/runs`) and JSON (`/api/v1/runs`); starting a walk (the
+//! page's form, `POST /api/v1/runs`) and following it live (the page's
+//! one script on `GET /api/v1/runs/live/events`, an event stream; a
+//! snapshot at `GET /api/v1/runs/live`), see [`super::walks`]; and every
+//! device's VLANs as JSON (`/api/v1/vlans`).
 //!
 //! A run without a finish time is running, or was interrupted (the
 //! process died or was killed): `discover --resume` continues it. The
@@ -9,17 +12,24 @@
 
 use super::api::ApiError;
 use super::errors::ServeError;
+use super::origin::same_origin;
 use super::pages::PageError;
 use super::query::PageQuery;
 use super::router::AppState;
-use super::templates::{RunRow, RunsPage};
+use super::templates::{LiveView, RunRow, RunsPage};
+use super::walks::Refused;
 use crate::model::{DeviceNames, Run, StatusCounts, UnixTime};
+use crate::run::WalkRequest;
 use crate::stamp::format_time;
 use askama::Template;
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::response::Html;
-use serde::Serialize;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+use std::sync::LazyLock;
 
 /// A run as the API lists it.
 #[derive(Debug, Serialize)]
@@ -104,14 +114,134 @@ pub(super) async fn api(
     }))
 }
 
-/// `/runs`: every run, newest first.
-pub(super) async fn page(State(st): State<AppState>) -> Result<Html<String>, PageError> {
+/// The Runs page's one script: while a walk runs, follows its event
+/// stream into the counters, and reloads the page when it ends (the new
+/// run's row then shows). Rendered only while a walk runs.
+pub(super) const LIVE_JS: &str = "(function(){var es=new EventSource('/api/v1/runs/live/events');es.onmessage=function(m){var w=JSON.parse(m.data);if(w.progress){['walked','failed','queued','in_flight','discovered'].forEach(function(k){var e=document.getElementById('live-'+k);if(e)e.textContent=w.progress[k];});}var st=document.getElementById('live-state');if(st&&w.state)st.textContent=w.state;if(w.end||w.state==='idle'){es.close();location.reload();}};es.onerror=function(){es.close();};})();";
+
+/// The Runs page's policy: [`LIVE_JS`] by hash, nothing else.
+static RUNS_CSP: LazyLock<String> = LazyLock::new(|| super::csp::with_scripts(&[LIVE_JS], false));
+
+/// `/runs`: the walk started here (live), the form to start one, every
+/// run recorded, newest first.
+pub(super) async fn page(State(st): State<AppState>) -> Result<Response, PageError> {
     let runs = newest_first(&st).await?;
     let page = RunsPage {
         search_q: String::new(),
         rows: runs.iter().map(run_row).collect(),
+        walks_enabled: st.walks.enabled(),
+        default_depth: st
+            .walks
+            .default_depth()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        live: st.walks.live().map(|w| LiveView::of(&w)),
+        live_js: LIVE_JS,
     };
-    Ok(Html(page.render().map_err(ServeError::from)?))
+    let html = page.render().map_err(ServeError::from)?;
+    Ok((
+        [(header::CONTENT_SECURITY_POLICY, RUNS_CSP.as_str())],
+        Html(html),
+    )
+        .into_response())
+}
+
+/// The start form: seeds as text, an optional depth.
+#[derive(Debug, Deserialize)]
+pub(super) struct StartForm {
+    /// Seeds separated by commas, spaces or lines.
+    seeds: String,
+    /// Links out from the seeds; blank: the server's setting.
+    #[serde(default)]
+    depth: Option<String>,
+}
+
+/// `POST /runs`: starts a walk, back to `/runs` to watch it.
+pub(super) async fn start(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<StartForm>,
+) -> Result<Redirect, PageError> {
+    same_origin(&headers)?;
+    let depth = match f.depth.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(d.parse::<u32>().map_err(|_| {
+            ServeError::BadRequest(format!("depth must be a whole number, not {d:?}"))
+        })?),
+    };
+    st.walks
+        .start(WalkRequest::parse(&f.seeds, depth))
+        .map_err(refused)?;
+    Ok(Redirect::to("/runs"))
+}
+
+/// `POST /runs/cancel`: cancels the running walk (its devices in flight
+/// get their grace; what was walked is kept).
+pub(super) async fn cancel(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Redirect, PageError> {
+    same_origin(&headers)?;
+    st.walks.cancel();
+    Ok(Redirect::to("/runs"))
+}
+
+/// `POST /api/v1/runs`: `{"seeds": [...], "max_depth": n}`.
+#[derive(Debug, Deserialize)]
+pub(super) struct StartJson {
+    /// Addresses or names to start from.
+    seeds: Vec<String>,
+    /// Links out from the seeds; absent: the server's setting.
+    #[serde(default)]
+    max_depth: Option<u32>,
+}
+
+/// `POST /api/v1/runs`: 202 with the walk's live state; 409 while one
+/// runs, 400 for bad seeds, 503 when the server cannot walk. (A JSON body
+/// only: a cross-site page cannot send one without CORS, which this
+/// server never grants.)
+pub(super) async fn api_start(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Json(body): Json<StartJson>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    same_origin(&headers)?;
+    let req = WalkRequest {
+        seeds: body.seeds,
+        max_depth: body.max_depth,
+    };
+    st.walks.start(req).map_err(refused)?;
+    let live = serde_json::to_value(st.walks.live()).expect("serialises");
+    Ok((StatusCode::ACCEPTED, Json(live)))
+}
+
+/// `GET /api/v1/runs/live`: the walk started here last, or `{"state": "idle"}`.
+pub(super) async fn api_live(State(st): State<AppState>) -> Json<serde_json::Value> {
+    Json(match st.walks.live() {
+        Some(w) => serde_json::to_value(w).expect("serialises"),
+        None => serde_json::json!({ "state": "idle" }),
+    })
+}
+
+/// `GET /api/v1/runs/live/events`: that state now, then on each change
+/// (at most four a second) until the walk ends or the server stops.
+pub(super) async fn api_live_events(
+    State(st): State<AppState>,
+) -> Sse<impl futures::Stream<Item = Result<Event, Infallible>>> {
+    let stream = futures::stream::unfold((st.walks.follow(), true), |(mut f, first)| async move {
+        let v = f.next(first).await?;
+        let event = Event::default().data(v.to_string());
+        Some((Ok(event), (f, false)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+fn refused(r: Refused) -> ServeError {
+    match r {
+        Refused::Busy => ServeError::Conflict(r.to_string()),
+        Refused::Invalid(_) => ServeError::BadRequest(r.to_string()),
+        Refused::Disabled | Refused::Stopping => ServeError::Unavailable(r.to_string()),
+    }
 }
 
 fn run_row(r: &ApiRun) -> RunRow {

@@ -97,6 +97,8 @@ pub(super) struct Fact {
 pub(super) struct DevicePage {
     /// The header search box's text.
     pub search_q: String,
+    /// What "walk again" seeds (its address), when the server can walk.
+    pub walk_seed: Option<String>,
     /// The device's name (the heading).
     pub hostname: String,
     /// Its status name, and why when it was not walked.
@@ -232,7 +234,7 @@ pub(super) struct RunRow {
     pub other: String,
 }
 
-/// `/runs`: every walk recorded, newest first.
+/// `/runs`: the walk started here, the start form, every walk recorded.
 #[derive(Template)]
 #[template(path = "serve/runs.html")]
 pub(super) struct RunsPage {
@@ -240,4 +242,54 @@ pub(super) struct RunsPage {
     pub search_q: String,
     /// The runs, newest first.
     pub rows: Vec<RunRow>,
+    /// Whether this server can start walks (it has credentials).
+    pub walks_enabled: bool,
+    /// The depth field's default (the server's setting), or empty.
+    pub default_depth: String,
+    /// The walk started here last, if any.
+    pub live: Option<LiveView>,
+    /// The page's script (a constant, allowed by hash; the one value the
+    /// template does not escape).
+    pub live_js: &'static str,
+}
+
+/// The walk started here last, for the Runs page.
+pub(super) struct LiveView {
+    /// `running`, `finished` or `failed`.
+    pub state: &'static str,
+    /// Whether it is still running (the live script and Cancel show).
+    pub running: bool,
+    /// Its seeds.
+    pub seeds: String,
+    /// When it started.
+    pub started: String,
+    /// Its counters.
+    pub walked: u64,
+    pub failed: u64,
+    pub queued: u64,
+    pub in_flight: u64,
+    pub discovered: u64,
+    /// How it ended (summary or error), once it has.
+    pub message: String,
+}
+
+impl LiveView {
+    pub(super) fn of(w: &super::walks::LiveWalk) -> LiveView {
+        LiveView {
+            state: w.state,
+            running: w.end.is_none(),
+            seeds: w.seeds.join(", "),
+            started: crate::stamp::format_time(w.started),
+            walked: w.progress.walked,
+            failed: w.progress.failed,
+            queued: w.progress.queued,
+            in_flight: w.progress.in_flight,
+            discovered: w.progress.discovered,
+            message: w
+                .end
+                .as_ref()
+                .map(|e| e.message.clone())
+                .unwrap_or_default(),
+        }
+    }
 }
