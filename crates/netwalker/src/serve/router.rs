@@ -1,13 +1,20 @@
 //! The routes, the state every handler shares, and the layers every
-//! request passes: a deadline, a body limit, and response headers that
-//! keep a browser from running anything the pages did not mean to ship
-//! (a Content-Security-Policy allowing no script at all).
+//! request passes: a deadline, a body limit, response headers that keep a
+//! browser from running anything the pages did not mean to ship (a
+//! Content-Security-Policy allowing no script at all), then who is asking
+//! ([`auth::authenticate`]) and, for state-changing requests, the CSRF
+//! check ([`csrf::check`]).
 
+use super::auth::{self, AuthState};
+use super::backoff::Backoff;
+use super::errors::ServeError;
 use super::reads::Reads;
-use super::{ServeOptions, api, pages, templates};
+use super::{ServeOptions, admin, api, csrf, login, pages, templates};
+use crate::auth::SessionKey;
 use crate::site::SitePattern;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use std::sync::Arc;
@@ -22,16 +29,34 @@ pub(super) struct AppState {
     pub reads: Reads,
     /// Assigns sites when the server was given a site pattern.
     pub sites: Option<Arc<SitePattern>>,
+    /// Sessions, tokens, logins.
+    pub auth: Arc<AuthState>,
+    /// The body limit, also for the CSRF check's read of a form.
+    pub max_body_bytes: usize,
 }
 
 /// No script, nothing from elsewhere, forms only to this server, no framing.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-/// The whole application: pages, the API under `/api/v1/`, the stylesheet.
-pub fn router(opts: &ServeOptions) -> Router {
+/// The whole application: pages, the API under `/api/v1/`, the stylesheet,
+/// login and logout, admin pages. Fails only when no session key can be made.
+pub fn router(opts: &ServeOptions) -> Result<Router, ServeError> {
+    let key = match &opts.session_key {
+        Some(k) => k.clone(),
+        None => Arc::new(SessionKey::random()?),
+    };
     let state = AppState {
         reads: Reads::new(opts.store.clone(), opts.max_reads, opts.request_timeout),
         sites: opts.site_pattern.clone().map(Arc::new),
+        auth: Arc::new(AuthState {
+            policy: opts.auth,
+            key,
+            ttl: opts.session_ttl,
+            secure: opts.behind_tls,
+            hashing: tokio::sync::Semaphore::new(opts.max_logins.max(1)),
+            backoff: Backoff::default(),
+        }),
+        max_body_bytes: opts.max_body_bytes,
     };
     let api = Router::new()
         .route("/devices", get(api::devices))
@@ -39,15 +64,22 @@ pub fn router(opts: &ServeOptions) -> Router {
         .route("/links", get(api::links))
         .route("/search", get(api::search))
         .fallback(api::not_found);
-    Router::new()
+    let app = Router::new()
         .route("/", get(pages::devices))
         .route("/devices", get(pages::devices))
         .route("/devices/{hostname}", get(pages::device))
         .route("/search", get(pages::search))
         .route("/static/style.css", get(style))
+        .route("/login", get(login::form).post(login::login))
+        .route("/logout", get(login::confirm).post(login::logout))
+        .route("/admin/users", get(admin::users))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
-        .with_state(state)
+        // Layers run outside in: authenticate, then the CSRF check.
+        .layer(from_fn_with_state(state.clone(), csrf::check))
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .with_state(state);
+    Ok(app
         .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
@@ -55,7 +87,7 @@ pub fn router(opts: &ServeOptions) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             opts.request_timeout,
-        ))
+        )))
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -159,3 +159,43 @@ pub(super) struct ErrorPage {
     /// What went wrong, in words.
     pub message: String,
 }
+
+/// `/login`: the login form.
+#[derive(Template)]
+#[template(path = "serve/login.html")]
+pub(super) struct LoginPage {
+    /// The header search box's text (empty).
+    pub search_q: String,
+    /// The name typed last time (kept after a failure), never the password.
+    pub user: String,
+    /// Where to go after logging in (a local path).
+    pub next: String,
+    /// The form's CSRF token.
+    pub csrf: String,
+    /// Why the last attempt failed, or empty.
+    pub error: String,
+}
+
+/// `/logout`: the log-out button.
+#[derive(Template)]
+#[template(path = "serve/logout.html")]
+pub(super) struct LogoutPage {
+    /// The header search box's text (empty).
+    pub search_q: String,
+    /// Who is logged in; `None` when authentication is off.
+    pub user: Option<String>,
+    /// The form's CSRF token.
+    pub csrf: String,
+}
+
+/// `/admin/users`: users and API tokens.
+#[derive(Template)]
+#[template(path = "serve/users.html")]
+pub(super) struct UsersPage {
+    /// The header search box's text (empty).
+    pub search_q: String,
+    /// Name, role, created, updated.
+    pub users: Vec<[String; 4]>,
+    /// Name, user, created.
+    pub tokens: Vec<[String; 3]>,
+}

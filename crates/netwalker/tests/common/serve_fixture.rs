@@ -140,7 +140,7 @@ pub fn campus(dir: &Path) -> PathBuf {
 
 /// The application over the store at `path`, default options.
 pub fn app(path: &Path) -> axum::Router {
-    router(&ServeOptions::new(path))
+    router(&ServeOptions::new(path)).unwrap()
 }
 
 /// A response as the tests read it.
