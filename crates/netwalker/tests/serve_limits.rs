@@ -31,7 +31,8 @@ fn options(dir: &std::path::Path) -> ServeOptions {
     opts
 }
 
-const REQUEST: &[u8] = b"GET /api/v1/devices?limit=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+const REQUEST: &[u8] =
+    b"GET /api/v1/devices?limit=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 
 /// Reads until the server closes; `Err` when that takes longer than `within`.
 async fn read_to_close(s: &mut TcpStream, within: Duration) -> Result<String, ()> {
@@ -50,7 +51,9 @@ async fn a_client_that_never_finishes_its_request_head_is_cut_off() {
     let (addr, _stop) = start(opts).await;
     let mut slow = TcpStream::connect(addr).await.unwrap();
     let began = Instant::now();
-    slow.write_all(b"GET / HTTP/1.1\r\nHost: loc").await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: loc")
+        .await
+        .unwrap();
     let answer = read_to_close(&mut slow, Duration::from_secs(10))
         .await
         .expect("the server closed the connection");
@@ -64,7 +67,9 @@ async fn a_client_that_never_finishes_its_request_head_is_cut_off() {
         .expect("the idle connection was closed");
     let mut prompt = TcpStream::connect(addr).await.unwrap();
     prompt.write_all(REQUEST).await.unwrap();
-    let answer = read_to_close(&mut prompt, Duration::from_secs(10)).await.unwrap();
+    let answer = read_to_close(&mut prompt, Duration::from_secs(10))
+        .await
+        .unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
@@ -83,12 +88,16 @@ async fn past_the_connection_cap_a_client_waits_for_a_free_slot() {
     third.write_all(REQUEST).await.unwrap();
     // The third waits in the backlog: no answer while both slots are held.
     assert!(
-        read_to_close(&mut third, Duration::from_millis(500)).await.is_err(),
+        read_to_close(&mut third, Duration::from_millis(500))
+            .await
+            .is_err(),
         "answered past the cap"
     );
     // The first is served (it holds a slot), then closes: the third gets its turn.
     first.write_all(REQUEST).await.unwrap();
-    let answer = read_to_close(&mut first, Duration::from_secs(10)).await.unwrap();
+    let answer = read_to_close(&mut first, Duration::from_secs(10))
+        .await
+        .unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let answer = read_to_close(&mut third, Duration::from_secs(10))
         .await

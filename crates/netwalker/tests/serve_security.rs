@@ -10,7 +10,9 @@ use axum::http::StatusCode;
 use device_parsers::Platform;
 use fixture::*;
 use netwalker::model::*;
-use netwalker::serve::{ServeError, ServeOptions, Stopped, check_listen, serve};
+use netwalker::serve::{
+    AuthPolicy, ServeError, ServeOptions, Stopped, check_listen, effective_policy, serve,
+};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -186,6 +188,13 @@ async fn only_loopback_addresses_are_served_without_users() {
     }
     for addr in ["127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080"] {
         check_listen(addr.parse().unwrap(), 0).unwrap();
+        let a = addr.parse().unwrap();
+        assert_eq!(effective_policy(a, AuthPolicy::Auto), AuthPolicy::Auto);
+    }
+    // Off loopback a login is always asked for, users or not.
+    for addr in ["0.0.0.0:8080", "192.168.1.10:8080", "[::]:8080"] {
+        let a = addr.parse().unwrap();
+        assert_eq!(effective_policy(a, AuthPolicy::Auto), AuthPolicy::Required);
     }
     let dir = tempfile::tempdir().unwrap();
     let mut opts = ServeOptions::new(campus(dir.path()));

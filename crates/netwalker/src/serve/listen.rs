@@ -26,6 +26,16 @@ pub fn check_listen(addr: SocketAddr, users: u64) -> Result<(), ServeError> {
     }
 }
 
+/// The policy served: off loopback always [`AuthPolicy::Required`], so
+/// removing the last user never opens the inventory to the network.
+pub fn effective_policy(addr: SocketAddr, asked: AuthPolicy) -> AuthPolicy {
+    if addr.ip().is_loopback() {
+        asked
+    } else {
+        AuthPolicy::Required
+    }
+}
+
 /// How many users the store at `opts.store` has (read on the blocking pool).
 pub async fn count_users(opts: &ServeOptions) -> Result<u64, ServeError> {
     let path = opts.store.clone();
@@ -61,9 +71,7 @@ pub enum Stopped {
 pub async fn serve(opts: &ServeOptions) -> Result<Server, ServeError> {
     check_listen(opts.listen, count_users(opts).await?)?;
     let mut opts = opts.clone();
-    if !opts.listen.ip().is_loopback() {
-        opts.auth = AuthPolicy::Required;
-    }
+    opts.auth = effective_policy(opts.listen, opts.auth);
     let listener = TcpListener::bind(opts.listen)
         .await
         .map_err(|source| ServeError::Bind {

@@ -68,7 +68,9 @@ mod templates;
 
 pub use auth::AuthPolicy;
 pub use errors::ServeError;
-pub use listen::{Server, Stopped, check_listen, count_users, serve, shutdown_signal};
+pub use listen::{
+    Server, Stopped, check_listen, count_users, effective_policy, serve, shutdown_signal,
+};
 pub use router::router;
 
 use crate::auth::SessionKey;
