@@ -69,8 +69,7 @@ pub(super) async fn accept_loop(
                 // accept: keep serving, without spinning on the error.
                 tracing::warn!("netwalker serve: accept failed: {e}");
                 drop(permit);
-                // sleep-ok: backs off a failing accept (EMFILE) instead of spinning.
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await; // sleep-ok: EMFILE backoff, not a wait
             }
         }
     }

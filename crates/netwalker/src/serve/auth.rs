@@ -52,8 +52,9 @@ pub(super) enum Access {
         /// What they may do.
         role: Role,
         /// The session cookie they came with (CSRF tokens bind to it);
-        /// `None` for an API token, which needs none.
-        session: Option<String>,
+        /// `None` for an API token, which needs none. Secret: whoever
+        /// holds it is logged in.
+        session: Option<SecretString>,
     },
 }
 
@@ -153,7 +154,7 @@ fn decide(
             Ok(current.then(|| Access::User {
                 name: s.user.to_string(),
                 role: s.role,
-                session: Some(c),
+                session: Some(c.into()),
             }))
         }
         Presented::Nothing => Ok(None),
@@ -202,7 +203,7 @@ pub(super) struct AuthState {
     pub secure: bool,
     /// Password verifications running at once (argon2 takes ~19 MiB and
     /// tens of milliseconds each); more wait.
-    pub hashing: tokio::sync::Semaphore,
+    pub hashing: Arc<tokio::sync::Semaphore>,
     /// Failed logins per address and per user.
     pub backoff: super::backoff::Backoff,
 }

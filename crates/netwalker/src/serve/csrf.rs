@@ -19,6 +19,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
 
 /// The form field carrying the token.
 pub(super) const FIELD: &str = "csrf";
@@ -40,7 +41,7 @@ fn binding(access: &Access, headers: &HeaderMap) -> Option<String> {
     match access {
         Access::User {
             session: Some(c), ..
-        } => Some(c.clone()),
+        } => Some(c.expose_secret().to_string()),
         _ => pre_session(headers),
     }
 }

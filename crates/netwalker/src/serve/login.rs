@@ -120,14 +120,19 @@ pub(super) async fn login(
         Ok(c) => c,
         Err(e) => return PageError(e).into_response(),
     };
-    let Ok(_permit) = auth.hashing.acquire().await else {
+    // The permit travels with the check, so a request that gives up (its
+    // deadline) does not let more checks run than the bound.
+    let Ok(permit) = auth.hashing.clone().acquire_owned().await else {
         return PageError(ServeError::Task("the password checker stopped".into())).into_response();
     };
     let password = f.password;
     let checked = creds.clone();
-    let ok = tokio::task::spawn_blocking(move || match &checked {
-        Some(c) => verify_password(&password, &c.password_hash),
-        None => verify_absent(&password),
+    let ok = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        match &checked {
+            Some(c) => verify_password(&password, &c.password_hash),
+            None => verify_absent(&password),
+        }
     })
     .await
     .unwrap_or(false);

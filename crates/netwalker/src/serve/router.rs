@@ -53,7 +53,7 @@ pub fn router(opts: &ServeOptions) -> Result<Router, ServeError> {
             key,
             ttl: opts.session_ttl,
             secure: opts.behind_tls,
-            hashing: tokio::sync::Semaphore::new(opts.max_logins.max(1)),
+            hashing: Arc::new(tokio::sync::Semaphore::new(opts.max_logins.max(1))),
             backoff: Backoff::default(),
         }),
         max_body_bytes: opts.max_body_bytes,
