@@ -477,3 +477,24 @@ async fn a_form_larger_than_the_body_limit_is_refused() {
         .unwrap();
     assert_eq!(send(&app, req).await.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn a_store_from_before_users_existed_is_served_without_a_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = campus(dir.path());
+    // As netwalker left it before migration 4 (a reader does not migrate).
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE api_tokens; DROP TABLE users; UPDATE schema_version SET version = 3;",
+    )
+    .unwrap();
+    drop(conn);
+    let r = netwalker::store::StoreReader::open(&path).unwrap();
+    assert_eq!(r.user_count().unwrap(), 0);
+    assert!(r.users().unwrap().is_empty() && r.tokens().unwrap().is_empty());
+    drop(r);
+    let app = app(&path);
+    assert_eq!(get(&app, "/devices").await.status, StatusCode::OK);
+    let closed = app_with(&path, |o| o.auth = AuthPolicy::Required);
+    assert_eq!(get(&closed, "/devices").await.status, StatusCode::SEE_OTHER);
+}
