@@ -17,6 +17,7 @@ mod common;
 mod parsers;
 mod proc;
 mod scale;
+mod serve;
 mod sessions;
 mod store;
 mod walk;
@@ -44,6 +45,8 @@ enum Name {
     /// A walk at real-world latency against concurrency (not in `all`:
     /// it takes tens of minutes at its default size).
     WalkLatency,
+    /// `netwalker serve`'s page times over a 10,000-device store.
+    Serve,
 }
 
 #[derive(Parser)]
@@ -148,6 +151,7 @@ fn run(a: Args) -> Result<bool> {
             Name::Store,
             Name::WalkScale,
             Name::WalkEndhosts,
+            Name::Serve,
         ]
     } else {
         vec![a.name]
@@ -207,6 +211,12 @@ fn run(a: Args) -> Result<bool> {
                 },
             ),
             Name::WalkLatency => walk_latency::run(&env, &latency_opts(&a)),
+            Name::Serve => serve::run(
+                &env,
+                &serve::Opts {
+                    devices: a.devices.unwrap_or(if env.quick { 300 } else { 10_000 }),
+                },
+            ),
             Name::All => unreachable!("expanded above"),
         };
         match got {

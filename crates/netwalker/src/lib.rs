@@ -20,6 +20,7 @@
 //! strings safe to print.
 
 pub mod addr;
+pub mod auth;
 pub mod config;
 pub mod diagram;
 pub mod dns;

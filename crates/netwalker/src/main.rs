@@ -65,9 +65,23 @@ enum Cmd {
     Exec(ExecArgs),
     /// Check every walked device's forward and reverse DNS (workbook sheet + JSON).
     DnsCheck(DnsCheckArgs),
-    /// Serve the inventory in a browser and as a JSON API (loopback only).
+    /// Serve the inventory in a browser and as a JSON API.
     #[cfg(feature = "serve")]
     Serve(ServeArgs),
+    /// Users who may log in to `netwalker serve` (stored in the store).
+    #[cfg(feature = "serve")]
+    User {
+        /// What to do with users.
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// API tokens for scripts calling `netwalker serve`'s API.
+    #[cfg(feature = "serve")]
+    Token {
+        /// What to do with tokens.
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Configuration.
     Config {
         /// What to do with the configuration.
@@ -165,12 +179,115 @@ struct ServeArgs {
     /// Inventory store (SQLite) to read.
     #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
     store: PathBuf,
-    /// Address to listen on; loopback only (there is no authentication yet).
+    /// Address to listen on. Anything but loopback needs users in the
+    /// store (`netwalker user add`) and then always asks for a login.
     #[arg(long, default_value = netwalker::serve::DEFAULT_LISTEN)]
     listen: std::net::SocketAddr,
     /// Group devices into sites (glob with a capture, as for `report`).
     #[arg(long)]
     site_pattern: Option<String>,
+    /// auto: ask for a login once the store has users; required: always.
+    #[arg(long, value_enum, default_value_t = AuthArg::Auto)]
+    auth: AuthArg,
+    /// A TLS proxy in front serves HTTPS: session cookies get `Secure`.
+    #[arg(long)]
+    behind_tls: bool,
+    /// Environment variable holding the session signing key (32+ bytes),
+    /// so logins survive a restart; without it each start makes a random
+    /// key and a restart logs everyone out.
+    #[arg(long, value_name = "VAR")]
+    session_key_env: Option<String>,
+    /// Hours a login lasts.
+    #[arg(long, default_value_t = 12)]
+    session_hours: u64,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Clone, Copy, ValueEnum)]
+enum AuthArg {
+    /// Login once the store has users.
+    Auto,
+    /// Always a login.
+    Required,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user (password from a prompt, or --password-env VAR).
+    Add {
+        /// Login name: letters, digits, '.', '_', '-', '@'.
+        name: String,
+        /// admin or viewer.
+        #[arg(long)]
+        role: String,
+        #[command(flatten)]
+        account: AccountArgs,
+    },
+    /// List users and their roles.
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Remove a user and their API tokens (their sessions end).
+    Remove {
+        /// The user to remove.
+        name: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Change a user's password (their sessions end).
+    Passwd {
+        /// The user whose password changes.
+        name: String,
+        #[command(flatten)]
+        account: AccountArgs,
+    },
+}
+
+#[cfg(feature = "serve")]
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Make a token acting as USER; printed once on stdout, only its hash is kept.
+    Add {
+        /// A name for the token (to list and remove it).
+        name: String,
+        /// The user the token acts as (with that user's role).
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// List tokens (names and users; the tokens themselves are not kept).
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Revoke a token.
+    Remove {
+        /// The token's name.
+        name: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+#[cfg(feature = "serve")]
+#[derive(Args)]
+struct StoreArg {
+    /// Inventory store (SQLite) holding the users.
+    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
+    store: PathBuf,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Args)]
+struct AccountArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// Environment variable holding the password (else a prompt on the terminal).
+    #[arg(long, value_name = "VAR")]
+    password_env: Option<String>,
 }
 
 #[derive(Args)]
@@ -734,6 +851,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Cmd::Find(args) => find_cmd(&args).await,
         #[cfg(feature = "serve")]
         Cmd::Serve(args) => serve_cmd(config, args).await,
+        #[cfg(feature = "serve")]
+        Cmd::User { action } => user_cmd(action).await,
+        #[cfg(feature = "serve")]
+        Cmd::Token { action } => token_cmd(action),
         Cmd::Config {
             action: ConfigAction::Show(args),
         } => {
@@ -763,7 +884,8 @@ async fn demo_cmd(a: &DemoArgs) -> Result<ExitCode> {
     #[cfg(feature = "serve")]
     if a.serve {
         // Refused before the walk, not after it.
-        netwalker::serve::check_listen(a.listen).map_err(|e| Usage(e.into()))?;
+        // A demo store has no users: loopback only.
+        netwalker::serve::check_listen(a.listen, 0).map_err(|e| Usage(e.into()))?;
     }
     let (cancel, progress, ui) = start_ui(a.quiet || a.json);
     if !a.json && !a.quiet {
@@ -946,16 +1068,31 @@ async fn resolve_name(
     Ok(ips)
 }
 
-/// `netwalker serve`: refuses a non-loopback address before anything else,
-/// checks the store opens, prints the URL, serves until Ctrl-C or SIGTERM.
+/// `netwalker serve`: checks the store opens, refuses a non-loopback
+/// address without users, prints the URL, serves until Ctrl-C or SIGTERM.
 #[cfg(feature = "serve")]
 async fn serve_cmd(global: Option<&PathBuf>, a: ServeArgs) -> Result<ExitCode> {
     use netwalker::serve;
-    serve::check_listen(a.listen).map_err(|e| Usage(e.into()))?;
-    drop(open_store(&a.store)?);
+    let users = open_store(&a.store)?
+        .user_count()
+        .with_context(|| format!("cannot read the users of {}", a.store.display()))?;
+    serve::check_listen(a.listen, users).map_err(|e| Usage(e.into()))?;
     let mut opts = serve::ServeOptions::new(&a.store);
     opts.listen = a.listen;
     opts.walks = serve_walks(global, &a.store)?;
+    opts.auth = match a.auth {
+        AuthArg::Auto => serve::AuthPolicy::Auto,
+        AuthArg::Required => serve::AuthPolicy::Required,
+    };
+    opts.behind_tls = a.behind_tls;
+    opts.session_ttl = Duration::from_secs(a.session_hours.max(1) * 3600);
+    if let Some(var) = &a.session_key_env {
+        let key = std::env::var(var)
+            .map_err(|_| Usage(anyhow::anyhow!("--session-key-env: {var} is not set")))?;
+        let key = netwalker::auth::SessionKey::from_bytes(key.into_bytes())
+            .map_err(|e| Usage(anyhow::anyhow!("--session-key-env {var}: {e}")))?;
+        opts.session_key = Some(std::sync::Arc::new(key));
+    }
     opts.site_pattern = a
         .site_pattern
         .map(|p| netwalker::site::SitePattern::new(&p))
@@ -1006,8 +1143,16 @@ fn serve_walks(
 async fn serve_store(opts: netwalker::serve::ServeOptions, url_to_stderr: bool) -> Result<()> {
     use netwalker::serve;
     let server = serve::serve(&opts).await?;
+    let users = serve::count_users(&opts).await?;
+    let login =
+        if users > 0 || !opts.listen.ip().is_loopback() || opts.auth == serve::AuthPolicy::Required
+        {
+            format!("login required, {users} user(s)")
+        } else {
+            "no login: the store has no users (netwalker user add)".to_string()
+        };
     let line = format!(
-        "netwalker serve: {} at http://{}/ (Ctrl-C to stop)",
+        "netwalker serve: {} at http://{}/ ({login}; Ctrl-C to stop)",
         opts.store.display(),
         server.local_addr()?
     );
@@ -1021,6 +1166,158 @@ async fn serve_store(opts: netwalker::serve::ServeOptions, url_to_stderr: bool) 
         eprintln!("netwalker serve: requests still open after the grace period were cut off");
     }
     Ok(())
+}
+
+/// Opens the store for a user or token change: the single writer, so a
+/// walk running on it makes this fail at once, saying which.
+#[cfg(feature = "serve")]
+fn account_store(path: &std::path::Path) -> Result<netwalker::store::StoreWriter> {
+    netwalker::store::StoreWriter::open(path)
+        .with_context(|| format!("cannot open the store {} to change users", path.display()))
+}
+
+#[cfg(feature = "serve")]
+fn account_name(s: &str) -> Result<netwalker::auth::Name> {
+    netwalker::auth::Name::new(s).map_err(|e| Usage(e.into()).into())
+}
+
+/// Store errors that are the caller's mistake (no such user...) exit 2.
+#[cfg(feature = "serve")]
+fn account_error(e: netwalker::store::StoreError) -> anyhow::Error {
+    use netwalker::store::StoreError as E;
+    match e {
+        E::UserExists(_) | E::UnknownUser(_) | E::TokenExists(_) | E::UnknownToken(_) => {
+            Usage(e.into()).into()
+        }
+        other => other.into(),
+    }
+}
+
+/// A new password: from `--password-env VAR`, or typed twice at a prompt
+/// that does not echo. Never from a plain argument.
+#[cfg(feature = "serve")]
+fn new_password(env: Option<&str>, user: &str) -> Result<secrecy::SecretString> {
+    use secrecy::ExposeSecret;
+    if let Some(var) = env {
+        return std::env::var(var)
+            .map(Into::into)
+            .map_err(|_| Usage(anyhow::anyhow!("--password-env: {var} is not set")).into());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Usage(anyhow::anyhow!(
+            "no password for {user}: run on a terminal to be asked, or pass --password-env VAR"
+        ))
+        .into());
+    }
+    let first: secrecy::SecretString = rpassword::prompt_password(format!("Password for {user}: "))
+        .context("cannot read the password")?
+        .into();
+    let again: secrecy::SecretString = rpassword::prompt_password("Again: ")
+        .context("cannot read the password")?
+        .into();
+    if first.expose_secret() != again.expose_secret() {
+        return Err(Usage(anyhow::anyhow!("the passwords differ; nothing changed")).into());
+    }
+    Ok(first)
+}
+
+/// Hashes off the runtime (argon2 takes a while by design).
+#[cfg(feature = "serve")]
+async fn hashed(password: secrecy::SecretString) -> Result<netwalker::auth::PasswordHash> {
+    tokio::task::spawn_blocking(move || netwalker::auth::hash_password(&password))
+        .await?
+        .map_err(|e| Usage(e.into()).into())
+}
+
+/// `netwalker user ...`.
+#[cfg(feature = "serve")]
+async fn user_cmd(action: UserAction) -> Result<ExitCode> {
+    use netwalker::stamp::format_time;
+    match action {
+        UserAction::Add {
+            name,
+            role,
+            account,
+        } => {
+            let name = account_name(&name)?;
+            let role: netwalker::auth::Role = role
+                .parse()
+                .map_err(|e: netwalker::auth::AuthError| Usage(e.into()))?;
+            let mut w = account_store(&account.store.store)?;
+            let pw = new_password(account.password_env.as_deref(), name.as_str())?;
+            w.add_user(&name, role, &hashed(pw).await?)
+                .map_err(account_error)?;
+            eprintln!("netwalker: added {role} {name}");
+        }
+        UserAction::List { store } => {
+            let r = open_store(&store.store)?;
+            for u in r.users()? {
+                println!(
+                    "{}\t{}\tadded {}\tchanged {}",
+                    u.name,
+                    u.role,
+                    format_time(u.created),
+                    format_time(u.updated)
+                );
+            }
+        }
+        UserAction::Remove { name, store } => {
+            let name = account_name(&name)?;
+            account_store(&store.store)?
+                .remove_user(&name)
+                .map_err(account_error)?;
+            eprintln!("netwalker: removed {name} and their tokens");
+        }
+        UserAction::Passwd { name, account } => {
+            let name = account_name(&name)?;
+            let mut w = account_store(&account.store.store)?;
+            if w.read().user_credentials(name.as_str())?.is_none() {
+                return Err(account_error(netwalker::store::StoreError::UnknownUser(
+                    name.to_string(),
+                )));
+            }
+            let pw = new_password(account.password_env.as_deref(), name.as_str())?;
+            w.set_password(&name, &hashed(pw).await?)
+                .map_err(account_error)?;
+            eprintln!("netwalker: changed the password of {name}; their sessions have ended");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `netwalker token ...`.
+#[cfg(feature = "serve")]
+fn token_cmd(action: TokenAction) -> Result<ExitCode> {
+    use netwalker::stamp::format_time;
+    use secrecy::ExposeSecret;
+    match action {
+        TokenAction::Add { name, user, store } => {
+            let name = account_name(&name)?;
+            let user = account_name(&user)?;
+            let mut w = account_store(&store.store)?;
+            let token = netwalker::auth::generate_token()?;
+            w.add_token(&name, &user, &token.hash)
+                .map_err(account_error)?;
+            // The one time the token is shown; only its hash is kept.
+            println!("{}", token.secret.expose_secret());
+            eprintln!(
+                "netwalker: token {name} acts as {user}; it is shown once, keep it now (send it as Authorization: Bearer <token>)"
+            );
+        }
+        TokenAction::List { store } => {
+            for t in open_store(&store.store)?.tokens()? {
+                println!("{}\t{}\tadded {}", t.name, t.user, format_time(t.created));
+            }
+        }
+        TokenAction::Remove { name, store } => {
+            let name = account_name(&name)?;
+            account_store(&store.store)?
+                .remove_token(&name)
+                .map_err(account_error)?;
+            eprintln!("netwalker: removed token {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_store(path: &std::path::Path) -> Result<netwalker::store::StoreReader> {

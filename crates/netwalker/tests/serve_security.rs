@@ -1,6 +1,6 @@
 //! `netwalker serve`'s safety: device strings are escaped on every page,
-//! the server refuses non-loopback addresses (there is no authentication
-//! yet), responses forbid scripts, and a stop is bounded by the grace.
+//! the server refuses non-loopback addresses while the store has no
+//! users, responses forbid scripts, and a stop is bounded by the grace.
 #![cfg(feature = "serve")]
 
 #[path = "common/serve_fixture.rs"]
@@ -10,7 +10,9 @@ use axum::http::StatusCode;
 use device_parsers::Platform;
 use fixture::*;
 use netwalker::model::*;
-use netwalker::serve::{ServeError, ServeOptions, Stopped, check_listen, serve};
+use netwalker::serve::{
+    AuthPolicy, ServeError, ServeOptions, Stopped, check_listen, effective_policy, serve,
+};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -172,19 +174,27 @@ async fn responses_forbid_scripts_and_sniffing() {
 }
 
 #[tokio::test]
-async fn only_loopback_addresses_are_served_until_there_is_authentication() {
+async fn only_loopback_addresses_are_served_without_users() {
     for addr in [
         "0.0.0.0:8080",
         "[::]:8080",
         "192.168.1.10:8080",
         "10.0.0.1:80",
     ] {
-        let err = check_listen(addr.parse().unwrap()).unwrap_err();
+        let err = check_listen(addr.parse().unwrap(), 0).unwrap_err();
         assert!(matches!(err, ServeError::NotLoopback { .. }), "{addr}");
-        assert!(err.to_string().contains("no authentication yet"), "{err}");
+        assert!(err.to_string().contains("netwalker user add"), "{err}");
+        check_listen(addr.parse().unwrap(), 1).unwrap();
     }
     for addr in ["127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080"] {
-        check_listen(addr.parse().unwrap()).unwrap();
+        check_listen(addr.parse().unwrap(), 0).unwrap();
+        let a = addr.parse().unwrap();
+        assert_eq!(effective_policy(a, AuthPolicy::Auto), AuthPolicy::Auto);
+    }
+    // Off loopback a login is always asked for, users or not.
+    for addr in ["0.0.0.0:8080", "192.168.1.10:8080", "[::]:8080"] {
+        let a = addr.parse().unwrap();
+        assert_eq!(effective_policy(a, AuthPolicy::Auto), AuthPolicy::Required);
     }
     let dir = tempfile::tempdir().unwrap();
     let mut opts = ServeOptions::new(campus(dir.path()));
@@ -196,7 +206,7 @@ async fn only_loopback_addresses_are_served_until_there_is_authentication() {
 }
 
 #[test]
-fn the_binary_refuses_a_non_loopback_listen_with_exit_2() {
+fn the_binary_refuses_a_non_loopback_listen_without_users_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let store = campus(dir.path());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_netwalker"))
@@ -209,7 +219,7 @@ fn the_binary_refuses_a_non_loopback_listen_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("no authentication yet") && err.contains("0.0.0.0:0"),
+        err.contains("netwalker user add") && err.contains("0.0.0.0:0"),
         "{err}"
     );
 }

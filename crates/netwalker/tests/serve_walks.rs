@@ -10,7 +10,7 @@ mod fixture;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use fixture::{Got, get};
+use fixture::{Got, get, send};
 use netsim::{GenerateOptions, Lab, LabConfig};
 use netwalker::config::{Config, Credential, HostKeyPolicySetting};
 use netwalker::run::WalkLauncher;
@@ -92,7 +92,7 @@ async fn campus(devices: usize, base: &str, handshake_ms: u32) -> Campus {
     };
     Campus {
         lab,
-        app: router(&opts),
+        app: router(&opts).unwrap(),
         opts,
         _dir: dir,
     }
@@ -105,28 +105,62 @@ async fn post(
     body: &str,
     origin: Option<&str>,
 ) -> Got {
+    post_with(app, uri, content_type, body, origin, None).await
+}
+
+async fn post_with(
+    app: &axum::Router,
+    uri: &str,
+    content_type: &str,
+    body: &str,
+    origin: Option<&str>,
+    cookie: Option<&str>,
+) -> Got {
     let mut req = Request::post(uri)
         .header("content-type", content_type)
         .header("host", "127.0.0.1:8080");
     if let Some(o) = origin {
         req = req.header("origin", o);
     }
-    let resp = app
-        .clone()
-        .oneshot(req.body(Body::from(body.to_string())).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    Got {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes: bytes.to_vec(),
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
     }
+    send(app, req.body(Body::from(body.to_string())).unwrap()).await
+}
+
+/// The Runs page's form token and the pre-session cookie it is bound to,
+/// as a browser gets them.
+async fn form_token(app: &axum::Router) -> (String, String) {
+    let page = get(app, "/runs").await;
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|c| c.starts_with("nw_pre="))
+        .expect("a pre-session cookie")
+        .to_string();
+    let token = page
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the form's csrf field")
+        .to_string();
+    (cookie, token)
+}
+
+/// A form POST as the page's browser sends it: its cookie and token.
+async fn post_form(app: &axum::Router, uri: &str, fields: &str, origin: Option<&str>) -> Got {
+    let (cookie, token) = form_token(app).await;
+    let body = if fields.is_empty() {
+        format!("csrf={token}")
+    } else {
+        format!("{fields}&csrf={token}")
+    };
+    let form = "application/x-www-form-urlencoded";
+    post_with(app, uri, form, &body, origin, Some(&cookie)).await
 }
 
 /// Polls the live state until the walk ends (within 60 s).
@@ -152,10 +186,9 @@ async fn a_walk_started_from_the_page_runs_to_its_end_and_is_recorded() {
     assert_eq!(idle["state"], "idle");
     let page = get(&c.app, "/runs").await;
     assert!(page.body.contains("action=\"/runs\""), "the start form");
-    let started = post(
+    let started = post_form(
         &c.app,
         "/runs",
-        "application/x-www-form-urlencoded",
         "seeds=127.212.0.1&depth=",
         Some("http://127.0.0.1:8080"),
     )
@@ -243,18 +276,26 @@ async fn the_api_starts_one_walk_at_a_time_and_streams_it_to_its_end() {
 async fn other_sites_cannot_start_walks_and_bad_requests_say_why() {
     let c = campus(10, "127.214.0.1", 0).await;
     let form = "application/x-www-form-urlencoded";
+    // Without the page's token (what another site's form sends).
+    let got = post(&c.app, "/runs", form, "seeds=127.214.0.1", None).await;
+    assert_eq!(got.status, StatusCode::FORBIDDEN);
+    // With it, but from another origin.
     for origin in ["http://evil.example", "null", "http://127.0.0.1:9999"] {
-        let got = post(&c.app, "/runs", form, "seeds=127.214.0.1", Some(origin)).await;
+        let got = post_form(&c.app, "/runs", "seeds=127.214.0.1", Some(origin)).await;
         assert_eq!(got.status, StatusCode::FORBIDDEN, "{origin}");
-        let got = post(&c.app, "/runs/cancel", form, "", Some(origin)).await;
+        let got = post_form(&c.app, "/runs/cancel", "", Some(origin)).await;
         assert_eq!(got.status, StatusCode::FORBIDDEN, "{origin}");
     }
-    // A form-encoded body to the JSON API (what a cross-site form can send).
+    // A form-encoded body to the JSON API (what a cross-site form can
+    // send): no token, refused before it is read.
     let got = post(&c.app, "/api/v1/runs", form, "seeds=127.214.0.1", None).await;
+    assert_eq!(got.status, StatusCode::FORBIDDEN);
+    // With the page's token but not JSON: the API takes JSON only.
+    let got = post_form(&c.app, "/api/v1/runs", "seeds=127.214.0.1", None).await;
     assert_eq!(got.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let got = post(&c.app, "/runs", form, "seeds=+,+&depth=", None).await;
+    let got = post_form(&c.app, "/runs", "seeds=+,+&depth=", None).await;
     assert_eq!(got.status, StatusCode::BAD_REQUEST);
-    let got = post(&c.app, "/runs", form, "seeds=core1&depth=deep", None).await;
+    let got = post_form(&c.app, "/runs", "seeds=core1&depth=deep", None).await;
     assert_eq!(got.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         get(&c.app, "/api/v1/runs/live").await.json()["state"],
@@ -338,5 +379,57 @@ async fn stopping_the_server_cancels_its_walk_and_leaves_nothing_open() {
     );
     let walked = store.status_counts().unwrap().walked;
     assert!(walked > 0, "what was walked before the stop is kept");
+    c.lab.shutdown(Duration::from_secs(2)).await;
+}
+
+/// With users, starting a walk is an admin's: a viewer's token is refused
+/// (403), an admin's starts it, no token is 401.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_admins_start_walks_once_there_are_users() {
+    use netwalker::auth::{Name, Role, generate_token, hash_password};
+    use secrecy::ExposeSecret;
+    let c = campus(10, "127.216.0.1", 0).await;
+    let (admin, viewer) = (generate_token().unwrap(), generate_token().unwrap());
+    {
+        let mut w = netwalker::store::StoreWriter::open(&c.opts.store).unwrap();
+        for (user, role, token) in [
+            ("alice", Role::Admin, &admin),
+            ("vera", Role::Viewer, &viewer),
+        ] {
+            let h = hash_password(&"a-long-password".into()).unwrap();
+            w.add_user(&Name::new(user).unwrap(), role, &h).unwrap();
+            let name = Name::new(&format!("{user}-token")).unwrap();
+            w.add_token(&name, &Name::new(user).unwrap(), &token.hash)
+                .unwrap();
+        }
+    }
+    let start = |token: Option<String>| {
+        let app = c.app.clone();
+        async move {
+            let mut req = Request::post("/api/v1/runs").header("content-type", "application/json");
+            if let Some(t) = token {
+                req = req.header("authorization", format!("Bearer {t}"));
+            }
+            let body = Body::from(r#"{"seeds": ["127.216.0.1"], "max_depth": 0}"#);
+            send(&app, req.body(body).unwrap()).await
+        }
+    };
+    assert_eq!(start(None).await.status, StatusCode::UNAUTHORIZED);
+    let refused = start(Some(viewer.secret.expose_secret().to_string())).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let ok = start(Some(admin.secret.expose_secret().to_string())).await;
+    assert_eq!(ok.status, StatusCode::ACCEPTED, "{}", ok.body);
+    let bearer = format!("Bearer {}", admin.secret.expose_secret());
+    let started = Instant::now();
+    loop {
+        let req = Request::get("/api/v1/runs/live").header("authorization", &bearer);
+        let v = send(&c.app, req.body(Body::empty()).unwrap()).await.json();
+        if v["end"].is_object() {
+            assert_eq!(v["state"], "finished", "{v}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{v}");
+        tokio::time::sleep(Duration::from_millis(50)).await; // sleep-ok: polling a walk's end
+    }
     c.lab.shutdown(Duration::from_secs(2)).await;
 }

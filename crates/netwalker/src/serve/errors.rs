@@ -10,9 +10,10 @@ use std::time::Duration;
 /// An error of `netwalker serve`: starting it, or answering one request.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    /// `--listen` named an address other machines can reach.
+    /// `--listen` named an address other machines can reach, and the store
+    /// has no users to log in as.
     #[error(
-        "refusing to listen on {addr}: netwalker serve has no authentication yet, so it listens only on loopback addresses (127.0.0.0/8 or ::1), e.g. --listen 127.0.0.1:8080; reach it from elsewhere through an SSH tunnel"
+        "refusing to listen on {addr}: other machines could reach it, and the store has no users to ask for a login; add one with `netwalker user add NAME --role admin` (then every request needs a login), or listen on loopback (127.0.0.0/8 or ::1, e.g. --listen 127.0.0.1:8080)"
     )]
     NotLoopback {
         /// The address refused.
@@ -59,6 +60,9 @@ pub enum ServeError {
     /// A store read ended without an answer (it panicked).
     #[error("a store read did not finish: {0}")]
     Task(String),
+    /// The server's session key could not be made (no OS randomness).
+    #[error("cannot start the server: {0}")]
+    Auth(#[from] crate::auth::AuthError),
     /// A template failed to render.
     #[error("the page could not be rendered: {0}")]
     Render(#[from] askama::Error),

@@ -1,25 +1,49 @@
-//! Listening: the loopback-only check (there is no authentication yet),
-//! binding, and serving until Ctrl-C or SIGTERM with a bounded grace.
+//! Listening: the rule for addresses other machines can reach (only with
+//! users to log in as), binding, and serving until Ctrl-C or SIGTERM with
+//! a bounded grace.
 
 use super::ServeOptions;
+use super::accept::{ConnLimits, Stops, accept_loop};
+use super::auth::AuthPolicy;
 use super::errors::ServeError;
 use super::router::app;
 use super::walks::Walks;
+use crate::store::StoreReader;
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-/// Refuses an address other machines could reach: without authentication
-/// the inventory must stay on this machine (loopback, 127.0.0.0/8 or ::1).
-pub fn check_listen(addr: SocketAddr) -> Result<(), ServeError> {
-    if addr.ip().is_loopback() {
+/// Loopback (127.0.0.0/8, ::1) may always be listened on; any other
+/// address only when the store has users (`users`), since the server then
+/// asks every request for a login.
+pub fn check_listen(addr: SocketAddr, users: u64) -> Result<(), ServeError> {
+    if addr.ip().is_loopback() || users > 0 {
         Ok(())
     } else {
         Err(ServeError::NotLoopback { addr })
     }
+}
+
+/// The policy served: off loopback always [`AuthPolicy::Required`], so
+/// removing the last user never opens the inventory to the network.
+pub fn effective_policy(addr: SocketAddr, asked: AuthPolicy) -> AuthPolicy {
+    if addr.ip().is_loopback() {
+        asked
+    } else {
+        AuthPolicy::Required
+    }
+}
+
+/// How many users the store at `opts.store` has (read on the blocking pool).
+pub async fn count_users(opts: &ServeOptions) -> Result<u64, ServeError> {
+    let path = opts.store.clone();
+    tokio::task::spawn_blocking(move || Ok(StoreReader::open(&path)?.user_count()?))
+        .await
+        .map_err(|e| ServeError::Task(e.to_string()))?
 }
 
 /// A bound server, not yet serving: its address is known (port 0 picks one).
@@ -30,6 +54,8 @@ pub struct Server {
     app: Router,
     /// How long requests in flight get once a stop is asked for.
     grace: Duration,
+    /// Open connections and the request-head deadline.
+    limits: ConnLimits,
     /// Walks started through the server: cancelled and awaited on stop.
     walks: Walks,
 }
@@ -48,21 +74,29 @@ pub enum Stopped {
     GraceExpired,
 }
 
-/// Checks the address (loopback only) and binds it.
+/// Checks the address (anything but loopback needs users in the store,
+/// and then always asks for a login, even should the users be removed
+/// meanwhile) and binds it.
 pub async fn serve(opts: &ServeOptions) -> Result<Server, ServeError> {
-    check_listen(opts.listen)?;
+    check_listen(opts.listen, count_users(opts).await?)?;
+    let mut opts = opts.clone();
+    opts.auth = effective_policy(opts.listen, opts.auth);
     let listener = TcpListener::bind(opts.listen)
         .await
         .map_err(|source| ServeError::Bind {
             addr: opts.listen,
             source,
         })?;
-    let (app, walks) = app(opts);
+    let (app, walks) = app(&opts)?;
     Ok(Server {
         listener,
         app,
-        grace: opts.grace,
         walks,
+        grace: opts.grace,
+        limits: ConnLimits {
+            max_connections: opts.max_connections,
+            header_timeout: opts.header_timeout,
+        },
     })
 }
 
@@ -76,15 +110,20 @@ impl Server {
     /// in flight finish within the grace, and returns. Connections still
     /// open after the grace are left to the runtime's shutdown.
     pub async fn run(self, stop: impl Future<Output = ()> + Send) -> Result<Stopped, ServeError> {
-        let token = CancellationToken::new();
-        let signal = token.clone().cancelled_owned();
-        let server = axum::serve(self.listener, self.app).with_graceful_shutdown(signal);
-        let mut task = tokio::spawn(server.into_future());
-        tokio::select! {
-            joined = &mut task => return finished(joined).map(|()| Stopped::Graceful),
-            () = stop => {}
-        }
-        token.cancel();
+        let stops = Stops {
+            graceful: CancellationToken::new(),
+            force: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+        };
+        let accepting = tokio::spawn(accept_loop(
+            self.listener,
+            self.app,
+            self.limits,
+            stops.clone(),
+        ));
+        stop.await;
+        stops.graceful.cancel();
+        let _ = accepting.await;
         // A walk started here is cancelled with the server (its live
         // streams end with it): its devices get their grace, its sessions
         // close, the store is flushed, within WALK_STOP_BOUND.
@@ -93,20 +132,15 @@ impl Server {
                 "a walk started through the server was still stopping when the server stopped"
             );
         }
-        match tokio::time::timeout(self.grace, &mut task).await {
-            Ok(joined) => finished(joined).map(|()| Stopped::Graceful),
-            Err(_) => {
-                task.abort();
-                Ok(Stopped::GraceExpired)
-            }
+        stops.tracker.close();
+        if tokio::time::timeout(self.grace, stops.tracker.wait())
+            .await
+            .is_ok()
+        {
+            return Ok(Stopped::Graceful);
         }
-    }
-}
-
-fn finished(joined: Result<std::io::Result<()>, tokio::task::JoinError>) -> Result<(), ServeError> {
-    match joined {
-        Ok(r) => r.map_err(ServeError::Serve),
-        Err(e) => Err(ServeError::Serve(std::io::Error::other(e.to_string()))),
+        stops.force.cancel();
+        Ok(Stopped::GraceExpired)
     }
 }
 

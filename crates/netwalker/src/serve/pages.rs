@@ -2,7 +2,9 @@
 //! Each handler reads and renders on the blocking pool ([`Reads::read`](super::reads::Reads::read)),
 //! so neither store reads nor template rendering hold a runtime thread.
 
+use super::auth::Who;
 use super::catalogue::Catalogue;
+use super::csrf::FormToken;
 use super::detail::Detail;
 use super::errors::ServeError;
 use super::query::{DeviceFilter, DeviceQuery, SortKey};
@@ -218,10 +220,13 @@ fn device_row(cat: &Catalogue, d: &Device) -> DeviceRow {
 /// `/devices/{hostname}`.
 pub(super) async fn device(
     State(st): State<AppState>,
+    Who(access): Who,
+    form: FormToken,
     Path(hostname): Path<String>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     let sites = st.sites.clone();
-    let walks = st.walks.enabled();
+    let walks = st.walks.enabled() && access.is_admin();
+    let csrf = form.token.clone();
     let html = st
         .reads
         .read(move |r| {
@@ -237,10 +242,11 @@ pub(super) async fn device(
                 d.mgmt_ip
                     .map_or_else(|| d.hostname.clone(), |ip| ip.to_string())
             });
+            page.csrf = csrf;
             Ok(page.render()?)
         })
         .await?;
-    Ok(Html(html))
+    Ok(form.attach(Html(html)))
 }
 
 fn device_page(x: Detail, hosts: Vec<super::hosts::HostRow>) -> DevicePage {
@@ -248,6 +254,7 @@ fn device_page(x: Detail, hosts: Vec<super::hosts::HostRow>) -> DevicePage {
     DevicePage {
         search_q: String::new(),
         walk_seed: None,
+        csrf: String::new(),
         hostname: d.hostname.clone(),
         status: d.status.as_str().to_string(),
         reason: d.reason.clone(),

@@ -1,14 +1,21 @@
 //! The routes, the state every handler shares, and the layers every
-//! request passes: a deadline, a body limit, and response headers that
-//! keep a browser from running anything the pages did not mean to ship
-//! (a Content-Security-Policy allowing no script at all).
+//! request passes: a deadline, a body limit, response headers that keep a
+//! browser from running anything the pages did not mean to ship (a
+//! Content-Security-Policy allowing no script at all), then who is asking
+//! ([`auth::authenticate`]) and, for state-changing requests, the CSRF
+//! check ([`csrf::check`]).
 
+use super::auth::{self, AuthState};
+use super::backoff::Backoff;
+use super::errors::ServeError;
 use super::reads::Reads;
 use super::walks::Walks;
-use super::{ServeOptions, api, export, map, pages, reports, runs, templates};
+use super::{ServeOptions, admin, api, csrf, export, login, map, pages, reports, runs, templates};
+use crate::auth::SessionKey;
 use crate::site::SitePattern;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use std::sync::Arc;
@@ -23,21 +30,39 @@ pub(super) struct AppState {
     pub reads: Reads,
     /// Assigns sites when the server was given a site pattern.
     pub sites: Option<Arc<SitePattern>>,
+    /// Sessions, tokens, logins.
+    pub auth: Arc<AuthState>,
+    /// The body limit, also for the CSRF check's read of a form.
+    pub max_body_bytes: usize,
     /// Walks started from the pages or the API (one at a time).
     pub walks: Walks,
 }
 
-/// The whole application: pages, the API under `/api/v1/`, the stylesheet.
-pub fn router(opts: &ServeOptions) -> Router {
-    app(opts).0
+/// The whole application: pages, the API under `/api/v1/`, the stylesheet,
+/// login and logout, admin pages. Fails only when no session key can be made.
+pub fn router(opts: &ServeOptions) -> Result<Router, ServeError> {
+    Ok(app(opts)?.0)
 }
 
 /// The application and the walks it starts (the server shuts them down).
-pub(super) fn app(opts: &ServeOptions) -> (Router, Walks) {
+pub(super) fn app(opts: &ServeOptions) -> Result<(Router, Walks), ServeError> {
+    let key = match &opts.session_key {
+        Some(k) => k.clone(),
+        None => Arc::new(SessionKey::random()?),
+    };
     let walks = Walks::new(opts.walks.clone());
     let state = AppState {
         reads: Reads::new(opts.store.clone(), opts.max_reads, opts.request_timeout),
         sites: opts.site_pattern.clone().map(Arc::new),
+        auth: Arc::new(AuthState {
+            policy: opts.auth,
+            key,
+            ttl: opts.session_ttl,
+            secure: opts.behind_tls,
+            hashing: Arc::new(tokio::sync::Semaphore::new(opts.max_logins.max(1))),
+            backoff: Backoff::default(),
+        }),
+        max_body_bytes: opts.max_body_bytes,
         walks: walks.clone(),
     };
     let api = Router::new()
@@ -52,7 +77,7 @@ pub(super) fn app(opts: &ServeOptions) -> (Router, Walks) {
         .route("/reports", get(reports::api_index))
         .route("/reports/{name}", get(reports::api))
         .fallback(api::not_found);
-    let router = Router::new()
+    let app = Router::new()
         .route("/", get(pages::devices))
         .route("/devices", get(pages::devices))
         .route("/devices.csv", get(export::devices_csv))
@@ -65,9 +90,16 @@ pub(super) fn app(opts: &ServeOptions) -> (Router, Walks) {
         .route("/reports", get(reports::index))
         .route("/reports/{file}", get(reports::file))
         .route("/static/style.css", get(style))
+        .route("/login", get(login::form).post(login::login))
+        .route("/logout", get(login::confirm).post(login::logout))
+        .route("/admin/users", get(admin::users))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
-        .with_state(state)
+        // Layers run outside in: authenticate, then the CSRF check.
+        .layer(from_fn_with_state(state.clone(), csrf::check))
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .with_state(state);
+    let app = app
         .layer(header_layer(
             header::CONTENT_SECURITY_POLICY,
             super::csp::NO_SCRIPT,
@@ -79,7 +111,7 @@ pub(super) fn app(opts: &ServeOptions) -> (Router, Walks) {
             StatusCode::SERVICE_UNAVAILABLE,
             opts.request_timeout,
         ));
-    (router, walks)
+    Ok((app, walks))
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -11,6 +11,8 @@
 //! reader must not, so both say "unfinished".
 
 use super::api::ApiError;
+use super::auth::{RequireAdmin, Who};
+use super::csrf::FormToken;
 use super::errors::ServeError;
 use super::origin::same_origin;
 use super::pages::PageError;
@@ -26,7 +28,7 @@ use axum::Json;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use std::sync::LazyLock;
@@ -124,12 +126,18 @@ static RUNS_CSP: LazyLock<String> = LazyLock::new(|| super::csp::with_scripts(&[
 
 /// `/runs`: the walk started here (live), the form to start one, every
 /// run recorded, newest first.
-pub(super) async fn page(State(st): State<AppState>) -> Result<Response, PageError> {
+pub(super) async fn page(
+    State(st): State<AppState>,
+    Who(access): Who,
+    form: FormToken,
+) -> Result<Response, PageError> {
     let runs = newest_first(&st).await?;
     let page = RunsPage {
         search_q: String::new(),
         rows: runs.iter().map(run_row).collect(),
         walks_enabled: st.walks.enabled(),
+        may_walk: access.is_admin(),
+        csrf: form.token.clone(),
         default_depth: st
             .walks
             .default_depth()
@@ -139,11 +147,10 @@ pub(super) async fn page(State(st): State<AppState>) -> Result<Response, PageErr
         live_js: LIVE_JS,
     };
     let html = page.render().map_err(ServeError::from)?;
-    Ok((
+    Ok(form.attach((
         [(header::CONTENT_SECURITY_POLICY, RUNS_CSP.as_str())],
         Html(html),
-    )
-        .into_response())
+    )))
 }
 
 /// The start form: seeds as text, an optional depth.
@@ -159,6 +166,7 @@ pub(super) struct StartForm {
 /// `POST /runs`: starts a walk, back to `/runs` to watch it.
 pub(super) async fn start(
     State(st): State<AppState>,
+    _admin: RequireAdmin,
     headers: HeaderMap,
     Form(f): Form<StartForm>,
 ) -> Result<Redirect, PageError> {
@@ -179,6 +187,7 @@ pub(super) async fn start(
 /// get their grace; what was walked is kept).
 pub(super) async fn cancel(
     State(st): State<AppState>,
+    _admin: RequireAdmin,
     headers: HeaderMap,
 ) -> Result<Redirect, PageError> {
     same_origin(&headers)?;
@@ -202,6 +211,7 @@ pub(super) struct StartJson {
 /// server never grants.)
 pub(super) async fn api_start(
     State(st): State<AppState>,
+    _admin: RequireAdmin,
     headers: HeaderMap,
     Json(body): Json<StartJson>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {

@@ -97,8 +97,11 @@ pub(super) struct Fact {
 pub(super) struct DevicePage {
     /// The header search box's text.
     pub search_q: String,
-    /// What "walk again" seeds (its address), when the server can walk.
+    /// What "walk again" seeds (its address), when the server can walk
+    /// and the user may.
     pub walk_seed: Option<String>,
+    /// The "walk again" form's CSRF token.
+    pub csrf: String,
     /// The device's name (the heading).
     pub hostname: String,
     /// Its status name, and why when it was not walked.
@@ -244,6 +247,11 @@ pub(super) struct RunsPage {
     pub rows: Vec<RunRow>,
     /// Whether this server can start walks (it has credentials).
     pub walks_enabled: bool,
+    /// Whether this user may start and cancel them (admins; everyone
+    /// without authentication).
+    pub may_walk: bool,
+    /// The forms' CSRF token.
+    pub csrf: String,
     /// The depth field's default (the server's setting), or empty.
     pub default_depth: String,
     /// The walk started here last, if any.
@@ -292,4 +300,44 @@ impl LiveView {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// `/login`: the login form.
+#[derive(Template)]
+#[template(path = "serve/login.html")]
+pub(super) struct LoginPage {
+    /// The header search box's text (empty).
+    pub search_q: String,
+    /// The name typed last time (kept after a failure), never the password.
+    pub user: String,
+    /// Where to go after logging in (a local path).
+    pub next: String,
+    /// The form's CSRF token.
+    pub csrf: String,
+    /// Why the last attempt failed, or empty.
+    pub error: String,
+}
+
+/// `/logout`: the log-out button.
+#[derive(Template)]
+#[template(path = "serve/logout.html")]
+pub(super) struct LogoutPage {
+    /// The header search box's text (empty).
+    pub search_q: String,
+    /// Who is logged in; `None` when authentication is off.
+    pub user: Option<String>,
+    /// The form's CSRF token.
+    pub csrf: String,
+}
+
+/// `/admin/users`: users and API tokens.
+#[derive(Template)]
+#[template(path = "serve/users.html")]
+pub(super) struct UsersPage {
+    /// The header search box's text (empty).
+    pub search_q: String,
+    /// Name, role, created, updated.
+    pub users: Vec<[String; 4]>,
+    /// Name, user, created.
+    pub tokens: Vec<[String; 3]>,
 }

@@ -83,6 +83,20 @@ pub enum StoreError {
     /// the device was not written.
     #[error("could not write the batch this device was in: {0}")]
     Batch(String),
+    /// `netwalker user add` for a name already taken.
+    #[error(
+        "there is already a user named {0}; change their password with `netwalker user passwd {0}`"
+    )]
+    UserExists(String),
+    /// A user command named nobody.
+    #[error("there is no user named {0}; `netwalker user list` shows who there is")]
+    UnknownUser(String),
+    /// `netwalker token add` for a name already taken.
+    #[error("there is already a token named {0}; remove it first or choose another name")]
+    TokenExists(String),
+    /// A token command named no token.
+    #[error("there is no token named {0}; `netwalker token list` shows the tokens")]
+    UnknownToken(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -32,7 +32,8 @@
 //! sightings and MAC-to-IP pairs: upsert, prune, reads),
 //! `worker.rs` (the writer thread and its channel), `reader.rs` (queries),
 //! `resume.rs` (interrupted runs), `export.rs` (`inventory.json`),
-//! `snapshot.rs` (consistent multi-query reads), `query.rs` (building a
+//! `snapshot.rs` (consistent multi-query reads), `users.rs` (users and API
+//! tokens of `netwalker serve`), `query.rs` (building a
 //! read), `rows.rs` (rows <-> model types, JSON columns), `connection.rs`
 //! (pragmas, migrations, open errors), `schema.rs`, `lock.rs`, `error.rs`.
 
@@ -48,6 +49,7 @@ mod resume;
 mod rows;
 mod schema;
 mod snapshot;
+mod users;
 pub mod worker;
 mod writer;
 
@@ -57,6 +59,7 @@ pub use lock::StoreLock;
 pub use reader::{StoreReader, VersionChange};
 pub use resume::ResumeInfo;
 pub use snapshot::StoreSnapshot;
+pub use users::{TokenInfo, UserCredentials, UserInfo};
 pub use worker::{CommitError, StoreSender, StoreWorker, Unrecorded, WorkerGone};
 pub use writer::StoreWriter;
 

@@ -165,6 +165,27 @@ CREATE TABLE port_bundles (
     PRIMARY KEY (device_id, port)
 ) WITHOUT ROWID;
 "#,
+    // 4: who may use `netwalker serve` when it asks for a login: users
+    // (an argon2id PHC string, never the password) and API tokens (the
+    // SHA-256 of the token, hex; the token itself is shown once). Plain
+    // INTEGER/TEXT so the same statements suit PostgreSQL.
+    r#"
+CREATE TABLE users (
+    name          TEXT NOT NULL PRIMARY KEY,
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created       INTEGER NOT NULL,
+    updated       INTEGER NOT NULL
+);
+
+CREATE TABLE api_tokens (
+    name       TEXT NOT NULL PRIMARY KEY,
+    user_name  TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    created    INTEGER NOT NULL
+);
+CREATE INDEX api_tokens_user ON api_tokens(user_name);
+"#,
 ];
 
 /// The schema version this build writes.

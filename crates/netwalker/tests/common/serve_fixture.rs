@@ -140,7 +140,7 @@ pub fn campus(dir: &Path) -> PathBuf {
 
 /// The application over the store at `path`, default options.
 pub fn app(path: &Path) -> axum::Router {
-    router(&ServeOptions::new(path))
+    router(&ServeOptions::new(path)).unwrap()
 }
 
 /// A response as the tests read it.
@@ -169,7 +169,11 @@ impl Got {
 
 /// GET `uri` from the router, in-process.
 pub async fn get(app: &axum::Router, uri: &str) -> Got {
-    let req = Request::get(uri).body(Body::empty()).unwrap();
+    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+/// Sends `req` to the router, in-process.
+pub async fn send(app: &axum::Router, req: Request<Body>) -> Got {
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
