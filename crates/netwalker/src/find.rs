@@ -37,6 +37,7 @@ impl Query {
 
 /// One host found: its inventory record and its past places.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct FoundHost {
     /// As in inventory.json's `endhosts`.
     #[serde(flatten)]
@@ -48,6 +49,7 @@ pub struct FoundHost {
 
 /// A place a host was learnt at an earlier walk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct PastSighting {
     /// Hostname of the switch.
     pub switch: String,

@@ -71,6 +71,7 @@ impl fmt::Display for RunId {
 /// this tool exists to avoid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub enum DeviceStatus {
     /// Logged in and read.
     Walked,
@@ -150,6 +151,7 @@ impl FromStr for DeviceStatus {
 /// How we learned about a device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub enum Via {
     Seed,
     Cdp,
@@ -229,6 +231,7 @@ impl FromStr for ConnectionMethod {
 /// Discovery protocol that reported a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub enum LinkProtocol {
     Cdp,
     Lldp,
@@ -487,6 +490,7 @@ pub fn normalize_interface(name: &str) -> String {
 /// One member of a switch stack or VSS pair. Members belong to their stack's
 /// [`Device`]; they are never devices of their own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct StackMember {
     /// Member number within the stack (`show switch`).
     pub switch: u32,
@@ -526,6 +530,7 @@ impl StackMember {
 
 /// A VLAN as configured on one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Vlan {
     /// The VLAN number.
     pub id: u16,
@@ -542,6 +547,7 @@ pub struct Vlan {
 /// One interface of a walked device (from `show interfaces status` / `show ip
 /// interface brief` and friends, merged by the engine).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Interface {
     /// Long form (`GigabitEthernet1/0/1`), the key links and VLANs use.
     pub name: String,
@@ -577,6 +583,7 @@ impl Interface {
 /// Device counts by status, for run summaries and `--json`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct StatusCounts {
     /// Devices logged in to and read.
     pub walked: u64,
@@ -706,6 +713,7 @@ pub struct Inventory {
 
 /// A device in [`Inventory`]. Field names are the contract; do not rename.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct InventoryDevice {
     /// Display name (no domain): the device's identity in this file.
     pub hostname: String,
@@ -714,6 +722,7 @@ pub struct InventoryDevice {
     pub serial: Option<String>,
     /// The CLI family detected at login.
     #[serde(default)]
+    #[cfg_attr(feature = "serve", schema(value_type = Option<String>))]
     pub platform: Option<Platform>,
     /// Hardware model.
     #[serde(default)]
@@ -723,9 +732,11 @@ pub struct InventoryDevice {
     pub version: Option<String>,
     /// The address it was (or would be) logged in to at.
     #[serde(default)]
+    #[cfg_attr(feature = "serve", schema(value_type = Option<String>))]
     pub mgmt_ip: Option<IpAddr>,
     /// Every address it is known by.
     #[serde(default)]
+    #[cfg_attr(feature = "serve", schema(value_type = Vec<String>))]
     pub ips: Vec<IpAddr>,
     /// walked, failed, filtered, skipped, neighbor_only or duplicate.
     pub status: DeviceStatus,
@@ -758,6 +769,7 @@ pub struct InventoryDevice {
 
 /// A link in [`Inventory`], endpoints by hostname, in canonical order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct InventoryLink {
     /// Hostname of one end.
     pub a: String,

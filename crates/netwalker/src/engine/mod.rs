@@ -109,6 +109,7 @@ pub struct SeedTarget {
 
 /// Live counters for a progress bar.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct WalkProgress {
     /// Devices walked so far.
     pub walked: u64,

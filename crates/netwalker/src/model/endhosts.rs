@@ -97,6 +97,7 @@ pub struct IpSeen {
 /// Whether an end host's port is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub enum EndHostStatus {
     /// Learnt on exactly one edge port: `switch` and `port` say where.
     Located,
@@ -109,11 +110,14 @@ pub enum EndHostStatus {
 /// An end host in the `inventory.json` contract. Field names are the
 /// contract; do not rename. Optional values serialise as `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct InventoryEndHost {
     /// `aa:bb:cc:dd:ee:ff`.
+    #[cfg_attr(feature = "serve", schema(value_type = String))]
     pub mac: MacAddr,
     /// Addresses it answered for in any ARP/ND cache, most recent first.
     #[serde(default)]
+    #[cfg_attr(feature = "serve", schema(value_type = Vec<String>))]
     pub ips: Vec<IpAddr>,
     /// The IEEE registration of its OUI.
     #[serde(default)]
@@ -145,6 +149,7 @@ pub struct InventoryEndHost {
 
 /// One edge port of an ambiguous [`InventoryEndHost`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct InventoryCandidate {
     /// Hostname of the switch.
     pub switch: String,

@@ -36,14 +36,24 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Every API error's body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ErrorBody {
+    /// What went wrong, and what to do.
+    pub error: String,
+}
+
 /// `{"error": message}` with `status`.
 pub(super) fn api_error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
+    let body = ErrorBody {
+        error: message.to_string(),
+    };
+    (status, Json(body)).into_response()
 }
 
 /// A device as the API lists it: the `inventory.json` device, plus its
 /// site and when it was first and last seen.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(super) struct ApiDevice {
     /// The device with the file's field names.
     #[serde(flatten)]
@@ -57,8 +67,8 @@ pub(super) struct ApiDevice {
 }
 
 /// `GET /api/v1/devices`.
-#[derive(Serialize)]
-struct DeviceList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct DeviceList {
     /// Devices the filters keep, over all pages.
     total: usize,
     /// The page size used (after lowering to the maximum).
@@ -70,8 +80,8 @@ struct DeviceList {
 }
 
 /// `GET /api/v1/devices/{hostname}`.
-#[derive(Serialize)]
-struct DeviceDetail {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct DeviceDetail {
     /// The device as listed.
     #[serde(flatten)]
     device: ApiDevice,
@@ -82,8 +92,8 @@ struct DeviceDetail {
 }
 
 /// `GET /api/v1/links`.
-#[derive(Serialize)]
-struct LinkList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct LinkList {
     /// Every link.
     total: usize,
     /// The page size used.
@@ -95,8 +105,8 @@ struct LinkList {
 }
 
 /// `GET /api/v1/search`.
-#[derive(Serialize)]
-struct SearchResults {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct SearchResults {
     /// The query, trimmed.
     query: String,
     /// Every device found, also those beyond the list.
@@ -109,8 +119,8 @@ struct SearchResults {
 }
 
 /// One device a search found.
-#[derive(Serialize)]
-struct SearchHit {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct SearchHit {
     /// The field that matched.
     matched: Matched,
     /// That field's value.
@@ -134,6 +144,9 @@ fn api_device(r: &StoreReader, cat: &Catalogue, d: &Device) -> Result<ApiDevice,
 }
 
 /// `GET /api/v1/devices`: the filtered, sorted page and the total.
+#[utoipa::path(get, path = "/api/v1/devices", tag = "devices", params(DeviceQuery),
+    responses((status = 200, description = "The page of devices the filters keep, and their total", body = DeviceList),
+              (status = 400, description = "A filter, sort or paging parameter that cannot be used", body = ErrorBody)))]
 pub(super) async fn devices(
     State(st): State<AppState>,
     Query(q): Query<DeviceQuery>,
@@ -163,6 +176,10 @@ pub(super) async fn devices(
 }
 
 /// `GET /api/v1/devices/{hostname}`: the device, its interfaces and links.
+#[utoipa::path(get, path = "/api/v1/devices/{hostname}", tag = "devices",
+    params(("hostname" = String, Path, description = "The device's name (exact, else ignoring case)")),
+    responses((status = 200, description = "The device, its interfaces and its links", body = DeviceDetail),
+              (status = 404, description = "No device has that name", body = ErrorBody)))]
 pub(super) async fn device(
     State(st): State<AppState>,
     Path(hostname): Path<String>,
@@ -188,6 +205,9 @@ pub(super) async fn device(
 }
 
 /// `GET /api/v1/links`: every link once, paged.
+#[utoipa::path(get, path = "/api/v1/links", tag = "devices", params(PageQuery),
+    responses((status = 200, description = "A page of links, one per cable", body = LinkList),
+              (status = 400, description = "Bad paging", body = ErrorBody)))]
 pub(super) async fn links(
     State(st): State<AppState>,
     Query(q): Query<PageQuery>,
@@ -213,6 +233,9 @@ pub(super) async fn links(
 
 /// `GET /api/v1/search?q=`: every hit (the first [`MAX_HITS`] listed);
 /// no redirect, `exact` says which a page would open.
+#[utoipa::path(get, path = "/api/v1/search", tag = "devices", params(SearchQuery),
+    responses((status = 200, description = "Devices whose hostname, address, serial, model or interface matches, and end hosts a MAC or address names", body = SearchResults),
+              (status = 400, description = "An empty query", body = ErrorBody)))]
 pub(super) async fn search(
     State(st): State<AppState>,
     Query(sq): Query<SearchQuery>,

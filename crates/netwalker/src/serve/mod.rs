@@ -50,7 +50,8 @@
 //! non-loopback rule, graceful shutdown), `accept.rs` (the accept loop:
 //! connection cap, head deadline), `auth.rs` (who is asking; the admin
 //! extractor), `csrf.rs`, `cookies.rs`, `login.rs` (login, logout),
-//! `backoff.rs` (failed logins), `admin.rs` (admin pages).
+//! `backoff.rs` (failed logins), `admin.rs` (admin pages), `openapi.rs`
+//! (the API's OpenAPI document, derived from the handlers and types).
 
 mod accept;
 mod admin;
@@ -68,6 +69,7 @@ mod hosts;
 mod listen;
 mod login;
 mod map;
+mod openapi;
 mod origin;
 mod pages;
 mod query;

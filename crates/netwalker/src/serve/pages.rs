@@ -357,6 +357,8 @@ fn facts(x: &Detail) -> Vec<Fact> {
 /// `/search`'s query string.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct SearchQuery {
     /// What to look for.
     pub q: Option<String>,

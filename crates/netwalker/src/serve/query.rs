@@ -20,6 +20,8 @@ pub(super) const MAX_LIMIT: usize = 1000;
 /// "any") means no filter.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct DeviceQuery {
     /// Text every listed device contains (hostname, address, model, version,
     /// serial, platform), case-insensitive.
@@ -43,6 +45,8 @@ pub(super) struct DeviceQuery {
 /// Paging alone (`limit`, `offset`), for lists without filters.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct PageQuery {
     /// Rows per page, at most [`MAX_LIMIT`].
     pub limit: Option<String>,

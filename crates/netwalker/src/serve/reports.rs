@@ -4,7 +4,7 @@
 //! workbook and draw.io diagram a walk writes, built on request from the
 //! store. One report, one [`Table`]: every format shows the same rows.
 
-use super::api::ApiError;
+use super::api::{ApiError, ErrorBody};
 use super::errors::ServeError;
 use super::pages::{PageError, device_path};
 use super::router::AppState;
@@ -18,6 +18,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
 
 /// Rows a report page shows; the downloads carry every row.
 pub(super) const MAX_PAGE_ROWS: usize = 2000;
@@ -255,43 +256,70 @@ fn report_page(r: Report, t: &Table) -> ReportPage {
     }
 }
 
+/// A report's rows, for scripts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ReportRows {
+    /// The report's name in paths.
+    report: &'static str,
+    /// Its title.
+    title: String,
+    /// Its rows, each `{column: value}` (numbers stay numbers, blanks are null).
+    #[schema(value_type = Vec<Object>)]
+    rows: serde_json::Value,
+}
+
+/// One report the server offers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ReportInfo {
+    /// Its name in paths.
+    report: &'static str,
+    /// Its title.
+    title: &'static str,
+    /// The question it answers.
+    about: &'static str,
+}
+
 /// `GET /api/v1/reports/{name}`: `{"report", "title", "rows": [{column: value}]}`.
+#[utoipa::path(get, path = "/api/v1/reports/{name}", tag = "reports",
+    params(("name" = String, Path, description = "models, vlans, unwalked, failures or identities")),
+    responses((status = 200, description = "The report's rows", body = ReportRows),
+              (status = 404, description = "No such report", body = ErrorBody)))]
 pub(super) async fn api(
     State(st): State<AppState>,
     Path(name): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ReportRows>, ApiError> {
     let Some(report) = Report::parse(&name) else {
         return Err(ServeError::NotFound(format!("no report named {name:?}")).into());
     };
-    let json = st
+    let rows = st
         .reads
         .read(move |r| {
             let table = report.table(&Snapshot::read(r)?);
             let mut rows = tables_json(std::slice::from_ref(&table));
-            Ok(serde_json::json!({
-                "report": report.slug(),
-                "title": table.name,
-                "rows": rows[&table.name].take(),
-            }))
+            Ok(ReportRows {
+                report: report.slug(),
+                rows: rows[&table.name].take(),
+                title: table.name,
+            })
         })
         .await?;
-    Ok(Json(json))
+    Ok(Json(rows))
 }
 
 /// The report index as JSON, for scripts: `GET /api/v1/reports`.
-pub(super) async fn api_index() -> Json<serde_json::Value> {
-    Json(serde_json::Value::Array(
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
+    responses((status = 200, description = "Every report", body = Vec<ReportInfo>)))]
+pub(super) async fn api_index() -> Json<Vec<ReportInfo>> {
+    Json(
         Report::ALL
             .into_iter()
-            .map(|r| {
-                serde_json::json!({
-                    "report": r.slug(),
-                    "title": r.title(),
-                    "about": r.about(),
-                })
+            .map(|r| ReportInfo {
+                report: r.slug(),
+                title: r.title(),
+                about: r.about(),
             })
             .collect(),
-    ))
+    )
 }
 
 #[cfg(test)]

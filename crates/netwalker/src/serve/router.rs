@@ -10,7 +10,9 @@ use super::backoff::Backoff;
 use super::errors::ServeError;
 use super::reads::Reads;
 use super::walks::Walks;
-use super::{ServeOptions, admin, api, csrf, export, login, map, pages, reports, runs, templates};
+use super::{
+    ServeOptions, admin, api, csrf, export, login, map, openapi, pages, reports, runs, templates,
+};
 use crate::auth::SessionKey;
 use crate::site::SitePattern;
 use axum::Router;
@@ -76,6 +78,7 @@ pub(super) fn app(opts: &ServeOptions) -> Result<(Router, Walks), ServeError> {
         .route("/vlans", get(runs::vlans))
         .route("/reports", get(reports::api_index))
         .route("/reports/{name}", get(reports::api))
+        .route("/openapi.json", get(openapi::document))
         .fallback(api::not_found);
     let app = Router::new()
         .route("/", get(pages::devices))

@@ -10,7 +10,7 @@
 //! store cannot tell which without taking the writer's lock, which a
 //! reader must not, so both say "unfinished".
 
-use super::api::ApiError;
+use super::api::{ApiError, ErrorBody};
 use super::auth::{RequireAdmin, Who};
 use super::csrf::FormToken;
 use super::errors::ServeError;
@@ -19,6 +19,7 @@ use super::pages::PageError;
 use super::query::PageQuery;
 use super::router::AppState;
 use super::templates::{LiveView, RunRow, RunsPage};
+use super::walks::LiveWalk;
 use super::walks::Refused;
 use crate::model::{DeviceNames, Run, StatusCounts, UnixTime};
 use crate::run::WalkRequest;
@@ -34,7 +35,7 @@ use std::convert::Infallible;
 use std::sync::LazyLock;
 
 /// A run as the API lists it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(super) struct ApiRun {
     /// The store's run number.
     id: i64,
@@ -82,8 +83,8 @@ impl ApiRun {
 }
 
 /// `GET /api/v1/runs`: newest first.
-#[derive(Serialize)]
-struct RunList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct RunList {
     /// Every run recorded.
     total: usize,
     /// The page size used.
@@ -102,6 +103,9 @@ async fn newest_first(st: &AppState) -> Result<Vec<ApiRun>, ServeError> {
 }
 
 /// `GET /api/v1/runs?limit=&offset=`.
+#[utoipa::path(get, path = "/api/v1/runs", tag = "runs", params(PageQuery),
+    responses((status = 200, description = "Every walk recorded, newest first", body = RunList),
+              (status = 400, description = "Bad paging", body = ErrorBody)))]
 pub(super) async fn api(
     State(st): State<AppState>,
     Query(q): Query<PageQuery>,
@@ -196,7 +200,7 @@ pub(super) async fn cancel(
 }
 
 /// `POST /api/v1/runs`: `{"seeds": [...], "max_depth": n}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct StartJson {
     /// Addresses or names to start from.
     seeds: Vec<String>,
@@ -209,6 +213,12 @@ pub(super) struct StartJson {
 /// runs, 400 for bad seeds, 503 when the server cannot walk. (A JSON body
 /// only: a cross-site page cannot send one without CORS, which this
 /// server never grants.)
+#[utoipa::path(post, path = "/api/v1/runs", tag = "runs", request_body = StartJson,
+    responses((status = 202, description = "Started; its live state", body = LiveWalk),
+              (status = 400, description = "No usable seed", body = ErrorBody),
+              (status = 403, description = "Not an admin, or another site's request", body = ErrorBody),
+              (status = 409, description = "A walk is running already", body = ErrorBody),
+              (status = 503, description = "The server has no device credentials, or is stopping", body = ErrorBody)))]
 pub(super) async fn api_start(
     State(st): State<AppState>,
     _admin: RequireAdmin,
@@ -226,6 +236,8 @@ pub(super) async fn api_start(
 }
 
 /// `GET /api/v1/runs/live`: the walk started here last, or `{"state": "idle"}`.
+#[utoipa::path(get, path = "/api/v1/runs/live", tag = "runs",
+    responses((status = 200, description = "The walk started through this server last (running, finished or failed), or `{\"state\": \"idle\"}`", body = LiveWalk)))]
 pub(super) async fn api_live(State(st): State<AppState>) -> Json<serde_json::Value> {
     Json(match st.walks.live() {
         Some(w) => serde_json::to_value(w).expect("serialises"),
@@ -235,6 +247,8 @@ pub(super) async fn api_live(State(st): State<AppState>) -> Json<serde_json::Val
 
 /// `GET /api/v1/runs/live/events`: that state now, then on each change
 /// (at most four a second) until the walk ends or the server stops.
+#[utoipa::path(get, path = "/api/v1/runs/live/events", tag = "runs",
+    responses((status = 200, description = "A text/event-stream: each event's data is the live state (as /api/v1/runs/live), the last one has `end`", content_type = "text/event-stream", body = LiveWalk)))]
 pub(super) async fn api_live_events(
     State(st): State<AppState>,
 ) -> Sse<impl futures::Stream<Item = Result<Event, Infallible>>> {
@@ -272,8 +286,8 @@ fn run_row(r: &ApiRun) -> RunRow {
 }
 
 /// One VLAN of one device, for `GET /api/v1/vlans`.
-#[derive(Serialize)]
-struct ApiVlan {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct ApiVlan {
     /// The device's hostname.
     device: String,
     /// The VLAN id.
@@ -287,8 +301,8 @@ struct ApiVlan {
 }
 
 /// `GET /api/v1/vlans`.
-#[derive(Serialize)]
-struct VlanList {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct VlanList {
     /// Every (device, VLAN) pair.
     total: usize,
     /// The page size used.
@@ -300,6 +314,9 @@ struct VlanList {
 }
 
 /// `GET /api/v1/vlans?limit=&offset=`: every device's VLANs.
+#[utoipa::path(get, path = "/api/v1/vlans", tag = "devices", params(PageQuery),
+    responses((status = 200, description = "Every device's VLANs, by device then VLAN id", body = VlanList),
+              (status = 400, description = "Bad paging", body = ErrorBody)))]
 pub(super) async fn vlans(
     State(st): State<AppState>,
     Query(q): Query<PageQuery>,

@@ -14,6 +14,7 @@ pub(super) const MAX_HITS: usize = 500;
 /// The field a hit matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub(super) enum Matched {
     Hostname,
     Alias,

@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// How a finished walk ended, for the page and the live stream.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(super) struct WalkEnd {
     /// It ran to its end (possibly with device failures, which are results).
     pub ok: bool,
@@ -40,7 +40,7 @@ pub(super) struct WalkEnd {
 }
 
 /// The walk started last, as the page and `GET /api/v1/runs/live` show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub(super) struct LiveWalk {
     /// `running`, `finished` or `failed`.
     pub state: &'static str,
