@@ -75,13 +75,20 @@ const JS: &str = r#"
     drag = {x: ev.clientX, y: ev.clientY, tx: tx, ty: ty, moved: false};
     svg.classList.add('dragging');
   });
+  // A drag ends on mouseup (`up`); the state stays until the click that
+  // follows has seen whether it moved, and only a later mousedown replaces it.
   window.addEventListener('mousemove', function(ev){
-    if (!drag) return;
+    if (!drag || drag.up) return;
     var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
     if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
     tx = drag.tx + dx; ty = drag.ty + dy; apply();
   });
-  window.addEventListener('mouseup', function(){ svg.classList.remove('dragging'); setTimeout(function(){ drag = null; }, 0); });
+  window.addEventListener('mouseup', function(){
+    svg.classList.remove('dragging');
+    if (!drag) return;
+    var done = drag; done.up = true;
+    setTimeout(function(){ if (drag === done) drag = null; }, 0);
+  });
   function esc(t){ return String(t).replace(/[&<>"]/g, function(c){ return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; }); }
   function clearHl(){
     document.querySelectorAll('.hl').forEach(function(e){ e.classList.remove('hl'); });
@@ -153,16 +160,17 @@ const JS: &str = r#"
     });
   });
   window.addEventListener('mousemove', function(ev){
-    if (!nodeDrag) return;
+    if (!nodeDrag || nodeDrag.up) return;
     var dx = (ev.clientX - nodeDrag.x) / s, dy = (ev.clientY - nodeDrag.y) / s;
     if (!nodeDrag.moved && Math.abs(dx) + Math.abs(dy) <= 3 / s) return;
     nodeDrag.moved = true;
     moveTo(nodeDrag.i, nodeDrag.cx + dx, nodeDrag.cy + dy);
   });
   window.addEventListener('mouseup', function(){
-    if (!nodeDrag) return;
-    if (nodeDrag.moved) savePositions();
-    setTimeout(function(){ nodeDrag = null; }, 0);
+    if (!nodeDrag || nodeDrag.up) return;
+    var done = nodeDrag; done.up = true;
+    if (done.moved) savePositions();
+    setTimeout(function(){ if (nodeDrag === done) nodeDrag = null; }, 0);
   });
   document.getElementById('nw-reset').onclick = function(){
     try { localStorage.removeItem(posKey); } catch (e) {}
