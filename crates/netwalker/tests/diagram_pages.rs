@@ -315,3 +315,27 @@ fn small_or_single_site_networks_keep_one_page() {
     }
     assert!(!dir.path().join("Topology_20231114-2213_sites").exists());
 }
+
+/// The search box's tag on a page.
+fn search_box(page: &str) -> &str {
+    let at = page.find("<input id=\"nw-search\"").expect("a search box");
+    &page[at..at + page[at..].find('>').unwrap()]
+}
+
+#[test]
+fn every_page_has_one_heading_and_a_labelled_search_box() {
+    let (w, _) = store();
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_diagrams(w.read(), &opts(), dir.path(), &html_only(), STAMP).unwrap();
+    let got = read_written(&files);
+    let pages = std::iter::once(("overview", &got.overview))
+        .chain(got.pages.iter().map(|(n, t)| (n.as_str(), t)));
+    for (name, page) in pages {
+        assert_eq!(count(page, "<h1>"), 1, "{name}: one h1");
+        assert!(
+            search_box(page).contains("aria-label=\"find a device"),
+            "{name}: {}",
+            search_box(page)
+        );
+    }
+}

@@ -285,6 +285,13 @@ async fn the_map_draws_a_neighbourhood_with_its_script_allowed_by_hash_only() {
     drawn.sort();
     assert_eq!(drawn, ["acc1", "core1"]);
     assert!(got.body.contains("href=\"/devices/acc1\""), "the way back");
+    // A heading, and the search box named for screen readers.
+    assert_eq!(got.body.matches("<h1>").count(), 1, "{}", got.body);
+    assert!(got.body.contains("<h1>acc1 and 1 hop(s) around</h1>"));
+    assert!(
+        got.body
+            .contains("id=\"nw-search\" type=\"search\" aria-label=\"")
+    );
     assert!(got.body.contains("depth=2"), "one hop more");
     let two = get(&app, "/map?device=acc1&depth=2").await;
     assert!(

@@ -12,6 +12,7 @@ use std::fmt::Write;
 const CSS: &str = r#"
 html,body{margin:0;height:100%;font-family:Helvetica,Arial,sans-serif;background:#fafafa;color:#1f1f1f}
 #nw-bar{position:fixed;top:0;left:0;right:0;height:40px;display:flex;align-items:center;gap:14px;padding:0 12px;background:var(--nw-core);color:#fff;z-index:2;font-size:14px}
+#nw-bar h1{font-size:14px;margin:0}
 #nw-bar input{padding:4px 8px;border-radius:4px;border:0;width:220px}
 #nw-bar .legend span{display:inline-block;padding:2px 6px;border:1px solid #fff;margin-right:4px;border-radius:3px;font-size:11px;color:#1f1f1f}
 #nw-svg{position:fixed;top:40px;left:0;width:100%;height:calc(100% - 40px);cursor:grab}
@@ -19,7 +20,8 @@ html,body{margin:0;height:100%;font-family:Helvetica,Arial,sans-serif;background
 #nw-details{position:fixed;top:52px;right:12px;width:300px;max-height:80%;overflow:auto;background:#fff;border:1px solid #bbb;border-radius:6px;padding:10px 12px;font-size:12px;box-shadow:0 2px 8px rgba(0,0,0,.2);display:none;z-index:3}
 #nw-details h3{margin:0 0 6px 0;font-size:15px}
 #nw-details table{border-collapse:collapse;width:100%}
-#nw-details td{padding:2px 4px;border-bottom:1px solid #eee;vertical-align:top}
+#nw-details th,#nw-details td{padding:2px 4px;border-bottom:1px solid #eee;vertical-align:top;text-align:left}
+#nw-details th{font-weight:normal;color:#555}
 #nw-details .close{float:right;cursor:pointer;border:0;background:none;font-size:16px}
 .group rect{fill:#ffffff;stroke:var(--nw-site);stroke-width:1.5}
 .group text{font-size:16px;font-weight:bold;fill:#555}
@@ -73,13 +75,20 @@ const JS: &str = r#"
     drag = {x: ev.clientX, y: ev.clientY, tx: tx, ty: ty, moved: false};
     svg.classList.add('dragging');
   });
+  // A drag ends on mouseup (`up`); the state stays until the click that
+  // follows has seen whether it moved, and only a later mousedown replaces it.
   window.addEventListener('mousemove', function(ev){
-    if (!drag) return;
+    if (!drag || drag.up) return;
     var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
     if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
     tx = drag.tx + dx; ty = drag.ty + dy; apply();
   });
-  window.addEventListener('mouseup', function(){ svg.classList.remove('dragging'); setTimeout(function(){ drag = null; }, 0); });
+  window.addEventListener('mouseup', function(){
+    svg.classList.remove('dragging');
+    if (!drag) return;
+    var done = drag; done.up = true;
+    setTimeout(function(){ if (drag === done) drag = null; }, 0);
+  });
   function esc(t){ return String(t).replace(/[&<>"]/g, function(c){ return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]; }); }
   function clearHl(){
     document.querySelectorAll('.hl').forEach(function(e){ e.classList.remove('hl'); });
@@ -90,7 +99,7 @@ const JS: &str = r#"
     document.querySelector('[data-idx="'+i+'"]').classList.add('hl');
     var rows = '';
     [['IP','ip'],['Platform','platform'],['Model','model'],['Serial','serial'],['Version','version'],['Status','status'],['Class','class'],['Layer','layer'],['Site','site']].forEach(function(f){
-      if (d[f[1]]) rows += '<tr><td>'+f[0]+'</td><td>'+esc(d[f[1]])+'</td></tr>';
+      if (d[f[1]]) rows += '<tr><th scope="row">'+f[0]+'</th><td>'+esc(d[f[1]])+'</td></tr>';
     });
     var links = '';
     data.links.forEach(function(l, k){
@@ -101,7 +110,7 @@ const JS: &str = r#"
     });
     if (window.nwSiteLinks) links += window.nwSiteLinks(data, i, esc);
     panel.innerHTML = '<button class="close" title="close">×</button><h3>'+esc(d.name)+'</h3><table>'+rows+'</table>'+
-      (links ? '<h4>Links</h4><table class="nw-links">'+links+'</table>' : '');
+      (links ? '<h4>Links</h4><table class="nw-links"><tr><th scope="col">Port</th><th scope="col">Neighbour, port</th></tr>'+links+'</table>' : '');
     panel.style.display = 'block';
     panel.querySelector('.close').onclick = function(){ panel.style.display = 'none'; clearHl(); };
   }
@@ -151,16 +160,17 @@ const JS: &str = r#"
     });
   });
   window.addEventListener('mousemove', function(ev){
-    if (!nodeDrag) return;
+    if (!nodeDrag || nodeDrag.up) return;
     var dx = (ev.clientX - nodeDrag.x) / s, dy = (ev.clientY - nodeDrag.y) / s;
     if (!nodeDrag.moved && Math.abs(dx) + Math.abs(dy) <= 3 / s) return;
     nodeDrag.moved = true;
     moveTo(nodeDrag.i, nodeDrag.cx + dx, nodeDrag.cy + dy);
   });
   window.addEventListener('mouseup', function(){
-    if (!nodeDrag) return;
-    if (nodeDrag.moved) savePositions();
-    setTimeout(function(){ nodeDrag = null; }, 0);
+    if (!nodeDrag || nodeDrag.up) return;
+    var done = nodeDrag; done.up = true;
+    if (done.moved) savePositions();
+    setTimeout(function(){ if (nodeDrag === done) nodeDrag = null; }, 0);
   });
   document.getElementById('nw-reset').onclick = function(){
     try { localStorage.removeItem(posKey); } catch (e) {}
@@ -383,7 +393,7 @@ fn bar(o: &mut String, t: &Topology, site: Option<&SiteExtras>, links: &[(String
     }
     let _ = write!(
         o,
-        "<b>{}</b><span>{} devices, {} links</span><input id=\"nw-search\" type=\"search\" placeholder=\"find device or IP\"><button id=\"nw-fit\">fit</button><button id=\"nw-reset\" title=\"forget the positions dragged on this page\">reset layout</button>",
+        "<h1>{}</h1><span>{} devices, {} links</span><input id=\"nw-search\" type=\"search\" aria-label=\"find a device by name or IP\" placeholder=\"find device or IP\"><button id=\"nw-fit\">fit</button><button id=\"nw-reset\" title=\"forget the positions dragged on this page\">reset layout</button>",
         xml_escape(&t.title),
         t.nodes.len(),
         t.edges.len()

@@ -23,6 +23,7 @@ const MARGIN: f64 = 40.0;
 const CSS: &str = r#"
 html,body{margin:0;height:100%;font-family:Helvetica,Arial,sans-serif;background:#fafafa;color:#1f1f1f}
 #nw-bar{position:fixed;top:0;left:0;right:0;height:40px;display:flex;align-items:center;gap:14px;padding:0 12px;background:var(--nw-core);color:#fff;z-index:2;font-size:14px}
+#nw-bar h1{font-size:14px;margin:0}
 #nw-bar input{padding:4px 8px;border-radius:4px;border:0;width:220px}
 #nw-svg{position:fixed;top:40px;left:0;width:100%;height:calc(100% - 40px)}
 .site rect{fill:#deebf7;stroke:var(--nw-stroke);stroke-width:1.2}
@@ -61,7 +62,7 @@ pub(super) fn overview_html(set: &SitePages, pages_dir: &str) -> String {
     );
     let _ = writeln!(
         o,
-        "<div id=\"nw-bar\"><b>{}</b><span>{} sites, {devices} devices, {between} links between sites</span><input id=\"nw-search\" type=\"search\" placeholder=\"find device, IP, model or serial\"></div>\n<div id=\"nw-results\"></div>",
+        "<div id=\"nw-bar\"><h1>{}</h1><span>{} sites, {devices} devices, {between} links between sites</span><input id=\"nw-search\" type=\"search\" aria-label=\"find a device by name, IP, model or serial\" placeholder=\"find device, IP, model or serial\"></div>\n<div id=\"nw-results\"></div>",
         xml_escape(&set.title),
         set.pages.len()
     );
