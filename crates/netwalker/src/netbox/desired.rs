@@ -1,0 +1,438 @@
+//! What NetBox should hold, computed purely from the inventory: the walked
+//! devices with their types, platforms, roles and sites; stacks as virtual
+//! chassis (member 1 or the device's own serial is the master, the other
+//! members devices named `HOST:N`); interfaces (from the interface status
+//! and the links); their IP addresses and each device's primary IP; VLANs
+//! per site; a cable per link whose two ends are walked devices.
+
+use super::naming::{interface_type, manufacturer, platform_name, role, slugify};
+use super::plan::record_key;
+use super::record::{Fields, Key, Kind, Record, key_of};
+use crate::model::{Device, DeviceId, DeviceStatus, StackMember, normalize_interface};
+use crate::site::SiteMap;
+use crate::snapshot::Snapshot;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+/// Which interfaces are synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InterfaceScope {
+    /// Every interface the device reported, and every link end.
+    #[default]
+    All,
+    /// Only link ends and interfaces holding an address: what cables and
+    /// primary IPs need (a fraction of the writes on access switches).
+    Linked,
+}
+
+/// The choices that shape the desired state.
+#[derive(Debug, Clone)]
+pub struct DesiredOptions {
+    /// The site of devices when no `--site-pattern` assigns one.
+    pub default_site: String,
+    /// Which interfaces are synced.
+    pub interfaces: InterfaceScope,
+}
+
+impl Default for DesiredOptions {
+    fn default() -> Self {
+        DesiredOptions {
+            default_site: "netwalker".into(),
+            interfaces: InterfaceScope::All,
+        }
+    }
+}
+
+/// The desired records by kind, plus what was left out and why.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Desired {
+    /// Every record, by kind, in a stable order.
+    pub records: BTreeMap<Kind, Vec<Record>>,
+    /// Inventory facts not synced (duplicate names, unusable addresses).
+    pub notes: Vec<String>,
+}
+
+impl Desired {
+    /// Adds a record (first one per key wins; later ones are noted).
+    fn add(&mut self, kind: Kind, alt: Option<String>, fields: Fields, label: String) -> Key {
+        let key = record_key(kind, &fields);
+        let list = self.records.entry(kind).or_default();
+        if !list.iter().any(|r| r.key == key) {
+            list.push(Record {
+                kind,
+                key: key.clone(),
+                alt,
+                fields,
+                label,
+            });
+        }
+        key
+    }
+
+    fn has(&self, kind: Kind, key: &str) -> bool {
+        self.records
+            .get(&kind)
+            .is_some_and(|l| l.iter().any(|r| r.key == key))
+    }
+}
+
+/// Fields from `(name, value)` pairs, leaving out nulls (an unknown fact
+/// is not written, so NetBox keeps whatever an operator put there).
+fn fields(pairs: &[(&'static str, Value)]) -> Fields {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (*k, v.clone()))
+        .collect()
+}
+
+/// The desired state of `snap` (walked devices only: the others are names
+/// in neighbour tables, not facts to put in a source of truth).
+pub fn desired(snap: &Snapshot, sites: Option<&SiteMap>, opts: &DesiredOptions) -> Desired {
+    let mut d = Desired::default();
+    let mut keys: HashMap<DeviceId, Key> = HashMap::new();
+    let mut site_of: HashMap<DeviceId, Key> = HashMap::new();
+    for dev in snap.devices.iter().filter(|x| x.status == DeviceStatus::Walked) {
+        let site = sites
+            .and_then(|m| m.site(dev.id))
+            .unwrap_or(&opts.default_site);
+        let site_key = add_site(&mut d, site);
+        let name_key = dev.hostname.to_lowercase();
+        if d.has(Kind::Device, &name_key) {
+            d.notes.push(format!(
+                "device {:?} ({}) left out: another walked device has the same name",
+                dev.hostname, dev.id
+            ));
+            continue;
+        }
+        let members = snap.stacks.get(&dev.id).map(Vec::as_slice).unwrap_or(&[]);
+        let key = add_device(&mut d, dev, &site_key, members);
+        keys.insert(dev.id, key);
+        site_of.insert(dev.id, site_key);
+    }
+    let linked = add_cables(&mut d, snap, &keys);
+    for dev in snap.devices.iter() {
+        let Some(key) = keys.get(&dev.id) else {
+            continue;
+        };
+        add_interfaces(&mut d, snap, dev, key, linked.get(key), opts.interfaces);
+        add_vlans(&mut d, snap, dev.id, &site_of[&dev.id]);
+    }
+    // Cables after the interfaces they join, in the record lists' order.
+    if let Some(cables) = d.records.remove(&Kind::Cable) {
+        d.records.insert(Kind::Cable, cables);
+    }
+    settle_primary_ips(&mut d);
+    d
+}
+
+fn add_site(d: &mut Desired, site: &str) -> Key {
+    d.add(
+        Kind::Site,
+        Some(slugify(site)),
+        fields(&[
+            ("name", json!(site)),
+            ("slug", json!(slugify(site))),
+            ("status", json!("active")),
+        ]),
+        site.to_string(),
+    )
+}
+
+/// The reference objects a device of this platform and model needs; returns
+/// (device type key, role key, platform key).
+fn add_references(
+    d: &mut Desired,
+    dev: &Device,
+    model: Option<&str>,
+) -> (Key, Key, Option<Key>) {
+    let mfr = manufacturer(dev.platform);
+    let mfr_key = d.add(
+        Kind::Manufacturer,
+        Some(slugify(mfr)),
+        fields(&[("name", json!(mfr)), ("slug", json!(slugify(mfr)))]),
+        mfr.into(),
+    );
+    let model = model.filter(|m| !m.trim().is_empty()).unwrap_or("Unknown");
+    let type_slug = slugify(&format!("{mfr}-{model}"));
+    let type_key = d.add(
+        Kind::DeviceType,
+        None,
+        fields(&[
+            ("manufacturer", json!(mfr_key)),
+            ("model", json!(model)),
+            ("slug", json!(type_slug)),
+        ]),
+        format!("{mfr} {model}"),
+    );
+    let (role_name, color) = role(dev.platform, &dev.capabilities);
+    let role_key = d.add(
+        Kind::Role,
+        Some(slugify(role_name)),
+        fields(&[
+            ("name", json!(role_name)),
+            ("slug", json!(slugify(role_name))),
+            ("color", json!(color)),
+        ]),
+        role_name.into(),
+    );
+    let platform_key = dev.platform.map(|p| {
+        let name = platform_name(p);
+        d.add(
+            Kind::Platform,
+            Some(slugify(name)),
+            fields(&[("name", json!(name)), ("slug", json!(slugify(name)))]),
+            name.into(),
+        )
+    });
+    (type_key, role_key, platform_key)
+}
+
+/// The device (and, for a stack, its virtual chassis and member devices).
+fn add_device(d: &mut Desired, dev: &Device, site: &str, members: &[StackMember]) -> Key {
+    let (dtype, role, platform) = add_references(d, dev, dev.model.as_deref());
+    let stack = members.len() > 1;
+    let master_pos = master_position(dev, members);
+    let key = dev.hostname.to_lowercase();
+    let vc = stack.then(|| {
+        d.add(
+            Kind::VirtualChassis,
+            dev.serial.clone(),
+            fields(&[("name", json!(dev.hostname)), ("master", json!(key))]),
+            dev.hostname.clone(),
+        )
+    });
+    let primary = |ip: Option<IpAddr>, v4: bool| {
+        ip.filter(|a| a.is_ipv4() == v4)
+            .map_or(Value::Null, |a| json!(host_address(a)))
+    };
+    let key = d.add(
+        Kind::Device,
+        dev.serial.clone(),
+        fields(&[
+            ("name", json!(dev.hostname)),
+            ("serial", json!(dev.serial)),
+            ("device_type", json!(dtype)),
+            ("role", json!(role)),
+            ("platform", json!(platform)),
+            ("site", json!(site)),
+            ("status", json!("active")),
+            ("virtual_chassis", json!(vc)),
+            ("vc_position", if stack { json!(master_pos) } else { Value::Null }),
+            ("primary_ip4", primary(dev.mgmt_ip, true)),
+            ("primary_ip6", primary(dev.mgmt_ip, false)),
+        ]),
+        dev.hostname.clone(),
+    );
+    for m in members.iter().filter(|m| stack && m.switch != master_pos) {
+        let (mtype, _, _) = add_references(d, dev, m.model.as_deref().or(dev.model.as_deref()));
+        let name = format!("{}:{}", dev.hostname, m.switch);
+        d.add(
+            Kind::Device,
+            m.serial.clone(),
+            fields(&[
+                ("name", json!(name)),
+                ("serial", json!(m.serial)),
+                ("device_type", json!(mtype)),
+                ("role", json!(role)),
+                ("platform", json!(platform)),
+                ("site", json!(site)),
+                ("status", json!("active")),
+                ("virtual_chassis", json!(vc)),
+                ("vc_position", json!(m.switch)),
+            ]),
+            name,
+        );
+    }
+    key
+}
+
+/// The stack member that is the device itself: the one with its serial,
+/// else the lowest member number.
+fn master_position(dev: &Device, members: &[StackMember]) -> u32 {
+    members
+        .iter()
+        .find(|m| m.serial.is_some() && m.serial == dev.serial)
+        .or_else(|| members.iter().min_by_key(|m| m.switch))
+        .map_or(1, |m| m.switch)
+}
+
+/// An address as a host prefix (`/32`, `/128`): NetBox wants a length and
+/// the inventory has none.
+pub fn host_address(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(_) => format!("{ip}/32"),
+        IpAddr::V6(_) => format!("{ip}/128"),
+    }
+}
+
+/// A cable per link whose two ends are synced devices; returns the
+/// interface names each device key needs for them.
+fn add_cables(
+    d: &mut Desired,
+    snap: &Snapshot,
+    keys: &HashMap<DeviceId, Key>,
+) -> HashMap<Key, BTreeSet<String>> {
+    let mut linked: HashMap<Key, BTreeSet<String>> = HashMap::new();
+    let mut used: BTreeSet<Key> = BTreeSet::new();
+    let names: HashMap<DeviceId, &str> = snap
+        .devices
+        .iter()
+        .map(|x| (x.id, x.hostname.as_str()))
+        .collect();
+    for link in &snap.links {
+        let l = link.canonical();
+        let (Some(a), Some(b)) = (keys.get(&l.a), keys.get(&l.b)) else {
+            continue;
+        };
+        let ia = key_of(&[a, &l.a_interface]);
+        let ib = key_of(&[b, &l.b_interface]);
+        if ia == ib || used.contains(&ia) || used.contains(&ib) {
+            d.notes.push(format!(
+                "link {} {} - {} {} left out: an interface can hold one cable",
+                names[&l.a], l.a_interface, names[&l.b], l.b_interface
+            ));
+            continue;
+        }
+        used.insert(ia.clone());
+        used.insert(ib.clone());
+        linked.entry(a.clone()).or_default().insert(l.a_interface.clone());
+        linked.entry(b.clone()).or_default().insert(l.b_interface.clone());
+        d.add(
+            Kind::Cable,
+            None,
+            fields(&[("a", json!(ia)), ("b", json!(ib)), ("status", json!("connected"))]),
+            format!(
+                "{} {} <-> {} {}",
+                names[&l.a], l.a_interface, names[&l.b], l.b_interface
+            ),
+        );
+    }
+    linked
+}
+
+/// The device's interfaces (per `scope`) and their IP addresses.
+fn add_interfaces(
+    d: &mut Desired,
+    snap: &Snapshot,
+    dev: &Device,
+    key: &Key,
+    linked: Option<&BTreeSet<String>>,
+    scope: InterfaceScope,
+) {
+    let mut names: BTreeMap<String, Option<bool>> = BTreeMap::new();
+    let mut ips: Vec<(String, IpAddr)> = Vec::new();
+    for i in snap.interfaces.get(&dev.id).into_iter().flatten() {
+        let name = normalize_interface(&i.name);
+        let ip = i.ip.as_deref().and_then(|t| t.trim().parse::<IpAddr>().ok());
+        if let Some(ip) = ip {
+            ips.push((name.clone(), ip));
+        }
+        let keep = scope == InterfaceScope::All
+            || ip.is_some()
+            || linked.is_some_and(|l| l.contains(&name));
+        if keep {
+            names.insert(name, i.status.as_deref().map(is_enabled));
+        }
+    }
+    for n in linked.into_iter().flatten() {
+        names.entry(n.clone()).or_insert(None);
+    }
+    for (name, enabled) in names {
+        d.add(
+            Kind::Interface,
+            None,
+            fields(&[
+                ("device", json!(key)),
+                ("name", json!(name)),
+                ("type", json!(interface_type(&name))),
+                ("enabled", json!(enabled)),
+            ]),
+            format!("{} {name}", dev.hostname),
+        );
+    }
+    for (iface, ip) in ips {
+        add_ip(d, dev, key, &iface, ip);
+    }
+}
+
+/// Whether an interface status means administratively up.
+fn is_enabled(status: &str) -> bool {
+    let s = status.to_ascii_lowercase();
+    !(s.contains("disabled") || s.contains("admin"))
+}
+
+fn add_ip(d: &mut Desired, dev: &Device, key: &Key, iface: &str, ip: IpAddr) {
+    let address = host_address(ip);
+    if d.has(Kind::IpAddress, &address) {
+        d.notes.push(format!(
+            "address {address} on {} {iface} left out: another device has it",
+            dev.hostname
+        ));
+        return;
+    }
+    d.add(
+        Kind::IpAddress,
+        None,
+        fields(&[
+            ("address", json!(address)),
+            ("assigned_object_type", json!("dcim.interface")),
+            ("assigned_object_id", json!(key_of(&[key, iface]))),
+            ("status", json!("active")),
+        ]),
+        format!("{address} ({} {iface})", dev.hostname),
+    );
+}
+
+/// The device's VLANs in its site (the first name seen for a VID wins).
+fn add_vlans(d: &mut Desired, snap: &Snapshot, id: DeviceId, site: &Key) {
+    for v in snap.vlans.get(&id).into_iter().flatten() {
+        if v.id == 0 || v.id > 4094 {
+            continue;
+        }
+        d.add(
+            Kind::Vlan,
+            None,
+            fields(&[
+                ("site", json!(site)),
+                ("vid", json!(v.id)),
+                ("name", json!(v.name)),
+                ("status", json!("active")),
+            ]),
+            format!("{} {}", v.id, v.name),
+        );
+    }
+}
+
+/// Drops a device's primary IP when no synced interface holds it (NetBox
+/// refuses a primary address not assigned to the device).
+fn settle_primary_ips(d: &mut Desired) {
+    let assigned: HashMap<String, String> = d
+        .records
+        .get(&Kind::IpAddress)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            let dev = r.fields.get("assigned_object_id")?.as_str()?;
+            let dev = dev.split(super::record::SEP).next()?;
+            Some((r.key.clone(), dev.to_string()))
+        })
+        .collect();
+    let mut notes = Vec::new();
+    for r in d.records.get_mut(&Kind::Device).into_iter().flatten() {
+        for f in ["primary_ip4", "primary_ip6"] {
+            let Some(addr) = r.fields.get(f).and_then(Value::as_str).map(str::to_string) else {
+                continue;
+            };
+            if assigned.get(&addr) != Some(&r.key) {
+                r.fields.remove(f);
+                notes.push(format!(
+                    "{}: management address {addr} is on no interface it reported; no primary IP set",
+                    r.label
+                ));
+            }
+        }
+    }
+    d.notes.extend(notes);
+}
