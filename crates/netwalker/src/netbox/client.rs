@@ -316,30 +316,55 @@ fn summary(names: &[String]) -> String {
     s.join(", ")
 }
 
-/// A bulk 400 answers one entry per object (`{}` for the good ones): the
-/// error keeps only the objects that failed, each with its own message.
+/// A bulk 400 names the objects that failed: NetBox 4.7 answers
+/// `{"detail", "errors": [{"index", "errors"}]}`, older ones a list with
+/// one entry per object (`{}` for the good ones). The error keeps each
+/// failed object's name with its own message.
 fn name_failed_objects(e: NetboxError, sent: &Value) -> NetboxError {
     let NetboxError::Http { what, status, body } = e else {
         return e;
     };
-    let (Ok(Value::Array(per)), Some(sent)) = (serde_json::from_str::<Value>(&body), sent.as_array())
-    else {
+    let (Ok(answer), Some(sent)) = (serde_json::from_str::<Value>(&body), sent.as_array()) else {
         return NetboxError::Http { what, status, body };
     };
-    let failed: Vec<String> = per
+    let failed: Vec<(usize, &Value)> = match &answer {
+        Value::Array(per) => per
+            .iter()
+            .enumerate()
+            .filter(|(_, err)| err.as_object().is_some_and(|o| !o.is_empty()))
+            .collect(),
+        Value::Object(o) => o
+            .get("errors")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| Some((e.get("index")?.as_u64()? as usize, e.get("errors")?)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let named: Vec<String> = failed
         .iter()
-        .zip(sent)
-        .filter(|(err, _)| err.as_object().is_some_and(|o| !o.is_empty()))
         .take(5)
-        .map(|(err, obj)| format!("{} -> {err}", object_name(obj)))
+        .map(|(i, err)| {
+            let obj = sent.get(*i).map_or("object".into(), object_name);
+            format!("{obj}: {}", crate::term::safe(&err.to_string()))
+        })
         .collect();
-    if failed.is_empty() {
+    if named.is_empty() {
         return NetboxError::Http { what, status, body };
     }
+    let more = failed.len().saturating_sub(named.len());
     NetboxError::Http {
         what,
         status,
-        body: cut(&failed.join("; "), 2000),
+        body: cut(
+            &format!(
+                "{}{}",
+                named.join("; "),
+                if more > 0 { format!("; and {more} more") } else { String::new() }
+            ),
+            2000,
+        ),
     }
 }
 

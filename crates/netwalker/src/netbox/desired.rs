@@ -87,6 +87,27 @@ fn fields(pairs: &[(&'static str, Value)]) -> Fields {
         .collect()
 }
 
+/// NetBox's longest device name.
+const MAX_NAME: usize = 64;
+/// NetBox's longest serial.
+const MAX_SERIAL: usize = 50;
+
+/// A serial NetBox can store (at most [`MAX_SERIAL`] characters), else
+/// none, noted (a VMware serial runs to 50+).
+fn usable_serial(d: &mut Desired, who: &str, serial: Option<&String>) -> Option<String> {
+    let s = serial?.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.chars().count() > MAX_SERIAL {
+        d.notes.push(format!(
+            "{who}: serial {s:?} is longer than NetBox's {MAX_SERIAL} characters; left out (matched by name)"
+        ));
+        return None;
+    }
+    Some(s.to_string())
+}
+
 /// The desired state of `snap` (walked devices only: the others are names
 /// in neighbour tables, not facts to put in a source of truth).
 pub fn desired(snap: &Snapshot, sites: Option<&SiteMap>, opts: &DesiredOptions) -> Desired {
@@ -99,6 +120,13 @@ pub fn desired(snap: &Snapshot, sites: Option<&SiteMap>, opts: &DesiredOptions) 
             .unwrap_or(&opts.default_site);
         let site_key = add_site(&mut d, site);
         let name_key = dev.hostname.to_lowercase();
+        if dev.hostname.chars().count() > MAX_NAME {
+            d.notes.push(format!(
+                "device {:?} left out: NetBox device names have at most {MAX_NAME} characters",
+                dev.hostname
+            ));
+            continue;
+        }
         if d.has(Kind::Device, &name_key) {
             d.notes.push(format!(
                 "device {:?} ({}) left out: another walked device has the same name",
@@ -195,10 +223,11 @@ fn add_device(d: &mut Desired, dev: &Device, site: &str, members: &[StackMember]
     let stack = members.len() > 1;
     let master_pos = master_position(dev, members);
     let key = dev.hostname.to_lowercase();
+    let serial = usable_serial(d, &dev.hostname, dev.serial.as_ref());
     let vc = stack.then(|| {
         d.add(
             Kind::VirtualChassis,
-            dev.serial.clone(),
+            serial.clone(),
             fields(&[("name", json!(dev.hostname)), ("master", json!(key))]),
             dev.hostname.clone(),
         )
@@ -209,10 +238,10 @@ fn add_device(d: &mut Desired, dev: &Device, site: &str, members: &[StackMember]
     };
     let key = d.add(
         Kind::Device,
-        dev.serial.clone(),
+        serial.clone(),
         fields(&[
             ("name", json!(dev.hostname)),
-            ("serial", json!(dev.serial)),
+            ("serial", json!(serial)),
             ("device_type", json!(dtype)),
             ("role", json!(role)),
             ("platform", json!(platform)),
@@ -228,12 +257,13 @@ fn add_device(d: &mut Desired, dev: &Device, site: &str, members: &[StackMember]
     for m in members.iter().filter(|m| stack && m.switch != master_pos) {
         let (mtype, _, _) = add_references(d, dev, m.model.as_deref().or(dev.model.as_deref()));
         let name = format!("{}:{}", dev.hostname, m.switch);
+        let serial = usable_serial(d, &name, m.serial.as_ref());
         d.add(
             Kind::Device,
-            m.serial.clone(),
+            serial.clone(),
             fields(&[
                 ("name", json!(name)),
-                ("serial", json!(m.serial)),
+                ("serial", json!(serial)),
                 ("device_type", json!(mtype)),
                 ("role", json!(role)),
                 ("platform", json!(platform)),
