@@ -93,11 +93,13 @@ enum SyncTarget {
 /// `netwalker sync netbox`; each flag overrides the config's `[netbox]` key.
 #[cfg(feature = "netbox")]
 #[derive(Args)]
-#[command(after_help = "Safe by construction: everything created carries the tag; only objects carrying it are updated (matched by serial, then name) or, with --prune, deleted; an untagged object in the way (same serial or name, a cable already on an interface) is a conflict, reported and left alone.
+#[command(
+    after_help = "Safe by construction: everything created carries the tag; only objects carrying it are updated (matched by serial, then name) or, with --prune, deleted; an untagged object in the way (same serial or name, a cable already on an interface) is a conflict, reported and left alone.
 Examples:
   NETBOX_TOKEN=nbt_... netwalker sync netbox --url http://127.0.0.1:8000 --token-env NETBOX_TOKEN --dry-run
   netwalker sync netbox --url http://127.0.0.1:8000 --token-env NETBOX_TOKEN --site-pattern '*-CORE-*'
-Exit codes: 0 synced (or planned) without conflicts, 1 conflicts were reported (everything else was synced) or NetBox failed (the message says which step and what to do), 2 bad usage or configuration.")]
+Exit codes: 0 synced (or planned) without conflicts, 1 conflicts were reported (everything else was synced) or NetBox failed (the message says which step and what to do), 2 bad usage or configuration."
+)]
 struct NetboxArgs {
     /// NetBox's base URL (http://host:port); config `netbox.url`.
     #[arg(long)]
@@ -995,7 +997,10 @@ async fn serve_cmd(a: ServeArgs) -> Result<ExitCode> {
 
 /// The sync's options: flags over the config's `[netbox]` and `store`.
 #[cfg(feature = "netbox")]
-fn netbox_options(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<netwalker::netbox::SyncOptions> {
+fn netbox_options(
+    global: Option<&PathBuf>,
+    a: &NetboxArgs,
+) -> Result<netwalker::netbox::SyncOptions> {
     use netwalker::netbox::{DesiredOptions, InterfaceScope, SyncOptions, Token};
     let (_, file) = config::load_config(global.map(|p| p.as_path()), &ConfigPaths::from_env())
         .map_err(|e| Usage(e.into()))?;
@@ -1018,15 +1023,29 @@ fn netbox_options(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<netwalker:
     })?;
     let token = Token::from_env(&var).map_err(|e| Usage(e.into()))?;
     let tag = n.tag.unwrap_or_else(|| "netwalker".into());
-    if tag.is_empty() || !tag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
-        return Err(usage(format!("invalid tag {tag:?}: a NetBox slug (lower-case letters, digits, - and _)")));
+    if tag.is_empty()
+        || !tag
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Err(usage(format!(
+            "invalid tag {tag:?}: a NetBox slug (lower-case letters, digits, - and _)"
+        )));
     }
     let interfaces = match n.interfaces.as_deref() {
         None | Some("all") => InterfaceScope::All,
         Some("linked") => InterfaceScope::Linked,
-        Some(other) => return Err(usage(format!("invalid netbox.interfaces {other:?}: all or linked"))),
+        Some(other) => {
+            return Err(usage(format!(
+                "invalid netbox.interfaces {other:?}: all or linked"
+            )));
+        }
     };
-    let store = a.store.clone().or(file.store).unwrap_or_else(|| PathBuf::from(config::DEFAULT_STORE));
+    let store = a
+        .store
+        .clone()
+        .or(file.store)
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_STORE));
     if !store.exists() {
         return Err(usage(format!(
             "no inventory store at {}: run `netwalker discover` first or pass --store",
@@ -1062,16 +1081,22 @@ async fn netbox_cmd(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<ExitCode
     let quiet = a.quiet;
     let progress = move |phase: &str| {
         if !quiet {
-            eprintln!("netwalker sync netbox: [{:>5.1}s] {phase}", start.elapsed().as_secs_f64());
+            eprintln!(
+                "netwalker sync netbox: [{:>5.1}s] {phase}",
+                start.elapsed().as_secs_f64()
+            );
         }
     };
     let r = sync::sync(&opts, &progress).await?;
     if a.dry_run {
         print!("{}", render::table(&r.plan, a.verbose));
     } else {
-        for s in r.plan.steps.iter().filter(|s| {
-            matches!(s.action, netwalker::netbox::Action::Conflict)
-        }) {
+        for s in r
+            .plan
+            .steps
+            .iter()
+            .filter(|s| matches!(s.action, netwalker::netbox::Action::Conflict))
+        {
             println!(
                 "conflict: {} {}: {}",
                 s.kind,
@@ -1084,20 +1109,31 @@ async fn netbox_cmd(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<ExitCode
         eprintln!("netwalker sync netbox: note: {}", term::safe(n));
     }
     if r.notes.len() > 20 {
-        eprintln!("netwalker sync netbox: ... and {} more notes", r.notes.len() - 20);
+        eprintln!(
+            "netwalker sync netbox: ... and {} more notes",
+            r.notes.len() - 20
+        );
     }
     let t = r.plan.totals();
     println!(
         "NetBox {}: {} ({}): {}; {} change(s) written; read+plan {:.1}s, write {:.1}s",
         term::safe(&r.netbox_version),
-        if r.applied { "synced" } else { "dry run, nothing written" },
+        if r.applied {
+            "synced"
+        } else {
+            "dry run, nothing written"
+        },
         term::safe(&opts.url),
         render::totals_line(&t),
         r.writes,
         r.read_time.as_secs_f64(),
         r.write_time.as_secs_f64()
     );
-    Ok(if t.conflict > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if t.conflict > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn open_store(path: &std::path::Path) -> Result<netwalker::store::StoreReader> {

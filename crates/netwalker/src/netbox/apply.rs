@@ -96,7 +96,10 @@ impl Applier<'_> {
         kind: Kind,
         progress: &(dyn Fn(&str) + Sync),
     ) -> Result<(), ApplyError> {
-        let steps: Vec<&Step> = plan.of(kind).filter(|s| s.action == Action::Delete).collect();
+        let steps: Vec<&Step> = plan
+            .of(kind)
+            .filter(|s| s.action == Action::Delete)
+            .collect();
         if steps.is_empty() {
             return Ok(());
         }
@@ -141,7 +144,10 @@ impl Applier<'_> {
                 .map_err(|e| self.fail(phase, e))?;
             self.done += updates.len();
         }
-        let creates: Vec<&Step> = plan.of(kind).filter(|s| s.action == Action::Create).collect();
+        let creates: Vec<&Step> = plan
+            .of(kind)
+            .filter(|s| s.action == Action::Create)
+            .collect();
         if creates.is_empty() {
             return Ok(());
         }
@@ -230,7 +236,11 @@ impl Applier<'_> {
         for f in fields.into_iter().filter(|f| !deferred(s.kind, f)) {
             let v = self.value(s.kind, f, &s.fields[f])?;
             if s.kind == Kind::Cable && matches!(f, "a" | "b") {
-                let side = if f == "a" { "a_terminations" } else { "b_terminations" };
+                let side = if f == "a" {
+                    "a_terminations"
+                } else {
+                    "b_terminations"
+                };
                 body.insert(
                     side.into(),
                     json!([{"object_type": "dcim.interface", "object_id": v}]),

@@ -99,7 +99,10 @@ impl NetboxClient {
         let api = base.join("api/").map_err(|e| bad(&e.to_string()))?;
         let mut headers = header::HeaderMap::new();
         headers.insert(header::AUTHORIZATION, token.header());
-        headers.insert(header::ACCEPT, header::HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::ACCEPT,
+            header::HeaderValue::from_static("application/json"),
+        );
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .timeout(timeout)
@@ -183,13 +186,19 @@ impl NetboxClient {
     }
 
     /// POST one object to `/api/<path>`.
-    pub async fn post_path(&self, path: &str, body: &Value, what: &str) -> Result<Value, NetboxError> {
+    pub async fn post_path(
+        &self,
+        path: &str,
+        body: &Value,
+        what: &str,
+    ) -> Result<Value, NetboxError> {
         self.call(Method::POST, path, Some(body), what).await
     }
 
     /// GET /api/status/: NetBox's version, and a check that the token works.
     pub async fn status(&self) -> Result<Value, NetboxError> {
-        self.call(Method::GET, "status/", None, "reading /api/status/").await
+        self.call(Method::GET, "status/", None, "reading /api/status/")
+            .await
     }
 
     /// Every object of `kind` matching `query` (`key=value&...`, may be
@@ -212,7 +221,10 @@ impl NetboxClient {
                     what: what.clone(),
                     detail: "no `results` list".into(),
                 })?;
-            let last = results.last().and_then(|o| o.get("id")).and_then(Value::as_u64);
+            let last = results
+                .last()
+                .and_then(|o| o.get("id"))
+                .and_then(Value::as_u64);
             out.extend(results.iter().cloned());
             match last {
                 Some(id) if results.len() == PAGE => start = id + 1,
@@ -229,7 +241,9 @@ impl NetboxClient {
         bodies: Vec<Value>,
         labels: &[String],
     ) -> Result<Vec<u64>, NetboxError> {
-        let chunks = self.bulk(Method::POST, kind, bodies, labels, "creating").await?;
+        let chunks = self
+            .bulk(Method::POST, kind, bodies, labels, "creating")
+            .await?;
         let mut ids = Vec::new();
         for (what, answer) in chunks {
             let list = answer.as_array().ok_or_else(|| NetboxError::Decode {
@@ -255,14 +269,24 @@ impl NetboxClient {
         bodies: Vec<Value>,
         labels: &[String],
     ) -> Result<(), NetboxError> {
-        self.bulk(Method::PATCH, kind, bodies, labels, "updating").await?;
+        self.bulk(Method::PATCH, kind, bodies, labels, "updating")
+            .await?;
         Ok(())
     }
 
     /// Deletes the objects `ids` in chunks.
-    pub async fn delete(&self, kind: Kind, ids: &[u64], labels: &[String]) -> Result<(), NetboxError> {
-        let bodies = ids.iter().map(|id| serde_json::json!({ "id": id })).collect();
-        self.bulk(Method::DELETE, kind, bodies, labels, "deleting").await?;
+    pub async fn delete(
+        &self,
+        kind: Kind,
+        ids: &[u64],
+        labels: &[String],
+    ) -> Result<(), NetboxError> {
+        let bodies = ids
+            .iter()
+            .map(|id| serde_json::json!({ "id": id }))
+            .collect();
+        self.bulk(Method::DELETE, kind, bodies, labels, "deleting")
+            .await?;
         Ok(())
     }
 
@@ -280,7 +304,8 @@ impl NetboxClient {
             .chunks(CHUNK)
             .enumerate()
             .map(|(i, c)| {
-                let names = &labels[(i * CHUNK).min(labels.len())..((i + 1) * CHUNK).min(labels.len())];
+                let names =
+                    &labels[(i * CHUNK).min(labels.len())..((i + 1) * CHUNK).min(labels.len())];
                 let what = format!(
                     "{verb} {} {}(s) ({}) ({method} /api/{})",
                     c.len(),
@@ -309,7 +334,11 @@ impl NetboxClient {
 
 /// The first few names of a chunk, for messages.
 fn summary(names: &[String]) -> String {
-    let mut s: Vec<String> = names.iter().take(3).map(|n| crate::term::safe(n).into_owned()).collect();
+    let mut s: Vec<String> = names
+        .iter()
+        .take(3)
+        .map(|n| crate::term::safe(n).into_owned())
+        .collect();
     if names.len() > 3 {
         s.push(format!("and {} more", names.len() - 3));
     }
@@ -361,7 +390,11 @@ fn name_failed_objects(e: NetboxError, sent: &Value) -> NetboxError {
             &format!(
                 "{}{}",
                 named.join("; "),
-                if more > 0 { format!("; and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!("; and {more} more")
+                } else {
+                    String::new()
+                }
             ),
             2000,
         ),

@@ -31,7 +31,12 @@ fn fields_of(kind: Kind) -> &'static [&'static str] {
             "primary_ip6",
         ],
         Kind::Interface => &["device", "name", "type", "enabled"],
-        Kind::IpAddress => &["address", "assigned_object_type", "assigned_object_id", "status"],
+        Kind::IpAddress => &[
+            "address",
+            "assigned_object_type",
+            "assigned_object_id",
+            "status",
+        ],
         Kind::Vlan => &["site", "vid", "name", "status"],
         Kind::Cable => &["status"],
     }
@@ -56,10 +61,10 @@ fn field(kind: Kind, name: &str, v: &Value) -> Value {
 /// One NetBox object as a [`Current`]; `None` when it has no id.
 pub fn normalise(kind: Kind, obj: &Value, tag: &str) -> Option<Current> {
     let id = obj.get("id")?.as_u64()?;
-    let tagged = obj
-        .get("tags")
-        .and_then(Value::as_array)
-        .is_some_and(|t| t.iter().any(|t| t.get("slug").and_then(Value::as_str) == Some(tag)));
+    let tagged = obj.get("tags").and_then(Value::as_array).is_some_and(|t| {
+        t.iter()
+            .any(|t| t.get("slug").and_then(Value::as_str) == Some(tag))
+    });
     let mut fields: Fields = fields_of(kind)
         .iter()
         .map(|f| (*f, field(kind, f, obj.get(*f).unwrap_or(&Value::Null))))
@@ -84,7 +89,10 @@ pub fn normalise(kind: Kind, obj: &Value, tag: &str) -> Option<Current> {
         tagged,
         alt,
         fields,
-        cable: obj.get("cable").and_then(|c| c.get("id")).and_then(Value::as_u64),
+        cable: obj
+            .get("cable")
+            .and_then(|c| c.get("id"))
+            .and_then(Value::as_u64),
         label,
     })
 }
@@ -171,7 +179,12 @@ mod tests {
         assert_eq!(c.fields["platform"], Value::Null);
         assert!(!normalise(Kind::Device, &dev, "other").unwrap().tagged);
         let no_serial = json!({"id": 8, "name": "x", "serial": "", "tags": []});
-        assert_eq!(normalise(Kind::Device, &no_serial, "netwalker").unwrap().alt, None);
+        assert_eq!(
+            normalise(Kind::Device, &no_serial, "netwalker")
+                .unwrap()
+                .alt,
+            None
+        );
     }
 
     #[test]
@@ -182,7 +195,10 @@ mod tests {
             "b_terminations": [{"object_type": "dcim.interface", "object_id": 12}]
         });
         let c = normalise(Kind::Cable, &cable, "netwalker").unwrap();
-        assert_eq!((c.fields["a"].clone(), c.fields["b"].clone()), (json!(11), json!(12)));
+        assert_eq!(
+            (c.fields["a"].clone(), c.fields["b"].clone()),
+            (json!(11), json!(12))
+        );
         assert_eq!(c.fields["status"], json!("connected"));
         let iface = json!({"id": 11, "name": "Gi1", "device": {"id": 7}, "type": {"value": "1000base-t"},
                            "enabled": true, "cable": {"id": 5}, "tags": []});

@@ -114,7 +114,11 @@ pub fn desired(snap: &Snapshot, sites: Option<&SiteMap>, opts: &DesiredOptions) 
     let mut d = Desired::default();
     let mut keys: HashMap<DeviceId, Key> = HashMap::new();
     let mut site_of: HashMap<DeviceId, Key> = HashMap::new();
-    for dev in snap.devices.iter().filter(|x| x.status == DeviceStatus::Walked) {
+    for dev in snap
+        .devices
+        .iter()
+        .filter(|x| x.status == DeviceStatus::Walked)
+    {
         let site = sites
             .and_then(|m| m.site(dev.id))
             .unwrap_or(&opts.default_site);
@@ -170,11 +174,7 @@ fn add_site(d: &mut Desired, site: &str) -> Key {
 
 /// The reference objects a device of this platform and model needs; returns
 /// (device type key, role key, platform key).
-fn add_references(
-    d: &mut Desired,
-    dev: &Device,
-    model: Option<&str>,
-) -> (Key, Key, Option<Key>) {
+fn add_references(d: &mut Desired, dev: &Device, model: Option<&str>) -> (Key, Key, Option<Key>) {
     let mfr = manufacturer(dev.platform);
     let mfr_key = d.add(
         Kind::Manufacturer,
@@ -248,7 +248,14 @@ fn add_device(d: &mut Desired, dev: &Device, site: &str, members: &[StackMember]
             ("site", json!(site)),
             ("status", json!("active")),
             ("virtual_chassis", json!(vc)),
-            ("vc_position", if stack { json!(master_pos) } else { Value::Null }),
+            (
+                "vc_position",
+                if stack {
+                    json!(master_pos)
+                } else {
+                    Value::Null
+                },
+            ),
             ("primary_ip4", primary(dev.mgmt_ip, true)),
             ("primary_ip6", primary(dev.mgmt_ip, false)),
         ]),
@@ -327,12 +334,22 @@ fn add_cables(
         }
         used.insert(ia.clone());
         used.insert(ib.clone());
-        linked.entry(a.clone()).or_default().insert(l.a_interface.clone());
-        linked.entry(b.clone()).or_default().insert(l.b_interface.clone());
+        linked
+            .entry(a.clone())
+            .or_default()
+            .insert(l.a_interface.clone());
+        linked
+            .entry(b.clone())
+            .or_default()
+            .insert(l.b_interface.clone());
         d.add(
             Kind::Cable,
             None,
-            fields(&[("a", json!(ia)), ("b", json!(ib)), ("status", json!("connected"))]),
+            fields(&[
+                ("a", json!(ia)),
+                ("b", json!(ib)),
+                ("status", json!("connected")),
+            ]),
             format!(
                 "{} {} <-> {} {}",
                 names[&l.a], l.a_interface, names[&l.b], l.b_interface
@@ -355,7 +372,9 @@ fn add_interfaces(
     let mut ips: Vec<(String, IpAddr)> = Vec::new();
     for i in snap.interfaces.get(&dev.id).into_iter().flatten() {
         let name = normalize_interface(&i.name);
-        let ip = i.ip.as_deref().and_then(|t| t.trim().parse::<IpAddr>().ok());
+        let ip =
+            i.ip.as_deref()
+                .and_then(|t| t.trim().parse::<IpAddr>().ok());
         if let Some(ip) = ip {
             ips.push((name.clone(), ip));
         }
@@ -465,4 +484,206 @@ fn settle_primary_ips(d: &mut Desired) {
         }
     }
     d.notes.extend(notes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Interface, Link, LinkProtocol, Vlan};
+    use device_parsers::Platform;
+
+    fn dev(id: i64, name: &str, serial: &str, status: DeviceStatus) -> Device {
+        let mut d = Device::new(DeviceId(id), name, status);
+        d.serial = Some(serial.into());
+        d.platform = Some(Platform::CiscoXe);
+        d.model = Some("C9300-48P".into());
+        d.capabilities = vec!["Switch".into(), "Router".into()];
+        d.mgmt_ip = Some(format!("10.0.0.{id}").parse().unwrap());
+        d
+    }
+
+    fn snap() -> Snapshot {
+        let mut mgmt = Interface::new("Vlan1");
+        mgmt.ip = Some("10.0.0.1".into());
+        let mut up = Interface::new("GigabitEthernet1/0/1");
+        up.status = Some("connected".into());
+        let mut down = Interface::new("GigabitEthernet1/0/2");
+        down.status = Some("disabled".into());
+        let member = |n: u32, serial: &str| {
+            let mut m = crate::model::StackMember::new(n);
+            m.serial = Some(serial.into());
+            m
+        };
+        Snapshot {
+            devices: vec![
+                dev(1, "core1", "S1", DeviceStatus::Walked),
+                dev(2, "acc1", "S2", DeviceStatus::Walked),
+                dev(3, "phone1", "S3", DeviceStatus::NeighborOnly),
+            ],
+            links: vec![
+                Link::new(
+                    DeviceId(1),
+                    "Gi1/0/1",
+                    DeviceId(2),
+                    "Gi1/0/49",
+                    LinkProtocol::Cdp,
+                ),
+                Link::new(
+                    DeviceId(2),
+                    "Gi1/0/3",
+                    DeviceId(3),
+                    "Port 1",
+                    LinkProtocol::Lldp,
+                ),
+            ],
+            stacks: BTreeMap::from([(DeviceId(2), vec![member(1, "S2"), member(2, "S2B")])]),
+            vlans: BTreeMap::from([
+                (
+                    DeviceId(1),
+                    vec![Vlan {
+                        id: 10,
+                        name: "users".into(),
+                        ports: vec![],
+                        port_channels: vec![],
+                    }],
+                ),
+                (
+                    DeviceId(2),
+                    vec![Vlan {
+                        id: 10,
+                        name: "other".into(),
+                        ports: vec![],
+                        port_channels: vec![],
+                    }],
+                ),
+            ]),
+            interfaces: BTreeMap::from([(DeviceId(1), vec![mgmt, up, down])]),
+            runs: vec![],
+            endhosts: vec![],
+        }
+    }
+
+    fn get<'a>(d: &'a Desired, kind: Kind, label: &str) -> &'a Record {
+        d.records[&kind]
+            .iter()
+            .find(|r| r.label == label)
+            .unwrap_or_else(|| panic!("no {kind} {label:?} in {:#?}", d.records.get(&kind)))
+    }
+
+    #[test]
+    fn walked_devices_their_stack_cables_interfaces_ips_and_vlans() {
+        let d = desired(&snap(), None, &DesiredOptions::default());
+        let names: Vec<&str> = d.records[&Kind::Device]
+            .iter()
+            .map(|r| r.label.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["core1", "acc1", "acc1:2"],
+            "walked only; stack member 2 a device"
+        );
+        let core = get(&d, Kind::Device, "core1");
+        assert_eq!(core.alt.as_deref(), Some("S1"));
+        assert_eq!(core.fields["site"], json!("netwalker"));
+        assert_eq!(core.fields["role"], json!("switch"));
+        assert_eq!(
+            core.fields["primary_ip4"],
+            json!("10.0.0.1/32"),
+            "mgmt IP is on Vlan1"
+        );
+        assert!(!core.fields.contains_key("virtual_chassis"));
+        let acc = get(&d, Kind::Device, "acc1");
+        assert!(
+            !acc.fields.contains_key("primary_ip4"),
+            "10.0.0.2 is on no interface"
+        );
+        assert_eq!(
+            (
+                acc.fields["virtual_chassis"].clone(),
+                acc.fields["vc_position"].clone()
+            ),
+            (json!("acc1"), json!(1))
+        );
+        let m2 = get(&d, Kind::Device, "acc1:2");
+        assert_eq!(
+            (m2.alt.as_deref(), m2.fields["vc_position"].clone()),
+            (Some("S2B"), json!(2))
+        );
+        let vc = get(&d, Kind::VirtualChassis, "acc1");
+        assert_eq!(vc.fields["master"], json!("acc1"));
+        // One cable: the phone is not walked.
+        let cables = &d.records[&Kind::Cable];
+        assert_eq!(cables.len(), 1);
+        assert_eq!(
+            cables[0].fields["a"],
+            json!(key_of(&["core1", "GigabitEthernet1/0/1"]))
+        );
+        assert_eq!(
+            cables[0].fields["b"],
+            json!(key_of(&["acc1", "GigabitEthernet1/0/49"]))
+        );
+        let down = get(&d, Kind::Interface, "core1 GigabitEthernet1/0/2");
+        assert_eq!(down.fields["enabled"], json!(false));
+        assert!(
+            d.records[&Kind::Interface]
+                .iter()
+                .any(|r| r.label == "acc1 GigabitEthernet1/0/49"),
+            "link ends are interfaces"
+        );
+        let ip = &d.records[&Kind::IpAddress][0];
+        assert_eq!(
+            ip.fields["assigned_object_id"],
+            json!(key_of(&["core1", "Vlan1"]))
+        );
+        let vlans = &d.records[&Kind::Vlan];
+        assert_eq!(vlans.len(), 1, "one VLAN 10 per site");
+        assert_eq!(
+            vlans[0].fields["name"],
+            json!("users"),
+            "the first name seen wins"
+        );
+    }
+
+    #[test]
+    fn linked_scope_keeps_link_ends_and_addressed_interfaces() {
+        let opts = DesiredOptions {
+            interfaces: InterfaceScope::Linked,
+            ..DesiredOptions::default()
+        };
+        let d = desired(&snap(), None, &opts);
+        let mut names: Vec<&str> = d.records[&Kind::Interface]
+            .iter()
+            .map(|r| r.label.as_str())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "acc1 GigabitEthernet1/0/49",
+                "core1 GigabitEthernet1/0/1",
+                "core1 Vlan1"
+            ]
+        );
+    }
+
+    #[test]
+    fn sites_from_the_pattern_and_overlong_facts_are_noted() {
+        let mut s = snap();
+        s.devices[0].hostname = "NYC-CORE-1".into();
+        s.devices[1].serial = Some("x".repeat(51));
+        let sites = crate::site::SitePattern::new("*-CORE-*")
+            .unwrap()
+            .assign(&s.devices);
+        let d = desired(&s, Some(&sites), &DesiredOptions::default());
+        assert_eq!(
+            get(&d, Kind::Device, "NYC-CORE-1").fields["site"],
+            json!("nyc")
+        );
+        assert!(!get(&d, Kind::Device, "acc1").fields.contains_key("serial"));
+        assert!(
+            d.notes.iter().any(|n| n.contains("longer than")),
+            "{:?}",
+            d.notes
+        );
+    }
 }

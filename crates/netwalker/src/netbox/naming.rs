@@ -119,7 +119,10 @@ mod tests {
             role(Some(Platform::CiscoIos), &caps(&["Router", "Switch"])).0,
             "Switch"
         );
-        assert_eq!(role(Some(Platform::CiscoXe), &caps(&["Router"])).0, "Router");
+        assert_eq!(
+            role(Some(Platform::CiscoXe), &caps(&["Router"])).0,
+            "Router"
+        );
         assert_eq!(role(Some(Platform::PaloaltoPanos), &[]).0, "Firewall");
         assert_eq!(interface_type("GigabitEthernet1/0/1"), "1000base-t");
         assert_eq!(interface_type("TenGigabitEthernet1/1/1"), "10gbase-x-sfpp");

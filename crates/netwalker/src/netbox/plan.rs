@@ -431,3 +431,310 @@ fn show(v: Option<&Value>) -> String {
         Some(v) => v.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(kind: Kind, alt: Option<&str>, pairs: &[(&'static str, Value)]) -> Record {
+        let fields: Fields = pairs.iter().cloned().collect();
+        Record {
+            kind,
+            key: record_key(kind, &fields),
+            alt: alt.map(str::to_string),
+            label: record_key(kind, &fields),
+            fields,
+        }
+    }
+
+    fn cur(id: u64, tagged: bool, alt: Option<&str>, pairs: &[(&'static str, Value)]) -> Current {
+        Current {
+            id,
+            tagged,
+            alt: alt.map(str::to_string),
+            fields: pairs.iter().cloned().collect(),
+            cable: None,
+            label: format!("#{id}"),
+        }
+    }
+
+    fn site() -> Record {
+        rec(
+            Kind::Site,
+            Some("lab"),
+            &[("name", json!("Lab")), ("slug", json!("lab"))],
+        )
+    }
+
+    fn device(name: &str, serial: &str) -> Record {
+        rec(
+            Kind::Device,
+            Some(serial),
+            &[
+                ("name", json!(name)),
+                ("serial", json!(serial)),
+                ("site", json!("lab")),
+                ("status", json!("active")),
+            ],
+        )
+    }
+
+    fn iface(dev: &str, name: &str) -> Record {
+        rec(
+            Kind::Interface,
+            None,
+            &[
+                ("device", json!(dev)),
+                ("name", json!(name)),
+                ("type", json!("1000base-t")),
+            ],
+        )
+    }
+
+    fn cable(a: (&str, &str), b: (&str, &str)) -> Record {
+        rec(
+            Kind::Cable,
+            None,
+            &[
+                ("a", json!(key_of(&[a.0, a.1]))),
+                ("b", json!(key_of(&[b.0, b.1]))),
+                ("status", json!("connected")),
+            ],
+        )
+    }
+
+    fn desired(records: Vec<Record>) -> BTreeMap<Kind, Vec<Record>> {
+        let mut m: BTreeMap<Kind, Vec<Record>> = BTreeMap::new();
+        for r in records {
+            m.entry(r.kind).or_default().push(r);
+        }
+        m
+    }
+
+    fn current(records: Vec<(Kind, Current)>) -> BTreeMap<Kind, Vec<Current>> {
+        let mut m: BTreeMap<Kind, Vec<Current>> = BTreeMap::new();
+        for (k, c) in records {
+            m.entry(k).or_default().push(c);
+        }
+        m
+    }
+
+    fn action(p: &Plan, kind: Kind, label_part: &str) -> Action {
+        p.of(kind)
+            .find(|s| s.label.contains(label_part) || s.key.contains(label_part))
+            .unwrap_or_else(|| panic!("no {kind} {label_part} in {p:#?}"))
+            .action
+            .clone()
+    }
+
+    /// NetBox as a first sync leaves it for `want`: every record tagged,
+    /// ids from 1, references as ids.
+    fn as_synced(want: &BTreeMap<Kind, Vec<Record>>) -> BTreeMap<Kind, Vec<Current>> {
+        let mut ids: HashMap<(Kind, Key), u64> = HashMap::new();
+        let mut out: BTreeMap<Kind, Vec<Current>> = BTreeMap::new();
+        let mut next = 1;
+        for kind in Kind::ALL {
+            for r in want.get(&kind).into_iter().flatten() {
+                ids.insert((kind, r.key.clone()), next);
+                next += 1;
+            }
+        }
+        for kind in Kind::ALL {
+            for r in want.get(&kind).into_iter().flatten() {
+                let fields = r
+                    .fields
+                    .iter()
+                    .map(|(f, v)| {
+                        let v = match (kind.reference(f), v.as_str()) {
+                            (Some(to), Some(k)) if !matches!(*f, "primary_ip4" | "primary_ip6") => {
+                                json!(ids[&(to, k.to_string())])
+                            }
+                            _ => v.clone(),
+                        };
+                        (*f, v)
+                    })
+                    .collect();
+                out.entry(kind).or_default().push(Current {
+                    id: ids[&(kind, r.key.clone())],
+                    tagged: true,
+                    alt: r.alt.clone(),
+                    fields,
+                    cable: None,
+                    label: r.label.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    fn lab() -> BTreeMap<Kind, Vec<Record>> {
+        desired(vec![
+            site(),
+            device("sw-a", "S1"),
+            device("sw-b", "S2"),
+            iface("sw-a", "Gi1"),
+            iface("sw-b", "Gi1"),
+            cable(("sw-a", "Gi1"), ("sw-b", "Gi1")),
+        ])
+    }
+
+    #[test]
+    fn empty_netbox_creates_everything() {
+        let p = plan(&lab(), &BTreeMap::new(), false);
+        let t = p.totals();
+        assert_eq!((t.create, t.changes(), t.conflict), (6, 6, 0));
+    }
+
+    #[test]
+    fn second_sync_changes_nothing() {
+        let want = lab();
+        let p = plan(&want, &as_synced(&want), true);
+        assert_eq!(p.totals().changes(), 0, "{p:#?}");
+        assert_eq!(p.totals().unchanged, 6);
+    }
+
+    #[test]
+    fn renamed_device_is_one_update_matched_by_serial() {
+        let before = lab();
+        let now = as_synced(&before);
+        let after = desired(vec![
+            site(),
+            device("sw-a2", "S1"),
+            device("sw-b", "S2"),
+            iface("sw-a2", "Gi1"),
+            iface("sw-b", "Gi1"),
+            cable(("sw-a2", "Gi1"), ("sw-b", "Gi1")),
+        ]);
+        let p = plan(&after, &now, true);
+        let t = p.totals();
+        assert_eq!((t.update, t.create, t.delete), (1, 0, 0), "{p:#?}");
+        assert_eq!(
+            action(&p, Kind::Device, "sw-a2"),
+            Action::Update(vec!["name"])
+        );
+    }
+
+    #[test]
+    fn untagged_device_with_same_name_or_serial_is_a_conflict_and_its_children_skipped() {
+        let now = current(vec![
+            (
+                Kind::Site,
+                cur(1, false, Some("lab"), &[("name", json!("Lab"))]),
+            ),
+            (
+                Kind::Device,
+                cur(10, false, Some("S1"), &[("name", json!("other-name"))]),
+            ),
+            (
+                Kind::Device,
+                cur(11, false, None, &[("name", json!("sw-b"))]),
+            ),
+        ]);
+        for prune in [false, true] {
+            let p = plan(&lab(), &now, prune);
+            assert_eq!(
+                action(&p, Kind::Site, "lab"),
+                Action::Unchanged,
+                "reference reused"
+            );
+            assert_eq!(action(&p, Kind::Device, "sw-a"), Action::Conflict);
+            assert_eq!(action(&p, Kind::Device, "sw-b"), Action::Conflict);
+            assert_eq!(action(&p, Kind::Interface, "sw-a"), Action::Skip);
+            assert_eq!(action(&p, Kind::Cable, "sw-a"), Action::Skip);
+            assert!(
+                p.steps
+                    .iter()
+                    .all(|s| s.id != Some(10) && s.id != Some(11) || s.action == Action::Conflict),
+                "untagged objects are never updated or deleted: {p:#?}"
+            );
+            assert_eq!(p.totals().delete, 0);
+        }
+    }
+
+    #[test]
+    fn untagged_objects_outside_the_inventory_are_never_deleted() {
+        let mut now = as_synced(&lab());
+        now.get_mut(&Kind::Device).unwrap().push(cur(
+            99,
+            false,
+            Some("X"),
+            &[("name", json!("theirs"))],
+        ));
+        now.get_mut(&Kind::Device).unwrap().push(cur(
+            98,
+            true,
+            Some("Y"),
+            &[("name", json!("gone"))],
+        ));
+        let p = plan(&lab(), &now, true);
+        assert!(p.steps.iter().all(|s| s.id != Some(99)));
+        let deleted: Vec<u64> = p
+            .steps
+            .iter()
+            .filter(|s| s.action == Action::Delete)
+            .filter_map(|s| s.id)
+            .collect();
+        assert_eq!(deleted, vec![98], "prune removes only tagged objects");
+        let p = plan(&lab(), &now, false);
+        assert_eq!(p.totals().delete, 0, "no prune, no delete");
+    }
+
+    #[test]
+    fn a_cable_already_on_an_interface_is_a_conflict_not_replaced() {
+        let want = lab();
+        let mut now = as_synced(&want);
+        now.remove(&Kind::Cable);
+        // sw-a Gi1 holds someone else's cable 500.
+        now.get_mut(&Kind::Interface).unwrap()[0].cable = Some(500);
+        now.insert(
+            Kind::Cable,
+            vec![cur(500, false, None, &[("a", json!(4)), ("b", json!(77))])],
+        );
+        let p = plan(&want, &now, true);
+        assert_eq!(action(&p, Kind::Cable, "sw-a"), Action::Conflict);
+        assert!(
+            p.steps.iter().all(|s| s.id != Some(500)),
+            "never deleted: {p:#?}"
+        );
+        // Netwalker's own stale cable: a conflict without --prune, replaced with it.
+        now.get_mut(&Kind::Cable).unwrap()[0].tagged = true;
+        assert_eq!(
+            action(&plan(&want, &now, false), Kind::Cable, "sw-a"),
+            Action::Conflict
+        );
+        let p = plan(&want, &now, true);
+        assert_eq!(action(&p, Kind::Cable, "sw-a"), Action::Create);
+        assert!(
+            p.steps
+                .iter()
+                .any(|s| s.id == Some(500) && s.action == Action::Delete)
+        );
+    }
+
+    #[test]
+    fn changed_fields_are_named_and_only_they_update() {
+        let want = lab();
+        let mut now = as_synced(&want);
+        now.get_mut(&Kind::Device).unwrap()[1]
+            .fields
+            .insert("status", json!("offline"));
+        let p = plan(&want, &now, false);
+        assert_eq!(p.totals().changes(), 1);
+        let s = p.steps.iter().find(|s| s.action.is_change()).unwrap();
+        assert_eq!(s.action, Action::Update(vec!["status"]));
+        assert!(s.detail.contains("offline -> active"), "{}", s.detail);
+    }
+
+    #[test]
+    fn a_reference_to_an_unmatched_object_reads_as_a_change() {
+        let want = lab();
+        let mut now = as_synced(&want);
+        // sw-b's interface sits on a device netwalker does not know.
+        now.get_mut(&Kind::Interface).unwrap()[1]
+            .fields
+            .insert("device", json!(12345));
+        let p = plan(&want, &now, false);
+        assert_eq!(action(&p, Kind::Interface, "sw-b"), Action::Create);
+    }
+}
