@@ -17,7 +17,7 @@ use std::collections::HashMap;
 /// A write that failed: which phase, and NetBox's error.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "{source}\n{done} change(s) were written before this step ({phase}); nothing after it was. Fix what NetBox says (or wait until it answers again) and rerun the same `netwalker sync netbox`: it recognises what this run created (tagged) and finishes the job"
+    "{phase} failed ({done} change(s) were written before this step, nothing after it; fix what NetBox says, or wait until it answers again, then rerun the same `netwalker sync netbox`: it recognises what this run created by its tag and finishes the job)"
 )]
 pub struct ApplyError {
     /// The phase that failed ("creating interfaces").

@@ -17,8 +17,12 @@ use std::time::Duration;
 pub const CHUNK: usize = 250;
 /// Results per page when reading (NetBox's MAX_PAGE_SIZE default).
 pub const PAGE: usize = 1000;
-/// Bulk requests in flight at once (NetBox serves them on its workers).
-pub const IN_FLIGHT: usize = 4;
+/// Bulk writes in flight at once: one. Two bulk creates of devices at
+/// once deadlock in NetBox 4.7 (both update the device type's cached
+/// device count: PostgreSQL "deadlock detected", HTTP 500), and NetBox
+/// spends its time per object, not per request, so parallel chunks gain
+/// little on one server.
+pub const IN_FLIGHT: usize = 1;
 
 /// An API failure, naming what was asked.
 #[derive(Debug, thiserror::Error)]

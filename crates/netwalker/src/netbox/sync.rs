@@ -64,7 +64,7 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error(transparent)]
     SitePattern(#[from] SitePatternError),
-    #[error("{step}: {source}")]
+    #[error("{step}")]
     Netbox {
         /// What the sync was doing.
         step: &'static str,
