@@ -37,6 +37,13 @@ fn deferred(kind: Kind, field: &str) -> bool {
     )
 }
 
+/// An address netwalker owns that moves to another interface: applied as
+/// delete and create.
+fn moves(s: &Step) -> bool {
+    s.kind == Kind::IpAddress
+        && matches!(&s.action, Action::Update(f) if f.contains(&"assigned_object_id"))
+}
+
 /// Writes the plan; `progress` hears each phase. Returns the writes made.
 pub async fn apply(
     client: &NetboxClient,
@@ -122,8 +129,24 @@ impl Applier<'_> {
         kind: Kind,
         progress: &(dyn Fn(&str) + Sync),
     ) -> Result<(), ApplyError> {
+        let recreate: Vec<&Step> = plan.of(kind).filter(|s| moves(s)).collect();
+        if !recreate.is_empty() {
+            // NetBox refuses to move an address that is some device's
+            // primary IP; netwalker's own address is deleted (which clears
+            // that primary) and created on its new interface.
+            let phase = format!("moving {} {}(es) to other interfaces", recreate.len(), kind);
+            progress(&phase);
+            let ids: Vec<u64> = recreate.iter().filter_map(|s| s.id).collect();
+            let labels: Vec<String> = recreate.iter().map(|s| s.label.clone()).collect();
+            self.client
+                .delete(kind, &ids, &labels)
+                .await
+                .map_err(|e| self.fail(phase, e))?;
+            self.done += ids.len();
+        }
         let updates: Vec<&Step> = plan
             .of(kind)
+            .filter(|s| !moves(s))
             .filter(|s| match &s.action {
                 Action::Update(f) => f.iter().any(|f| !deferred(kind, f)),
                 _ => false,
@@ -146,7 +169,7 @@ impl Applier<'_> {
         }
         let creates: Vec<&Step> = plan
             .of(kind)
-            .filter(|s| s.action == Action::Create)
+            .filter(|s| s.action == Action::Create || moves(s))
             .collect();
         if creates.is_empty() {
             return Ok(());

@@ -15,6 +15,10 @@ use std::time::Duration;
 /// transaction, so a chunk is all-or-nothing; 250 keeps a request well
 /// inside the deadline on a slow server.
 pub const CHUNK: usize = 250;
+/// Cables per bulk request: NetBox traces each cable's path as it saves
+/// it (seconds per hundred on a loaded machine), so a chunk of 250 can
+/// outlast the deadline.
+pub const CABLE_CHUNK: usize = 50;
 /// Results per page when reading (NetBox's MAX_PAGE_SIZE default).
 pub const PAGE: usize = 1000;
 /// Bulk writes in flight at once: one. Two bulk creates of devices at
@@ -304,12 +308,17 @@ impl NetboxClient {
         labels: &[String],
         verb: &str,
     ) -> Result<Vec<(String, Value)>, NetboxError> {
+        let size = if kind == Kind::Cable {
+            CABLE_CHUNK
+        } else {
+            CHUNK
+        };
         let chunks: Vec<(Value, String)> = bodies
-            .chunks(CHUNK)
+            .chunks(size)
             .enumerate()
             .map(|(i, c)| {
                 let names =
-                    &labels[(i * CHUNK).min(labels.len())..((i + 1) * CHUNK).min(labels.len())];
+                    &labels[(i * size).min(labels.len())..((i + 1) * size).min(labels.len())];
                 let what = format!(
                     "{verb} {} {}(s) ({}) ({method} /api/{})",
                     c.len(),
