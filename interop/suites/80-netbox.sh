@@ -7,6 +7,13 @@
 # authenticate; tagged objects, two devices and their interfaces by bulk
 # create, a cable between them read back from both ends; tag filtering,
 # pagination, bulk update and delete.
+# Then `netwalker sync netbox` (issue #19) on the same NetBox: a netsim lab
+# walked and synced, NetBox read back (interop/netbox/sync_check.py:
+# devices and serials, cables = links with both ends' interfaces, stacks as
+# virtual chassis); a pre-existing untagged device with a lab device's name
+# is reported as a conflict (exit 1) and never modified; a second sync
+# changes nothing; a device renamed in the lab, re-walked and re-synced is
+# one update, no duplicate.
 #
 # The EXIT trap stops NetBox, Redis and PostgreSQL on every exit path.
 # A cold run (no interop/.netbox-venv) builds the venv and migrates: minutes;
@@ -21,6 +28,7 @@ work="$(mktemp -d)"
 # Parents must be searchable by the `postgres` user the cluster runs as.
 chmod 711 "$work"
 cleanup() {
+  stop_netsim
   stop_netbox
   stop_redis
   stop_postgres
@@ -39,4 +47,83 @@ echo "postgres + redis + netbox up in $((SECONDS - start)) s"
 want="$(sed -nE 's/^netbox==([^ #]+).*/\1/p' "$INTEROP_DIR/netbox/requirements.txt")"
 [ -n "$want" ] || { echo "interop: no netbox==VERSION pin in interop/netbox/requirements.txt" >&2; exit 1; }
 NETBOX_WANT_VERSION="$want" python3 "$INTEROP_DIR/netbox/api_check.py"
+echo "netbox api: $((SECONDS - start)) s"
+
+# --- netwalker sync netbox -------------------------------------------------
+build_bins -p netsim -p netwalker
+"$BIN/netsim" generate --devices 40 --seed 80 --base-ip 127.80.0.1 \
+  -o "$work/lab.toml" --truth "$work/truth.json" >/dev/null
+port="$(free_port)" tport="$(free_port)"
+cat >"$work/netwalker.toml" <<TOML
+concurrency = 32
+host_key_policy = "accept-new"
+store = "$work/inv.sqlite"
+[netbox]
+url = "$NETBOX_URL"
+token_env = "NETBOX_TOKEN"
+TOML
+walk() {
+  start_netsim "$work/lab.toml" "$port" "$tport" "$work/stats.json"
+  NETWALKER_USERNAME=admin NETWALKER_PASSWORD=admin NETWALKER_ENABLE=admin \
+    "$BIN/netwalker" --config "$work/netwalker.toml" discover --seed 127.80.0.1 \
+    --port "$port" --telnet-port "$tport" --known-hosts "$work/known_hosts" \
+    --out "$work/out" --quiet >/dev/null
+  stop_netsim
+}
+# sync NAME [ARGS...]: runs the sync (output in $work/NAME.out); it must exit 1
+# (the untagged device's conflict) and print the totals line.
+sync() {
+  local name="$1" rc=0
+  shift
+  "$BIN/netwalker" --config "$work/netwalker.toml" sync netbox "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+  if [ "$rc" != 1 ] || ! grep -q '^conflict: device' "$work/$name.out"; then
+    echo "netwalker sync netbox ($name): want exit 1 with the untagged device's conflict, got $rc" >&2
+    cat "$work/$name.out" "$work/$name.err" >&2
+    exit 1
+  fi
+  grep -E '^NetBox ' "$work/$name.out"
+}
+walk
+# Names: a walked access switch to rename, another for the untagged twin.
+read -r rename twin < <(python3 - "$work/out/inventory.json" <<'PY'
+import json, sys
+inv = json.load(open(sys.argv[1]))
+acc = [d["hostname"] for d in inv["devices"] if d["status"] == "walked" and d["hostname"].startswith("acc") and len(d["stack_members"]) <= 1]
+print(acc[0], acc[1])
+PY
+)
+# A device someone else made, with the name of a lab device, no tag.
+python3 - "$twin" <<'PY'
+import json, os, sys, urllib.request
+url, token = os.environ["NETBOX_URL"], os.environ["NETBOX_TOKEN"]
+def call(method, path, body=None):
+    req = urllib.request.Request(url + path, data=None if body is None else json.dumps(body).encode(), method=method,
+                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json", "Accept": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)
+first = lambda p: call("GET", p)["results"][0]["id"]
+call("POST", "/api/dcim/devices/", {"name": sys.argv[1], "serial": "NOT-OURS-1", "status": "planned",
+     "device_type": first("/api/dcim/device-types/?slug=ws-c3750g-24ps"), "role": first("/api/dcim/device-roles/?slug=switch"),
+     "site": first("/api/dcim/sites/?slug=lab")})
+PY
+t0=$SECONDS
+sync dry --dry-run
+sync first
+echo "first sync of the $(grep -c '"hostname"' "$work/out/inventory.json")-device inventory: $((SECONDS - t0)) s"
+python3 "$INTEROP_DIR/netbox/sync_check.py" "$work/out/inventory.json" --untagged "$twin"
+sync second
+grep -q 'create 0, update 0, unchanged [0-9]*, conflict 1, skip [0-9]*, delete 0; 0 change' "$work/second.out" \
+  || { echo "a second sync of an unchanged inventory made changes" >&2; cat "$work/second.out" >&2; exit 1; }
+# Rename a device in the lab (its hostname and its links' ends), re-walk, resync.
+python3 - "$work/lab.toml" "$rename" <<'PY'
+import sys
+path, old = sys.argv[1], sys.argv[2]
+text = open(path).read()
+open(path, "w").write(text.replace(f'"{old}"', f'"{old}-renamed"'))
+PY
+walk
+sync renamed
+grep -q 'create 0, update 1, unchanged [0-9]*, conflict 1, skip [0-9]*, delete 0; 1 change' "$work/renamed.out" \
+  || { echo "the rename was not exactly one update" >&2; cat "$work/renamed.out" >&2; exit 1; }
+python3 "$INTEROP_DIR/netbox/sync_check.py" "$work/out/inventory.json" --untagged "$twin" --renamed "$rename" "$rename-renamed"
 echo "netbox suite: $((SECONDS - start)) s"

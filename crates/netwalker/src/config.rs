@@ -417,6 +417,51 @@ pub struct Config {
     pub json: Option<bool>,
     /// No progress bar.
     pub quiet: Option<bool>,
+    /// `[netbox]`: where and how `netwalker sync netbox` writes.
+    pub netbox: Option<NetboxConfig>,
+}
+
+/// The `[netbox]` table: defaults of `netwalker sync netbox` (its flags win).
+/// Holds no secret: the token is read from the variable `token_env` names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetboxConfig {
+    /// NetBox's base URL, e.g. `http://127.0.0.1:8000`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Name of the environment variable holding the API token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_env: Option<String>,
+    /// Tag (slug) on everything netwalker creates (default `netwalker`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// Sites from hostnames, as `--site-pattern` (glob, first `*` the site).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_pattern: Option<String>,
+    /// The site of devices no pattern places (default `netwalker`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_site: Option<String>,
+    /// `all` (default) or `linked`: which interfaces are synced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interfaces: Option<String>,
+    /// Deadline of each API request (default 60s).
+    #[serde(with = "duration_opt", skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+}
+
+impl NetboxConfig {
+    /// `over` wins key by key.
+    pub fn merge(self, over: NetboxConfig) -> NetboxConfig {
+        NetboxConfig {
+            url: pick(self.url, over.url),
+            token_env: pick(self.token_env, over.token_env),
+            tag: pick(self.tag, over.tag),
+            site_pattern: pick(self.site_pattern, over.site_pattern),
+            default_site: pick(self.default_site, over.default_site),
+            interfaces: pick(self.interfaces, over.interfaces),
+            timeout: pick(self.timeout, over.timeout),
+        }
+    }
 }
 
 /// Effective settings: defaults applied, validated.
@@ -498,6 +543,9 @@ pub struct Settings {
     /// Credential sets from the config (secrets masked in `config show`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub credentials: Vec<CredentialSetConfig>,
+    /// `[netbox]`, as written (the sync applies its own defaults).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub netbox: Option<NetboxConfig>,
 }
 
 /// Devices walked at once unless told otherwise. On a real network a walk
@@ -661,6 +709,10 @@ impl Config {
             resume: pick(self.resume, over.resume),
             json: pick(self.json, over.json),
             quiet: pick(self.quiet, over.quiet),
+            netbox: match (self.netbox, over.netbox) {
+                (None, n) | (n, None) => n,
+                (Some(b), Some(o)) => Some(b.merge(o)),
+            },
         }
     }
 
@@ -708,6 +760,7 @@ impl Config {
             timeouts,
             filters,
             credentials: self.credentials.unwrap_or_default(),
+            netbox: self.netbox,
         })
     }
 }

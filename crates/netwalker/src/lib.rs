@@ -34,6 +34,8 @@ pub mod identity;
 pub mod locate;
 pub mod login;
 pub mod model;
+#[cfg(feature = "netbox")]
+pub mod netbox;
 pub mod oui;
 pub mod pool;
 pub mod report;

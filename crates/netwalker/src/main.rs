@@ -82,12 +82,75 @@ enum Cmd {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Keep another system up to date with the inventory.
+    #[cfg(feature = "netbox")]
+    Sync {
+        /// Which system.
+        #[command(subcommand)]
+        target: SyncTarget,
+    },
     /// Configuration.
     Config {
         /// What to do with the configuration.
         #[command(subcommand)]
         action: ConfigAction,
     },
+}
+
+#[cfg(feature = "netbox")]
+#[derive(Subcommand)]
+enum SyncTarget {
+    /// Devices, interfaces, cables, stacks (virtual chassis), IPs and VLANs into NetBox.
+    Netbox(NetboxArgs),
+}
+
+/// `netwalker sync netbox`; each flag overrides the config's `[netbox]` key.
+#[cfg(feature = "netbox")]
+#[derive(Args)]
+#[command(
+    after_help = "Safe by construction: everything created carries the tag; only objects carrying it are updated (matched by serial, then name) or, with --prune, deleted; an untagged object in the way (same serial or name, a cable already on an interface) is a conflict, reported and left alone.
+Examples:
+  NETBOX_TOKEN=nbt_... netwalker sync netbox --url http://127.0.0.1:8000 --token-env NETBOX_TOKEN --dry-run
+  netwalker sync netbox --url http://127.0.0.1:8000 --token-env NETBOX_TOKEN --site-pattern '*-CORE-*'
+Exit codes: 0 synced (or planned) without conflicts, 1 conflicts were reported (everything else was synced) or NetBox failed (the message says which step and what to do), 2 bad usage or configuration."
+)]
+struct NetboxArgs {
+    /// NetBox's base URL (http://host:port); config `netbox.url`.
+    #[arg(long)]
+    url: Option<String>,
+    /// Environment variable holding the API token (v2 `nbt_...` or legacy); config `netbox.token_env`.
+    #[arg(long)]
+    token_env: Option<String>,
+    /// Inventory store (SQLite) to read; config `store`.
+    #[arg(long)]
+    store: Option<PathBuf>,
+    /// Print the plan (kind, name, action, detail, totals) and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Also delete netwalker-tagged objects the inventory no longer has.
+    #[arg(long)]
+    prune: bool,
+    /// Sites from hostnames: a glob whose first `*` captures the site, e.g. "*-CORE-*".
+    #[arg(long)]
+    site_pattern: Option<String>,
+    /// The tag (slug) on everything netwalker creates and owns (default netwalker).
+    #[arg(long)]
+    tag: Option<String>,
+    /// The site of devices no --site-pattern places (default netwalker).
+    #[arg(long)]
+    default_site: Option<String>,
+    /// all: every interface the devices reported; linked: only link ends and interfaces with an address.
+    #[arg(long, value_parser = ["all", "linked"])]
+    interfaces: Option<String>,
+    /// Deadline of each API request (default 60s).
+    #[arg(long, value_parser = config::parse_duration)]
+    timeout: Option<Duration>,
+    /// With --dry-run: list unchanged objects too.
+    #[arg(long, short)]
+    verbose: bool,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -855,6 +918,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Cmd::User { action } => user_cmd(action).await,
         #[cfg(feature = "serve")]
         Cmd::Token { action } => token_cmd(action),
+        #[cfg(feature = "netbox")]
+        Cmd::Sync {
+            target: SyncTarget::Netbox(args),
+        } => netbox_cmd(config, &args).await,
         Cmd::Config {
             action: ConfigAction::Show(args),
         } => {
@@ -1318,6 +1385,147 @@ fn token_cmd(action: TokenAction) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The sync's options: flags over the config's `[netbox]` and `store`.
+#[cfg(feature = "netbox")]
+fn netbox_options(
+    global: Option<&PathBuf>,
+    a: &NetboxArgs,
+) -> Result<netwalker::netbox::SyncOptions> {
+    use netwalker::netbox::{DesiredOptions, InterfaceScope, SyncOptions, Token};
+    let (_, file) = config::load_config(global.map(|p| p.as_path()), &ConfigPaths::from_env())
+        .map_err(|e| Usage(e.into()))?;
+    let flags = config::NetboxConfig {
+        url: a.url.clone(),
+        token_env: a.token_env.clone(),
+        tag: a.tag.clone(),
+        site_pattern: a.site_pattern.clone(),
+        default_site: a.default_site.clone(),
+        interfaces: a.interfaces.clone(),
+        timeout: a.timeout,
+    };
+    let n = file.netbox.clone().unwrap_or_default().merge(flags);
+    let usage = |m: String| -> anyhow::Error { Usage(anyhow::anyhow!(m)).into() };
+    let url = n
+        .url
+        .ok_or_else(|| usage("no NetBox URL: pass --url or set url in [netbox]".into()))?;
+    let var = n.token_env.ok_or_else(|| {
+        usage("no token variable: pass --token-env VAR (the variable holding the API token) or set token_env in [netbox]".into())
+    })?;
+    let token = Token::from_env(&var).map_err(|e| Usage(e.into()))?;
+    let tag = n.tag.unwrap_or_else(|| "netwalker".into());
+    if tag.is_empty()
+        || !tag
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Err(usage(format!(
+            "invalid tag {tag:?}: a NetBox slug (lower-case letters, digits, - and _)"
+        )));
+    }
+    let interfaces = match n.interfaces.as_deref() {
+        None | Some("all") => InterfaceScope::All,
+        Some("linked") => InterfaceScope::Linked,
+        Some(other) => {
+            return Err(usage(format!(
+                "invalid netbox.interfaces {other:?}: all or linked"
+            )));
+        }
+    };
+    let store = a
+        .store
+        .clone()
+        .or(file.store)
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_STORE));
+    if !store.exists() {
+        return Err(usage(format!(
+            "no inventory store at {}: run `netwalker discover` first or pass --store",
+            store.display()
+        )));
+    }
+    if let Some(p) = &n.site_pattern {
+        netwalker::site::SitePattern::new(p).map_err(|e| Usage(e.into()))?;
+    }
+    Ok(SyncOptions {
+        url,
+        token,
+        store,
+        dry_run: a.dry_run,
+        prune: a.prune,
+        site_pattern: n.site_pattern,
+        tag,
+        desired: DesiredOptions {
+            default_site: n.default_site.unwrap_or_else(|| "netwalker".into()),
+            interfaces,
+        },
+        timeout: n.timeout.unwrap_or(Duration::from_secs(60)),
+    })
+}
+
+/// `netwalker sync netbox`: plans, prints (dry run) or applies, and says
+/// what happened; exit 1 when conflicts were reported.
+#[cfg(feature = "netbox")]
+async fn netbox_cmd(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<ExitCode> {
+    use netwalker::netbox::{render, sync};
+    let opts = netbox_options(global, a)?;
+    let start = std::time::Instant::now();
+    let quiet = a.quiet;
+    let progress = move |phase: &str| {
+        if !quiet {
+            eprintln!(
+                "netwalker sync netbox: [{:>5.1}s] {phase}",
+                start.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let r = sync::sync(&opts, &progress).await?;
+    if a.dry_run {
+        print!("{}", render::table(&r.plan, a.verbose));
+    } else {
+        for s in r
+            .plan
+            .steps
+            .iter()
+            .filter(|s| matches!(s.action, netwalker::netbox::Action::Conflict))
+        {
+            println!(
+                "conflict: {} {}: {}",
+                s.kind,
+                term::safe(&s.label),
+                term::safe(&s.detail)
+            );
+        }
+    }
+    for n in r.notes.iter().take(20) {
+        eprintln!("netwalker sync netbox: note: {}", term::safe(n));
+    }
+    if r.notes.len() > 20 {
+        eprintln!(
+            "netwalker sync netbox: ... and {} more notes",
+            r.notes.len() - 20
+        );
+    }
+    let t = r.plan.totals();
+    println!(
+        "NetBox {}: {} ({}): {}; {} change(s) written; read+plan {:.1}s, write {:.1}s",
+        term::safe(&r.netbox_version),
+        if r.applied {
+            "synced"
+        } else {
+            "dry run, nothing written"
+        },
+        term::safe(&opts.url),
+        render::totals_line(&t),
+        r.writes,
+        r.read_time.as_secs_f64(),
+        r.write_time.as_secs_f64()
+    );
+    Ok(if t.conflict > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn open_store(path: &std::path::Path) -> Result<netwalker::store::StoreReader> {
