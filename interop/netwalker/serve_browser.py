@@ -476,6 +476,11 @@ async def scenario(cdp, http, base, shots):
     log("/runs: one finished run (as the API)")
     await accessible(cdp, "/runs")
 
+    # 5. Start a walk from the Runs page's form and watch it live; then
+    # "Walk again" on a device page.
+    await start_walk(cdp, api)
+    await walk_again(cdp, api, base, target)
+
     # 7. No page but the map may run script: the header says so, and an
     # injected <script> is blocked (and reported: proof the report above
     # would have caught one on the map).
@@ -484,7 +489,7 @@ async def scenario(cdp, http, base, shots):
         policy = csp_of(cdp, url)
         d = directives(policy)
         check(d.get("default-src") == ["'none'"], f"{url} CSP: {policy!r}")
-        if "/map?" in url:
+        if "/map?" in url or url.endswith("/runs"):
             maps += 1
             check(d.get("script-src") and all(s.startswith("'sha256-") for s in d["script-src"]),
                   f"{url} CSP allows more than hashed scripts: {policy!r}")
@@ -492,7 +497,7 @@ async def scenario(cdp, http, base, shots):
             check("script-src" not in d, f"{url} CSP allows script: {policy!r}")
     bad = violations(cdp)
     check(not bad, f"the browser reported: {bad}")
-    log(f"{maps} map pages: script-src hashes only, their script ran, no violation or error reported")
+    log(f"{maps} map and Runs pages: script-src hashes only, their script ran, no violation or error reported")
     await goto(cdp, base + "/devices")
     blocked = cdp.expect("Log.entryAdded", lambda p: "Content Security Policy" in p["entry"]["text"])
     ran = await js(cdp, """(() => { const s = document.createElement('script');
@@ -501,6 +506,107 @@ async def scenario(cdp, http, base, shots):
     report = await deadline(blocked, "the CSP violation report of the injected <script>")
     log(f"{len(set(VISITED)) - maps} other pages: CSP default-src 'none', no script-src; "
         f"an injected <script> did not run: {report['entry']['text'][:90]}...")
+
+
+async def type_into(cdp, selector, text):
+    """Clicks an input, selects what is in it, types `text`."""
+    await click(cdp, selector)
+    await js(cdp, "document.activeElement.select()")
+    await cdp.send("Input.insertText", text=text)
+    got = await js(cdp, "document.activeElement.id + '=' + document.activeElement.value")
+    check(got == f"{selector.lstrip('#')}={text}", f"typed {text!r} into {selector}, it holds {got!r}")
+
+
+LIVE = """(() => { const t = id => (document.getElementById(id) || {}).textContent;
+  return {doc: window.nwDoc || null, state: t('live-state'), walked: t('live-walked'), in_flight: t('live-in_flight')}; })()"""
+
+POLL = 0.02  # seconds between two reads of the page's counters
+
+
+async def watch_walk(cdp, what):
+    """On a Runs page showing a walk running: reads its counters from the
+    DOM every POLL seconds (the page's script updates them from the event
+    stream) until the script reloads the page at the walk's end; returns
+    the walked counts seen, in order, and waits for the reloaded page."""
+    heading = await js(cdp, "(document.querySelector('section.live h2') || {}).textContent")
+    if heading != "Walk started here: running":
+        raise Failure(f"{what}: the Runs page does not show the walk running: {await js(cdp, 'document.body.innerText')!r}")
+    await js(cdp, "window.nwDoc = 'watched'")  # gone once the page reloads
+    reload = cdp.expect("Page.loadEventFired")
+    seen, t0, end = [], time.monotonic(), time.monotonic() + 3 * TIMEOUT
+    while not reload.done():
+        check(time.monotonic() < end, f"{what}: the page did not reload within {3 * TIMEOUT} s; counters seen {seen}")
+        try:
+            live = await js(cdp, LIVE)
+        except Failure:
+            live = None  # the page is navigating
+        if live and live["doc"] == "watched":
+            # "finished": the script wrote the last event, then asked for the reload.
+            check(live["state"] in ("running", "finished"), f"{what}: #live-state says {live['state']!r} before the reload")
+            if not seen or seen[-1] != live["walked"]:
+                seen.append(live["walked"])
+                log(f"{what}: live counters: walked {live['walked']}, in flight {live['in_flight']}")
+        await asyncio.sleep(POLL)  # sleep-ok: DOM poll interval
+    await deadline(reload, f"{what}: the reload")
+    VISITED.append(await js(cdp, "location.href"))
+    log(f"{what}: the page reloaded itself {(time.monotonic() - t0) * 1000:.0f} ms after the walk was seen running")
+    return seen
+
+
+async def walk_ended(cdp, api, what, seeds, depth, runs_before):
+    """The reloaded Runs page: the walk finished, its end message is the
+    API's, and a new run row shows the walked count the API recorded."""
+    check(await js(cdp, "location.pathname") == "/runs", f"{what}: the reload left /runs")
+    state = await js(cdp, "document.getElementById('live-state').textContent")
+    message = await js(cdp, "document.querySelector('section.live p:last-child').textContent")
+    live = await api("/runs/live")
+    check(state == live["state"] == "finished", f"{what}: the page says {state!r}, the API {live['state']!r}")
+    check(message == live["end"]["message"], f"{what}: the page's end message {message!r} is not the API's {live['end']['message']!r}")
+    check(await js(cdp, "!document.querySelector('section.live script')"), f"{what}: the ended walk's page still has its script")
+    rows = await js(cdp, "[...document.querySelectorAll('table.runs tbody tr')].map(r => [...r.cells].map(c => c.textContent))")
+    api_runs = (await api("/runs"))["runs"]
+    new = api_runs[0]
+    check(len(rows) == len(api_runs) == runs_before + 1, f"{what}: {len(rows)} run rows, the API {len(api_runs)}, before {runs_before}")
+    check(new["seeds"] == seeds and new["max_depth"] == depth and new["state"] == "finished",
+          f"{what}: the API's newest run is {new}")
+    check(rows[0][0] == str(new["id"]) and rows[0][1] == "finished" and rows[0][5] == str(new["counts"]["walked"]),
+          f"{what}: the newest row {rows[0]} is not the API's run {new['id']} with {new['counts']['walked']} walked")
+    check(new["counts"]["walked"] == live["end"]["counts"]["walked"], f"{what}: the run and the live end disagree")
+    log(f"{what}: finished ({message}); run {new['id']} row: walked {rows[0][5]} (API {new['counts']['walked']})")
+    return new
+
+
+async def start_walk(cdp, api):
+    """The Runs page's form: seeds and depth typed, Walk clicked; the page
+    shows the walk running, its counters change in place, it reloads
+    itself at the end and lists the new run."""
+    before = len((await api("/runs"))["runs"])
+    seed, depth = "127.200.0.1", 1
+    await type_into(cdp, "#start-seeds", seed)
+    await type_into(cdp, "#start-depth", str(depth))
+    await loaded(cdp, lambda: click(cdp, "form.start button", "Walk"), "click 'Walk'")
+    seen = await watch_walk(cdp, "walk from the form")
+    check(len(seen) >= 2 and all(a != b for a, b in zip(seen, seen[1:])),
+          f"walk from the form: #live-walked never changed while the walk ran (seen {seen})")
+    run = await walk_ended(cdp, api, "walk from the form", [seed], depth, before)
+    check(int(seen[-1]) <= run["counts"]["walked"], f"the page counted {seen[-1]} walked, more than the run's {run['counts']['walked']}")
+    log(f"walk from the form: #live-walked went {' -> '.join(seen)} in the DOM before the end")
+    await accessible(cdp, "/runs (a walk ended)")
+
+
+async def walk_again(cdp, api, base, device):
+    """A device page's "Walk again": a depth-0 walk of its address, one device walked."""
+    before = len((await api("/runs"))["runs"])
+    await goto(cdp, base + "/devices/" + quote(device, safe=""))
+    ip = (await api("/devices/" + quote(device, safe="")))["mgmt_ip"]
+    form = await js(cdp, "Object.fromEntries(new FormData(document.querySelector('form.walk-again')))")
+    check(form.get("seeds") == ip and form.get("depth") == "0" and form.get("csrf"),
+          f"{device}'s 'Walk again' form sends {sorted(form)} seeds={form.get('seeds')!r}, not its address {ip}")
+    url = await loaded(cdp, lambda: click(cdp, "form.walk-again button", "Walk again"), "click 'Walk again'")
+    check(url == "/runs", f"'Walk again' went to {url}")
+    await watch_walk(cdp, "walk again")
+    run = await walk_ended(cdp, api, "walk again", [ip], 0, before)
+    check(run["counts"]["walked"] == 1, f"'Walk again' (depth 0) walked {run['counts']['walked']} devices, not 1")
 
 
 async def laid_out(cdp):

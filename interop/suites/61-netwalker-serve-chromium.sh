@@ -43,9 +43,11 @@ trap cleanup EXIT
 cargo build -q -p netwalker
 netwalker="$TARGET_DIR/debug/netwalker"
 port="$(free_port)"
-echo "== netwalker demo --devices 60 --serve on 127.0.0.1:$port"
+# 80 ms a command: a walk from the browser lasts long enough (seconds) to
+# be seen running and its counters change; the first walk ~3 s.
+echo "== netwalker demo --devices 60 --command-delay 80ms --serve on 127.0.0.1:$port"
 start=$(date +%s%N)
-(cd "$work" && exec "$netwalker" demo --devices 60 --out "$work/out" --serve \
+(cd "$work" && exec "$netwalker" demo --devices 60 --command-delay 80ms --out "$work/out" --serve \
   --listen "127.0.0.1:$port" --quiet >"$work/serve.out" 2>"$work/serve.err") &
 server=$!
 wait_until 60 "netwalker demo --serve printing its URL" "$work/serve.err" "$server" \
