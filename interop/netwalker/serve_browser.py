@@ -1,13 +1,18 @@
 """Drives `netwalker serve` in headless Chromium over the DevTools Protocol.
 
-Usage: serve_browser.py BASE_URL WORK_DIR [SCREENSHOT_DIR]
+Usage: serve_browser.py demo BASE_URL WORK_DIR [SCREENSHOT_DIR]
+       serve_browser.py login BASE_URL WORK_DIR   (NW_ADMIN_PASSWORD, NW_VIEWER_PASSWORD set)
 
 A tiny CDP client (commands answered by id, events awaited by name) over
 aiohttp's websocket, then the scenario a user plays: search a device from
 the header box, follow a neighbour, open its map, click and drag a device,
 reload, reset the layout, open a report and the runs. Real key and mouse
 input events throughout; on every page: basic accessibility, keyboard
-focus, the Content-Security-Policy and no policy violation. Screenshots of
+focus, the Content-Security-Policy and no policy violation; a walk started
+from the Runs page's form and one from a device's "Walk again", watched
+live to their end. In `login` mode (a store with users): the login
+redirect, failed logins, a viewer's and an admin's views, the session
+cookie's flags, logging out. Screenshots of
 the device list, a device page and the map go to WORK_DIR (and to
 SCREENSHOT_DIR when given), each checked not blank. Exits 1 with the
 reason on the first mismatch.
@@ -218,11 +223,23 @@ ACCESSIBILITY = """(() => {
 })()"""
 
 
-async def accessible(cdp, page):
+async def accessible(cdp, page, autofocus=None):
     """One h1, lang, labels, table headers with scope; Tab from the page's
-    start focuses its first link, drawn with an outline."""
+    start focuses its first link, drawn with an outline. A page with an
+    `autofocus` field (the login form): it has the focus, and Tab moves
+    on to the next field, drawn with an outline."""
     problems = await js(cdp, ACCESSIBILITY)
     check(not problems, f"{page}: accessibility: {'; '.join(problems)}")
+    if autofocus:
+        check(await js(cdp, "document.activeElement.id") == autofocus, f"{page}: #{autofocus} does not have the focus")
+        await key(cdp, "Tab", 9)
+        focus = await js(cdp, """(() => { const a = document.activeElement, s = getComputedStyle(a);
+          return {id: a.id, outline: s.outlineStyle, width: s.outlineWidth}; })()""")
+        check(focus["outline"] != "none" and focus["width"] != "0px",
+              f"{page}: the focused #{focus['id']} has no visible outline ({focus['outline']} {focus['width']})")
+        await js(cdp, "document.activeElement.blur()")
+        log(f"{page}: accessible (h1, lang, labels); #{autofocus} has the focus, Tab moves to #{focus['id']} with a {focus['outline']} outline")
+        return
     await js(cdp, "document.activeElement && document.activeElement.blur(), window.getSelection().removeAllRanges()")
     await key(cdp, "Tab", 9)
     focus = await js(cdp, """(() => {
@@ -609,6 +626,126 @@ async def walk_again(cdp, api, base, device):
     check(run["counts"]["walked"] == 1, f"'Walk again' (depth 0) walked {run['counts']['walked']} devices, not 1")
 
 
+# ------------------------------------------------------------ login phase
+
+ADMIN, VIEWER = "ada", "vic"  # the users the suite added (`netwalker user add`)
+
+
+async def status_of(cdp, url):
+    """The HTTP status of the last document response from an address."""
+    for e in reversed(cdp.events):
+        if e["method"] == "Network.responseReceived" and e["params"]["type"] == "Document" \
+                and e["params"]["response"]["url"] == url:
+            return e["params"]["response"]["status"]
+    raise Failure(f"no document response from {url} seen")
+
+
+async def at_login(cdp, next_path, what):
+    """The page is the login form, asked for with ?next=next_path."""
+    where = await js(cdp, "[location.pathname, new URLSearchParams(location.search).get('next')]")
+    check(where == ["/login", next_path] and await h1(cdp) == "Log in",
+          f"{what}: at {where}, h1 {await h1(cdp)!r}, not the login form back to {next_path}")
+
+
+async def log_in(cdp, user, password, what):
+    """Types the user name and password into the login form and presses Enter."""
+    await type_into(cdp, "#login-user", user)
+    await click(cdp, "#login-password")
+    await cdp.send("Input.insertText", text=password)
+    return await loaded(cdp, lambda: key(cdp, "Enter", 13, "\r"), what)
+
+
+async def session_cookie(cdp, base):
+    cookies = (await cdp.send("Network.getCookies", urls=[base + "/"]))["cookies"]
+    return next((c for c in cookies if c["name"] == "nw_session"), None)
+
+
+async def login_scenario(cdp, http, base):
+    admin_pw, viewer_pw = os.environ["NW_ADMIN_PASSWORD"], os.environ["NW_VIEWER_PASSWORD"]
+
+    def no_secret(html, what):
+        for secret in (admin_pw, viewer_pw, "$argon2"):
+            check(secret not in html, f"{what}: the page shows a password or a password hash")
+
+    # Anonymous: a page redirects to the login form, the API answers 401.
+    await goto(cdp, base + "/devices")
+    await at_login(cdp, "/devices", "/devices without a login")
+    async with http.get(base + "/api/v1/devices") as r:
+        check(r.status == 401 and r.headers.get("WWW-Authenticate", "").startswith("Bearer"),
+              f"GET /api/v1/devices without a login: {r.status} {dict(r.headers)}")
+    log("/devices without a login: redirected to /login?next=/devices; the API answers 401 Bearer")
+    await accessible(cdp, "/login", autofocus="login-user")
+    check(await session_cookie(cdp, base) is None, "a session cookie before any login")
+
+    # Wrong password, unknown user: one generic message.
+    errors = []
+    for user, pw in ((VIEWER, viewer_pw + "x"), ("nobody", viewer_pw)):
+        url = await log_in(cdp, user, pw, f"log in as {user} with a wrong password")
+        errors.append(await js(cdp, "(document.querySelector('p.error[role=alert]') || {}).textContent"))
+        check(url.startswith("/login") and await status_of(cdp, await js(cdp, "location.href")) == 401,
+              f"a wrong login went to {url}")
+        check(await js(cdp, "document.getElementById('login-password').value") == "", "the wrong password is still in the form")
+        no_secret(await js(cdp, "document.documentElement.outerHTML"), "the failed login")
+        check(await session_cookie(cdp, base) is None, "a failed login set a session cookie")
+    check(errors[0] == errors[1] == "Wrong user name or password.", f"failed logins say {errors}")
+    log(f"wrong password and unknown user: 401, the same message {errors[0]!r}, no cookie")
+
+    # The viewer: back on /devices; an HttpOnly SameSite session cookie.
+    url = await log_in(cdp, VIEWER, viewer_pw, f"log in as {VIEWER} (viewer)")
+    check(url == "/devices" and await h1(cdp) == "Devices", f"the viewer's login went to {url}")
+    c = await session_cookie(cdp, base)
+    check(c and c["httpOnly"] and c.get("sameSite") in ("Lax", "Strict") and c["path"] == "/",
+          f"the session cookie: {c and {k: c[k] for k in ('httpOnly', 'sameSite', 'path', 'secure')}}")
+    check("nw_session" not in await js(cdp, "document.cookie"), "page script can read the session cookie")
+    log(f"viewer logged in: back on /devices; session cookie HttpOnly, SameSite={c['sameSite']}, Path=/, unreadable by script")
+    await loaded(cdp, lambda: click(cdp, "header nav a", "Runs"), "click 'Runs' (viewer)")
+    text = await js(cdp, "document.querySelector('main').innerText")
+    check(not await js(cdp, "!!document.querySelector('form.start, #start-seeds')") and "Starting walks needs the admin role." in text,
+          f"the viewer's /runs: {text[:300]!r}")
+    log("viewer's /runs: no start form, 'Starting walks needs the admin role.'")
+    await accessible(cdp, "/runs (viewer)")
+    await goto(cdp, base + "/devices/core1")  # the demo campus's core
+    check(not await js(cdp, "!!document.querySelector('form.walk-again')"), "the viewer's device page has 'Walk again'")
+    await goto(cdp, base + "/admin/users")
+    check(await status_of(cdp, base + "/admin/users") == 403, "the viewer opened /admin/users")
+    log("viewer: no 'Walk again' on a device page; /admin/users answers 403")
+
+    # Log out: the nav's link, then the page's POST button.
+    await loaded(cdp, lambda: click(cdp, "header nav a", "Log out"), "click 'Log out'")
+    check((await js(cdp, "document.querySelector('main form').innerText")).strip().startswith(f"Logged in as {VIEWER}."),
+          "the logout page does not name the user")
+    await accessible(cdp, "/logout")
+    url = await loaded(cdp, lambda: click(cdp, "main form button", "Log out"), "click the 'Log out' button")
+    check(url == "/login" and await session_cookie(cdp, base) is None, f"logging out went to {url}, the cookie stays")
+    await goto(cdp, base + "/devices")
+    await at_login(cdp, "/devices", "/devices after logging out")
+    log("logged out: the cookie is gone, /devices redirects to /login again")
+
+    # The admin: /admin/users lists both users, no hash; the start form.
+    url = await log_in(cdp, ADMIN, admin_pw, f"log in as {ADMIN} (admin)")
+    check(url == "/devices", f"the admin's login went to {url}")
+    await loaded(cdp, lambda: click(cdp, "header nav a", "Users"), "click 'Users'")
+    users = await js(cdp, "[...document.querySelector('main table').tBodies[0].rows].map(r => [r.cells[0].textContent, r.cells[1].textContent])")
+    check(sorted(users) == [[ADMIN, "admin"], [VIEWER, "viewer"]], f"/admin/users lists {users}")
+    no_secret(await js(cdp, "document.documentElement.outerHTML"), "/admin/users")
+    await accessible(cdp, "/admin/users")
+    log(f"admin: /admin/users lists {users}, no password or hash on the page")
+    await loaded(cdp, lambda: click(cdp, "header nav a", "Runs"), "click 'Runs' (admin)")
+    check(await js(cdp, "!!document.querySelector('form.start #start-seeds')"), "the admin's /runs has no start form")
+    log("admin's /runs: the start form")
+
+    # Every page: no script but /runs's by hash; no violation.
+    for url in set(VISITED):
+        policy = csp_of(cdp, url)
+        d = directives(policy)
+        scripts = d.get("script-src", [])
+        allowed = url.endswith("/runs") and scripts and all(x.startswith("'sha256-") for x in scripts)
+        check(d.get("default-src") == ["'none'"] and (not scripts or allowed), f"{url} CSP: {policy!r}")
+    bad = violations(cdp)
+    check(not bad, f"the browser reported: {bad}")
+    log(f"{len(set(VISITED))} pages: CSP default-src 'none', no script (/runs: its hash only); no violation or error reported")
+
+
 async def laid_out(cdp):
     """The map's script ran: a view transform, and its ready mark."""
     ready = await js(cdp, "[document.body.dataset.nwReadyMs, document.getElementById('nw-view').getAttribute('transform')]")
@@ -699,19 +836,23 @@ async def drag_and_restore(cdp, http, name):
 
 
 async def main():
-    base, work = sys.argv[1].rstrip("/"), sys.argv[2]
-    shots = [work] + sys.argv[3:4]
-    proc, port = await start_chromium(os.path.join(work, "chromium-profile"))
+    mode, base, work = sys.argv[1], sys.argv[2].rstrip("/"), sys.argv[3]
+    check(mode in ("demo", "login"), f"unknown mode {mode!r}: demo or login")
+    shots = [work] + sys.argv[4:5]
+    proc, port = await start_chromium(os.path.join(work, f"chromium-profile-{mode}"))
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT)) as http:
             cdp = await open_page(http, port)
             log(f"Chromium: DevTools on 127.0.0.1:{port}, window {WIDTH}x{HEIGHT}")
-            await scenario(cdp, http, base, shots)
+            if mode == "demo":
+                await scenario(cdp, http, base, shots)
+            else:
+                await login_scenario(cdp, http, base)
             await cdp.ws.close()
     finally:
         stop_chromium(proc)
         await proc.wait()
-    log("serve in Chromium: ok")
+    log(f"serve in Chromium ({mode}): ok")
 
 
 if __name__ == "__main__":
