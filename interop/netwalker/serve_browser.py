@@ -1,13 +1,18 @@
 """Drives `netwalker serve` in headless Chromium over the DevTools Protocol.
 
-Usage: serve_browser.py BASE_URL WORK_DIR [SCREENSHOT_DIR]
+Usage: serve_browser.py demo BASE_URL WORK_DIR [SCREENSHOT_DIR]
+       serve_browser.py login BASE_URL WORK_DIR   (NW_ADMIN_PASSWORD, NW_VIEWER_PASSWORD set)
 
 A tiny CDP client (commands answered by id, events awaited by name) over
 aiohttp's websocket, then the scenario a user plays: search a device from
 the header box, follow a neighbour, open its map, click and drag a device,
 reload, reset the layout, open a report and the runs. Real key and mouse
 input events throughout; on every page: basic accessibility, keyboard
-focus, the Content-Security-Policy and no policy violation. Screenshots of
+focus, the Content-Security-Policy and no policy violation; a walk started
+from the Runs page's form and one from a device's "Walk again", watched
+live to their end. In `login` mode (a store with users): the login
+redirect, failed logins, a viewer's and an admin's views, the session
+cookie's flags, logging out. Screenshots of
 the device list, a device page and the map go to WORK_DIR (and to
 SCREENSHOT_DIR when given), each checked not blank. Exits 1 with the
 reason on the first mismatch.
@@ -218,11 +223,23 @@ ACCESSIBILITY = """(() => {
 })()"""
 
 
-async def accessible(cdp, page):
+async def accessible(cdp, page, autofocus=None):
     """One h1, lang, labels, table headers with scope; Tab from the page's
-    start focuses its first link, drawn with an outline."""
+    start focuses its first link, drawn with an outline. A page with an
+    `autofocus` field (the login form): it has the focus, and Tab moves
+    on to the next field, drawn with an outline."""
     problems = await js(cdp, ACCESSIBILITY)
     check(not problems, f"{page}: accessibility: {'; '.join(problems)}")
+    if autofocus:
+        check(await js(cdp, "document.activeElement.id") == autofocus, f"{page}: #{autofocus} does not have the focus")
+        await key(cdp, "Tab", 9)
+        focus = await js(cdp, """(() => { const a = document.activeElement, s = getComputedStyle(a);
+          return {id: a.id, outline: s.outlineStyle, width: s.outlineWidth}; })()""")
+        check(focus["outline"] != "none" and focus["width"] != "0px",
+              f"{page}: the focused #{focus['id']} has no visible outline ({focus['outline']} {focus['width']})")
+        await js(cdp, "document.activeElement.blur()")
+        log(f"{page}: accessible (h1, lang, labels); #{autofocus} has the focus, Tab moves to #{focus['id']} with a {focus['outline']} outline")
+        return
     await js(cdp, "document.activeElement && document.activeElement.blur(), window.getSelection().removeAllRanges()")
     await key(cdp, "Tab", 9)
     focus = await js(cdp, """(() => {
@@ -476,6 +493,11 @@ async def scenario(cdp, http, base, shots):
     log("/runs: one finished run (as the API)")
     await accessible(cdp, "/runs")
 
+    # 5. Start a walk from the Runs page's form and watch it live; then
+    # "Walk again" on a device page.
+    await start_walk(cdp, api)
+    await walk_again(cdp, api, base, target)
+
     # 7. No page but the map may run script: the header says so, and an
     # injected <script> is blocked (and reported: proof the report above
     # would have caught one on the map).
@@ -484,7 +506,7 @@ async def scenario(cdp, http, base, shots):
         policy = csp_of(cdp, url)
         d = directives(policy)
         check(d.get("default-src") == ["'none'"], f"{url} CSP: {policy!r}")
-        if "/map?" in url:
+        if "/map?" in url or url.endswith("/runs"):
             maps += 1
             check(d.get("script-src") and all(s.startswith("'sha256-") for s in d["script-src"]),
                   f"{url} CSP allows more than hashed scripts: {policy!r}")
@@ -492,7 +514,7 @@ async def scenario(cdp, http, base, shots):
             check("script-src" not in d, f"{url} CSP allows script: {policy!r}")
     bad = violations(cdp)
     check(not bad, f"the browser reported: {bad}")
-    log(f"{maps} map pages: script-src hashes only, their script ran, no violation or error reported")
+    log(f"{maps} map and Runs pages: script-src hashes only, their script ran, no violation or error reported")
     await goto(cdp, base + "/devices")
     blocked = cdp.expect("Log.entryAdded", lambda p: "Content Security Policy" in p["entry"]["text"])
     ran = await js(cdp, """(() => { const s = document.createElement('script');
@@ -501,6 +523,227 @@ async def scenario(cdp, http, base, shots):
     report = await deadline(blocked, "the CSP violation report of the injected <script>")
     log(f"{len(set(VISITED)) - maps} other pages: CSP default-src 'none', no script-src; "
         f"an injected <script> did not run: {report['entry']['text'][:90]}...")
+
+
+async def type_into(cdp, selector, text):
+    """Clicks an input, selects what is in it, types `text`."""
+    await click(cdp, selector)
+    await js(cdp, "document.activeElement.select()")
+    await cdp.send("Input.insertText", text=text)
+    got = await js(cdp, "document.activeElement.id + '=' + document.activeElement.value")
+    check(got == f"{selector.lstrip('#')}={text}", f"typed {text!r} into {selector}, it holds {got!r}")
+
+
+LIVE = """(() => { const t = id => (document.getElementById(id) || {}).textContent;
+  return {doc: window.nwDoc || null, state: t('live-state'), walked: t('live-walked'), in_flight: t('live-in_flight')}; })()"""
+
+POLL = 0.02  # seconds between two reads of the page's counters
+
+
+async def watch_walk(cdp, what):
+    """On a Runs page showing a walk running: reads its counters from the
+    DOM every POLL seconds (the page's script updates them from the event
+    stream) until the script reloads the page at the walk's end; returns
+    the walked counts seen, in order, and waits for the reloaded page."""
+    heading = await js(cdp, "(document.querySelector('section.live h2') || {}).textContent")
+    if heading != "Walk started here: running":
+        raise Failure(f"{what}: the Runs page does not show the walk running: {await js(cdp, 'document.body.innerText')!r}")
+    await js(cdp, "window.nwDoc = 'watched'")  # gone once the page reloads
+    reload = cdp.expect("Page.loadEventFired")
+    seen, t0, end = [], time.monotonic(), time.monotonic() + 3 * TIMEOUT
+    while not reload.done():
+        check(time.monotonic() < end, f"{what}: the page did not reload within {3 * TIMEOUT} s; counters seen {seen}")
+        try:
+            live = await js(cdp, LIVE)
+        except Failure:
+            live = None  # the page is navigating
+        if live and live["doc"] == "watched":
+            # "finished": the script wrote the last event, then asked for the reload.
+            check(live["state"] in ("running", "finished"), f"{what}: #live-state says {live['state']!r} before the reload")
+            if not seen or seen[-1] != live["walked"]:
+                seen.append(live["walked"])
+                log(f"{what}: live counters: walked {live['walked']}, in flight {live['in_flight']}")
+        await asyncio.sleep(POLL)  # sleep-ok: DOM poll interval
+    await deadline(reload, f"{what}: the reload")
+    VISITED.append(await js(cdp, "location.href"))
+    log(f"{what}: the page reloaded itself {(time.monotonic() - t0) * 1000:.0f} ms after the walk was seen running")
+    return seen
+
+
+async def walk_ended(cdp, api, what, seeds, depth, runs_before):
+    """The reloaded Runs page: the walk finished, its end message is the
+    API's, and a new run row shows the walked count the API recorded."""
+    check(await js(cdp, "location.pathname") == "/runs", f"{what}: the reload left /runs")
+    state = await js(cdp, "document.getElementById('live-state').textContent")
+    message = await js(cdp, "document.querySelector('section.live p:last-child').textContent")
+    live = await api("/runs/live")
+    check(state == live["state"] == "finished", f"{what}: the page says {state!r}, the API {live['state']!r}")
+    check(message == live["end"]["message"], f"{what}: the page's end message {message!r} is not the API's {live['end']['message']!r}")
+    check(await js(cdp, "!document.querySelector('section.live script')"), f"{what}: the ended walk's page still has its script")
+    rows = await js(cdp, "[...document.querySelectorAll('table.runs tbody tr')].map(r => [...r.cells].map(c => c.textContent))")
+    api_runs = (await api("/runs"))["runs"]
+    new = api_runs[0]
+    check(len(rows) == len(api_runs) == runs_before + 1, f"{what}: {len(rows)} run rows, the API {len(api_runs)}, before {runs_before}")
+    check(new["seeds"] == seeds and new["max_depth"] == depth and new["state"] == "finished",
+          f"{what}: the API's newest run is {new}")
+    check(rows[0][0] == str(new["id"]) and rows[0][1] == "finished" and rows[0][5] == str(new["counts"]["walked"]),
+          f"{what}: the newest row {rows[0]} is not the API's run {new['id']} with {new['counts']['walked']} walked")
+    check(new["counts"]["walked"] == live["end"]["counts"]["walked"], f"{what}: the run and the live end disagree")
+    log(f"{what}: finished ({message}); run {new['id']} row: walked {rows[0][5]} (API {new['counts']['walked']})")
+    return new
+
+
+async def start_walk(cdp, api):
+    """The Runs page's form: seeds and depth typed, Walk clicked; the page
+    shows the walk running, its counters change in place, it reloads
+    itself at the end and lists the new run."""
+    before = len((await api("/runs"))["runs"])
+    seed, depth = "127.200.0.1", 1
+    await type_into(cdp, "#start-seeds", seed)
+    await type_into(cdp, "#start-depth", str(depth))
+    await loaded(cdp, lambda: click(cdp, "form.start button", "Walk"), "click 'Walk'")
+    seen = await watch_walk(cdp, "walk from the form")
+    check(len(seen) >= 2 and all(a != b for a, b in zip(seen, seen[1:])),
+          f"walk from the form: #live-walked never changed while the walk ran (seen {seen})")
+    run = await walk_ended(cdp, api, "walk from the form", [seed], depth, before)
+    check(int(seen[-1]) <= run["counts"]["walked"], f"the page counted {seen[-1]} walked, more than the run's {run['counts']['walked']}")
+    log(f"walk from the form: #live-walked went {' -> '.join(seen)} in the DOM before the end")
+    await accessible(cdp, "/runs (a walk ended)")
+
+
+async def walk_again(cdp, api, base, device):
+    """A device page's "Walk again": a depth-0 walk of its address, one device walked."""
+    before = len((await api("/runs"))["runs"])
+    await goto(cdp, base + "/devices/" + quote(device, safe=""))
+    ip = (await api("/devices/" + quote(device, safe="")))["mgmt_ip"]
+    form = await js(cdp, "Object.fromEntries(new FormData(document.querySelector('form.walk-again')))")
+    check(form.get("seeds") == ip and form.get("depth") == "0" and form.get("csrf"),
+          f"{device}'s 'Walk again' form sends {sorted(form)} seeds={form.get('seeds')!r}, not its address {ip}")
+    url = await loaded(cdp, lambda: click(cdp, "form.walk-again button", "Walk again"), "click 'Walk again'")
+    check(url == "/runs", f"'Walk again' went to {url}")
+    await watch_walk(cdp, "walk again")
+    run = await walk_ended(cdp, api, "walk again", [ip], 0, before)
+    check(run["counts"]["walked"] == 1, f"'Walk again' (depth 0) walked {run['counts']['walked']} devices, not 1")
+
+
+# ------------------------------------------------------------ login phase
+
+ADMIN, VIEWER = "ada", "vic"  # the users the suite added (`netwalker user add`)
+
+
+async def status_of(cdp, url):
+    """The HTTP status of the last document response from an address."""
+    for e in reversed(cdp.events):
+        if e["method"] == "Network.responseReceived" and e["params"]["type"] == "Document" \
+                and e["params"]["response"]["url"] == url:
+            return e["params"]["response"]["status"]
+    raise Failure(f"no document response from {url} seen")
+
+
+async def at_login(cdp, next_path, what):
+    """The page is the login form, asked for with ?next=next_path."""
+    where = await js(cdp, "[location.pathname, new URLSearchParams(location.search).get('next')]")
+    check(where == ["/login", next_path] and await h1(cdp) == "Log in",
+          f"{what}: at {where}, h1 {await h1(cdp)!r}, not the login form back to {next_path}")
+
+
+async def log_in(cdp, user, password, what):
+    """Types the user name and password into the login form and presses Enter."""
+    await type_into(cdp, "#login-user", user)
+    await click(cdp, "#login-password")
+    await cdp.send("Input.insertText", text=password)
+    return await loaded(cdp, lambda: key(cdp, "Enter", 13, "\r"), what)
+
+
+async def session_cookie(cdp, base):
+    cookies = (await cdp.send("Network.getCookies", urls=[base + "/"]))["cookies"]
+    return next((c for c in cookies if c["name"] == "nw_session"), None)
+
+
+async def login_scenario(cdp, http, base):
+    admin_pw, viewer_pw = os.environ["NW_ADMIN_PASSWORD"], os.environ["NW_VIEWER_PASSWORD"]
+
+    def no_secret(html, what):
+        for secret in (admin_pw, viewer_pw, "$argon2"):
+            check(secret not in html, f"{what}: the page shows a password or a password hash")
+
+    # Anonymous: a page redirects to the login form, the API answers 401.
+    await goto(cdp, base + "/devices")
+    await at_login(cdp, "/devices", "/devices without a login")
+    async with http.get(base + "/api/v1/devices") as r:
+        check(r.status == 401 and r.headers.get("WWW-Authenticate", "").startswith("Bearer"),
+              f"GET /api/v1/devices without a login: {r.status} {dict(r.headers)}")
+    log("/devices without a login: redirected to /login?next=/devices; the API answers 401 Bearer")
+    await accessible(cdp, "/login", autofocus="login-user")
+    check(await session_cookie(cdp, base) is None, "a session cookie before any login")
+
+    # Wrong password, unknown user: one generic message.
+    errors = []
+    for user, pw in ((VIEWER, viewer_pw + "x"), ("nobody", viewer_pw)):
+        url = await log_in(cdp, user, pw, f"log in as {user} with a wrong password")
+        errors.append(await js(cdp, "(document.querySelector('p.error[role=alert]') || {}).textContent"))
+        check(url.startswith("/login") and await status_of(cdp, await js(cdp, "location.href")) == 401,
+              f"a wrong login went to {url}")
+        check(await js(cdp, "document.getElementById('login-password').value") == "", "the wrong password is still in the form")
+        no_secret(await js(cdp, "document.documentElement.outerHTML"), "the failed login")
+        check(await session_cookie(cdp, base) is None, "a failed login set a session cookie")
+    check(errors[0] == errors[1] == "Wrong user name or password.", f"failed logins say {errors}")
+    log(f"wrong password and unknown user: 401, the same message {errors[0]!r}, no cookie")
+
+    # The viewer: back on /devices; an HttpOnly SameSite session cookie.
+    url = await log_in(cdp, VIEWER, viewer_pw, f"log in as {VIEWER} (viewer)")
+    check(url == "/devices" and await h1(cdp) == "Devices", f"the viewer's login went to {url}")
+    c = await session_cookie(cdp, base)
+    check(c and c["httpOnly"] and c.get("sameSite") in ("Lax", "Strict") and c["path"] == "/",
+          f"the session cookie: {c and {k: c[k] for k in ('httpOnly', 'sameSite', 'path', 'secure')}}")
+    check("nw_session" not in await js(cdp, "document.cookie"), "page script can read the session cookie")
+    log(f"viewer logged in: back on /devices; session cookie HttpOnly, SameSite={c['sameSite']}, Path=/, unreadable by script")
+    await loaded(cdp, lambda: click(cdp, "header nav a", "Runs"), "click 'Runs' (viewer)")
+    text = await js(cdp, "document.querySelector('main').innerText")
+    check(not await js(cdp, "!!document.querySelector('form.start, #start-seeds')") and "Starting walks needs the admin role." in text,
+          f"the viewer's /runs: {text[:300]!r}")
+    log("viewer's /runs: no start form, 'Starting walks needs the admin role.'")
+    await accessible(cdp, "/runs (viewer)")
+    await goto(cdp, base + "/devices/core1")  # the demo campus's core
+    check(not await js(cdp, "!!document.querySelector('form.walk-again')"), "the viewer's device page has 'Walk again'")
+    await goto(cdp, base + "/admin/users")
+    check(await status_of(cdp, base + "/admin/users") == 403, "the viewer opened /admin/users")
+    log("viewer: no 'Walk again' on a device page; /admin/users answers 403")
+
+    # Log out: the nav's link, then the page's POST button.
+    await loaded(cdp, lambda: click(cdp, "header nav a", "Log out"), "click 'Log out'")
+    check((await js(cdp, "document.querySelector('main form').innerText")).strip().startswith(f"Logged in as {VIEWER}."),
+          "the logout page does not name the user")
+    await accessible(cdp, "/logout")
+    url = await loaded(cdp, lambda: click(cdp, "main form button", "Log out"), "click the 'Log out' button")
+    check(url == "/login" and await session_cookie(cdp, base) is None, f"logging out went to {url}, the cookie stays")
+    await goto(cdp, base + "/devices")
+    await at_login(cdp, "/devices", "/devices after logging out")
+    log("logged out: the cookie is gone, /devices redirects to /login again")
+
+    # The admin: /admin/users lists both users, no hash; the start form.
+    url = await log_in(cdp, ADMIN, admin_pw, f"log in as {ADMIN} (admin)")
+    check(url == "/devices", f"the admin's login went to {url}")
+    await loaded(cdp, lambda: click(cdp, "header nav a", "Users"), "click 'Users'")
+    users = await js(cdp, "[...document.querySelector('main table').tBodies[0].rows].map(r => [r.cells[0].textContent, r.cells[1].textContent])")
+    check(sorted(users) == [[ADMIN, "admin"], [VIEWER, "viewer"]], f"/admin/users lists {users}")
+    no_secret(await js(cdp, "document.documentElement.outerHTML"), "/admin/users")
+    await accessible(cdp, "/admin/users")
+    log(f"admin: /admin/users lists {users}, no password or hash on the page")
+    await loaded(cdp, lambda: click(cdp, "header nav a", "Runs"), "click 'Runs' (admin)")
+    check(await js(cdp, "!!document.querySelector('form.start #start-seeds')"), "the admin's /runs has no start form")
+    log("admin's /runs: the start form")
+
+    # Every page: no script but /runs's by hash; no violation.
+    for url in set(VISITED):
+        policy = csp_of(cdp, url)
+        d = directives(policy)
+        scripts = d.get("script-src", [])
+        allowed = url.endswith("/runs") and scripts and all(x.startswith("'sha256-") for x in scripts)
+        check(d.get("default-src") == ["'none'"] and (not scripts or allowed), f"{url} CSP: {policy!r}")
+    bad = violations(cdp)
+    check(not bad, f"the browser reported: {bad}")
+    log(f"{len(set(VISITED))} pages: CSP default-src 'none', no script (/runs: its hash only); no violation or error reported")
 
 
 async def laid_out(cdp):
@@ -593,19 +836,23 @@ async def drag_and_restore(cdp, http, name):
 
 
 async def main():
-    base, work = sys.argv[1].rstrip("/"), sys.argv[2]
-    shots = [work] + sys.argv[3:4]
-    proc, port = await start_chromium(os.path.join(work, "chromium-profile"))
+    mode, base, work = sys.argv[1], sys.argv[2].rstrip("/"), sys.argv[3]
+    check(mode in ("demo", "login"), f"unknown mode {mode!r}: demo or login")
+    shots = [work] + sys.argv[4:5]
+    proc, port = await start_chromium(os.path.join(work, f"chromium-profile-{mode}"))
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT)) as http:
             cdp = await open_page(http, port)
             log(f"Chromium: DevTools on 127.0.0.1:{port}, window {WIDTH}x{HEIGHT}")
-            await scenario(cdp, http, base, shots)
+            if mode == "demo":
+                await scenario(cdp, http, base, shots)
+            else:
+                await login_scenario(cdp, http, base)
             await cdp.ws.close()
     finally:
         stop_chromium(proc)
         await proc.wait()
-    log("serve in Chromium: ok")
+    log(f"serve in Chromium ({mode}): ok")
 
 
 if __name__ == "__main__":

@@ -164,6 +164,11 @@ struct DemoArgs {
     /// Devices walked at once.
     #[arg(long, default_value_t = netwalker::config::DEFAULT_CONCURRENCY)]
     concurrency: usize,
+    /// Time each simulated device takes per command (`100ms`, or a span
+    /// `50ms..400ms`, drawn per command): a real network's pace, so a
+    /// walk can be watched (the live counters of `--serve`'s Runs page).
+    #[arg(long, value_name = "DURATION[..DURATION]")]
+    command_delay: Option<netsim::Span>,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -961,7 +966,7 @@ async fn demo_cmd(a: &DemoArgs) -> Result<ExitCode> {
             a.devices
         );
     }
-    let lab = match run::DemoLab::start(a.devices, &a.out, a.concurrency).await {
+    let lab = match run::DemoLab::start(a.devices, &a.out, a.concurrency, a.command_delay).await {
         Ok(lab) => lab,
         Err(e) => {
             ui.finish().await;

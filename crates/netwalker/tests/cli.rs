@@ -163,6 +163,36 @@ fn demo_walks_a_simulated_campus_and_leaves_nothing_open() {
     }
 }
 
+/// `demo --command-delay`: every command costs each simulated device that
+/// time, so the walk (a chain core -> distribution -> access, several
+/// commands each) takes at least a few of them end to end.
+#[test]
+fn demo_command_delay_slows_every_device_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = netwalker()
+        .current_dir(dir.path())
+        .args(["demo", "--devices", "12", "--json", "--out", "demo"])
+        .args(["--command-delay", "50ms"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["counts"]["failed"], 0, "{v}");
+    // Three devices in a row, three commands each at least, 50 ms a command.
+    let ms = v["duration_ms"].as_u64().unwrap();
+    assert!(ms >= 3 * 3 * 50, "a walk at 50 ms a command took {ms} ms");
+    let bad = netwalker()
+        .current_dir(dir.path())
+        .args(["demo", "--command-delay", "soon"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
+
 /// A device named by an attacker: escape sequences (clear screen, window
 /// title, clipboard, 8-bit CSI, terminal reset) and line tricks in the
 /// hostname and site. `exec --dry-run` lists it without any of them

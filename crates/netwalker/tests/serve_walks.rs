@@ -272,6 +272,40 @@ async fn the_api_starts_one_walk_at_a_time_and_streams_it_to_its_end() {
     c.lab.shutdown(Duration::from_secs(2)).await;
 }
 
+/// The `Origin` a browser sends with a form POST from a page of
+/// `http://127.0.0.1:8080` served with Referrer-Policy `policy` (Fetch,
+/// "append a request `Origin` header": under `no-referrer` it is `null`).
+fn browser_origin(policy: &str) -> &'static str {
+    if policy.trim().eq_ignore_ascii_case("no-referrer") {
+        "null"
+    } else {
+        "http://127.0.0.1:8080"
+    }
+}
+
+/// The Runs page's and a device page's forms, posted with the Origin a
+/// browser sends under the pages' own Referrer-Policy, start walks (under
+/// `no-referrer` Chromium sent `Origin: null` and every walk form got 403).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_walk_forms_pass_with_the_origin_a_browser_sends() {
+    let c = campus(10, "127.217.0.1", 0).await;
+    for page in ["/runs", "/devices/core1"] {
+        let got = get(&c.app, page).await;
+        let policy = got.headers["referrer-policy"].to_str().unwrap().to_string();
+        let origin = browser_origin(&policy);
+        let started = post_form(&c.app, "/runs", "seeds=127.217.0.1&depth=0", Some(origin)).await;
+        assert_eq!(
+            started.status,
+            StatusCode::SEE_OTHER,
+            "{page} (Referrer-Policy: {policy}, so Origin: {origin}): {}",
+            started.body
+        );
+        let end = until_ended(&c.app).await;
+        assert_eq!(end["end"]["counts"]["walked"], 1, "{end}");
+    }
+    c.lab.shutdown(Duration::from_secs(2)).await;
+}
+
 #[tokio::test]
 async fn other_sites_cannot_start_walks_and_bad_requests_say_why() {
     let c = campus(10, "127.214.0.1", 0).await;

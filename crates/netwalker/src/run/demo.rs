@@ -33,7 +33,7 @@ pub async fn demo(
     cancel: CancellationToken,
     progress: watch::Sender<WalkProgress>,
 ) -> Result<DemoOutcome> {
-    let lab = DemoLab::start(devices, out, concurrency).await?;
+    let lab = DemoLab::start(devices, out, concurrency, None).await?;
     let outcome = lab.walk(cancel, progress).await;
     lab.shutdown().await;
     outcome
@@ -52,10 +52,17 @@ pub struct DemoLab {
 }
 
 impl DemoLab {
-    /// Generates a `devices`-device campus and starts it on free ports.
-    pub async fn start(devices: usize, out: &Path, concurrency: usize) -> Result<DemoLab> {
+    /// Generates a `devices`-device campus and starts it on free ports;
+    /// with `command_delay`, each command a device answers costs it a time
+    /// drawn from that span (a real network's pace: a walk to watch).
+    pub async fn start(
+        devices: usize,
+        out: &Path,
+        concurrency: usize,
+        command_delay: Option<netsim::Span>,
+    ) -> Result<DemoLab> {
         let base: Ipv4Addr = "127.200.0.1".parse().expect("literal");
-        let (topo, lab, port, telnet_port) = start_lab(devices, base).await?;
+        let (topo, lab, port, telnet_port) = start_lab(devices, base, command_delay).await?;
         std::fs::create_dir_all(out).map_err(|source| RunError::CreateDir {
             path: out.to_path_buf(),
             source,
@@ -100,18 +107,23 @@ impl DemoLab {
     }
 }
 
-/// Generates the campus from `base` up and starts it on free ports (the
-/// same SSH and telnet port on every device address); returns it with
-/// those ports.
+/// Generates the campus from `base` up (its commands as slow as
+/// `command_delay`, if given) and starts it on free ports (the same SSH
+/// and telnet port on every device address); returns it with those ports.
 async fn start_lab(
     devices: usize,
     base: Ipv4Addr,
+    command_delay: Option<netsim::Span>,
 ) -> Result<(netsim::Topology, netsim::Lab, u16, u16)> {
     let topo = netsim::generate(&netsim::GenerateOptions {
         devices,
         seed: 1,
         faults: false,
         base_ip: base,
+        delays: command_delay.map(|command| netsim::DelayOptions {
+            command,
+            ..netsim::DelayOptions::default()
+        }),
         ..netsim::GenerateOptions::default()
     });
     let port =

@@ -108,7 +108,10 @@ pub(super) fn app(opts: &ServeOptions) -> Result<(Router, Walks), ServeError> {
             super::csp::NO_SCRIPT,
         ))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        // Not `no-referrer`: under it a browser sends `Origin: null` with
+        // every form POST, and the walk forms' origin check refuses them.
+        // `same-origin` still tells no other site where its links were.
+        .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
         .layer(RequestBodyLimitLayer::new(opts.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
