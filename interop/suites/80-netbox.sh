@@ -71,12 +71,13 @@ walk() {
   stop_netsim
 }
 # sync NAME [ARGS...]: runs the sync (output in $work/NAME.out); it must exit 1
-# (the untagged device's conflict) and print the totals line.
+# and report the untagged device's conflict (a `conflict: device ...` line,
+# or the dry run's table row), and print the totals line.
 sync() {
   local name="$1" rc=0
   shift
   "$BIN/netwalker" --config "$work/netwalker.toml" sync netbox "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
-  if [ "$rc" != 1 ] || ! grep -q '^conflict: device' "$work/$name.out"; then
+  if [ "$rc" != 1 ] || ! grep -qE '^(conflict: device |device +[^ ]+ +conflict )' "$work/$name.out"; then
     echo "netwalker sync netbox ($name): want exit 1 with the untagged device's conflict, got $rc" >&2
     cat "$work/$name.out" "$work/$name.err" >&2
     exit 1
