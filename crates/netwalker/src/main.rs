@@ -17,6 +17,7 @@ use netwalker::run;
 use netwalker::term;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
+use netwalker::store::StoreLocation;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -113,9 +114,9 @@ struct ParseArgs {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// Inventory store (SQLite) to read.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store to read: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
     /// Directory the reports are written to.
     #[arg(long, default_value = ".")]
     out: PathBuf,
@@ -130,9 +131,9 @@ struct ReportArgs {
 
 #[derive(Args)]
 struct DiagramArgs {
-    /// Inventory store (SQLite) to read.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store to read: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
     /// Directory the diagrams are written to.
     #[arg(long, default_value = ".")]
     out: PathBuf,
@@ -153,9 +154,9 @@ struct DiagramArgs {
 #[cfg(feature = "serve")]
 #[derive(Args)]
 struct ServeArgs {
-    /// Inventory store (SQLite) to read.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store to read: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
     /// Address to listen on; loopback only (there is no authentication yet).
     #[arg(long, default_value = netwalker::serve::DEFAULT_LISTEN)]
     listen: std::net::SocketAddr,
@@ -170,9 +171,9 @@ struct FindArgs {
     /// an IP address, or a host name (resolved through the system resolver
     /// and matched against the inventory's device names).
     query: String,
-    /// Inventory store (SQLite) to read.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store to read: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
     /// Print the hosts as JSON on stdout (inventory.json's `endhosts`
     /// records, each with its `history`).
     #[arg(long)]
@@ -184,9 +185,9 @@ struct FindArgs {
 
 #[derive(Args)]
 struct DnsCheckArgs {
-    /// Inventory store (SQLite) to read.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store to read: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
     /// Directory the DNS report is written to.
     #[arg(long, default_value = ".")]
     out: PathBuf,
@@ -319,7 +320,7 @@ fn exec_targets(a: &ExecArgs, s: &Settings) -> Result<Vec<exec::ExecTarget>> {
     if targets.is_empty() {
         return Err(Usage(anyhow::anyhow!(
             "no device in {} matches the filters; widen --filter, or add --include-unwalked for devices never logged in to",
-            s.store.display()
+            s.store
         ))
         .into());
     }
@@ -489,9 +490,10 @@ enum ConfigAction {
 /// Options every command that logs in to devices shares (discover, exec).
 #[derive(Args, Default, Clone)]
 struct CommonArgs {
-    /// Inventory store (SQLite).
-    #[arg(long)]
-    store: Option<PathBuf>,
+    /// Inventory store: an SQLite file (default netwalker.db), or
+    /// postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true)]
+    store: Option<String>,
     /// Output directory for inventory.json, reports and results.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -585,8 +587,8 @@ struct DiscoverArgs {
 }
 
 impl DiscoverArgs {
-    fn to_config(&self) -> Config {
-        Config {
+    fn to_config(&self) -> Result<Config> {
+        Ok(Config {
             seeds: (!self.seeds.is_empty()).then(|| self.seeds.clone()),
             seed_file: self.seed_file.clone(),
             port: self.common.port,
@@ -597,7 +599,12 @@ impl DiscoverArgs {
             credentials_file: self.common.credentials_file.clone(),
             concurrency: self.common.concurrency,
             max_depth: self.max_depth,
-            store: self.common.store.clone(),
+            store: self
+                .common
+                .store
+                .as_deref()
+                .map(store_location)
+                .transpose()?,
             out: self.common.out.clone(),
             telnet_fallback: self.common.no_telnet.then_some(false),
             legacy_ssh: self.common.legacy_ssh,
@@ -618,7 +625,7 @@ impl DiscoverArgs {
                 ..Default::default()
             }),
             ..Config::default()
-        }
+        })
     }
 }
 
@@ -706,7 +713,7 @@ fn check_fd_limit(concurrency: usize) {
 fn settings(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<Settings> {
     let (_, file) = config::load_config(global.map(|p| p.as_path()), &ConfigPaths::from_env())
         .map_err(|e| Usage(e.into()))?;
-    let cli = args.to_config();
+    let cli = args.to_config()?;
     file.merge(cli)
         .resolve()
         .map_err(|e| Usage(e.into()).into())
@@ -854,7 +861,7 @@ async fn find_cmd(args: &FindArgs) -> Result<ExitCode> {
         eprintln!(
             "netwalker: {} was not seen in any MAC table or ARP/ND cache of {} (walk with end hosts: `netwalker discover` without --no-endhosts)",
             term::safe(&args.query),
-            args.store.display()
+            store.location()
         );
     } else {
         print!("{}", find::render_text(&hosts));
@@ -908,8 +915,12 @@ async fn resolve_name(
 async fn serve_cmd(a: ServeArgs) -> Result<ExitCode> {
     use netwalker::serve;
     serve::check_listen(a.listen).map_err(|e| Usage(e.into()))?;
-    drop(open_store(&a.store)?);
-    let mut opts = serve::ServeOptions::new(&a.store);
+    let store = open_store(&a.store)?;
+    let location = store.location().clone();
+    // Dropped off the runtime's worker thread: closing a PostgreSQL
+    // connection joins its thread.
+    tokio::task::spawn_blocking(move || drop(store)).await.ok();
+    let mut opts = serve::ServeOptions::new(&location);
     opts.listen = a.listen;
     opts.site_pattern = a
         .site_pattern
@@ -919,7 +930,7 @@ async fn serve_cmd(a: ServeArgs) -> Result<ExitCode> {
     let server = serve::serve(&opts).await?;
     println!(
         "netwalker serve: {} at http://{}/ (Ctrl-C to stop)",
-        a.store.display(),
+        location,
         server.local_addr()?
     );
     if server.run(serve::shutdown_signal()).await? == serve::Stopped::GraceExpired {
@@ -928,16 +939,26 @@ async fn serve_cmd(a: ServeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn open_store(path: &std::path::Path) -> Result<netwalker::store::StoreReader> {
-    if !path.exists() {
+/// `--store` (or `NETWALKER_STORE`) as a location; a bad URL is a usage
+/// error whose message never quotes the password (clap would quote the
+/// value whole, hence the plain `String` argument).
+fn store_location(text: &str) -> Result<StoreLocation> {
+    StoreLocation::parse(text).map_err(|e| Usage(e.into()).into())
+}
+
+fn open_store(text: &str) -> Result<netwalker::store::StoreReader> {
+    let location = store_location(text)?;
+    if let Some(path) = location.sqlite_path()
+        && !path.exists()
+    {
         return Err(Usage(anyhow::anyhow!(
             "no inventory store at {}: run `netwalker discover` first or pass --store",
             path.display()
         ))
         .into());
     }
-    netwalker::store::StoreReader::open(path)
-        .with_context(|| format!("cannot open the inventory store {}", path.display()))
+    netwalker::store::StoreReader::open(&location)
+        .with_context(|| format!("cannot open the inventory store {location}"))
 }
 
 fn exit_for(s: &WalkSummary) -> ExitCode {

@@ -115,7 +115,7 @@ fn demo_settings(
         port: Some(port),
         telnet_port: Some(telnet_port),
         concurrency: Some(concurrency),
-        store: Some(out.join("inventory.sqlite")),
+        store: Some(out.join("inventory.sqlite").into()),
         out: Some(out.to_path_buf()),
         host_key_policy: Some(HostKeyPolicySetting::AcceptNew),
         known_hosts: Some(out.join("known_hosts")),

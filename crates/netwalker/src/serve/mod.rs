@@ -18,8 +18,11 @@
 //! reads one consistent snapshot, and a walk's new devices show on the next
 //! request without any cache to invalidate. A semaphore bounds how many
 //! reads (and connections) run at once; a read that outlives its request's
-//! deadline is interrupted (`sqlite3_interrupt`), so a slow query cannot
-//! keep a blocking thread after its client got its 503.
+//! deadline is interrupted (`sqlite3_interrupt`; on PostgreSQL a cancel
+//! request), so a slow query cannot keep a blocking thread after its client
+//! got its 503. On PostgreSQL each request opens a connection (a TCP
+//! connect and a login, a few milliseconds on a LAN; a pool is the next
+//! step if that shows).
 //!
 //! **Limits.** Every request has a deadline ([`ServeOptions::request_timeout`])
 //! and a body limit; the server listens only on loopback addresses, since
@@ -51,9 +54,9 @@ pub use errors::ServeError;
 pub use listen::{Server, Stopped, check_listen, serve, shutdown_signal};
 pub use router::router;
 
+use crate::store::StoreLocation;
 use crate::site::SitePattern;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where the default `--listen` points: loopback, port 8080.
@@ -62,8 +65,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// What `netwalker serve` serves and how.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// The SQLite store read by every request.
-    pub store: PathBuf,
+    /// The store read by every request (SQLite file or PostgreSQL).
+    pub store: StoreLocation,
     /// The address to listen on; loopback only until authentication exists.
     pub listen: SocketAddr,
     /// Groups devices into sites (a site column and filter) when given.
@@ -81,7 +84,7 @@ pub struct ServeOptions {
 impl ServeOptions {
     /// Defaults for everything but the store: loopback port 8080, a 10 s
     /// request deadline, 5 s of grace, 8 concurrent reads, 64 KiB bodies.
-    pub fn new(store: impl Into<PathBuf>) -> ServeOptions {
+    pub fn new(store: impl Into<StoreLocation>) -> ServeOptions {
         ServeOptions {
             store: store.into(),
             listen: DEFAULT_LISTEN.parse().expect("static address"),
