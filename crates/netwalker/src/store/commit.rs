@@ -55,33 +55,35 @@ macro_rules! insert_device {
 }
 
 /// The device's own record: its status and error replace the stored ones,
-/// optional facts it lacks keep their stored values.
+/// optional facts it lacks keep their stored values. (Stored values are
+/// named `devices.x`: PostgreSQL finds a bare `x` ambiguous beside
+/// `excluded.x`.)
 const UPSERT_OWN: &str = concat!(
     insert_device!(),
     "ON CONFLICT(id) DO UPDATE SET
         hostname = excluded.hostname,
         norm_hostname = excluded.norm_hostname,
-        hostname_raw = COALESCE(excluded.hostname_raw, hostname_raw),
-        serial = COALESCE(excluded.serial, serial),
-        platform = COALESCE(excluded.platform, platform),
-        model = COALESCE(excluded.model, model),
-        version = COALESCE(excluded.version, version),
-        uptime = COALESCE(excluded.uptime, uptime),
-        mgmt_ip = COALESCE(excluded.mgmt_ip, mgmt_ip),
+        hostname_raw = COALESCE(excluded.hostname_raw, devices.hostname_raw),
+        serial = COALESCE(excluded.serial, devices.serial),
+        platform = COALESCE(excluded.platform, devices.platform),
+        model = COALESCE(excluded.model, devices.model),
+        version = COALESCE(excluded.version, devices.version),
+        uptime = COALESCE(excluded.uptime, devices.uptime),
+        mgmt_ip = COALESCE(excluded.mgmt_ip, devices.mgmt_ip),
         status = excluded.status,
         reason = excluded.reason,
         error_class = excluded.error_class,
         depth = excluded.depth,
-        parent = COALESCE(excluded.parent, parent),
-        via = COALESCE(excluded.via, via),
-        method = COALESCE(excluded.method, method),
-        capabilities = CASE WHEN excluded.capabilities = '[]' THEN capabilities ELSE excluded.capabilities END,
-        platform_text = COALESCE(excluded.platform_text, platform_text),
+        parent = COALESCE(excluded.parent, devices.parent),
+        via = COALESCE(excluded.via, devices.via),
+        method = COALESCE(excluded.method, devices.method),
+        capabilities = CASE WHEN excluded.capabilities = '[]' THEN devices.capabilities ELSE excluded.capabilities END,
+        platform_text = COALESCE(excluded.platform_text, devices.platform_text),
         last_seen = excluded.last_seen,
-        last_walked = COALESCE(excluded.last_walked, last_walked),
-        failure_count = CASE excluded.status WHEN 'walked' THEN 0 WHEN 'failed' THEN failure_count + 1 ELSE failure_count END,
-        seen_run = COALESCE(excluded.seen_run, seen_run),
-        attempt_run = COALESCE(excluded.attempt_run, attempt_run),
+        last_walked = COALESCE(excluded.last_walked, devices.last_walked),
+        failure_count = CASE excluded.status WHEN 'walked' THEN 0 WHEN 'failed' THEN devices.failure_count + 1 ELSE devices.failure_count END,
+        seen_run = COALESCE(excluded.seen_run, devices.seen_run),
+        attempt_run = COALESCE(excluded.attempt_run, devices.attempt_run),
         warnings = excluded.warnings,
         legacy_crypto = excluded.legacy_crypto"
 );
@@ -92,25 +94,25 @@ const UPSERT_OWN: &str = concat!(
 const UPSERT_PLACEHOLDER: &str = concat!(
     insert_device!(),
     "ON CONFLICT(id) DO UPDATE SET
-        hostname = CASE WHEN status IN ('walked','failed') THEN hostname ELSE excluded.hostname END,
-        norm_hostname = CASE WHEN status IN ('walked','failed') THEN norm_hostname ELSE excluded.norm_hostname END,
-        hostname_raw = COALESCE(hostname_raw, excluded.hostname_raw),
-        serial = COALESCE(serial, excluded.serial),
-        platform = COALESCE(platform, excluded.platform),
-        model = COALESCE(model, excluded.model),
-        version = COALESCE(version, excluded.version),
-        uptime = COALESCE(uptime, excluded.uptime),
-        mgmt_ip = COALESCE(mgmt_ip, excluded.mgmt_ip),
-        reason = CASE WHEN status IN ('walked','failed') THEN reason ELSE excluded.reason END,
-        error_class = CASE WHEN status IN ('walked','failed') THEN error_class ELSE excluded.error_class END,
-        depth = CASE WHEN status IN ('walked','failed') OR depth <= excluded.depth THEN depth ELSE excluded.depth END,
-        parent = CASE WHEN status IN ('walked','failed') THEN parent ELSE COALESCE(parent, excluded.parent) END,
-        via = CASE WHEN status IN ('walked','failed') THEN via ELSE COALESCE(via, excluded.via) END,
-        capabilities = CASE WHEN capabilities = '[]' THEN excluded.capabilities ELSE capabilities END,
-        platform_text = COALESCE(platform_text, excluded.platform_text),
+        hostname = CASE WHEN devices.status IN ('walked','failed') THEN devices.hostname ELSE excluded.hostname END,
+        norm_hostname = CASE WHEN devices.status IN ('walked','failed') THEN devices.norm_hostname ELSE excluded.norm_hostname END,
+        hostname_raw = COALESCE(devices.hostname_raw, excluded.hostname_raw),
+        serial = COALESCE(devices.serial, excluded.serial),
+        platform = COALESCE(devices.platform, excluded.platform),
+        model = COALESCE(devices.model, excluded.model),
+        version = COALESCE(devices.version, excluded.version),
+        uptime = COALESCE(devices.uptime, excluded.uptime),
+        mgmt_ip = COALESCE(devices.mgmt_ip, excluded.mgmt_ip),
+        reason = CASE WHEN devices.status IN ('walked','failed') THEN devices.reason ELSE excluded.reason END,
+        error_class = CASE WHEN devices.status IN ('walked','failed') THEN devices.error_class ELSE excluded.error_class END,
+        depth = CASE WHEN devices.status IN ('walked','failed') OR devices.depth <= excluded.depth THEN devices.depth ELSE excluded.depth END,
+        parent = CASE WHEN devices.status IN ('walked','failed') THEN devices.parent ELSE COALESCE(devices.parent, excluded.parent) END,
+        via = CASE WHEN devices.status IN ('walked','failed') THEN devices.via ELSE COALESCE(devices.via, excluded.via) END,
+        capabilities = CASE WHEN devices.capabilities = '[]' THEN excluded.capabilities ELSE devices.capabilities END,
+        platform_text = COALESCE(devices.platform_text, excluded.platform_text),
         last_seen = excluded.last_seen,
-        seen_run = COALESCE(excluded.seen_run, seen_run),
-        status = CASE WHEN status IN ('walked','failed') THEN status ELSE excluded.status END"
+        seen_run = COALESCE(excluded.seen_run, devices.seen_run),
+        status = CASE WHEN devices.status IN ('walked','failed') THEN devices.status ELSE excluded.status END"
 );
 
 /// Writes a device row. `authoritative`: the device's own result (status and

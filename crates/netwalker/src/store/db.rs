@@ -93,7 +93,7 @@ impl rusqlite::ToSql for Value<'_> {
 pub enum DbError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error(transparent)]
+    #[error("{}", pg_message(.0))]
     Postgres(#[from] postgres::Error),
     #[error("column {column} holds {value}, out of range for its type")]
     OutOfRange {
@@ -104,6 +104,22 @@ pub enum DbError {
     },
     #[error("the PostgreSQL connection stopped (its thread is gone)")]
     ConnectionGone,
+}
+
+/// What PostgreSQL said: the server's message with its detail and hint
+/// (the client's own `Display` says only "db error" for those), or the
+/// client's error.
+fn pg_message(e: &postgres::Error) -> String {
+    let Some(db) = e.as_db_error() else {
+        return e.to_string();
+    };
+    let mut text = format!("{}: {}", db.severity(), db.message());
+    for (label, part) in [("detail", db.detail()), ("hint", db.hint())] {
+        if let Some(part) = part {
+            text.push_str(&format!(" ({label}: {part})"));
+        }
+    }
+    text
 }
 
 /// One row of a result, of either engine.
