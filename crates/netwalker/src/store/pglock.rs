@@ -40,6 +40,18 @@ pub(super) fn acquire(db: &Db, store: &StoreLocation) -> Result<()> {
     })
 }
 
+/// Lets go of the lock before the connection closes: the server ends a
+/// closed session's backend (and so frees its locks) a moment after the
+/// client has gone, and a writer opened again at once by the same process
+/// (a failed open, `--fresh` after a walk) must not find it still held.
+pub(super) fn release(db: &Db) {
+    let _ = db.query_opt(
+        "SELECT pg_advisory_unlock(?1, hashtext(current_schema()))",
+        vals![LOCK_CLASS],
+        |r| r.get::<bool>(0),
+    );
+}
+
 /// Who holds the lock: its session's application name (netwalker sets
 /// its pid and host there), client address and start, as one line.
 fn holder(db: &Db) -> String {

@@ -24,6 +24,17 @@ pub struct StoreWriter {
     /// life (`None` for in-memory stores, which nobody else can open, and
     /// for PostgreSQL, whose lock is held by the connection's session).
     _lock: Option<StoreLock>,
+    /// Whether this writer's PostgreSQL session holds the advisory lock
+    /// ([`pglock`]), released explicitly on drop.
+    pg_locked: bool,
+}
+
+impl Drop for StoreWriter {
+    fn drop(&mut self) {
+        if self.pg_locked {
+            pglock::release(&self.reader.conn);
+        }
+    }
 }
 
 impl StoreWriter {
@@ -75,6 +86,7 @@ impl StoreWriter {
             reader: StoreReader::over(conn, path.into()),
             current_run: None,
             _lock: Some(lock),
+            pg_locked: false,
         })
     }
 
@@ -86,14 +98,21 @@ impl StoreWriter {
         };
         let db = connection::connect_pg(url, "writer")?;
         pglock::acquire(&db, &store)?;
-        if fresh {
-            connection::empty_pg(&db, &store)?;
+        let prepared = if fresh {
+            connection::empty_pg(&db, &store)
+        } else {
+            Ok(())
         }
-        connection::prepare_pg_writer(&db, &store)?;
+        .and_then(|()| connection::prepare_pg_writer(&db, &store));
+        if let Err(e) = prepared {
+            pglock::release(&db);
+            return Err(e);
+        }
         Ok(StoreWriter {
             reader: StoreReader::over(db, store),
             current_run: None,
             _lock: None,
+            pg_locked: true,
         })
     }
 
@@ -105,6 +124,7 @@ impl StoreWriter {
             reader: StoreReader::over(conn, path.into()),
             current_run: None,
             _lock: None,
+            pg_locked: false,
         })
     }
 

@@ -31,6 +31,8 @@ pub struct PgTestDb {
     name: String,
     /// The store: the server's URL with this database.
     pub location: StoreLocation,
+    /// The same, as text (password included: tests only).
+    url: String,
 }
 
 impl PgTestDb {
@@ -52,8 +54,15 @@ impl PgTestDb {
         PgTestDb {
             admin: admin.to_string(),
             location: StoreLocation::parse(url.as_str()).unwrap(),
+            url: url.to_string(),
             name,
         }
+    }
+
+    /// The database's URL, password included (for the binary and for
+    /// checks the store's API does not offer).
+    pub fn url_for_tests(&self) -> String {
+        self.url.clone()
     }
 }
 
