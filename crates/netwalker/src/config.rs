@@ -16,8 +16,8 @@
 //! Secrets are held in [`SecretString`] and never printed: `Debug` redacts
 //! them and `Display`/serialisation writes `********`.
 
-use crate::store::StoreLocation;
 use crate::filter::{Filter, FilterConfig, FilterError};
+use crate::store::StoreLocation;
 use ipnet::IpNet;
 use regex::Regex;
 use secrecy::{ExposeSecret, SecretString};

@@ -96,7 +96,14 @@ fn an_unreachable_server_and_a_bad_url_fail_without_the_password() {
         &["find", "00:14:22:00:00:01"],
         &["dns-check", "--out", out],
         &["exec", "--filter", "*", "-c", "show clock", "--dry-run"],
-        &["discover", "--seed", "127.0.0.1", "--no-telnet", "--out", out],
+        &[
+            "discover",
+            "--seed",
+            "127.0.0.1",
+            "--no-telnet",
+            "--out",
+            out,
+        ],
     ] {
         let o = netwalker()
             .args(cmd)
@@ -105,7 +112,10 @@ fn an_unreachable_server_and_a_bad_url_fail_without_the_password() {
             .unwrap();
         let text = assert_masked(&o);
         assert!(!o.status.success(), "{cmd:?}: {text}");
-        assert!(text.contains("cannot connect to the store"), "{cmd:?}: {text}");
+        assert!(
+            text.contains("cannot connect to the store"),
+            "{cmd:?}: {text}"
+        );
     }
     let o = netwalker()
         .args(["report", "--store", &url(port)])
@@ -113,7 +123,10 @@ fn an_unreachable_server_and_a_bad_url_fail_without_the_password() {
         .unwrap();
     let text = assert_masked(&o);
     assert!(text.contains("cannot connect to the store"), "{text}");
-    assert!(text.contains(&format!("127.0.0.1:{port}/inv")), "names it: {text}");
+    assert!(
+        text.contains(&format!("127.0.0.1:{port}/inv")),
+        "names it: {text}"
+    );
     let bad = netwalker()
         .args(["report", "--store"])
         .arg(format!("postgres://nw:{PASSWORD}@[::1/inv"))

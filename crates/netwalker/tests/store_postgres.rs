@@ -48,7 +48,10 @@ fn a_second_writer_is_refused_at_once_naming_the_first() {
     assert!(t0.elapsed() < Duration::from_secs(5), "at once");
     let text = err.to_string();
     assert!(matches!(err, StoreError::Locked { .. }), "{text}");
-    assert!(text.contains("in use by another netwalker process"), "{text}");
+    assert!(
+        text.contains("in use by another netwalker process"),
+        "{text}"
+    );
     let pid = format!("netwalker writer pid {}", std::process::id());
     assert!(text.contains(&pid), "names the holder: {text}");
     // Readers are not refused; once the first writer is gone, a writer is.
@@ -98,7 +101,10 @@ fn a_newer_schema_is_refused_with_advice() {
         StoreReader::open(&db.location).err().unwrap(),
     ] {
         let text = err.to_string();
-        assert!(matches!(err, StoreError::TooNew { found: 999, .. }), "{text}");
+        assert!(
+            matches!(err, StoreError::TooNew { found: 999, .. }),
+            "{text}"
+        );
         assert!(text.contains("upgrade netwalker"), "{text}");
     }
 }
@@ -266,7 +272,12 @@ fn commands_on(pg: &str, seed: &str, dir: &Path, mac: &str) {
     let out = dir.join("cmds");
     let run = |args: &[&str], what: &str| {
         ok(
-            netwalker(pg).args(args).arg("--out").arg(&out).output().unwrap(),
+            netwalker(pg)
+                .args(args)
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap(),
             what,
         )
     };
@@ -274,14 +285,25 @@ fn commands_on(pg: &str, seed: &str, dir: &Path, mac: &str) {
     assert!(std::fs::read_dir(&out).unwrap().count() >= 2);
     run(&["diagram", "--format", "dot"], "diagram");
     let found = ok(
-        netwalker(pg).args(["find", mac, "--json"]).output().unwrap(),
+        netwalker(pg)
+            .args(["find", mac, "--json"])
+            .output()
+            .unwrap(),
         "find",
     );
     let hosts: Value = serde_json::from_slice(&found.stdout).unwrap();
     assert_eq!(hosts[0]["mac"], mac, "{hosts}");
     let dry = ok(
         netwalker(pg)
-            .args(["exec", "--filter", "*", "-c", "show clock", "--dry-run", "--json"])
+            .args([
+                "exec",
+                "--filter",
+                "*",
+                "-c",
+                "show clock",
+                "--dry-run",
+                "--json",
+            ])
             .output()
             .unwrap(),
         "exec --dry-run",

@@ -2,13 +2,13 @@
 //! file or value at fault and, where there is one, what to do instead; the
 //! device failures of a walk are results, never these.
 
-use crate::store::StoreLocation;
 use crate::diagram::DiagramError;
 use crate::engine::WalkError;
 use crate::filter::FilterError;
 use crate::model::RunId;
 use crate::report::ReportError;
 use crate::seeds::SeedError;
+use crate::store::StoreLocation;
 use crate::store::{StoreError, WorkerGone};
 use std::path::PathBuf;
 

@@ -54,8 +54,8 @@ pub use errors::ServeError;
 pub use listen::{Server, Stopped, check_listen, serve, shutdown_signal};
 pub use router::router;
 
-use crate::store::StoreLocation;
 use crate::site::SitePattern;
+use crate::store::StoreLocation;
 use std::net::SocketAddr;
 use std::time::Duration;
 

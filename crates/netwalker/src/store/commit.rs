@@ -215,7 +215,9 @@ fn replace_tables(tx: &Db, r: &DeviceResult) -> Result<(), DbError> {
              ON CONFLICT (device_id, name) DO UPDATE SET status = excluded.status,
                 vlan = excluded.vlan, duplex = excluded.duplex, speed = excluded.speed,
                 type = excluded.type, ip = excluded.ip",
-            vals![id, i.name, i.status, i.vlan, i.duplex, i.speed, i.kind, i.ip],
+            vals![
+                id, i.name, i.status, i.vlan, i.duplex, i.speed, i.kind, i.ip
+            ],
         )?;
     }
     for m in &r.stack_members {
@@ -299,10 +301,10 @@ pub(super) fn upsert_link(tx: &Db, link: &Link, now: UnixTime) -> Result<(), DbE
          ON CONFLICT(a, a_interface, b, b_interface) DO UPDATE SET
             protocols = excluded.protocols, last_seen = excluded.last_seen",
         vals![
-        c.a.0,
-        c.a_interface,
-        c.b.0,
-        c.b_interface,
+            c.a.0,
+            c.a_interface,
+            c.b.0,
+            c.b_interface,
             protocols_text(&protocols),
             now
         ],

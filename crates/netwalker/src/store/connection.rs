@@ -81,7 +81,7 @@ pub(super) fn connect_pg(url: &PgUrl, role: &str) -> Result<Db> {
         dns_lookup::get_hostname().unwrap_or_else(|_| "unknown host".into())
     );
     let conn = PgConn::connect(url, &name).map_err(|source| StoreError::Connect {
-        store: StoreLocation::Postgres(url.clone()),
+        store: StoreLocation::Postgres(Box::new(url.clone())),
         source,
     })?;
     Ok(Db::Pg(conn))
@@ -123,7 +123,7 @@ pub(super) fn open_pg_reader(url: &PgUrl) -> Result<Db> {
     let db = connect_pg(url, "reader")?;
     db.batch("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         .ctx(|| "making the connection read-only".into())?;
-    let store = StoreLocation::Postgres(url.clone());
+    let store = StoreLocation::Postgres(Box::new(url.clone()));
     refuse_foreign(&db, &store)?;
     check_readable(&db, &store)?;
     Ok(db)
@@ -223,20 +223,31 @@ fn migrate(db: &Db, store: &StoreLocation) -> Result<()> {
     tx.batch(db.dialect().create_version_table())
         .ctx(|| "creating the schema_version table".into())?;
     let version = tx
-        .query_opt("SELECT version FROM schema_version", &[], |r| r.get::<i64>(0))
+        .query_opt("SELECT version FROM schema_version", &[], |r| {
+            r.get::<i64>(0)
+        })
         .ctx(|| "reading the schema version".into())?
         .unwrap_or(0);
     let current = current_version(db);
     if version > current {
         return Err(too_new(store, version, db));
     }
-    for (i, sql) in db.dialect().migrations().iter().enumerate().skip(version as usize) {
+    for (i, sql) in db
+        .dialect()
+        .migrations()
+        .iter()
+        .enumerate()
+        .skip(version as usize)
+    {
         tx.batch(sql)
             .ctx(|| format!("applying schema migration {}", i + 1))?;
     }
     tx.execute("DELETE FROM schema_version", &[])
         .ctx(|| "updating the schema version".into())?;
-    tx.execute("INSERT INTO schema_version (version) VALUES (?1)", vals![current])
-        .ctx(|| "updating the schema version".into())?;
+    tx.execute(
+        "INSERT INTO schema_version (version) VALUES (?1)",
+        vals![current],
+    )
+    .ctx(|| "updating the schema version".into())?;
     tx.commit().ctx(|| "committing the schema migration".into())
 }

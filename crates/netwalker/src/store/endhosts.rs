@@ -90,7 +90,10 @@ impl StoreWriter {
         let ctx = || format!("pruning end-host rows older than {keep_days} days");
         let tx = self.tx("pruning end hosts")?;
         let sightings = tx
-            .execute("DELETE FROM mac_sightings WHERE last_seen < ?1", vals![before])
+            .execute(
+                "DELETE FROM mac_sightings WHERE last_seen < ?1",
+                vals![before],
+            )
             .ctx(ctx)?;
         let ip_macs = tx
             .execute("DELETE FROM mac_ips WHERE last_seen < ?1", vals![before])

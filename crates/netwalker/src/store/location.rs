@@ -17,8 +17,8 @@ pub enum StoreLocation {
     /// An SQLite file (created by the first walk).
     Sqlite(PathBuf),
     /// A PostgreSQL database (which must exist; its tables are created by
-    /// the first walk).
-    Postgres(PgUrl),
+    /// the first walk). Boxed: errors carry a location, and stay small.
+    Postgres(Box<PgUrl>),
 }
 
 /// A `postgres://` URL: the real one kept secret, a masked copy for people.
@@ -41,7 +41,9 @@ impl Eq for PgUrl {}
 /// Why a `--store` value is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LocationError {
-    #[error("the store URL {shown} is not a valid URL ({reason}); write postgres://USER:PASSWORD@HOST:PORT/DATABASE")]
+    #[error(
+        "the store URL {shown} is not a valid URL ({reason}); write postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+    )]
     BadUrl {
         /// The value with any password masked.
         shown: String,
@@ -72,16 +74,14 @@ impl StoreLocation {
         let password_is_mask = url
             .password()
             .is_some_and(|p| percent_decoded(p) == MASK || p == MASK)
-            || url
-                .query_pairs()
-                .any(|(k, v)| k == "password" && v == MASK);
+            || url.query_pairs().any(|(k, v)| k == "password" && v == MASK);
         if password_is_mask {
             return Err(LocationError::Masked { shown });
         }
-        Ok(StoreLocation::Postgres(PgUrl {
+        Ok(StoreLocation::Postgres(Box::new(PgUrl {
             url: SecretString::from(text.to_string()),
             shown,
-        }))
+        })))
     }
 
     /// The SQLite file, if this is one.
@@ -132,7 +132,11 @@ fn masked(url: &url::Url) -> String {
         let pairs: Vec<(String, String)> = shown
             .query_pairs()
             .map(|(k, v)| {
-                let v = if k == "password" { MASK.into() } else { v.into() };
+                let v = if k == "password" {
+                    MASK.into()
+                } else {
+                    v.into()
+                };
                 (k.into_owned(), v)
             })
             .collect();
@@ -240,21 +244,31 @@ mod tests {
 
     fn pg(text: &str) -> PgUrl {
         match StoreLocation::parse(text).unwrap() {
-            StoreLocation::Postgres(u) => u,
+            StoreLocation::Postgres(u) => *u,
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn urls_select_postgres_and_anything_else_is_a_path() {
-        assert!(StoreLocation::parse("postgres://h/db").unwrap().is_postgres());
-        assert!(StoreLocation::parse("PostgreSQL://h/db").unwrap().is_postgres());
+        assert!(
+            StoreLocation::parse("postgres://h/db")
+                .unwrap()
+                .is_postgres()
+        );
+        assert!(
+            StoreLocation::parse("PostgreSQL://h/db")
+                .unwrap()
+                .is_postgres()
+        );
         assert_eq!(
             StoreLocation::parse("inv.db").unwrap(),
             StoreLocation::Sqlite("inv.db".into())
         );
         assert_eq!(
-            StoreLocation::parse("./postgres/x.db").unwrap().sqlite_path(),
+            StoreLocation::parse("./postgres/x.db")
+                .unwrap()
+                .sqlite_path(),
             Some(Path::new("./postgres/x.db"))
         );
     }

@@ -116,10 +116,7 @@ fn move_rows(tx: &Db, keep: DeviceId, gone: DeviceId) -> Result<(), DbError> {
 /// `key` (the rest of the primary key after `device_id`) `?1` already has:
 /// SQLite's `UPDATE OR IGNORE`, in SQL both engines speak.
 fn move_unless_taken(table: &str, key: &[&str]) -> String {
-    let same: Vec<String> = key
-        .iter()
-        .map(|k| format!("k.{k} = {table}.{k}"))
-        .collect();
+    let same: Vec<String> = key.iter().map(|k| format!("k.{k} = {table}.{k}")).collect();
     format!(
         "UPDATE {table} SET device_id = ?1 WHERE device_id = ?2 AND NOT EXISTS \
          (SELECT 1 FROM {table} k WHERE k.device_id = ?1 AND {})",

@@ -65,8 +65,8 @@ mod snapshot;
 pub mod worker;
 mod writer;
 
-pub use endhosts::{EndHostRows, PrunedEndHosts};
 pub use db::DbError;
+pub use endhosts::{EndHostRows, PrunedEndHosts};
 pub use error::{Result, StoreError};
 pub use location::{LocationError, PgUrl, StoreLocation};
 pub use lock::StoreLock;

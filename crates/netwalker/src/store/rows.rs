@@ -7,6 +7,7 @@
 //! except where a newer netwalker may have written a word this build does not
 //! know (platform, via, method, link protocols): those read leniently.
 
+use super::db::{DbError, DbRow, Value};
 use super::error::{Result, StoreError};
 use super::query::Query;
 use crate::identity::normalize_hostname;
@@ -14,7 +15,6 @@ use crate::model::{
     ConnectionMethod, Device, DeviceId, DeviceStatus, Interface, Link, LinkProtocol, Run, RunId,
     StackMember, Via, Vlan,
 };
-use super::db::{DbError, DbRow, Value};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
@@ -165,10 +165,7 @@ pub(super) fn device_from_row(r: &DbRow<'_>) -> Result<Device> {
     let get_s = |i: usize| r.get::<Option<String>>(i).map_err(sql_err);
     let id = DeviceId(r.get(0).map_err(sql_err)?);
     let whose = format!("device {id}");
-    let status = parse_status(
-        &r.get::<String>(9).map_err(sql_err)?,
-        &format!("{whose}: "),
-    )?;
+    let status = parse_status(&r.get::<String>(9).map_err(sql_err)?, &format!("{whose}: "))?;
     let mgmt_ip = match get_s(8)? {
         None => None,
         Some(t) => Some(t.parse::<IpAddr>().map_err(|e| StoreError::Corrupt {
