@@ -6,7 +6,8 @@
 # lock, --fresh, a foreign schema, a newer schema, one netsim walk giving
 # the same inventory.json on SQLite and PostgreSQL, and report, diagram,
 # find, exec, dns-check and the store-seeded walks on PostgreSQL);
-# cli_store_url (the URL's password never shows). Each test makes its own
+# cli_store_url (the URL's password never shows); serve_api (the API
+# gives the same answers from either engine). Each test makes its own
 # database and drops it: none may be left behind.
 #
 # The EXIT trap stops PostgreSQL on every exit path.
@@ -34,7 +35,7 @@ export NETWALKER_TEST_PG_URL="$PG_URL"
 cd "$ROOT"
 log="$work/tests.log"
 if ! cargo test -q -p netwalker --test store_basic --test store_endhosts --test store_snapshot \
-  --test store_postgres --test cli_store_url -- --nocapture >"$log" 2>&1; then
+  --test store_postgres --test cli_store_url --test serve_api -- --nocapture >"$log" 2>&1; then
   # The log names databases and users, never the password (URLs are masked).
   show_log "the store tests failed on PostgreSQL" "$log"
   exit 1
