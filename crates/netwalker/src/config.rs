@@ -17,6 +17,7 @@
 //! them and `Display`/serialisation writes `********`.
 
 use crate::filter::{Filter, FilterConfig, FilterError};
+use crate::store::StoreLocation;
 use ipnet::IpNet;
 use regex::Regex;
 use secrecy::{ExposeSecret, SecretString};
@@ -376,8 +377,8 @@ pub struct Config {
     pub concurrency: Option<usize>,
     /// How many neighbour hops from the seeds the walk goes.
     pub max_depth: Option<u32>,
-    /// The SQLite inventory store.
-    pub store: Option<PathBuf>,
+    /// The inventory store: an SQLite file, or a `postgres://` URL.
+    pub store: Option<StoreLocation>,
     /// Where inventory.json, reports and results go.
     pub out: Option<PathBuf>,
     /// Which neighbours are walked (hostnames, CIDRs, platforms, capabilities).
@@ -493,8 +494,9 @@ pub struct Settings {
     /// `None`: unlimited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_depth: Option<u32>,
-    /// The SQLite inventory store.
-    pub store: PathBuf,
+    /// The inventory store: an SQLite file, or a `postgres://` URL (shown
+    /// with its password masked).
+    pub store: StoreLocation,
     /// Where inventory.json, reports and results go.
     pub out: PathBuf,
     /// Whether telnet is tried when SSH is refused or unreachable (never under `strict` host keys).
@@ -735,7 +737,9 @@ impl Config {
             credentials_file: self.credentials_file,
             concurrency,
             max_depth: self.max_depth,
-            store: self.store.unwrap_or_else(|| PathBuf::from(DEFAULT_STORE)),
+            store: self
+                .store
+                .unwrap_or_else(|| StoreLocation::Sqlite(PathBuf::from(DEFAULT_STORE))),
             out: self.out.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT)),
             telnet_fallback: self.telnet_fallback.unwrap_or(true),
             legacy_ssh: self.legacy_ssh.unwrap_or_default(),
@@ -1351,7 +1355,7 @@ mod tests {
         assert_eq!((s.port, s.telnet_port), (2222, 2323));
         assert_eq!(s.concurrency, 64);
         assert_eq!(s.max_depth, Some(3));
-        assert_eq!(s.store, PathBuf::from("inv.db"));
+        assert_eq!(s.store, StoreLocation::Sqlite(PathBuf::from("inv.db")));
         assert!(!s.telnet_fallback && s.legacy_ssh == LegacySshMode::On);
         assert_eq!(s.host_key_policy, HostKeyPolicySetting::Strict);
         assert_eq!(s.grace_period, Duration::from_millis(1500));

@@ -14,6 +14,7 @@ use netwalker::engine::{WalkProgress, WalkSummary};
 use netwalker::exec;
 use netwalker::report::ReportFormat;
 use netwalker::run;
+use netwalker::store::StoreLocation;
 use netwalker::term;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -121,9 +122,9 @@ struct NetboxArgs {
     /// Environment variable holding the API token (v2 `nbt_...` or legacy); config `netbox.token_env`.
     #[arg(long)]
     token_env: Option<String>,
-    /// Inventory store (SQLite) to read; config `store`.
+    /// Inventory store to read (an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB); config `store`.
     #[arg(long)]
-    store: Option<PathBuf>,
+    store: Option<String>,
     /// Print the plan (kind, name, action, detail, totals) and change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -204,9 +205,9 @@ struct ParseArgs {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// Inventory store (SQLite) to read.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store to read: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
     /// Directory the reports are written to.
     #[arg(long, default_value = ".")]
     out: PathBuf,
@@ -221,9 +222,9 @@ struct ReportArgs {
 
 #[derive(Args)]
 struct DiagramArgs {
-    /// Inventory store (SQLite) to read.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store to read: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
     /// Directory the diagrams are written to.
     #[arg(long, default_value = ".")]
     out: PathBuf,
@@ -244,9 +245,9 @@ struct DiagramArgs {
 #[cfg(feature = "serve")]
 #[derive(Args)]
 struct ServeArgs {
-    /// Inventory store (SQLite) to read.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store to read: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
     /// Address to listen on. Anything but loopback needs users in the
     /// store (`netwalker user add`) and then always asks for a login.
     #[arg(long, default_value = netwalker::serve::DEFAULT_LISTEN)]
@@ -343,9 +344,9 @@ enum TokenAction {
 #[cfg(feature = "serve")]
 #[derive(Args)]
 struct StoreArg {
-    /// Inventory store (SQLite) holding the users.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store holding the users: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
 }
 
 #[cfg(feature = "serve")]
@@ -364,9 +365,9 @@ struct FindArgs {
     /// an IP address, or a host name (resolved through the system resolver
     /// and matched against the inventory's device names).
     query: String,
-    /// Inventory store (SQLite) to read.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store to read: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
     /// Print the hosts as JSON on stdout (inventory.json's `endhosts`
     /// records, each with its `history`).
     #[arg(long)]
@@ -378,9 +379,9 @@ struct FindArgs {
 
 #[derive(Args)]
 struct DnsCheckArgs {
-    /// Inventory store (SQLite) to read.
-    #[arg(long, default_value = netwalker::config::DEFAULT_STORE)]
-    store: PathBuf,
+    /// Inventory store to read: an SQLite file, or postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true, default_value = netwalker::config::DEFAULT_STORE)]
+    store: String,
     /// Directory the DNS report is written to.
     #[arg(long, default_value = ".")]
     out: PathBuf,
@@ -513,7 +514,7 @@ fn exec_targets(a: &ExecArgs, s: &Settings) -> Result<Vec<exec::ExecTarget>> {
     if targets.is_empty() {
         return Err(Usage(anyhow::anyhow!(
             "no device in {} matches the filters; widen --filter, or add --include-unwalked for devices never logged in to",
-            s.store.display()
+            s.store
         ))
         .into());
     }
@@ -683,9 +684,10 @@ enum ConfigAction {
 /// Options every command that logs in to devices shares (discover, exec).
 #[derive(Args, Default, Clone)]
 struct CommonArgs {
-    /// Inventory store (SQLite).
-    #[arg(long)]
-    store: Option<PathBuf>,
+    /// Inventory store: an SQLite file (default netwalker.db), or
+    /// postgres://USER:PASSWORD@HOST:PORT/DB.
+    #[arg(long, env = "NETWALKER_STORE", hide_env_values = true)]
+    store: Option<String>,
     /// Output directory for inventory.json, reports and results.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -779,8 +781,8 @@ struct DiscoverArgs {
 }
 
 impl DiscoverArgs {
-    fn to_config(&self) -> Config {
-        Config {
+    fn to_config(&self) -> Result<Config> {
+        Ok(Config {
             seeds: (!self.seeds.is_empty()).then(|| self.seeds.clone()),
             seed_file: self.seed_file.clone(),
             port: self.common.port,
@@ -791,7 +793,12 @@ impl DiscoverArgs {
             credentials_file: self.common.credentials_file.clone(),
             concurrency: self.common.concurrency,
             max_depth: self.max_depth,
-            store: self.common.store.clone(),
+            store: self
+                .common
+                .store
+                .as_deref()
+                .map(store_location)
+                .transpose()?,
             out: self.common.out.clone(),
             telnet_fallback: self.common.no_telnet.then_some(false),
             legacy_ssh: self.common.legacy_ssh,
@@ -812,7 +819,7 @@ impl DiscoverArgs {
                 ..Default::default()
             }),
             ..Config::default()
-        }
+        })
     }
 }
 
@@ -900,7 +907,7 @@ fn check_fd_limit(concurrency: usize) {
 fn settings(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<Settings> {
     let (_, file) = config::load_config(global.map(|p| p.as_path()), &ConfigPaths::from_env())
         .map_err(|e| Usage(e.into()))?;
-    let cli = args.to_config();
+    let cli = args.to_config()?;
     file.merge(cli)
         .resolve()
         .map_err(|e| Usage(e.into()).into())
@@ -1092,7 +1099,7 @@ async fn find_cmd(args: &FindArgs) -> Result<ExitCode> {
         eprintln!(
             "netwalker: {} was not seen in any MAC table or ARP/ND cache of {} (walk with end hosts: `netwalker discover` without --no-endhosts)",
             term::safe(&args.query),
-            args.store.display()
+            store.location()
         );
     } else {
         print!("{}", find::render_text(&hosts));
@@ -1145,13 +1152,18 @@ async fn resolve_name(
 #[cfg(feature = "serve")]
 async fn serve_cmd(global: Option<&PathBuf>, a: ServeArgs) -> Result<ExitCode> {
     use netwalker::serve;
-    let users = open_store(&a.store)?
+    let store = open_store(&a.store)?;
+    let location = store.location().clone();
+    let users = store
         .user_count()
-        .with_context(|| format!("cannot read the users of {}", a.store.display()))?;
+        .with_context(|| format!("cannot read the users of {location}"))?;
+    // Dropped off the runtime's worker thread: closing a PostgreSQL
+    // connection joins its thread.
+    tokio::task::spawn_blocking(move || drop(store)).await.ok();
     serve::check_listen(a.listen, users).map_err(|e| Usage(e.into()))?;
-    let mut opts = serve::ServeOptions::new(&a.store);
+    let mut opts = serve::ServeOptions::new(location.clone());
     opts.listen = a.listen;
-    opts.walks = serve_walks(global, &a.store)?;
+    opts.walks = serve_walks(global, &location)?;
     opts.auth = match a.auth {
         AuthArg::Auto => serve::AuthPolicy::Auto,
         AuthArg::Required => serve::AuthPolicy::Required,
@@ -1182,12 +1194,12 @@ async fn serve_cmd(global: Option<&PathBuf>, a: ServeArgs) -> Result<ExitCode> {
 #[cfg(feature = "serve")]
 fn serve_walks(
     global: Option<&PathBuf>,
-    store: &std::path::Path,
+    store: &StoreLocation,
 ) -> Result<Option<netwalker::run::WalkLauncher>> {
     let (_, file) = config::load_config(global.map(|p| p.as_path()), &ConfigPaths::from_env())
         .map_err(|e| Usage(e.into()))?;
     let over = config::Config {
-        store: Some(store.to_path_buf()),
+        store: Some(store.clone()),
         ..config::Config::default()
     };
     let s = file.merge(over).resolve().map_err(|e| Usage(e.into()))?;
@@ -1225,7 +1237,7 @@ async fn serve_store(opts: netwalker::serve::ServeOptions, url_to_stderr: bool) 
         };
     let line = format!(
         "netwalker serve: {} at http://{}/ ({login}; Ctrl-C to stop)",
-        opts.store.display(),
+        opts.store,
         server.local_addr()?
     );
     if url_to_stderr {
@@ -1243,9 +1255,10 @@ async fn serve_store(opts: netwalker::serve::ServeOptions, url_to_stderr: bool) 
 /// Opens the store for a user or token change: the single writer, so a
 /// walk running on it makes this fail at once, saying which.
 #[cfg(feature = "serve")]
-fn account_store(path: &std::path::Path) -> Result<netwalker::store::StoreWriter> {
-    netwalker::store::StoreWriter::open(path)
-        .with_context(|| format!("cannot open the store {} to change users", path.display()))
+fn account_store(text: &str) -> Result<netwalker::store::StoreWriter> {
+    let location = store_location(text)?;
+    netwalker::store::StoreWriter::open(location.clone())
+        .with_context(|| format!("cannot open the store {location} to change users"))
 }
 
 #[cfg(feature = "serve")]
@@ -1438,15 +1451,18 @@ fn netbox_options(
             )));
         }
     };
-    let store = a
-        .store
-        .clone()
-        .or(file.store)
-        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_STORE));
-    if !store.exists() {
+    let store = match a.store.as_deref() {
+        Some(text) => store_location(text)?,
+        None => file
+            .store
+            .unwrap_or_else(|| PathBuf::from(config::DEFAULT_STORE).into()),
+    };
+    if let Some(path) = store.sqlite_path()
+        && !path.exists()
+    {
         return Err(usage(format!(
             "no inventory store at {}: run `netwalker discover` first or pass --store",
-            store.display()
+            path.display()
         )));
     }
     if let Some(p) = &n.site_pattern {
@@ -1533,16 +1549,26 @@ async fn netbox_cmd(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<ExitCode
     })
 }
 
-fn open_store(path: &std::path::Path) -> Result<netwalker::store::StoreReader> {
-    if !path.exists() {
+/// `--store` (or `NETWALKER_STORE`) as a location; a bad URL is a usage
+/// error whose message never quotes the password (clap would quote the
+/// value whole, hence the plain `String` argument).
+fn store_location(text: &str) -> Result<StoreLocation> {
+    StoreLocation::parse(text).map_err(|e| Usage(e.into()).into())
+}
+
+fn open_store(text: &str) -> Result<netwalker::store::StoreReader> {
+    let location = store_location(text)?;
+    if let Some(path) = location.sqlite_path()
+        && !path.exists()
+    {
         return Err(Usage(anyhow::anyhow!(
             "no inventory store at {}: run `netwalker discover` first or pass --store",
             path.display()
         ))
         .into());
     }
-    netwalker::store::StoreReader::open(path)
-        .with_context(|| format!("cannot open the inventory store {}", path.display()))
+    netwalker::store::StoreReader::open(&location)
+        .with_context(|| format!("cannot open the inventory store {location}"))
 }
 
 fn exit_for(s: &WalkSummary) -> ExitCode {

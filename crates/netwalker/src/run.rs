@@ -278,9 +278,14 @@ async fn discover_in(
 }
 
 /// Opens (creating its directory) or, when `fresh`, empties and opens the
-/// run's store; fails naming the file.
+/// run's store; fails naming the file (or the database).
 fn open_store(s: &Settings, fresh: bool) -> Result<StoreWriter> {
-    if let Some(parent) = s.store.parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = s
+        .store
+        .sqlite_path()
+        .and_then(|p| p.parent())
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(|source| RunError::CreateDir {
             path: parent.to_path_buf(),
             source,
@@ -292,7 +297,7 @@ fn open_store(s: &Settings, fresh: bool) -> Result<StoreWriter> {
         StoreWriter::open(&s.store)
     };
     opened.map_err(|source| RunError::OpenStore {
-        path: s.store.clone(),
+        store: s.store.clone(),
         source,
     })
 }

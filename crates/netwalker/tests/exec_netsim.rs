@@ -143,7 +143,7 @@ async fn every_device_gets_the_status_its_fault_calls_for() {
     let walk_stats = lab.wait_until_idle(Duration::from_secs(5)).await;
     assert_eq!(walk_stats.sessions_open, 0);
 
-    let targets = exec::select_from_store(&store, &ExecFilter::default()).unwrap();
+    let targets = exec::select_from_store(&store.clone().into(), &ExecFilter::default()).unwrap();
     let target_names: BTreeSet<&str> = targets.iter().map(|t| t.name.as_str()).collect();
     let faulty: Vec<(&str, Fault)> = topo
         .devices
@@ -341,7 +341,7 @@ async fn interrupt_closes_devices_in_flight_and_skips_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let store = walk_into_store(&topo, dir.path()).await;
     lab.wait_until_idle(Duration::from_secs(5)).await;
-    let targets = exec::select_from_store(&store, &ExecFilter::default()).unwrap();
+    let targets = exec::select_from_store(&store.clone().into(), &ExecFilter::default()).unwrap();
     // The silent device first, then healthy ones, one at a time: when the
     // stop comes the silent one is in flight and the rest never start.
     let silent = topo

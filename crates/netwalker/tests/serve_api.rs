@@ -5,6 +5,9 @@
 #[path = "common/serve_fixture.rs"]
 mod fixture;
 
+#[path = "common/backends.rs"]
+mod backends;
+
 use axum::http::StatusCode;
 use fixture::*;
 use netwalker::store::StoreReader;
@@ -181,8 +184,40 @@ async fn api_errors_are_json_with_their_status() {
 #[tokio::test]
 async fn a_store_that_is_missing_is_a_500_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&dir.path().join("absent.db"));
+    let app = app(dir.path().join("absent.db"));
     let got = get(&app, "/api/v1/devices").await;
     assert_eq!(got.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(got.json()["error"].as_str().unwrap().contains("store"));
+}
+
+/// The same inventory served from SQLite and from PostgreSQL gives the
+/// same answers (with `NETWALKER_TEST_PG_URL`; each request opens its own
+/// PostgreSQL reader, as it opens an SQLite one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_store_serves_what_an_sqlite_one_does() {
+    let Some(admin) = backends::pg_url() else {
+        eprintln!("NETWALKER_TEST_PG_URL is not set: nothing to test here");
+        return;
+    };
+    let (_dir, _path, sqlite) = store();
+    let db = backends::PgTestDb::create(&admin);
+    let location = db.location.clone();
+    let pg_location = location.clone();
+    tokio::task::spawn_blocking(move || campus_at(&pg_location))
+        .await
+        .unwrap();
+    eprintln!("backend: postgres");
+    let pg = app(&location);
+    for uri in [
+        "/api/v1/devices",
+        "/api/v1/devices/core1",
+        "/api/v1/links",
+        "/api/v1/search?q=acc",
+    ] {
+        let (a, b) = (get(&sqlite, uri).await, get(&pg, uri).await);
+        assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.body);
+        assert_eq!(a.json(), b.json(), "{uri}");
+    }
+    drop(pg);
+    tokio::task::spawn_blocking(move || drop(db)).await.unwrap();
 }

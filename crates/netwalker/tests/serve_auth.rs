@@ -112,7 +112,7 @@ async fn session(app: &axum::Router, user: &str, pw: &str) -> String {
 #[tokio::test]
 async fn pages_ask_for_a_login_and_a_good_one_opens_them_with_a_flagged_cookie() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&store_with_users(dir.path()));
+    let app = app(store_with_users(dir.path()));
     let got = get(&app, "/devices?q=core").await;
     assert_eq!(got.status, StatusCode::SEE_OTHER);
     assert_eq!(got.location(), Some("/login?next=%2Fdevices%3Fq%3Dcore"));
@@ -151,7 +151,7 @@ async fn pages_ask_for_a_login_and_a_good_one_opens_them_with_a_flagged_cookie()
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&store_with_users(dir.path()));
+    let app = app(store_with_users(dir.path()));
     let wrong = login(&app, "alice", "not-her-password", "/").await;
     let nobody = login(&app, "mallory", "not-her-password", "/").await;
     for got in [&wrong, &nobody] {
@@ -212,7 +212,7 @@ async fn tampered_expired_and_stale_sessions_are_refused() {
 #[tokio::test]
 async fn posts_without_the_right_csrf_token_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&store_with_users(dir.path()));
+    let app = app(store_with_users(dir.path()));
     let page = get(&app, "/login").await;
     let pre = pair(set_cookie(&page, "nw_pre").unwrap());
     let csrf = hidden(&page.body, "csrf");
@@ -357,7 +357,7 @@ async fn api_tokens_open_the_api_until_revoked() {
 #[tokio::test]
 async fn viewers_cannot_reach_admin_pages() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&store_with_users(dir.path()));
+    let app = app(store_with_users(dir.path()));
     let vera = session(&app, "vera", VERA_PW).await;
     let got = send(&app, get_with("/admin/users", &[("cookie", &vera)])).await;
     assert_eq!(got.status, StatusCode::FORBIDDEN);
@@ -381,7 +381,7 @@ async fn viewers_cannot_reach_admin_pages() {
 #[tokio::test]
 async fn a_login_never_sends_the_browser_to_another_site() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&store_with_users(dir.path()));
+    let app = app(store_with_users(dir.path()));
     for next in [
         "//evil.example/",
         "https://evil.example/",
@@ -399,7 +399,7 @@ async fn a_login_never_sends_the_browser_to_another_site() {
 #[tokio::test]
 async fn failed_logins_back_off() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&store_with_users(dir.path()));
+    let app = app(store_with_users(dir.path()));
     for _ in 0..6 {
         let got = login(&app, "alice", "wrong-password", "/").await;
         assert_eq!(got.status, StatusCode::UNAUTHORIZED);

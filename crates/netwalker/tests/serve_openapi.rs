@@ -38,7 +38,7 @@ fn keys(v: &Value) -> BTreeSet<String> {
 #[tokio::test]
 async fn the_document_names_every_api_path() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&campus(dir.path()));
+    let app = app(campus(dir.path()));
     let got = get(&app, "/api/v1/openapi.json").await;
     assert_eq!(got.status, StatusCode::OK);
     let doc = got.json();
@@ -79,7 +79,7 @@ async fn the_document_names_every_api_path() {
 #[tokio::test]
 async fn schemas_declare_exactly_the_fields_sent() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&campus(dir.path()));
+    let app = app(campus(dir.path()));
     let doc = get(&app, "/api/v1/openapi.json").await.json();
     let list = get(&app, "/api/v1/devices").await.json();
     let schema = response(&doc, "/api/v1/devices", "get", "200");

@@ -67,7 +67,7 @@ fn assert_inert(uri: &str, html: &str) {
 #[tokio::test]
 async fn device_strings_are_escaped_on_every_page() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&hostile_store(dir.path()));
+    let app = app(hostile_store(dir.path()));
     let enc = |s: &str| {
         s.bytes()
             .map(|b| {
@@ -140,7 +140,7 @@ async fn device_strings_are_escaped_on_every_page() {
 #[tokio::test]
 async fn the_api_carries_device_strings_as_json_strings() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&hostile_store(dir.path()));
+    let app = app(hostile_store(dir.path()));
     let got = get(&app, "/api/v1/devices").await;
     assert!(
         got.headers["content-type"]
@@ -161,7 +161,7 @@ async fn the_api_carries_device_strings_as_json_strings() {
 #[tokio::test]
 async fn responses_forbid_scripts_and_sniffing() {
     let dir = tempfile::tempdir().unwrap();
-    let app = app(&campus(dir.path()));
+    let app = app(campus(dir.path()));
     for uri in ["/", "/devices/core1", "/api/v1/devices", "/nothing"] {
         let got = get(&app, uri).await;
         let csp = got.headers["content-security-policy"].to_str().unwrap();

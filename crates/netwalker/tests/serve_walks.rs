@@ -70,7 +70,7 @@ async fn campus(devices: usize, base: &str, handshake_ms: u32) -> Campus {
         port: Some(ssh),
         telnet_port: Some(telnet),
         concurrency: Some(16),
-        store: Some(store.clone()),
+        store: Some(store.clone().into()),
         out: Some(dir.path().join("out")),
         host_key_policy: Some(HostKeyPolicySetting::AcceptNew),
         known_hosts: Some(dir.path().join("known_hosts")),

@@ -4,14 +4,13 @@
 use super::ExecError;
 use crate::model::{Device, DeviceStatus};
 use crate::site::{self, SiteMap};
-use crate::store::StoreReader;
+use crate::store::{StoreLocation, StoreReader};
 use device_parsers::Platform;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ipnet::IpNet;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::net::IpAddr;
-use std::path::Path;
 
 /// Which devices of the store a run touches. Every given criterion must hold;
 /// within one criterion, any of its values may match.
@@ -167,13 +166,18 @@ fn select_one(
     })
 }
 
-/// Reads the store at `path` (which must exist; an executor never creates an
-/// empty inventory) and selects its devices.
-pub fn select_from_store(path: &Path, filter: &ExecFilter) -> Result<Vec<ExecTarget>, ExecError> {
-    if !path.exists() {
+/// Reads the store (which must exist; an executor never creates an empty
+/// inventory) and selects its devices.
+pub fn select_from_store(
+    store: &StoreLocation,
+    filter: &ExecFilter,
+) -> Result<Vec<ExecTarget>, ExecError> {
+    if let Some(path) = store.sqlite_path()
+        && !path.exists()
+    {
         return Err(ExecError::NoStore(path.to_path_buf()));
     }
-    let reader = StoreReader::open(path)?;
+    let reader = StoreReader::open(store)?;
     select_devices(&reader.devices()?, filter)
 }
 

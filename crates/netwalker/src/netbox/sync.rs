@@ -12,7 +12,6 @@ use crate::site::{SitePatternError, assign_sites};
 use crate::snapshot::Snapshot;
 use crate::store::{StoreError, StoreReader};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Everything a sync needs.
@@ -23,7 +22,7 @@ pub struct SyncOptions {
     /// The API token.
     pub token: Token,
     /// The inventory store to read.
-    pub store: PathBuf,
+    pub store: crate::store::StoreLocation,
     /// Plan only: nothing is written.
     pub dry_run: bool,
     /// Also delete tagged objects the inventory no longer has.
@@ -86,7 +85,7 @@ pub async fn sync(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<SyncReport, SyncError> {
     let snap = {
-        let reader = StoreReader::open(&opts.store)?;
+        let reader = StoreReader::open(opts.store.clone())?;
         Snapshot::read(&reader)?
     };
     let sites = assign_sites(opts.site_pattern.as_deref(), &snap.devices)?;

@@ -173,7 +173,7 @@ fn demo_settings(
         port: Some(port),
         telnet_port: Some(telnet_port),
         concurrency: Some(concurrency),
-        store: Some(out.join(DEMO_STORE)),
+        store: Some(out.join(DEMO_STORE).into()),
         out: Some(out.to_path_buf()),
         host_key_policy: Some(HostKeyPolicySetting::AcceptNew),
         known_hosts: Some(out.join("known_hosts")),

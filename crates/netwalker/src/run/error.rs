@@ -8,6 +8,7 @@ use crate::filter::FilterError;
 use crate::model::RunId;
 use crate::report::ReportError;
 use crate::seeds::SeedError;
+use crate::store::StoreLocation;
 use crate::store::{StoreError, WorkerGone};
 use std::path::PathBuf;
 
@@ -45,10 +46,10 @@ pub enum RunError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot open the inventory store {}: {source}", path.display())]
+    #[error("cannot open the inventory store {store}: {source}")]
     OpenStore {
-        /// The store file.
-        path: PathBuf,
+        /// The store (a PostgreSQL URL with its password masked).
+        store: StoreLocation,
         source: StoreError,
     },
     #[error("the inventory store: {0}")]
@@ -60,22 +61,20 @@ pub enum RunError {
     #[error(transparent)]
     Walk(#[from] WalkError),
     #[error(
-        "{count} device result(s) could not be written to {} (the log says which and why); the other results and the files are written: free the disk or descriptors and walk those devices again",
-        store.display()
+        "{count} device result(s) could not be written to {store} (the log says which and why); the other results and the files are written: free the disk or descriptors and walk those devices again"
     )]
     DevicesNotRecorded {
-        /// The store file.
-        store: PathBuf,
+        /// The store.
+        store: StoreLocation,
         /// How many devices' results were lost.
         count: u64,
     },
     #[error(
-        "the walk finished and its results and files are written, but its end could not be recorded in {}; a later --resume would take {run} for an interrupted run, so start the next walk without --resume: {source}",
-        store.display()
+        "the walk finished and its results and files are written, but its end could not be recorded in {store}; a later --resume would take {run} for an interrupted run, so start the next walk without --resume: {source}"
     )]
     EndNotRecorded {
-        /// The store file.
-        store: PathBuf,
+        /// The store.
+        store: StoreLocation,
         /// The run left looking unfinished.
         run: RunId,
         source: Box<RunError>,

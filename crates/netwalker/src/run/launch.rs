@@ -7,7 +7,6 @@
 use super::{DiscoverOutcome, Result, RunError, discover};
 use crate::config::{Credential, Settings};
 use crate::engine::WalkProgress;
-use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -71,7 +70,7 @@ impl WalkLauncher {
     }
 
     /// The store every walk writes.
-    pub fn store(&self) -> &Path {
+    pub fn store(&self) -> &crate::store::StoreLocation {
         &self.base.store
     }
 
@@ -154,7 +153,7 @@ mod tests {
             .settings_for(&WalkRequest::parse("core1", Some(0)))
             .unwrap();
         assert_eq!(s.max_depth, Some(0));
-        assert_eq!(s.store, l.store());
+        assert_eq!(&s.store, l.store());
     }
 
     #[test]

@@ -19,8 +19,11 @@
 //! reads one consistent snapshot, and a walk's new devices show on the next
 //! request without any cache to invalidate. A semaphore bounds how many
 //! reads (and connections) run at once; a read that outlives its request's
-//! deadline is interrupted (`sqlite3_interrupt`), so a slow query cannot
-//! keep a blocking thread after its client got its 503.
+//! deadline is interrupted (`sqlite3_interrupt`; on PostgreSQL a cancel
+//! request), so a slow query cannot keep a blocking thread after its client
+//! got its 503. On PostgreSQL each request opens a connection (a TCP
+//! connect and a login, a few milliseconds on a LAN; a pool is the next
+//! step if that shows).
 //!
 //! **Who may read.** On loopback over a store without users, anyone who
 //! can reach the port. Once the store has a user (`netwalker user add`),
@@ -90,8 +93,8 @@ pub use router::router;
 
 use crate::auth::SessionKey;
 use crate::site::SitePattern;
+use crate::store::StoreLocation;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -101,8 +104,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// What `netwalker serve` serves and how.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// The SQLite store read by every request.
-    pub store: PathBuf,
+    /// The store read by every request (SQLite file or PostgreSQL).
+    pub store: StoreLocation,
     /// The address to listen on; anything but loopback needs users.
     pub listen: SocketAddr,
     /// Groups devices into sites (a site column and filter) when given.
@@ -141,7 +144,7 @@ impl ServeOptions {
     /// request deadline, 5 s of grace, 8 concurrent reads, 64 KiB bodies,
     /// login when the store has users, 12 h sessions under a random key,
     /// 256 connections, 10 s to send a request head, 2 password checks at once.
-    pub fn new(store: impl Into<PathBuf>) -> ServeOptions {
+    pub fn new(store: impl Into<StoreLocation>) -> ServeOptions {
         ServeOptions {
             store: store.into(),
             listen: DEFAULT_LISTEN.parse().expect("static address"),

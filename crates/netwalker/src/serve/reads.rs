@@ -8,9 +8,7 @@
 //! blocking thread and its permit come back soon after.
 
 use super::errors::ServeError;
-use crate::store::StoreReader;
-use rusqlite::InterruptHandle;
-use std::path::PathBuf;
+use crate::store::{Interrupter, StoreLocation, StoreReader};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -19,8 +17,8 @@ use tokio::time::{Instant, timeout_at};
 /// The store as the handlers read it.
 #[derive(Clone)]
 pub(super) struct Reads {
-    /// The store file each read opens.
-    path: PathBuf,
+    /// The store each read opens.
+    store: StoreLocation,
     /// One permit per read allowed to run at once: bounds blocking threads
     /// and open connections whatever the request rate.
     permits: Arc<Semaphore>,
@@ -34,13 +32,13 @@ pub(super) struct Reads {
 #[derive(Default)]
 struct Cancel {
     /// (gave up, the open reader's interrupt handle).
-    state: Mutex<(bool, Option<InterruptHandle>)>,
+    state: Mutex<(bool, Option<Interrupter>)>,
 }
 
 impl Cancel {
     /// Called by the read once its store is open: false when the request
     /// already gave up (the read should not start).
-    fn opened(&self, handle: InterruptHandle) -> bool {
+    fn opened(&self, handle: Interrupter) -> bool {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.1 = Some(handle);
         !s.0
@@ -58,10 +56,10 @@ impl Cancel {
 }
 
 impl Reads {
-    /// Reads of the store at `path`: at most `max` at once, each within `deadline`.
-    pub(super) fn new(path: PathBuf, max: usize, deadline: Duration) -> Reads {
+    /// Reads of `store`: at most `max` at once, each within `deadline`.
+    pub(super) fn new(store: StoreLocation, max: usize, deadline: Duration) -> Reads {
         Reads {
-            path,
+            store,
             permits: Arc::new(Semaphore::new(max.max(1))),
             deadline,
         }
@@ -81,12 +79,12 @@ impl Reads {
         };
         let permit = permit.expect("the semaphore is never closed");
         let cancel = Arc::new(Cancel::default());
-        let (path, c) = (self.path.clone(), cancel.clone());
+        let (store, c) = (self.store.clone(), cancel.clone());
         let deadline = self.deadline;
         let task = tokio::task::spawn_blocking(move || {
             // Held until the read ends, even when its request gave up.
             let _permit = permit;
-            let reader = StoreReader::open(&path)?;
+            let reader = StoreReader::open(store)?;
             if !c.opened(reader.interrupt_handle()) {
                 return Err(ServeError::Timeout(deadline));
             }

@@ -3,18 +3,17 @@
 //! inside the savepoint [`StoreWriter::commit_devices`](super::StoreWriter::commit_devices)
 //! gives each device, so a device is written whole or not at all.
 
+use super::db::{Db, DbError, Value, vals};
 use super::error::{Context, Result};
 use super::rows::{device_values, json_list, parse_protocols, protocols_text};
 use crate::identity::normalize_hostname;
 use crate::model::{Device, DeviceId, DeviceResult, DeviceStatus, Link, RunId, UnixTime};
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// Everything one device task produced (see
 /// [`StoreWriter::commit_device`](super::StoreWriter::commit_device)), on the
 /// device's savepoint `tx`.
 pub(super) fn write_result(
-    tx: &Connection,
+    tx: &Db,
     result: &DeviceResult,
     now: UnixTime,
     run: Option<RunId>,
@@ -56,33 +55,35 @@ macro_rules! insert_device {
 }
 
 /// The device's own record: its status and error replace the stored ones,
-/// optional facts it lacks keep their stored values.
+/// optional facts it lacks keep their stored values. (Stored values are
+/// named `devices.x`: PostgreSQL finds a bare `x` ambiguous beside
+/// `excluded.x`.)
 const UPSERT_OWN: &str = concat!(
     insert_device!(),
     "ON CONFLICT(id) DO UPDATE SET
         hostname = excluded.hostname,
         norm_hostname = excluded.norm_hostname,
-        hostname_raw = COALESCE(excluded.hostname_raw, hostname_raw),
-        serial = COALESCE(excluded.serial, serial),
-        platform = COALESCE(excluded.platform, platform),
-        model = COALESCE(excluded.model, model),
-        version = COALESCE(excluded.version, version),
-        uptime = COALESCE(excluded.uptime, uptime),
-        mgmt_ip = COALESCE(excluded.mgmt_ip, mgmt_ip),
+        hostname_raw = COALESCE(excluded.hostname_raw, devices.hostname_raw),
+        serial = COALESCE(excluded.serial, devices.serial),
+        platform = COALESCE(excluded.platform, devices.platform),
+        model = COALESCE(excluded.model, devices.model),
+        version = COALESCE(excluded.version, devices.version),
+        uptime = COALESCE(excluded.uptime, devices.uptime),
+        mgmt_ip = COALESCE(excluded.mgmt_ip, devices.mgmt_ip),
         status = excluded.status,
         reason = excluded.reason,
         error_class = excluded.error_class,
         depth = excluded.depth,
-        parent = COALESCE(excluded.parent, parent),
-        via = COALESCE(excluded.via, via),
-        method = COALESCE(excluded.method, method),
-        capabilities = CASE WHEN excluded.capabilities = '[]' THEN capabilities ELSE excluded.capabilities END,
-        platform_text = COALESCE(excluded.platform_text, platform_text),
+        parent = COALESCE(excluded.parent, devices.parent),
+        via = COALESCE(excluded.via, devices.via),
+        method = COALESCE(excluded.method, devices.method),
+        capabilities = CASE WHEN excluded.capabilities = '[]' THEN devices.capabilities ELSE excluded.capabilities END,
+        platform_text = COALESCE(excluded.platform_text, devices.platform_text),
         last_seen = excluded.last_seen,
-        last_walked = COALESCE(excluded.last_walked, last_walked),
-        failure_count = CASE excluded.status WHEN 'walked' THEN 0 WHEN 'failed' THEN failure_count + 1 ELSE failure_count END,
-        seen_run = COALESCE(excluded.seen_run, seen_run),
-        attempt_run = COALESCE(excluded.attempt_run, attempt_run),
+        last_walked = COALESCE(excluded.last_walked, devices.last_walked),
+        failure_count = CASE excluded.status WHEN 'walked' THEN 0 WHEN 'failed' THEN devices.failure_count + 1 ELSE devices.failure_count END,
+        seen_run = COALESCE(excluded.seen_run, devices.seen_run),
+        attempt_run = COALESCE(excluded.attempt_run, devices.attempt_run),
         warnings = excluded.warnings,
         legacy_crypto = excluded.legacy_crypto"
 );
@@ -93,37 +94,37 @@ const UPSERT_OWN: &str = concat!(
 const UPSERT_PLACEHOLDER: &str = concat!(
     insert_device!(),
     "ON CONFLICT(id) DO UPDATE SET
-        hostname = CASE WHEN status IN ('walked','failed') THEN hostname ELSE excluded.hostname END,
-        norm_hostname = CASE WHEN status IN ('walked','failed') THEN norm_hostname ELSE excluded.norm_hostname END,
-        hostname_raw = COALESCE(hostname_raw, excluded.hostname_raw),
-        serial = COALESCE(serial, excluded.serial),
-        platform = COALESCE(platform, excluded.platform),
-        model = COALESCE(model, excluded.model),
-        version = COALESCE(version, excluded.version),
-        uptime = COALESCE(uptime, excluded.uptime),
-        mgmt_ip = COALESCE(mgmt_ip, excluded.mgmt_ip),
-        reason = CASE WHEN status IN ('walked','failed') THEN reason ELSE excluded.reason END,
-        error_class = CASE WHEN status IN ('walked','failed') THEN error_class ELSE excluded.error_class END,
-        depth = CASE WHEN status IN ('walked','failed') THEN depth ELSE MIN(depth, excluded.depth) END,
-        parent = CASE WHEN status IN ('walked','failed') THEN parent ELSE COALESCE(parent, excluded.parent) END,
-        via = CASE WHEN status IN ('walked','failed') THEN via ELSE COALESCE(via, excluded.via) END,
-        capabilities = CASE WHEN capabilities = '[]' THEN excluded.capabilities ELSE capabilities END,
-        platform_text = COALESCE(platform_text, excluded.platform_text),
+        hostname = CASE WHEN devices.status IN ('walked','failed') THEN devices.hostname ELSE excluded.hostname END,
+        norm_hostname = CASE WHEN devices.status IN ('walked','failed') THEN devices.norm_hostname ELSE excluded.norm_hostname END,
+        hostname_raw = COALESCE(devices.hostname_raw, excluded.hostname_raw),
+        serial = COALESCE(devices.serial, excluded.serial),
+        platform = COALESCE(devices.platform, excluded.platform),
+        model = COALESCE(devices.model, excluded.model),
+        version = COALESCE(devices.version, excluded.version),
+        uptime = COALESCE(devices.uptime, excluded.uptime),
+        mgmt_ip = COALESCE(devices.mgmt_ip, excluded.mgmt_ip),
+        reason = CASE WHEN devices.status IN ('walked','failed') THEN devices.reason ELSE excluded.reason END,
+        error_class = CASE WHEN devices.status IN ('walked','failed') THEN devices.error_class ELSE excluded.error_class END,
+        depth = CASE WHEN devices.status IN ('walked','failed') OR devices.depth <= excluded.depth THEN devices.depth ELSE excluded.depth END,
+        parent = CASE WHEN devices.status IN ('walked','failed') THEN devices.parent ELSE COALESCE(devices.parent, excluded.parent) END,
+        via = CASE WHEN devices.status IN ('walked','failed') THEN devices.via ELSE COALESCE(devices.via, excluded.via) END,
+        capabilities = CASE WHEN devices.capabilities = '[]' THEN excluded.capabilities ELSE devices.capabilities END,
+        platform_text = COALESCE(devices.platform_text, excluded.platform_text),
         last_seen = excluded.last_seen,
-        seen_run = COALESCE(excluded.seen_run, seen_run),
-        status = CASE WHEN status IN ('walked','failed') THEN status ELSE excluded.status END"
+        seen_run = COALESCE(excluded.seen_run, devices.seen_run),
+        status = CASE WHEN devices.status IN ('walked','failed') THEN devices.status ELSE excluded.status END"
 );
 
 /// Writes a device row. `authoritative`: the device's own result (status and
 /// error replace the stored ones). Otherwise a placeholder from a neighbour
 /// table: fills gaps, never overrides a record that came from the device.
 pub(super) fn upsert_device(
-    tx: &Connection,
+    tx: &Db,
     d: &Device,
     now: UnixTime,
     run: Option<RunId>,
     authoritative: bool,
-) -> rusqlite::Result<()> {
+) -> Result<(), DbError> {
     let walked = d.status == DeviceStatus::Walked;
     let failed = d.status == DeviceStatus::Failed;
     let run = run.map(|r| r.0);
@@ -134,17 +135,17 @@ pub(super) fn upsert_device(
     };
     let mut values = device_values(d);
     values.extend([
-        Value::Integer(now),
+        Value::Int(now),
         if authoritative && walked {
-            Value::Integer(now)
+            Value::Int(now)
         } else {
             Value::Null
         },
-        Value::Integer(i64::from(authoritative && failed)),
-        run.map_or(Value::Null, Value::Integer),
-        attempt_run.map_or(Value::Null, Value::Integer),
-        Value::Text(json_list(&d.warnings)),
-        Value::Integer(i64::from(d.legacy_crypto)),
+        Value::Int(i64::from(authoritative && failed)),
+        run.map_or(Value::Null, Value::Int),
+        attempt_run.map_or(Value::Null, Value::Int),
+        Value::Text(json_list(&d.warnings).into()),
+        Value::Int(i64::from(d.legacy_crypto)),
     ]);
     if authoritative {
         remember_old_name(tx, d)?;
@@ -154,72 +155,80 @@ pub(super) fn upsert_device(
     } else {
         UPSERT_PLACEHOLDER
     };
-    tx.prepare_cached(sql)?
-        .execute(rusqlite::params_from_iter(values))?;
+    tx.execute(sql, &values)?;
     add_ips_aliases(tx, d)
 }
+
+/// Adds an alias unless the device has it already.
+const INSERT_ALIAS: &str =
+    "INSERT INTO aliases (device_id, alias) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 
 /// When a device's own record renames it (a neighbour called it `CORE1-LLDP`,
 /// its prompt says `core1`), the old name becomes an alias so lookups by it
 /// still work. IP-literal placeholder names are not names and are dropped.
-fn remember_old_name(tx: &Connection, d: &Device) -> rusqlite::Result<()> {
-    let old: Option<String> = tx
-        .prepare_cached("SELECT hostname FROM devices WHERE id = ?1")?
-        .query_row([d.id.0], |r| r.get(0))
-        .optional()?;
+fn remember_old_name(tx: &Db, d: &Device) -> Result<(), DbError> {
+    let old: Option<String> = tx.query_opt(
+        "SELECT hostname FROM devices WHERE id = ?1",
+        vals![d.id.0],
+        |r| r.get(0),
+    )?;
     if let Some(old) = old
         && let Some(norm) = normalize_hostname(&old)
         && normalize_hostname(&d.hostname).as_deref() != Some(norm.as_str())
     {
-        tx.prepare_cached("INSERT OR IGNORE INTO aliases (device_id, alias) VALUES (?1, ?2)")?
-            .execute(params![d.id.0, old])?;
+        tx.execute(INSERT_ALIAS, vals![d.id.0, old])?;
     }
     Ok(())
 }
 
 /// Adds the device's addresses (the management one included) and aliases;
 /// ones already stored stay.
-pub(super) fn add_ips_aliases(tx: &Connection, d: &Device) -> rusqlite::Result<()> {
-    let mut ip_stmt =
-        tx.prepare_cached("INSERT OR IGNORE INTO device_ips (device_id, ip) VALUES (?1, ?2)")?;
+pub(super) fn add_ips_aliases(tx: &Db, d: &Device) -> Result<(), DbError> {
     for ip in d.ips.iter().chain(d.mgmt_ip.iter()) {
-        ip_stmt.execute(params![d.id.0, ip.to_string()])?;
+        tx.execute(
+            "INSERT INTO device_ips (device_id, ip) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            vals![d.id.0, ip.to_string()],
+        )?;
     }
-    let mut alias_stmt =
-        tx.prepare_cached("INSERT OR IGNORE INTO aliases (device_id, alias) VALUES (?1, ?2)")?;
     for a in &d.aliases {
-        alias_stmt.execute(params![d.id.0, a])?;
+        tx.execute(INSERT_ALIAS, vals![d.id.0, a])?;
     }
     Ok(())
 }
 
 /// A walked device's interface, stack and VLAN tables replace the stored ones.
-fn replace_tables(tx: &Connection, r: &DeviceResult) -> rusqlite::Result<()> {
+fn replace_tables(tx: &Db, r: &DeviceResult) -> Result<(), DbError> {
     let id = r.device.id.0;
     for sql in [
         "DELETE FROM interfaces WHERE device_id = ?1",
         "DELETE FROM stack_members WHERE device_id = ?1",
         "DELETE FROM vlans WHERE device_id = ?1",
     ] {
-        tx.prepare_cached(sql)?.execute([id])?;
+        tx.execute(sql, vals![id])?;
     }
-    // OR REPLACE: a parser that reports one interface twice must not abort the
-    // whole device's commit; the last report wins.
-    let mut st = tx.prepare_cached(
-        "INSERT OR REPLACE INTO interfaces (device_id, name, status, vlan, duplex, speed, type, ip)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
+    // On conflict, replace: a parser that reports one interface twice must
+    // not abort the whole device's commit; the last report wins.
     for i in &r.interfaces {
-        st.execute(params![
-            id, i.name, i.status, i.vlan, i.duplex, i.speed, i.kind, i.ip
-        ])?;
+        tx.execute(
+            "INSERT INTO interfaces (device_id, name, status, vlan, duplex, speed, type, ip)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (device_id, name) DO UPDATE SET status = excluded.status,
+                vlan = excluded.vlan, duplex = excluded.duplex, speed = excluded.speed,
+                type = excluded.type, ip = excluded.ip",
+            vals![
+                id, i.name, i.status, i.vlan, i.duplex, i.speed, i.kind, i.ip
+            ],
+        )?;
     }
-    let mut st = tx.prepare_cached(
-        "INSERT OR REPLACE INTO stack_members (device_id, switch, role, priority, model, serial, mac, hw_version, version, state)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
     for m in &r.stack_members {
-        st.execute(params![
+        tx.execute(
+            "INSERT INTO stack_members (device_id, switch, role, priority, model, serial, mac, hw_version, version, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (device_id, switch) DO UPDATE SET role = excluded.role,
+                priority = excluded.priority, model = excluded.model, serial = excluded.serial,
+                mac = excluded.mac, hw_version = excluded.hw_version, version = excluded.version,
+                state = excluded.state",
+            vals![
             id,
             m.switch,
             m.role,
@@ -229,75 +238,76 @@ fn replace_tables(tx: &Connection, r: &DeviceResult) -> rusqlite::Result<()> {
             m.mac,
             m.hw_version,
             m.version,
-            m.state
-        ])?;
+                m.state
+            ],
+        )?;
     }
-    let mut st = tx.prepare_cached(
-        "INSERT OR REPLACE INTO vlans (device_id, vlan_id, name, ports, port_channels)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
     for v in &r.vlans {
-        st.execute(params![
-            id,
-            v.id,
-            v.name,
-            json_list(&v.ports),
-            json_list(&v.port_channels)
-        ])?;
+        tx.execute(
+            "INSERT INTO vlans (device_id, vlan_id, name, ports, port_channels)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (device_id, vlan_id) DO UPDATE SET name = excluded.name,
+                ports = excluded.ports, port_channels = excluded.port_channels",
+            vals![
+                id,
+                v.id,
+                v.name,
+                json_list(&v.ports),
+                json_list(&v.port_channels)
+            ],
+        )?;
     }
     Ok(())
 }
 
 /// Appends to the version history when the version differs from the latest.
 fn record_version(
-    tx: &Connection,
+    tx: &Db,
     id: DeviceId,
     version: &str,
     now: UnixTime,
     run: Option<RunId>,
-) -> rusqlite::Result<()> {
-    let last: Option<String> = tx
-        .prepare_cached(
-            "SELECT version FROM version_history WHERE device_id = ?1 ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row([id.0], |r| r.get(0))
-        .optional()?;
+) -> Result<(), DbError> {
+    let last: Option<String> = tx.query_opt(
+        "SELECT version FROM version_history WHERE device_id = ?1 ORDER BY id DESC LIMIT 1",
+        vals![id.0],
+        |r| r.get(0),
+    )?;
     if last.as_deref() != Some(version) {
-        tx.prepare_cached(
+        tx.execute(
             "INSERT INTO version_history (device_id, version, seen, run_id) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![id.0, version, now, run.map(|r| r.0)])?;
+            vals![id.0, version, now, run.map(|r| r.0)],
+        )?;
     }
     Ok(())
 }
 
 /// Adds a link, or merges its protocols into the stored row of the same
 /// physical link (rows are keyed by the link's canonical orientation).
-pub(super) fn upsert_link(tx: &Connection, link: &Link, now: UnixTime) -> rusqlite::Result<()> {
+pub(super) fn upsert_link(tx: &Db, link: &Link, now: UnixTime) -> Result<(), DbError> {
     let c = link.canonical();
-    let existing: Option<String> = tx
-        .prepare_cached(
-            "SELECT protocols FROM links WHERE a = ?1 AND a_interface = ?2 AND b = ?3 AND b_interface = ?4",
-        )?
-        .query_row(params![c.a.0, c.a_interface, c.b.0, c.b_interface], |r| r.get(0))
-        .optional()?;
+    let existing: Option<String> = tx.query_opt(
+        "SELECT protocols FROM links WHERE a = ?1 AND a_interface = ?2 AND b = ?3 AND b_interface = ?4",
+        vals![c.a.0, c.a_interface, c.b.0, c.b_interface],
+        |r| r.get(0),
+    )?;
     let mut protocols = c.protocols.clone();
     if let Some(text) = existing {
         protocols.extend(parse_protocols(&text));
     }
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO links (a, a_interface, b, b_interface, protocols, first_seen, last_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
          ON CONFLICT(a, a_interface, b, b_interface) DO UPDATE SET
             protocols = excluded.protocols, last_seen = excluded.last_seen",
-    )?
-    .execute(params![
-        c.a.0,
-        c.a_interface,
-        c.b.0,
-        c.b_interface,
-        protocols_text(&protocols),
-        now
-    ])?;
+        vals![
+            c.a.0,
+            c.a_interface,
+            c.b.0,
+            c.b_interface,
+            protocols_text(&protocols),
+            now
+        ],
+    )?;
     Ok(())
 }

@@ -4,10 +4,10 @@
 //! in its savepoint; [`StoreWriter::prune_endhosts`] drops rows no walk has
 //! seen for longer than the retention.
 
+use super::db::{Db, DbError, DbRow, Value, vals};
 use super::error::{Context, Result};
 use super::{StoreReader, StoreWriter};
 use crate::model::{BundleMember, DeviceId, EndHostTables, IpSeen, MacAddr, MacSeen, UnixTime};
-use rusqlite::{Connection, Row, params};
 use std::net::IpAddr;
 
 /// Seconds in a day, for retention in days.
@@ -33,36 +33,39 @@ fn mac_of_key(k: i64) -> Option<MacAddr> {
 /// Writes one walked device's sightings and cache entries at `now`: new
 /// rows start their history, known ones move their `last_seen`.
 pub(super) fn upsert(
-    tx: &Connection,
+    tx: &Db,
     device: DeviceId,
     t: &EndHostTables,
     now: UnixTime,
-) -> rusqlite::Result<()> {
-    let mut st = tx.prepare_cached(
-        "INSERT INTO mac_sightings (mac, device_id, port, vlan, trunk, first_seen, last_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-         ON CONFLICT(device_id, port, vlan, mac) DO UPDATE SET
-            trunk = excluded.trunk, last_seen = excluded.last_seen",
-    )?;
+) -> Result<(), DbError> {
     for m in &t.macs {
         let trunk = t.trunks.iter().any(|p| p == &m.port);
         let vlan = m.vlan.map_or(NO_VLAN, i64::from);
-        st.execute(params![mac_key(m.mac), device.0, m.port, vlan, trunk, now])?;
+        tx.execute(
+            "INSERT INTO mac_sightings (mac, device_id, port, vlan, trunk, first_seen, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+             ON CONFLICT(device_id, port, vlan, mac) DO UPDATE SET
+                trunk = excluded.trunk, last_seen = excluded.last_seen",
+            vals![mac_key(m.mac), device.0, m.port, vlan, trunk, now],
+        )?;
     }
-    let mut st = tx.prepare_cached(
-        "INSERT INTO mac_ips (mac, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
-         ON CONFLICT(mac, ip) DO UPDATE SET last_seen = excluded.last_seen",
-    )?;
     for n in &t.ip_macs {
-        st.execute(params![mac_key(n.mac), n.ip.to_string(), now])?;
+        tx.execute(
+            "INSERT INTO mac_ips (mac, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT(mac, ip) DO UPDATE SET last_seen = excluded.last_seen",
+            vals![mac_key(n.mac), n.ip.to_string(), now],
+        )?;
     }
-    tx.prepare_cached("DELETE FROM port_bundles WHERE device_id = ?1")?
-        .execute([device.0])?;
-    let mut st = tx.prepare_cached(
-        "INSERT OR REPLACE INTO port_bundles (device_id, port, port_channel) VALUES (?1, ?2, ?3)",
+    tx.execute(
+        "DELETE FROM port_bundles WHERE device_id = ?1",
+        vals![device.0],
     )?;
     for b in &t.bundles {
-        st.execute(params![device.0, b.port, b.port_channel])?;
+        tx.execute(
+            "INSERT INTO port_bundles (device_id, port, port_channel) VALUES (?1, ?2, ?3)
+             ON CONFLICT (device_id, port) DO UPDATE SET port_channel = excluded.port_channel",
+            vals![device.0, b.port, b.port_channel],
+        )?;
     }
     Ok(())
 }
@@ -87,13 +90,19 @@ impl StoreWriter {
         let ctx = || format!("pruning end-host rows older than {keep_days} days");
         let tx = self.tx("pruning end hosts")?;
         let sightings = tx
-            .execute("DELETE FROM mac_sightings WHERE last_seen < ?1", [before])
+            .execute(
+                "DELETE FROM mac_sightings WHERE last_seen < ?1",
+                vals![before],
+            )
             .ctx(ctx)?;
         let ip_macs = tx
-            .execute("DELETE FROM mac_ips WHERE last_seen < ?1", [before])
+            .execute("DELETE FROM mac_ips WHERE last_seen < ?1", vals![before])
             .ctx(ctx)?;
         tx.commit().ctx(ctx)?;
-        Ok(PrunedEndHosts { sightings, ip_macs })
+        Ok(PrunedEndHosts {
+            sightings: sightings as usize,
+            ip_macs: ip_macs as usize,
+        })
     }
 }
 
@@ -113,27 +122,24 @@ impl StoreReader {
     /// Every end-host row (one read transaction).
     pub fn endhost_rows(&self) -> Result<EndHostRows> {
         let _snap = self.snapshot()?;
-        let sightings = self.sightings_where("", rusqlite::params![])?;
-        let ip_macs = self.ip_macs_where("", rusqlite::params![])?;
+        let sightings = self.sightings_where("", None)?;
+        let ip_macs = self.ip_macs_where("", None)?;
         let ctx = || "reading port-channel members".to_string();
-        let mut st = self
+        let bundles = self
             .conn
-            .prepare_cached(
+            .query(
                 "SELECT device_id, port, port_channel FROM port_bundles ORDER BY device_id, port",
+                &[],
+                |r| {
+                    Ok::<_, DbError>((
+                        DeviceId(r.get(0)?),
+                        BundleMember {
+                            port: r.get(1)?,
+                            port_channel: r.get(2)?,
+                        },
+                    ))
+                },
             )
-            .ctx(ctx)?;
-        let bundles = st
-            .query_map([], |r| {
-                Ok((
-                    DeviceId(r.get(0)?),
-                    BundleMember {
-                        port: r.get(1)?,
-                        port_channel: r.get(2)?,
-                    },
-                ))
-            })
-            .ctx(ctx)?
-            .collect::<rusqlite::Result<Vec<_>>>()
             .ctx(ctx)?;
         Ok(EndHostRows {
             sightings,
@@ -144,52 +150,50 @@ impl StoreReader {
 
     /// Every stored sighting of `mac`, most recently seen first.
     pub fn mac_sightings(&self, mac: MacAddr) -> Result<Vec<MacSeen>> {
-        self.sightings_where("WHERE mac = ?1", [mac_key(mac)])
+        self.sightings_where("WHERE mac = ?1", Some(Value::Int(mac_key(mac))))
     }
 
     /// Every stored sighting on switch `device`, by MAC.
     pub fn device_mac_sightings(&self, device: DeviceId) -> Result<Vec<MacSeen>> {
-        self.sightings_where("WHERE device_id = ?1", [device.0])
+        self.sightings_where("WHERE device_id = ?1", Some(Value::Int(device.0)))
     }
 
-    fn sightings_where(&self, cond: &str, args: impl rusqlite::Params) -> Result<Vec<MacSeen>> {
+    fn sightings_where(&self, cond: &str, arg: Option<Value<'_>>) -> Result<Vec<MacSeen>> {
         let sql = format!(
             "SELECT mac, device_id, port, vlan, trunk, first_seen, last_seen FROM mac_sightings
              {cond} ORDER BY mac, last_seen DESC, device_id, port"
         );
         let ctx = || "reading MAC sightings".to_string();
-        let mut st = self.conn.prepare_cached(&sql).ctx(ctx)?;
-        let rows = st.query_map(args, mac_seen).ctx(ctx)?;
-        rows.filter_map(|r| r.ctx(ctx).transpose())
-            .collect::<Result<Vec<_>>>()
+        let args: Vec<Value<'_>> = arg.into_iter().collect();
+        let rows = self.conn.query(&sql, &args, mac_seen).ctx(ctx)?;
+        Ok(rows.into_iter().flatten().collect())
     }
 
     /// The addresses `mac` answered for, most recently seen first.
     pub fn ips_of_mac(&self, mac: MacAddr) -> Result<Vec<IpSeen>> {
-        self.ip_macs_where("WHERE mac = ?1", [mac_key(mac)])
+        self.ip_macs_where("WHERE mac = ?1", Some(Value::Int(mac_key(mac))))
     }
 
     /// The MACs that answered for `ip`, most recently seen first.
     pub fn macs_of_ip(&self, ip: IpAddr) -> Result<Vec<IpSeen>> {
-        self.ip_macs_where("WHERE ip = ?1", [ip.to_string()])
+        self.ip_macs_where("WHERE ip = ?1", Some(Value::Text(ip.to_string().into())))
     }
 
-    fn ip_macs_where(&self, cond: &str, args: impl rusqlite::Params) -> Result<Vec<IpSeen>> {
+    fn ip_macs_where(&self, cond: &str, arg: Option<Value<'_>>) -> Result<Vec<IpSeen>> {
         let sql = format!(
             "SELECT mac, ip, first_seen, last_seen FROM mac_ips {cond}
              ORDER BY mac, last_seen DESC, ip"
         );
         let ctx = || "reading MAC-to-IP pairs".to_string();
-        let mut st = self.conn.prepare_cached(&sql).ctx(ctx)?;
-        let rows = st.query_map(args, ip_seen).ctx(ctx)?;
-        rows.filter_map(|r| r.ctx(ctx).transpose())
-            .collect::<Result<Vec<_>>>()
+        let args: Vec<Value<'_>> = arg.into_iter().collect();
+        let rows = self.conn.query(&sql, &args, ip_seen).ctx(ctx)?;
+        Ok(rows.into_iter().flatten().collect())
     }
 }
 
 /// A sighting row; `None` for a row whose MAC is out of range (never
 /// written by us: such rows are skipped, not fatal).
-fn mac_seen(r: &Row<'_>) -> rusqlite::Result<Option<MacSeen>> {
+fn mac_seen(r: &DbRow<'_>) -> Result<Option<MacSeen>, DbError> {
     let Some(mac) = mac_of_key(r.get(0)?) else {
         return Ok(None);
     };
@@ -208,9 +212,9 @@ fn mac_seen(r: &Row<'_>) -> rusqlite::Result<Option<MacSeen>> {
 }
 
 /// A MAC-to-IP row; `None` when either value does not parse.
-fn ip_seen(r: &Row<'_>) -> rusqlite::Result<Option<IpSeen>> {
+fn ip_seen(r: &DbRow<'_>) -> Result<Option<IpSeen>, DbError> {
     let mac = mac_of_key(r.get(0)?);
-    let ip = r.get::<_, String>(1)?.parse::<IpAddr>().ok();
+    let ip = r.get::<String>(1)?.parse::<IpAddr>().ok();
     let (Some(mac), Some(ip)) = (mac, ip) else {
         return Ok(None);
     };

@@ -1,6 +1,8 @@
 //! The store's one error type, and the `ctx` helper that names the
-//! operation an SQLite error interrupted.
+//! operation a database error interrupted.
 
+use super::db::DbError;
+use super::location::StoreLocation;
 use crate::model::{DeviceId, RunId};
 use std::path::PathBuf;
 
@@ -14,34 +16,43 @@ pub enum StoreError {
         /// The store file, so the user knows which `--store` to fix.
         path: PathBuf,
         /// What SQLite said.
-        source: rusqlite::Error,
+        source: DbError,
     },
     #[error(
-        "{path} is not a netwalker store ({detail}); choose another file with --store, or delete it to start afresh"
+        "cannot connect to the store {store}: {source}; check the URL (user, password, host, port, database), that the server runs and that the database exists"
+    )]
+    Connect {
+        /// The database (its password masked), so the user knows which `--store` to fix.
+        store: StoreLocation,
+        /// What the PostgreSQL client said.
+        source: DbError,
+    },
+    #[error(
+        "{store} is not a netwalker store ({detail}); choose another --store, or delete it to start afresh"
     )]
     NotAStore {
-        /// The file that is something else.
-        path: PathBuf,
+        /// The file or database that is something else.
+        store: StoreLocation,
         /// Why it is not ours (not a database, or one with other tables).
         detail: String,
     },
     #[error(
-        "store {path} has schema version {found}, newer than this netwalker supports ({supported}); upgrade netwalker or use another --store file"
+        "store {store} has schema version {found}, newer than this netwalker supports ({supported}); upgrade netwalker or use another --store"
     )]
     TooNew {
         /// The store a newer netwalker wrote.
-        path: PathBuf,
+        store: StoreLocation,
         /// Its schema version.
         found: i64,
         /// The newest version this build reads, to show how far apart they are.
         supported: i64,
     },
     #[error("store error while {context}: {source}")]
-    Sqlite {
+    Database {
         /// The operation that failed, in words (see `Context::ctx`).
         context: String,
-        /// What SQLite said.
-        source: rusqlite::Error,
+        /// What the database said.
+        source: DbError,
     },
     #[error(
         "store contains an unreadable {what}: {detail}; the file may have been edited by hand or written by another tool"
@@ -58,11 +69,11 @@ pub enum StoreError {
     UnknownDevice(DeviceId),
     /// Another process writes to this store (see [`lock`](super::lock)).
     #[error(
-        "store {path} is in use by another netwalker process ({holder}); wait for that run to finish or stop it (Ctrl-C lets it save its work), or use another --store file. Reports, diagrams, exec and dns-check can read the store meanwhile"
+        "store {store} is in use by another netwalker process ({holder}); wait for that run to finish or stop it (Ctrl-C lets it save its work), or use another --store. Reports, diagrams, exec and dns-check can read the store meanwhile"
     )]
     Locked {
         /// The store that is busy.
-        path: PathBuf,
+        store: StoreLocation,
         /// Who holds it (pid, host, start time, command), so the user knows
         /// which process to wait for or stop.
         holder: String,
@@ -101,16 +112,16 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// Turns an SQLite error into [`StoreError::Sqlite`] naming the operation.
+/// Turns a database error into [`StoreError::Database`] naming the operation.
 pub(super) trait Context<T> {
     fn ctx(self, context: impl FnOnce() -> String) -> Result<T>;
 }
 
-impl<T> Context<T> for rusqlite::Result<T> {
+impl<T, E: Into<DbError>> Context<T> for std::result::Result<T, E> {
     fn ctx(self, context: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|source| StoreError::Sqlite {
+        self.map_err(|source| StoreError::Database {
             context: context(),
-            source,
+            source: source.into(),
         })
     }
 }

@@ -61,7 +61,7 @@ impl StoreLock {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 return Err(StoreError::Locked {
-                    path: store.to_path_buf(),
+                    store: store.into(),
                     holder: read_holder(&mut file),
                 });
             }

@@ -4,12 +4,11 @@
 
 use super::StoreWriter;
 use super::commit::{add_ips_aliases, upsert_link};
+use super::db::{Db, DbError, Value, vals};
 use super::error::{Context, Result};
 use super::query::{Rows, select};
 use super::rows::{DEVICE_STORED_COLUMNS, LINKS, device_values, json_list, link_from_row};
 use crate::model::{Device, DeviceId, UnixTime};
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params};
 
 impl StoreWriter {
     /// Folds device `gone` into `keep` after identity proved them one device
@@ -33,16 +32,16 @@ impl StoreWriter {
         if plan.copy_first {
             tx.execute(
                 &format!(
-                    "INSERT INTO devices (id, {DEVICE_STORED_COLUMNS}) SELECT ?1, {DEVICE_STORED_COLUMNS} FROM devices WHERE id = ?2"
+                    "INSERT INTO devices (id, {DEVICE_STORED_COLUMNS}) SELECT CAST(?1 AS BIGINT), {DEVICE_STORED_COLUMNS} FROM devices WHERE id = ?2"
                 ),
-                params![keep.0, gone.0],
+                vals![keep.0, gone.0],
             )
             .ctx(ctx)?;
         }
         write_full_row(&tx, &plan.merged, &plan.meta).ctx(ctx)?;
         move_rows(&tx, keep, gone).ctx(ctx)?;
         rekey_links(&tx, keep, gone, now, &ctx)?;
-        tx.execute("DELETE FROM devices WHERE id = ?1", params![gone.0])
+        tx.execute("DELETE FROM devices WHERE id = ?1", vals![gone.0])
             .ctx(ctx)?;
         tx.commit().ctx(ctx)
     }
@@ -86,28 +85,50 @@ struct MergePlan {
 
 /// Moves `gone`'s addresses, aliases, tables, version history and children
 /// to `keep` (the merged record's own aliases were written with its row).
-fn move_rows(tx: &Connection, keep: DeviceId, gone: DeviceId) -> rusqlite::Result<()> {
+fn move_rows(tx: &Db, keep: DeviceId, gone: DeviceId) -> Result<(), DbError> {
     for sql in [
-        "INSERT OR IGNORE INTO device_ips (device_id, ip) SELECT ?1, ip FROM device_ips WHERE device_id = ?2",
-        "INSERT OR IGNORE INTO aliases (device_id, alias) SELECT ?1, alias FROM aliases WHERE device_id = ?2",
-        "UPDATE OR IGNORE interfaces SET device_id = ?1 WHERE device_id = ?2",
-        "UPDATE OR IGNORE stack_members SET device_id = ?1 WHERE device_id = ?2",
-        "UPDATE OR IGNORE vlans SET device_id = ?1 WHERE device_id = ?2",
-        "UPDATE OR IGNORE mac_sightings SET device_id = ?1 WHERE device_id = ?2",
-        "UPDATE OR IGNORE port_bundles SET device_id = ?1 WHERE device_id = ?2",
+        "INSERT INTO device_ips (device_id, ip) SELECT CAST(?1 AS BIGINT), ip FROM device_ips WHERE device_id = ?2 ON CONFLICT DO NOTHING",
+        "INSERT INTO aliases (device_id, alias) SELECT CAST(?1 AS BIGINT), alias FROM aliases WHERE device_id = ?2 ON CONFLICT DO NOTHING",
+    ] {
+        tx.execute(sql, vals![keep.0, gone.0])?;
+    }
+    // Rows `keep` has under the same key stay as they are; `gone`'s copies
+    // go with its row (ON DELETE CASCADE).
+    for (table, key) in [
+        ("interfaces", &["name"][..]),
+        ("stack_members", &["switch"]),
+        ("vlans", &["vlan_id"]),
+        ("mac_sightings", &["port", "vlan", "mac"]),
+        ("port_bundles", &["port"]),
+    ] {
+        tx.execute(&move_unless_taken(table, key), vals![keep.0, gone.0])?;
+    }
+    for sql in [
         "UPDATE version_history SET device_id = ?1 WHERE device_id = ?2",
         "UPDATE devices SET parent = ?1 WHERE parent = ?2",
     ] {
-        tx.execute(sql, params![keep.0, gone.0])?;
+        tx.execute(sql, vals![keep.0, gone.0])?;
     }
     Ok(())
+}
+
+/// Moves `table`'s rows of device `?2` to device `?1`, except those whose
+/// `key` (the rest of the primary key after `device_id`) `?1` already has:
+/// SQLite's `UPDATE OR IGNORE`, in SQL both engines speak.
+fn move_unless_taken(table: &str, key: &[&str]) -> String {
+    let same: Vec<String> = key.iter().map(|k| format!("k.{k} = {table}.{k}")).collect();
+    format!(
+        "UPDATE {table} SET device_id = ?1 WHERE device_id = ?2 AND NOT EXISTS \
+         (SELECT 1 FROM {table} k WHERE k.device_id = ?1 AND {})",
+        same.join(" AND ")
+    )
 }
 
 /// Re-keys `gone`'s links onto `keep`, merging with rows that become equal.
 /// A link between the two records of the one device was an artefact of not
 /// knowing they were one, so it is dropped.
 fn rekey_links(
-    tx: &Connection,
+    tx: &Db,
     keep: DeviceId,
     gone: DeviceId,
     now: UnixTime,
@@ -119,7 +140,7 @@ fn rekey_links(
         Rows::WhereArg("a = ?1 OR b = ?1", gone.0),
         link_from_row,
     )?;
-    tx.execute("DELETE FROM links WHERE a = ?1 OR b = ?1", params![gone.0])
+    tx.execute("DELETE FROM links WHERE a = ?1 OR b = ?1", vals![gone.0])
         .ctx(ctx)?;
     for mut l in moved {
         let was_internal = (l.a == gone || l.a == keep) && (l.b == gone || l.b == keep);
@@ -151,10 +172,10 @@ struct RowMeta {
 }
 
 /// A device's [`RowMeta`] (all `None` if it has no row).
-fn row_meta(conn: &Connection, id: DeviceId) -> Result<RowMeta> {
-    conn.query_row(
+fn row_meta(conn: &Db, id: DeviceId) -> Result<RowMeta> {
+    conn.query_opt(
         "SELECT last_walked, seen_run, attempt_run FROM devices WHERE id = ?1",
-        [id.0],
+        vals![id.0],
         |r| {
             Ok(RowMeta {
                 last_walked: r.get(0)?,
@@ -163,7 +184,6 @@ fn row_meta(conn: &Connection, id: DeviceId) -> Result<RowMeta> {
             })
         },
     )
-    .optional()
     .ctx(|| format!("reading device {id}"))
     .map(Option::unwrap_or_default)
 }
@@ -222,24 +242,24 @@ fn merge_records(k: Device, mk: RowMeta, g: Device, mg: RowMeta) -> (Device, Row
 
 /// Every column of a device row: its own, then the bookkeeping a merge
 /// computed (`?20` first_seen to `?27` legacy_crypto).
-fn full_row_values(d: &Device, m: &RowMeta) -> Vec<Value> {
+fn full_row_values(d: &Device, m: &RowMeta) -> Vec<Value<'static>> {
     let mut values = device_values(d);
     values.extend([
-        Value::Integer(d.first_seen),
-        Value::Integer(d.last_seen),
-        m.last_walked.map_or(Value::Null, Value::Integer),
-        Value::Integer(i64::from(d.failure_count)),
-        m.seen_run.map_or(Value::Null, Value::Integer),
-        m.attempt_run.map_or(Value::Null, Value::Integer),
-        Value::Text(json_list(&d.warnings)),
-        Value::Integer(i64::from(d.legacy_crypto)),
+        Value::Int(d.first_seen),
+        Value::Int(d.last_seen),
+        m.last_walked.map_or(Value::Null, Value::Int),
+        Value::Int(i64::from(d.failure_count)),
+        m.seen_run.map_or(Value::Null, Value::Int),
+        m.attempt_run.map_or(Value::Null, Value::Int),
+        Value::Text(json_list(&d.warnings).into()),
+        Value::Int(i64::from(d.legacy_crypto)),
     ]);
     values
 }
 
 /// Overwrites every column of a device row (used by merges, where the merged
 /// record was computed in Rust).
-fn write_full_row(tx: &Connection, d: &Device, m: &RowMeta) -> rusqlite::Result<()> {
+fn write_full_row(tx: &Db, d: &Device, m: &RowMeta) -> Result<(), DbError> {
     tx.execute(
         "UPDATE devices SET hostname = ?2, norm_hostname = ?3, hostname_raw = ?4, serial = ?5,
             platform = ?6, model = ?7, version = ?8, uptime = ?9, mgmt_ip = ?10, status = ?11,
@@ -248,7 +268,7 @@ fn write_full_row(tx: &Connection, d: &Device, m: &RowMeta) -> rusqlite::Result<
             last_walked = ?22, failure_count = ?23, seen_run = ?24, attempt_run = ?25,
             warnings = ?26, legacy_crypto = ?27
          WHERE id = ?1",
-        rusqlite::params_from_iter(full_row_values(d, m)),
+        &full_row_values(d, m),
     )?;
     add_ips_aliases(tx, d)
 }

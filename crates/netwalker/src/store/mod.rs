@@ -1,4 +1,6 @@
-//! The embedded inventory store (SQLite).
+//! The inventory store: an embedded SQLite file (the default) or a
+//! PostgreSQL database ([`StoreLocation`]), with the same schema, the same
+//! versioned migrations and one copy of the logic over both ([`db`]).
 //!
 //! Why it looks like this:
 //! - **One writer.** [`StoreWriter`] owns the only writing connection and
@@ -20,7 +22,8 @@
 //!   holds one read transaction across them so a walk committing meanwhile
 //!   cannot make them disagree.
 //! - **One writer process.** The writer holds an OS lock on `<store>.lock`
-//!   ([`lock`]); a second writer fails at once, naming the first.
+//!   ([`lock`]), or on PostgreSQL a session advisory lock (`pglock.rs`); a
+//!   second writer fails at once, naming the first.
 //! - **Runs without a finish time are interrupted runs**: that is what
 //!   `--resume` looks for ([`StoreReader::resume_info`]).
 //!
@@ -35,28 +38,41 @@
 //! `snapshot.rs` (consistent multi-query reads), `users.rs` (users and API
 //! tokens of `netwalker serve`), `query.rs` (building a
 //! read), `rows.rs` (rows <-> model types, JSON columns), `connection.rs`
-//! (pragmas, migrations, open errors), `schema.rs`, `lock.rs`, `error.rs`.
+//! (pragmas, migrations, open errors), `schema.rs`, `lock.rs`, `error.rs`;
+//! for the two engines `location.rs` (`--store`: path or URL, the
+//! password never shown), `db.rs` (the one interface the logic uses:
+//! execute/query, `?N` parameters, rows, transaction guards),
+//! `dialect.rs` (every SQL text that differs), `pg.rs` (a PostgreSQL
+//! connection on its own thread), `schema_pg.rs`, `pglock.rs`.
 
 mod commit;
 mod connection;
+pub mod db;
+mod dialect;
 mod endhosts;
 mod error;
+mod location;
 pub mod lock;
 mod merge;
+mod pg;
+mod pglock;
 mod query;
 mod reader;
 mod resume;
 mod rows;
 mod schema;
+mod schema_pg;
 mod snapshot;
 mod users;
 pub mod worker;
 mod writer;
 
+pub use db::DbError;
 pub use endhosts::{EndHostRows, PrunedEndHosts};
 pub use error::{Result, StoreError};
+pub use location::{LocationError, PgUrl, StoreLocation};
 pub use lock::StoreLock;
-pub use reader::{StoreReader, VersionChange};
+pub use reader::{Interrupter, StoreReader, VersionChange};
 pub use resume::ResumeInfo;
 pub use snapshot::StoreSnapshot;
 pub use users::{TokenInfo, UserCredentials, UserInfo};

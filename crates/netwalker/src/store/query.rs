@@ -3,9 +3,9 @@
 //! Every list read of the store goes through [`select`], so "all of them"
 //! is [`Rows::All`], not a dummy always-true condition at each call.
 
+use super::db::{Db, DbError, DbRow, Value};
 use super::error::{Result, StoreError};
 use crate::model::DeviceId;
-use rusqlite::{Connection, ParamsFromIter, Row, params_from_iter};
 
 /// A read of one table: `SELECT columns FROM table [WHERE ...] [ORDER BY order]`.
 #[derive(Debug, Clone, Copy)]
@@ -49,11 +49,11 @@ impl Rows {
         }
     }
 
-    fn params(self) -> ParamsFromIter<Option<i64>> {
-        params_from_iter(match self {
+    fn params(self) -> Option<Value<'static>> {
+        match self {
             Rows::All | Rows::Where(_) => None,
-            Rows::WhereArg(_, arg) => Some(arg),
-        })
+            Rows::WhereArg(_, arg) => Some(Value::Int(arg)),
+        }
     }
 }
 
@@ -73,18 +73,30 @@ impl Query {
     }
 }
 
-/// An error a row mapper may return: an SQLite one gets the query's
+/// An error a row mapper may return: a database one gets the query's
 /// context, a [`StoreError`] (e.g. an unreadable value) passes as it is.
 pub(super) trait RowError {
     fn in_context(self, context: impl FnOnce() -> String) -> StoreError;
 }
 
-impl RowError for rusqlite::Error {
+impl RowError for DbError {
     fn in_context(self, context: impl FnOnce() -> String) -> StoreError {
-        StoreError::Sqlite {
+        StoreError::Database {
             context: context(),
             source: self,
         }
+    }
+}
+
+/// Either a database error or a mapper's own, while a query runs.
+enum Failed<E> {
+    Db(DbError),
+    Map(E),
+}
+
+impl<E> From<DbError> for Failed<E> {
+    fn from(e: DbError) -> Failed<E> {
+        Failed::Db(e)
     }
 }
 
@@ -96,20 +108,18 @@ impl RowError for StoreError {
 
 /// Runs `query` over `rows` on `conn`, mapping each row with `map`.
 pub(super) fn select<T, E: RowError>(
-    conn: &Connection,
+    conn: &Db,
     query: &Query,
     rows: Rows,
-    mut map: impl FnMut(&Row<'_>) -> std::result::Result<T, E>,
+    mut map: impl FnMut(&DbRow<'_>) -> std::result::Result<T, E>,
 ) -> Result<Vec<T>> {
     let ctx = || format!("reading {}", query.what);
-    let sql_err = |e: rusqlite::Error| e.in_context(ctx);
-    let mut st = conn.prepare_cached(&query.sql(rows)).map_err(sql_err)?;
-    let mut found = st.query(rows.params()).map_err(sql_err)?;
-    let mut out = Vec::new();
-    while let Some(r) = found.next().map_err(sql_err)? {
-        out.push(map(r).map_err(|e| e.in_context(ctx))?);
-    }
-    Ok(out)
+    let params: Vec<Value<'_>> = rows.params().into_iter().collect();
+    conn.query(&query.sql(rows), &params, |r| map(r).map_err(Failed::Map))
+        .map_err(|e| match e {
+            Failed::Db(e) => e.in_context(ctx),
+            Failed::Map(e) => e.in_context(ctx),
+        })
 }
 
 #[cfg(test)]
@@ -123,17 +133,17 @@ mod tests {
         order: "a",
     };
 
-    fn table() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
+    fn table() -> Db {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(
             "CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (2, 'y'), (1, 'x'), (3, 'z');",
         )
         .unwrap();
-        conn
+        Db::Sqlite(conn)
     }
 
     fn a_column(rows: Rows) -> Result<Vec<i64>> {
-        select(&table(), &Q, rows, |r| r.get::<_, i64>(0))
+        select(&table(), &Q, rows, |r| r.get::<i64>(0))
     }
 
     #[test]
@@ -158,9 +168,9 @@ mod tests {
     #[test]
     fn sqlite_errors_name_what_was_read_and_store_errors_pass_through() {
         let missing = Query { table: "nope", ..Q };
-        let err = select(&table(), &missing, Rows::All, |r| r.get::<_, i64>(0)).unwrap_err();
+        let err = select(&table(), &missing, Rows::All, |r| r.get::<i64>(0)).unwrap_err();
         assert!(
-            matches!(&err, StoreError::Sqlite { context, .. } if context == "reading things"),
+            matches!(&err, StoreError::Database { context, .. } if context == "reading things"),
             "{err}"
         );
         let err = select(&table(), &Q, Rows::All, |_| {

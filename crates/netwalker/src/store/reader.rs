@@ -3,7 +3,9 @@
 //! [`Rows`], run by [`select`].
 
 use super::connection;
+use super::db::{Db, DbError, DbRow, vals};
 use super::error::{Context, Result};
+use super::location::StoreLocation;
 use super::query::{Query, Rows, select};
 use super::rows::{
     ALIASES, DEVICE_IPS, DEVICES, INTERFACES, LINKS, RUNS, STACK_MEMBERS, VLANS, device_from_row,
@@ -15,18 +17,17 @@ use crate::identity::{Identifiers, IdentityIndex, normalize_hostname};
 use crate::model::{
     Device, DeviceId, Interface, Link, Run, RunId, StackMember, StatusCounts, UnixTime, Vlan,
 };
-use rusqlite::{Connection, OptionalExtension, Row};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Read-only access. Several may be open at once, also while a walk writes.
 pub struct StoreReader {
     /// This reader's own connection (WAL: it never blocks the writer); the
     /// writer's reader shares the writer's, so it sees its own writes.
-    pub(super) conn: Connection,
-    /// The store file, for messages and for [`path`](Self::path).
-    pub(super) path: PathBuf,
+    pub(super) conn: Db,
+    /// The store, for messages and for [`location`](Self::location).
+    pub(super) location: StoreLocation,
     /// "Now" for [`stale`](Self::stale) and the writer's timestamps;
     /// replaceable so tests can age the store.
     pub(super) clock: Clock,
@@ -45,16 +46,20 @@ pub struct VersionChange {
 
 impl StoreReader {
     /// Opens an existing store read-only (e.g. for reports while a walk runs).
-    pub fn open(path: impl AsRef<Path>) -> Result<StoreReader> {
-        let path = path.as_ref().to_path_buf();
-        Ok(StoreReader::over(connection::open_reader(&path)?, path))
+    pub fn open(store: impl Into<StoreLocation>) -> Result<StoreReader> {
+        let location = store.into();
+        let conn = match &location {
+            StoreLocation::Sqlite(path) => connection::open_reader(path)?,
+            StoreLocation::Postgres(url) => connection::open_pg_reader(url)?,
+        };
+        Ok(StoreReader::over(conn, location))
     }
 
     /// A reader over an open connection, with the system clock.
-    pub(super) fn over(conn: Connection, path: PathBuf) -> StoreReader {
+    pub(super) fn over(conn: Db, location: StoreLocation) -> StoreReader {
         StoreReader {
             conn,
-            path,
+            location,
             clock: system_clock(),
         }
     }
@@ -68,13 +73,21 @@ impl StoreReader {
     /// A handle that aborts this reader's running query from another
     /// thread (the query fails with an interrupted error): how a server
     /// bounds a read that outlives its request's deadline.
-    pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
-        self.conn.get_interrupt_handle()
+    pub fn interrupt_handle(&self) -> Interrupter {
+        match &self.conn {
+            Db::Sqlite(c) => Interrupter(Interrupt::Sqlite(c.get_interrupt_handle())),
+            Db::Pg(c) => Interrupter(Interrupt::Pg(c.canceller())),
+        }
     }
 
-    /// The store file this reader reads.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The store this reader reads.
+    pub fn location(&self) -> &StoreLocation {
+        &self.location
+    }
+
+    /// The store file this reader reads, when it is an SQLite store.
+    pub fn path(&self) -> Option<&Path> {
+        self.location.sqlite_path()
     }
 
     /// Every device, walked or not, by id.
@@ -149,7 +162,7 @@ impl StoreReader {
             if let Some(&i) = pos.get(&id) {
                 devices[i].aliases.insert(r.get(1)?);
             }
-            Ok::<_, rusqlite::Error>(())
+            Ok::<_, DbError>(())
         })?;
         Ok(())
     }
@@ -177,18 +190,19 @@ impl StoreReader {
     /// not read every interface of a large store into memory.
     pub fn interfaces_containing(&self, needle: &str) -> Result<Vec<(DeviceId, Interface)>> {
         let ctx = || format!("searching interfaces for {needle:?}");
+        let dialect = self.conn.dialect();
         let sql = format!(
-            "SELECT {} FROM interfaces WHERE instr(lower(name), lower(?1)) > 0 \
-             OR instr(lower(coalesce(ip, '')), lower(?1)) > 0 ORDER BY {}",
-            INTERFACES.columns, INTERFACES.order
+            "SELECT {} FROM interfaces WHERE {} > 0 OR {} > 0 ORDER BY {}",
+            INTERFACES.columns,
+            dialect.position("lower(name)", "lower(?1)"),
+            dialect.position("lower(coalesce(ip, ''))", "lower(?1)"),
+            INTERFACES.order
         );
-        let mut st = self.conn.prepare(&sql).ctx(ctx)?;
-        let rows = st
-            .query_map([needle], |r| {
-                Ok((DeviceId(r.get(0)?), interface_from_row(r)?))
+        self.conn
+            .query(&sql, vals![needle], |r| {
+                Ok::<_, DbError>((DeviceId(r.get(0)?), interface_from_row(r)?))
             })
-            .ctx(ctx)?;
-        rows.collect::<rusqlite::Result<_>>().ctx(ctx)
+            .ctx(ctx)
     }
 
     /// Stack members of one device, by switch number.
@@ -230,12 +244,12 @@ impl StoreReader {
         &self,
         query: &Query,
         one: Option<DeviceId>,
-        mut row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+        mut row: impl FnMut(&DbRow<'_>) -> Result<T, DbError>,
     ) -> Result<BTreeMap<DeviceId, Vec<T>>> {
         let mut out: BTreeMap<DeviceId, Vec<T>> = BTreeMap::new();
         select(&self.conn, query, Rows::of_device(one), |r| {
             out.entry(DeviceId(r.get(0)?)).or_default().push(row(r)?);
-            Ok::<_, rusqlite::Error>(())
+            Ok::<_, DbError>(())
         })?;
         Ok(out)
     }
@@ -243,31 +257,29 @@ impl StoreReader {
     /// Software versions a device has reported, oldest first.
     pub fn version_history(&self, id: DeviceId) -> Result<Vec<VersionChange>> {
         let ctx = || format!("reading the version history of device {id}");
-        let mut st = self
-            .conn
-            .prepare("SELECT version, seen, run_id FROM version_history WHERE device_id = ?1 ORDER BY id")
-            .ctx(ctx)?;
-        let rows = st
-            .query_map([id.0], |r| {
-                Ok(VersionChange {
-                    version: r.get(0)?,
-                    seen: r.get(1)?,
-                    run: r.get::<_, Option<i64>>(2)?.map(RunId),
-                })
-            })
-            .ctx(ctx)?;
-        rows.collect::<rusqlite::Result<_>>().ctx(ctx)
+        self.conn
+            .query(
+                "SELECT version, seen, run_id FROM version_history WHERE device_id = ?1 ORDER BY id",
+                vals![id.0],
+                |r| {
+                    Ok::<_, DbError>(VersionChange {
+                        version: r.get(0)?,
+                        seen: r.get(1)?,
+                        run: r.get::<Option<i64>>(2)?.map(RunId),
+                    })
+                },
+            )
+            .ctx(ctx)
     }
 
     /// Consecutive failed attempts of a device (0 if unknown).
     pub fn failure_count(&self, id: DeviceId) -> Result<u32> {
         self.conn
-            .query_row(
+            .query_opt(
                 "SELECT failure_count FROM devices WHERE id = ?1",
-                [id.0],
+                vals![id.0],
                 |r| r.get(0),
             )
-            .optional()
             .ctx(|| format!("reading the failure count of device {id}"))
             .map(Option::unwrap_or_default)
     }
@@ -283,11 +295,11 @@ impl StoreReader {
         let ctx = || format!("looking up {name:?} in the store");
         let mut ids: Vec<i64> = self
             .conn
-            .prepare_cached("SELECT id FROM devices WHERE norm_hostname = ?1 ORDER BY id")
-            .ctx(ctx)?
-            .query_map([&norm], |r| r.get(0))
-            .ctx(ctx)?
-            .collect::<rusqlite::Result<_>>()
+            .query::<_, DbError>(
+                "SELECT id FROM devices WHERE norm_hostname = ?1 ORDER BY id",
+                vals![norm],
+                |r| r.get(0),
+            )
             .ctx(ctx)?;
         if ids.is_empty() {
             ids.extend(self.first_with_alias(&norm).ctx(ctx)?);
@@ -303,34 +315,32 @@ impl StoreReader {
     }
 
     /// The lowest device id with an alias that normalises to `norm`.
-    fn first_with_alias(&self, norm: &str) -> rusqlite::Result<Option<i64>> {
+    fn first_with_alias(&self, norm: &str) -> Result<Option<i64>, DbError> {
         // Aliases are stored in display form; compare normalised.
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT device_id, alias FROM aliases ORDER BY device_id")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (id, alias) = row?;
-            if normalize_hostname(&alias).as_deref() == Some(norm) {
-                return Ok(Some(id));
-            }
-        }
-        Ok(None)
+        let rows = self.conn.query(
+            "SELECT device_id, alias FROM aliases ORDER BY device_id",
+            &[],
+            |r| Ok::<_, DbError>((r.get::<i64>(0)?, r.get::<String>(1)?)),
+        )?;
+        Ok(rows
+            .into_iter()
+            .find(|(_, alias)| normalize_hostname(alias).as_deref() == Some(norm))
+            .map(|(id, _)| id))
     }
 
     /// Device counts by status over the whole store.
     pub fn status_counts(&self) -> Result<StatusCounts> {
         let ctx = || "counting devices by status".to_string();
-        let mut st = self
+        let rows = self
             .conn
-            .prepare("SELECT status, COUNT(*) FROM devices GROUP BY status")
-            .ctx(ctx)?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .query(
+                "SELECT status, COUNT(*) FROM devices GROUP BY status",
+                &[],
+                |r| Ok::<_, DbError>((r.get::<String>(0)?, r.get::<i64>(1)?)),
+            )
             .ctx(ctx)?;
         let mut counts = StatusCounts::default();
-        for row in rows {
-            let (status, n) = row.ctx(ctx)?;
+        for (status, n) in rows {
             counts.add(parse_status(&status, "")?, n as u64);
         }
         Ok(counts)
@@ -364,6 +374,28 @@ impl StoreReader {
             idx.insert_with_id(d.id, &Identifiers::of_device(&d, members));
         }
         Ok(idx)
+    }
+}
+
+/// Stops a reader's running query from another thread (see
+/// [`StoreReader::interrupt_handle`]).
+pub struct Interrupter(Interrupt);
+
+/// How each engine is interrupted.
+enum Interrupt {
+    /// SQLite's own handle: the query fails with "interrupted".
+    Sqlite(rusqlite::InterruptHandle),
+    /// A PostgreSQL cancel request, sent on a thread of its own.
+    Pg(super::pg::PgCancel),
+}
+
+impl Interrupter {
+    /// Interrupts the query running now, if any; returns at once.
+    pub fn interrupt(&self) {
+        match &self.0 {
+            Interrupt::Sqlite(h) => h.interrupt(),
+            Interrupt::Pg(c) => c.cancel(),
+        }
     }
 }
 

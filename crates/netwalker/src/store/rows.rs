@@ -7,6 +7,7 @@
 //! except where a newer netwalker may have written a word this build does not
 //! know (platform, via, method, link protocols): those read leniently.
 
+use super::db::{DbError, DbRow, Value};
 use super::error::{Result, StoreError};
 use super::query::Query;
 use crate::identity::normalize_hostname;
@@ -14,7 +15,6 @@ use crate::model::{
     ConnectionMethod, Device, DeviceId, DeviceStatus, Interface, Link, LinkProtocol, Run, RunId,
     StackMember, Via, Vlan,
 };
-use rusqlite::Row;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
@@ -90,13 +90,12 @@ pub(super) const VLANS: Query = Query {
 /// write uses them (`?1` id to `?19` platform_text), so the upsert of a
 /// walk and the rewrite of a merge cannot drift apart; each appends its
 /// bookkeeping columns after them.
-pub(super) fn device_values(d: &Device) -> Vec<rusqlite::types::Value> {
-    use rusqlite::types::Value;
-    let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::Text(s.to_string()));
+pub(super) fn device_values(d: &Device) -> Vec<Value<'static>> {
+    let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::Text(s.to_string().into()));
     vec![
-        Value::Integer(d.id.0),
-        Value::Text(d.hostname.clone()),
-        normalize_hostname(&d.hostname).map_or(Value::Null, Value::Text),
+        Value::Int(d.id.0),
+        Value::Text(d.hostname.clone().into()),
+        normalize_hostname(&d.hostname).map_or(Value::Null, |n| Value::Text(n.into())),
         text(d.hostname_raw.as_deref()),
         text(d.serial.as_deref()),
         text(d.platform.map(|p| p.as_str())),
@@ -104,15 +103,15 @@ pub(super) fn device_values(d: &Device) -> Vec<rusqlite::types::Value> {
         text(d.version.as_deref()),
         text(d.uptime.as_deref()),
         d.mgmt_ip
-            .map_or(Value::Null, |ip| Value::Text(ip.to_string())),
-        Value::Text(d.status.as_str().to_string()),
+            .map_or(Value::Null, |ip| Value::Text(ip.to_string().into())),
+        Value::Text(d.status.as_str().into()),
         text(d.reason.as_deref()),
         text(d.error_class.as_deref()),
-        Value::Integer(i64::from(d.depth)),
-        d.parent.map_or(Value::Null, |p| Value::Integer(p.0)),
+        Value::Int(i64::from(d.depth)),
+        d.parent.map_or(Value::Null, |p| Value::Int(p.0)),
         text(d.via.map(|v| v.as_str())),
         text(d.method.map(|m| m.as_str())),
-        Value::Text(json_list(&d.capabilities)),
+        Value::Text(json_list(&d.capabilities).into()),
         text(d.platform_text.as_deref()),
     ]
 }
@@ -158,18 +157,15 @@ pub(super) fn parse_status(text: &str, prefix: &str) -> Result<DeviceStatus> {
 }
 
 /// A row of [`DEVICES`], before its IPs and aliases are attached.
-pub(super) fn device_from_row(r: &Row<'_>) -> Result<Device> {
-    let sql_err = |source| StoreError::Sqlite {
+pub(super) fn device_from_row(r: &DbRow<'_>) -> Result<Device> {
+    let sql_err = |source| StoreError::Database {
         context: "reading a device row".into(),
         source,
     };
-    let get_s = |i: usize| r.get::<_, Option<String>>(i).map_err(sql_err);
+    let get_s = |i: usize| r.get::<Option<String>>(i).map_err(sql_err);
     let id = DeviceId(r.get(0).map_err(sql_err)?);
     let whose = format!("device {id}");
-    let status = parse_status(
-        &r.get::<_, String>(9).map_err(sql_err)?,
-        &format!("{whose}: "),
-    )?;
+    let status = parse_status(&r.get::<String>(9).map_err(sql_err)?, &format!("{whose}: "))?;
     let mgmt_ip = match get_s(8)? {
         None => None,
         Some(t) => Some(t.parse::<IpAddr>().map_err(|e| StoreError::Corrupt {
@@ -178,7 +174,7 @@ pub(super) fn device_from_row(r: &Row<'_>) -> Result<Device> {
         })?),
     };
     let json = |i: usize, what| {
-        json_column::<Vec<String>>(&r.get::<_, String>(i).map_err(sql_err)?, what, &whose)
+        json_column::<Vec<String>>(&r.get::<String>(i).map_err(sql_err)?, what, &whose)
     };
     let capabilities = json(16, "capability list")?;
     Ok(Device {
@@ -198,7 +194,7 @@ pub(super) fn device_from_row(r: &Row<'_>) -> Result<Device> {
         reason: get_s(10)?,
         error_class: get_s(11)?,
         depth: r.get(12).map_err(sql_err)?,
-        parent: r.get::<_, Option<i64>>(13).map_err(sql_err)?.map(DeviceId),
+        parent: r.get::<Option<i64>>(13).map_err(sql_err)?.map(DeviceId),
         via: get_s(14)?.and_then(|v| v.parse::<Via>().ok()),
         method: get_s(15)?.and_then(|m| m.parse::<ConnectionMethod>().ok()),
         capabilities,
@@ -212,8 +208,8 @@ pub(super) fn device_from_row(r: &Row<'_>) -> Result<Device> {
 }
 
 /// A row of [`RUNS`].
-pub(super) fn run_from_row(r: &Row<'_>) -> Result<Run> {
-    let sql_err = |source| StoreError::Sqlite {
+pub(super) fn run_from_row(r: &DbRow<'_>) -> Result<Run> {
+    let sql_err = |source| StoreError::Database {
         context: "reading a run row".into(),
         source,
     };
@@ -232,18 +228,18 @@ pub(super) fn run_from_row(r: &Row<'_>) -> Result<Run> {
 }
 
 /// A row of [`LINKS`].
-pub(super) fn link_from_row(r: &Row<'_>) -> rusqlite::Result<Link> {
+pub(super) fn link_from_row(r: &DbRow<'_>) -> Result<Link, DbError> {
     Ok(Link {
         a: DeviceId(r.get(0)?),
         a_interface: r.get(1)?,
         b: DeviceId(r.get(2)?),
         b_interface: r.get(3)?,
-        protocols: parse_protocols(&r.get::<_, String>(4)?),
+        protocols: parse_protocols(&r.get::<String>(4)?),
     })
 }
 
 /// A row of [`INTERFACES`] (column 0, the device, is read by the caller).
-pub(super) fn interface_from_row(r: &Row<'_>) -> rusqlite::Result<Interface> {
+pub(super) fn interface_from_row(r: &DbRow<'_>) -> Result<Interface, DbError> {
     Ok(Interface {
         name: r.get(1)?,
         status: r.get(2)?,
@@ -256,7 +252,7 @@ pub(super) fn interface_from_row(r: &Row<'_>) -> rusqlite::Result<Interface> {
 }
 
 /// A row of [`STACK_MEMBERS`] (column 0, the device, is read by the caller).
-pub(super) fn stack_member_from_row(r: &Row<'_>) -> rusqlite::Result<StackMember> {
+pub(super) fn stack_member_from_row(r: &DbRow<'_>) -> Result<StackMember, DbError> {
     Ok(StackMember {
         switch: r.get(1)?,
         role: r.get(2)?,
@@ -275,7 +271,7 @@ pub(super) fn stack_member_from_row(r: &Row<'_>) -> rusqlite::Result<StackMember
 pub(super) type VlanRow = (u16, String, String, String);
 
 /// A row of [`VLANS`] read as text (column 0, the device, is read by the caller).
-pub(super) fn vlan_row(r: &Row<'_>) -> rusqlite::Result<VlanRow> {
+pub(super) fn vlan_row(r: &DbRow<'_>) -> Result<VlanRow, DbError> {
     Ok((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 

@@ -1,14 +1,17 @@
 //! Consistent multi-query reads: one read transaction held across them.
 
 use super::StoreReader;
+use super::db::end_read;
 use super::error::{Context, Result};
 
 /// One consistent view of the store: every read through it (it derefs to
 /// [`StoreReader`]) sees the store as it was when the snapshot was taken,
 /// whatever a walk commits meanwhile, so a report never mixes states (a
 /// link to a device the device list does not have yet). It holds one read
-/// transaction (WAL: a deferred `BEGIN` pinned by its first read), which
-/// ends when it is dropped; the writer is never blocked by it.
+/// transaction (SQLite: a deferred `BEGIN` in WAL mode pinned by its first
+/// read; PostgreSQL: `REPEATABLE READ`, whose snapshot is taken by the
+/// first statement), which ends when it is dropped; the writer is never
+/// blocked by it.
 ///
 /// A snapshot taken while another is open on the same reader reads through
 /// the outer one, so the store's own multi-query reads (devices with their
@@ -29,10 +32,8 @@ impl std::ops::Deref for StoreSnapshot<'_> {
 
 impl Drop for StoreSnapshot<'_> {
     fn drop(&mut self) {
-        if self.owns && self.reader.conn.execute_batch("COMMIT").is_err() {
-            // A read transaction left open would freeze this reader's view
-            // for good; ROLLBACK cannot lose anything a reader did.
-            let _ = self.reader.conn.execute_batch("ROLLBACK");
+        if self.owns {
+            end_read(&self.reader.conn);
         }
     }
 }
@@ -42,14 +43,14 @@ impl StoreReader {
     /// [`StoreSnapshot`]): take one for anything that reads more than once
     /// and must agree with itself (reports, diagrams, exports).
     pub fn snapshot(&self) -> Result<StoreSnapshot<'_>> {
-        if !self.conn.is_autocommit() {
+        if self.conn.in_transaction() {
             return Ok(StoreSnapshot {
                 reader: self,
                 owns: false,
             });
         }
         let ctx = || "starting a read snapshot".to_string();
-        self.conn.execute_batch("BEGIN DEFERRED").ctx(ctx)?;
+        self.conn.begin_read().ctx(ctx)?.into_open();
         let snap = StoreSnapshot {
             reader: self,
             owns: true,
@@ -57,8 +58,8 @@ impl StoreReader {
         // The first read pins the snapshot; do it now, so the view is the
         // store as of this call rather than of the caller's first read.
         self.conn
-            .query_row("SELECT COUNT(*) FROM schema_version", [], |r| {
-                r.get::<_, i64>(0)
+            .query_opt("SELECT COUNT(*) FROM schema_version", &[], |r| {
+                r.get::<i64>(0)
             })
             .ctx(ctx)?;
         Ok(snap)

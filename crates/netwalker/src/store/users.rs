@@ -5,11 +5,11 @@
 //! A store older than migration 4, opened read-only, has no such tables:
 //! it reads as having no users and no tokens.
 
+use super::db::{DbError, vals};
 use super::error::{Context, Result, StoreError};
 use super::{StoreReader, StoreWriter};
 use crate::auth::{Name, PasswordHash, Role, TokenHash};
 use crate::model::UnixTime;
-use rusqlite::{OptionalExtension, params};
 
 /// The schema version that added the tables read here.
 const ACCOUNTS_VERSION: i64 = 4;
@@ -50,11 +50,11 @@ pub struct TokenInfo {
 impl StoreReader {
     /// Whether this store has the users and tokens tables (schema 4+).
     fn has_accounts(&self) -> Result<bool> {
-        let v: i64 = self
+        let v: Option<i64> = self
             .conn
-            .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+            .query_opt("SELECT version FROM schema_version", &[], |r| r.get(0))
             .ctx(|| "reading the schema version".into())?;
-        Ok(v >= ACCOUNTS_VERSION)
+        Ok(v.unwrap_or(0) >= ACCOUNTS_VERSION)
     }
 
     /// How many users there are: with none, a loopback server asks for no login.
@@ -62,11 +62,11 @@ impl StoreReader {
         if !self.has_accounts()? {
             return Ok(0);
         }
-        let n: i64 = self
+        let n: Option<i64> = self
             .conn
-            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+            .query_opt("SELECT COUNT(*) FROM users", &[], |r| r.get(0))
             .ctx(|| "counting users".into())?;
-        Ok(n.max(0) as u64)
+        Ok(n.unwrap_or(0).max(0) as u64)
     }
 
     /// Every user, by name.
@@ -74,23 +74,23 @@ impl StoreReader {
         if !self.has_accounts()? {
             return Ok(Vec::new());
         }
-        let mut stmt = self
+        let rows = self
             .conn
-            .prepare_cached("SELECT name, role, created, updated FROM users ORDER BY name")
-            .ctx(|| "listing users".into())?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                ))
-            })
+            .query(
+                "SELECT name, role, created, updated FROM users ORDER BY name",
+                &[],
+                |r| {
+                    Ok::<_, DbError>((
+                        r.get::<String>(0)?,
+                        r.get::<String>(1)?,
+                        r.get::<i64>(2)?,
+                        r.get::<i64>(3)?,
+                    ))
+                },
+            )
             .ctx(|| "listing users".into())?;
         let mut out = Vec::new();
-        for row in rows {
-            let (name, role, created, updated) = row.ctx(|| "reading a user".into())?;
+        for (name, role, created, updated) in rows {
             out.push(UserInfo {
                 role: parse_role(&name, &role)?,
                 name,
@@ -108,12 +108,11 @@ impl StoreReader {
         }
         let row: Option<(String, String)> = self
             .conn
-            .query_row(
+            .query_opt(
                 "SELECT role, password_hash FROM users WHERE name = ?1",
-                [name],
+                vals![name],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()
             .ctx(|| format!("reading user {name}"))?;
         row.map(|(role, hash)| {
             Ok(UserCredentials {
@@ -131,13 +130,12 @@ impl StoreReader {
         }
         let row: Option<(String, String)> = self
             .conn
-            .query_row(
+            .query_opt(
                 "SELECT u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name \
                  WHERE t.token_hash = ?1",
-                [&hash.0],
+                vals![hash.0],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()
             .ctx(|| "looking up a token".into())?;
         row.map(|(name, role)| Ok((name.clone(), parse_role(&name, &role)?)))
             .transpose()
@@ -148,21 +146,19 @@ impl StoreReader {
         if !self.has_accounts()? {
             return Ok(Vec::new());
         }
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT name, user_name, created FROM api_tokens ORDER BY name")
-            .ctx(|| "listing tokens".into())?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(TokenInfo {
-                    name: r.get(0)?,
-                    user: r.get(1)?,
-                    created: r.get(2)?,
-                })
-            })
-            .ctx(|| "listing tokens".into())?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .ctx(|| "reading a token".into())
+        self.conn
+            .query(
+                "SELECT name, user_name, created FROM api_tokens ORDER BY name",
+                &[],
+                |r| {
+                    Ok::<_, DbError>(TokenInfo {
+                        name: r.get(0)?,
+                        user: r.get(1)?,
+                        created: r.get(2)?,
+                    })
+                },
+            )
+            .ctx(|| "listing tokens".into())
     }
 }
 
@@ -179,19 +175,18 @@ impl StoreWriter {
         let now = self.now();
         let tx = self.tx("adding a user")?;
         let exists: Option<i64> = tx
-            .query_row(
+            .query_opt(
                 "SELECT 1 FROM users WHERE name = ?1",
-                [name.as_str()],
+                vals![name.as_str()],
                 |r| r.get(0),
             )
-            .optional()
             .ctx(|| format!("looking up user {name}"))?;
         if exists.is_some() {
             return Err(StoreError::UserExists(name.to_string()));
         }
         tx.execute(
             "INSERT INTO users (name, role, password_hash, created, updated) VALUES (?1, ?2, ?3, ?4, ?4)",
-            params![name.as_str(), role.as_str(), hash.as_str(), now],
+            vals![name.as_str(), role.as_str(), hash.as_str(), now],
         )
         .ctx(|| format!("adding user {name}"))?;
         tx.commit().ctx(|| format!("adding user {name}"))
@@ -205,7 +200,7 @@ impl StoreWriter {
             .conn
             .execute(
                 "UPDATE users SET password_hash = ?1, updated = ?2 WHERE name = ?3",
-                params![hash.as_str(), now, name.as_str()],
+                vals![hash.as_str(), now, name.as_str()],
             )
             .ctx(|| format!("changing the password of {name}"))?;
         if n == 0 {
@@ -219,11 +214,11 @@ impl StoreWriter {
         let tx = self.tx("removing a user")?;
         tx.execute(
             "DELETE FROM api_tokens WHERE user_name = ?1",
-            [name.as_str()],
+            vals![name.as_str()],
         )
         .ctx(|| format!("removing the tokens of {name}"))?;
         let n = tx
-            .execute("DELETE FROM users WHERE name = ?1", [name.as_str()])
+            .execute("DELETE FROM users WHERE name = ?1", vals![name.as_str()])
             .ctx(|| format!("removing user {name}"))?;
         if n == 0 {
             return Err(StoreError::UnknownUser(name.to_string()));
@@ -236,30 +231,28 @@ impl StoreWriter {
         let now = self.now();
         let tx = self.tx("adding a token")?;
         let user_exists: Option<i64> = tx
-            .query_row(
+            .query_opt(
                 "SELECT 1 FROM users WHERE name = ?1",
-                [user.as_str()],
+                vals![user.as_str()],
                 |r| r.get(0),
             )
-            .optional()
             .ctx(|| format!("looking up user {user}"))?;
         if user_exists.is_none() {
             return Err(StoreError::UnknownUser(user.to_string()));
         }
         let taken: Option<i64> = tx
-            .query_row(
+            .query_opt(
                 "SELECT 1 FROM api_tokens WHERE name = ?1",
-                [name.as_str()],
+                vals![name.as_str()],
                 |r| r.get(0),
             )
-            .optional()
             .ctx(|| format!("looking up token {name}"))?;
         if taken.is_some() {
             return Err(StoreError::TokenExists(name.to_string()));
         }
         tx.execute(
             "INSERT INTO api_tokens (name, user_name, token_hash, created) VALUES (?1, ?2, ?3, ?4)",
-            params![name.as_str(), user.as_str(), hash.0, now],
+            vals![name.as_str(), user.as_str(), hash.0, now],
         )
         .ctx(|| format!("adding token {name}"))?;
         tx.commit().ctx(|| format!("adding token {name}"))
@@ -270,7 +263,10 @@ impl StoreWriter {
         let n = self
             .reader
             .conn
-            .execute("DELETE FROM api_tokens WHERE name = ?1", [name.as_str()])
+            .execute(
+                "DELETE FROM api_tokens WHERE name = ?1",
+                vals![name.as_str()],
+            )
             .ctx(|| format!("removing token {name}"))?;
         if n == 0 {
             return Err(StoreError::UnknownToken(name.to_string()));

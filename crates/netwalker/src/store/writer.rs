@@ -4,11 +4,12 @@
 
 use super::StoreLock;
 use super::commit::{upsert_device, write_result};
-use super::connection;
+use super::db::{Tx, vals};
 use super::error::{Context, Result, StoreError};
+use super::location::StoreLocation;
 use super::{Clock, StoreReader};
+use super::{connection, pglock};
 use crate::model::{Device, DeviceId, DeviceResult, RunId, StatusCounts, UnixTime};
-use rusqlite::{Transaction, params};
 use std::path::{Path, PathBuf};
 
 /// The single writer. Also reads, through [`StoreWriter::read`].
@@ -19,25 +20,48 @@ pub struct StoreWriter {
     /// The run commits are attributed to (`seen_run`, `attempt_run`,
     /// version history), so `--resume` can tell what a run did.
     pub(super) current_run: Option<RunId>,
-    /// Keeps every other writer out of this store for the writer's life
-    /// (`None` for in-memory stores, which nobody else can open).
+    /// Keeps every other writer out of an SQLite store for the writer's
+    /// life (`None` for in-memory stores, which nobody else can open, and
+    /// for PostgreSQL, whose lock is held by the connection's session).
     _lock: Option<StoreLock>,
+    /// Whether this writer's PostgreSQL session holds the advisory lock
+    /// ([`pglock`]), released explicitly on drop.
+    pg_locked: bool,
+}
+
+impl Drop for StoreWriter {
+    fn drop(&mut self) {
+        if self.pg_locked {
+            pglock::release(&self.reader.conn);
+        }
+    }
 }
 
 impl StoreWriter {
-    /// Opens (creating if needed) the store at `path` and brings its schema up
-    /// to date. Fails at once with [`StoreError::Locked`] while another
-    /// writer (in any process) has it open.
-    pub fn open(path: impl AsRef<Path>) -> Result<StoreWriter> {
-        let lock = StoreLock::acquire(path.as_ref())?;
-        Self::open_locked(path.as_ref(), lock)
+    /// Opens (creating if needed) the store and brings its schema up to
+    /// date. Fails at once with [`StoreError::Locked`] while another writer
+    /// (in any process) has it open: for SQLite through `<store>.lock`, for
+    /// PostgreSQL through an advisory lock ([`pglock`]).
+    pub fn open(store: impl Into<StoreLocation>) -> Result<StoreWriter> {
+        match store.into() {
+            StoreLocation::Sqlite(path) => {
+                let lock = StoreLock::acquire(&path)?;
+                Self::open_locked(&path, lock)
+            }
+            pg => Self::open_pg(pg, false),
+        }
     }
 
-    /// Empties the store at `path` (deletes the database and its WAL files)
-    /// and opens it afresh, under the lock, so a store another process is
-    /// writing is refused rather than deleted under its feet.
-    pub fn open_fresh(path: impl AsRef<Path>) -> Result<StoreWriter> {
-        let path = path.as_ref();
+    /// Empties the store (deletes the SQLite file and its WAL files, or
+    /// drops the PostgreSQL store's tables) and opens it afresh, under the
+    /// lock, so a store another process is writing is refused rather than
+    /// deleted under its feet.
+    pub fn open_fresh(store: impl Into<StoreLocation>) -> Result<StoreWriter> {
+        let path = match store.into() {
+            StoreLocation::Sqlite(path) => path,
+            pg => return Self::open_pg(pg, true),
+        };
+        let path = path.as_path();
         let lock = StoreLock::acquire(path)?;
         for suffix in ["", "-wal", "-shm"] {
             let mut f = path.as_os_str().to_os_string();
@@ -59,9 +83,36 @@ impl StoreWriter {
     fn open_locked(path: &Path, lock: StoreLock) -> Result<StoreWriter> {
         let conn = connection::open_writer(path)?;
         Ok(StoreWriter {
-            reader: StoreReader::over(conn, path.to_path_buf()),
+            reader: StoreReader::over(conn, path.into()),
             current_run: None,
             _lock: Some(lock),
+            pg_locked: false,
+        })
+    }
+
+    /// A PostgreSQL store: connect, take the advisory lock on this session
+    /// (held until the connection closes), empty it if `fresh`, migrate.
+    fn open_pg(store: StoreLocation, fresh: bool) -> Result<StoreWriter> {
+        let StoreLocation::Postgres(url) = &store else {
+            unreachable!("called for PostgreSQL locations only");
+        };
+        let db = connection::connect_pg(url, "writer")?;
+        pglock::acquire(&db, &store)?;
+        let prepared = if fresh {
+            connection::empty_pg(&db, &store)
+        } else {
+            Ok(())
+        }
+        .and_then(|()| connection::prepare_pg_writer(&db, &store));
+        if let Err(e) = prepared {
+            pglock::release(&db);
+            return Err(e);
+        }
+        Ok(StoreWriter {
+            reader: StoreReader::over(db, store),
+            current_run: None,
+            _lock: None,
+            pg_locked: true,
         })
     }
 
@@ -70,9 +121,10 @@ impl StoreWriter {
         let path = PathBuf::from(":memory:");
         let conn = connection::open_in_memory(&path)?;
         Ok(StoreWriter {
-            reader: StoreReader::over(conn, path),
+            reader: StoreReader::over(conn, path.into()),
             current_run: None,
             _lock: None,
+            pg_locked: false,
         })
     }
 
@@ -96,10 +148,10 @@ impl StoreWriter {
         (self.reader.clock)()
     }
 
-    pub(super) fn tx(&mut self, what: &str) -> Result<Transaction<'_>> {
+    pub(super) fn tx(&mut self, what: &str) -> Result<Tx<'_>> {
         self.reader
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .begin_write()
             .ctx(|| format!("starting a transaction for {what}"))
     }
 
@@ -107,14 +159,20 @@ impl StoreWriter {
     /// are attributed to it.
     pub fn start_run(&mut self, options: &serde_json::Value) -> Result<RunId> {
         let now = self.now();
-        self.reader
+        let id = self
+            .reader
             .conn
-            .execute(
-                "INSERT INTO runs (started, options) VALUES (?1, ?2)",
-                params![now, options.to_string()],
+            .query_opt(
+                "INSERT INTO runs (started, options) VALUES (?1, ?2) RETURNING id",
+                vals![now, options.to_string()],
+                |r| r.get::<i64>(0),
             )
-            .ctx(|| "recording the start of a run".into())?;
-        let id = RunId(self.reader.conn.last_insert_rowid());
+            .ctx(|| "recording the start of a run".into())?
+            .map(RunId)
+            .ok_or_else(|| StoreError::Corrupt {
+                what: "run id",
+                detail: "recording a run returned no id".into(),
+            })?;
         self.current_run = Some(id);
         Ok(id)
     }
@@ -136,7 +194,7 @@ impl StoreWriter {
             .conn
             .execute(
                 "UPDATE runs SET finished = ?1, counts = ?2 WHERE id = ?3",
-                params![now, counts, run.0],
+                vals![now, counts, run.0],
             )
             .ctx(|| format!("recording the end of {run}"))?;
         if n == 0 {
@@ -189,7 +247,7 @@ impl StoreWriter {
             [one] => format!("device {} ({})", one.device.id, one.device.hostname),
             many => format!("{} devices", many.len()),
         };
-        let mut tx = self.tx(&what)?;
+        let tx = self.tx(&what)?;
         let mut failed = Vec::new();
         for result in results {
             let sp = tx

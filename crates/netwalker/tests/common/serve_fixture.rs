@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use device_parsers::Platform;
 use netwalker::model::*;
 use netwalker::serve::{ServeOptions, router};
-use netwalker::store::StoreWriter;
+use netwalker::store::{StoreLocation, StoreWriter};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -45,9 +45,9 @@ pub fn iface(name: &str, status: &str) -> Interface {
     i
 }
 
-/// A writer over a fresh store file whose clock says [`SEEN`].
-pub fn writer(path: &Path) -> StoreWriter {
-    StoreWriter::open(path)
+/// A writer over a fresh store whose clock says [`SEEN`].
+pub fn writer(store: impl Into<StoreLocation>) -> StoreWriter {
+    StoreWriter::open(store)
         .unwrap()
         .with_clock(Arc::new(|| SEEN))
 }
@@ -56,7 +56,13 @@ pub fn writer(path: &Path) -> StoreWriter {
 /// authentication; acc10 heard of only; edge-01..edge-25 Linux hosts.
 pub fn campus(dir: &Path) -> PathBuf {
     let path = dir.join("serve.db");
-    let mut w = writer(&path);
+    campus_at(&path);
+    path
+}
+
+/// [`campus`] written into any store.
+pub fn campus_at(store: impl Into<StoreLocation>) {
+    let mut w = writer(store);
     let mut core = walked(1, "core1", "10.0.0.1", Platform::CiscoXe);
     core.model = Some("C9300-48P".into());
     core.version = Some("17.9.4".into());
@@ -135,12 +141,11 @@ pub fn campus(dir: &Path) -> PathBuf {
         );
         w.commit_device(&DeviceResult::bare(d)).unwrap();
     }
-    path
 }
 
-/// The application over the store at `path`, default options.
-pub fn app(path: &Path) -> axum::Router {
-    router(&ServeOptions::new(path)).unwrap()
+/// The application over the store, default options.
+pub fn app(store: impl Into<StoreLocation>) -> axum::Router {
+    router(&ServeOptions::new(store)).unwrap()
 }
 
 /// A response as the tests read it.
