@@ -127,20 +127,53 @@ in_host() { # host cmd... : run inside that host's namespaces
   nsenter -t "${host_pid[$1]}" -n -m -u -- "${@:2}"
 }
 
+# Every host's lldpd afresh: now and then (two runs in five on one day) a
+# freshly started lldpd sends but never receives (its neighbours learn it,
+# it learns no one, `lldpcli update` does not help); a new instance does.
+restart_lldpd() {
+  local h p n=0
+  for h in "${hosts[@]}"; do
+    for p in $(ip netns pids "${tag}-$h"); do
+      [ "$(cat "/proc/$p/comm" 2>/dev/null)" = lldpd ] && kill "$p" 2>/dev/null || true
+    done
+  done
+  for _ in $(seq 1 50); do
+    pgrep -x lldpd >/dev/null || break
+    read -rt 0.1 <> <(:) || true # sleep-ok: 100 ms between checks that the old lldpd exited
+  done
+  for h in "${hosts[@]}"; do
+    n=$((n + 1))
+    echo "interop: restarting lldpd on $h" | tee -a "$work/lldpd_$h.log"
+    in_host "$h" /usr/sbin/lldpd -d -I 'data*' -m "10.232.0.$n" -O /dev/null 2>>"$work/lldpd_$h.log" &
+  done
+}
+
 # Wait (bounded) until lldpd on each host has learned its LLDP neighbours.
 want_neighbours() { # host count
   local out
-  # Up to ~60 s: a neighbour's first frame can go out before this host's
-  # lldpd listens, and the next one comes a tx-interval (30 s) later (a 30 s
-  # wait missed it once in CI).
-  for _ in $(seq 1 300); do
+  # Up to ~60 s. A neighbour's first frame can go out before this host's
+  # lldpd listens, and its next one only a tx-interval (30 s) later: so
+  # every poll asks every host's lldpd to send now (`lldpcli update`), not
+  # only this one's (asking this host alone missed its neighbour for 60 s
+  # in CI).
+  local h i
+  for i in $(seq 1 300); do
     out="$(in_host "$1" /usr/sbin/lldpcli -f keyvalue show neighbors 2>/dev/null || true)"
     if [ "$(grep -c '\.chassis\.name=' <<<"$out")" -ge "$2" ]; then return 0; fi
-    in_host "$1" /usr/sbin/lldpcli update >/dev/null 2>&1 || true
+    # 20 s and 40 s without its neighbours: a stuck receiver (above).
+    if [ "$i" = 100 ] || [ "$i" = 200 ]; then restart_lldpd; fi
+    for h in "${hosts[@]}"; do
+      in_host "$h" /usr/sbin/lldpcli update >/dev/null 2>&1 || true
+    done
     read -rt 0.2 <> <(:) || true # 200 ms between polls of a third-party daemon
   done
-  echo "lldpd on $1 did not learn $2 neighbour(s):" >&2
-  cat "$work/lldpd_$1.log" >&2
+  echo "lldpd on $1 did not learn $2 neighbour(s); every host's lldpd log, interfaces and neighbours:" >&2
+  for h in "${hosts[@]}"; do
+    echo "== $h" >&2
+    cat "$work/lldpd_$h.log" >&2
+    in_host "$h" /usr/sbin/lldpcli show interfaces >&2 2>&1 || true
+    in_host "$h" /usr/sbin/lldpcli show neighbors >&2 2>&1 || true
+  done
   return 1
 }
 want_neighbours h1 1
