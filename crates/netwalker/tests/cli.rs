@@ -303,7 +303,7 @@ fn format_lists_accept_the_same_spellings_and_refuse_an_empty_list() {
 fn demo_serve_serves_the_walked_campus_until_ctrl_c() {
     use std::io::{BufRead, BufReader, Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = netwalker()
+    let child = netwalker()
         .current_dir(dir.path())
         .args(["demo", "--devices", "20", "--quiet", "--out", "demo"])
         .args(["--serve", "--listen", "127.0.0.1:0"])
@@ -311,6 +311,8 @@ fn demo_serve_serves_the_walked_campus_until_ctrl_c() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // A failed assertion must not leave the server running.
+    let mut child = KillOnDrop(child);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let addr = loop {
         let line = lines
@@ -389,4 +391,30 @@ fn demo_serve_serves_the_walked_campus_until_ctrl_c() {
         .read_to_string(&mut err)
         .unwrap();
     assert!(status.success(), "{status:?}: {err}");
+}
+
+/// A child process killed (and reaped) when dropped, so a test that fails
+/// half-way leaves no server behind.
+struct KillOnDrop(std::process::Child);
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
 }
