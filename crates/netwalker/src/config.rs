@@ -420,6 +420,50 @@ pub struct Config {
     pub quiet: Option<bool>,
     /// `[netbox]`: where and how `netwalker sync netbox` writes.
     pub netbox: Option<NetboxConfig>,
+    /// `[[zones]]`: which workers of a distributed walk may walk which
+    /// addresses (a worker inside each firewalled part of the network).
+    pub zones: Option<Vec<Zone>>,
+}
+
+/// One `[[zones]]` entry: devices whose address falls in `cidrs` are
+/// walked only by workers started with `--zone NAME`; devices in no zone
+/// go to workers without one. The first zone that contains an address wins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    /// What workers name with `--zone`.
+    pub name: String,
+    /// The zone's address ranges.
+    pub cidrs: Vec<IpNet>,
+}
+
+/// Zones need a name and at least one range, and one name means one zone.
+fn check_zones(zones: Vec<Zone>) -> Result<Vec<Zone>, ConfigError> {
+    let mut names = std::collections::HashSet::new();
+    for z in &zones {
+        let bad = |reason: String| ConfigError::Invalid {
+            key: "zones",
+            reason,
+        };
+        if z.name.trim().is_empty() {
+            return Err(bad("a zone has an empty name".into()));
+        }
+        if z.cidrs.is_empty() {
+            return Err(bad(format!("zone {:?} lists no cidrs", z.name)));
+        }
+        if !names.insert(z.name.as_str()) {
+            return Err(bad(format!("zone {:?} is defined twice", z.name)));
+        }
+    }
+    Ok(zones)
+}
+
+/// The zone whose workers may walk `ip`, if any (the first that contains it).
+pub fn zone_of<'a>(zones: &'a [Zone], ip: std::net::IpAddr) -> Option<&'a str> {
+    zones
+        .iter()
+        .find(|z| z.cidrs.iter().any(|c| c.contains(&ip)))
+        .map(|z| z.name.as_str())
 }
 
 /// The `[netbox]` table: defaults of `netwalker sync netbox` (its flags win).
@@ -548,6 +592,9 @@ pub struct Settings {
     /// `[netbox]`, as written (the sync applies its own defaults).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub netbox: Option<NetboxConfig>,
+    /// `[[zones]]` of distributed walks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<Zone>,
 }
 
 /// Devices walked at once unless told otherwise. On a real network a walk
@@ -715,6 +762,7 @@ impl Config {
                 (None, n) | (n, None) => n,
                 (Some(b), Some(o)) => Some(b.merge(o)),
             },
+            zones: pick(self.zones, over.zones),
         }
     }
 
@@ -765,6 +813,7 @@ impl Config {
             filters,
             credentials: self.credentials.unwrap_or_default(),
             netbox: self.netbox,
+            zones: check_zones(self.zones.unwrap_or_default())?,
         })
     }
 }

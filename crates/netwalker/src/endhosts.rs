@@ -255,6 +255,15 @@ impl EndHost {
                         last_seen: c.last_seen,
                     })
                     .collect();
+                // Newest first (as located); ties by name, not by the
+                // walk-order-dependent device ids, so two walks of one
+                // network list them alike.
+                h.candidates.sort_by(|a, b| {
+                    b.last_seen
+                        .cmp(&a.last_seen)
+                        .then_with(|| a.switch.cmp(&b.switch))
+                        .then_with(|| a.port.cmp(&b.port))
+                });
             }
             Location::Unknown { reason } => h.reason = Some(reason.clone()),
         }

@@ -38,14 +38,17 @@ pub mod model;
 pub mod netbox;
 pub mod oui;
 pub mod pool;
+pub mod remote;
 pub mod report;
 pub mod run;
 pub mod seeds;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod signal;
 pub mod site;
 pub mod snapshot;
 pub mod stamp;
 pub mod store;
 pub mod table;
 pub mod term;
+pub mod worker;

@@ -52,6 +52,8 @@ struct Cli {
 enum Cmd {
     /// Walk the network from seeds over CDP/LLDP.
     Discover(DiscoverArgs),
+    /// Walk devices of distributed walks (`discover --distributed`) from a PostgreSQL store's queue.
+    Worker(WorkerArgs),
     /// Which switch port is this MAC, IP or host on? Exit 1 when not found.
     Find(FindArgs),
     /// Start a simulated campus, walk it, write the reports, shut it down.
@@ -775,9 +777,55 @@ struct DiscoverArgs {
     /// end-host tracking; fewer commands per device). Config key: `endhosts = false`.
     #[arg(long)]
     no_endhosts: bool,
+    /// Let `netwalker worker` processes walk the devices (PostgreSQL store
+    /// only): this process queues the seeds, decides the walk, follows its
+    /// progress and writes the store and the files; Ctrl-C stops every
+    /// worker's part of it. Needs no device credentials.
+    #[arg(long)]
+    distributed: bool,
     /// Connection, credential and output options shared with exec.
     #[command(flatten)]
     common: CommonArgs,
+}
+
+/// `netwalker worker`: claims devices of distributed walks and walks them.
+#[derive(Args)]
+#[command(
+    after_help = "Start one or more workers (on any machine that reaches the devices and the database), then a walk:
+  netwalker worker --store postgres://netwalker:PASSWORD@db.example.net/netwalker --username admin --password-env DEVICE_PW
+  netwalker discover --distributed --store postgres://netwalker:PASSWORD@db.example.net/netwalker --seed core1
+A worker runs until Ctrl-C or SIGTERM: devices in flight get --grace, the rest are handed back to the queue, every session is closed; exit 130. Killed outright, its devices are walked again by other workers once its --lease expires.
+Zones: with [[zones]] name/cidrs in the submitter's config, a device whose address is in a zone is taken only by workers started with --zone NAME; the others by workers without one."
+)]
+struct WorkerArgs {
+    /// Take only devices of this zone (default: devices in no zone).
+    #[arg(long)]
+    zone: Option<String>,
+    /// This worker's name in the queue (default HOST:PID); must differ between running workers.
+    #[arg(long)]
+    name: Option<String>,
+    /// How long a claim lives without a heartbeat (default 30s, at least 6s): a killed
+    /// worker's devices are walked again by others after this.
+    #[arg(long, value_parser = config::parse_duration)]
+    lease: Option<Duration>,
+    /// How long to keep retrying a database that does not answer before stopping (default 60s).
+    #[arg(long, value_parser = config::parse_duration)]
+    db_retry: Option<Duration>,
+    /// Exit once no job has been claimable for this long (scripts, benchmarks).
+    #[arg(long, value_parser = config::parse_duration)]
+    exit_when_idle: Option<Duration>,
+    /// Connection, credential and output options (the store must be PostgreSQL).
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+impl WorkerArgs {
+    fn discover_args(&self) -> DiscoverArgs {
+        DiscoverArgs {
+            common: self.common.clone(),
+            ..DiscoverArgs::default()
+        }
+    }
 }
 
 impl DiscoverArgs {
@@ -871,7 +919,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // Errors name devices and quote what they said.
-            eprintln!("netwalker: error: {}", term::safe(&format!("{e:#}")));
+            eprintln!("netwalker: error: {}", term::safe(&error_text(&e)));
             if e.downcast_ref::<Usage>().is_some()
                 || e.downcast_ref::<config::ConfigError>().is_some()
                 || e.downcast_ref::<netwalker::seeds::SeedError>().is_some()
@@ -882,6 +930,21 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: many of our
+/// errors quote their cause in their own message already (to say what to
+/// do after it), so a cause the text holds is not repeated.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
 }
 
 /// Each session in flight holds a socket: lift the soft open-file limit
@@ -917,6 +980,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let config = cli.config.as_ref();
     match cli.command {
         Cmd::Discover(args) => discover_cmd(config, &args).await,
+        Cmd::Worker(args) => worker_cmd(config, &args).await,
         Cmd::Demo(args) => demo_cmd(&args).await,
         Cmd::Parse(args) => parse_cmd(&args),
         Cmd::Report(args) => report_cmd(args),
@@ -946,10 +1010,18 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
 
 async fn discover_cmd(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<ExitCode> {
     let s = settings(global, args)?;
-    let creds = credentials(&s)?;
-    check_fd_limit(s.concurrency);
+    let creds = if args.distributed {
+        Vec::new() // the workers log in, with their own credentials
+    } else {
+        check_fd_limit(s.concurrency);
+        credentials(&s)?
+    };
     let (cancel, progress, ui) = start_ui(s.quiet || s.json);
-    let out = run::discover(&s, &creds, cancel.clone(), progress).await;
+    let out = if args.distributed {
+        run::discover_distributed(&s, cancel.clone(), progress).await
+    } else {
+        run::discover(&s, &creds, cancel.clone(), progress).await
+    };
     ui.finish().await;
     let out = out?;
     for p in &out.seed_problems {
@@ -957,6 +1029,68 @@ async fn discover_cmd(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<E
     }
     print_summary(&out.summary, &out.files, s.json, None)?;
     Ok(exit_for(&out.summary))
+}
+
+async fn worker_cmd(global: Option<&PathBuf>, a: &WorkerArgs) -> Result<ExitCode> {
+    let s = settings(global, &a.discover_args())?;
+    if !s.store.is_postgres() {
+        return Err(Usage(anyhow::anyhow!(
+            "a worker takes its devices from a PostgreSQL store's queue; {} is not one: give --store postgres://USER:PASSWORD@HOST:PORT/DB (or NETWALKER_STORE), the same store as the submitter's",
+            s.store
+        ))
+        .into());
+    }
+    let creds = credentials(&s)?;
+    check_fd_limit(s.concurrency);
+    let flags = run::WorkerFlags {
+        name: a.name.clone(),
+        zone: a.zone.clone(),
+        lease: a.lease,
+        db_retry: a.db_retry,
+        exit_when_idle: a.exit_when_idle,
+    };
+    let opts = run::worker_options(&s, &creds, flags).map_err(|e| Usage(e.into()))?;
+    let cancel = CancellationToken::new();
+    let stop = cancel.clone();
+    let quiet = s.quiet || s.json;
+    tokio::spawn(async move {
+        netwalker::signal::shutdown_signal().await;
+        if !quiet {
+            eprintln!("\nnetwalker worker: stopping; finishing devices in flight, handing the rest back");
+        }
+        stop.cancel();
+    });
+    if !quiet {
+        eprintln!(
+            "netwalker worker {} on {}: waiting for devices{}",
+            term::safe(&opts.name),
+            s.store,
+            opts.zone
+                .as_deref()
+                .map(|z| format!(" of zone {}", term::safe(z)))
+                .unwrap_or_default()
+        );
+    }
+    let summary = netwalker::worker::run_worker(s.store.clone(), opts, cancel).await?;
+    if s.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!(
+            "worker: claimed {}, completed {}, lost to others {}, handed back {}; sessions opened {}, force-closed {}, open at exit {}",
+            summary.claimed,
+            summary.completed,
+            summary.lost,
+            summary.released,
+            summary.sessions_opened,
+            summary.sessions_force_closed,
+            summary.sessions_open_at_exit
+        );
+    }
+    Ok(if summary.interrupted {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn demo_cmd(a: &DemoArgs) -> Result<ExitCode> {

@@ -211,13 +211,39 @@ pub async fn discover(
     cancel: CancellationToken,
     progress: watch::Sender<WalkProgress>,
 ) -> Result<DiscoverOutcome> {
-    discover_in(s, creds, cancel, progress, false).await
+    discover_in(s, Walker::Local(creds), cancel, progress, false).await
+}
+
+/// Runs a discovery walk whose devices are walked by `netwalker worker`
+/// processes through the PostgreSQL store's queue; this process decides
+/// the walk, writes the store and the files, as [`discover`] does. Needs
+/// no device credentials (the workers have their own).
+pub async fn discover_distributed(
+    s: &Settings,
+    cancel: CancellationToken,
+    progress: watch::Sender<WalkProgress>,
+) -> Result<DiscoverOutcome> {
+    if !s.store.is_postgres() {
+        return Err(RunError::NeedsPostgres {
+            store: s.store.clone(),
+        });
+    }
+    discover_in(s, Walker::Distributed, cancel, progress, false).await
+}
+
+/// Who walks the devices of a discover run.
+#[derive(Clone, Copy)]
+enum Walker<'a> {
+    /// This process, with these credentials.
+    Local(&'a [Credential]),
+    /// Workers, through the store's queue.
+    Distributed,
 }
 
 /// [`discover`]; `fresh` empties the store first (under its lock).
 async fn discover_in(
     s: &Settings,
-    creds: &[Credential],
+    walker: Walker<'_>,
     cancel: CancellationToken,
     progress: watch::Sender<WalkProgress>,
     fresh: bool,
@@ -240,8 +266,16 @@ async fn discover_in(
         .iter()
         .map(|t| t.name.clone().unwrap_or_else(|| t.ip.to_string()))
         .collect();
-    let opts = walk_options(s, session_credentials(creds));
-    let walk = walk(opts, seeds, known, filter, &worker, cancel, progress).await;
+    let walk = match walker {
+        Walker::Local(creds) => {
+            let opts = walk_options(s, session_credentials(creds));
+            walk(opts, seeds, known, filter, &worker, cancel, progress).await
+        }
+        Walker::Distributed => {
+            let w = distributed::Start { run, seeds, known, filter };
+            distributed::walk(s, w, &worker, cancel, progress).await
+        }
+    };
     // Flush and close the store whatever the walk did.
     let (summary, end_not_recorded) = match walk {
         Ok(summary) => {
@@ -481,9 +515,11 @@ fn write_default_diagrams(snap: &Snapshot, out: &Path) -> Result<Vec<PathBuf>> {
     )?)
 }
 
+mod distributed;
 mod error;
 mod launch;
 pub use error::{Result, RunError};
+pub use distributed::{WorkerFlags, worker_options};
 pub use launch::{MAX_REQUEST_SEEDS, WalkLauncher, WalkRequest};
 
 // `netwalker demo`: only with the `demo` feature (it links netsim).

@@ -23,23 +23,27 @@
 //! itself is shut down, so the count of open sessions is zero when `walk`
 //! returns, whatever the devices did.
 
+pub(crate) mod device;
+mod distributed;
 mod neighbours;
 mod nodes;
 pub mod plan;
 
 use crate::filter::{Candidate, Decision, Filter};
 use crate::identity::{Identifiers, IdentityIndex, display_hostname};
-use crate::login::{self, ScopedCredentials};
+use crate::login::ScopedCredentials;
 use crate::model::{
     ConnectionMethod, Device, DeviceId, DeviceResult, DeviceStatus, StatusCounts, Via,
 };
 use crate::pool::{DevicePool, PoolOptions, StopReason};
 use crate::store::StoreSender;
-use device_parsers::Platform;
-use device_session::{OpenOptions, Registry, SessionError, Target, TransportKind};
+pub use device::DeviceWork;
+use device::{Job, Outcome, Walked};
+use device_session::OpenOptions;
+pub use distributed::{DistributedOptions, walk_distributed};
 use neighbours::Neighbourhood;
 use nodes::Nodes;
-use plan::{Answer, Ask, DeviceFacts, Sighting};
+use plan::{DeviceFacts, Sighting};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -77,6 +81,20 @@ pub struct WalkOptions {
     /// Read MAC tables, ARP/ND caches and switchport state too (end-host
     /// tracking; off with `--no-endhosts`).
     pub endhosts: bool,
+}
+
+impl WalkOptions {
+    /// What each device task needs of these options.
+    pub(crate) fn device_work(&self) -> DeviceWork {
+        DeviceWork {
+            ssh_port: self.ssh_port,
+            telnet_port: self.telnet_port,
+            credentials: self.credentials.clone(),
+            session: self.session.clone(),
+            device_timeout: self.device_timeout,
+            endhosts: self.endhosts,
+        }
+    }
 }
 
 impl Default for WalkOptions {
@@ -156,6 +174,9 @@ pub struct WalkSummary {
     /// Walked devices whose SSH needed the legacy algorithms (weak crypto
     /// their owners should know about).
     pub devices_legacy_crypto: u64,
+    /// Distributed walks: devices walked more than once because the
+    /// worker that held them died or overran its lease (0 in a local walk).
+    pub jobs_reclaimed: u64,
 }
 
 /// Why a walk could not run at all. Device failures are results, not errors.
@@ -167,35 +188,10 @@ pub enum WalkError {
     NoCredentials,
     #[error("the store writer stopped during the walk: {0}")]
     Store(String),
-}
-
-/// One device to walk.
-#[derive(Debug, Clone)]
-struct Job {
-    /// The device's id in the identity index when it was queued.
-    id: DeviceId,
-    /// The name it was heard of by, until it says its own.
-    name: Option<String>,
-    /// The address to dial.
-    ip: IpAddr,
-    /// Hops from the nearest seed.
-    depth: u32,
-    /// The device whose neighbour table queued it.
-    parent: Option<DeviceId>,
-    /// How it was found: seed, CDP or LLDP.
-    via: Via,
-}
-
-/// What a device task brings back.
-struct Walked {
-    /// Everything its command plan answered, parsed.
-    facts: DeviceFacts,
-    /// SSH or telnet: recorded on the device and counted.
-    method: ConnectionMethod,
-    /// The name its prompt showed, for devices whose output names none.
-    prompt_name: Option<String>,
-    /// The SSH connection needed the legacy algorithms.
-    legacy_crypto: bool,
+    #[error(
+        "the distributed walk's queue failed while {0}; check that PostgreSQL is up and reachable, then run again with --resume"
+    )]
+    Queue(String),
 }
 
 /// Neighbour-reported platform texts and capabilities that mean "not a
@@ -233,26 +229,14 @@ pub async fn walk(
         return Err(WalkError::NoCredentials);
     }
     let started = Instant::now();
-    let mut c = Coordinator {
-        index: &mut index,
-        failure_counts,
-        filter,
-        store,
-        opts: &opts,
-        nodes: Nodes::default(),
-        frontier: VecDeque::new(),
-        links: 0,
-        with_warnings: 0,
-        over_telnet: 0,
-        legacy_crypto: 0,
-        progress,
-    };
+    let mut c = Coordinator::new(&mut index, failure_counts, filter, store, &opts, progress);
     for s in &seeds {
         c.add_seed(s);
     }
     c.publish(0);
 
-    let mut pool: DevicePool<(Job, Option<Result<Walked, SessionError>>)> = DevicePool::new(
+    let work = opts.device_work();
+    let mut pool: DevicePool<(Job, Option<Outcome>)> = DevicePool::new(
         PoolOptions {
             concurrency: opts.concurrency,
             run_deadline: opts.run_deadline,
@@ -263,16 +247,12 @@ pub async fn walk(
     loop {
         while pool.has_room() {
             let Some(job) = c.next_job() else { break };
-            if let Some(why) = login::out_of_scope(&opts.credentials, job.ip) {
-                c.out_of_scope(&job, why).await?;
-                continue;
-            }
-            let (registry, o, force) = (pool.registry().clone(), opts.clone(), pool.force_token());
+            let (registry, w, force) = (pool.registry().clone(), work.clone(), pool.force_token());
             pool.spawn(async move {
                 // Cut off at the end of the grace period: dropping the walk
                 // drops its session, a forced close the registry counts.
                 let r = tokio::select! {
-                    r = walk_device(&registry, &job, &o) => Some(r),
+                    r = device::walk_device(&registry, &job, &w) => Some(r),
                     _ = force.cancelled() => None,
                 };
                 (job, r)
@@ -289,30 +269,53 @@ pub async fn walk(
         }
     }
     c.publish(0);
-    let counts = c.nodes.counts();
-    let (links, with_warnings, over_telnet, legacy_crypto) =
-        (c.links, c.with_warnings, c.over_telnet, c.legacy_crypto);
+    let tally = c.tally();
     drop(c);
     // Everything the walk opened is closed when this returns; forced closes
     // of cut-off tasks have already been counted by their drops.
     let report = pool.shutdown().await;
-    let k = report.counters;
-    Ok(WalkSummary {
-        counts,
-        links,
-        duration_ms: started.elapsed().as_millis() as u64,
-        interrupted: report.stop == Some(StopReason::Cancelled),
-        deadline_hit: report.stop == Some(StopReason::Deadline),
-        sessions_opened: k.opened,
-        sessions_closed_gracefully: k.closed_gracefully,
-        sessions_force_closed: k.force_closed,
-        sessions_failed_opens: k.failed_opens,
-        sessions_peak_concurrent: k.peak_concurrent,
-        sessions_open_at_exit: k.open_now,
-        devices_with_warnings: with_warnings,
-        devices_over_telnet: over_telnet,
-        devices_legacy_crypto: legacy_crypto,
-    })
+    Ok(tally.summary(started, report.stop, report.counters))
+}
+
+/// What the coordinator counted, for the summary.
+struct Tally {
+    /// Devices by final status.
+    counts: StatusCounts,
+    /// Links reported (both ends).
+    links: u64,
+    /// Walked devices with warnings.
+    with_warnings: u64,
+    /// Walked devices reached over telnet.
+    over_telnet: u64,
+    /// Walked devices that needed legacy SSH algorithms.
+    legacy_crypto: u64,
+}
+
+impl Tally {
+    fn summary(
+        self,
+        started: Instant,
+        stop: Option<StopReason>,
+        k: device_session::Counters,
+    ) -> WalkSummary {
+        WalkSummary {
+            counts: self.counts,
+            links: self.links,
+            duration_ms: started.elapsed().as_millis() as u64,
+            interrupted: stop == Some(StopReason::Cancelled),
+            deadline_hit: stop == Some(StopReason::Deadline),
+            sessions_opened: k.opened,
+            sessions_closed_gracefully: k.closed_gracefully,
+            sessions_force_closed: k.force_closed,
+            sessions_failed_opens: k.failed_opens,
+            sessions_peak_concurrent: k.peak_concurrent,
+            sessions_open_at_exit: k.open_now,
+            devices_with_warnings: self.with_warnings,
+            devices_over_telnet: self.over_telnet,
+            devices_legacy_crypto: self.legacy_crypto,
+            jobs_reclaimed: 0,
+        }
+    }
 }
 
 struct Coordinator<'a> {
@@ -342,7 +345,41 @@ struct Coordinator<'a> {
     progress: watch::Sender<WalkProgress>,
 }
 
-impl Coordinator<'_> {
+impl<'a> Coordinator<'a> {
+    fn new(
+        index: &'a mut IdentityIndex,
+        failure_counts: HashMap<DeviceId, u32>,
+        filter: Filter,
+        store: StoreSender,
+        opts: &'a WalkOptions,
+        progress: watch::Sender<WalkProgress>,
+    ) -> Self {
+        Coordinator {
+            index,
+            failure_counts,
+            filter,
+            store,
+            opts,
+            nodes: Nodes::default(),
+            frontier: VecDeque::new(),
+            links: 0,
+            with_warnings: 0,
+            over_telnet: 0,
+            legacy_crypto: 0,
+            progress,
+        }
+    }
+
+    fn tally(&self) -> Tally {
+        Tally {
+            counts: self.nodes.counts(),
+            links: self.links,
+            with_warnings: self.with_warnings,
+            over_telnet: self.over_telnet,
+            legacy_crypto: self.legacy_crypto,
+        }
+    }
+
     fn add_seed(&mut self, s: &SeedTarget) {
         let mut ids = Identifiers::new().ip(s.ip);
         if let Some(n) = &s.name {
@@ -383,6 +420,19 @@ impl Coordinator<'_> {
         None
     }
 
+    /// Progress of a distributed walk: the queue's counts stand for the
+    /// frontier and the devices in flight.
+    fn publish_remote(&self, queued: u64, in_flight: u64) {
+        let c = self.nodes.counts();
+        self.progress.send_replace(WalkProgress {
+            walked: c.walked,
+            failed: c.failed,
+            queued: queued + self.frontier.len() as u64,
+            in_flight,
+            discovered: self.nodes.len() as u64,
+        });
+    }
+
     fn publish(&self, in_flight: u64) {
         let c = self.nodes.counts();
         self.progress.send_replace(WalkProgress {
@@ -394,18 +444,15 @@ impl Coordinator<'_> {
         });
     }
 
-    async fn finish(
-        &mut self,
-        job: Job,
-        result: Result<Walked, SessionError>,
-    ) -> Result<(), WalkError> {
+    async fn finish(&mut self, job: Job, outcome: Outcome) -> Result<(), WalkError> {
         let label = job.name.clone().unwrap_or_else(|| job.ip.to_string());
-        match result {
-            Ok(w) => self.walked(job, w).await,
-            Err(e) => {
-                tracing::info!(device = %label, ip = %job.ip, error = %e, class = e.kind(), "failed");
-                self.failed(&job, e.kind(), e.to_string(), None).await
+        match outcome {
+            Outcome::Walked(raw) => self.walked(job, raw.interpret()).await,
+            Outcome::Failed { class, reason } => {
+                tracing::info!(device = %label, ip = %job.ip, error = %reason, class = %class, "failed");
+                self.failed(&job, &class, reason, None).await
             }
+            Outcome::OutOfScope(why) => self.out_of_scope(&job, why).await,
         }
     }
 
@@ -675,74 +722,3 @@ impl Coordinator<'_> {
     }
 }
 
-/// One device, start to finish, in the task that owns its session.
-async fn walk_device(
-    registry: &Registry,
-    job: &Job,
-    opts: &WalkOptions,
-) -> Result<Walked, SessionError> {
-    let fut = async {
-        let mut target = Target::new(job.ip.to_string())
-            .ssh_port(opts.ssh_port)
-            .telnet_port(opts.telnet_port);
-        if let Some(n) = &job.name {
-            target = target.name(n.clone());
-        }
-        let mut s =
-            login::open_session(registry, &target, job.ip, &opts.credentials, &opts.session)
-                .await?;
-        let info = s.info().clone();
-        let platform = info.platform.unwrap_or(Platform::CiscoIos);
-        let mut answers = Vec::new();
-        let asked = plan::plan(platform)
-            .iter()
-            .filter(|(ask, _)| opts.endhosts || !ask.is_endhost());
-        for (ask, cmd) in asked {
-            if plan::moot(*ask, platform, &answers) {
-                continue;
-            }
-            if *ask == Ask::Version
-                && let Some(text) = &info.show_version
-            {
-                answers.push(Answer {
-                    ask: *ask,
-                    command: cmd.to_string(),
-                    text: text.clone(),
-                    rejected: false,
-                });
-                continue;
-            }
-            // A failed command ends the device: the session may be unusable,
-            // and dropping `s` on return force-closes it (and is counted).
-            let out = s.run(cmd).await?;
-            answers.push(Answer {
-                ask: *ask,
-                command: cmd.to_string(),
-                text: out.text,
-                rejected: out.rejected,
-            });
-        }
-        if let Err(e) = s.close().await {
-            tracing::debug!(device = %job.ip, error = %e, "goodbye was not clean");
-        }
-        Ok(Walked {
-            facts: plan::interpret(platform, &answers),
-            method: match info.transport {
-                TransportKind::Telnet => ConnectionMethod::Telnet,
-                // Ssh, and caller-supplied streams (tests) which speak SSH-like CLIs.
-                _ => ConnectionMethod::Ssh,
-            },
-            prompt_name: info.name.clone(),
-            legacy_crypto: info.legacy_crypto,
-        })
-    };
-    match tokio::time::timeout(opts.device_timeout, fut).await {
-        Ok(r) => r,
-        Err(_) => Err(SessionError::Timeout {
-            device: device_session::DeviceLabel::new(job.ip.to_string())
-                .with_name(job.name.clone()),
-            step: device_session::Step::Command("(whole device)".into()),
-            after: opts.device_timeout,
-        }),
-    }
-}

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// One command of a plan and what it is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Ask {
     Version,
     Cdp,
@@ -193,8 +193,9 @@ impl DeviceFacts {
     }
 }
 
-/// One command's output, as the session returned it.
-#[derive(Debug, Clone)]
+/// One command's output, as the session returned it (serialisable: a
+/// distributed walk's worker sends it through the database).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Answer {
     /// Which question of the plan this answers.
     pub ask: Ask,

@@ -1,7 +1,7 @@
 //! `netwalker demo`: an embedded netsim campus on 127.200.0.0/16, walked
 //! like a real network, its reports written.
 
-use super::{DiscoverOutcome, WalkLauncher, discover_in};
+use super::{DiscoverOutcome, WalkLauncher, Walker, discover_in};
 use super::{Result, RunError};
 use crate::config::{Credential, HostKeyPolicySetting, Settings};
 use crate::engine::WalkProgress;
@@ -85,7 +85,14 @@ impl DemoLab {
         progress: watch::Sender<WalkProgress>,
     ) -> Result<DemoOutcome> {
         let discover =
-            discover_in(&self.settings, &demo_credentials(), cancel, progress, true).await;
+            discover_in(
+                &self.settings,
+                Walker::Local(&demo_credentials()),
+                cancel,
+                progress,
+                true,
+            )
+            .await;
         let simulator = self.lab.wait_until_idle(Duration::from_secs(2)).await;
         Ok(DemoOutcome {
             discover: discover?,

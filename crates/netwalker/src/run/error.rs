@@ -79,6 +79,15 @@ pub enum RunError {
         run: RunId,
         source: Box<RunError>,
     },
+    #[error(
+        "a distributed walk needs a PostgreSQL store that every worker can reach; {store} is not one: give --store postgres://USER:PASSWORD@HOST:PORT/DB (or NETWALKER_STORE)"
+    )]
+    NeedsPostgres {
+        /// The store given.
+        store: StoreLocation,
+    },
+    #[error("cannot start the distributed walk: {0}")]
+    Queue(crate::remote::QueueError),
     #[error("cannot write the inventory workbook: {0}")]
     Report(#[from] ReportError),
     #[error("cannot write the topology diagrams: {0}")]

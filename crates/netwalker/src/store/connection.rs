@@ -129,6 +129,29 @@ pub(super) fn open_pg_reader(url: &PgUrl) -> Result<Db> {
     Ok(db)
 }
 
+/// Fails unless the store's schema is exactly this build's: what a
+/// distributed walk's worker needs (the queue's tables, and the same
+/// meaning of every row it hands over).
+pub(super) fn check_current(db: &Db, store: &StoreLocation) -> Result<()> {
+    check_readable(db, store)?;
+    let version = db
+        .query_opt("SELECT version FROM schema_version", &[], |r| {
+            r.get::<i64>(0)
+        })
+        .ctx(|| "reading the schema version".into())?
+        .unwrap_or(0);
+    if version < current_version(db) {
+        return Err(StoreError::NotAStore {
+            store: store.clone(),
+            detail: format!(
+                "its schema is version {version}, older than this netwalker's ({}); run `netwalker discover --distributed` (or any discover) on it once to upgrade it",
+                current_version(db)
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Fails unless the store has a schema this build can read.
 fn check_readable(db: &Db, store: &StoreLocation) -> Result<()> {
     let version = db

@@ -35,7 +35,8 @@
 //! sightings and MAC-to-IP pairs: upsert, prune, reads),
 //! `worker.rs` (the writer thread and its channel), `reader.rs` (queries),
 //! `resume.rs` (interrupted runs), `export.rs` (`inventory.json`),
-//! `snapshot.rs` (consistent multi-query reads), `users.rs` (users and API
+//! `snapshot.rs` (consistent multi-query reads), `queue.rs` (the
+//! distributed walk's job queue: claims, leases, settling), `users.rs` (users and API
 //! tokens of `netwalker serve`), `query.rs` (building a
 //! read), `rows.rs` (rows <-> model types, JSON columns), `connection.rs`
 //! (pragmas, migrations, open errors), `schema.rs`, `lock.rs`, `error.rs`;
@@ -57,6 +58,7 @@ mod merge;
 mod pg;
 mod pglock;
 mod query;
+mod queue;
 mod reader;
 mod resume;
 mod rows;
@@ -73,6 +75,7 @@ pub use error::{Result, StoreError};
 pub use location::{LocationError, PgUrl, StoreLocation};
 pub use lock::StoreLock;
 pub use reader::{Interrupter, StoreReader, VersionChange};
+pub use queue::{Claim, DoneJob, QueueCounts, QueuedJob, WalkId, WalkParams, WalkQueue};
 pub use resume::ResumeInfo;
 pub use snapshot::StoreSnapshot;
 pub use users::{TokenInfo, UserCredentials, UserInfo};

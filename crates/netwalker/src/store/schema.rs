@@ -186,6 +186,38 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_user ON api_tokens(user_name);
 "#,
+    // 5: distributed walks' queue (see schema_pg.rs and store/queue.rs).
+    // Distributed walks run on PostgreSQL only; SQLite keeps the same
+    // tables, empty, so the two engines' versions mean the same schema.
+    r#"
+CREATE TABLE walk_queue (
+    id        INTEGER PRIMARY KEY,
+    run_id    INTEGER NOT NULL,
+    state     TEXT NOT NULL,
+    params    TEXT NOT NULL,
+    submitter TEXT NOT NULL,
+    created   INTEGER NOT NULL
+);
+
+CREATE TABLE walk_jobs (
+    walk_id     INTEGER NOT NULL REFERENCES walk_queue(id) ON DELETE CASCADE,
+    device_id   INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    ip          TEXT NOT NULL,
+    name        TEXT,
+    depth       INTEGER NOT NULL,
+    zone        TEXT,
+    state       TEXT NOT NULL,
+    claimer     TEXT,
+    claims      INTEGER NOT NULL DEFAULT 0,
+    lease_until INTEGER,
+    outcome     TEXT,
+    done_at     INTEGER,
+    PRIMARY KEY (walk_id, device_id)
+);
+CREATE INDEX walk_jobs_open ON walk_jobs(depth, seq) WHERE state IN ('queued', 'claimed');
+CREATE INDEX walk_jobs_done ON walk_jobs(walk_id, done_at) WHERE state = 'done';
+"#,
 ];
 
 /// The schema version this build writes.
