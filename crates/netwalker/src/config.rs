@@ -459,7 +459,7 @@ fn check_zones(zones: Vec<Zone>) -> Result<Vec<Zone>, ConfigError> {
 }
 
 /// The zone whose workers may walk `ip`, if any (the first that contains it).
-pub fn zone_of<'a>(zones: &'a [Zone], ip: std::net::IpAddr) -> Option<&'a str> {
+pub fn zone_of(zones: &[Zone], ip: std::net::IpAddr) -> Option<&str> {
     zones
         .iter()
         .find(|z| z.cidrs.iter().any(|c| c.contains(&ip)))

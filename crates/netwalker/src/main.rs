@@ -1056,7 +1056,9 @@ async fn worker_cmd(global: Option<&PathBuf>, a: &WorkerArgs) -> Result<ExitCode
     tokio::spawn(async move {
         netwalker::signal::shutdown_signal().await;
         if !quiet {
-            eprintln!("\nnetwalker worker: stopping; finishing devices in flight, handing the rest back");
+            eprintln!(
+                "\nnetwalker worker: stopping; finishing devices in flight, handing the rest back"
+            );
         }
         stop.cancel();
     });

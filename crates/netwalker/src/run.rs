@@ -272,7 +272,12 @@ async fn discover_in(
             walk(opts, seeds, known, filter, &worker, cancel, progress).await
         }
         Walker::Distributed => {
-            let w = distributed::Start { run, seeds, known, filter };
+            let w = distributed::Start {
+                run,
+                seeds,
+                known,
+                filter,
+            };
             distributed::walk(s, w, &worker, cancel, progress).await
         }
     };
@@ -518,8 +523,8 @@ fn write_default_diagrams(snap: &Snapshot, out: &Path) -> Result<Vec<PathBuf>> {
 mod distributed;
 mod error;
 mod launch;
-pub use error::{Result, RunError};
 pub use distributed::{WorkerFlags, worker_options};
+pub use error::{Result, RunError};
 pub use launch::{MAX_REQUEST_SEEDS, WalkLauncher, WalkRequest};
 
 // `netwalker demo`: only with the `demo` feature (it links netsim).

@@ -27,7 +27,7 @@ use crate::engine::device::{self, DeviceWork, Job, Outcome};
 use crate::model::Via;
 use crate::pool::{DevicePool, PoolOptions};
 use crate::remote::{HEARTBEAT, QueueError, QueueLink};
-use crate::store::{Claim, StoreError, StoreLocation, StoreWriter, WalkId};
+use crate::store::{Claim, StoreError, StoreLocation, WalkId};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -36,8 +36,8 @@ use tokio_util::sync::CancellationToken;
 /// How often an idle worker looks for jobs.
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
-/// How long a starting worker waits for another process's migration.
-const MIGRATION_WAIT: Duration = Duration::from_secs(30);
+/// How often a worker on a store without its schema looks again.
+const SCHEMA_POLL: Duration = Duration::from_millis(500);
 
 /// The shortest lease allowed: three heartbeats, so one late heartbeat
 /// never loses a claim.
@@ -98,13 +98,13 @@ pub enum WorkerError {
     Database {
         /// How long the worker retried.
         after: Duration,
-        /// The last failure.
-        cause: QueueError,
+        /// The last failure (boxed: errors stay small to pass around).
+        cause: Box<QueueError>,
     },
     #[error("cannot start the worker: {cause}")]
     Start {
         /// What failed (it names the store).
-        cause: QueueError,
+        cause: Box<QueueError>,
     },
 }
 
@@ -117,7 +117,12 @@ pub async fn run_worker(
     opts: WorkerOptions,
     cancel: CancellationToken,
 ) -> Result<WorkerSummary, WorkerError> {
-    let link = connect(&store).await?;
+    let Some(link) = connect(&store, &cancel).await? else {
+        return Ok(WorkerSummary {
+            interrupted: true,
+            ..WorkerSummary::default()
+        });
+    };
     tracing::info!(worker = %opts.name, zone = opts.zone.as_deref().unwrap_or("(none)"), concurrency = opts.concurrency, "waiting for jobs");
     let pool = DevicePool::new(
         PoolOptions {
@@ -155,51 +160,41 @@ pub async fn run_worker(
     result.map(|()| summary)
 }
 
-/// The queue, once the store's schema is this build's. Another process
-/// migrating the store meanwhile (a submitter, a worker started at the
-/// same moment) holds the writer's lock: waited for, within a bound.
-async fn connect(store: &StoreLocation) -> Result<QueueLink, WorkerError> {
+/// The queue, once the store's schema is this build's. A store without
+/// one yet (workers started before the first walk) or with an older one
+/// is waited for: the next walk's submitter creates or upgrades it.
+async fn connect(
+    store: &StoreLocation,
+    cancel: &CancellationToken,
+) -> Result<Option<QueueLink>, WorkerError> {
     let link = QueueLink::new(store.clone(), "worker");
-    let started = Instant::now();
+    let mut told = false;
     loop {
-        prepare_schema(store).await?;
-        // The first call connects: a wrong URL or a newer store fails now.
+        // The first call connects: a wrong URL, somebody else's database
+        // or a newer store fails now.
         match link.call("connecting", |_| Ok(())).await {
-            Ok(()) => return Ok(link),
+            Ok(()) => return Ok(Some(link)),
             Err(QueueError::Store {
-                cause: StoreError::NotAStore { .. },
+                cause: StoreError::SchemaNotReady { .. },
                 ..
-            }) if started.elapsed() < MIGRATION_WAIT => {
-                tokio::time::sleep(Duration::from_millis(250)).await; // sleep-ok: another process is migrating the schema
-
+            }) => {
+                if !told {
+                    tracing::warn!(
+                        "the store has no current schema yet: waiting for a `discover --distributed` to create it"
+                    );
+                    told = true;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(SCHEMA_POLL) => {} // sleep-ok: waiting for another process to create the schema
+                    _ = cancel.cancelled() => return Ok(None),
+                }
             }
-            Err(cause) => return Err(WorkerError::Start { cause }),
+            Err(cause) => {
+                return Err(WorkerError::Start {
+                    cause: Box::new(cause),
+                });
+            }
         }
-    }
-}
-
-/// Creates or upgrades the store's schema when no writer is running (a
-/// worker started on an empty database, before any walk): opening the
-/// store as its writer migrates it under the writer's lock, and closing it
-/// at once lets the walk's submitter take that lock. A running writer has
-/// done it already.
-async fn prepare_schema(store: &StoreLocation) -> Result<(), WorkerError> {
-    let s = store.clone();
-    let opened = tokio::task::spawn_blocking(move || StoreWriter::open(&s).map(drop)).await;
-    match opened {
-        Ok(Ok(())) | Ok(Err(StoreError::Locked { .. })) => Ok(()),
-        Ok(Err(cause)) => Err(WorkerError::Start {
-            cause: QueueError::Store {
-                what: "preparing the store's schema",
-                cause,
-            },
-        }),
-        Err(e) => Err(WorkerError::Start {
-            cause: QueueError::Thread {
-                what: "preparing the store's schema",
-                detail: e.to_string(),
-            },
-        }),
     }
 }
 
@@ -399,7 +394,9 @@ impl Worker {
         let walks: Vec<WalkId> = self.walks.keys().copied().collect();
         let r = self
             .link
-            .call("extending leases", move |q| q.heartbeat(&name, lease, &walks))
+            .call("extending leases", move |q| {
+                q.heartbeat(&name, lease, &walks)
+            })
             .await;
         for w in self.note(r)?.unwrap_or_default() {
             if let Some(stop) = self.walks.remove(&w) {
@@ -420,7 +417,9 @@ impl Worker {
             .await
         {
             Ok(n) => self.summary.released += n,
-            Err(e) => tracing::warn!("could not hand claims back ({e}); they return to the queue when their leases expire"),
+            Err(e) => tracing::warn!(
+                "could not hand claims back ({e}); they return to the queue when their leases expire"
+            ),
         }
     }
 
@@ -436,14 +435,17 @@ impl Worker {
             }
             Err(e) => {
                 let since = *self.failing_since.get_or_insert_with(|| {
-                    tracing::warn!("the database does not answer ({e}); retrying for up to {:?}", self.opts.db_retry);
+                    tracing::warn!(
+                        "the database does not answer ({e}); retrying for up to {:?}",
+                        self.opts.db_retry
+                    );
                     Instant::now()
                 });
                 if since.elapsed() >= self.opts.db_retry {
                     self.pool.stop(crate::pool::StopReason::Caller);
                     return Err(WorkerError::Database {
                         after: since.elapsed(),
-                        cause: e,
+                        cause: Box::new(e),
                     });
                 }
                 Ok(None)

@@ -130,7 +130,11 @@ pub(crate) async fn walk_device(registry: &Registry, job: &Job, work: &DeviceWor
 }
 
 /// Logs in, asks the platform's plan, says goodbye.
-async fn collect(registry: &Registry, job: &Job, work: &DeviceWork) -> Result<RawWalk, SessionError> {
+async fn collect(
+    registry: &Registry,
+    job: &Job,
+    work: &DeviceWork,
+) -> Result<RawWalk, SessionError> {
     let mut target = Target::new(job.ip.to_string())
         .ssh_port(work.ssh_port)
         .telnet_port(work.telnet_port);

@@ -101,9 +101,7 @@ pub async fn walk_distributed(
         warned: false,
     };
     let deadline = opts.run_deadline.map(|d| started + d);
-    let result = run
-        .drive(&mut c, &cancel, deadline, dist.grace)
-        .await;
+    let result = run.drive(&mut c, &cancel, deadline, dist.grace).await;
     // The walk ends in the queue whatever happened, so workers let go of it.
     let ended = on_queue(&q, "ending the walk", move |q| q.end_walk(walk)).await;
     result?;

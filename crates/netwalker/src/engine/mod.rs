@@ -721,4 +721,3 @@ impl<'a> Coordinator<'a> {
         self.nodes.decide(d.id, status, depth, reason);
     }
 }
-

@@ -84,15 +84,14 @@ impl DemoLab {
         cancel: CancellationToken,
         progress: watch::Sender<WalkProgress>,
     ) -> Result<DemoOutcome> {
-        let discover =
-            discover_in(
-                &self.settings,
-                Walker::Local(&demo_credentials()),
-                cancel,
-                progress,
-                true,
-            )
-            .await;
+        let discover = discover_in(
+            &self.settings,
+            Walker::Local(&demo_credentials()),
+            cancel,
+            progress,
+            true,
+        )
+        .await;
         let simulator = self.lab.wait_until_idle(Duration::from_secs(2)).await;
         Ok(DemoOutcome {
             discover: discover?,

@@ -47,7 +47,9 @@ pub(super) async fn walk(
     );
     let run = start.run;
     let walk_id = queue
-        .call("starting the walk", move |q| q.create_walk(run, &params, &me))
+        .call("starting the walk", move |q| {
+            q.create_walk(run, &params, &me)
+        })
         .await
         .map_err(RunError::Queue)?;
     tracing::info!(walk = %walk_id, "queued: workers take its devices from the store");
@@ -103,7 +105,9 @@ pub fn worker_options(
     if let Some(z) = &flags.zone
         && !s.zones.iter().any(|zone| &zone.name == z)
     {
-        tracing::warn!("zone {z:?} is not in this worker's [[zones]]: it takes whatever the submitter's config puts in that zone");
+        tracing::warn!(
+            "zone {z:?} is not in this worker's [[zones]]: it takes whatever the submitter's config puts in that zone"
+        );
     }
     let base = walk_options(s, session_credentials(creds));
     let name = flags.name.unwrap_or_else(|| {

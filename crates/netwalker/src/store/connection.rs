@@ -131,22 +131,26 @@ pub(super) fn open_pg_reader(url: &PgUrl) -> Result<Db> {
 
 /// Fails unless the store's schema is exactly this build's: what a
 /// distributed walk's worker needs (the queue's tables, and the same
-/// meaning of every row it hands over).
+/// meaning of every row it hands over). A database with no schema yet, or
+/// an older one, is [`StoreError::SchemaNotReady`]: the walk's submitter,
+/// the store's writer, creates or upgrades it.
 pub(super) fn check_current(db: &Db, store: &StoreLocation) -> Result<()> {
-    check_readable(db, store)?;
+    refuse_foreign(db, store)?;
     let version = db
         .query_opt("SELECT version FROM schema_version", &[], |r| {
             r.get::<i64>(0)
         })
-        .ctx(|| "reading the schema version".into())?
+        .ok()
+        .flatten()
         .unwrap_or(0);
+    if version > current_version(db) {
+        return Err(too_new(store, version, db));
+    }
     if version < current_version(db) {
-        return Err(StoreError::NotAStore {
+        return Err(StoreError::SchemaNotReady {
             store: store.clone(),
-            detail: format!(
-                "its schema is version {version}, older than this netwalker's ({}); run `netwalker discover --distributed` (or any discover) on it once to upgrade it",
-                current_version(db)
-            ),
+            found: version,
+            wanted: current_version(db),
         });
     }
     Ok(())

@@ -63,6 +63,19 @@ pub enum StoreError {
         /// Which row, and the parser's complaint.
         detail: String,
     },
+    /// A worker's store has no schema yet, or an older one: the walk's
+    /// submitter (the writer) creates or upgrades it.
+    #[error(
+        "store {store} has schema version {found}, this netwalker needs {wanted}; a `netwalker discover --distributed` on it creates or upgrades it"
+    )]
+    SchemaNotReady {
+        /// The store (masked).
+        store: StoreLocation,
+        /// Its version (0: none).
+        found: i64,
+        /// This build's.
+        wanted: i64,
+    },
     #[error("{0} is not in the store")]
     UnknownRun(RunId),
     #[error("device {0} is not in the store")]

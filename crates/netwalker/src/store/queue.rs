@@ -178,10 +178,7 @@ impl WalkQueue {
     /// is left as it is (the primary key). `first_seq` numbers them in
     /// queue order. Returns how many were new.
     pub fn enqueue(&self, walk: WalkId, first_seq: i64, jobs: &[QueuedJob]) -> Result<u64> {
-        let tx = self
-            .db
-            .begin_write()
-            .ctx(|| "queueing devices".into())?;
+        let tx = self.db.begin_write().ctx(|| "queueing devices".into())?;
         let mut added = 0;
         for (i, j) in jobs.iter().enumerate() {
             added += tx
@@ -342,7 +339,14 @@ impl WalkQueue {
                 |r| {
                     let ip: String = r.get(2)?;
                     let params: String = r.get(5)?;
-                    Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, ip, r.get(3)?, r.get(4)?, params))
+                    Ok((
+                        r.get::<i64>(0)?,
+                        r.get::<i64>(1)?,
+                        ip,
+                        r.get(3)?,
+                        r.get(4)?,
+                        params,
+                    ))
                 },
             )
             .ctx(|| "claiming jobs".into())?;
@@ -351,7 +355,9 @@ impl WalkQueue {
             let (Ok(ip), Ok(params)) = (ip.parse(), serde_json::from_str(&params)) else {
                 return Err(StoreError::Corrupt {
                     what: "walk job",
-                    detail: format!("walk {walk} device {device} has address {ip:?} or parameters that do not parse"),
+                    detail: format!(
+                        "walk {walk} device {device} has address {ip:?} or parameters that do not parse"
+                    ),
                 });
             };
             out.push(Claim {
@@ -368,7 +374,12 @@ impl WalkQueue {
 
     /// Extends the leases `worker` holds; returns the walks among `walks`
     /// that are no longer running (stopping or ended).
-    pub fn heartbeat(&self, worker: &str, lease: Duration, walks: &[WalkId]) -> Result<Vec<WalkId>> {
+    pub fn heartbeat(
+        &self,
+        worker: &str,
+        lease: Duration,
+        walks: &[WalkId],
+    ) -> Result<Vec<WalkId>> {
         self.db
             .execute(
                 "UPDATE walk_jobs SET lease_until = now() + ?2::bigint * interval '1 millisecond'
@@ -393,14 +404,15 @@ impl WalkQueue {
         Ok(stopped)
     }
 
-    /// Completes a claimed job with its outcome. `false`: the claim is no
+    /// Completes a claimed job with its outcome (the row keeps who walked
+    /// it, for the record). `false`: the claim is no
     /// longer this worker's (its lease expired and another worker took
     /// the job, or the walk ended): the outcome is discarded.
     pub fn complete(&self, claim: &Claim, worker: &str, outcome: &str) -> Result<bool> {
         let n = self
             .db
             .execute(
-                "UPDATE walk_jobs SET state = 'done', outcome = ?5, claimer = NULL,
+                "UPDATE walk_jobs SET state = 'done', outcome = ?5,
                         lease_until = NULL, done_at = clock_timestamp()
                  WHERE walk_id = ?1 AND device_id = ?2 AND claimer = ?3 AND claims = ?4
                    AND state = 'claimed'",
