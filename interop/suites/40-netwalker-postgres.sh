@@ -7,8 +7,12 @@
 # the same inventory.json on SQLite and PostgreSQL, and report, diagram,
 # find, exec, dns-check and the store-seeded walks on PostgreSQL);
 # cli_store_url (the URL's password never shows); serve_api (the API
-# gives the same answers from either engine). Each test makes its own
-# database and drops it: none may be left behind.
+# gives the same answers from either engine); walk_distributed (three
+# `netwalker worker` processes and a `discover --distributed` submitter
+# on a 1,000-device lab, one worker SIGKILLed mid-walk: the local walk's
+# inventory, only the killed worker's devices walked twice; zones; workers
+# stopping clearly when their database is dropped). Each test makes its
+# own database and drops it: none may be left behind.
 #
 # The EXIT trap stops PostgreSQL on every exit path.
 set -euo pipefail
@@ -35,7 +39,7 @@ export NETWALKER_TEST_PG_URL="$PG_URL"
 cd "$ROOT"
 log="$work/tests.log"
 if ! cargo test -q -p netwalker --test store_basic --test store_endhosts --test store_snapshot \
-  --test store_postgres --test cli_store_url --test serve_api -- --nocapture >"$log" 2>&1; then
+  --test store_postgres --test cli_store_url --test serve_api --test walk_distributed -- --nocapture >"$log" 2>&1; then
   # The log names databases and users, never the password (URLs are masked).
   show_log "the store tests failed on PostgreSQL" "$log"
   exit 1
