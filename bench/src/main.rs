@@ -21,6 +21,7 @@ mod serve;
 mod sessions;
 mod store;
 mod walk;
+mod walk_distributed;
 mod walk_endhosts;
 mod walk_latency;
 mod walk_scale;
@@ -47,6 +48,10 @@ enum Name {
     WalkLatency,
     /// `netwalker serve`'s page times over a 10,000-device store.
     Serve,
+    /// Distributed walks: 1, 2 and 4 workers through a PostgreSQL store's
+    /// queue vs one local walk, and the database's cost per device (not in
+    /// `all`: it needs a PostgreSQL server, `--pg-url`).
+    WalkDistributed,
 }
 
 #[derive(Parser)]
@@ -106,6 +111,13 @@ struct Args {
     /// walk-latency: per-round-trip jitter bound (--jitter).
     #[arg(long, default_value = "5ms")]
     jitter: String,
+    /// walk-distributed: worker counts, one walk each.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 2, 4])]
+    workers: Vec<usize>,
+    /// walk-distributed: a PostgreSQL server whose user may create
+    /// databases (default: NETWALKER_TEST_PG_URL).
+    #[arg(long, env = "NETWALKER_TEST_PG_URL", hide_env_values = true)]
+    pg_url: Option<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -217,6 +229,19 @@ fn run(a: Args) -> Result<bool> {
                     devices: a.devices.unwrap_or(if env.quick { 300 } else { 10_000 }),
                 },
             ),
+            Name::WalkDistributed => match &a.pg_url {
+                Some(url) => walk_distributed::run(
+                    &env,
+                    &walk_distributed::Opts {
+                        devices: a.devices.unwrap_or(if env.quick { 120 } else { 1000 }),
+                        workers: a.workers.clone(),
+                        pg_url: url.clone(),
+                    },
+                ),
+                None => Err(anyhow::anyhow!(
+                    "walk-distributed needs a PostgreSQL server: --pg-url postgres://USER:PASSWORD@127.0.0.1:PORT/DB (a user that may create databases); BENCHMARKS.md shows how to start a throwaway one"
+                )),
+            },
             Name::All => unreachable!("expanded above"),
         };
         match got {

@@ -75,6 +75,8 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 log_min_error_statement = panic
+# bench walk-distributed counts statements per device with it.
+shared_preload_libraries = 'pg_stat_statements'
 CONF
   # The postmaster runs as our child (not daemonized by pg_ctl): the caller's
   # trap stops it and reaps it.
@@ -93,6 +95,9 @@ CONF
   if ! psql_admin -d postgres >>"$PG_LOG" 2>&1 <<SQL; then
 CREATE ROLE "$user" LOGIN CREATEDB;
 CREATE DATABASE "$db" OWNER "$user";
+-- In template1: every database a test or benchmark creates has the view.
+\c template1
+CREATE EXTENSION pg_stat_statements;
 SQL
     show_log "creating database $db and role $user failed" "$PG_LOG"
     return 1

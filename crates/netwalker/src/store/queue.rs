@@ -158,19 +158,38 @@ impl WalkQueue {
         &self.store
     }
 
-    /// Starts a walk for `run`; workers see it at their next claim.
+    /// Starts a walk for `run`; workers see it at their next claim. The
+    /// caller holds the store's writer lock, so any walk still running is
+    /// an orphan of a submitter that died: it is ended first, and the jobs
+    /// of ended walks are deleted (the table holds the latest walk's).
     pub fn create_walk(&self, run: RunId, params: &WalkParams, submitter: &str) -> Result<WalkId> {
         let params = serde_json::to_string(params).unwrap_or_default();
-        let id = self
-            .db
+        let ctx = || "starting a distributed walk".to_string();
+        let tx = self.db.begin_write().ctx(ctx)?;
+        let orphans = tx
+            .execute(
+                "UPDATE walk_queue SET state = 'ended' WHERE state <> 'ended'",
+                &[],
+            )
+            .ctx(ctx)?;
+        if orphans > 0 {
+            tracing::warn!("ended {orphans} distributed walk(s) whose submitter had gone");
+        }
+        tx.execute(
+            "DELETE FROM walk_jobs WHERE walk_id IN (SELECT id FROM walk_queue WHERE state = 'ended')",
+            &[],
+        )
+        .ctx(ctx)?;
+        let id = tx
             .query_opt(
                 "INSERT INTO walk_queue (run_id, state, params, submitter, created)
                  VALUES (?1, 'running', ?2, ?3, ?4) RETURNING id",
                 vals![run.0, params, submitter, now_unix()],
                 |r| r.get::<i64>(0),
             )
-            .ctx(|| "starting a distributed walk".into())?
+            .ctx(ctx)?
             .unwrap_or_default();
+        tx.commit().ctx(ctx)?;
         Ok(WalkId(id))
     }
 
