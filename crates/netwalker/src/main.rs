@@ -1854,13 +1854,20 @@ fn print_summary(
     );
     println!("links: {}", s.links);
     print_walk_findings(s);
-    println!(
-        "sessions: opened {}, closed gracefully {}, force-closed {}, open at exit {}",
-        s.sessions_opened,
-        s.sessions_closed_gracefully,
-        s.sessions_force_closed,
-        s.sessions_open_at_exit
-    );
+    if s.distributed {
+        println!(
+            "sessions: the workers' (each prints its counts when it stops); devices walked again after a worker was lost: {}",
+            s.jobs_reclaimed
+        );
+    } else {
+        println!(
+            "sessions: opened {}, closed gracefully {}, force-closed {}, open at exit {}",
+            s.sessions_opened,
+            s.sessions_closed_gracefully,
+            s.sessions_force_closed,
+            s.sessions_open_at_exit
+        );
+    }
     if let Some(sim) = extra.as_ref().and_then(|e| e.get("simulator")) {
         println!(
             "simulator: sessions opened {}, closed gracefully {}, dropped {}, open {}",

@@ -75,7 +75,8 @@ pub struct WorkerSummary {
     pub claimed: u64,
     /// Jobs completed (their results accepted).
     pub completed: u64,
-    /// Results refused: the claim had passed to another worker.
+    /// Results refused: the claim was no longer this worker's (the walk
+    /// ended, or the lease ran out and another worker took the job).
     pub lost: u64,
     /// Claims handed back unfinished (a stop).
     pub released: u64,
@@ -377,7 +378,7 @@ impl Worker {
                 Some(true) => self.summary.completed += 1,
                 Some(false) => {
                     self.summary.lost += 1;
-                    tracing::warn!(walk = %claim.walk, device = %claim.ip, "result discarded: the claim passed to another worker (this one was too slow for its lease)");
+                    tracing::warn!(walk = %claim.walk, device = %claim.ip, "result discarded: the claim is no longer this worker's (its walk ended, or the lease ran out and another worker took it)");
                 }
                 None => {
                     self.pending.push((claim, text));

@@ -428,3 +428,83 @@ fn admin_password(url: &str) -> String {
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| "\u{0}no password\u{0}".into())
 }
+
+#[test]
+fn ctrl_c_on_the_submitter_stops_the_walk_on_every_worker() {
+    let Some(admin) = server() else { return };
+    const PORT: u16 = 5466;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Slow devices (every command 150-300 ms): the walk is still going
+    // when it is interrupted.
+    let (lab, seed) = started_lab(
+        &rt,
+        GenerateOptions {
+            devices: 200,
+            seed: 9,
+            base_ip: "127.79.0.1".parse().unwrap(),
+            delays: Some(netsim::DelayOptions {
+                command: netsim::Span {
+                    lo_ms: 150,
+                    hi_ms: 300,
+                },
+                ..netsim::DelayOptions::default()
+            }),
+            ..GenerateOptions::default()
+        },
+        PORT,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = PgTestDb::create(&admin);
+    let pg = db.url_for_tests();
+    let w = worker(&pg, PORT, "w", &["--concurrency", "16", "--grace", "1s"]);
+    let mut c = netwalker(&pg);
+    c.args(["discover", "--distributed", "--seed", &seed, "--json", "--grace", "1s"])
+        .arg("--out")
+        .arg(dir.path().join("out"));
+    lab_flags(&mut c, PORT);
+    let submitter = Proc::spawn(c, "submitter");
+    let t0 = Instant::now();
+    while try_sql(&pg, "SELECT count(*) FROM walk_jobs WHERE state = 'settled'")
+        .ok()
+        .and_then(|r| r.first().and_then(|r| r[0].clone()))
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0)
+        < 10
+    {
+        assert!(t0.elapsed() < Duration::from_secs(60), "the walk never got going");
+        std::thread::sleep(Duration::from_millis(20)); // sleep-ok: polling the queue
+    }
+    submitter.signal(libc::SIGINT);
+    let stopped = Instant::now();
+    let out = submitter.wait(Duration::from_secs(30));
+    // Grace 1 s plus two heartbeats (2 s each) plus writing the files.
+    assert!(
+        stopped.elapsed() < Duration::from_secs(12),
+        "the submitter took {:?} to stop",
+        stopped.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["interrupted"], true, "{summary}");
+    let walked = summary["counts"]["walked"].as_u64().unwrap();
+    assert!(walked >= 10, "{summary}");
+    // The walk is over in the queue: nothing of it is claimable, and the
+    // worker let go of its devices (netsim has no session open) while it
+    // keeps running for the next walk.
+    let open = count(
+        &pg,
+        "SELECT count(*) FROM walk_jobs WHERE state IN ('queued', 'claimed', 'done')",
+    );
+    assert_eq!(open, 0, "jobs left open after the walk ended");
+    let t0 = Instant::now();
+    while lab.stats().sessions_open > 0 && t0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50)); // sleep-ok: waiting for the worker's grace to end
+    }
+    assert_eq!(lab.stats().sessions_open, 0, "the worker kept sessions open");
+    w.signal(libc::SIGTERM);
+    let o = w.wait(Duration::from_secs(15));
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["sessions_open_at_exit"], 0, "{s}");
+    rt.block_on(lab.shutdown(Duration::from_secs(2)));
+}

@@ -111,6 +111,7 @@ pub async fn walk_distributed(
         .tally()
         .summary(started.into_std(), run.stop, Default::default());
     summary.jobs_reclaimed = run.reclaimed;
+    summary.distributed = true;
     Ok(summary)
 }
 

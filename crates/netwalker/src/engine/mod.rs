@@ -177,6 +177,9 @@ pub struct WalkSummary {
     /// Distributed walks: devices walked more than once because the
     /// worker that held them died or overran its lease (0 in a local walk).
     pub jobs_reclaimed: u64,
+    /// Walked by workers (`discover --distributed`): the session counters
+    /// above are then 0 here and each worker's own.
+    pub distributed: bool,
 }
 
 /// Why a walk could not run at all. Device failures are results, not errors.
@@ -314,6 +317,7 @@ impl Tally {
             devices_over_telnet: self.over_telnet,
             devices_legacy_crypto: self.legacy_crypto,
             jobs_reclaimed: 0,
+            distributed: false,
         }
     }
 }
