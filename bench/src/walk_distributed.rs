@@ -43,7 +43,10 @@ struct DbCounters {
 }
 
 pub fn run(env: &Env, o: &Opts) -> Result<Report> {
-    ensure!(!o.workers.is_empty(), "walk-distributed needs worker counts");
+    ensure!(
+        !o.workers.is_empty(),
+        "walk-distributed needs worker counts"
+    );
     let mut r = Report::new("walk-distributed");
     r.note(format!(
         "netsim generate --devices {} --seed 7 --base-ip 127.82.0.1, one netsim; baseline: netwalker discover (local, SQLite, concurrency 128); then per worker count N: N `netwalker worker` (concurrency 128 each) + `discover --distributed` on a fresh PostgreSQL database; wall = the submitter's",
@@ -96,10 +99,17 @@ fn one_count(
     // The submitter creates the schema; counters start before it.
     let before = db.counters().unwrap_or_default();
     let mut c = netwalker(env, lab, &db.url);
-    c.args(["discover", "--distributed", "--seed", "127.82.0.1", "--json", "--quiet"])
-        .arg("--out")
-        .arg(&out)
-        .stderr(std::fs::File::create(out.join("submitter.err"))?);
+    c.args([
+        "discover",
+        "--distributed",
+        "--seed",
+        "127.82.0.1",
+        "--json",
+        "--quiet",
+    ])
+    .arg("--out")
+    .arg(&out)
+    .stderr(std::fs::File::create(out.join("submitter.err"))?);
     let mut sub = Guard::spawn(c, true)?;
     let exit = sub.wait(Duration::from_secs(600))?;
     let stdout = sub.rest_of_stdout();
@@ -185,7 +195,10 @@ struct TestDb {
 
 impl TestDb {
     fn create(admin: &str, name: &str) -> Result<TestDb> {
-        pg(admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        pg(
+            admin,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )?;
         pg(admin, &format!("CREATE DATABASE {name}"))?;
         let (base, _) = admin
             .rsplit_once('/')

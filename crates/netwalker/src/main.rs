@@ -271,6 +271,24 @@ struct ServeArgs {
     /// Hours a login lasts.
     #[arg(long, default_value_t = 12)]
     session_hours: u64,
+    /// Who walks the walks started from the browser: `workers` (through a
+    /// PostgreSQL store's queue, walked by `netwalker worker`s; the server
+    /// then holds no device credentials), `local` (this process, with the
+    /// config's or environment's credentials), or `auto` (workers on a
+    /// PostgreSQL store, else local).
+    #[arg(long, value_enum, default_value_t = WalksArg::Auto)]
+    walks: WalksArg,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum WalksArg {
+    /// Workers on a PostgreSQL store, else this process.
+    Auto,
+    /// This process.
+    Local,
+    /// `netwalker worker` processes, through the store's queue.
+    Workers,
 }
 
 #[cfg(feature = "serve")]
@@ -1299,7 +1317,7 @@ async fn serve_cmd(global: Option<&PathBuf>, a: ServeArgs) -> Result<ExitCode> {
     serve::check_listen(a.listen, users).map_err(|e| Usage(e.into()))?;
     let mut opts = serve::ServeOptions::new(location.clone());
     opts.listen = a.listen;
-    opts.walks = serve_walks(global, &location)?;
+    opts.walks = serve_walks(global, &location, a.walks)?;
     opts.auth = match a.auth {
         AuthArg::Auto => serve::AuthPolicy::Auto,
         AuthArg::Required => serve::AuthPolicy::Required,
@@ -1331,6 +1349,7 @@ async fn serve_cmd(global: Option<&PathBuf>, a: ServeArgs) -> Result<ExitCode> {
 fn serve_walks(
     global: Option<&PathBuf>,
     store: &StoreLocation,
+    walks: WalksArg,
 ) -> Result<Option<netwalker::run::WalkLauncher>> {
     let (_, file) = config::load_config(global.map(|p| p.as_path()), &ConfigPaths::from_env())
         .map_err(|e| Usage(e.into()))?;
@@ -1339,6 +1358,11 @@ fn serve_walks(
         ..config::Config::default()
     };
     let s = file.merge(over).resolve().map_err(|e| Usage(e.into()))?;
+    if walks == WalksArg::Workers || (walks == WalksArg::Auto && s.store.is_postgres()) {
+        let launcher =
+            netwalker::run::WalkLauncher::through_workers(s).map_err(|e| Usage(e.into()))?;
+        return Ok(Some(launcher));
+    }
     let env = |k: &str| std::env::var(k).ok();
     match s.credentials(&env) {
         Ok(creds) if creds.iter().all(|c| c.password.is_some()) => {

@@ -458,20 +458,34 @@ fn ctrl_c_on_the_submitter_stops_the_walk_on_every_worker() {
     let pg = db.url_for_tests();
     let w = worker(&pg, PORT, "w", &["--concurrency", "16", "--grace", "1s"]);
     let mut c = netwalker(&pg);
-    c.args(["discover", "--distributed", "--seed", &seed, "--json", "--grace", "1s"])
-        .arg("--out")
-        .arg(dir.path().join("out"));
+    c.args([
+        "discover",
+        "--distributed",
+        "--seed",
+        &seed,
+        "--json",
+        "--grace",
+        "1s",
+    ])
+    .arg("--out")
+    .arg(dir.path().join("out"));
     lab_flags(&mut c, PORT);
     let submitter = Proc::spawn(c, "submitter");
     let t0 = Instant::now();
-    while try_sql(&pg, "SELECT count(*) FROM walk_jobs WHERE state = 'settled'")
-        .ok()
-        .and_then(|r| r.first().and_then(|r| r[0].clone()))
-        .and_then(|n| n.parse::<u64>().ok())
-        .unwrap_or(0)
+    while try_sql(
+        &pg,
+        "SELECT count(*) FROM walk_jobs WHERE state = 'settled'",
+    )
+    .ok()
+    .and_then(|r| r.first().and_then(|r| r[0].clone()))
+    .and_then(|n| n.parse::<u64>().ok())
+    .unwrap_or(0)
         < 10
     {
-        assert!(t0.elapsed() < Duration::from_secs(60), "the walk never got going");
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the walk never got going"
+        );
         std::thread::sleep(Duration::from_millis(20)); // sleep-ok: polling the queue
     }
     submitter.signal(libc::SIGINT);
@@ -500,11 +514,101 @@ fn ctrl_c_on_the_submitter_stops_the_walk_on_every_worker() {
     while lab.stats().sessions_open > 0 && t0.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(50)); // sleep-ok: waiting for the worker's grace to end
     }
-    assert_eq!(lab.stats().sessions_open, 0, "the worker kept sessions open");
+    assert_eq!(
+        lab.stats().sessions_open,
+        0,
+        "the worker kept sessions open"
+    );
     w.signal(libc::SIGTERM);
     let o = w.wait(Duration::from_secs(15));
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
     let s: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["sessions_open_at_exit"], 0, "{s}");
+    rt.block_on(lab.shutdown(Duration::from_secs(2)));
+}
+
+/// `netwalker serve` on a PostgreSQL store: a walk started from the API
+/// goes through the queue and a worker process walks it.
+#[cfg(feature = "serve")]
+#[test]
+fn a_walk_started_in_serve_is_walked_by_a_worker() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+    let Some(admin) = server() else { return };
+    const PORT: u16 = 5468;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (lab, seed) = started_lab(
+        &rt,
+        GenerateOptions {
+            devices: 40,
+            seed: 4,
+            base_ip: "127.81.0.1".parse().unwrap(),
+            ..GenerateOptions::default()
+        },
+        PORT,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = PgTestDb::create(&admin);
+    let pg = db.url_for_tests();
+    // The store exists (migrated) before the server reads it.
+    drop(netwalker::store::StoreWriter::open(&db.location).unwrap());
+    let settings = netwalker::config::Config {
+        port: Some(PORT),
+        store: Some(db.location.clone()),
+        out: Some(dir.path().join("out")),
+        ..netwalker::config::Config::default()
+    }
+    .resolve()
+    .unwrap();
+    let launcher = netwalker::run::WalkLauncher::through_workers(settings).unwrap();
+    let opts = netwalker::serve::ServeOptions {
+        walks: Some(launcher),
+        ..netwalker::serve::ServeOptions::new(db.location.clone())
+    };
+    let w = worker(&pg, PORT, "w", &[]);
+    let app = netwalker::serve::router(&opts).unwrap();
+    let ask = |req: Request<Body>| {
+        let app = app.clone();
+        rt.block_on(async move {
+            let res = app.oneshot(req).await.unwrap();
+            let status = res.status();
+            let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null),
+            )
+        })
+    };
+    let body = format!(r#"{{"seeds": ["{seed}"]}}"#);
+    let (status, v) = ask(Request::post("/api/v1/runs")
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap());
+    assert_eq!(status, StatusCode::ACCEPTED, "{v}");
+    let t0 = Instant::now();
+    let end = loop {
+        let (_, v) = ask(Request::get("/api/v1/runs/live")
+            .body(Body::empty())
+            .unwrap());
+        if v["end"].is_object() {
+            break v;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(60), "still running: {v}");
+        std::thread::sleep(Duration::from_millis(50)); // sleep-ok: polling the walk's end
+    };
+    assert_eq!(end["state"], "finished", "{end}");
+    let walked = end["end"]["counts"]["walked"].as_u64().unwrap();
+    assert!(walked >= 15, "{end}");
+    w.signal(libc::SIGTERM);
+    let o = w.wait(Duration::from_secs(15));
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        s["completed"].as_u64(),
+        Some(walked + end["end"]["counts"]["failed"].as_u64().unwrap()),
+        "the worker walked them: {s}"
+    );
     rt.block_on(lab.shutdown(Duration::from_secs(2)));
 }

@@ -2,9 +2,12 @@
 //! page and `POST /api/v1/runs`): the settings and credentials every such
 //! walk starts from, and what a request may change (seeds, depth). The
 //! walk itself is [`discover`](super::discover): the same engine, store
-//! lock, deadlines and files as `netwalker discover`.
+//! lock, deadlines and files as `netwalker discover`, or on a PostgreSQL
+//! store [`discover_distributed`](super::discover_distributed): the same
+//! walk through the store's queue, its devices walked by `netwalker
+//! worker` processes.
 
-use super::{DiscoverOutcome, Result, RunError, discover};
+use super::{DiscoverOutcome, Result, RunError, discover, discover_distributed};
 use crate::config::{Credential, Settings};
 use crate::engine::WalkProgress;
 use std::sync::Arc;
@@ -48,8 +51,11 @@ pub struct WalkLauncher {
     /// Settings every walk starts from (store, ports, timeouts, filters,
     /// output directory); a request replaces only seeds and depth.
     base: Arc<Settings>,
-    /// The device credentials, held for the launcher's life (never shown).
+    /// The device credentials, held for the launcher's life (never shown);
+    /// none when workers walk.
     creds: Arc<Vec<Credential>>,
+    /// Walks go through the store's queue to `netwalker worker`s.
+    through_workers: bool,
 }
 
 impl std::fmt::Debug for WalkLauncher {
@@ -57,6 +63,7 @@ impl std::fmt::Debug for WalkLauncher {
         f.debug_struct("WalkLauncher")
             .field("store", &self.base.store)
             .field("credential_sets", &self.creds.len())
+            .field("through_workers", &self.through_workers)
             .finish()
     }
 }
@@ -66,7 +73,26 @@ impl WalkLauncher {
         WalkLauncher {
             base: Arc::new(base),
             creds: Arc::new(creds),
+            through_workers: false,
         }
+    }
+
+    /// A launcher whose walks are walked by `netwalker worker` processes
+    /// through the (PostgreSQL) store's queue: it holds no credentials.
+    pub fn through_workers(base: Settings) -> Result<WalkLauncher> {
+        if !base.store.is_postgres() {
+            return Err(RunError::NeedsPostgres { store: base.store });
+        }
+        Ok(WalkLauncher {
+            base: Arc::new(base),
+            creds: Arc::new(Vec::new()),
+            through_workers: true,
+        })
+    }
+
+    /// Whether workers walk this launcher's walks.
+    pub fn is_through_workers(&self) -> bool {
+        self.through_workers
     }
 
     /// The store every walk writes.
@@ -118,7 +144,11 @@ impl WalkLauncher {
         progress: watch::Sender<WalkProgress>,
     ) -> Result<DiscoverOutcome> {
         let s = self.settings_for(req)?;
-        discover(&s, &self.creds, cancel, progress).await
+        if self.through_workers {
+            discover_distributed(&s, cancel, progress).await
+        } else {
+            discover(&s, &self.creds, cancel, progress).await
+        }
     }
 }
 

@@ -140,6 +140,7 @@ pub(super) async fn page(
         search_q: String::new(),
         rows: runs.iter().map(run_row).collect(),
         walks_enabled: st.walks.enabled(),
+        through_workers: st.walks.through_workers(),
         may_walk: access.is_admin(),
         csrf: form.token.clone(),
         default_depth: st

@@ -247,6 +247,9 @@ pub(super) struct RunsPage {
     pub rows: Vec<RunRow>,
     /// Whether this server can start walks (it has credentials).
     pub walks_enabled: bool,
+    /// Walks go to `netwalker worker`s through the store's queue (the
+    /// page says so: without a worker running they do not progress).
+    pub through_workers: bool,
     /// Whether this user may start and cancel them (admins; everyone
     /// without authentication).
     pub may_walk: bool,

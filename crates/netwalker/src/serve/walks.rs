@@ -143,6 +143,13 @@ impl Walks {
         self.launcher.is_some()
     }
 
+    /// Whether `netwalker worker` processes walk the walks started here.
+    pub(super) fn through_workers(&self) -> bool {
+        self.launcher
+            .as_ref()
+            .is_some_and(WalkLauncher::is_through_workers)
+    }
+
     /// The depth the form offers by default.
     pub(super) fn default_depth(&self) -> Option<u32> {
         self.launcher.as_ref().and_then(WalkLauncher::default_depth)
