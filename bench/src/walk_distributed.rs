@@ -90,15 +90,16 @@ fn one_count(
     std::fs::create_dir_all(&out)?;
     let mut workers = Vec::new();
     for i in 0..n {
-        let mut c = netwalker(env, lab, &db.url);
+        let mut c = netwalker(env, &db.url);
         c.args(["worker", "--name", &format!("w{i}"), "--json", "--quiet"])
-            .args(["--exit-when-idle", "600s"])
-            .stderr(std::fs::File::create(out.join(format!("w{i}.err")))?);
+            .args(["--exit-when-idle", "600s"]);
+        lab_args(&mut c, lab);
+        c.stderr(std::fs::File::create(out.join(format!("w{i}.err")))?);
         workers.push(Guard::spawn(c, true)?);
     }
     // The submitter creates the schema; counters start before it.
     let before = db.counters().unwrap_or_default();
-    let mut c = netwalker(env, lab, &db.url);
+    let mut c = netwalker(env, &db.url);
     c.args([
         "discover",
         "--distributed",
@@ -106,10 +107,11 @@ fn one_count(
         "127.82.0.1",
         "--json",
         "--quiet",
-    ])
-    .arg("--out")
-    .arg(&out)
-    .stderr(std::fs::File::create(out.join("submitter.err"))?);
+    ]);
+    lab_args(&mut c, lab);
+    c.arg("--out")
+        .arg(&out)
+        .stderr(std::fs::File::create(out.join("submitter.err"))?);
     let mut sub = Guard::spawn(c, true)?;
     let exit = sub.wait(Duration::from_secs(600))?;
     let stdout = sub.rest_of_stdout();
@@ -129,6 +131,15 @@ fn one_count(
     let summary: serde_json::Value =
         serde_json::from_str(stdout.trim()).context("the submitter's --json")?;
     let walked = walked_count(&summary);
+    if walked < 1.0 {
+        let err = std::fs::read_to_string(out.join("submitter.err")).unwrap_or_default();
+        let werr = std::fs::read_to_string(out.join("w0.err")).unwrap_or_default();
+        let inv = std::fs::read_to_string(out.join("inventory.json")).unwrap_or_default();
+        bail!(
+            "the distributed walk walked nothing: {err}\nworker: {werr}\ninventory: {}",
+            &inv[..inv.len().min(3000)]
+        );
+    }
     let secs = exit.wall.as_secs_f64();
     let p = format!("workers{n}");
     r.add(&format!("{p}.devices_walked"), walked, "devices")
@@ -168,7 +179,7 @@ fn one_count(
     Ok(())
 }
 
-fn netwalker(env: &Env, lab: &Lab, store: &str) -> Command {
+fn netwalker(env: &Env, store: &str) -> Command {
     let mut c = Command::new(env.bin("netwalker"));
     c.env("NETWALKER_STORE", store)
         // Simulated devices' credentials; never a real secret.
@@ -176,11 +187,15 @@ fn netwalker(env: &Env, lab: &Lab, store: &str) -> Command {
         .env("NETWALKER_PASSWORD", "admin")
         .env("NETWALKER_ENABLE", "admin")
         .env("HOME", "/nonexistent")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .args(["--port", &lab.ssh_port.to_string()])
+        .env("XDG_CONFIG_HOME", "/nonexistent");
+    c
+}
+
+/// The lab's ports and host keys (after the subcommand).
+fn lab_args(c: &mut Command, lab: &Lab) {
+    c.args(["--port", &lab.ssh_port.to_string()])
         .args(["--telnet-port", &lab.telnet_port.to_string()])
         .args(["--host-key-policy", "accept-any"]);
-    c
 }
 
 /// A database of its own on the server, dropped with this.

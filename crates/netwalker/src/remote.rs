@@ -111,3 +111,54 @@ impl QueueLink {
         }
     }
 }
+
+/// How long to wait before asking the queue again: short right after
+/// something happened (a walk's next level is queued within milliseconds
+/// of its parent's result), doubling while nothing does, up to a ceiling
+/// (an idle worker costs the database a few statements a second).
+#[derive(Debug, Clone)]
+pub struct PollBackoff {
+    /// The next wait.
+    next: Duration,
+    /// The wait after activity.
+    min: Duration,
+    /// The longest wait.
+    max: Duration,
+}
+
+impl PollBackoff {
+    pub fn new(min: Duration, max: Duration) -> PollBackoff {
+        PollBackoff {
+            next: min,
+            min,
+            max: max.max(min),
+        }
+    }
+
+    /// Something happened: look again soon.
+    pub fn reset(&mut self) {
+        self.next = self.min;
+    }
+
+    /// The wait before the next look; the one after is twice as long.
+    pub fn next_wait(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(self.max);
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_poll_doubles_to_its_ceiling_and_resets_on_activity() {
+        let ms = Duration::from_millis;
+        let mut b = PollBackoff::new(ms(5), ms(30));
+        let waits: Vec<_> = (0..5).map(|_| b.next_wait()).collect();
+        assert_eq!(waits, [ms(5), ms(10), ms(20), ms(30), ms(30)]);
+        b.reset();
+        assert_eq!(b.next_wait(), ms(5));
+    }
+}

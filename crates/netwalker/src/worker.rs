@@ -26,18 +26,20 @@
 use crate::engine::device::{self, DeviceWork, Job, Outcome};
 use crate::model::Via;
 use crate::pool::{DevicePool, PoolOptions};
-use crate::remote::{HEARTBEAT, QueueError, QueueLink};
+use crate::remote::{HEARTBEAT, PollBackoff, QueueError, QueueLink};
 use crate::store::{Claim, StoreError, StoreLocation, WalkId};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// How often an idle worker looks for jobs.
-const IDLE_POLL: Duration = Duration::from_millis(100);
+/// How soon a worker with room looks for jobs again: 10 ms after it got
+/// some, doubling while there are none, up to 250 ms.
+const POLL_MIN: Duration = Duration::from_millis(10);
+const POLL_MAX: Duration = Duration::from_millis(250);
 
 /// How often a worker on a store without its schema looks again.
-const SCHEMA_POLL: Duration = Duration::from_millis(500);
+const SCHEMA_POLL: Duration = Duration::from_millis(200);
 
 /// The shortest lease allowed: three heartbeats, so one late heartbeat
 /// never loses a claim.
@@ -141,6 +143,7 @@ pub async fn run_worker(
         pending: Vec::new(),
         failing_since: None,
         summary: WorkerSummary::default(),
+        poll: PollBackoff::new(POLL_MIN, POLL_MAX),
     };
     let result = w.serve(&cancel).await;
     if result.is_err() {
@@ -215,6 +218,8 @@ struct Worker {
     failing_since: Option<Instant>,
     /// Counts for the exit line.
     summary: WorkerSummary,
+    /// When to look for jobs again.
+    poll: PollBackoff,
 }
 
 impl Worker {
@@ -229,6 +234,9 @@ impl Worker {
             } else {
                 0
             };
+            if claimed > 0 {
+                self.poll.reset();
+            }
             if claimed > 0 || self.pool.in_flight() > 0 {
                 idle_since = Instant::now();
             }
@@ -263,7 +271,7 @@ impl Worker {
         if more_to_claim {
             return Ok(());
         }
-        let until = next_heartbeat.min(Instant::now() + IDLE_POLL);
+        let until = next_heartbeat.min(Instant::now() + self.poll.next_wait());
         if self.pool.in_flight() == 0 {
             tokio::select! {
                 _ = tokio::time::sleep_until(until) => {} // sleep-ok: idle poll of the queue
@@ -343,6 +351,8 @@ impl Worker {
 
     /// Hands a finished device's result over (or its claim back).
     async fn finished(&mut self, (claim, outcome): Finished) -> Result<(), WorkerError> {
+        // Its neighbours are queued as soon as the submitter settles it.
+        self.poll.reset();
         let Some(outcome) = outcome else {
             // Cut off by a stop: someone else may walk it.
             let (name, c) = (self.opts.name.clone(), claim.clone());

@@ -26,7 +26,7 @@ use crate::filter::Filter;
 use crate::identity::IdentityIndex;
 use crate::model::DeviceId;
 use crate::pool::StopReason;
-use crate::remote::{HEARTBEAT, QueueLink};
+use crate::remote::{HEARTBEAT, PollBackoff, QueueLink};
 use crate::store::{self, QueuedJob, StoreSender, WalkId, WalkQueue};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -34,8 +34,10 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// How often the submitter looks for finished jobs when none were waiting.
-const POLL: Duration = Duration::from_millis(50);
+/// How soon the submitter looks for finished jobs again when none were
+/// waiting: 5 ms after a result, doubling up to 100 ms.
+const POLL_MIN: Duration = Duration::from_millis(5);
+const POLL_MAX: Duration = Duration::from_millis(100);
 
 /// Results settled per round trip to the queue.
 const TAKE: usize = 256;
@@ -99,6 +101,7 @@ pub async fn walk_distributed(
         give_up_at: None,
         idle_since: None,
         warned: false,
+        poll: PollBackoff::new(POLL_MIN, POLL_MAX),
     };
     let deadline = opts.run_deadline.map(|d| started + d);
     let result = run.drive(&mut c, &cancel, deadline, dist.grace).await;
@@ -138,6 +141,8 @@ struct Submitter {
     idle_since: Option<Instant>,
     /// The "no worker" warning was given.
     warned: bool,
+    /// When to look for results again.
+    poll: PollBackoff,
 }
 
 impl Submitter {
@@ -171,9 +176,12 @@ impl Submitter {
                 );
                 return Ok(());
             }
-            if self.settle(c).await? == 0 {
+            if self.settle(c).await? > 0 {
+                self.poll.reset();
+            } else {
+                let wait = self.poll.next_wait();
                 let stop = tokio::select! {
-                    _ = tokio::time::sleep(POLL) => None, // sleep-ok: polling the queue for results
+                    _ = tokio::time::sleep(wait) => None, // sleep-ok: polling the queue for results
                     _ = cancel.cancelled(), if self.stop.is_none() => Some(StopReason::Cancelled),
                     _ = sleep_until_opt(deadline), if self.stop.is_none() && deadline.is_some() => Some(StopReason::Deadline),
                 };
