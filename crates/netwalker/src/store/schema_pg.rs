@@ -194,6 +194,10 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_user ON api_tokens(user_name);
 "#,
+    // 5: each interface's configured description (see schema.rs).
+    r#"
+ALTER TABLE interfaces ADD COLUMN description TEXT COLLATE "C";
+"#,
 ];
 
 #[cfg(test)]
@@ -205,5 +209,13 @@ mod tests {
             super::super::schema::MIGRATIONS.len(),
             "a migration was added to one engine only: add it to both schema.rs and schema_pg.rs"
         );
+    }
+
+    #[test]
+    fn both_engines_add_descriptions_at_the_same_version() {
+        use super::super::schema::{MIGRATIONS as SQLITE, descriptions_version};
+        let pg = descriptions_version(super::MIGRATIONS);
+        assert!(pg > 0, "no migration adds interfaces.description");
+        assert_eq!(pg, descriptions_version(SQLITE));
     }
 }
