@@ -65,6 +65,21 @@ fn descriptions_round_trip_and_are_searched() {
             [(1, "GigabitEthernet1/0/2".to_string())]
         );
         assert!(found("core9").is_empty());
+        // LIKE's wildcards in a query are plain text.
+        s.commit_device(&walked(
+            3,
+            "acc3",
+            vec![port("GigabitEthernet1/0/1", Some("100% busy_port \\ here"))],
+        ))
+        .unwrap();
+        let read = s.read();
+        let found = |q: &str| read.interfaces_containing(q).unwrap().len();
+        assert_eq!(found("0% b"), 1);
+        assert_eq!(found("y_p"), 1);
+        assert_eq!(found("_"), 1, "`_` is not any one character");
+        assert_eq!(found("%"), 1, "`%` is not anything");
+        assert_eq!(found("\\ h"), 1);
+        assert_eq!(found("0_ "), 0);
         // The next walk's table replaces the stored one, descriptions too.
         s.commit_device(&walked(
             1,

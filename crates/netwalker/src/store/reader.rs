@@ -4,6 +4,7 @@
 
 use super::connection;
 use super::db::{Db, DbError, DbRow, vals};
+use super::dialect::contains_pattern;
 use super::error::{Context, Result};
 use super::location::StoreLocation;
 use super::query::{Query, Rows, select};
@@ -197,13 +198,13 @@ impl StoreReader {
         let ctx = || format!("searching interfaces for {needle:?}");
         let dialect = self.conn.dialect();
         let query = self.interfaces_query()?;
-        let mut fields = vec!["lower(name)", "lower(coalesce(ip, ''))"];
+        let mut fields = vec!["name", "ip"];
         if self.has_descriptions()? {
-            fields.push("lower(coalesce(description, ''))");
+            fields.push("description");
         }
         let matches: Vec<String> = fields
             .iter()
-            .map(|f| format!("{} > 0", dialect.position(f, "lower(?1)")))
+            .map(|f| dialect.contains_ci(f, "?1"))
             .collect();
         let sql = format!(
             "SELECT {} FROM interfaces WHERE {} ORDER BY {}",
@@ -211,8 +212,9 @@ impl StoreReader {
             matches.join(" OR "),
             query.order
         );
+        let pattern = contains_pattern(needle);
         self.conn
-            .query(&sql, vals![needle], |r| {
+            .query(&sql, vals![pattern], |r| {
                 Ok::<_, DbError>((DeviceId(r.get(0)?), interface_from_row(r)?))
             })
             .ctx(ctx)
