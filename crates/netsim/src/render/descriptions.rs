@@ -30,7 +30,7 @@ pub(super) fn descriptions(topo: &TopologyIndex, idx: usize) -> Vec<(String, Opt
     }
     for v in &d.vlans {
         for p in &v.ports {
-            let described = stable_hash(&format!("{}/{p}", d.hostname)) % 3 == 0;
+            let described = stable_hash(&format!("{}/{p}", d.hostname)).is_multiple_of(3);
             add(p, described.then(|| format!("{} access", v.name)));
         }
     }
