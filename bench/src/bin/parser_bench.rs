@@ -49,6 +49,8 @@ fn mapping(plat: &str, cmd: &str) -> Option<(Platform, &'static str)> {
         (_, "show_vlan") => "show vlan",
         (_, "show_interfaces_status" | "show_interface_status") => "show interfaces status",
         (_, "show_ip_interface_brief") => "show ip interface brief",
+        ("cisco_nxos", "show_interface_description") => "show interface description",
+        (_, "show_interfaces_description") => "show interfaces description",
         _ => return None,
     };
     Some((p, c))

@@ -6,6 +6,7 @@ use crate::arp::{
     parse_nxos_ipv6_neighbors, parse_panos_arp,
 };
 use crate::cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
+use crate::description::{InterfaceDescription, parse_interfaces_description};
 use crate::interfaces::{
     InterfaceStatus, IpInterface, parse_interfaces_status, parse_ip_interface_brief,
 };
@@ -40,6 +41,8 @@ pub enum Parsed {
     Vlans(Vec<Vlan>),
     InterfacesStatus(Vec<InterfaceStatus>),
     IpInterfaces(Vec<IpInterface>),
+    /// `show interfaces description` / `show interface description`.
+    InterfaceDescriptions(Vec<InterfaceDescription>),
     MacTable(Vec<MacEntry>),
     IpNeighbors(Vec<IpNeighbor>),
     Switchports(Vec<Switchport>),
@@ -61,6 +64,7 @@ impl Parsed {
             Parsed::Vlans(v) => v.len(),
             Parsed::InterfacesStatus(v) => v.len(),
             Parsed::IpInterfaces(v) => v.len(),
+            Parsed::InterfaceDescriptions(v) => v.len(),
             Parsed::MacTable(v) => v.len(),
             Parsed::IpNeighbors(v) => v.len(),
             Parsed::Switchports(v) => v.len(),
@@ -108,6 +112,7 @@ enum Cmd {
     Vlan,
     IntStatus,
     IpIntBrief,
+    IntDescription,
     MacTable,
     IosArp,
     IosNd,
@@ -131,6 +136,8 @@ const CISCO: &[(&str, Cmd)] = &[
     ("show vlan", Cmd::Vlan),
     ("show interfaces status", Cmd::IntStatus),
     ("show interface status", Cmd::IntStatus),
+    ("show interfaces description", Cmd::IntDescription),
+    ("show interface description", Cmd::IntDescription),
     ("show ip interface brief", Cmd::IpIntBrief),
     ("show mac address-table dynamic", Cmd::MacTable),
     ("show mac address-table", Cmd::MacTable),
@@ -248,6 +255,7 @@ pub fn parse(platform: Platform, command: &str, text: &str) -> Result<Parsed, Pa
         Cmd::Vlan => Parsed::Vlans(parse_show_vlan(text)),
         Cmd::IntStatus => Parsed::InterfacesStatus(parse_interfaces_status(text)),
         Cmd::IpIntBrief => Parsed::IpInterfaces(parse_ip_interface_brief(text)),
+        Cmd::IntDescription => Parsed::InterfaceDescriptions(parse_interfaces_description(text)),
         Cmd::MacTable => Parsed::MacTable(parse_mac_address_table(text)),
         Cmd::IosArp => Parsed::IpNeighbors(parse_ios_arp(text)),
         Cmd::IosNd => Parsed::IpNeighbors(parse_ios_ipv6_neighbors(text)),
@@ -472,6 +480,31 @@ mod tests {
         );
         assert_eq!(resolve(p, "show running-config"), None);
         assert_eq!(resolve(p, ""), None);
+    }
+
+    #[test]
+    fn description_commands_resolve_on_cisco_only() {
+        for p in [Platform::CiscoIos, Platform::CiscoXe, Platform::CiscoNxos] {
+            assert_eq!(resolve(p, "sh int desc"), Some(Cmd::IntDescription), "{p}");
+            assert_eq!(
+                resolve(p, "show interfaces description"),
+                Some(Cmd::IntDescription)
+            );
+            assert_eq!(
+                resolve(p, "show interface description"),
+                Some(Cmd::IntDescription)
+            );
+        }
+        assert_eq!(
+            resolve(Platform::PaloaltoPanos, "show interface description"),
+            None
+        );
+        let text = "Interface  Status  Protocol Description\nGi0/1  up  up  to core1\n";
+        let json =
+            serde_json::to_value(parse(Platform::CiscoIos, "sh int desc", text).unwrap()).unwrap();
+        assert_eq!(json["kind"], "interface_descriptions");
+        assert_eq!(json["records"][0]["interface"], "GigabitEthernet0/1");
+        assert_eq!(json["records"][0]["description"], "to core1");
     }
 
     #[test]

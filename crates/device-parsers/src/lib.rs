@@ -33,12 +33,14 @@
 //! Modules: [`version`] (show version, platform detection), [`panos`],
 //! [`cdp`], [`lldp`] (Cisco and lldpd), [`summary`] (one-line neighbour
 //! tables), [`inventory`], [`stack`] (show switch), [`module`], [`vlan`],
-//! [`interfaces`] (status and ip brief), [`normalize`] (names, interfaces,
+//! [`interfaces`] (status and ip brief), [`description`] (interface
+//! descriptions), [`normalize`] (names, interfaces,
 //! MACs, platform strings, capabilities), [`dispatch`]; for end-host
 //! tracking [`mac_table`] (MAC address tables), [`arp`] (ARP and IPv6
 //! neighbour caches) and [`switchport`] (access/trunk state).
 
 pub mod cdp;
+pub mod description;
 pub mod dispatch;
 pub mod interfaces;
 pub mod inventory;
@@ -59,6 +61,7 @@ pub mod port_channel;
 pub mod switchport;
 
 pub use cdp::{CdpNeighbor, parse_cdp_neighbors_detail};
+pub use description::{InterfaceDescription, parse_interfaces_description};
 pub use device_platform::{Platform, UnknownPlatform, detect_platform};
 pub use dispatch::{ParseError, Parsed, parse, supported};
 pub use interfaces::{

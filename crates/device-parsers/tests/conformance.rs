@@ -559,6 +559,31 @@ fn check_int_status(raw: &str, exp: &[Rec]) -> Result<(), String> {
     d.done()
 }
 
+/// ntc keeps the port as printed (`Gi0/1`, `Eth4/1`); ours is the long
+/// form, compared through the same normaliser. ntc keeps NX-OS's `--` (no
+/// description) and IOS's empty cell; both are `None` for us.
+fn check_int_description(raw: &str, exp: &[Rec]) -> Result<(), String> {
+    let got = parse_interfaces_description(raw);
+    let mut d = Diff::new();
+    if d.len(got.len(), exp.len()) {
+        for (i, (n, e)) in got.iter().zip(exp).enumerate() {
+            d.eq(i, "port", &n.interface, interface_long(&s(e, "port")));
+            let ntc = s(e, "description");
+            let none = ntc.is_empty() || ntc == "--";
+            match &n.description {
+                None if none => {}
+                ours => d.eq(i, "description", o(ours), ntc),
+            }
+            // NX-OS prints no status: ntc has no field, we have `None`.
+            d.eq(i, "status", o(&n.status), s(e, "status"));
+            d.eq(i, "protocol", o(&n.protocol), s(e, "protocol"));
+            // NX-OS `type` and `speed` are not kept: the status table the
+            // walk also asks has both.
+        }
+    }
+    d.done()
+}
+
 fn check_ip_brief(raw: &str, exp: &[Rec]) -> Result<(), String> {
     let got = parse_ip_interface_brief(raw);
     let mut d = Diff::new();
@@ -692,6 +717,18 @@ const CLAIMED: &[(&str, &str, Checker, usize)] = &[
     ("cisco_ios", "show_interfaces_status", check_int_status, 4),
     ("cisco_nxos", "show_interface_status", check_int_status, 7),
     ("arista_eos", "show_interfaces_status", check_int_status, 4),
+    (
+        "cisco_ios",
+        "show_interfaces_description",
+        check_int_description,
+        1,
+    ),
+    (
+        "cisco_nxos",
+        "show_interface_description",
+        check_int_description,
+        2,
+    ),
     ("cisco_ios", "show_ip_interface_brief", check_ip_brief, 1),
     ("cisco_nxos", "show_ip_interface_brief", check_ip_brief, 3),
     ("cisco_xr", "show_ip_interface_brief", check_ip_brief, 1),

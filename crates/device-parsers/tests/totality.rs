@@ -36,6 +36,9 @@ const PARSERS: &[P] = &[
     ("show_vlan", |t| parse_show_vlan(t).len()),
     ("interfaces_status", |t| parse_interfaces_status(t).len()),
     ("ip_interface_brief", |t| parse_ip_interface_brief(t).len()),
+    ("interfaces_description", |t| {
+        parse_interfaces_description(t).len()
+    }),
     ("cdp_summary", |t| parse_cdp_neighbors(t).len()),
     ("lldp_summary", |t| parse_lldp_neighbors(t).len()),
     ("mac_address_table", |t| parse_mac_address_table(t).len()),
@@ -143,6 +146,11 @@ fn keyword_line() -> impl Strategy<Value = String> {
         "Interface IP-Address OK? Method Status Protocol",
         "IP Interface Status for VRF \"x\"",
         "Eth1/1 10.0.0.1 protocol-up/link-up/admin-up",
+        "Interface                      Status         Protocol Description",
+        "Gi0/1                          admin down     down     uplink \u{e9}",
+        "Port          Type   Speed   Description",
+        "Interface                Description",
+        "Eth1/1        eth    10G     --",
         "*1 Active 0011.2233.4455 15 V01 Ready",
         "Stack Port Status",
         "  1 OK OK 2 3",

@@ -545,7 +545,8 @@ pub struct Vlan {
 }
 
 /// One interface of a walked device (from `show interfaces status` / `show ip
-/// interface brief` and friends, merged by the engine).
+/// interface brief` / `show interfaces description` and friends, merged by
+/// the engine).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "serve", derive(utoipa::ToSchema))]
 pub struct Interface {
@@ -564,6 +565,12 @@ pub struct Interface {
     pub kind: Option<String>,
     /// The interface's IP address, from `show ip interface brief`.
     pub ip: Option<String>,
+    /// Its configured description, whole (`show interfaces description`):
+    /// people name ports by what they connect, and search by it. Device
+    /// text: escaped wherever shown. `null` when none is configured or the
+    /// device was not asked; defaulted on input (older files lack it).
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 impl Interface {
@@ -576,6 +583,7 @@ impl Interface {
             speed: None,
             kind: None,
             ip: None,
+            description: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::neighbor::{ends_with, fqdn, lldp_capabilities, lldp_port_id};
 use super::short_ifname;
 use crate::topology::{Protocol, TopologyIndex};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 pub(super) fn cdp_brief(topo: &TopologyIndex, idx: usize) -> String {
@@ -110,21 +111,27 @@ pub(super) fn vlans(topo: &TopologyIndex, idx: usize, nxos_type_section: bool) -
     s
 }
 
-/// Every interface the device has: link ends (trunks) and access ports.
+/// Every interface the device has: link ends (trunks) and access ports,
+/// each with its description (empty when none; the status tables print
+/// it cut to their Name column) and its VLAN column.
 pub(super) fn interface_rows(topo: &TopologyIndex, idx: usize) -> Vec<(String, String, String)> {
     let d = topo.device(idx);
+    let described: HashMap<String, Option<String>> = super::descriptions::descriptions(topo, idx)
+        .into_iter()
+        .collect();
+    let text = |name: &str| described.get(name).cloned().flatten().unwrap_or_default();
     let mut rows: Vec<(String, String, String)> = Vec::new();
     for e in topo.link_ends(idx) {
         rows.push((
             e.local_interface.to_string(),
-            e.remote.hostname.clone(),
+            text(e.local_interface),
             "trunk".to_string(),
         ));
     }
     for v in &d.vlans {
         for p in &v.ports {
             if !rows.iter().any(|(n, _, _)| n == p) {
-                rows.push((p.clone(), String::new(), v.id.to_string()));
+                rows.push((p.clone(), text(p), v.id.to_string()));
             }
         }
     }

@@ -332,6 +332,38 @@ pub(super) fn interfaces_status(topo: &TopologyIndex, idx: usize) -> String {
     s
 }
 
+/// `show interfaces description`: short names, admin status and protocol,
+/// the description whole (IOS does not cut it here).
+pub(super) fn descriptions(topo: &TopologyIndex, idx: usize) -> String {
+    let d = topo.device(idx);
+    let mut s =
+        String::from("Interface                      Status         Protocol Description\n");
+    let mut row = |name: &str, text: &str| {
+        let line = format!("{:<30} up             up       {text}", ios_short(name));
+        let _ = writeln!(s, "{}", line.trim_end());
+    };
+    let listed = super::descriptions::descriptions(topo, idx);
+    if !listed.iter().any(|(n, _)| n == mgmt_interface(d)) {
+        row(mgmt_interface(d), "");
+    }
+    for (name, text) in &listed {
+        row(name, text.as_deref().unwrap_or(""));
+    }
+    s
+}
+
+/// The short name IOS prints in interface tables, SVIs and loopbacks too.
+fn ios_short(name: &str) -> String {
+    for (long, short) in [("Vlan", "Vl"), ("Loopback", "Lo")] {
+        if let Some(rest) = name.strip_prefix(long)
+            && rest.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return format!("{short}{rest}");
+        }
+    }
+    short_ifname(name)
+}
+
 pub(super) fn ip_brief(topo: &TopologyIndex, idx: usize) -> String {
     let d = topo.device(idx);
     let mut s = String::from(

@@ -15,6 +15,7 @@
 //! state and ARP/neighbour caches in `endhosts`.
 
 mod cisco;
+mod descriptions;
 mod endhosts;
 mod ios;
 mod linux;
@@ -42,6 +43,7 @@ pub enum Command {
     ShowVlan,
     ShowInterfacesStatus,
     ShowIpInterfaceBrief,
+    ShowInterfacesDescription,
     ShowClock,
     ShowSystemInfo,
     ShowHaState,
@@ -79,6 +81,7 @@ pub fn command_table(platform: Platform) -> &'static [(&'static str, Command)] {
             ("show vlan brief", ShowVlanBrief),
             ("show vlan", ShowVlan),
             ("show interfaces status", ShowInterfacesStatus),
+            ("show interfaces description", ShowInterfacesDescription),
             ("show ip interface brief", ShowIpInterfaceBrief),
             ("show clock", ShowClock),
             ("show mac address-table dynamic", ShowMacAddressTableDynamic),
@@ -100,6 +103,8 @@ pub fn command_table(platform: Platform) -> &'static [(&'static str, Command)] {
             ("show vlan", ShowVlan),
             ("show interface status", ShowInterfacesStatus),
             ("show interfaces status", ShowInterfacesStatus),
+            ("show interface description", ShowInterfacesDescription),
+            ("show interfaces description", ShowInterfacesDescription),
             ("show ip interface brief", ShowIpInterfaceBrief),
             ("show clock", ShowClock),
             ("show mac address-table dynamic", ShowMacAddressTableDynamic),
@@ -192,6 +197,8 @@ pub fn render(topo: &TopologyIndex, idx: usize, cmd: Command) -> Option<String> 
         (ShowInterfacesStatus, _) => ios::interfaces_status(topo, idx),
         (ShowIpInterfaceBrief, Platform::CiscoNxos) => nxos::ip_brief(topo, idx),
         (ShowIpInterfaceBrief, _) => ios::ip_brief(topo, idx),
+        (ShowInterfacesDescription, Platform::CiscoNxos) => nxos::descriptions(topo, idx),
+        (ShowInterfacesDescription, _) => ios::descriptions(topo, idx),
         (ShowClock, Platform::PaloaltoPanos) => panos::clock(),
         (ShowClock, _) => cisco::clock(),
         (ShowSystemInfo, _) => panos::system_info(d),

@@ -198,6 +198,28 @@ pub(super) fn interfaces_status(topo: &TopologyIndex, idx: usize) -> String {
     s
 }
 
+/// `show interface description`: Ethernet ports and port-channels with
+/// type and speed, then mgmt0, SVIs and loopbacks; `--` for none.
+pub(super) fn descriptions(topo: &TopologyIndex, idx: usize) -> String {
+    let rule = "-------------------------------------------------------------------------------\n";
+    let listed = super::descriptions::descriptions(topo, idx);
+    let (ports, others): (Vec<_>, Vec<_>) = listed.iter().partition(|(n, _)| {
+        let n = n.to_ascii_lowercase();
+        n.starts_with("ethernet") || n.starts_with("port-channel")
+    });
+    let text = |t: &Option<String>| t.clone().unwrap_or_else(|| "--".into());
+    let mut s = format!("\n{rule}Port          Type   Speed   Description\n{rule}");
+    for (name, t) in ports {
+        let _ = writeln!(s, "{:<13} eth    10G     {}", short_ifname(name), text(t));
+    }
+    let _ = write!(s, "\n{rule}Interface                Description\n{rule}");
+    let _ = writeln!(s, "{:<24} --", "mgmt0");
+    for (name, t) in others.into_iter().filter(|(n, _)| n != "mgmt0") {
+        let _ = writeln!(s, "{name:<24} {}", text(t));
+    }
+    s
+}
+
 pub(super) fn ip_brief(topo: &TopologyIndex, idx: usize) -> String {
     let d = topo.device(idx);
     let mut s = String::from(

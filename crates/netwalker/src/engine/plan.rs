@@ -26,6 +26,9 @@ pub enum Ask {
     Vlans,
     InterfacesStatus,
     IpInterfaces,
+    /// Every interface's description, whole: the status table's Name
+    /// column cuts it to 18 characters and lists switch ports only.
+    InterfaceDescriptions,
     PanosSystemInfo,
     PanosHa,
     LldpcliJson,
@@ -70,6 +73,7 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
             (Vlans, "show vlan brief"),
             (InterfacesStatus, "show interfaces status"),
             (IpInterfaces, "show ip interface brief"),
+            (InterfaceDescriptions, "show interfaces description"),
             (MacTable, "show mac address-table dynamic"),
             (Bundles, "show etherchannel summary"),
             (Arp, "show ip arp"),
@@ -83,6 +87,7 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
             (Vlans, "show vlan"),
             (InterfacesStatus, "show interface status"),
             (IpInterfaces, "show ip interface brief"),
+            (InterfaceDescriptions, "show interface description"),
             (MacTable, "show mac address-table dynamic"),
             (Bundles, "show port-channel summary"),
             (Arp, "show ip arp vrf all"),
@@ -253,6 +258,7 @@ pub fn interpret(platform: Platform, answers: &[Answer]) -> DeviceFacts {
     let mut switch_rows: Vec<dp::StackMember> = Vec::new();
     let mut status_rows: Vec<dp::InterfaceStatus> = Vec::new();
     let mut ip_rows: Vec<dp::IpInterface> = Vec::new();
+    let mut descriptions: Vec<dp::InterfaceDescription> = Vec::new();
     let mut inventory: Vec<dp::InventoryItem> = Vec::new();
     for a in answers {
         if let Some(w) = unanswered(a) {
@@ -287,6 +293,7 @@ pub fn interpret(platform: Platform, answers: &[Answer]) -> DeviceFacts {
             Ask::Vlans => f.vlans = vlans(&a.text),
             Ask::InterfacesStatus => status_rows = dp::parse_interfaces_status(&a.text),
             Ask::IpInterfaces => ip_rows = dp::parse_ip_interface_brief(&a.text),
+            Ask::InterfaceDescriptions => descriptions = dp::parse_interfaces_description(&a.text),
             Ask::PanosSystemInfo => {
                 let s = dp::parse_panos_system_info(&a.text);
                 f.hostname_raw = s.hostname;
@@ -330,7 +337,7 @@ pub fn interpret(platform: Platform, answers: &[Answer]) -> DeviceFacts {
     if f.endhosts.collected {
         f.endhosts.trunks = endhosts::trunks(&status_rows);
     }
-    f.interfaces = interfaces(&status_rows, &ip_rows);
+    f.interfaces = interfaces(&status_rows, &ip_rows, &descriptions);
     for r in &ip_rows {
         if let Ok(ip) = r
             .ip_address
@@ -499,13 +506,17 @@ fn vlans(text: &str) -> Vec<Vlan> {
         .collect()
 }
 
-fn interfaces(status: &[dp::InterfaceStatus], ips: &[dp::IpInterface]) -> Vec<Interface> {
+/// One record per interface, merged by long name from the status table,
+/// the address table and the description table (which also lists SVIs,
+/// loopbacks and routed ports the status table leaves out).
+fn interfaces(
+    status: &[dp::InterfaceStatus],
+    ips: &[dp::IpInterface],
+    descriptions: &[dp::InterfaceDescription],
+) -> Vec<Interface> {
     let mut by_name: BTreeMap<String, Interface> = BTreeMap::new();
     for s in status {
-        let name = normalize_interface(&s.port);
-        let i = by_name
-            .entry(name.clone())
-            .or_insert_with(|| Interface::new(name));
+        let i = entry(&mut by_name, &s.port);
         i.status = Some(s.status.clone());
         i.vlan = Some(s.vlan.clone());
         i.duplex = Some(s.duplex.clone());
@@ -513,10 +524,7 @@ fn interfaces(status: &[dp::InterfaceStatus], ips: &[dp::IpInterface]) -> Vec<In
         i.kind = s.media_type.clone();
     }
     for r in ips {
-        let name = normalize_interface(&r.interface);
-        let i = by_name
-            .entry(name.clone())
-            .or_insert_with(|| Interface::new(name));
+        let i = entry(&mut by_name, &r.interface);
         if r.ip_address.parse::<IpAddr>().is_ok() {
             i.ip = Some(r.ip_address.clone());
         }
@@ -524,7 +532,22 @@ fn interfaces(status: &[dp::InterfaceStatus], ips: &[dp::IpInterface]) -> Vec<In
             i.status = Some(r.status.clone());
         }
     }
+    for d in descriptions {
+        let i = entry(&mut by_name, &d.interface);
+        i.description = d.description.clone();
+        if i.status.is_none() {
+            i.status = d.status.clone();
+        }
+    }
     by_name.into_values().collect()
+}
+
+/// The interface named `name` (any spelling), added if new.
+fn entry<'a>(by_name: &'a mut BTreeMap<String, Interface>, name: &str) -> &'a mut Interface {
+    let name = normalize_interface(name);
+    by_name
+        .entry(name.clone())
+        .or_insert_with(|| Interface::new(name))
 }
 
 /// Stack members from `show switch` rows, with model and serial taken from
@@ -786,6 +809,80 @@ mod tests {
         for ask in [Ask::Version, Ask::Cdp, Ask::MacTable, Ask::Arp] {
             assert!(!moot(ask, p, &[]), "{ask:?}");
         }
+    }
+
+    /// The description comes whole from its own table (the status table's
+    /// Name column is cut at 18 characters), also for interfaces the status
+    /// table does not list, merged by long name with the other tables.
+    #[test]
+    fn descriptions_are_merged_whole_by_long_name() {
+        for p in [Platform::CiscoIos, Platform::CiscoXe, Platform::CiscoNxos] {
+            let asks: Vec<Ask> = plan(p).iter().map(|(a, _)| *a).collect();
+            assert!(asks.contains(&Ask::InterfaceDescriptions), "{p}");
+        }
+        for p in [Platform::PaloaltoPanos, Platform::Linux] {
+            assert!(
+                plan(p)
+                    .iter()
+                    .all(|(a, _)| *a != Ask::InterfaceDescriptions),
+                "{p}"
+            );
+        }
+        let ios = |ask: Ask, command: &str, text: &str| answer(ask, command, text, false);
+        let facts = interpret(
+            Platform::CiscoIos,
+            &[
+                ios(
+                    Ask::InterfacesStatus,
+                    "show interfaces status",
+                    "Port      Name               Status       Vlan       Duplex  Speed Type\nGi1/0/49  uplink to dist1 Gi connected    trunk      a-full a-1000 10/100/1000BaseTX\nGi1/0/2                      notconnect   10         auto   auto 10/100/1000BaseTX\n",
+                ),
+                ios(
+                    Ask::IpInterfaces,
+                    "show ip interface brief",
+                    "Interface              IP-Address      OK? Method Status                Protocol\nVlan10                 10.0.10.1       YES NVRAM  up                    up\n",
+                ),
+                ios(
+                    Ask::InterfaceDescriptions,
+                    "show interfaces description",
+                    "Interface                      Status         Protocol Description\nVl10                           up             up       USERS gateway\nGi1/0/2                        down           down\nGi1/0/49                       up             up       uplink to dist1 Gi1/0/1 <b>\"x\"</b>\nLo0                            admin down     down     router id\n",
+                ),
+            ],
+        );
+        let got: Vec<(&str, Option<&str>, Option<&str>)> = facts
+            .interfaces
+            .iter()
+            .map(|i| {
+                (
+                    i.name.as_str(),
+                    i.description.as_deref(),
+                    i.status.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("GigabitEthernet1/0/2", None, Some("notconnect")),
+                (
+                    "GigabitEthernet1/0/49",
+                    Some("uplink to dist1 Gi1/0/1 <b>\"x\"</b>"),
+                    Some("connected")
+                ),
+                ("Loopback0", Some("router id"), Some("admin down")),
+                ("Vlan10", Some("USERS gateway"), Some("up")),
+            ]
+        );
+        assert_eq!(facts.interfaces[3].ip.as_deref(), Some("10.0.10.1"));
+        let refused = answer(
+            Ask::InterfaceDescriptions,
+            "show interfaces description",
+            "% Invalid input detected at '^' marker.",
+            true,
+        );
+        let facts = interpret(Platform::CiscoIos, &[refused]);
+        assert!(facts.interfaces.is_empty());
+        assert_eq!(facts.warnings.len(), 1, "{:?}", facts.warnings);
     }
 
     #[test]

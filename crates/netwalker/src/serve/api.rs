@@ -125,6 +125,9 @@ pub(super) struct SearchHit {
     matched: Matched,
     /// That field's value.
     value: String,
+    /// The interface that matched (for `interface` and
+    /// `interface_description` matches), else `null`.
+    interface: Option<String>,
     /// Whether the value is the whole query.
     exact: bool,
     /// The device.
@@ -234,7 +237,7 @@ pub(super) async fn links(
 /// `GET /api/v1/search?q=`: every hit (the first [`MAX_HITS`] listed);
 /// no redirect, `exact` says which a page would open.
 #[utoipa::path(get, path = "/api/v1/search", tag = "devices", params(SearchQuery),
-    responses((status = 200, description = "Devices whose hostname, address, serial, model or interface matches, and end hosts a MAC or address names", body = SearchResults),
+    responses((status = 200, description = "Devices whose hostname, address, serial, model, interface or interface description matches, and end hosts a MAC or address names", body = SearchResults),
               (status = 400, description = "An empty query", body = ErrorBody)))]
 pub(super) async fn search(
     State(st): State<AppState>,
@@ -259,6 +262,7 @@ pub(super) async fn search(
                     Ok::<_, StoreError>(SearchHit {
                         matched: h.matched,
                         value: h.value.clone(),
+                        interface: h.interface.clone(),
                         exact: h.exact,
                         device: api_device(r, &cat, h.device)?,
                     })

@@ -273,6 +273,7 @@ fn device_page(x: Detail, hosts: Vec<super::hosts::HostRow>) -> DevicePage {
                     text(&i.speed),
                     text(&i.kind),
                     text(&i.ip),
+                    text(&i.description),
                 ]
             })
             .collect(),
@@ -435,6 +436,10 @@ fn search_row(h: &search::Hit<'_>) -> SearchRow {
         status: h.device.status.as_str().to_string(),
         matched: h.matched.as_str(),
         value: h.value.clone(),
+        on: match h.matched {
+            search::Matched::InterfaceDescription => h.interface.clone().unwrap_or_default(),
+            _ => String::new(),
+        },
     }
 }
 

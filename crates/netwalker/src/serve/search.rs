@@ -1,7 +1,9 @@
 //! Search: which devices a query names, by hostname, alias, address,
-//! serial, model, or an interface's name or address (substring, case
-//! ignored). One hit per device, the first field that matched; a query
-//! that is exactly one device's name, address or serial opens that device.
+//! serial, model, an interface's name or address, or an interface's
+//! description (substring, case ignored). One hit per device, the first
+//! field that matched (an interface's name or address before any
+//! description); a query that is exactly one device's name, address or
+//! serial opens that device.
 
 use super::catalogue::Catalogue;
 use crate::model::{Device, DeviceId, Interface};
@@ -22,6 +24,8 @@ pub(super) enum Matched {
     Serial,
     Model,
     Interface,
+    /// An interface's description; the hit names the interface.
+    InterfaceDescription,
 }
 
 impl Matched {
@@ -34,6 +38,7 @@ impl Matched {
             Matched::Serial => "serial",
             Matched::Model => "model",
             Matched::Interface => "interface",
+            Matched::InterfaceDescription => "interface description",
         }
     }
 }
@@ -44,8 +49,11 @@ pub(super) struct Hit<'a> {
     pub device: &'a Device,
     /// Which of its fields matched.
     pub matched: Matched,
-    /// That field's value (the interface's name for an interface match).
+    /// That field's value (the interface's name for an interface match,
+    /// its description for a description match).
     pub value: String,
+    /// The interface that matched, for interface and description matches.
+    pub interface: Option<String>,
     /// The value is the whole query, not only contains it.
     pub exact: bool,
 }
@@ -59,7 +67,8 @@ pub(super) enum Outcome<'a> {
 }
 
 /// Every device `q` matches, in the catalogue's order. `ports` are the
-/// interfaces whose name or address contains `q` (read by the store).
+/// interfaces whose name, address or description contains `q` (read by
+/// the store, by device then name).
 pub(super) fn search<'a>(
     cat: &'a Catalogue,
     ports: &[(DeviceId, Interface)],
@@ -69,27 +78,54 @@ pub(super) fn search<'a>(
     if folded.is_empty() {
         return Vec::new();
     }
-    let mut port_of: BTreeMap<DeviceId, &Interface> = BTreeMap::new();
-    for (id, i) in ports {
-        port_of.entry(*id).or_insert(i);
-    }
+    let port_of = port_matches(ports, q.trim());
     cat.devices
         .iter()
         .filter_map(|d| {
-            let (matched, value) = device_match(d, &folded).or_else(|| {
-                port_of
-                    .get(&d.id)
-                    .map(|i| (Matched::Interface, i.name.clone()))
-            })?;
-            let exact = matched != Matched::Interface && value.to_lowercase() == folded;
+            let (matched, value, interface) = match device_match(d, &folded) {
+                Some((m, v)) => (m, v, None),
+                None => port_of.get(&d.id).cloned()?,
+            };
+            let exact = interface.is_none() && value.to_lowercase() == folded;
             Some(Hit {
                 device: d,
                 matched,
                 value,
+                interface,
                 exact,
             })
         })
         .collect()
+}
+
+/// Each device's best interface match: the first whose name or address
+/// contains `q`, else the first whose description does (compared as the
+/// store does, ASCII case ignored).
+fn port_matches(
+    ports: &[(DeviceId, Interface)],
+    q: &str,
+) -> BTreeMap<DeviceId, (Matched, String, Option<String>)> {
+    let needle = q.to_ascii_lowercase();
+    let has = |s: &str| s.to_ascii_lowercase().contains(&needle);
+    let mut out: BTreeMap<DeviceId, (Matched, String, Option<String>)> = BTreeMap::new();
+    for (id, i) in ports {
+        let by_name = has(&i.name) || i.ip.as_deref().is_some_and(has);
+        let hit = if by_name {
+            (Matched::Interface, i.name.clone(), Some(i.name.clone()))
+        } else if let Some(text) = i.description.as_deref().filter(|t| has(t)) {
+            let m = Matched::InterfaceDescription;
+            (m, text.to_string(), Some(i.name.clone()))
+        } else {
+            continue;
+        };
+        let better = |old: &(Matched, String, Option<String>)| {
+            old.0 == Matched::InterfaceDescription && hit.0 == Matched::Interface
+        };
+        if out.get(id).is_none_or(better) {
+            out.insert(*id, hit);
+        }
+    }
+    out
 }
 
 /// The first of a device's own fields containing `folded`.

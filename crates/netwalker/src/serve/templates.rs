@@ -114,8 +114,9 @@ pub(super) struct DevicePage {
     pub facts: Vec<Fact>,
     /// Commands it could not answer.
     pub warnings: Vec<String>,
-    /// Its interfaces: name, status, VLAN, duplex, speed, type, IP.
-    pub interfaces: Vec<[String; 7]>,
+    /// Its interfaces: name, status, VLAN, duplex, speed, type, IP,
+    /// description.
+    pub interfaces: Vec<[String; 8]>,
     /// Its links: own port, neighbour, neighbour's port, protocols.
     pub links: Vec<[String; 4]>,
     /// Stack members: switch, role, model, serial, version, state.
@@ -139,6 +140,9 @@ pub(super) struct SearchRow {
     pub matched: &'static str,
     /// That field's value.
     pub value: String,
+    /// The interface whose description matched (empty otherwise): a
+    /// description alone does not say which port it is on.
+    pub on: String,
 }
 
 /// `/search?q=`: several hits, or none.

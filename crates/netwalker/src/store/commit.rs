@@ -210,13 +210,21 @@ fn replace_tables(tx: &Db, r: &DeviceResult) -> Result<(), DbError> {
     // not abort the whole device's commit; the last report wins.
     for i in &r.interfaces {
         tx.execute(
-            "INSERT INTO interfaces (device_id, name, status, vlan, duplex, speed, type, ip)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO interfaces (device_id, name, status, vlan, duplex, speed, type, ip, description)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (device_id, name) DO UPDATE SET status = excluded.status,
                 vlan = excluded.vlan, duplex = excluded.duplex, speed = excluded.speed,
-                type = excluded.type, ip = excluded.ip",
+                type = excluded.type, ip = excluded.ip, description = excluded.description",
             vals![
-                id, i.name, i.status, i.vlan, i.duplex, i.speed, i.kind, i.ip
+                id,
+                i.name,
+                i.status,
+                i.vlan,
+                i.duplex,
+                i.speed,
+                i.kind,
+                i.ip,
+                i.description
             ],
         )?;
     }

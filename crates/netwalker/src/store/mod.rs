@@ -63,6 +63,8 @@ mod reader;
 mod resume;
 mod rows;
 mod schema;
+#[cfg(test)]
+mod schema_descriptions_tests;
 mod schema_pg;
 mod snapshot;
 mod users;

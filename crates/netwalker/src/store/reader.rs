@@ -4,19 +4,21 @@
 
 use super::connection;
 use super::db::{Db, DbError, DbRow, vals};
+use super::dialect::contains_pattern;
 use super::error::{Context, Result};
 use super::location::StoreLocation;
 use super::query::{Query, Rows, select};
 use super::rows::{
-    ALIASES, DEVICE_IPS, DEVICES, INTERFACES, LINKS, RUNS, STACK_MEMBERS, VLANS, device_from_row,
-    interface_from_row, link_from_row, parse_status, run_from_row, stack_member_from_row,
-    vlan_from_row, vlan_row,
+    ALIASES, DEVICE_IPS, DEVICES, INTERFACES, INTERFACES_WITHOUT_DESCRIPTIONS, LINKS, RUNS,
+    STACK_MEMBERS, VLANS, device_from_row, interface_from_row, link_from_row, parse_status,
+    run_from_row, stack_member_from_row, vlan_from_row, vlan_row,
 };
 use super::{Clock, system_clock};
 use crate::identity::{Identifiers, IdentityIndex, normalize_hostname};
 use crate::model::{
     Device, DeviceId, Interface, Link, Run, RunId, StackMember, StatusCounts, UnixTime, Vlan,
 };
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::Path;
@@ -31,6 +33,10 @@ pub struct StoreReader {
     /// "Now" for [`stale`](Self::stale) and the writer's timestamps;
     /// replaceable so tests can age the store.
     pub(super) clock: Clock,
+    /// Whether the store's interfaces have descriptions (schema
+    /// migration "interface descriptions" applied), read once: a reader
+    /// does not migrate, so an older store is read without them.
+    descriptions: OnceCell<bool>,
 }
 
 /// A software version a device reported, and when it was first seen running it.
@@ -61,6 +67,7 @@ impl StoreReader {
             conn,
             location,
             clock: system_clock(),
+            descriptions: OnceCell::new(),
         }
     }
 
@@ -174,35 +181,65 @@ impl StoreReader {
 
     /// Interfaces of one device, by name.
     pub fn interfaces(&self, id: DeviceId) -> Result<Vec<Interface>> {
-        of_one(
-            self.by_device(&INTERFACES, Some(id), interface_from_row),
-            id,
-        )
+        let query = self.interfaces_query()?;
+        of_one(self.by_device(query, Some(id), interface_from_row), id)
     }
 
     /// Interfaces of every device.
     pub fn all_interfaces(&self) -> Result<BTreeMap<DeviceId, Vec<Interface>>> {
-        self.by_device(&INTERFACES, None, interface_from_row)
+        self.by_device(self.interfaces_query()?, None, interface_from_row)
     }
 
-    /// Interfaces whose name or address contains `needle` (ASCII case
-    /// ignored), by device then name: a search by port or address that does
-    /// not read every interface of a large store into memory.
+    /// Interfaces whose name, address or description contains `needle`
+    /// (ASCII case ignored), by device then name: a search by port, address
+    /// or what a port connects that does not read every interface of a
+    /// large store into memory (one scan of the table).
     pub fn interfaces_containing(&self, needle: &str) -> Result<Vec<(DeviceId, Interface)>> {
         let ctx = || format!("searching interfaces for {needle:?}");
         let dialect = self.conn.dialect();
+        let query = self.interfaces_query()?;
+        let mut fields = vec!["name", "ip"];
+        if self.has_descriptions()? {
+            fields.push("description");
+        }
+        let matches: Vec<String> = fields
+            .iter()
+            .map(|f| dialect.contains_ci(f, "?1"))
+            .collect();
         let sql = format!(
-            "SELECT {} FROM interfaces WHERE {} > 0 OR {} > 0 ORDER BY {}",
-            INTERFACES.columns,
-            dialect.position("lower(name)", "lower(?1)"),
-            dialect.position("lower(coalesce(ip, ''))", "lower(?1)"),
-            INTERFACES.order
+            "SELECT {} FROM interfaces WHERE {} ORDER BY {}",
+            query.columns,
+            matches.join(" OR "),
+            query.order
         );
+        let pattern = contains_pattern(needle);
         self.conn
-            .query(&sql, vals![needle], |r| {
+            .query(&sql, vals![pattern], |r| {
                 Ok::<_, DbError>((DeviceId(r.get(0)?), interface_from_row(r)?))
             })
             .ctx(ctx)
+    }
+
+    /// The interfaces read this store's schema allows.
+    fn interfaces_query(&self) -> Result<&'static Query> {
+        Ok(match self.has_descriptions()? {
+            true => &INTERFACES,
+            false => &INTERFACES_WITHOUT_DESCRIPTIONS,
+        })
+    }
+
+    /// Whether the store's interfaces have a `description` column.
+    fn has_descriptions(&self) -> Result<bool> {
+        if let Some(&known) = self.descriptions.get() {
+            return Ok(known);
+        }
+        let version: Option<i64> = self
+            .conn
+            .query_opt("SELECT version FROM schema_version", &[], |r| r.get(0))
+            .ctx(|| "reading the schema version".into())?;
+        let first = super::schema::descriptions_version(self.conn.dialect().migrations());
+        let has = first > 0 && version.unwrap_or(0) >= first;
+        Ok(*self.descriptions.get_or_init(|| has))
     }
 
     /// Stack members of one device, by switch number.

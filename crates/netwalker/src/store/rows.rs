@@ -65,8 +65,15 @@ pub(super) const ALIASES: Query = Query {
 pub(super) const INTERFACES: Query = Query {
     what: "interfaces",
     table: "interfaces",
-    columns: "device_id, name, status, vlan, duplex, speed, type, ip",
+    columns: "device_id, name, status, vlan, duplex, speed, type, ip, description",
     order: "device_id, name",
+};
+
+/// [`INTERFACES`] of a store from before descriptions (a reader does not
+/// migrate): none is known.
+pub(super) const INTERFACES_WITHOUT_DESCRIPTIONS: Query = Query {
+    columns: "device_id, name, status, vlan, duplex, speed, type, ip, CAST(NULL AS TEXT)",
+    ..INTERFACES
 };
 
 /// Stack members by device, then switch number; mapped by
@@ -248,6 +255,7 @@ pub(super) fn interface_from_row(r: &DbRow<'_>) -> Result<Interface, DbError> {
         speed: r.get(5)?,
         kind: r.get(6)?,
         ip: r.get(7)?,
+        description: r.get(8)?,
     })
 }
 

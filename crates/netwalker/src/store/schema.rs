@@ -218,7 +218,28 @@ CREATE TABLE walk_jobs (
 CREATE INDEX walk_jobs_open ON walk_jobs(depth, seq) WHERE state IN ('queued', 'claimed');
 CREATE INDEX walk_jobs_done ON walk_jobs(walk_id, done_at) WHERE state = 'done';
 "#,
+    // 6: each interface's configured description (`show interfaces
+    // description`), searched by `netwalker serve`. No index: search is a
+    // substring match, which no B-tree index serves; it scans the table.
+    r#"
+ALTER TABLE interfaces ADD COLUMN description TEXT;
+"#,
 ];
 
 /// The schema version this build writes.
 pub(crate) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How the migration that adds interface descriptions begins, on both
+/// engines.
+pub(crate) const ADDS_DESCRIPTIONS: &str = "ALTER TABLE interfaces ADD COLUMN description";
+
+/// The first schema version of `migrations` whose interfaces have a
+/// `description` column (0 if none has). Found by the migration's text,
+/// not a number, so a renumbering cannot leave the reader asking an older
+/// store for a column it lacks (readers do not migrate).
+pub(crate) fn descriptions_version(migrations: &[&str]) -> i64 {
+    migrations
+        .iter()
+        .position(|m| m.trim_start().starts_with(ADDS_DESCRIPTIONS))
+        .map_or(0, |i| i as i64 + 1)
+}

@@ -229,6 +229,10 @@ CREATE TABLE walk_jobs (
 CREATE INDEX walk_jobs_open ON walk_jobs(depth, seq) WHERE state IN ('queued', 'claimed');
 CREATE INDEX walk_jobs_done ON walk_jobs(walk_id, done_at) WHERE state = 'done';
 "#,
+    // 6: each interface's configured description (see schema.rs).
+    r#"
+ALTER TABLE interfaces ADD COLUMN description TEXT COLLATE "C";
+"#,
 ];
 
 #[cfg(test)]
@@ -240,5 +244,13 @@ mod tests {
             super::super::schema::MIGRATIONS.len(),
             "a migration was added to one engine only: add it to both schema.rs and schema_pg.rs"
         );
+    }
+
+    #[test]
+    fn both_engines_add_descriptions_at_the_same_version() {
+        use super::super::schema::{MIGRATIONS as SQLITE, descriptions_version};
+        let pg = descriptions_version(super::MIGRATIONS);
+        assert!(pg > 0, "no migration adds interfaces.description");
+        assert_eq!(pg, descriptions_version(SQLITE));
     }
 }
