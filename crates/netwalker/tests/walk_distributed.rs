@@ -158,6 +158,35 @@ fn normalised(path: &Path) -> Value {
     v
 }
 
+/// Where two JSON values first differ (a path and both sides), if they do.
+fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                let (p, q) = (x.get(k), y.get(k));
+                match (p, q) {
+                    (Some(p), Some(q)) => {
+                        if let Some(d) = first_difference(p, q, &format!("{at}.{k}")) {
+                            return Some(d);
+                        }
+                    }
+                    _ => return Some(format!("{at}.{k}: {p:?} vs {q:?}")),
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                if let Some(d) = first_difference(p, q, &format!("{at}[{i}]")) {
+                    return Some(d);
+                }
+            }
+            (x.len() != y.len()).then(|| format!("{at}: {} vs {} items", x.len(), y.len()))
+        }
+        _ => (a != b).then(|| format!("{at}: {a} vs {b}")),
+    }
+}
+
 /// Common walk flags: the lab's port, its host keys, no telnet.
 fn lab_flags(c: &mut Command, port: u16) {
     c.args(["--port", &port.to_string(), "--no-telnet"]).args([
