@@ -98,6 +98,10 @@ fn device_result_round_trips() {
         let links = read.links().unwrap();
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].a_interface, "GigabitEthernet1/0/1");
+        // A device's links, from either end; none of a device without.
+        assert_eq!(read.links_of(DeviceId(1)).unwrap(), links);
+        assert_eq!(read.links_of(DeviceId(2)).unwrap(), links);
+        assert!(read.links_of(DeviceId(3)).unwrap().is_empty());
         assert_eq!(read.devices().unwrap().len(), 2);
     }
 }

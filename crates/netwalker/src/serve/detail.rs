@@ -33,7 +33,7 @@ impl Detail {
     ) -> Result<Detail, StoreError> {
         let id = device.id;
         let mut links: Vec<InventoryLink> = store
-            .links()?
+            .links_of(id)?
             .into_iter()
             .filter_map(|l| {
                 let (mine, theirs, other) = if l.a == id {

@@ -179,6 +179,17 @@ impl StoreReader {
         select(&self.conn, &LINKS, Rows::All, link_from_row)
     }
 
+    /// The links with `id` at either end (both ends are indexed): a device
+    /// page's, without reading every link of the store.
+    pub fn links_of(&self, id: DeviceId) -> Result<Vec<Link>> {
+        select(
+            &self.conn,
+            &LINKS,
+            Rows::WhereArg("a = ?1 OR b = ?1", id.0),
+            link_from_row,
+        )
+    }
+
     /// Interfaces of one device, by name.
     pub fn interfaces(&self, id: DeviceId) -> Result<Vec<Interface>> {
         let query = self.interfaces_query()?;
