@@ -8,26 +8,55 @@
 //! which), so a sync cut short by an outage leaves objects a rerun
 //! recognises as its own: the rerun finishes the job.
 
-use super::client::{NetboxClient, NetboxError};
+use super::client::{BulkError, NetboxClient, NetboxError};
+use super::failure::Failure;
 use super::plan::{Action, Plan, Step};
 use super::record::{Key, Kind};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
-/// A write that failed: which phase, and NetBox's error.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "{phase} failed ({done} change(s) were written before this step, nothing after it; fix what NetBox says, or wait until it answers again, then rerun the same `netwalker sync netbox`: it recognises what this run created by its tag and finishes the job)"
-)]
+/// A write that failed: where, which phase, how much was written, and
+/// NetBox's error. Its message names NetBox and its URL (never the
+/// token), what failed, and what to do: rerun.
+#[derive(Debug)]
 pub struct ApplyError {
-    /// The phase that failed ("creating interfaces").
+    /// NetBox's base URL (no credentials), so the message says which NetBox.
+    pub url: String,
+    /// The phase that failed ("creating 1200 interface(s)").
     pub phase: String,
-    /// Writes that succeeded before it.
+    /// Writes NetBox confirmed before the failure (earlier phases, and
+    /// earlier chunks of this one).
     pub done: usize,
     /// What NetBox (or the transport) said.
-    #[source]
-    pub source: NetboxError,
+    pub error: NetboxError,
 }
+
+impl std::fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let failure = Failure::of(&self.error);
+        write!(
+            f,
+            "NetBox at {} {} while {}: {}. {} change(s) were written before that",
+            self.url,
+            failure.happened(),
+            self.phase,
+            self.error,
+            self.done
+        )?;
+        if failure == Failure::Unreachable {
+            f.write_str("; the request in flight may or may not have been")?;
+        }
+        write!(
+            f,
+            ". To finish: {}, then rerun the same `netwalker sync netbox`: it recognises what this run wrote by its tag and finishes the job",
+            failure.remedy()
+        )
+    }
+}
+
+// The message includes the NetBox error: no `source`, so a chain printer
+// does not repeat it.
+impl std::error::Error for ApplyError {}
 
 /// Fields written in a later phase, not in the create/update of their own kind.
 fn deferred(kind: Kind, field: &str) -> bool {
@@ -89,12 +118,20 @@ struct Applier<'a> {
 }
 
 impl Applier<'_> {
-    fn fail(&self, phase: String, source: NetboxError) -> ApplyError {
+    fn fail(&self, phase: String, error: NetboxError) -> ApplyError {
         ApplyError {
+            url: self.client.url().to_string(),
             phase,
             done: self.done,
-            source,
+            error,
         }
+    }
+
+    /// A bulk write's failure: the chunks written before it count.
+    fn bulk_fail(&self, phase: String, e: BulkError) -> ApplyError {
+        let mut err = self.fail(phase, e.error);
+        err.done += e.written;
+        err
     }
 
     async fn delete(
@@ -117,7 +154,7 @@ impl Applier<'_> {
         self.client
             .delete(kind, &ids, &labels)
             .await
-            .map_err(|e| self.fail(phase, e))?;
+            .map_err(|e| self.bulk_fail(phase, e))?;
         self.done += ids.len();
         Ok(())
     }
@@ -141,7 +178,7 @@ impl Applier<'_> {
             self.client
                 .delete(kind, &ids, &labels)
                 .await
-                .map_err(|e| self.fail(phase, e))?;
+                .map_err(|e| self.bulk_fail(phase, e))?;
             self.done += ids.len();
         }
         let updates: Vec<&Step> = plan
@@ -164,7 +201,7 @@ impl Applier<'_> {
             self.client
                 .update(kind, bodies, &labels)
                 .await
-                .map_err(|e| self.fail(phase, e))?;
+                .map_err(|e| self.bulk_fail(phase, e))?;
             self.done += updates.len();
         }
         let creates: Vec<&Step> = plan
@@ -186,7 +223,7 @@ impl Applier<'_> {
             .client
             .create(kind, bodies, &labels)
             .await
-            .map_err(|e| self.fail(phase, e))?;
+            .map_err(|e| self.bulk_fail(phase, e))?;
         for (s, id) in creates.iter().zip(ids) {
             self.ids.insert((kind, s.key.clone()), id);
         }
@@ -243,7 +280,7 @@ impl Applier<'_> {
         self.client
             .update(kind, bodies, &labels)
             .await
-            .map_err(|e| self.fail(phase, e))?;
+            .map_err(|e| self.bulk_fail(phase, e))?;
         self.done += n;
         Ok(())
     }

@@ -19,6 +19,7 @@ pub mod apply;
 pub mod client;
 pub mod current;
 pub mod desired;
+pub mod failure;
 pub mod naming;
 pub mod plan;
 pub mod record;
