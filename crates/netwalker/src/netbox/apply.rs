@@ -58,6 +58,25 @@ impl std::fmt::Display for ApplyError {
 // does not repeat it.
 impl std::error::Error for ApplyError {}
 
+/// The order of deletions: whatever refers to an object before it, which
+/// is [`Kind::ALL`] backwards but for a virtual chassis, deleted before the
+/// devices: NetBox protects a chassis's master from deletion (HTTP 409),
+/// and releases the members (their chassis set to null) when the chassis
+/// goes.
+const DELETE_ORDER: [Kind; 11] = [
+    Kind::Cable,
+    Kind::Vlan,
+    Kind::IpAddress,
+    Kind::Interface,
+    Kind::VirtualChassis,
+    Kind::Device,
+    Kind::Site,
+    Kind::Role,
+    Kind::Platform,
+    Kind::DeviceType,
+    Kind::Manufacturer,
+];
+
 /// Fields written in a later phase, not in the create/update of their own kind.
 fn deferred(kind: Kind, field: &str) -> bool {
     matches!(
@@ -91,8 +110,8 @@ pub async fn apply(
             a.ids.insert((s.kind, s.key.clone()), id);
         }
     }
-    for kind in Kind::ALL.iter().rev() {
-        a.delete(plan, *kind, progress).await?;
+    for kind in DELETE_ORDER {
+        a.delete(plan, kind, progress).await?;
     }
     for kind in Kind::ALL {
         a.write(plan, kind, progress).await?;
@@ -332,5 +351,57 @@ impl Applier<'_> {
                     super::record::display_key(key)
                 ),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deletions_cover_every_kind_once_with_a_chassis_before_its_master() {
+        let mut sorted = DELETE_ORDER.to_vec();
+        sorted.sort();
+        let mut all = Kind::ALL.to_vec();
+        all.sort();
+        assert_eq!(sorted, all);
+        let at = |k: Kind| DELETE_ORDER.iter().position(|&x| x == k).unwrap();
+        assert!(at(Kind::VirtualChassis) < at(Kind::Device));
+        // Every reference: the referring kind goes first, but where NetBox
+        // sets the reference to null when its target goes (a device's
+        // primary IPs and chassis).
+        let fields = [
+            "manufacturer",
+            "device_type",
+            "role",
+            "platform",
+            "site",
+            "virtual_chassis",
+            "primary_ip4",
+            "primary_ip6",
+            "master",
+            "device",
+            "assigned_object_id",
+            "a",
+            "b",
+        ];
+        let nulled = [
+            (Kind::Device, "primary_ip4"),
+            (Kind::Device, "primary_ip6"),
+            (Kind::Device, "virtual_chassis"),
+        ];
+        let mut checked = 0;
+        for kind in Kind::ALL {
+            for field in fields {
+                let Some(to) = kind.reference(field) else {
+                    continue;
+                };
+                checked += 1;
+                if !nulled.contains(&(kind, field)) {
+                    assert!(at(kind) < at(to), "{kind} ({field}) deleted after {to}");
+                }
+            }
+        }
+        assert_eq!(checked, 14);
     }
 }
