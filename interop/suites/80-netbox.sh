@@ -199,6 +199,7 @@ py="${INTEROP_VENV:-$INTEROP_DIR/.venv}/bin/python"
 need chromium
 "$py" "$INTEROP_DIR/netbox/screenshot.py" "$work" "${shots[@]}"
 [ -s "$work/netbox-cables.png" ] || { echo "screenshot netbox-cables.png missing" >&2; exit 1; }
+[ ${#shots[@]} -eq 0 ] || echo "screenshot copied to ${shots[0]}/netbox-cables.png"
 
 # --- an outage mid-sync, and the rerun that finishes the job -----------------
 python3 "$INTEROP_DIR/netbox/readback.py" dump "$work/readback-synced.json"
