@@ -224,8 +224,7 @@ async fn bulk_writes(store: &Path) -> Vec<(String, String, usize)> {
     sync(&options(&s.url, store, Duration::from_secs(30)), &|_| {})
         .await
         .unwrap();
-    let log = s.seen.log.lock().unwrap().clone();
-    log
+    s.seen.log.lock().unwrap().clone()
 }
 
 /// The message's promises, whatever failed.
