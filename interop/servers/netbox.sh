@@ -5,6 +5,8 @@
 #
 #   start_netbox DIR PORT   (after start_postgres and start_redis)
 #   stop_netbox             (idempotent; call it from the EXIT trap before stop_postgres)
+#   outage_netbox           (a crash: gunicorn and its workers killed, requests in flight dropped)
+#   resume_netbox           (served again on the same URL; stop_netbox stops it as before)
 #
 # start_netbox exports:
 #   NETBOX_URL=http://127.0.0.1:PORT
@@ -136,21 +138,58 @@ start_netbox() {
   NETBOX_ROOT="$NETBOX_ROOT" timeout 300 "$NETBOX_VENV/bin/python" "$INTEROP_DIR/netbox/instance.py" bootstrap "$NETBOX_DIR" >>"$log" 2>&1 \
     || { show_log "creating the NetBox superuser and tokens failed" "$log"; return 1; }
 
-  # gunicorn, not `runserver`: NetBox's own production server (a dependency of
-  # the package), several workers, so concurrent API calls are served
-  # concurrently, as by a real deployment.
-  NETBOX_ROOT="$NETBOX_ROOT" "$NETBOX_VENV/bin/gunicorn" --bind "127.0.0.1:$port" \
-    --workers 3 --threads 2 --timeout 120 --chdir "$NETBOX_DIR" \
-    --error-logfile "$NETBOX_LOG" --access-logfile "$NETBOX_DIR/access.log" \
-    netbox.wsgi </dev/null >>"$log" 2>&1 &
-  NETBOX_PID=$!
-  export NETBOX_URL="http://127.0.0.1:$port"
-  wait_until 120 "NetBox /api/status/ on $NETBOX_URL" "$NETBOX_LOG" "$NETBOX_PID" netbox_status_ok || return 1
+  netbox_serve "$port" || return 1
   echo "netbox: serving $NETBOX_URL after $((SECONDS - t0)) s"
   NETBOX_TOKEN="$(cat "$NETBOX_DIR/token")"
   NETBOX_TOKEN_V1="$(cat "$NETBOX_DIR/token-v1")"
   NETBOX_ADMIN_PASSWORD="$(cat "$NETBOX_DIR/admin-password")"
   export NETBOX_TOKEN NETBOX_TOKEN_V1 NETBOX_ADMIN_USER=interop-admin NETBOX_ADMIN_PASSWORD NETBOX_VERSION
+}
+
+# netbox_serve PORT: gunicorn for the configured instance on 127.0.0.1:PORT,
+# until /api/status/ answers; sets NETBOX_PID and NETBOX_URL.
+netbox_serve() {
+  local port="$1"
+  # gunicorn, not `runserver`: NetBox's own production server (a dependency of
+  # the package), several workers, so concurrent API calls are served
+  # concurrently, as by a real deployment; static files by Django's handler
+  # (interop/netbox/static_wsgi.py) where a deployment has nginx.
+  NETBOX_ROOT="$NETBOX_ROOT" "$NETBOX_VENV/bin/gunicorn" --bind "127.0.0.1:$port" \
+    --workers 3 --threads 2 --timeout 120 --chdir "$NETBOX_DIR" \
+    --pythonpath "$INTEROP_DIR/netbox" \
+    --error-logfile "$NETBOX_LOG" --access-logfile "$NETBOX_DIR/access.log" \
+    static_wsgi:application </dev/null >>"$NETBOX_DIR/setup.log" 2>&1 &
+  NETBOX_PID=$!
+  export NETBOX_URL="http://127.0.0.1:$port"
+  wait_until 120 "NetBox /api/status/ on $NETBOX_URL" "$NETBOX_LOG" "$NETBOX_PID" netbox_status_ok
+}
+
+# outage_netbox: an outage, as a crash: gunicorn's master and its workers
+# killed (SIGKILL: requests in flight dropped, their transactions rolled
+# back), the master reaped, the workers gone (the port free); PostgreSQL and
+# Redis keep running. resume_netbox serves the same instance on the same URL.
+outage_netbox() {
+  [ -n "${NETBOX_PID:-}" ] || return 0
+  local workers w end
+  workers="$(pgrep -P "$NETBOX_PID" || true)"
+  kill -KILL "$NETBOX_PID" 2>/dev/null || true
+  # shellcheck disable=SC2086 # one pid per word
+  [ -z "$workers" ] || kill -KILL $workers 2>/dev/null || true
+  wait "$NETBOX_PID" 2>/dev/null || true
+  NETBOX_PID=""
+  end=$((SECONDS + 10))
+  for w in $workers; do
+    # Gone, or a zombie waiting for init: either way it holds no socket.
+    while [ "$SECONDS" -lt "$end" ] && [ -n "$(ps -o stat= -p "$w" | grep -v Z || true)" ]; do
+      read -rt 0.1 <> <(:) || true   # 100 ms wait without spawning sleep(1)
+    done
+  done
+}
+
+resume_netbox() {
+  local t0=$SECONDS
+  netbox_serve "${NETBOX_URL##*:}" || return 1
+  echo "netbox: serving $NETBOX_URL again after $((SECONDS - t0)) s"
 }
 
 stop_netbox() {

@@ -12,8 +12,13 @@
 # devices and serials, cables = links with both ends' interfaces, stacks as
 # virtual chassis); a pre-existing untagged device with a lab device's name
 # is reported as a conflict (exit 1) and never modified; a second sync
-# changes nothing; a device renamed in the lab, re-walked and re-synced is
-# one update, no duplicate.
+# changes nothing; NetBox's cable list in its web UI (logged in, headless
+# Chromium) as a screenshot; netwalker's objects pruned, then NetBox
+# crashed mid-sync: netwalker fails at once with a message naming NetBox,
+# the URL, the step and the rerun (never the token), the rerun finishes the
+# job, a third sync changes nothing and NetBox reads back exactly as after
+# the sync without an outage (interop/netbox/readback.py); a device renamed
+# in the lab, re-walked and re-synced is one update, no duplicate.
 #
 # The EXIT trap stops NetBox, Redis and PostgreSQL on every exit path.
 # A cold run (no interop/.netbox-venv) builds the venv and migrates: minutes;
@@ -84,6 +89,70 @@ sync() {
   fi
   grep -E '^NetBox ' "$work/$name.out"
 }
+# outage_sync: netwalker's objects pruned (a sync of an inventory with no
+# walked device, --prune), then a sync with NetBox crashed under it once
+# the first bulk write of interfaces is answered: netwalker exits 1 at once
+# (well within its --timeout), its message names NetBox, the URL, the step
+# and says to rerun, never the token; NetBox served again, a rerun
+# finishes the job and a third sync changes nothing.
+# interfaces_written_since BYTES: NetBox's access log, past its first BYTES,
+# has a bulk create of interfaces answered 201.
+interfaces_written_since() {
+  tail -c +"$(($1 + 1))" "$NETBOX_DIR/access.log" | grep -q '"POST /api/dcim/interfaces/ HTTP/1.1" 201'
+}
+outage_sync() {
+  local rc=0 pid t0 took secret logsize
+  # An inventory with no walked device: the seed answers nothing.
+  NETWALKER_USERNAME=admin NETWALKER_PASSWORD=admin "$BIN/netwalker" --config "$work/netwalker.toml" \
+    discover --seed 127.80.0.1 --port "$(free_port)" --telnet-port "$(free_port)" --known-hosts "$work/known_hosts" \
+    --store "$work/empty.sqlite" --out "$work/empty-out" --quiet >"$work/empty.out" 2>&1 \
+    || { echo "the walk of nothing failed" >&2; cat "$work/empty.out" >&2; exit 1; }
+  "$BIN/netwalker" --config "$work/netwalker.toml" sync netbox --store "$work/empty.sqlite" --prune \
+    >"$work/prune.out" 2>"$work/prune.err" || rc=$?
+  if [ "$rc" != 0 ] || ! grep -qE 'create 0, update 0, .* delete [1-9][0-9]*; [1-9][0-9]* change' "$work/prune.out"; then
+    echo "the prune of an empty inventory failed (exit $rc)" >&2; cat "$work/prune.out" "$work/prune.err" >&2; exit 1
+  fi
+  grep -E '^NetBox ' "$work/prune.out"
+  python3 "$INTEROP_DIR/netbox/readback.py" dump "$work/readback-pruned.json"
+  python3 - "$work/readback-pruned.json" <<'PY'
+import json, sys
+left = {k: len(v) for k, v in json.load(open(sys.argv[1])).items() if v}
+assert not left, f"tagged objects left after the prune: {left}"
+PY
+  # The sync, and NetBox crashed once a bulk write of interfaces was answered
+  # (an access log line after the ones already there).
+  logsize=$(stat -c %s "$NETBOX_DIR/access.log")
+  "$BIN/netwalker" --config "$work/netwalker.toml" sync netbox --timeout 20s \
+    >"$work/outage.out" 2>"$work/outage.err" &
+  pid=$!
+  wait_until 600 "the first bulk write of interfaces answered" "$work/outage.err" "$pid" \
+    interfaces_written_since "$logsize"
+  t0=$(date +%s%N)
+  outage_netbox
+  rc=0
+  wait "$pid" || rc=$?
+  took=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "outage: NetBox crashed while netwalker was writing; netwalker exited $rc after $took ms:"
+  sed 's/^/  | /' "$work/outage.err" | tail -n 3
+  [ "$rc" = 1 ] || { echo "netwalker sync netbox exited $rc after the outage, not 1" >&2; exit 1; }
+  [ "$took" -lt 30000 ] || { echo "netwalker took $took ms to give up (--timeout 20s)" >&2; exit 1; }
+  for want in "netwalker: error: NetBox at $NETBOX_URL did not answer while " \
+    'change(s) were written before that' 'rerun the same `netwalker sync netbox`'; do
+    grep -qF "$want" "$work/outage.err" || { echo "the outage message lacks: $want" >&2; exit 1; }
+  done
+  grep -qE 'did not answer while (creating|updating|setting|deleting|moving) ' "$work/outage.err" \
+    || { echo "the outage message does not say what was being written" >&2; exit 1; }
+  secret="${NETBOX_TOKEN#*.}"
+  if grep -qF -e "$NETBOX_TOKEN" -e "$secret" "$work/outage.out" "$work/outage.err"; then
+    echo "the token is in netwalker's output" >&2; exit 1
+  fi
+  resume_netbox
+  sync rerun
+  grep -qE 'create [1-9][0-9]*, ' "$work/rerun.out" || { echo "the rerun had nothing left to do: the outage came too late" >&2; exit 1; }
+  sync third
+  unchanged third
+}
+
 walk
 # Names: a walked access switch to rename, another for the untagged twin.
 read -r rename twin < <(python3 - "$work/out/inventory.json" <<'PY'
@@ -110,11 +179,33 @@ PY
 t0=$SECONDS
 sync dry --dry-run
 sync first
-echo "first sync of the $(grep -c '"hostname"' "$work/out/inventory.json")-device inventory: $((SECONDS - t0)) s"
+echo "first sync of the $(grep -c '"hostname"' "$work/out/inventory.json")-device inventory: $((SECONDS - t0)) s; its phases:"
+grep -E '^netwalker sync netbox: \[' "$work/first.err" | sed 's/^netwalker sync netbox: /  /'
 python3 "$INTEROP_DIR/netbox/sync_check.py" "$work/out/inventory.json" --untagged "$twin"
 sync second
-grep -q 'create 0, update 0, unchanged [0-9]*, conflict 1, skip [0-9]*, delete 0; 0 change' "$work/second.out" \
-  || { echo "a second sync of an unchanged inventory made changes" >&2; cat "$work/second.out" >&2; exit 1; }
+unchanged() {
+  grep -q 'create 0, update 0, unchanged [0-9]*, conflict 1, skip [0-9]*, delete 0; 0 change' "$work/$1.out" \
+    || { echo "a $1 sync of an unchanged inventory made changes" >&2; cat "$work/$1.out" >&2; exit 1; }
+}
+unchanged second
+
+# --- the cable list in NetBox's web UI ---------------------------------------
+shots=()
+if [ "${UPDATE_SCREENSHOTS:-}" = 1 ]; then
+  mkdir -p "$ROOT/docs/screenshots"
+  shots=("$ROOT/docs/screenshots")
+fi
+py="${INTEROP_VENV:-$INTEROP_DIR/.venv}/bin/python"
+need chromium
+"$py" "$INTEROP_DIR/netbox/screenshot.py" "$work" "${shots[@]}"
+[ -s "$work/netbox-cables.png" ] || { echo "screenshot netbox-cables.png missing" >&2; exit 1; }
+[ ${#shots[@]} -eq 0 ] || echo "screenshot copied to ${shots[0]}/netbox-cables.png"
+
+# --- an outage mid-sync, and the rerun that finishes the job -----------------
+python3 "$INTEROP_DIR/netbox/readback.py" dump "$work/readback-synced.json"
+outage_sync
+python3 "$INTEROP_DIR/netbox/readback.py" dump "$work/readback-rerun.json"
+python3 "$INTEROP_DIR/netbox/readback.py" same "$work/readback-synced.json" "$work/readback-rerun.json"
 # Rename a device in the lab (its hostname and its links' ends), re-walk, resync.
 python3 - "$work/lab.toml" "$rename" <<'PY'
 import sys

@@ -8,26 +8,74 @@
 //! which), so a sync cut short by an outage leaves objects a rerun
 //! recognises as its own: the rerun finishes the job.
 
-use super::client::{NetboxClient, NetboxError};
+use super::client::{BulkError, NetboxClient, NetboxError};
+use super::failure::Failure;
 use super::plan::{Action, Plan, Step};
 use super::record::{Key, Kind};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
-/// A write that failed: which phase, and NetBox's error.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "{phase} failed ({done} change(s) were written before this step, nothing after it; fix what NetBox says, or wait until it answers again, then rerun the same `netwalker sync netbox`: it recognises what this run created by its tag and finishes the job)"
-)]
+/// A write that failed: where, which phase, how much was written, and
+/// NetBox's error. Its message names NetBox and its URL (never the
+/// token), what failed, and what to do: rerun.
+#[derive(Debug)]
 pub struct ApplyError {
-    /// The phase that failed ("creating interfaces").
+    /// NetBox's base URL (no credentials), so the message says which NetBox.
+    pub url: String,
+    /// The phase that failed ("creating 1200 interface(s)").
     pub phase: String,
-    /// Writes that succeeded before it.
+    /// Writes NetBox confirmed before the failure (earlier phases, and
+    /// earlier chunks of this one).
     pub done: usize,
     /// What NetBox (or the transport) said.
-    #[source]
-    pub source: NetboxError,
+    pub error: NetboxError,
 }
+
+impl std::fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let failure = Failure::of(&self.error);
+        write!(
+            f,
+            "NetBox at {} {} while {}: {}. {} change(s) were written before that",
+            self.url,
+            failure.happened(),
+            self.phase,
+            self.error,
+            self.done
+        )?;
+        if failure == Failure::Unreachable {
+            f.write_str("; the request in flight may or may not have been")?;
+        }
+        write!(
+            f,
+            ". To finish: {}, then rerun the same `netwalker sync netbox`: it recognises what this run wrote by its tag and finishes the job",
+            failure.remedy()
+        )
+    }
+}
+
+// The message includes the NetBox error: no `source`, so a chain printer
+// does not repeat it.
+impl std::error::Error for ApplyError {}
+
+/// The order of deletions: whatever refers to an object before it, which
+/// is [`Kind::ALL`] backwards but for a virtual chassis, deleted before the
+/// devices: NetBox protects a chassis's master from deletion (HTTP 409),
+/// and releases the members (their chassis set to null) when the chassis
+/// goes.
+const DELETE_ORDER: [Kind; 11] = [
+    Kind::Cable,
+    Kind::Vlan,
+    Kind::IpAddress,
+    Kind::Interface,
+    Kind::VirtualChassis,
+    Kind::Device,
+    Kind::Site,
+    Kind::Role,
+    Kind::Platform,
+    Kind::DeviceType,
+    Kind::Manufacturer,
+];
 
 /// Fields written in a later phase, not in the create/update of their own kind.
 fn deferred(kind: Kind, field: &str) -> bool {
@@ -62,8 +110,8 @@ pub async fn apply(
             a.ids.insert((s.kind, s.key.clone()), id);
         }
     }
-    for kind in Kind::ALL.iter().rev() {
-        a.delete(plan, *kind, progress).await?;
+    for kind in DELETE_ORDER {
+        a.delete(plan, kind, progress).await?;
     }
     for kind in Kind::ALL {
         a.write(plan, kind, progress).await?;
@@ -89,12 +137,20 @@ struct Applier<'a> {
 }
 
 impl Applier<'_> {
-    fn fail(&self, phase: String, source: NetboxError) -> ApplyError {
+    fn fail(&self, phase: String, error: NetboxError) -> ApplyError {
         ApplyError {
+            url: self.client.url().to_string(),
             phase,
             done: self.done,
-            source,
+            error,
         }
+    }
+
+    /// A bulk write's failure: the chunks written before it count.
+    fn bulk_fail(&self, phase: String, e: BulkError) -> ApplyError {
+        let mut err = self.fail(phase, e.error);
+        err.done += e.written;
+        err
     }
 
     async fn delete(
@@ -117,7 +173,7 @@ impl Applier<'_> {
         self.client
             .delete(kind, &ids, &labels)
             .await
-            .map_err(|e| self.fail(phase, e))?;
+            .map_err(|e| self.bulk_fail(phase, e))?;
         self.done += ids.len();
         Ok(())
     }
@@ -141,7 +197,7 @@ impl Applier<'_> {
             self.client
                 .delete(kind, &ids, &labels)
                 .await
-                .map_err(|e| self.fail(phase, e))?;
+                .map_err(|e| self.bulk_fail(phase, e))?;
             self.done += ids.len();
         }
         let updates: Vec<&Step> = plan
@@ -164,7 +220,7 @@ impl Applier<'_> {
             self.client
                 .update(kind, bodies, &labels)
                 .await
-                .map_err(|e| self.fail(phase, e))?;
+                .map_err(|e| self.bulk_fail(phase, e))?;
             self.done += updates.len();
         }
         let creates: Vec<&Step> = plan
@@ -186,7 +242,7 @@ impl Applier<'_> {
             .client
             .create(kind, bodies, &labels)
             .await
-            .map_err(|e| self.fail(phase, e))?;
+            .map_err(|e| self.bulk_fail(phase, e))?;
         for (s, id) in creates.iter().zip(ids) {
             self.ids.insert((kind, s.key.clone()), id);
         }
@@ -243,7 +299,7 @@ impl Applier<'_> {
         self.client
             .update(kind, bodies, &labels)
             .await
-            .map_err(|e| self.fail(phase, e))?;
+            .map_err(|e| self.bulk_fail(phase, e))?;
         self.done += n;
         Ok(())
     }
@@ -295,5 +351,57 @@ impl Applier<'_> {
                     super::record::display_key(key)
                 ),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deletions_cover_every_kind_once_with_a_chassis_before_its_master() {
+        let mut sorted = DELETE_ORDER.to_vec();
+        sorted.sort();
+        let mut all = Kind::ALL.to_vec();
+        all.sort();
+        assert_eq!(sorted, all);
+        let at = |k: Kind| DELETE_ORDER.iter().position(|&x| x == k).unwrap();
+        assert!(at(Kind::VirtualChassis) < at(Kind::Device));
+        // Every reference: the referring kind goes first, but where NetBox
+        // sets the reference to null when its target goes (a device's
+        // primary IPs and chassis).
+        let fields = [
+            "manufacturer",
+            "device_type",
+            "role",
+            "platform",
+            "site",
+            "virtual_chassis",
+            "primary_ip4",
+            "primary_ip6",
+            "master",
+            "device",
+            "assigned_object_id",
+            "a",
+            "b",
+        ];
+        let nulled = [
+            (Kind::Device, "primary_ip4"),
+            (Kind::Device, "primary_ip6"),
+            (Kind::Device, "virtual_chassis"),
+        ];
+        let mut checked = 0;
+        for kind in Kind::ALL {
+            for field in fields {
+                let Some(to) = kind.reference(field) else {
+                    continue;
+                };
+                checked += 1;
+                if !nulled.contains(&(kind, field)) {
+                    assert!(at(kind) < at(to), "{kind} ({field}) deleted after {to}");
+                }
+            }
+        }
+        assert_eq!(checked, 14);
     }
 }

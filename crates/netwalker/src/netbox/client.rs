@@ -6,7 +6,7 @@
 
 use super::record::Kind;
 use super::token::Token;
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::{StreamExt, stream};
 use reqwest::{Method, StatusCode, header};
 use serde_json::Value;
 use std::time::Duration;
@@ -70,11 +70,23 @@ pub enum NetboxError {
     },
 }
 
+/// A bulk write cut short: how many objects earlier chunks wrote, and
+/// the failing chunk's error.
+#[derive(Debug)]
+pub struct BulkError {
+    /// Objects written by the chunks answered before the failure.
+    pub written: usize,
+    /// The failing chunk's error.
+    pub error: NetboxError,
+}
+
 /// The client.
 #[derive(Clone)]
 pub struct NetboxClient {
     /// The pooled HTTP client (keep-alive across the sync's requests).
     http: reqwest::Client,
+    /// NetBox's base URL as given (no credentials: refused), for messages.
+    url: String,
     /// `<url>/api/`.
     api: reqwest::Url,
     /// Sent with every request.
@@ -86,11 +98,22 @@ pub struct NetboxClient {
 impl NetboxClient {
     /// A client for NetBox at `url` (http://host:port[/prefix]).
     pub fn new(url: &str, token: Token, timeout: Duration) -> Result<NetboxClient, NetboxError> {
+        let parsed = reqwest::Url::parse(url);
+        // A URL with credentials is refused, and never quoted with them.
+        let shown = match &parsed {
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                let mut masked = u.clone();
+                let _ = masked.set_username("****");
+                let _ = masked.set_password(None);
+                masked.to_string()
+            }
+            _ => url.to_string(),
+        };
         let bad = |detail: &str| NetboxError::Url {
-            url: url.to_string(),
+            url: shown.clone(),
             detail: detail.to_string(),
         };
-        let mut base = reqwest::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+        let mut base = parsed.map_err(|e| bad(&e.to_string()))?;
         if base.scheme() != "http" {
             return Err(bad(
                 "only http:// is supported by this build (no TLS stack); reach NetBox on loopback or through a local TLS tunnel",
@@ -120,10 +143,16 @@ impl NetboxClient {
             .map_err(|e| bad(&e.to_string()))?;
         Ok(NetboxClient {
             http,
+            url: url.trim_end_matches('/').to_string(),
             api,
             token,
             timeout,
         })
+    }
+
+    /// NetBox's base URL as given (holds no credentials), for messages.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The token's scheme (for messages: never the token).
@@ -248,23 +277,30 @@ impl NetboxClient {
         kind: Kind,
         bodies: Vec<Value>,
         labels: &[String],
-    ) -> Result<Vec<u64>, NetboxError> {
+    ) -> Result<Vec<u64>, BulkError> {
         let chunks = self
             .bulk(Method::POST, kind, bodies, labels, "creating")
             .await?;
         let mut ids = Vec::new();
         for (what, answer) in chunks {
-            let list = answer.as_array().ok_or_else(|| NetboxError::Decode {
-                what: what.clone(),
-                detail: "the answer to a bulk create is not a list".into(),
-            })?;
+            // Objects NetBox answered for are written, even when the
+            // answer cannot be read.
+            let bad = |detail: &str, written: usize| BulkError {
+                written,
+                error: NetboxError::Decode {
+                    what: what.clone(),
+                    detail: detail.into(),
+                },
+            };
+            let before = ids.len();
+            let Some(list) = answer.as_array() else {
+                return Err(bad("the answer to a bulk create is not a list", before));
+            };
             for o in list {
-                ids.push(o.get("id").and_then(Value::as_u64).ok_or_else(|| {
-                    NetboxError::Decode {
-                        what: what.clone(),
-                        detail: "a created object has no id".into(),
-                    }
-                })?);
+                let Some(id) = o.get("id").and_then(Value::as_u64) else {
+                    return Err(bad("a created object has no id", before + list.len()));
+                };
+                ids.push(id);
             }
         }
         Ok(ids)
@@ -276,7 +312,7 @@ impl NetboxClient {
         kind: Kind,
         bodies: Vec<Value>,
         labels: &[String],
-    ) -> Result<(), NetboxError> {
+    ) -> Result<(), BulkError> {
         self.bulk(Method::PATCH, kind, bodies, labels, "updating")
             .await?;
         Ok(())
@@ -288,7 +324,7 @@ impl NetboxClient {
         kind: Kind,
         ids: &[u64],
         labels: &[String],
-    ) -> Result<(), NetboxError> {
+    ) -> Result<(), BulkError> {
         let bodies = ids
             .iter()
             .map(|id| serde_json::json!({ "id": id }))
@@ -299,7 +335,9 @@ impl NetboxClient {
     }
 
     /// Sends `bodies` as lists of at most [`CHUNK`], [`IN_FLIGHT`] at a
-    /// time; each chunk's description and answer, in order.
+    /// time; each chunk's description and answer, in order. On a failure,
+    /// the objects of the chunks answered before it (in order) count as
+    /// written.
     async fn bulk(
         &self,
         method: Method,
@@ -307,7 +345,7 @@ impl NetboxClient {
         bodies: Vec<Value>,
         labels: &[String],
         verb: &str,
-    ) -> Result<Vec<(String, Value)>, NetboxError> {
+    ) -> Result<Vec<(String, Value)>, BulkError> {
         let size = if kind == Kind::Cable {
             CABLE_CHUNK
         } else {
@@ -329,19 +367,30 @@ impl NetboxClient {
                 (Value::Array(c.to_vec()), what)
             })
             .collect();
-        stream::iter(chunks)
+        let mut answers = stream::iter(chunks)
             .map(|(body, what)| {
                 let method = method.clone();
                 async move {
+                    let n = body.as_array().map_or(0, Vec::len);
                     match self.call(method, kind.endpoint(), Some(&body), &what).await {
-                        Ok(v) => Ok((what, v)),
+                        Ok(v) => Ok((n, what, v)),
                         Err(e) => Err(name_failed_objects(e, &body)),
                     }
                 }
             })
-            .buffered(IN_FLIGHT)
-            .try_collect()
-            .await
+            .buffered(IN_FLIGHT);
+        let mut out = Vec::new();
+        let mut written = 0;
+        while let Some(answer) = answers.next().await {
+            match answer {
+                Ok((n, what, v)) => {
+                    written += n;
+                    out.push((what, v));
+                }
+                Err(error) => return Err(BulkError { written, error }),
+            }
+        }
+        Ok(out)
     }
 }
 

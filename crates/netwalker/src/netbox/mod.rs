@@ -7,6 +7,8 @@
 //! - [`apply`]: the plan written in dependency order, in bulk;
 //! - [`client`]: the API client (one reqwest client, a deadline on every
 //!   request, pagination, bulk writes in chunks, typed errors);
+//! - [`failure`]: how a request failed, in a user's terms, and what to do
+//!   (every NetBox error names NetBox and its URL and ends with the rerun);
 //! - [`token`]: the API token, v2 `Bearer nbt_...` or legacy `Token ...`;
 //! - [`render`]: the plan as a table for `--dry-run`.
 //!
@@ -19,6 +21,7 @@ pub mod apply;
 pub mod client;
 pub mod current;
 pub mod desired;
+pub mod failure;
 pub mod naming;
 pub mod plan;
 pub mod record;

@@ -6,6 +6,7 @@ use super::apply::{ApplyError, apply};
 use super::client::{NetboxClient, NetboxError};
 use super::current;
 use super::desired::{DesiredOptions, desired};
+use super::failure::Failure;
 use super::plan::{Plan, plan};
 use super::token::Token;
 use crate::site::{SitePatternError, assign_sites};
@@ -63,20 +64,38 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error(transparent)]
     SitePattern(#[from] SitePatternError),
-    #[error("{step}")]
+    /// The URL cannot be used (no request was made).
+    #[error(transparent)]
+    Url(NetboxError),
+    /// NetBox failed before any inventory object was written.
+    #[error(
+        "NetBox at {url} {} while {step}: {error}. No inventory object was written. To finish: {}, then rerun the same `netwalker sync netbox`",
+        Failure::of(error).happened(),
+        Failure::of(error).remedy()
+    )]
     Netbox {
+        /// NetBox's base URL (no credentials), so the message says which NetBox.
+        url: String,
         /// What the sync was doing.
         step: &'static str,
-        /// NetBox's (or the transport's) error.
-        #[source]
-        source: NetboxError,
+        /// NetBox's (or the transport's) error; in the message, not a
+        /// `source`, so a chain printer does not repeat it.
+        error: NetboxError,
     },
     #[error(transparent)]
     Apply(#[from] ApplyError),
 }
 
-fn nb(step: &'static str) -> impl FnOnce(NetboxError) -> SyncError {
-    move |source| SyncError::Netbox { step, source }
+/// The error of `step` against `client`'s NetBox.
+fn nb<'a>(
+    client: &'a NetboxClient,
+    step: &'static str,
+) -> impl FnOnce(NetboxError) -> SyncError + 'a {
+    move |error| SyncError::Netbox {
+        url: client.url().to_string(),
+        step,
+        error,
+    }
 }
 
 /// Runs one sync; `progress` hears each phase (for stderr).
@@ -91,10 +110,13 @@ pub async fn sync(
     let sites = assign_sites(opts.site_pattern.as_deref(), &snap.devices)?;
     let want = desired(&snap, sites.as_ref(), &opts.desired);
     drop(snap);
-    let client = NetboxClient::new(&opts.url, opts.token.clone(), opts.timeout)
-        .map_err(nb("connecting to NetBox"))?;
+    let client =
+        NetboxClient::new(&opts.url, opts.token.clone(), opts.timeout).map_err(SyncError::Url)?;
     let t0 = Instant::now();
-    let status = client.status().await.map_err(nb("checking NetBox"))?;
+    let status = client
+        .status()
+        .await
+        .map_err(nb(&client, "checking NetBox"))?;
     let netbox_version = status
         .get("netbox-version")
         .and_then(Value::as_str)
@@ -106,7 +128,7 @@ pub async fn sync(
     progress("reading NetBox");
     let have = current::read(&client, &opts.tag)
         .await
-        .map_err(nb("reading NetBox"))?;
+        .map_err(nb(&client, "reading NetBox"))?;
     let plan = plan(&want.records, &have, opts.prune);
     let read_time = t0.elapsed();
     let t1 = Instant::now();
@@ -130,7 +152,7 @@ async fn ensure_tag(client: &NetboxClient, tag: &str) -> Result<(), SyncError> {
     let found = client
         .get_path(&format!("extras/tags/?slug={tag}"), "reading the tag")
         .await
-        .map_err(nb("reading the tag"))?;
+        .map_err(nb(client, "reading the tag"))?;
     if found.get("count").and_then(Value::as_u64).unwrap_or(0) > 0 {
         return Ok(());
     }
@@ -142,6 +164,6 @@ async fn ensure_tag(client: &NetboxClient, tag: &str) -> Result<(), SyncError> {
             "creating the tag",
         )
         .await
-        .map_err(nb("creating the tag"))?;
+        .map_err(nb(client, "creating the tag"))?;
     Ok(())
 }
