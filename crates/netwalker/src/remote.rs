@@ -65,20 +65,6 @@ impl QueueLink {
         }
     }
 
-    /// A link over an open connection.
-    pub fn with(queue: WalkQueue, role: &'static str) -> QueueLink {
-        QueueLink {
-            store: queue.store().clone(),
-            conn: Arc::new(Mutex::new(Some(queue))),
-            role,
-        }
-    }
-
-    /// The store (masked when shown).
-    pub fn store(&self) -> &StoreLocation {
-        &self.store
-    }
-
     /// Runs `f` on the queue (connecting first if need be) off the async
     /// threads, within [`CALL_DEADLINE`]. On failure the connection is
     /// dropped, so the next call connects afresh.

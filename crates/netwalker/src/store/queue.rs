@@ -125,8 +125,6 @@ pub struct QueueCounts {
 pub struct WalkQueue {
     /// The connection (its own thread, see `pg.rs`).
     db: Db,
-    /// For error messages (masked).
-    store: StoreLocation,
 }
 
 impl WalkQueue {
@@ -147,15 +145,7 @@ impl WalkQueue {
             STATEMENT_TIMEOUT.as_millis()
         ))
         .ctx(|| "setting the queue connection's statement timeout".into())?;
-        Ok(WalkQueue {
-            db,
-            store: store.clone(),
-        })
-    }
-
-    /// The store this queue is in (masked when shown).
-    pub fn store(&self) -> &StoreLocation {
-        &self.store
+        Ok(WalkQueue { db })
     }
 
     /// Starts a walk for `run`; workers see it at their next claim. The
@@ -311,21 +301,6 @@ impl WalkQueue {
             )
             .ctx(|| format!("marking {walk} {state}"))?;
         Ok(())
-    }
-
-    /// Jobs walked more than once in `walk` (lost by a worker that died or
-    /// overran its lease, and claimed again).
-    pub fn reclaimed(&self, walk: WalkId) -> Result<u64> {
-        let n = self
-            .db
-            .query_opt(
-                "SELECT count(*) FROM walk_jobs WHERE walk_id = ?1 AND claims > 1",
-                vals![walk.0],
-                |r| r.get::<i64>(0),
-            )
-            .ctx(|| "counting reclaimed jobs".into())?
-            .unwrap_or(0);
-        Ok(n as u64)
     }
 
     /// Claims up to `n` jobs for `worker`: queued ones of running walks in
