@@ -42,6 +42,16 @@ show_log() {
   if [ -f "$2" ]; then tail -n 40 "$2" | sed 's/^/  | /' >&2; fi
 }
 
+# show_test_failures LOG: each panic in a `cargo test` log with the lines
+# after it (the assertion's message and its context), then the names of the
+# failed tests, on stderr. show_log's tail alone can miss the first panic
+# when a later one (a JoinError re-raising it) fills the last lines.
+show_test_failures() {
+  [ -f "$1" ] || return 0
+  grep -n -A 20 "panicked at" "$1" | head -n 200 | sed 's/^/  | /' >&2 || true
+  sed -n '/^failures:$/,$p' "$1" | grep -E "^    " | sed 's/^/  failed: /' >&2 || true
+}
+
 # wait_until SECONDS WHAT LOG PID CMD...: runs CMD (output discarded) every
 # 100 ms until it succeeds. Fails, naming WHAT and showing LOG, after SECONDS,
 # or as soon as PID (when not empty) has exited.

@@ -210,10 +210,7 @@ struct TestDb {
 
 impl TestDb {
     fn create(admin: &str, name: &str) -> Result<TestDb> {
-        pg(
-            admin,
-            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        )?;
+        drop_db(admin, name)?;
         pg(admin, &format!("CREATE DATABASE {name}"))?;
         let (base, _) = admin
             .rsplit_once('/')
@@ -253,11 +250,23 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let _ = pg(
-            &self.admin,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        );
+        let _ = drop_db(&self.admin, &self.name);
     }
+}
+
+/// Drops database `name`: our own sessions on it are ended first, and the
+/// plain DROP then waits for them and stops autovacuum itself (`WITH
+/// (FORCE)` needs pg_signal_backend over an autovacuum worker, which a
+/// CREATEDB user has not).
+fn drop_db(admin: &str, name: &str) -> Result<()> {
+    pg(
+        admin,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = '{name}' AND usename = current_user AND pid <> pg_backend_pid()"
+        ),
+    )?;
+    pg(admin, &format!("DROP DATABASE IF EXISTS {name}"))
 }
 
 /// Runs statements (no rows wanted).

@@ -42,6 +42,7 @@ if ! cargo test -q -p netwalker --test store_basic --test store_endhosts --test 
   --test store_postgres --test cli_store_url --test serve_api --test walk_distributed -- --nocapture >"$log" 2>&1; then
   # The log names databases and users, never the password (URLs are masked).
   show_log "the store tests failed on PostgreSQL" "$log"
+  show_test_failures "$log"
   exit 1
 fi
 grep -E "^test result" "$log"

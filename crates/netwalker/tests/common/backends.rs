@@ -68,10 +68,20 @@ impl PgTestDb {
 
 impl Drop for PgTestDb {
     fn drop(&mut self) {
+        // Our own sessions still on it are ended first; the plain DROP then
+        // waits for them to go and stops an autovacuum worker itself.
+        // (`WITH (FORCE)` would need the right to signal that worker too,
+        // pg_signal_backend, which a CREATEDB user has not: it failed now
+        // and then, whenever autovacuum happened to be in the database.)
+        let name = &self.name;
         admin_sql(
             &self.admin,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            &format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = '{name}' AND usename = current_user AND pid <> pg_backend_pid()"
+            ),
         );
+        admin_sql(&self.admin, &format!("DROP DATABASE IF EXISTS {name}"));
     }
 }
 
@@ -80,12 +90,21 @@ fn admin_sql(admin: &str, sql: &str) {
     let (admin, sql) = (admin.to_string(), sql.to_string());
     std::thread::spawn(move || {
         let mut c = postgres::Client::connect(&admin, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("cannot connect to {PG_URL_VAR}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot connect to {PG_URL_VAR}: {}", detail(&e)));
         c.batch_execute(&sql)
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            .unwrap_or_else(|e| panic!("{sql}: {}", detail(&e)));
     })
     .join()
     .expect("admin statement");
+}
+
+/// The server's own words for an error (the client's Display says only
+/// "db error").
+fn detail(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => format!("{}: {} ({:?})", d.code().code(), d.message(), d.detail()),
+        None => format!("{e:?}"),
+    }
 }
 
 /// A store to test on, and what must outlive its writer (the temp dir or
