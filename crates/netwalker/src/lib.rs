@@ -48,6 +48,7 @@ pub mod signal;
 pub mod site;
 pub mod snapshot;
 pub mod stamp;
+pub mod stdout;
 pub mod store;
 pub mod table;
 pub mod term;

@@ -4,6 +4,24 @@
 //! Exit codes: 0 the job completed (device failures are results, not
 //! errors), 1 a runtime failure, 2 bad usage or configuration, 130 Ctrl-C.
 
+/// `println!` that a closed pipe (`| head`) does not panic: see
+/// [`netwalker::stdout`]. Evaluates to `io::Result<()>`.
+macro_rules! outln {
+    () => {
+        netwalker::stdout::write("\n")
+    };
+    ($($t:tt)*) => {
+        netwalker::stdout::write(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// `print!` the same way as [`outln!`].
+macro_rules! out {
+    ($($t:tt)*) => {
+        netwalker::stdout::write(&format!($($t)*))
+    };
+}
+
 use anyhow::{Context, Result};
 use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -498,7 +516,7 @@ async fn exec_cmd(global: Option<&PathBuf>, a: &ExecArgs) -> Result<ExitCode> {
         v["files"] = serde_json::json!(files);
         print_json(&v)?;
     } else {
-        print_exec_summary(&report, &files);
+        print_exec_summary(&report, &files)?;
     }
     Ok(if report.interrupted {
         ExitCode::from(130)
@@ -557,13 +575,13 @@ fn print_dry_run(a: &ExecArgs, s: &Settings, targets: &[exec::ExecTarget]) -> Re
             t.last_status.as_str(),
             term::safe(t.site.as_deref().unwrap_or(""))
         );
-        println!("{}", line.trim_end());
+        outln!("{}", line.trim_end())?;
     }
-    println!(
+    outln!(
         "would run {} command(s) on {} device(s); no connection was opened",
         a.commands.len(),
         targets.len()
-    );
+    )?;
     Ok(())
 }
 
@@ -615,9 +633,9 @@ fn unreached(status: exec::CommandStatus) -> bool {
 
 /// The human summary of an exec run: counts, the first 20 devices the
 /// commands could not reach, and the files.
-fn print_exec_summary(report: &exec::ExecReport, files: &[PathBuf]) {
+fn print_exec_summary(report: &exec::ExecReport, files: &[PathBuf]) -> std::io::Result<()> {
     for line in report.summary_lines() {
-        println!("{line}");
+        outln!("{line}")?;
     }
     // Devices the commands could not reach; a rejected command is in
     // the counts above and the files, with the device's own message.
@@ -628,7 +646,7 @@ fn print_exec_summary(report: &exec::ExecReport, files: &[PathBuf]) {
         .collect();
     for d in problems.iter().take(20) {
         let first = d.results.iter().find(|r| unreached(r.status));
-        println!(
+        outln!(
             "  {} ({}): {}{}",
             term::safe(&d.device),
             d.ip,
@@ -637,14 +655,15 @@ fn print_exec_summary(report: &exec::ExecReport, files: &[PathBuf]) {
                 .and_then(|r| r.error.as_deref())
                 .map(|e| format!(": {}", term::safe(e)))
                 .unwrap_or_default()
-        );
+        )?;
     }
     if problems.len() > 20 {
-        println!("  ... and {} more (see the files)", problems.len() - 20);
+        outln!("  ... and {} more (see the files)", problems.len() - 20)?;
     }
     for f in files {
-        println!("wrote {}", f.display());
+        outln!("wrote {}", f.display())?;
     }
+    Ok(())
 }
 
 /// One item of a comma-separated enumerated flag (`--format xlsx, csv`):
@@ -1020,7 +1039,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             action: ConfigAction::Show(args),
         } => {
             let s = settings(config, &args)?;
-            print!("{s}");
+            out!("{s}")?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -1093,9 +1112,9 @@ async fn worker_cmd(global: Option<&PathBuf>, a: &WorkerArgs) -> Result<ExitCode
     }
     let summary = netwalker::worker::run_worker(s.store.clone(), opts, cancel).await?;
     if s.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        outln!("{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
-        println!(
+        outln!(
             "worker: claimed {}, completed {}, lost to others {}, handed back {}; sessions opened {}, force-closed {}, open at exit {}",
             summary.claimed,
             summary.completed,
@@ -1104,7 +1123,7 @@ async fn worker_cmd(global: Option<&PathBuf>, a: &WorkerArgs) -> Result<ExitCode
             summary.sessions_opened,
             summary.sessions_force_closed,
             summary.sessions_open_at_exit
-        );
+        )?;
     }
     Ok(if summary.interrupted {
         ExitCode::from(130)
@@ -1183,7 +1202,7 @@ fn report_cmd(a: ReportArgs) -> Result<ExitCode> {
         ..netwalker::report::ReportOptions::new(&a.out)
     };
     for f in netwalker::report::write_reports(&reader, &opts)? {
-        println!("wrote {}", f.display());
+        outln!("wrote {}", f.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1205,7 +1224,7 @@ fn diagram_cmd(a: DiagramArgs) -> Result<ExitCode> {
         netwalker::model::now_unix(),
     )?;
     for f in files {
-        println!("wrote {}", f.display());
+        outln!("wrote {}", f.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1229,9 +1248,9 @@ async fn dns_check_cmd(a: DnsCheckArgs) -> Result<ExitCode> {
             .iter()
             .filter(|c| !matches!(c.verdict, netwalker::dns::Verdict::Ok))
             .count();
-        println!("{} devices checked, {bad} with findings", checks.len());
+        outln!("{} devices checked, {bad} with findings", checks.len())?;
         for f in files {
-            println!("wrote {}", f.display());
+            outln!("wrote {}", f.display())?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -1248,7 +1267,7 @@ async fn find_cmd(args: &FindArgs) -> Result<ExitCode> {
     };
     let hosts = find::find(&store, &macs, &ips).context("cannot read the end hosts")?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&hosts)?);
+        outln!("{}", serde_json::to_string_pretty(&hosts)?)?;
     } else if hosts.is_empty() {
         eprintln!(
             "netwalker: {} was not seen in any MAC table or ARP/ND cache of {} (walk with end hosts: `netwalker discover` without --no-endhosts)",
@@ -1256,7 +1275,7 @@ async fn find_cmd(args: &FindArgs) -> Result<ExitCode> {
             store.location()
         );
     } else {
-        print!("{}", find::render_text(&hosts));
+        out!("{}", find::render_text(&hosts))?;
     }
     Ok(if hosts.is_empty() {
         ExitCode::FAILURE
@@ -1403,8 +1422,7 @@ async fn serve_store(opts: netwalker::serve::ServeOptions, url_to_stderr: bool) 
     if url_to_stderr {
         eprintln!("{line}");
     } else {
-        println!("{line}");
-        std::io::Write::flush(&mut std::io::stdout())?;
+        outln!("{line}")?;
     }
     if server.run(serve::shutdown_signal()).await? == serve::Stopped::GraceExpired {
         eprintln!("netwalker serve: requests still open after the grace period were cut off");
@@ -1497,13 +1515,13 @@ async fn user_cmd(action: UserAction) -> Result<ExitCode> {
         UserAction::List { store } => {
             let r = open_store(&store.store)?;
             for u in r.users()? {
-                println!(
+                outln!(
                     "{}\t{}\tadded {}\tchanged {}",
                     u.name,
                     u.role,
                     format_time(u.created),
                     format_time(u.updated)
-                );
+                )?;
             }
         }
         UserAction::Remove { name, store } => {
@@ -1544,14 +1562,14 @@ fn token_cmd(action: TokenAction) -> Result<ExitCode> {
             w.add_token(&name, &user, &token.hash)
                 .map_err(account_error)?;
             // The one time the token is shown; only its hash is kept.
-            println!("{}", token.secret.expose_secret());
+            outln!("{}", token.secret.expose_secret())?;
             eprintln!(
                 "netwalker: token {name} acts as {user}; it is shown once, keep it now (send it as Authorization: Bearer <token>)"
             );
         }
         TokenAction::List { store } => {
             for t in open_store(&store.store)?.tokens()? {
-                println!("{}\t{}\tadded {}", t.name, t.user, format_time(t.created));
+                outln!("{}\t{}\tadded {}", t.name, t.user, format_time(t.created))?;
             }
         }
         TokenAction::Remove { name, store } => {
@@ -1662,7 +1680,7 @@ async fn netbox_cmd(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<ExitCode
     };
     let r = sync::sync(&opts, &progress).await?;
     if a.dry_run {
-        print!("{}", render::table(&r.plan, a.verbose));
+        out!("{}", render::table(&r.plan, a.verbose))?;
     } else {
         for s in r
             .plan
@@ -1670,12 +1688,12 @@ async fn netbox_cmd(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<ExitCode
             .iter()
             .filter(|s| matches!(s.action, netwalker::netbox::Action::Conflict))
         {
-            println!(
+            outln!(
                 "conflict: {} {}: {}",
                 s.kind,
                 term::safe(&s.label),
                 term::safe(&s.detail)
-            );
+            )?;
         }
     }
     for n in r.notes.iter().take(20) {
@@ -1688,7 +1706,7 @@ async fn netbox_cmd(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<ExitCode
         );
     }
     let t = r.plan.totals();
-    println!(
+    outln!(
         "NetBox {}: {} ({}): {}; {} change(s) written; read+plan {:.1}s, write {:.1}s",
         term::safe(&r.netbox_version),
         if r.applied {
@@ -1701,7 +1719,7 @@ async fn netbox_cmd(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<ExitCode
         r.writes,
         r.read_time.as_secs_f64(),
         r.write_time.as_secs_f64()
-    );
+    )?;
     Ok(if t.conflict > 0 {
         ExitCode::from(1)
     } else {
@@ -1864,7 +1882,7 @@ fn print_summary(
     } else {
         ""
     };
-    println!(
+    outln!(
         "{} devices in {:.2} s{}: walked {}, failed {}, filtered {}, skipped {}, neighbor-only {}, duplicate {}",
         c.total(),
         secs,
@@ -1875,34 +1893,34 @@ fn print_summary(
         c.skipped,
         c.neighbor_only,
         c.duplicate
-    );
-    println!("links: {}", s.links);
-    print_walk_findings(s);
+    )?;
+    outln!("links: {}", s.links)?;
+    print_walk_findings(s)?;
     if s.distributed {
-        println!(
+        outln!(
             "sessions: the workers' (each prints its counts when it stops); devices walked again after a worker was lost: {}",
             s.jobs_reclaimed
-        );
+        )?;
     } else {
-        println!(
+        outln!(
             "sessions: opened {}, closed gracefully {}, force-closed {}, open at exit {}",
             s.sessions_opened,
             s.sessions_closed_gracefully,
             s.sessions_force_closed,
             s.sessions_open_at_exit
-        );
+        )?;
     }
     if let Some(sim) = extra.as_ref().and_then(|e| e.get("simulator")) {
-        println!(
+        outln!(
             "simulator: sessions opened {}, closed gracefully {}, dropped {}, open {}",
             sim["sessions_opened"],
             sim["sessions_closed_gracefully"],
             sim["sessions_dropped"],
             sim["sessions_open"]
-        );
+        )?;
     }
     for f in files {
-        println!("wrote {}", f.display());
+        outln!("wrote {}", f.display())?;
     }
     Ok(())
 }
@@ -1925,31 +1943,32 @@ fn print_summary_json(
 
 /// The summary lines for what deserves a look: unanswered commands, legacy
 /// crypto, telnet; each only when it happened.
-fn print_walk_findings(s: &WalkSummary) {
+fn print_walk_findings(s: &WalkSummary) -> std::io::Result<()> {
     if s.devices_with_warnings > 0 {
-        println!(
+        outln!(
             "warnings: {} walked device(s) could not answer every planned command (inventory.json `warnings`, Devices sheet)",
             s.devices_with_warnings
-        );
+        )?;
     }
     if s.devices_legacy_crypto > 0 {
-        println!(
+        outln!(
             "legacy crypto: {} device(s) offered only legacy SSH algorithms (inventory.json `legacy_crypto`)",
             s.devices_legacy_crypto
-        );
+        )?;
     }
     if s.devices_over_telnet > 0 {
-        println!(
+        outln!(
             "telnet: {} device(s) reached over telnet, which sends credentials in clear text",
             s.devices_over_telnet
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// Pretty JSON on stdout, with the raw control characters `serde_json`
 /// leaves in strings escaped (device strings go to a terminal).
 fn print_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
-    println!("{}", term::json(&serde_json::to_string_pretty(v)?));
+    outln!("{}", term::json(&serde_json::to_string_pretty(v)?))?;
     Ok(())
 }
 
@@ -1970,7 +1989,7 @@ fn parse_cmd(a: &ParseArgs) -> Result<ExitCode> {
         ParseFormat::Json => print_json(&parsed)?,
         ParseFormat::Table => {
             for line in parsed.to_table().lines() {
-                println!("{}", term::safe(line));
+                outln!("{}", term::safe(line))?;
             }
         }
     }

@@ -418,3 +418,35 @@ impl Drop for KillOnDrop {
         }
     }
 }
+
+/// `netwalker ... | head`: the reader is gone before anything is written
+/// (the input only arrives on stdin after stdout's reader is closed), and
+/// the command still ends as it would have: exit 0, nothing on stderr (it
+/// used to panic with "failed printing to stdout: Broken pipe").
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = netwalker()
+        .args([
+            "parse",
+            "--platform",
+            "cisco_nxos",
+            "--command",
+            "sh ver",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&std::fs::read(FIXTURE).unwrap()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "nothing on stderr: {err}");
+}
