@@ -81,6 +81,11 @@ struct Args {
     /// walk-endhosts: end hosts behind each access switch.
     #[arg(long, default_value_t = 40)]
     endhosts_per_access: usize,
+    /// walk-endhosts: serve the lab at real-world speed, with the delays
+    /// walk-latency uses (--latency, --handshake-delay, --command-delay,
+    /// --jitter), instead of as fast as loopback goes.
+    #[arg(long)]
+    real_speed: bool,
     /// Devices the sequential netmiko walker walks before it stops.
     #[arg(long, default_value_t = 50)]
     netmiko_devices: usize,
@@ -99,7 +104,8 @@ struct Args {
     /// walk-latency: the scrapli walker's concurrencies (none: skip it).
     #[arg(long, value_delimiter = ',', default_values_t = [32, 128, 512])]
     scrapli_concurrency: Vec<usize>,
-    /// walk-latency: round-trip time to each device (netsim generate --latency).
+    /// walk-latency (and walk-endhosts --real-speed): round-trip time to
+    /// each device (netsim generate --latency).
     #[arg(long, default_value = "20ms")]
     latency: String,
     /// walk-latency: wait before each device's banner (--handshake-delay).
@@ -220,6 +226,11 @@ fn run(a: Args) -> Result<bool> {
                     },
                     per_access: a.endhosts_per_access,
                     rounds: if env.quick { 1 } else { 3 },
+                    delays: if a.real_speed {
+                        delay_flags(&a)
+                    } else {
+                        Vec::new()
+                    },
                 },
             ),
             Name::WalkLatency => walk_latency::run(&env, &latency_opts(&a)),
@@ -280,13 +291,20 @@ fn run(a: Args) -> Result<bool> {
 
 /// walk-latency's options from the arguments (`--quick`: 300 devices, two
 /// concurrencies each).
-fn latency_opts(a: &Args) -> walk_latency::Opts {
-    let delays = [
+/// The `netsim generate` flags for real-world speed.
+fn delay_flags(a: &Args) -> Vec<String> {
+    [
         ("--latency", &a.latency),
         ("--handshake-delay", &a.handshake_delay),
         ("--command-delay", &a.command_delay),
         ("--jitter", &a.jitter),
-    ];
+    ]
+    .iter()
+    .flat_map(|(flag, v)| [flag.to_string(), v.to_string()])
+    .collect()
+}
+
+fn latency_opts(a: &Args) -> walk_latency::Opts {
     walk_latency::Opts {
         devices: a.devices.unwrap_or(if a.quick { 300 } else { 10_000 }),
         netwalker: if a.quick {
@@ -301,10 +319,7 @@ fn latency_opts(a: &Args) -> walk_latency::Opts {
         },
         scrapli_devices: if a.quick { 20 } else { a.scrapli_devices },
         python_budget_secs: if a.quick { 30 } else { a.python_budget },
-        delays: delays
-            .iter()
-            .flat_map(|(flag, v)| [flag.to_string(), v.to_string()])
-            .collect(),
+        delays: delay_flags(a),
     }
 }
 

@@ -6,7 +6,10 @@
 //! without, in the same run: the ratio of wall times must stay within 1.5.
 //! inventory.json's `endhosts` is checked against the generator's truth:
 //! every host learnt on exactly one edge port located there, every
-//! ambiguous one ambiguous with the truth's candidates.
+//! ambiguous one ambiguous with the truth's candidates. `--real-speed`
+//! serves the same lab with walk-latency's delays (round trip, handshake,
+//! per-command time), where the end-host questions cost round trips
+//! rather than CPU.
 
 use crate::common::{Env, Lab, Report, generate_with, num, read_json, walk_lab_with, walked_count};
 use crate::walk_scale::{add_mismatches, against_truth};
@@ -22,6 +25,9 @@ pub struct Opts {
     pub per_access: usize,
     /// Walks of each kind; the best wall time of each counts.
     pub rounds: usize,
+    /// `netsim generate` delay flags (`--latency 20ms`...): none for
+    /// loopback speed, walk-latency's for real-world speed.
+    pub delays: Vec<String>,
 }
 
 /// One walk's measurements.
@@ -34,16 +40,25 @@ struct Walk {
 }
 
 pub fn run(env: &Env, o: &Opts) -> Result<Report> {
-    let mut r = Report::new("walk-endhosts");
+    let mut r = Report::new(if o.delays.is_empty() {
+        "walk-endhosts"
+    } else {
+        "walk-endhosts (real-world speed)"
+    });
     r.note(format!(
-        "netsim generate --devices {} --seed 7 --endhosts-per-access {} --base-ip 127.81.0.1, one netsim; netwalker discover (defaults, accept-any), alternately with and without --no-endhosts, {} rounds, best of each",
-        o.devices, o.per_access, o.rounds
+        "netsim generate --devices {} --seed 7 --endhosts-per-access {} --base-ip 127.81.0.1{}{}, one netsim; netwalker discover (defaults, accept-any), alternately with and without --no-endhosts, {} rounds, best of each",
+        o.devices,
+        o.per_access,
+        if o.delays.is_empty() { "" } else { " " },
+        o.delays.join(" "),
+        o.rounds
     ));
     let dir = tempfile::tempdir()?;
-    let extra = [
+    let mut extra = vec![
         "--endhosts-per-access".to_string(),
         o.per_access.to_string(),
     ];
+    extra.extend(o.delays.iter().cloned());
     let topo = generate_with(env, dir.path(), o.devices, "127.81.0.1", &extra)?;
     let truth = read_json(&dir.path().join("truth.json"))?;
     let hosts = truth["endhosts"].as_array().map_or(0, Vec::len);
