@@ -13,24 +13,15 @@ mod backends;
 #[path = "common/inventory_json.rs"]
 mod inventory_json;
 
-use backends::{PgTestDb, pg_url};
+use backends::{PgTestDb, netwalker_on as netwalker, server};
 use inventory_json::{Keep, first_difference, normalised};
 use netsim::{GenerateOptions, Lab, LabConfig};
 use netwalker::model::{DeviceId, DeviceResult, DeviceStatus};
 use netwalker::store::{StoreError, StoreReader, StoreWriter};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
-
-/// The server, or `None` with a note that the test did nothing.
-fn server() -> Option<String> {
-    let url = pg_url();
-    if url.is_none() {
-        eprintln!("NETWALKER_TEST_PG_URL is not set: nothing to test here");
-    }
-    url
-}
 
 fn walked(id: i64) -> DeviceResult {
     DeviceResult::bare(netwalker::model::Device::new(
@@ -152,21 +143,6 @@ fn query_one(db: &PgTestDb, sql: &str) -> i64 {
 // --- the same walk on both engines, through the binary ---
 
 const SSH_PORT: u16 = 5422;
-
-fn netwalker(store: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_netwalker"));
-    c.env("NETWALKER_USERNAME", "admin")
-        .env("NETWALKER_PASSWORD", "admin")
-        .env("NETWALKER_ENABLE", "admin")
-        .env_remove("NETWALKER_LOG")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .env("HOME", "/nonexistent")
-        // The store comes from the environment, as a deployment would give
-        // a URL with a password (not on the command line, where ps shows it).
-        .env("NETWALKER_STORE", store)
-        .stdin(Stdio::null());
-    c
-}
 
 fn ok(o: Output, what: &str) -> Output {
     assert!(

@@ -19,35 +19,12 @@ mod backends;
 #[path = "common/inventory_json.rs"]
 mod inventory_json;
 
-use backends::{PgTestDb, pg_url};
+use backends::{PgTestDb, netwalker_on as netwalker, server};
 use inventory_json::{Keep, first_difference, normalised};
 use netsim::{GenerateOptions, Lab, LabConfig, Stats};
 use serde_json::Value;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn server() -> Option<String> {
-    let url = pg_url();
-    if url.is_none() {
-        eprintln!("NETWALKER_TEST_PG_URL is not set: nothing to test here");
-    }
-    url
-}
-
-/// The binary with the lab's credentials and the store in the environment
-/// (as a deployment gives a URL with a password: not on the command line).
-fn netwalker(store: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_netwalker"));
-    c.env("NETWALKER_USERNAME", "admin")
-        .env("NETWALKER_PASSWORD", "admin")
-        .env("NETWALKER_ENABLE", "admin")
-        .env_remove("NETWALKER_LOG")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .env("HOME", "/nonexistent")
-        .env("NETWALKER_STORE", store)
-        .stdin(Stdio::null());
-    c
-}
 
 /// A child process killed (SIGKILL) and reaped when dropped, unless it
 /// was waited for.

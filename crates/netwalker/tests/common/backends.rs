@@ -22,6 +22,31 @@ pub fn pg_url() -> Option<String> {
     std::env::var(PG_URL_VAR).ok().filter(|u| !u.is_empty())
 }
 
+/// The server, or `None` with a note that the test did nothing.
+pub fn server() -> Option<String> {
+    let url = pg_url();
+    if url.is_none() {
+        eprintln!("NETWALKER_TEST_PG_URL is not set: nothing to test here");
+    }
+    url
+}
+
+/// The binary with netsim's credentials and the store in the environment,
+/// as a deployment gives a URL with a password (not on the command line,
+/// where `ps` shows it); no developer's config, no log filter, no stdin.
+pub fn netwalker_on(store: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_netwalker"));
+    c.env("NETWALKER_USERNAME", "admin")
+        .env("NETWALKER_PASSWORD", "admin")
+        .env("NETWALKER_ENABLE", "admin")
+        .env_remove("NETWALKER_LOG")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("HOME", "/nonexistent")
+        .env("NETWALKER_STORE", store)
+        .stdin(std::process::Stdio::null());
+    c
+}
+
 /// A database made for one test, dropped (with any connection still on it)
 /// when this is dropped.
 pub struct PgTestDb {
