@@ -27,7 +27,7 @@ use crate::identity::IdentityIndex;
 use crate::model::DeviceId;
 use crate::pool::StopReason;
 use crate::remote::{HEARTBEAT, PollBackoff, QueueLink};
-use crate::store::{self, QueuedJob, StoreSender, WalkId, WalkQueue};
+use crate::store::{self, QueueCounts, QueuedJob, StoreSender, WalkId, WalkQueue};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -38,6 +38,11 @@ use tokio_util::sync::CancellationToken;
 /// waiting: 5 ms after a result, doubling up to 100 ms.
 const POLL_MIN: Duration = Duration::from_millis(5);
 const POLL_MAX: Duration = Duration::from_millis(100);
+
+/// How often the submitter counts the walk's jobs (a scan of the walk's
+/// rows) for progress and the no-worker warning, while the walk runs;
+/// after a stop it counts every round, for the decisions that need them.
+const COUNT_EVERY: Duration = Duration::from_millis(250);
 
 /// Results settled per round trip to the queue.
 const TAKE: usize = 256;
@@ -102,6 +107,8 @@ pub async fn walk_distributed(
         idle_since: None,
         warned: false,
         poll: PollBackoff::new(POLL_MIN, POLL_MAX),
+        counts: QueueCounts::default(),
+        counted_at: None,
     };
     let deadline = opts.run_deadline.map(|d| started + d);
     let result = run.drive(&mut c, &cancel, deadline, dist.grace).await;
@@ -143,6 +150,10 @@ struct Submitter {
     warned: bool,
     /// When to look for results again.
     poll: PollBackoff,
+    /// The walk's jobs by state, as last counted.
+    counts: QueueCounts,
+    /// When they were counted (`None`: never yet).
+    counted_at: Option<Instant>,
 }
 
 impl Submitter {
@@ -157,12 +168,7 @@ impl Submitter {
             if self.stop.is_none() {
                 self.queue_frontier(c).await?;
             }
-            let counts = {
-                let walk = self.walk;
-                on_queue(&self.q, "counting jobs", move |q| q.counts(walk)).await?
-            };
-            c.publish_remote(counts.queued, counts.claimed);
-            self.watch_for_workers(counts.queued, counts.claimed);
+            let counts = self.count(c).await?;
             if self.outstanding.is_empty() && (self.stop.is_some() || c.frontier.is_empty()) {
                 return Ok(());
             }
@@ -190,6 +196,21 @@ impl Submitter {
                 }
             }
         }
+    }
+
+    /// The walk's jobs by state: counted again (and published) after a
+    /// stop or once the last count is [`COUNT_EVERY`] old, else the last.
+    async fn count(&mut self, c: &mut Coordinator<'_>) -> Result<QueueCounts, WalkError> {
+        let due = self.stop.is_some() || self.counted_at.is_none_or(|t| t.elapsed() >= COUNT_EVERY);
+        if due {
+            let walk = self.walk;
+            let n = on_queue(&self.q, "counting jobs", move |q| q.counts(walk)).await?;
+            self.counts = n;
+            self.counted_at = Some(Instant::now());
+            c.publish_remote(n.queued, n.claimed);
+            self.watch_for_workers(n.queued, n.claimed);
+        }
+        Ok(self.counts)
     }
 
     /// Writes every job the coordinator scheduled to the queue.
