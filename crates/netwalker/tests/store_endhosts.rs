@@ -184,3 +184,40 @@ fn retention_prunes_what_no_walk_saw_again() {
         assert_eq!(r.ips_of_mac(mac(PC)).unwrap()[0].ip, ip("10.0.0.11"));
     }
 }
+
+/// A switch's tables as a device may print them: one entry twice (two
+/// VRFs, a repeated line) and hundreds of hosts (written many rows per
+/// statement, which PostgreSQL refuses when one row would be touched
+/// twice). Each is stored once.
+#[test]
+fn repeated_and_many_entries_are_each_stored_once() {
+    let macs: Vec<String> = (0..300)
+        .map(|i| format!("00:50:56:00:{:02x}:{:02x}", i / 256, i % 256))
+        .collect();
+    let ips: Vec<String> = (0..300)
+        .map(|i| format!("10.0.{}.{}", i / 256, i % 256))
+        .collect();
+    let mut seen: Vec<(&str, &str, u16)> = macs.iter().map(|m| (m.as_str(), GI5, 100)).collect();
+    // At the front: within one statement's rows.
+    seen.insert(0, (PC, GI9, 100));
+    seen.insert(0, (PC, GI9, 100));
+    let mut cached: Vec<(&str, &str)> = ips
+        .iter()
+        .zip(&macs)
+        .map(|(a, m)| (a.as_str(), m.as_str()))
+        .collect();
+    cached.insert(0, ("10.9.0.1", PC));
+    cached.insert(0, ("10.9.0.1", PC));
+    for (_, mut w) in stores(1000) {
+        eprintln!("backend: {}", w.name);
+        w.commit_device(&switch(1, &seen, &[], &cached)).unwrap();
+        let r = w.read();
+        assert_eq!(r.device_mac_sightings(DeviceId(1)).unwrap().len(), 301);
+        assert_eq!(r.mac_sightings(mac(PC)).unwrap().len(), 1);
+        assert_eq!(r.ips_of_mac(mac(PC)).unwrap().len(), 1);
+        assert_eq!(
+            r.ips_of_mac(mac(&macs[299])).unwrap()[0].ip,
+            ip("10.0.1.43")
+        );
+    }
+}

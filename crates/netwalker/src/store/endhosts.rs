@@ -4,10 +4,12 @@
 //! in its savepoint; [`StoreWriter::prune_endhosts`] drops rows no walk has
 //! seen for longer than the retention.
 
+use super::bulk::{Upsert, distinct_by};
 use super::db::{Db, DbError, DbRow, Value, vals};
 use super::error::{Context, Result};
 use super::{StoreReader, StoreWriter};
 use crate::model::{BundleMember, DeviceId, EndHostTables, IpSeen, MacAddr, MacSeen, UnixTime};
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 /// Seconds in a day, for retention in days.
@@ -30,44 +32,81 @@ fn mac_of_key(k: i64) -> Option<MacAddr> {
     (b[0] == 0 && b[1] == 0).then(|| MacAddr([b[2], b[3], b[4], b[5], b[6], b[7]]))
 }
 
-/// Writes one walked device's sightings and cache entries at `now`: new
-/// rows start their history, known ones move their `last_seen`.
+/// A MAC learnt on a port: new rows start their history, known ones move
+/// their `last_seen`.
+const SIGHTINGS: Upsert = Upsert {
+    head: "INSERT INTO mac_sightings (mac, device_id, port, vlan, trunk, first_seen, last_seen) VALUES",
+    row: "(?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    width: 6,
+    tail: "ON CONFLICT(device_id, port, vlan, mac) DO UPDATE SET
+           trunk = excluded.trunk, last_seen = excluded.last_seen",
+};
+
+/// An address a MAC answered for.
+const IP_MACS: Upsert = Upsert {
+    head: "INSERT INTO mac_ips (mac, ip, first_seen, last_seen) VALUES",
+    row: "(?1, ?2, ?3, ?3)",
+    width: 3,
+    tail: "ON CONFLICT(mac, ip) DO UPDATE SET last_seen = excluded.last_seen",
+};
+
+/// A port-channel member.
+const BUNDLES: Upsert = Upsert {
+    head: "INSERT INTO port_bundles (device_id, port, port_channel) VALUES",
+    row: "(?1, ?2, ?3)",
+    width: 3,
+    tail: "ON CONFLICT (device_id, port) DO UPDATE SET port_channel = excluded.port_channel",
+};
+
+/// Writes one walked device's sightings and cache entries at `now`, many
+/// rows per statement ([`bulk`](super::bulk)). A device's output may list
+/// one entry twice (two VRFs, a repeated line): each key is written once.
 pub(super) fn upsert(
     tx: &Db,
     device: DeviceId,
     t: &EndHostTables,
     now: UnixTime,
 ) -> Result<(), DbError> {
-    for m in &t.macs {
-        let trunk = t.trunks.iter().any(|p| p == &m.port);
-        let vlan = m.vlan.map_or(NO_VLAN, i64::from);
-        tx.execute(
-            "INSERT INTO mac_sightings (mac, device_id, port, vlan, trunk, first_seen, last_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
-             ON CONFLICT(device_id, port, vlan, mac) DO UPDATE SET
-                trunk = excluded.trunk, last_seen = excluded.last_seen",
-            vals![mac_key(m.mac), device.0, m.port, vlan, trunk, now],
-        )?;
+    let trunks: HashSet<&str> = t.trunks.iter().map(String::as_str).collect();
+    let macs = distinct_by(&t.macs, |m| (m.mac, m.port.as_str(), m.vlan));
+    let mut values = Vec::with_capacity(macs.len() * SIGHTINGS.width);
+    for m in macs {
+        values.extend([
+            Value::Int(mac_key(m.mac)),
+            Value::Int(device.0),
+            Value::Text(m.port.as_str().into()),
+            Value::Int(m.vlan.map_or(NO_VLAN, i64::from)),
+            Value::Int(trunks.contains(m.port.as_str()).into()),
+            Value::Int(now),
+        ]);
     }
-    for n in &t.ip_macs {
-        tx.execute(
-            "INSERT INTO mac_ips (mac, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT(mac, ip) DO UPDATE SET last_seen = excluded.last_seen",
-            vals![mac_key(n.mac), n.ip.to_string(), now],
-        )?;
+    SIGHTINGS.run(tx, &values)?;
+
+    let pairs = distinct_by(&t.ip_macs, |n| (n.mac, n.ip));
+    let mut values = Vec::with_capacity(pairs.len() * IP_MACS.width);
+    for n in pairs {
+        values.extend([
+            Value::Int(mac_key(n.mac)),
+            Value::Text(n.ip.to_string().into()),
+            Value::Int(now),
+        ]);
     }
+    IP_MACS.run(tx, &values)?;
+
     tx.execute(
         "DELETE FROM port_bundles WHERE device_id = ?1",
         vals![device.0],
     )?;
-    for b in &t.bundles {
-        tx.execute(
-            "INSERT INTO port_bundles (device_id, port, port_channel) VALUES (?1, ?2, ?3)
-             ON CONFLICT (device_id, port) DO UPDATE SET port_channel = excluded.port_channel",
-            vals![device.0, b.port, b.port_channel],
-        )?;
+    let members = distinct_by(&t.bundles, |b| b.port.as_str());
+    let mut values = Vec::with_capacity(members.len() * BUNDLES.width);
+    for b in members {
+        values.extend([
+            Value::Int(device.0),
+            Value::Text(b.port.as_str().into()),
+            Value::Text(b.port_channel.as_str().into()),
+        ]);
     }
-    Ok(())
+    BUNDLES.run(tx, &values)
 }
 
 /// What [`StoreWriter::prune_endhosts`] removed.

@@ -46,6 +46,7 @@
 //! `dialect.rs` (every SQL text that differs), `pg.rs` (a PostgreSQL
 //! connection on its own thread), `schema_pg.rs`, `pglock.rs`.
 
+mod bulk;
 mod commit;
 mod connection;
 pub mod db;
