@@ -674,3 +674,38 @@ fn foreign_files_are_refused_not_modified() {
         .unwrap();
     assert_eq!(n, 1, "nothing added to a foreign database");
 }
+
+/// A device whose tables repeat an entry (a parser reporting one interface
+/// twice, a VLAN listed twice) and run to hundreds of rows: its last report
+/// of each wins and the commit goes through, on both engines (PostgreSQL
+/// refuses one statement touching a row twice).
+#[test]
+fn repeated_table_rows_keep_the_last_report() {
+    for mut s in backends::writers() {
+        eprintln!("backend: {}", s.name);
+        let mut r = result(walked(1, "core1", "10.0.0.1"));
+        let mut first = Interface::new("GigabitEthernet1/0/1");
+        first.status = Some("notconnect".into());
+        let mut last = first.clone();
+        last.status = Some("connected".into());
+        r.interfaces = vec![first, last.clone()];
+        r.interfaces
+            .extend((2..=300).map(|n| Interface::new(format!("GigabitEthernet1/0/{n}"))));
+        let vlan = |name: &str| Vlan {
+            id: 10,
+            name: name.into(),
+            ports: vec![],
+            port_channels: vec![],
+        };
+        r.vlans = vec![vlan("old"), vlan("users")];
+        s.commit_device(&r).unwrap();
+        let read = s.read();
+        let got = read.interfaces(DeviceId(1)).unwrap();
+        assert_eq!(got.len(), 300);
+        let gi1 = got.iter().find(|i| i.name == last.name).unwrap();
+        assert_eq!(gi1, &last, "the last report wins");
+        let vlans = read.vlans(DeviceId(1)).unwrap();
+        assert_eq!(vlans.len(), 1);
+        assert_eq!(vlans[0].name, "users");
+    }
+}

@@ -1,6 +1,6 @@
 //! Many rows in one statement: `INSERT ... VALUES (...), (...), ... ON
 //! CONFLICT ...`, for the tables a walked switch fills by the thousand
-//! (MAC sightings, MAC-to-IP pairs).
+//! (MAC sightings, MAC-to-IP pairs) and by the dozen (interfaces, VLANs).
 //!
 //! One statement per row cost the PostgreSQL store a round trip per row
 //! (a 1,000-device campus with 28,000 end hosts: 125,000 of them, and the
@@ -93,13 +93,17 @@ fn renumber(out: &mut String, template: &str, offset: usize) {
     }
 }
 
-/// The items with distinct keys, the first of each kept, in order.
+/// The items with distinct keys, the last of each kept (a device that
+/// reports one thing twice: its last report wins, as row-by-row upserts
+/// had it), in the order of those last reports.
 pub(super) fn distinct_by<'a, T, K: Hash + Eq>(
     items: &'a [T],
     key: impl Fn(&'a T) -> K,
 ) -> Vec<&'a T> {
     let mut seen = HashSet::with_capacity(items.len());
-    items.iter().filter(|t| seen.insert(key(t))).collect()
+    let mut kept: Vec<&T> = items.iter().rev().filter(|t| seen.insert(key(t))).collect();
+    kept.reverse();
+    kept
 }
 
 #[cfg(test)]
@@ -172,12 +176,12 @@ mod tests {
     }
 
     #[test]
-    fn distinct_keeps_the_first_of_each_key_in_order() {
+    fn distinct_keeps_the_last_of_each_key() {
         let items = [(1, 'a'), (2, 'b'), (1, 'c'), (3, 'd'), (2, 'e')];
         let kept: Vec<char> = distinct_by(&items, |t| t.0)
             .into_iter()
             .map(|t| t.1)
             .collect();
-        assert_eq!(kept, ['a', 'b', 'd']);
+        assert_eq!(kept, ['c', 'd', 'e']);
     }
 }

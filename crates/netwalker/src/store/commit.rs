@@ -3,7 +3,8 @@
 //! inside the savepoint [`StoreWriter::commit_devices`](super::StoreWriter::commit_devices)
 //! gives each device, so a device is written whole or not at all.
 
-use super::db::{Db, DbError, Value, vals};
+use super::bulk::{Upsert, distinct_by};
+use super::db::{Db, DbError, ToValue, Value, vals};
 use super::error::{Context, Result};
 use super::rows::{device_values, json_list, parse_protocols, protocols_text};
 use crate::identity::normalize_hostname;
@@ -206,67 +207,81 @@ fn replace_tables(tx: &Db, r: &DeviceResult) -> Result<(), DbError> {
     ] {
         tx.execute(sql, vals![id])?;
     }
-    // On conflict, replace: a parser that reports one interface twice must
-    // not abort the whole device's commit; the last report wins.
-    for i in &r.interfaces {
-        tx.execute(
-            "INSERT INTO interfaces (device_id, name, status, vlan, duplex, speed, type, ip, description)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (device_id, name) DO UPDATE SET status = excluded.status,
-                vlan = excluded.vlan, duplex = excluded.duplex, speed = excluded.speed,
-                type = excluded.type, ip = excluded.ip, description = excluded.description",
-            vals![
-                id,
-                i.name,
-                i.status,
-                i.vlan,
-                i.duplex,
-                i.speed,
-                i.kind,
-                i.ip,
-                i.description
-            ],
-        )?;
+    // A parser that reports one interface twice must not abort the whole
+    // device's commit: the last report wins.
+    let mut values = Vec::new();
+    for i in distinct_by(&r.interfaces, |i| i.name.as_str()) {
+        values.extend([
+            Value::Int(id),
+            i.name.value(),
+            i.status.value(),
+            i.vlan.value(),
+            i.duplex.value(),
+            i.speed.value(),
+            i.kind.value(),
+            i.ip.value(),
+            i.description.value(),
+        ]);
     }
-    for m in &r.stack_members {
-        tx.execute(
-            "INSERT INTO stack_members (device_id, switch, role, priority, model, serial, mac, hw_version, version, state)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT (device_id, switch) DO UPDATE SET role = excluded.role,
-                priority = excluded.priority, model = excluded.model, serial = excluded.serial,
-                mac = excluded.mac, hw_version = excluded.hw_version, version = excluded.version,
-                state = excluded.state",
-            vals![
-            id,
-            m.switch,
-            m.role,
-            m.priority,
-            m.model,
-            m.serial,
-            m.mac,
-            m.hw_version,
-            m.version,
-                m.state
-            ],
-        )?;
+    INTERFACES.run(tx, &values)?;
+    let mut values = Vec::new();
+    for m in distinct_by(&r.stack_members, |m| m.switch) {
+        values.extend([
+            Value::Int(id),
+            m.switch.value(),
+            m.role.value(),
+            m.priority.value(),
+            m.model.value(),
+            m.serial.value(),
+            m.mac.value(),
+            m.hw_version.value(),
+            m.version.value(),
+            m.state.value(),
+        ]);
     }
-    for v in &r.vlans {
-        tx.execute(
-            "INSERT INTO vlans (device_id, vlan_id, name, ports, port_channels)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (device_id, vlan_id) DO UPDATE SET name = excluded.name,
-                ports = excluded.ports, port_channels = excluded.port_channels",
-            vals![
-                id,
-                v.id,
-                v.name,
-                json_list(&v.ports),
-                json_list(&v.port_channels)
-            ],
-        )?;
+    STACK_MEMBERS.run(tx, &values)?;
+    let mut values = Vec::new();
+    for v in distinct_by(&r.vlans, |v| v.id) {
+        values.extend([
+            Value::Int(id),
+            v.id.value(),
+            v.name.value(),
+            Value::Text(json_list(&v.ports).into()),
+            Value::Text(json_list(&v.port_channels).into()),
+        ]);
     }
-    Ok(())
+    VLANS.run(tx, &values)
 }
+
+/// A walked device's interface (its table is replaced per walk).
+const INTERFACES: Upsert = Upsert {
+    head: "INSERT INTO interfaces (device_id, name, status, vlan, duplex, speed, type, ip, description) VALUES",
+    row: "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    width: 9,
+    tail: "ON CONFLICT (device_id, name) DO UPDATE SET status = excluded.status,
+           vlan = excluded.vlan, duplex = excluded.duplex, speed = excluded.speed,
+           type = excluded.type, ip = excluded.ip, description = excluded.description",
+};
+
+/// A member of a walked device's stack.
+const STACK_MEMBERS: Upsert = Upsert {
+    head: "INSERT INTO stack_members (device_id, switch, role, priority, model, serial, mac, hw_version, version, state) VALUES",
+    row: "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    width: 10,
+    tail: "ON CONFLICT (device_id, switch) DO UPDATE SET role = excluded.role,
+           priority = excluded.priority, model = excluded.model, serial = excluded.serial,
+           mac = excluded.mac, hw_version = excluded.hw_version, version = excluded.version,
+           state = excluded.state",
+};
+
+/// A VLAN of a walked device, with its ports.
+const VLANS: Upsert = Upsert {
+    head: "INSERT INTO vlans (device_id, vlan_id, name, ports, port_channels) VALUES",
+    row: "(?1, ?2, ?3, ?4, ?5)",
+    width: 5,
+    tail: "ON CONFLICT (device_id, vlan_id) DO UPDATE SET name = excluded.name,
+           ports = excluded.ports, port_channels = excluded.port_channels",
+};
 
 /// Appends to the version history when the version differs from the latest.
 fn record_version(
