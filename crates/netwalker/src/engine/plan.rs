@@ -117,19 +117,33 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
 pub fn moot(ask: Ask, platform: Platform, answers: &[Answer]) -> bool {
     let answer = |of: Ask| answers.iter().find(|a| a.ask == of);
     let nothing = |of: Ask| {
-        answer(of).is_none_or(|a| {
-            let mut t = EndHostTables::default();
-            if unanswered(a).is_none() {
-                endhosts::interpret(&mut t, platform, of, &a.text);
-            }
-            t.macs.is_empty() && t.ip_macs.is_empty()
-        })
+        answer(of).is_none_or(|a| unanswered(a).is_some() || !has_hosts(platform, of, &a.text))
     };
     match ask {
         Ask::Bundles => nothing(Ask::MacTable),
         Ask::Ipv6Neighbors => nothing(Ask::Arp),
         _ => false,
     }
+}
+
+/// Whether an end-host answer names any host. A table with hosts shows
+/// one within its first lines, so those are parsed first; the whole text
+/// only when they show none (a switch's full MAC table is parsed once, by
+/// the interpretation, not twice).
+fn has_hosts(platform: Platform, of: Ask, text: &str) -> bool {
+    const HEAD: usize = 8 * 1024;
+    let any = |text: &str| {
+        let mut t = EndHostTables::default();
+        endhosts::interpret(&mut t, platform, of, text);
+        !(t.macs.is_empty() && t.ip_macs.is_empty())
+    };
+    if text.len() > HEAD
+        && let Some(end) = text.as_bytes()[..HEAD].iter().rposition(|&b| b == b'\n')
+        && any(&text[..=end])
+    {
+        return true;
+    }
+    any(text)
 }
 
 /// `lldpcli` with the PATH distributions install it on. A POSIX shell's
@@ -809,6 +823,17 @@ mod tests {
         for ask in [Ask::Version, Ask::Cdp, Ask::MacTable, Ask::Arp] {
             assert!(!moot(ask, p, &[]), "{ask:?}");
         }
+        // Long tables: hosts near the top, only at the end, or none (only
+        // the switch's own entries, over more than the first look's 8 KiB).
+        let head = "Vlan    Mac Address       Type        Ports\n";
+        let own = "All    0100.0ccc.cccc    STATIC      CPU\n".repeat(400);
+        assert!(own.len() > 8 * 1024);
+        let top = format!("{head}{host_row}{own}");
+        let end = format!("{head}{own}{host_row}");
+        let none = format!("{head}{own}");
+        assert!(!moot(Ask::Bundles, p, &[mac(&top)]));
+        assert!(!moot(Ask::Bundles, p, &[mac(&end)]));
+        assert!(moot(Ask::Bundles, p, &[mac(&none)]));
     }
 
     /// The description comes whole from its own table (the status table's
