@@ -5,20 +5,34 @@
 //! errors), 1 a runtime failure, 2 bad usage or configuration, 130 Ctrl-C.
 
 /// `println!` that a closed pipe (`| head`) does not panic: see
-/// [`netwalker::stdout`]. Evaluates to `io::Result<()>`.
+/// [`netwalker::stdio`]. Evaluates to `io::Result<()>`.
 macro_rules! outln {
     () => {
-        netwalker::stdout::write("\n")
+        netwalker::stdio::out("\n")
     };
     ($($t:tt)*) => {
-        netwalker::stdout::write(&format!("{}\n", format_args!($($t)*)))
+        netwalker::stdio::out(&format!("{}\n", format_args!($($t)*)))
     };
 }
 
 /// `print!` the same way as [`outln!`].
 macro_rules! out {
     ($($t:tt)*) => {
-        netwalker::stdout::write(&format!($($t)*))
+        netwalker::stdio::out(&format!($($t)*))
+    };
+}
+
+/// `eprintln!` that a closed pipe (`2>&1 | head`) does not panic.
+macro_rules! errln {
+    ($($t:tt)*) => {
+        netwalker::stdio::err(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// `eprint!` the same way as [`errln!`].
+macro_rules! err {
+    ($($t:tt)*) => {
+        netwalker::stdio::err(&format!($($t)*))
     };
 }
 
@@ -944,7 +958,7 @@ fn main() -> ExitCode {
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("netwalker: error: cannot start the async runtime: {e}");
+            errln!("netwalker: error: cannot start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
@@ -956,7 +970,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // Errors name devices and quote what they said.
-            eprintln!("netwalker: error: {}", term::safe(&error_text(&e)));
+            errln!("netwalker: error: {}", term::safe(&error_text(&e)));
             if e.downcast_ref::<Usage>().is_some()
                 || e.downcast_ref::<config::ConfigError>().is_some()
                 || e.downcast_ref::<netwalker::seeds::SeedError>().is_some()
@@ -998,7 +1012,7 @@ fn check_fd_limit(concurrency: usize) {
     if let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE)
         && soft < want
     {
-        eprintln!(
+        errln!(
             "netwalker: warning: the open-file limit is {soft}; --concurrency {concurrency} wants about {want}: raise `ulimit -n` or lower --concurrency"
         );
     }
@@ -1062,7 +1076,7 @@ async fn discover_cmd(global: Option<&PathBuf>, args: &DiscoverArgs) -> Result<E
     ui.finish().await;
     let out = out?;
     for p in &out.seed_problems {
-        eprintln!("netwalker: skipped seed: {}", term::safe(&p.to_string()));
+        errln!("netwalker: skipped seed: {}", term::safe(&p.to_string()));
     }
     print_summary(&out.summary, &out.files, s.json, None)?;
     Ok(exit_for(&out.summary))
@@ -1093,14 +1107,14 @@ async fn worker_cmd(global: Option<&PathBuf>, a: &WorkerArgs) -> Result<ExitCode
     tokio::spawn(async move {
         netwalker::signal::shutdown_signal().await;
         if !quiet {
-            eprintln!(
+            errln!(
                 "\nnetwalker worker: stopping; finishing devices in flight, handing the rest back"
             );
         }
         stop.cancel();
     });
     if !quiet {
-        eprintln!(
+        errln!(
             "netwalker worker {} on {}: waiting for devices{}",
             term::safe(&opts.name),
             s.store,
@@ -1141,7 +1155,7 @@ async fn demo_cmd(a: &DemoArgs) -> Result<ExitCode> {
     }
     let (cancel, progress, ui) = start_ui(a.quiet || a.json);
     if !a.json && !a.quiet {
-        eprintln!(
+        errln!(
             "netwalker demo: simulating a {}-device campus on 127.200.0.0/16 and walking it",
             a.devices
         );
@@ -1269,7 +1283,7 @@ async fn find_cmd(args: &FindArgs) -> Result<ExitCode> {
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&hosts)?)?;
     } else if hosts.is_empty() {
-        eprintln!(
+        errln!(
             "netwalker: {} was not seen in any MAC table or ARP/ND cache of {} (walk with end hosts: `netwalker discover` without --no-endhosts)",
             term::safe(&args.query),
             store.location()
@@ -1389,7 +1403,7 @@ fn serve_walks(
         }
         Ok(creds) => {
             let missing = creds.iter().find(|c| c.password.is_none());
-            eprintln!(
+            errln!(
                 "netwalker serve: walks cannot be started from the browser: no password for {} (set its password_env or NETWALKER_PASSWORD)",
                 missing.map_or("a credential set", |c| c.label.as_str())
             );
@@ -1420,12 +1434,12 @@ async fn serve_store(opts: netwalker::serve::ServeOptions, url_to_stderr: bool) 
         server.local_addr()?
     );
     if url_to_stderr {
-        eprintln!("{line}");
+        errln!("{line}");
     } else {
         outln!("{line}")?;
     }
     if server.run(serve::shutdown_signal()).await? == serve::Stopped::GraceExpired {
-        eprintln!("netwalker serve: requests still open after the grace period were cut off");
+        errln!("netwalker serve: requests still open after the grace period were cut off");
     }
     Ok(())
 }
@@ -1510,7 +1524,7 @@ async fn user_cmd(action: UserAction) -> Result<ExitCode> {
             let pw = new_password(account.password_env.as_deref(), name.as_str())?;
             w.add_user(&name, role, &hashed(pw).await?)
                 .map_err(account_error)?;
-            eprintln!("netwalker: added {role} {name}");
+            errln!("netwalker: added {role} {name}");
         }
         UserAction::List { store } => {
             let r = open_store(&store.store)?;
@@ -1529,7 +1543,7 @@ async fn user_cmd(action: UserAction) -> Result<ExitCode> {
             account_store(&store.store)?
                 .remove_user(&name)
                 .map_err(account_error)?;
-            eprintln!("netwalker: removed {name} and their tokens");
+            errln!("netwalker: removed {name} and their tokens");
         }
         UserAction::Passwd { name, account } => {
             let name = account_name(&name)?;
@@ -1542,7 +1556,7 @@ async fn user_cmd(action: UserAction) -> Result<ExitCode> {
             let pw = new_password(account.password_env.as_deref(), name.as_str())?;
             w.set_password(&name, &hashed(pw).await?)
                 .map_err(account_error)?;
-            eprintln!("netwalker: changed the password of {name}; their sessions have ended");
+            errln!("netwalker: changed the password of {name}; their sessions have ended");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -1563,7 +1577,7 @@ fn token_cmd(action: TokenAction) -> Result<ExitCode> {
                 .map_err(account_error)?;
             // The one time the token is shown; only its hash is kept.
             outln!("{}", token.secret.expose_secret())?;
-            eprintln!(
+            errln!(
                 "netwalker: token {name} acts as {user}; it is shown once, keep it now (send it as Authorization: Bearer <token>)"
             );
         }
@@ -1577,7 +1591,7 @@ fn token_cmd(action: TokenAction) -> Result<ExitCode> {
             account_store(&store.store)?
                 .remove_token(&name)
                 .map_err(account_error)?;
-            eprintln!("netwalker: removed token {name}");
+            errln!("netwalker: removed token {name}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -1672,7 +1686,7 @@ async fn netbox_cmd(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<ExitCode
     let quiet = a.quiet;
     let progress = move |phase: &str| {
         if !quiet {
-            eprintln!(
+            errln!(
                 "netwalker sync netbox: [{:>5.1}s] {phase}",
                 start.elapsed().as_secs_f64()
             );
@@ -1697,10 +1711,10 @@ async fn netbox_cmd(global: Option<&PathBuf>, a: &NetboxArgs) -> Result<ExitCode
         }
     }
     for n in r.notes.iter().take(20) {
-        eprintln!("netwalker sync netbox: note: {}", term::safe(n));
+        errln!("netwalker sync netbox: note: {}", term::safe(n));
     }
     if r.notes.len() > 20 {
-        eprintln!(
+        errln!(
             "netwalker sync netbox: ... and {} more notes",
             r.notes.len() - 20
         );
@@ -1793,7 +1807,7 @@ fn credentials(s: &Settings) -> Result<Vec<Credential>> {
 
 fn prompt_line(prompt: &str) -> Result<String> {
     use std::io::Write;
-    eprint!("{prompt}");
+    err!("{prompt}");
     std::io::stderr().flush().ok();
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
@@ -1827,7 +1841,7 @@ fn start_ui(quiet: bool) -> (CancellationToken, watch::Sender<WalkProgress>, Ui)
         tokio::spawn(async move {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {
-                    eprintln!("\nnetwalker: interrupted; finishing devices in flight, then closing every session");
+                    errln!("\nnetwalker: interrupted; finishing devices in flight, then closing every session");
                     cancel.cancel();
                 }
                 _ = stop.cancelled() => {}

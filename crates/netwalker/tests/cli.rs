@@ -419,12 +419,10 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// `netwalker ... | head`: the reader is gone before anything is written
-/// (the input only arrives on stdin after stdout's reader is closed), and
-/// the command still ends as it would have: exit 0, nothing on stderr (it
-/// used to panic with "failed printing to stdout: Broken pipe").
-#[test]
-fn a_closed_stdout_is_not_an_error() {
+/// Runs `netwalker parse ... -` with stdout (or stderr) already closed by
+/// its reader when the input arrives on stdin, so nothing can have been
+/// written before: its exit code and what it said on the other stream.
+fn parse_with_a_closed(stream: &str, command: &str) -> (Option<i32>, String) {
     use std::io::Write;
     use std::process::Stdio;
     let mut child = netwalker()
@@ -433,7 +431,7 @@ fn a_closed_stdout_is_not_an_error() {
             "--platform",
             "cisco_nxos",
             "--command",
-            "sh ver",
+            command,
             "-",
         ])
         .stdin(Stdio::piped())
@@ -441,12 +439,34 @@ fn a_closed_stdout_is_not_an_error() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdout.take());
+    match stream {
+        "stdout" => drop(child.stdout.take()),
+        _ => drop(child.stderr.take()),
+    }
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(&std::fs::read(FIXTURE).unwrap()).unwrap();
     drop(stdin);
     let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    let other = if stream == "stdout" {
+        out.stderr
+    } else {
+        out.stdout
+    };
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&other).into_owned(),
+    )
+}
+
+/// `netwalker ... | head` and `netwalker ... 2>&1 | head`: a reader that
+/// has gone is not an error. The command ends as it would have (exit 0
+/// for records, 2 for an unknown command) instead of panicking with
+/// "failed printing to stdout: Broken pipe" (exit 101).
+#[test]
+fn a_closed_stdout_or_stderr_is_not_an_error() {
+    let (code, err) = parse_with_a_closed("stdout", "sh ver");
+    assert_eq!(code, Some(0), "{err}");
     assert!(err.is_empty(), "nothing on stderr: {err}");
+    let (code, out) = parse_with_a_closed("stderr", "show bogus");
+    assert_eq!(code, Some(2), "{out}");
 }

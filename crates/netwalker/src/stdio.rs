@@ -1,28 +1,32 @@
-//! Standard output that its reader may close early.
+//! Standard output and error that their reader may close early.
 //!
 //! `netwalker find ... | head -1`: once `head` has its line it exits, and
-//! the next write fails with EPIPE (Rust ignores SIGPIPE, so `println!`
-//! would panic with "failed printing to stdout: Broken pipe"). The work is
-//! not wrong because nobody reads the rest: [`write`] drops it quietly from
-//! then on, and the command finishes as it would have, its store, files and
-//! sessions closed on purpose. Any other failure (a full disk behind `>`)
-//! is the caller's error to report.
+//! the next write fails with EPIPE (Rust ignores SIGPIPE, so `println!` and
+//! `eprintln!` would panic with "failed printing to stdout: Broken pipe").
+//! The work is not wrong because nobody reads the rest: [`out`] and [`err`]
+//! drop it quietly from then on, and the command finishes as it would have,
+//! its store, files and sessions closed on purpose. Any other failure of
+//! stdout (a full disk behind `>`) is the caller's error to report; one of
+//! stderr has nowhere to be reported and is dropped.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Set once a write found the reader gone: later output is dropped.
-static READER_GONE: AtomicBool = AtomicBool::new(false);
+/// Set once a write found stdout's reader gone: later output is dropped.
+static OUT_GONE: AtomicBool = AtomicBool::new(false);
+
+/// The same for stderr.
+static ERR_GONE: AtomicBool = AtomicBool::new(false);
 
 /// Writes `text` to stdout and flushes it. A reader that has gone is not
 /// an error.
-pub fn write(text: &str) -> io::Result<()> {
-    write_to(&mut io::stdout().lock(), text, &READER_GONE)
+pub fn out(text: &str) -> io::Result<()> {
+    write_to(&mut io::stdout().lock(), text, &OUT_GONE)
 }
 
-/// Whether a write has found stdout's reader gone.
-pub fn reader_gone() -> bool {
-    READER_GONE.load(Ordering::Relaxed)
+/// Writes `text` to stderr; never fails.
+pub fn err(text: &str) {
+    let _ = write_to(&mut io::stderr().lock(), text, &ERR_GONE);
 }
 
 fn write_to(out: &mut impl Write, text: &str, gone: &AtomicBool) -> io::Result<()> {
