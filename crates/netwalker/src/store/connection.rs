@@ -191,9 +191,11 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // tenth of a walk's CPU in the kernel. In memory it is a copy; it lives
     // only until its savepoint or statement ends.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    // One device commit uses ~15 distinct statements; the default cache of
-    // 16 would thrash once reads are mixed in, re-preparing every statement.
-    conn.set_prepared_statement_cache_capacity(64);
+    // One device commit uses ~40 distinct statements (each table's rows go
+    // in chunks of four sizes, `bulk.rs`); the default cache of 16 would
+    // thrash, re-preparing every statement, and so would 64 once reads
+    // and the queue's statements are mixed in.
+    conn.set_prepared_statement_cache_capacity(128);
     Ok(())
 }
 
