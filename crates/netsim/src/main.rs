@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use netsim::{DelayOptions, GenerateOptions, Lab, LabConfig, Listen, Span, Stats, Topology};
+use quiet_stdio::{errln, out, outln};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -163,7 +164,7 @@ fn main() -> std::process::ExitCode {
     match run(Args::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("netsim: error: {e:#}");
+            errln!("netsim: error: {e:#}");
             std::process::ExitCode::from(1)
         }
     }
@@ -247,7 +248,7 @@ fn generate(opts: &GenerateOptions, output: &Path, truth: Option<&Path>) -> Resu
         let json = serde_json::to_vec_pretty(&netsim::truth(&topo))?;
         write_atomic(path, &json)?;
     }
-    eprintln!(
+    errln!(
         "wrote {} ({} devices, {} links)",
         output.display(),
         topo.devices.len(),
@@ -276,7 +277,7 @@ fn render(topology: &Path, hostname: &str, command: &str) -> Result<()> {
     })?;
     let text = netsim::render::render(&idx, i, cmd)
         .with_context(|| format!("{command:?} has no output on {platform}"))?;
-    print!("{text}");
+    out!("{text}")?;
     Ok(())
 }
 
@@ -291,12 +292,12 @@ async fn serve(
     release_freed_memory();
     // Shared listeners on port 0 got one real port each: print that.
     let shared = lab.shared_addrs().unwrap_or_default();
-    println!(
+    outln!(
         "ready: {devices} devices, {} listeners (ssh port {}, telnet port {})",
         lab.listener_count(),
         shared.ssh.map_or(config.ssh_port, |a| a.port()),
         shared.telnet.map_or(config.telnet_port, |a| a.port())
-    );
+    )?;
     // Stats are written from this loop only, and once more after shutdown,
     // so the periodic and the final write never race.
     let stop = shutdown_signal();
@@ -320,7 +321,7 @@ async fn serve(
     if let Some(path) = &stats_path {
         write_stats(path, &final_stats)?;
     }
-    eprintln!(
+    errln!(
         "netsim: stopped; sessions opened {}, closed gracefully {}, dropped {}, open {}",
         final_stats.sessions_opened,
         final_stats.sessions_closed_gracefully,
@@ -384,7 +385,7 @@ fn raise_fd_limit(devices: usize, listen: Listen) {
         Listen::Shared => 8192,
     };
     match rlimit::increase_nofile_limit(want) {
-        Ok(got) if got < want => eprintln!(
+        Ok(got) if got < want => errln!(
             "netsim: warning: open-file limit is {got}, a lab this size wants {want}; raise `ulimit -n`"
         ),
         _ => {}

@@ -48,7 +48,6 @@ pub mod signal;
 pub mod site;
 pub mod snapshot;
 pub mod stamp;
-pub mod stdio;
 pub mod store;
 pub mod table;
 pub mod term;

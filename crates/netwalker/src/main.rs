@@ -4,38 +4,6 @@
 //! Exit codes: 0 the job completed (device failures are results, not
 //! errors), 1 a runtime failure, 2 bad usage or configuration, 130 Ctrl-C.
 
-/// `println!` that a closed pipe (`| head`) does not panic: see
-/// [`netwalker::stdio`]. Evaluates to `io::Result<()>`.
-macro_rules! outln {
-    () => {
-        netwalker::stdio::out("\n")
-    };
-    ($($t:tt)*) => {
-        netwalker::stdio::out(&format!("{}\n", format_args!($($t)*)))
-    };
-}
-
-/// `print!` the same way as [`outln!`].
-macro_rules! out {
-    ($($t:tt)*) => {
-        netwalker::stdio::out(&format!($($t)*))
-    };
-}
-
-/// `eprintln!` that a closed pipe (`2>&1 | head`) does not panic.
-macro_rules! errln {
-    ($($t:tt)*) => {
-        netwalker::stdio::err(&format!("{}\n", format_args!($($t)*)))
-    };
-}
-
-/// `eprint!` the same way as [`errln!`].
-macro_rules! err {
-    ($($t:tt)*) => {
-        netwalker::stdio::err(&format!($($t)*))
-    };
-}
-
 use anyhow::{Context, Result};
 use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -48,6 +16,7 @@ use netwalker::report::ReportFormat;
 use netwalker::run;
 use netwalker::store::StoreLocation;
 use netwalker::term;
+use quiet_stdio::{err, errln, out, outln};
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;

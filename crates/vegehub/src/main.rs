@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use quiet_stdio::{err, errln, outln};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::io::{IsTerminal, Write};
@@ -383,7 +384,7 @@ fn main() -> ExitCode {
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -394,7 +395,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             let is_usage = e.downcast_ref::<Usage>().is_some()
                 || matches!(
                     e.downcast_ref::<vegehub::Error>(),
@@ -469,7 +470,7 @@ fn hub(host: &HostArg, net: &NetArgs, http: &reqwest::Client) -> Result<Hub> {
 }
 
 fn print_json(v: &impl serde::Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    outln!("{}", serde_json::to_string_pretty(v)?)?;
     Ok(())
 }
 
@@ -559,7 +560,7 @@ async fn discover_cmd(wait: Duration, json: bool) -> Result<ExitCode> {
     if json {
         print_json(&found)?;
     } else if found.is_empty() {
-        eprintln!("no hub answered within {wait:?}");
+        errln!("no hub answered within {wait:?}");
         return Ok(ExitCode::from(1));
     } else {
         for d in &found {
@@ -568,12 +569,12 @@ async fn discover_cmd(wait: Duration, json: bool) -> Result<ExitCode> {
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
-            println!(
+            outln!(
                 "{}\t{}\t{}",
                 d.name,
                 d.address().unwrap_or_else(|| "-".into()),
                 props.join(",")
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -586,19 +587,19 @@ async fn info_cmd(hub: &Hub, json: bool) -> Result<ExitCode> {
         print_json(&info)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("mac            {}", info.mac.as_deref().unwrap_or("?"));
-    println!("version        {}", info.version.as_deref().unwrap_or("?"));
-    println!("channels       {}", info.num_channels);
-    println!("actuators      {}", info.num_actuators);
-    println!(
+    outln!("mac            {}", info.mac.as_deref().unwrap_or("?"))?;
+    outln!("version        {}", info.version.as_deref().unwrap_or("?"))?;
+    outln!("channels       {}", info.num_channels)?;
+    outln!("actuators      {}", info.num_actuators)?;
+    outln!(
         "power          {}",
         if info.is_ac { "AC" } else { "battery" }
-    );
+    )?;
     if let Some(b) = info.battery_volts {
-        println!("battery        {b:.2} V");
+        outln!("battery        {b:.2} V")?;
     }
     if let Some(ip) = info.wifi.get("ip").and_then(Value::as_str) {
-        println!("ip             {ip}");
+        outln!("ip             {ip}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -610,7 +611,7 @@ async fn config_get_cmd(hub: &Hub, show_secrets: bool) -> Result<ExitCode> {
     if !show_secrets {
         redact(&mut raw);
     }
-    eprintln!(
+    errln!(
         "format: {}",
         cfg.format
             .map_or("unsupported".to_string(), |f| format!("{f:?}")
@@ -651,14 +652,14 @@ async fn config_set_cmd(
     });
     h.set_config(&vegehub::config::restorable_sections(&body))
         .await?;
-    println!("config set on {}", h.host());
+    outln!("config set on {}", h.host())?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `vegehub setup`: point the hub at `server` with `key`.
 async fn setup_cmd(hub: &Hub, key: &SecretString, server: &str) -> Result<ExitCode> {
     let change = hub.setup(key, server).await?;
-    println!("{}: {change:?}; pushes go to {server}", hub.host());
+    outln!("{}: {change:?}; pushes go to {server}", hub.host())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -667,7 +668,7 @@ async fn actuator_set_cmd(hub: &Hub, slot: u32, state: OnOff, duration: u64) -> 
     let on = matches!(state, OnOff::On);
     hub.set_actuator(slot, on, Duration::from_secs(duration))
         .await?;
-    println!("slot {slot} {}", if on { "on" } else { "off" });
+    outln!("slot {slot} {}", if on { "on" } else { "off" })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -678,11 +679,11 @@ async fn actuator_status_cmd(hub: &Hub, json: bool) -> Result<ExitCode> {
         print_json(&list)?;
     } else {
         for a in list {
-            println!(
+            outln!(
                 "slot {}\t{}",
                 a.slot,
                 if a.state == 1 { "on" } else { "off" }
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -691,7 +692,7 @@ async fn actuator_status_cmd(hub: &Hub, json: bool) -> Result<ExitCode> {
 /// `vegehub update`: ask the hub to push now.
 async fn update_cmd(hub: &Hub) -> Result<ExitCode> {
     hub.request_update().await?;
-    println!("{}: update requested", hub.host());
+    outln!("{}: update requested", hub.host())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -730,7 +731,7 @@ async fn listen_cmd(args: ListenArgs, net: &NetArgs, http: &reqwest::Client) -> 
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let shutdown = Shutdown::install();
-    println!("listening on http://{}", listener.addr());
+    outln!("listening on http://{}", listener.addr())?;
     loop {
         tokio::select! {
             _ = shutdown.stop.cancelled() => break,
@@ -780,7 +781,7 @@ async fn bridge_cmd(args: BridgeArgs, net: &NetArgs, http: reqwest::Client) -> R
         _ = shutdown.abort.cancelled() => return Ok(ExitCode::from(130)),
     };
     if report.overran {
-        eprintln!("warning: the bridge took longer than its grace period to stop");
+        errln!("warning: the bridge took longer than its grace period to stop");
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
@@ -990,7 +991,7 @@ fn print_sim_ready(args: &SimArgs, handle: &vegehub_sim::SimHandle) -> Result<()
 #[cfg(feature = "sim")]
 fn print_sim_stopped(report: &vegehub_sim::ShutdownReport) {
     let st = &report.stats;
-    eprintln!(
+    errln!(
         "stopped in {} ms{}: connections opened {} closed {} open {}, requests {}, pushes sent {} failed {}",
         report.elapsed.as_millis(),
         if report.forced {
@@ -1009,7 +1010,7 @@ fn print_sim_stopped(report: &vegehub_sim::ShutdownReport) {
 
 async fn confirm(question: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        eprint!("{question} [y/N] ");
+        err!("{question} [y/N] ");
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         std::io::stdin().read_line(&mut line).is_ok() && matches!(line.trim(), "y" | "Y" | "yes")
@@ -1042,17 +1043,19 @@ async fn selftest_cmd(
     let note = shutdown.stop.clone();
     tokio::spawn(async move {
         note.cancelled().await;
-        eprintln!("interrupted: cleaning up (Ctrl-C again stops the cleanup)");
+        errln!("interrupted: cleaning up (Ctrl-C again stops the cleanup)");
     });
     for (name, why) in &notes {
-        eprintln!("note: {name} will be skipped: it {why}");
+        errln!("note: {name} will be skipped: it {why}");
     }
     let as_json = args.json;
     let summary = selftest::run(&opts, http, shutdown.stop, |r| {
-        print_result(r, as_json);
+        // A stdout that fails here fails again at the closing line below,
+        // which reports it.
+        let _ = print_result(r, as_json);
     })
     .await;
-    println!("{}", summary.closing_line());
+    outln!("{}", summary.closing_line())?;
     let code = if summary.interrupted {
         130
     } else if summary.failed() > 0 {
@@ -1061,9 +1064,9 @@ async fn selftest_cmd(
         0
     };
     if opts.abort.is_cancelled() {
-        eprintln!("aborted: cleanup was cut short; see the results above for what is left to undo");
+        errln!("aborted: cleanup was cut short; see the results above for what is left to undo");
     } else if summary.interrupted {
-        eprintln!(
+        errln!(
             "interrupted: actuators switched off and config restored where those tests had started"
         );
     }
@@ -1094,17 +1097,17 @@ async fn selftest_consent(args: &SelftestArgs) -> (bool, bool, Vec<(&'static str
     (false, false, notes)
 }
 
-fn print_result(r: &selftest::TestResult, as_json: bool) {
+fn print_result(r: &selftest::TestResult, as_json: bool) -> std::io::Result<()> {
     if as_json {
         if let Ok(s) = serde_json::to_string(r) {
-            println!("{s}");
+            outln!("{s}")?;
         }
-        return;
+        return Ok(());
     }
     let (tag, detail) = match &r.outcome {
         Outcome::Passed(d) => ("PASS", d),
         Outcome::Failed(d) => ("FAIL", d),
         Outcome::Skipped(d) => ("SKIP", d),
     };
-    println!("{tag}  {:<28} {detail}", r.name);
+    outln!("{tag}  {:<28} {detail}", r.name)
 }

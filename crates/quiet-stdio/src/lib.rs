@@ -1,6 +1,6 @@
 //! Standard output and error that their reader may close early.
 //!
-//! `netwalker find ... | head -1`: once `head` has its line it exits, and
+//! `netwalker find ... | head -1`, `vegehub discover | head -1`: once `head` has its line it exits, and
 //! the next write fails with EPIPE (Rust ignores SIGPIPE, so `println!` and
 //! `eprintln!` would panic with "failed printing to stdout: Broken pipe").
 //! The work is not wrong because nobody reads the rest: [`out`] and [`err`]
@@ -40,6 +40,42 @@ fn write_to(out: &mut impl Write, text: &str, gone: &AtomicBool) -> io::Result<(
         }
         r => r,
     }
+}
+
+/// `println!` that a closed pipe does not panic: evaluates to
+/// `io::Result<()>` (see [`out`]).
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::out("\n")
+    };
+    ($($t:tt)*) => {
+        $crate::out(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// `print!` the same way as [`outln!`].
+#[macro_export]
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::out(&format!($($t)*))
+    };
+}
+
+/// `eprintln!` that a closed pipe does not panic (see [`err`]).
+#[macro_export]
+macro_rules! errln {
+    ($($t:tt)*) => {
+        $crate::err(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// `eprint!` the same way as [`errln!`].
+#[macro_export]
+macro_rules! err {
+    ($($t:tt)*) => {
+        $crate::err(&format!($($t)*))
+    };
 }
 
 #[cfg(test)]
