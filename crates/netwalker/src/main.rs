@@ -1544,8 +1544,19 @@ fn token_cmd(action: TokenAction) -> Result<ExitCode> {
             let token = netwalker::auth::generate_token()?;
             w.add_token(&name, &user, &token.hash)
                 .map_err(account_error)?;
-            // The one time the token is shown; only its hash is kept.
-            outln!("{}", token.secret.expose_secret())?;
+            // The one time the token is shown; only its hash is kept. A
+            // reader that has gone is an error here: the token would be
+            // valid and nobody would ever see it.
+            let shown = {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{}", token.secret.expose_secret()).and_then(|()| out.flush())
+            };
+            shown.with_context(|| {
+                format!(
+                    "token {name} was added but could not be shown; remove it (netwalker token remove {name}) and add it again"
+                )
+            })?;
             errln!(
                 "netwalker: token {name} acts as {user}; it is shown once, keep it now (send it as Authorization: Bearer <token>)"
             );

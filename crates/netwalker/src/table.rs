@@ -224,6 +224,13 @@ fn workbook(tables: &[Table]) -> Result<Workbook, rust_xlsxwriter::XlsxError> {
         // (a 28,282-host workbook: 0.65 -> 0.51 s CPU, 200 -> 110 MiB peak).
         wb.add_worksheet_with_constant_memory()?.set_name(&t.name)?;
     }
+    // The sheets share the workbook's format table, and rust_xlsxwriter
+    // adds a format to it without re-checking after its read lock: two
+    // threads meeting their first wrapped cell at once could both add it,
+    // leaving cells pointing at a style that is not saved (a workbook
+    // Excel calls corrupt). Registered here, before the threads, both
+    // only ever find it.
+    wb.register_format(&wrap_format());
     let (mine, theirs) = split_by_rows(tables, wb.worksheets_mut());
     std::thread::scope(|scope| {
         let other = scope.spawn(|| fill_all(theirs));
@@ -268,8 +275,13 @@ fn split_by_rows<'a>(
     (a, b)
 }
 
+/// The format of a cell whose text has line breaks.
+fn wrap_format() -> Format {
+    Format::new().set_text_wrap()
+}
+
 fn fill_all(sheets: Vec<Sheet<'_>>) -> Result<(), rust_xlsxwriter::XlsxError> {
-    let wrap = Format::new().set_text_wrap();
+    let wrap = wrap_format();
     for (n, t, ws) in sheets {
         fill(ws, n, t, &wrap)?;
     }

@@ -240,6 +240,40 @@ fn a_token_is_printed_once_and_kept_as_a_hash() {
     assert!(r.tokens().unwrap().is_empty());
 }
 
+/// A token nobody could see is a failure, not a quiet success: with
+/// stdout's reader already gone, `token add` exits 1 and says how to
+/// recover (other output is dropped quietly on a closed pipe).
+#[test]
+fn a_token_that_cannot_be_shown_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("nw.db");
+    ok(
+        &store,
+        &[
+            "user",
+            "add",
+            "alice",
+            "--role",
+            "admin",
+            "--password-env",
+            "NW_TEST_PW",
+        ],
+    );
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = netwalker(&store, &["token", "add", "ci", "--user", "alice"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("token ci was added but could not be shown")
+            && err.contains("netwalker token remove ci"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_store_held_by_a_walk_refuses_user_changes_at_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -1055,7 +1055,8 @@ async fn selftest_cmd(
         let _ = print_result(r, as_json);
     })
     .await;
-    outln!("{}", summary.closing_line())?;
+    // Reported after the notes below, which matter more than stdout.
+    let closing = outln!("{}", summary.closing_line());
     let code = if summary.interrupted {
         130
     } else if summary.failed() > 0 {
@@ -1070,6 +1071,7 @@ async fn selftest_cmd(
             "interrupted: actuators switched off and config restored where those tests had started"
         );
     }
+    closing?;
     Ok(ExitCode::from(code))
 }
 

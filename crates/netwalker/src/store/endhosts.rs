@@ -8,7 +8,9 @@ use super::bulk::{Upsert, distinct_by};
 use super::db::{Db, DbError, DbRow, Value, vals};
 use super::error::{Context, Result};
 use super::{StoreReader, StoreWriter};
-use crate::model::{BundleMember, DeviceId, EndHostTables, IpSeen, MacAddr, MacSeen, UnixTime};
+use crate::model::{
+    BundleMember, DeviceId, EndHostTables, IpSeen, MacAddr, MacSeen, MacSighting, UnixTime,
+};
 use std::collections::HashSet;
 use std::net::IpAddr;
 
@@ -68,14 +70,16 @@ pub(super) fn upsert(
     now: UnixTime,
 ) -> Result<(), DbError> {
     let trunks: HashSet<&str> = t.trunks.iter().map(String::as_str).collect();
-    let macs = distinct_by(&t.macs, |m| (m.mac, m.port.as_str(), m.vlan));
+    // Keyed as stored: no VLAN is stored as NO_VLAN.
+    let vlan = |m: &MacSighting| m.vlan.map_or(NO_VLAN, i64::from);
+    let macs = distinct_by(&t.macs, |m| (m.mac, m.port.as_str(), vlan(m)));
     let mut values = Vec::with_capacity(macs.len() * SIGHTINGS.width);
     for m in macs {
         values.extend([
             Value::Int(mac_key(m.mac)),
             Value::Int(device.0),
             Value::Text(m.port.as_str().into()),
-            Value::Int(m.vlan.map_or(NO_VLAN, i64::from)),
+            Value::Int(vlan(m)),
             Value::Int(trunks.contains(m.port.as_str()).into()),
             Value::Int(now),
         ]);
