@@ -98,11 +98,13 @@ struct Args {
     /// Time budget for each Python walker, seconds.
     #[arg(long, default_value_t = 120)]
     python_budget: u64,
-    /// walk-latency: netwalker's concurrencies, one walk each.
-    #[arg(long, value_delimiter = ',', default_values_t = [32, 128, 512, 1024])]
+    /// walk-latency: netwalker's concurrencies, one walk each (given with
+    /// no value: skip it).
+    #[arg(long, value_delimiter = ',', num_args = 0.., default_values_t = [32, 128, 512, 1024])]
     concurrency: Vec<usize>,
-    /// walk-latency: the scrapli walker's concurrencies (none: skip it).
-    #[arg(long, value_delimiter = ',', default_values_t = [32, 128, 512])]
+    /// walk-latency: the scrapli walker's concurrencies (given with no
+    /// value: skip it).
+    #[arg(long, value_delimiter = ',', num_args = 0.., default_values_t = [32, 128, 512])]
     scrapli_concurrency: Vec<usize>,
     /// walk-latency (and walk-endhosts --real-speed): round-trip time to
     /// each device (netsim generate --latency).

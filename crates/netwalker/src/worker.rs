@@ -341,7 +341,7 @@ impl Worker {
                 tokio::time::sleep(grace).await; // sleep-ok: a stopped walk's grace period
             };
             let r = tokio::select! {
-                r = device::walk_device(&registry, &job, &work) => Some(r),
+                r = device::walk_device(&registry, &job, &work, None) => Some(r),
                 _ = force.cancelled() => None,
                 _ = walk_stopped => None,
             };

@@ -396,6 +396,98 @@ async fn max_depth_skips_with_a_reason_and_cancel_stops_promptly() {
     lab.shutdown(Duration::from_secs(2)).await;
 }
 
+/// A device's neighbours are queued as soon as its neighbour tables are
+/// in, not when its whole plan is: here the seed answers every command in
+/// 300 ms and is cut off by the device timeout after about ten of its
+/// 15-16 commands (terminal setup included). Its CDP and LLDP tables
+/// (commands four and five) were in by then, so the rest of the campus is
+/// walked from them; without the early hand-over the walk would end at
+/// the failed seed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn neighbours_are_walked_from_the_lead_answers_while_the_rest_is_asked() {
+    let mut topo = netsim::generate(&GenerateOptions {
+        devices: 40,
+        seed: 5,
+        faults: false,
+        base_ip: "127.58.0.1".parse().unwrap(),
+        ..GenerateOptions::default()
+    });
+    let core = topo
+        .devices
+        .iter_mut()
+        .find(|d| d.hostname == "core1")
+        .unwrap();
+    core.delays = Some(netsim::Delays {
+        command_ms: [300, 300],
+        ..netsim::Delays::default()
+    });
+    let core_ip = core.mgmt_ip;
+    let lab = Lab::start(
+        topo.clone(),
+        LabConfig {
+            ssh_port: SSH_PORT,
+            telnet_port: TELNET_PORT,
+            ..LabConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
+    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
+    let s = engine::walk(
+        vec![SeedTarget {
+            name: None,
+            ip: core_ip.into(),
+        }],
+        IdentityIndex::new(),
+        HashMap::new(),
+        Filter::new(&engine::default_filter_config()).unwrap(),
+        worker.sender(),
+        WalkOptions {
+            device_timeout: Duration::from_secs(3),
+            ..walk_options()
+        },
+        CancellationToken::new(),
+        tx,
+    )
+    .await
+    .unwrap();
+    let inv = worker
+        .shutdown()
+        .await
+        .unwrap()
+        .read()
+        .export_inventory()
+        .unwrap();
+    let status = |name: &str| {
+        inv.devices
+            .iter()
+            .find(|d| d.hostname == name)
+            .map(|d| d.status)
+    };
+    assert_eq!(
+        status("core1"),
+        Some(DeviceStatus::Failed),
+        "the seed outlives its timeout"
+    );
+    let truth = netsim::truth(&topo);
+    let walkable = truth.devices.iter().filter(|d| d.reachable).count();
+    assert_eq!(
+        s.counts.walked as usize,
+        walkable - 1,
+        "every other walkable device is walked from the seed's lead answers: {:?}",
+        s.counts
+    );
+    assert_eq!(s.sessions_open_at_exit, 0);
+    assert_eq!(
+        lab.wait_until_idle(Duration::from_secs(5))
+            .await
+            .sessions_open,
+        0
+    );
+    lab.shutdown(Duration::from_secs(2)).await;
+}
+
 /// Linux hosts as Debian lays them out: lldpcli outside the login PATH is
 /// still run; lldpcli missing altogether is a warning on the walked host,
 /// never a silent empty neighbour table.

@@ -9,7 +9,7 @@ use super::plan::{self, Answer, Ask, DeviceFacts};
 use crate::login::{self, ScopedCredentials};
 use crate::model::{ConnectionMethod, DeviceId, Via};
 use device_parsers::Platform;
-use device_session::{OpenOptions, Registry, SessionError, Target, TransportKind};
+use device_session::{OpenOptions, Registry, SessionError, SessionInfo, Target, TransportKind};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -78,6 +78,21 @@ pub(crate) struct Walked {
 }
 
 impl RawWalk {
+    /// `answers` as asked over the session `info` describes.
+    fn of(platform: Platform, answers: Vec<Answer>, info: &SessionInfo) -> RawWalk {
+        RawWalk {
+            platform,
+            answers,
+            method: match info.transport {
+                TransportKind::Telnet => ConnectionMethod::Telnet,
+                // Ssh, and caller-supplied streams (tests) which speak SSH-like CLIs.
+                _ => ConnectionMethod::Ssh,
+            },
+            prompt_name: info.name.clone(),
+            legacy_crypto: info.legacy_crypto,
+        }
+    }
+
     /// The facts the answers prove (pure).
     pub fn interpret(self) -> Walked {
         Walked {
@@ -88,6 +103,21 @@ impl RawWalk {
         }
     }
 }
+
+/// Where a local walk's device tasks send each neighbour table as soon as
+/// it is answered (the first time with the answers that say who the
+/// device is), so the coordinator queues the neighbours while the device
+/// answers the rest of its plan: the walk's next level starts a device's
+/// inventory, VLANs, interfaces and end-host tables earlier, on a real
+/// network seconds per level. A task sends at most [`LEADS_PER_DEVICE`]
+/// times and never waits on the channel: a full or closed one costs only
+/// the head start (what was not sent goes with the next send, and the
+/// final answers carry everything).
+pub(crate) type LeadSender = tokio::sync::mpsc::Sender<(Job, RawWalk)>;
+
+/// The most neighbour tables a plan asks (CDP and LLDP): the lead
+/// channel's room per device in flight.
+pub(crate) const LEADS_PER_DEVICE: usize = 2;
 
 /// How one device ended, wherever it was walked.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,12 +142,19 @@ impl Outcome {
 
 /// Walks one device in the task that owns its session: the credentials'
 /// scope first (a device none may be offered to is never dialled), then
-/// the session, bounded by the device timeout.
-pub(crate) async fn walk_device(registry: &Registry, job: &Job, work: &DeviceWork) -> Outcome {
+/// the session, bounded by the device timeout. With `leads`, each
+/// neighbour table is sent there as soon as it is in.
+pub(crate) async fn walk_device(
+    registry: &Registry,
+    job: &Job,
+    work: &DeviceWork,
+    leads: Option<&LeadSender>,
+) -> Outcome {
     if let Some(why) = login::out_of_scope(&work.credentials, job.ip) {
         return Outcome::OutOfScope(why);
     }
-    match tokio::time::timeout(work.device_timeout, collect(registry, job, work)).await {
+    let collected = collect(registry, job, work, leads);
+    match tokio::time::timeout(work.device_timeout, collected).await {
         Ok(Ok(raw)) => Outcome::Walked(raw),
         Ok(Err(e)) => Outcome::failed(&e),
         Err(_) => Outcome::failed(&SessionError::Timeout {
@@ -129,11 +166,13 @@ pub(crate) async fn walk_device(registry: &Registry, job: &Job, work: &DeviceWor
     }
 }
 
-/// Logs in, asks the platform's plan, says goodbye.
+/// Logs in, asks the platform's plan (handing each neighbour table to
+/// `leads` as it comes), says goodbye.
 async fn collect(
     registry: &Registry,
     job: &Job,
     work: &DeviceWork,
+    leads: Option<&LeadSender>,
 ) -> Result<RawWalk, SessionError> {
     let mut target = Target::new(job.ip.to_string())
         .ssh_port(work.ssh_port)
@@ -146,10 +185,14 @@ async fn collect(
     let info = s.info().clone();
     let platform = info.platform.unwrap_or(Platform::CiscoIos);
     let mut answers: Vec<Answer> = Vec::new();
+    let mut handover = leads.map(|tx| Handover { tx, handed: 0 });
     let asked = plan::plan(platform)
         .iter()
         .filter(|(ask, _)| work.endhosts || !ask.is_endhost());
     for (ask, cmd) in asked {
+        if let Some(h) = handover.as_mut() {
+            h.offer(job, platform, &answers, &info);
+        }
         if plan::moot(*ask, platform, &answers) {
             continue;
         }
@@ -177,15 +220,32 @@ async fn collect(
     if let Err(e) = s.close().await {
         tracing::debug!(device = %job.ip, error = %e, "goodbye was not clean");
     }
-    Ok(RawWalk {
-        platform,
-        answers,
-        method: match info.transport {
-            TransportKind::Telnet => ConnectionMethod::Telnet,
-            // Ssh, and caller-supplied streams (tests) which speak SSH-like CLIs.
-            _ => ConnectionMethod::Ssh,
-        },
-        prompt_name: info.name.clone(),
-        legacy_crypto: info.legacy_crypto,
-    })
+    Ok(RawWalk::of(platform, answers, &info))
+}
+
+/// Hands a device's neighbour tables to the coordinator as they come.
+struct Handover<'a> {
+    /// The walk's lead channel.
+    tx: &'a LeadSender,
+    /// How many answers it has been handed: the next send starts there.
+    handed: usize,
+}
+
+impl Handover<'_> {
+    /// Sends the answers not handed over yet when the newest is a
+    /// neighbour table; without waiting (a full channel keeps them for
+    /// the next offer).
+    fn offer(&mut self, job: &Job, platform: Platform, answers: &[Answer], info: &SessionInfo) {
+        let fresh = answers.last().is_some_and(|a| a.ask.is_neighbour_table());
+        if !fresh || self.handed >= answers.len() {
+            return;
+        }
+        let lead = RawWalk::of(platform, answers[self.handed..].to_vec(), info);
+        match self.tx.try_send((job.clone(), lead)) {
+            Ok(()) => self.handed = answers.len(),
+            Err(e) => {
+                tracing::debug!(device = %job.ip, error = %e, "neighbours not handed over early")
+            }
+        }
+    }
 }

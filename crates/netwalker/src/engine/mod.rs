@@ -25,6 +25,7 @@
 
 pub(crate) mod device;
 mod distributed;
+mod lead;
 mod neighbours;
 mod nodes;
 pub mod plan;
@@ -41,6 +42,7 @@ pub use device::DeviceWork;
 use device::{Job, Outcome, Walked};
 use device_session::OpenOptions;
 pub use distributed::{DistributedOptions, walk_distributed};
+use lead::{Lead, own_name};
 use neighbours::Neighbourhood;
 use nodes::Nodes;
 use plan::{DeviceFacts, Sighting};
@@ -239,6 +241,9 @@ pub async fn walk(
     c.publish(0);
 
     let work = opts.device_work();
+    // Room for every lead the tasks in flight can send.
+    let room = opts.concurrency.max(1) * device::LEADS_PER_DEVICE;
+    let (leads_tx, mut leads_rx) = tokio::sync::mpsc::channel(room);
     let mut pool: DevicePool<(Job, Option<Outcome>)> = DevicePool::new(
         PoolOptions {
             concurrency: opts.concurrency,
@@ -251,11 +256,12 @@ pub async fn walk(
         while pool.has_room() {
             let Some(job) = c.next_job() else { break };
             let (registry, w, force) = (pool.registry().clone(), work.clone(), pool.force_token());
+            let leads = leads_tx.clone();
             pool.spawn(async move {
                 // Cut off at the end of the grace period: dropping the walk
                 // drops its session, a forced close the registry counts.
                 let r = tokio::select! {
-                    r = device::walk_device(&registry, &job, &w) => Some(r),
+                    r = device::walk_device(&registry, &job, &w, Some(&leads)) => Some(r),
                     _ = force.cancelled() => None,
                 };
                 (job, r)
@@ -265,10 +271,22 @@ pub async fn walk(
         if pool.in_flight() == 0 && (pool.stopped().is_some() || c.frontier.is_empty()) {
             break;
         }
-        // A task cut off at the end of the grace period (or none at all):
-        // its node stays undecided.
-        if let Some((job, Some(result))) = pool.next_finished().await {
-            c.finish(job, result).await?;
+        tokio::select! {
+            biased;
+            Some((job, lead)) = leads_rx.recv(), if pool.stopped().is_none() => c.lead(&job, lead),
+            finished = pool.next_finished() => {
+                // A device's leads are sent before it finishes, so they
+                // are in the channel now: taken first, its final answers
+                // find the decisions they made.
+                while let Ok((job, lead)) = leads_rx.try_recv() {
+                    c.lead(&job, lead);
+                }
+                // A task cut off at the end of the grace period (or none at
+                // all): its node stays undecided.
+                if let Some((job, Some(result))) = finished {
+                    c.finish(job, result).await?;
+                }
+            }
         }
     }
     c.publish(0);
@@ -345,6 +363,9 @@ struct Coordinator<'a> {
     over_telnet: u64,
     /// Walked devices that needed legacy SSH algorithms, for the summary.
     legacy_crypto: u64,
+    /// What devices' lead answers proved ([`Coordinator::lead`]), by job
+    /// id, until their final answers (or failure) are recorded with it.
+    leads: HashMap<DeviceId, Lead>,
     /// Where the progress bar reads the counts.
     progress: watch::Sender<WalkProgress>,
 }
@@ -370,6 +391,7 @@ impl<'a> Coordinator<'a> {
             with_warnings: 0,
             over_telnet: 0,
             legacy_crypto: 0,
+            leads: HashMap::new(),
             progress,
         }
     }
@@ -450,26 +472,44 @@ impl<'a> Coordinator<'a> {
 
     async fn finish(&mut self, job: Job, outcome: Outcome) -> Result<(), WalkError> {
         let label = job.name.clone().unwrap_or_else(|| job.ip.to_string());
+        let lead = self.leads.remove(&job.id);
         match outcome {
-            Outcome::Walked(raw) => self.walked(job, raw.interpret()).await,
+            Outcome::Walked(raw) => {
+                let merges = lead.map(|l| l.merges).unwrap_or_default();
+                self.walked(job, raw.interpret(), merges).await
+            }
             Outcome::Failed { class, reason } => {
                 tracing::info!(device = %label, ip = %job.ip, error = %reason, class = %class, "failed");
-                self.failed(&job, &class, reason, None).await
+                self.failed(&job, &class, reason, None, lead).await
             }
             Outcome::OutOfScope(why) => self.out_of_scope(&job, why).await,
         }
     }
 
-    /// Records a device the walk could not use, with its failure class and reason.
+    /// Records a device the walk could not use, with its failure class and
+    /// reason; under the name and id its lead answers proved, if they came
+    /// before the failure (its neighbours were walked from them).
     async fn failed(
         &mut self,
         job: &Job,
         class: &str,
         reason: String,
         method: Option<ConnectionMethod>,
+        lead: Option<Lead>,
     ) -> Result<(), WalkError> {
-        let name = job.name.clone().unwrap_or_else(|| job.ip.to_string());
-        let mut d = Device::new(job.id, name, DeviceStatus::Failed);
+        let (id, mut d, merges) = match lead {
+            Some(l) => {
+                let id = self.index.canonical(l.id);
+                let mut d = Device::new(id, display_hostname(&l.name), DeviceStatus::Failed);
+                d.hostname_raw = Some(l.name);
+                (id, d, l.merges)
+            }
+            None => {
+                let name = job.name.clone().unwrap_or_else(|| job.ip.to_string());
+                let d = Device::new(job.id, name, DeviceStatus::Failed);
+                (job.id, d, Vec::new())
+            }
+        };
         d.mgmt_ip = Some(job.ip);
         d.ips.insert(job.ip);
         d.depth = job.depth;
@@ -478,9 +518,12 @@ impl<'a> Coordinator<'a> {
         d.method = method;
         d.error_class = Some(class.to_string());
         d.reason = Some(reason.clone());
-        self.nodes
-            .settle(job.id, DeviceStatus::Failed, Some(reason));
-        self.commit(DeviceResult::bare(d)).await
+        self.nodes.settle(id, DeviceStatus::Failed, Some(reason));
+        for m in &merges {
+            self.nodes.mark_duplicate(*m);
+        }
+        self.commit(DeviceResult::bare(d)).await?;
+        self.merge_into(id, merges).await
     }
 
     /// Records a device no credential set may be offered to: filtered,
@@ -514,8 +557,14 @@ impl<'a> Coordinator<'a> {
 
     /// A device that answered: its identity, its own record, its
     /// neighbours (each decided: queued, filtered, skipped), committed; then
-    /// any records it proved to be the same device are merged.
-    async fn walked(&mut self, job: Job, w: Walked) -> Result<(), WalkError> {
+    /// any records it proved to be the same device are merged, with those
+    /// its lead answers proved (`lead_merges`).
+    async fn walked(
+        &mut self,
+        job: Job,
+        w: Walked,
+        lead_merges: Vec<DeviceId>,
+    ) -> Result<(), WalkError> {
         if w.facts.is_unrecognisable() {
             // Logged in, but nothing it said parses: corrupt output, a wrong
             // platform guess, or not a network device. Trusting its (empty)
@@ -525,16 +574,17 @@ impl<'a> Coordinator<'a> {
                 w.method
             );
             tracing::info!(device = %job.ip, "{e}");
-            return self.failed(&job, "unparseable", e, Some(w.method)).await;
+            return self
+                .failed(&job, "unparseable", e, Some(w.method), None)
+                .await;
         }
-        let raw_name = w
-            .facts
-            .hostname_raw
-            .clone()
-            .or(w.prompt_name.clone())
-            .or(job.name.clone())
-            .unwrap_or_else(|| job.ip.to_string());
+        let raw_name = own_name(&job, &w);
         let (id, mut merges) = self.identify(&job, &raw_name, &w.facts);
+        for m in lead_merges {
+            if !merges.contains(&m) {
+                merges.push(m);
+            }
+        }
         tracing::info!(device = %raw_name, ip = %job.ip, via = %w.method, neighbors = w.facts.sightings.len(), "walked");
         let me = self.own_record(id, &raw_name, &job, &w);
         let mut around = self.neighbourhood(id, &job, &w.facts.sightings, &mut merges);

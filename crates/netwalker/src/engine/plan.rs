@@ -50,6 +50,21 @@ pub enum Ask {
 }
 
 impl Ask {
+    /// A neighbour table: once it is answered, a local walk queues the
+    /// neighbours it names while the device answers the rest of its plan.
+    pub fn is_neighbour_table(self) -> bool {
+        matches!(self, Ask::Cdp | Ask::Lldp | Ask::LldpcliJson)
+    }
+
+    /// Says who the device is (name, serial): asked before any neighbour
+    /// table, so the neighbours are told from the device itself.
+    pub fn is_identity(self) -> bool {
+        matches!(
+            self,
+            Ask::Version | Ask::LinuxHostname | Ask::LinuxSerial | Ask::PanosSystemInfo
+        )
+    }
+
     /// The questions end-host tracking asks (left out with `--no-endhosts`).
     pub fn is_endhost(self) -> bool {
         matches!(
@@ -59,8 +74,9 @@ impl Ask {
     }
 }
 
-/// The commands a walk runs on `platform`, in order. `show version` is left
-/// out when the session already read it to detect the platform.
+/// The commands a walk runs on `platform`, in order: who the device is,
+/// then its neighbour tables, then the rest. `show version` is left out
+/// when the session already read it to detect the platform.
 pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
     use Ask::*;
     match platform {
@@ -101,10 +117,10 @@ pub fn plan(platform: Platform) -> &'static [(Ask, &'static str)] {
         Platform::Linux => &[
             (LinuxHostname, "hostname"),
             (LinuxSerial, "cat /sys/class/dmi/id/product_serial"),
-            (LinuxOs, "cat /etc/os-release"),
             // lldpcli lives in /usr/sbin, which a user's login PATH lacks on
             // Debian; a command-local PATH finds it without `sudo`.
             (LldpcliJson, LLDPCLI_JSON),
+            (LinuxOs, "cat /etc/os-release"),
             (Arp, "ip -j neigh"),
         ],
     }
@@ -919,6 +935,29 @@ mod tests {
                 || asks.contains(&Ask::LldpcliJson)
                 || p == Platform::PaloaltoPanos;
             assert!(finds_neighbours, "{p}");
+        }
+    }
+
+    /// A local walk queues a device's neighbours as each neighbour table is
+    /// answered, identified by what it said before: so every plan asks who
+    /// the device is first, then its neighbour tables one after another,
+    /// before anything else.
+    #[test]
+    fn plans_ask_identity_then_neighbour_tables_first() {
+        for p in Platform::ALL {
+            let asks: Vec<Ask> = plan(p).iter().map(|(a, _)| *a).collect();
+            let ids = asks.iter().take_while(|a| a.is_identity()).count();
+            assert!(ids > 0, "{p}: identity first: {asks:?}");
+            let tables = asks[ids..]
+                .iter()
+                .take_while(|a| a.is_neighbour_table())
+                .count();
+            assert!(
+                asks[ids + tables..]
+                    .iter()
+                    .all(|a| !a.is_identity() && !a.is_neighbour_table()),
+                "{p}: identity or a neighbour table asked late: {asks:?}"
+            );
         }
     }
 }
