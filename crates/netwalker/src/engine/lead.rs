@@ -10,8 +10,8 @@
 //! those neighbours at once, exactly as the device's final answers would:
 //! same identity index, same filters, same frontier. The final answers
 //! then find every neighbour decided and only record it. Measured on the
-//! 10,000-device lab at real-world delays, this took the walk from 32 s to
-//! 17 s (BENCHMARKS.md, walk-latency).
+//! 10,000-device lab at real-world delays, this took the best walk from
+//! 31 s to 18 s (BENCHMARKS.md, walk-latency).
 //!
 //! Distributed walks do not do this: a worker's answers reach the
 //! submitter through the database, once per device.
