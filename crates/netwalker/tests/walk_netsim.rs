@@ -43,6 +43,60 @@ fn walk_options() -> WalkOptions {
     }
 }
 
+/// Serves `topo` on the tests' ports.
+async fn serve(topo: &netsim::Topology) -> Lab {
+    Lab::start(
+        topo.clone(),
+        LabConfig {
+            ssh_port: SSH_PORT,
+            telnet_port: TELNET_PORT,
+            ..LabConfig::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Walks from `seeds` with `opts` into an in-memory store (default
+/// filters, no history): what the walk said, and the inventory it left.
+async fn walk_into_memory(
+    seeds: Vec<SeedTarget>,
+    opts: WalkOptions,
+    cancel: CancellationToken,
+) -> (engine::WalkSummary, Inventory) {
+    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
+    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
+    let summary = engine::walk(
+        seeds,
+        IdentityIndex::new(),
+        HashMap::new(),
+        Filter::new(&engine::default_filter_config()).unwrap(),
+        worker.sender(),
+        opts,
+        cancel,
+        tx,
+    )
+    .await
+    .unwrap();
+    let inv = worker
+        .shutdown()
+        .await
+        .unwrap()
+        .read()
+        .export_inventory()
+        .unwrap();
+    (summary, inv)
+}
+
+/// The walk and the lab agree that every session was closed; the lab is
+/// shut down.
+async fn left_nothing_open(lab: Lab, s: &engine::WalkSummary) {
+    assert_eq!(s.sessions_open_at_exit, 0);
+    let stats = lab.wait_until_idle(Duration::from_secs(5)).await;
+    assert_eq!(stats.sessions_open, 0, "{stats:?}");
+    lab.shutdown(Duration::from_secs(2)).await;
+}
+
 async fn run_walk(
     lab_devices: usize,
     base: &str,
@@ -314,47 +368,18 @@ async fn max_depth_skips_with_a_reason_and_cancel_stops_promptly() {
         base_ip: "127.52.0.1".parse().unwrap(),
         ..GenerateOptions::default()
     });
-    let lab = Lab::start(
-        topo.clone(),
-        LabConfig {
-            ssh_port: SSH_PORT,
-            telnet_port: TELNET_PORT,
-            ..LabConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let lab = serve(&topo).await;
     let seed = vec![SeedTarget {
         name: None,
         ip: topo.device("core1").unwrap().mgmt_ip.into(),
     }];
-    let filter = || Filter::new(&engine::default_filter_config()).unwrap();
 
     // Depth 1: cores' direct neighbours are walked, the access layer is skipped.
-    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
-    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
-    let s = engine::walk(
-        seed.clone(),
-        IdentityIndex::new(),
-        HashMap::new(),
-        filter(),
-        worker.sender(),
-        WalkOptions {
-            max_depth: Some(1),
-            ..walk_options()
-        },
-        CancellationToken::new(),
-        tx,
-    )
-    .await
-    .unwrap();
-    let inv = worker
-        .shutdown()
-        .await
-        .unwrap()
-        .read()
-        .export_inventory()
-        .unwrap();
+    let opts = WalkOptions {
+        max_depth: Some(1),
+        ..walk_options()
+    };
+    let (s, inv) = walk_into_memory(seed.clone(), opts, CancellationToken::new()).await;
     assert!(s.counts.skipped > 0, "{:?}", s.counts);
     let acc = inv.devices.iter().find(|d| d.hostname == "acc1").unwrap();
     assert_eq!(acc.status, DeviceStatus::Skipped);
@@ -366,34 +391,13 @@ async fn max_depth_skips_with_a_reason_and_cancel_stops_promptly() {
     assert!(inv.devices.iter().all(|d| d.depth <= 2));
 
     // Cancelled before it starts: returns at once, nothing left open.
-    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
     let cancel = CancellationToken::new();
     cancel.cancel();
-    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
     let t0 = std::time::Instant::now();
-    let s = engine::walk(
-        seed,
-        IdentityIndex::new(),
-        HashMap::new(),
-        filter(),
-        worker.sender(),
-        walk_options(),
-        cancel,
-        tx,
-    )
-    .await
-    .unwrap();
+    let (s, _) = walk_into_memory(seed, walk_options(), cancel).await;
     assert!(s.interrupted);
     assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
-    assert_eq!(s.sessions_open_at_exit, 0);
-    worker.shutdown().await.unwrap();
-    assert_eq!(
-        lab.wait_until_idle(Duration::from_secs(5))
-            .await
-            .sessions_open,
-        0
-    );
-    lab.shutdown(Duration::from_secs(2)).await;
+    left_nothing_open(lab, &s).await;
 }
 
 /// A device's neighbours are queued as soon as its neighbour tables are
@@ -422,43 +426,16 @@ async fn neighbours_are_walked_from_the_lead_answers_while_the_rest_is_asked() {
         ..netsim::Delays::default()
     });
     let core_ip = core.mgmt_ip;
-    let lab = Lab::start(
-        topo.clone(),
-        LabConfig {
-            ssh_port: SSH_PORT,
-            telnet_port: TELNET_PORT,
-            ..LabConfig::default()
-        },
-    )
-    .await
-    .unwrap();
-    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
-    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
-    let s = engine::walk(
-        vec![SeedTarget {
-            name: None,
-            ip: core_ip.into(),
-        }],
-        IdentityIndex::new(),
-        HashMap::new(),
-        Filter::new(&engine::default_filter_config()).unwrap(),
-        worker.sender(),
-        WalkOptions {
-            device_timeout: Duration::from_secs(3),
-            ..walk_options()
-        },
-        CancellationToken::new(),
-        tx,
-    )
-    .await
-    .unwrap();
-    let inv = worker
-        .shutdown()
-        .await
-        .unwrap()
-        .read()
-        .export_inventory()
-        .unwrap();
+    let lab = serve(&topo).await;
+    let seed = SeedTarget {
+        name: None,
+        ip: core_ip.into(),
+    };
+    let opts = WalkOptions {
+        device_timeout: Duration::from_secs(3),
+        ..walk_options()
+    };
+    let (s, inv) = walk_into_memory(vec![seed], opts, CancellationToken::new()).await;
     let status = |name: &str| {
         inv.devices
             .iter()
@@ -478,14 +455,7 @@ async fn neighbours_are_walked_from_the_lead_answers_while_the_rest_is_asked() {
         "every other walkable device is walked from the seed's lead answers: {:?}",
         s.counts
     );
-    assert_eq!(s.sessions_open_at_exit, 0);
-    assert_eq!(
-        lab.wait_until_idle(Duration::from_secs(5))
-            .await
-            .sessions_open,
-        0
-    );
-    lab.shutdown(Duration::from_secs(2)).await;
+    left_nothing_open(lab, &s).await;
 }
 
 /// Linux hosts as Debian lays them out: lldpcli outside the login PATH is
@@ -536,43 +506,14 @@ protocols = ["lldp"]
 "#,
     )
     .unwrap();
-    let lab = Lab::start(
-        topo.clone(),
-        LabConfig {
-            ssh_port: SSH_PORT,
-            telnet_port: TELNET_PORT,
-            ..LabConfig::default()
-        },
-    )
-    .await
-    .unwrap();
-    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
-    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
+    let lab = serve(&topo).await;
     let seeds = ["srv1", "srv2"]
         .map(|n| SeedTarget {
             name: Some(n.into()),
             ip: topo.device(n).unwrap().mgmt_ip.into(),
         })
         .to_vec();
-    let summary = engine::walk(
-        seeds,
-        IdentityIndex::new(),
-        HashMap::new(),
-        Filter::new(&engine::default_filter_config()).unwrap(),
-        worker.sender(),
-        walk_options(),
-        CancellationToken::new(),
-        tx,
-    )
-    .await
-    .unwrap();
-    let inv = worker
-        .shutdown()
-        .await
-        .unwrap()
-        .read()
-        .export_inventory()
-        .unwrap();
+    let (summary, inv) = walk_into_memory(seeds, walk_options(), CancellationToken::new()).await;
     let get = |n: &str| inv.devices.iter().find(|d| d.hostname == n).unwrap();
     assert_eq!(get("srv1").status, DeviceStatus::Walked);
     assert_eq!(get("srv1").warnings, Vec::<String>::new());
@@ -621,46 +562,18 @@ async fn credentials_are_offered_only_inside_their_scope() {
         base_ip: "127.55.0.1".parse().unwrap(),
         ..GenerateOptions::default()
     });
-    let lab = Lab::start(
-        topo.clone(),
-        LabConfig {
-            ssh_port: SSH_PORT,
-            telnet_port: TELNET_PORT,
-            ..LabConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let lab = serve(&topo).await;
     let core = topo.device("core1").unwrap().mgmt_ip;
     let mut opts = walk_options();
     opts.credentials = vec![netwalker::login::ScopedCredentials {
         credentials: Credentials::password("admin", "admin").with_enable_secret("admin"),
         scope: vec![format!("{core}/32").parse().unwrap()],
     }];
-    let worker = StoreWorker::spawn(StoreWriter::open_in_memory().unwrap(), 64).unwrap();
-    let (tx, _rx) = tokio::sync::watch::channel(WalkProgress::default());
-    let summary = engine::walk(
-        vec![SeedTarget {
-            name: Some("core1".into()),
-            ip: core.into(),
-        }],
-        IdentityIndex::new(),
-        HashMap::new(),
-        Filter::new(&engine::default_filter_config()).unwrap(),
-        worker.sender(),
-        opts,
-        CancellationToken::new(),
-        tx,
-    )
-    .await
-    .unwrap();
-    let inv = worker
-        .shutdown()
-        .await
-        .unwrap()
-        .read()
-        .export_inventory()
-        .unwrap();
+    let seed = SeedTarget {
+        name: Some("core1".into()),
+        ip: core.into(),
+    };
+    let (summary, inv) = walk_into_memory(vec![seed], opts, CancellationToken::new()).await;
     assert_eq!(summary.counts.walked, 1, "{:?}", summary.counts);
     let out_of_scope: Vec<_> = inv
         .devices
