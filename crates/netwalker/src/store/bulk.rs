@@ -35,18 +35,33 @@ pub(super) struct Upsert {
 }
 
 impl Upsert {
+    /// Writes a row per item of `items` with a distinct `key` (the last
+    /// item of each key, see [`distinct_by`]); `row` gives an item's values.
+    pub fn write<'a, T, K: Hash + Eq, const N: usize>(
+        &self,
+        db: &Db,
+        items: &'a [T],
+        key: impl Fn(&'a T) -> K,
+        row: impl Fn(&'a T) -> [Value<'a>; N],
+    ) -> Result<(), DbError> {
+        debug_assert_eq!(N, self.width, "a row's values");
+        let kept = distinct_by(items, key);
+        let mut values = Vec::with_capacity(kept.len() * N);
+        for item in kept {
+            values.extend(row(item));
+        }
+        self.run(db, &values)
+    }
+
     /// Writes `values` (`width` per row, row after row) in as few
     /// statements as [`CHUNKS`] allow.
     pub fn run(&self, db: &Db, values: &[Value<'_>]) -> Result<(), DbError> {
         debug_assert_eq!(values.len() % self.width, 0, "whole rows");
         let mut rest = values;
-        for size in CHUNKS {
-            let span = size * self.width;
-            while rest.len() >= span {
-                let (chunk, more) = rest.split_at(span);
-                db.execute(&self.sql(size), chunk)?;
-                rest = more;
-            }
+        for size in statements(values.len() / self.width) {
+            let (chunk, more) = rest.split_at(size * self.width);
+            db.execute(&self.sql(size), chunk)?;
+            rest = more;
         }
         Ok(())
     }
@@ -64,6 +79,17 @@ impl Upsert {
         sql.push_str(self.tail);
         sql
     }
+}
+
+/// The rows of each statement that writes `rows` rows, in order: as many
+/// of the largest chunk as fit, then the next size, down to single rows.
+fn statements(mut rows: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for size in CHUNKS {
+        out.extend(std::iter::repeat_n(size, rows / size));
+        rows %= size;
+    }
+    out
 }
 
 /// Appends `template` to `out` with every `?N` raised by `offset`.
@@ -96,10 +122,7 @@ fn renumber(out: &mut String, template: &str, offset: usize) {
 /// The items with distinct keys, the last of each kept (a device that
 /// reports one thing twice: its last report wins, as row-by-row upserts
 /// had it), in the order of those last reports.
-pub(super) fn distinct_by<'a, T, K: Hash + Eq>(
-    items: &'a [T],
-    key: impl Fn(&'a T) -> K,
-) -> Vec<&'a T> {
+fn distinct_by<'a, T, K: Hash + Eq>(items: &'a [T], key: impl Fn(&'a T) -> K) -> Vec<&'a T> {
     let mut seen = HashSet::with_capacity(items.len());
     let mut kept: Vec<&T> = items.iter().rev().filter(|t| seen.insert(key(t))).collect();
     kept.reverse();
@@ -130,7 +153,25 @@ mod tests {
     }
 
     #[test]
-    fn every_row_is_written_once_in_few_statements() {
+    fn rows_go_in_few_statements_of_the_chunk_sizes() {
+        assert_eq!(statements(0), Vec::<usize>::new());
+        assert_eq!(statements(300), [128, 128, 32, 8, 1, 1, 1, 1]);
+        assert_eq!(statements(41), [32, 8, 1]);
+        for n in 0..2000 {
+            let s = statements(n);
+            assert_eq!(s.iter().sum::<usize>(), n, "{n}");
+            assert!(s.iter().all(|c| CHUNKS.contains(c)), "{n}: {s:?}");
+            // After the 128s: at most 3 of 32, 3 of 8 and 7 single rows.
+            assert!(
+                s.len() <= n / 128 + 3 + 3 + 7,
+                "{n}: {} statements",
+                s.len()
+            );
+        }
+    }
+
+    #[test]
+    fn every_row_is_written_once() {
         let db = Db::Sqlite(rusqlite::Connection::open_in_memory().unwrap());
         db.batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT, a INTEGER, b INTEGER)")
             .unwrap();
@@ -183,5 +224,28 @@ mod tests {
             .map(|t| t.1)
             .collect();
         assert_eq!(kept, ['c', 'd', 'e']);
+    }
+
+    /// A key reported twice in one write is one row, the last report's:
+    /// PostgreSQL refuses a statement that updates a row twice.
+    #[test]
+    fn write_stores_the_last_item_of_each_key() {
+        let db = Db::Sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        db.batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT, a INTEGER, b INTEGER)")
+            .unwrap();
+        let items = [(1, "a"), (2, "b"), (1, "c")];
+        T.write(
+            &db,
+            &items,
+            |i| i.0,
+            |i| [Value::Int(i.0), Value::Text(i.1.into()), Value::Int(0)],
+        )
+        .unwrap();
+        let rows = db
+            .query::<_, DbError>("SELECT k, v FROM t ORDER BY k", &[], |r| {
+                Ok((r.get::<i64>(0)?, r.get::<String>(1)?))
+            })
+            .unwrap();
+        assert_eq!(rows, [(1, "c".to_string()), (2, "b".to_string())]);
     }
 }

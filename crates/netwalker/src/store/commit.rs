@@ -3,7 +3,7 @@
 //! inside the savepoint [`StoreWriter::commit_devices`](super::StoreWriter::commit_devices)
 //! gives each device, so a device is written whole or not at all.
 
-use super::bulk::{Upsert, distinct_by};
+use super::bulk::Upsert;
 use super::db::{Db, DbError, ToValue, Value, vals};
 use super::error::{Context, Result};
 use super::rows::{device_values, json_list, parse_protocols, protocols_text};
@@ -209,48 +209,57 @@ fn replace_tables(tx: &Db, r: &DeviceResult) -> Result<(), DbError> {
     }
     // A parser that reports one interface twice must not abort the whole
     // device's commit: the last report wins.
-    let mut values = Vec::new();
-    for i in distinct_by(&r.interfaces, |i| i.name.as_str()) {
-        values.extend([
-            Value::Int(id),
-            i.name.value(),
-            i.status.value(),
-            i.vlan.value(),
-            i.duplex.value(),
-            i.speed.value(),
-            i.kind.value(),
-            i.ip.value(),
-            i.description.value(),
-        ]);
-    }
-    INTERFACES.run(tx, &values)?;
-    let mut values = Vec::new();
-    for m in distinct_by(&r.stack_members, |m| m.switch) {
-        values.extend([
-            Value::Int(id),
-            m.switch.value(),
-            m.role.value(),
-            m.priority.value(),
-            m.model.value(),
-            m.serial.value(),
-            m.mac.value(),
-            m.hw_version.value(),
-            m.version.value(),
-            m.state.value(),
-        ]);
-    }
-    STACK_MEMBERS.run(tx, &values)?;
-    let mut values = Vec::new();
-    for v in distinct_by(&r.vlans, |v| v.id) {
-        values.extend([
-            Value::Int(id),
-            v.id.value(),
-            v.name.value(),
-            Value::Text(json_list(&v.ports).into()),
-            Value::Text(json_list(&v.port_channels).into()),
-        ]);
-    }
-    VLANS.run(tx, &values)
+    INTERFACES.write(
+        tx,
+        &r.interfaces,
+        |i| i.name.as_str(),
+        |i| {
+            [
+                Value::Int(id),
+                i.name.value(),
+                i.status.value(),
+                i.vlan.value(),
+                i.duplex.value(),
+                i.speed.value(),
+                i.kind.value(),
+                i.ip.value(),
+                i.description.value(),
+            ]
+        },
+    )?;
+    STACK_MEMBERS.write(
+        tx,
+        &r.stack_members,
+        |m| m.switch,
+        |m| {
+            [
+                Value::Int(id),
+                m.switch.value(),
+                m.role.value(),
+                m.priority.value(),
+                m.model.value(),
+                m.serial.value(),
+                m.mac.value(),
+                m.hw_version.value(),
+                m.version.value(),
+                m.state.value(),
+            ]
+        },
+    )?;
+    VLANS.write(
+        tx,
+        &r.vlans,
+        |v| v.id,
+        |v| {
+            [
+                Value::Int(id),
+                v.id.value(),
+                v.name.value(),
+                Value::Text(json_list(&v.ports).into()),
+                Value::Text(json_list(&v.port_channels).into()),
+            ]
+        },
+    )
 }
 
 /// A walked device's interface (its table is replaced per walk).

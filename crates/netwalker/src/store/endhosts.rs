@@ -4,7 +4,7 @@
 //! in its savepoint; [`StoreWriter::prune_endhosts`] drops rows no walk has
 //! seen for longer than the retention.
 
-use super::bulk::{Upsert, distinct_by};
+use super::bulk::Upsert;
 use super::db::{Db, DbError, DbRow, Value, vals};
 use super::error::{Context, Result};
 use super::{StoreReader, StoreWriter};
@@ -72,45 +72,49 @@ pub(super) fn upsert(
     let trunks: HashSet<&str> = t.trunks.iter().map(String::as_str).collect();
     // Keyed as stored: no VLAN is stored as NO_VLAN.
     let vlan = |m: &MacSighting| m.vlan.map_or(NO_VLAN, i64::from);
-    let macs = distinct_by(&t.macs, |m| (m.mac, m.port.as_str(), vlan(m)));
-    let mut values = Vec::with_capacity(macs.len() * SIGHTINGS.width);
-    for m in macs {
-        values.extend([
-            Value::Int(mac_key(m.mac)),
-            Value::Int(device.0),
-            Value::Text(m.port.as_str().into()),
-            Value::Int(vlan(m)),
-            Value::Int(trunks.contains(m.port.as_str()).into()),
-            Value::Int(now),
-        ]);
-    }
-    SIGHTINGS.run(tx, &values)?;
-
-    let pairs = distinct_by(&t.ip_macs, |n| (n.mac, n.ip));
-    let mut values = Vec::with_capacity(pairs.len() * IP_MACS.width);
-    for n in pairs {
-        values.extend([
-            Value::Int(mac_key(n.mac)),
-            Value::Text(n.ip.to_string().into()),
-            Value::Int(now),
-        ]);
-    }
-    IP_MACS.run(tx, &values)?;
-
+    SIGHTINGS.write(
+        tx,
+        &t.macs,
+        |m| (m.mac, m.port.as_str(), vlan(m)),
+        |m| {
+            [
+                Value::Int(mac_key(m.mac)),
+                Value::Int(device.0),
+                Value::Text(m.port.as_str().into()),
+                Value::Int(vlan(m)),
+                Value::Int(trunks.contains(m.port.as_str()).into()),
+                Value::Int(now),
+            ]
+        },
+    )?;
+    IP_MACS.write(
+        tx,
+        &t.ip_macs,
+        |n| (n.mac, n.ip),
+        |n| {
+            [
+                Value::Int(mac_key(n.mac)),
+                Value::Text(n.ip.to_string().into()),
+                Value::Int(now),
+            ]
+        },
+    )?;
     tx.execute(
         "DELETE FROM port_bundles WHERE device_id = ?1",
         vals![device.0],
     )?;
-    let members = distinct_by(&t.bundles, |b| b.port.as_str());
-    let mut values = Vec::with_capacity(members.len() * BUNDLES.width);
-    for b in members {
-        values.extend([
-            Value::Int(device.0),
-            Value::Text(b.port.as_str().into()),
-            Value::Text(b.port_channel.as_str().into()),
-        ]);
-    }
-    BUNDLES.run(tx, &values)
+    BUNDLES.write(
+        tx,
+        &t.bundles,
+        |b| b.port.as_str(),
+        |b| {
+            [
+                Value::Int(device.0),
+                Value::Text(b.port.as_str().into()),
+                Value::Text(b.port_channel.as_str().into()),
+            ]
+        },
+    )
 }
 
 /// What [`StoreWriter::prune_endhosts`] removed.
