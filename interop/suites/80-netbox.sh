@@ -85,6 +85,12 @@ sync() {
   if [ "$rc" != 1 ] || ! grep -qE '^(conflict: device |device +[^ ]+ +conflict )' "$work/$name.out"; then
     echo "netwalker sync netbox ($name): want exit 1 with the untagged device's conflict, got $rc" >&2
     cat "$work/$name.out" "$work/$name.err" >&2
+    # NetBox's side of it: gunicorn's log (worker restarts, tracebacks)
+    # and the last requests it answered.
+    echo "--- gunicorn log, last 40 lines ($NETBOX_LOG)" >&2
+    tail -n 40 "$NETBOX_LOG" >&2 || true
+    echo "--- access log, last 10 lines" >&2
+    tail -n 10 "$NETBOX_DIR/access.log" >&2 || true
     exit 1
   fi
   grep -E '^NetBox ' "$work/$name.out"
