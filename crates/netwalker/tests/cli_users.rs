@@ -48,6 +48,17 @@ fn ok(store: &Path, args: &[&str]) -> String {
     out
 }
 
+/// Adds admin `alice` with the password in `NW_TEST_PW`.
+const ADD_ALICE: [&str; 7] = [
+    "user",
+    "add",
+    "alice",
+    "--role",
+    "admin",
+    "--password-env",
+    "NW_TEST_PW",
+];
+
 fn usage(store: &Path, args: &[&str]) -> String {
     let o = run(store, args);
     let (out, err) = text(&o);
@@ -59,18 +70,7 @@ fn usage(store: &Path, args: &[&str]) -> String {
 fn users_are_added_listed_changed_and_removed() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("nw.db");
-    ok(
-        &store,
-        &[
-            "user",
-            "add",
-            "alice",
-            "--role",
-            "admin",
-            "--password-env",
-            "NW_TEST_PW",
-        ],
-    );
+    ok(&store, &ADD_ALICE);
     ok(
         &store,
         &[
@@ -195,18 +195,7 @@ fn users_are_added_listed_changed_and_removed() {
 fn a_token_is_printed_once_and_kept_as_a_hash() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("nw.db");
-    ok(
-        &store,
-        &[
-            "user",
-            "add",
-            "alice",
-            "--role",
-            "admin",
-            "--password-env",
-            "NW_TEST_PW",
-        ],
-    );
+    ok(&store, &ADD_ALICE);
     let printed = ok(&store, &["token", "add", "ci", "--user", "alice"]);
     let token = printed.trim();
     assert_eq!(printed.lines().count(), 1, "{printed}");
@@ -247,18 +236,7 @@ fn a_token_is_printed_once_and_kept_as_a_hash() {
 fn a_token_that_cannot_be_shown_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("nw.db");
-    ok(
-        &store,
-        &[
-            "user",
-            "add",
-            "alice",
-            "--role",
-            "admin",
-            "--password-env",
-            "NW_TEST_PW",
-        ],
-    );
+    ok(&store, &ADD_ALICE);
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let o = netwalker(&store, &["token", "add", "ci", "--user", "alice"])
@@ -279,18 +257,7 @@ fn a_store_held_by_a_walk_refuses_user_changes_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("nw.db");
     let _walk = StoreWriter::open(&store).unwrap();
-    let o = run(
-        &store,
-        &[
-            "user",
-            "add",
-            "alice",
-            "--role",
-            "admin",
-            "--password-env",
-            "NW_TEST_PW",
-        ],
-    );
+    let o = run(&store, &ADD_ALICE);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("in use by another netwalker process"), "{err}");
