@@ -199,6 +199,15 @@ pub enum WalkError {
     Queue(String),
 }
 
+/// Adds ids proved to be one device to its merge list, each once.
+fn add_merges(merges: &mut Vec<DeviceId>, more: impl IntoIterator<Item = DeviceId>) {
+    for m in more {
+        if !merges.contains(&m) {
+            merges.push(m);
+        }
+    }
+}
+
 /// Neighbour-reported platform texts and capabilities that mean "not a
 /// network device we can log in to", used when the config sets no filters.
 pub fn default_filter_config() -> crate::filter::FilterConfig {
@@ -580,11 +589,7 @@ impl<'a> Coordinator<'a> {
         }
         let raw_name = own_name(&job, &w);
         let (id, mut merges) = self.identify(&job, &raw_name, &w.facts);
-        for m in lead_merges {
-            if !merges.contains(&m) {
-                merges.push(m);
-            }
-        }
+        add_merges(&mut merges, lead_merges);
         tracing::info!(device = %raw_name, ip = %job.ip, via = %w.method, neighbors = w.facts.sightings.len(), "walked");
         let me = self.own_record(id, &raw_name, &job, &w);
         let mut around = self.neighbourhood(id, &job, &w.facts.sightings, &mut merges);
@@ -634,8 +639,8 @@ impl<'a> Coordinator<'a> {
         }
         let obs = self.index.observe(&ids);
         let mut merges = obs.merged;
-        if obs.id != job.id && !merges.contains(&job.id) {
-            merges.push(job.id);
+        if obs.id != job.id {
+            add_merges(&mut merges, [job.id]);
         }
         (obs.id, merges)
     }
@@ -688,11 +693,7 @@ impl<'a> Coordinator<'a> {
                 nids = nids.serial(sn.clone());
             }
             let nobs = self.index.observe(&nids);
-            for m in nobs.merged {
-                if !merges.contains(&m) {
-                    merges.push(m);
-                }
-            }
+            add_merges(merges, nobs.merged);
             if nobs.id != id {
                 around.add(id, nobs.id, s, job.depth + 1);
             }
